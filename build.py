@@ -1,0 +1,65 @@
+"""MotCua's command line for the catalogue: check, diff, new (and, later, build and import).
+
+    python build.py check [--format text|github]
+    python build.py diff [BASE [HEAD]]
+    python build.py new CODE [--from-latest] [--effective-from DATE]
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from buildlib.check import check, report
+
+    problems = check(Path(args.catalogue), workers=args.workers)
+    return report(problems, fmt=args.format, out=sys.stdout)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from buildlib.diff import diff_command
+
+    return diff_command(ROOT, args.base, args.head, out=sys.stdout)
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from buildlib.scaffold import new_command
+
+    return new_command(Path(args.catalogue), args, out=sys.stdout)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="build.py", description="Danh mục thủ tục hành chính MotCua")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="kiểm tra toàn bộ danh mục, báo mọi lỗi kèm tệp:dòng")
+    check.add_argument("--catalogue", default=str(ROOT / "catalogue"))
+    check.add_argument("--format", choices=("text", "github"), default="text")
+    check.add_argument("--workers", type=int, default=None, help="số tiến trình (mặc định: số lõi)")
+    check.set_defaults(func=cmd_check)
+
+    diff = sub.add_parser("diff", help="báo cáo thay đổi giữa hai phiên bản git (Markdown)")
+    diff.add_argument("base", nargs="?", help="mặc định: merge-base với main")
+    diff.add_argument("head", nargs="?", help="mặc định: thư mục làm việc hiện tại")
+    diff.set_defaults(func=cmd_diff)
+
+    new = sub.add_parser("new", help="tạo thủ tục mới hoặc phiên bản mới từ phiên bản gần nhất")
+    new.add_argument("code", help="mã thủ tục, ví dụ 1.001193")
+    new.add_argument("--catalogue", default=str(ROOT / "catalogue"))
+    new.add_argument("--effective-from", help="ngày hiệu lực của phiên bản mới (YYYY-MM-DD)")
+    new.add_argument("--name", help="tên thủ tục (khi tạo thủ tục mới)")
+    new.add_argument("--field", help="mã lĩnh vực (khi tạo thủ tục mới)")
+    new.set_defaults(func=cmd_new)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

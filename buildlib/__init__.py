@@ -1,0 +1,1 @@
+"""The steps behind build.py: load the catalogue, check it, compare versions, scaffold, render."""

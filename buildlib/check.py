@@ -1,0 +1,25 @@
+"""`build.py check`: load, validate and cross-check everything; report every problem at once."""
+
+from pathlib import Path
+from typing import TextIO
+
+from .catalogue import load
+from .checks import run_all
+from .problems import Problem
+
+
+def check(catalogue_dir: Path, *, workers: int | None = None) -> list[Problem]:
+    catalogue = load(catalogue_dir, workers=workers)
+    return sorted(catalogue.problems + run_all(catalogue))
+
+
+def report(problems: list[Problem], *, fmt: str, out: TextIO) -> int:
+    errors = [p for p in problems if p.severity == "error"]
+    for problem in problems:
+        print(problem.github() if fmt == "github" else problem.text(), file=out)
+    warnings = len(problems) - len(errors)
+    if errors:
+        print(f"{len(errors)} lỗi, {warnings} cảnh báo.", file=out)
+        return 1
+    print(f"Danh mục hợp lệ ({warnings} cảnh báo).", file=out)
+    return 0
