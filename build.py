@@ -1,11 +1,12 @@
 """MotCua's command line for the catalogue: check, diff, new (and, later, build and import).
 
-    python build.py check [--format text|github]
-    python build.py diff [BASE [HEAD]]
-    python build.py new CODE [--from-latest] [--effective-from DATE]
+python build.py check [--format text|github]
+python build.py diff [BASE [HEAD]]
+python build.py new CODE [--from-latest] [--effective-from DATE]
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -31,6 +32,12 @@ def cmd_new(args: argparse.Namespace) -> int:
     return new_command(Path(args.catalogue), args, out=sys.stdout)
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    from buildlib.site import build_command
+
+    return build_command(Path(args.catalogue), out=sys.stdout)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="build.py", description="Danh mục thủ tục hành chính MotCua")
     sub = top.add_subparsers(dest="command", required=True)
@@ -46,6 +53,10 @@ def parser() -> argparse.ArgumentParser:
     diff.add_argument("head", nargs="?", help="mặc định: thư mục làm việc hiện tại")
     diff.set_defaults(func=cmd_diff)
 
+    build = sub.add_parser("build", help="dựng trang web tĩnh vào site/")
+    build.add_argument("--catalogue", default=str(ROOT / "catalogue"))
+    build.set_defaults(func=cmd_build)
+
     new = sub.add_parser("new", help="tạo thủ tục mới hoặc phiên bản mới từ phiên bản gần nhất")
     new.add_argument("code", help="mã thủ tục, ví dụ 1.001193")
     new.add_argument("--catalogue", default=str(ROOT / "catalogue"))
@@ -58,7 +69,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error of ours
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
+        return 1
 
 
 if __name__ == "__main__":

@@ -146,7 +146,9 @@ def load(
     if workers > 1 and len(jobs) >= PARALLEL_FROM:
         size = max(50, len(jobs) // (workers * 8))
         batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(str(schema_dir),)) as pool:
+        with ProcessPoolExecutor(
+            workers, initializer=_init_worker, initargs=(str(schema_dir),)
+        ) as pool:
             results = [r for batch in pool.map(_load_batch, batches) for r in batch]
     else:
         _init_worker(str(schema_dir))
@@ -163,4 +165,3 @@ def _rel(path: Path, root: Path) -> str:
         return str(path.relative_to(root))
     except ValueError:
         return str(path)
-

@@ -17,7 +17,8 @@ class Problem:
 
     def text(self) -> str:
         prefix = "" if self.severity == "error" else "cảnh báo: "
-        return f"{self.path}:{self.line}:{self.column}: {self.field or '(tệp)'}: {prefix}{self.message}"
+        place = f"{self.path}:{self.line}:{self.column}"
+        return f"{place}: {self.field or '(tệp)'}: {prefix}{self.message}"
 
     def github(self) -> str:
         """A GitHub Actions workflow command, shown as an annotation on the pull request."""

@@ -71,8 +71,12 @@ class SchemaSet:
         """Every error as (field path, Vietnamese message, points-at-key); empty when valid."""
         if self.is_valid(kind, data):
             return
+        seen: set[tuple] = set()
         for error in _leaves(self.full(kind).iter_errors(data)):
-            yield from _describe(error)
+            for item in _describe(error):
+                if item not in seen:  # `required` reports the whole list once per missing name
+                    seen.add(item)
+                    yield item
 
 
 def _leaves(errors: Iterator[ValidationError]) -> Iterator[ValidationError]:
@@ -102,7 +106,7 @@ def _describe(error: ValidationError) -> Iterator[tuple[tuple, str, bool]]:
     if validator == "required":
         missing = [name for name in value if isinstance(instance, dict) and name not in instance]
         for name in missing:
-            yield path, f"thiếu trường bắt buộc '{name}'", False
+            yield (*path, name), f"thiếu trường bắt buộc '{name}'", False
         return
     yield path, _MESSAGES.get(validator, _generic)(error), False
 
@@ -140,6 +144,21 @@ def _type_message(error: ValidationError) -> str:
     return f"phải là {' hoặc '.join(names)}, đang là {_short(error.instance)}"
 
 
+def _alternatives(error: ValidationError) -> str:
+    """'phải là số nguyên hoặc "unpublished"' for anyOf of simple types and constants."""
+    wanted: list[str] = []
+    for sub in error.context or []:
+        if sub.validator == "type":
+            wanted.append(_TYPES.get(sub.validator_value, str(sub.validator_value)))
+        elif sub.validator == "const":
+            wanted.append(_short(sub.validator_value))
+        elif sub.validator in ("pattern", "format"):
+            wanted.append("chuỗi đúng định dạng")
+    if wanted:
+        return f"phải là {' hoặc '.join(dict.fromkeys(wanted))}, đang là {_short(error.instance)}"
+    return f"giá trị {_short(error.instance)} không hợp lệ"
+
+
 _MESSAGES = {
     "type": _type_message,
     "enum": lambda e: (
@@ -156,6 +175,6 @@ _MESSAGES = {
     "maxLength": lambda e: f"dài quá {e.validator_value} ký tự",
     "uniqueItems": lambda e: "các mục trong danh sách bị trùng",
     "not": lambda e: "trường này không dùng được ở đây",
-    "anyOf": lambda e: f"giá trị {_short(e.instance)} không hợp lệ",
-    "oneOf": lambda e: f"giá trị {_short(e.instance)} không hợp lệ",
+    "anyOf": lambda e: _alternatives(e),
+    "oneOf": lambda e: _alternatives(e),
 }

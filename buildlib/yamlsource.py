@@ -64,7 +64,7 @@ def _plain(value: Any, seen: set[int], depth: int = 0) -> str | None:
         return f"lồng nhau quá {MAX_DEPTH} cấp"
     if isinstance(value, (dict, list)):
         if id(value) in seen:
-            return "không dùng neo/bí danh YAML (& và *): hãy viết đầy đủ giá trị"
+            return _ALIAS_MESSAGE
         seen.add(id(value))
         children = value.values() if isinstance(value, dict) else value
         for child in children:
@@ -83,7 +83,7 @@ def load_text(text: str, rel: str) -> tuple[Any, list[Problem]]:
         for m in _TAB_IN_INDENT.finditer(text)
     ]
     try:
-        data = yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=StrictLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -97,11 +97,26 @@ def load_text(text: str, rel: str) -> tuple[Any, list[Problem]]:
     except RecursionError:
         problems.append(Problem(rel, 1, 1, "", f"lồng nhau quá {MAX_DEPTH} cấp"))
         return None, problems
+    if data is None:
+        problems.append(Problem(rel, 1, 1, "", "tệp trống: cần một bảng dạng khóa: giá trị"))
+        return None, problems
+    alias = _first_alias(text) if ("&" in text or "*" in text) else None
+    if alias:
+        problems.append(Problem(rel, alias.line + 1, alias.column + 1, "", _ALIAS_MESSAGE))
+        return None, problems
     reason = _plain(data, set())
     if reason:
         problems.append(Problem(rel, 1, 1, "", reason))
         return None, problems
     return data, problems
+
+
+def _first_alias(text: str) -> "yaml.Mark | None":
+    """Where the first anchor or alias is, if any (the text parsed already, so no error here)."""
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            return event.start_mark
+    return None
 
 
 def load_file(path: Path, rel: str) -> tuple[Any, list[Problem]]:
@@ -115,6 +130,7 @@ def load_file(path: Path, rel: str) -> tuple[Any, list[Problem]]:
     return load_text(text, rel)
 
 
+_ALIAS_MESSAGE = "không dùng neo/bí danh YAML (& và *): hãy viết đầy đủ giá trị"
 _TAB_MESSAGE = "có ký tự tab ở đầu dòng: YAML chỉ dùng dấu cách để thụt lề"
 
 
@@ -126,6 +142,9 @@ def _yaml_message(error: yaml.MarkedYAMLError) -> str:
         return _TAB_MESSAGE
     context = (error.context or "").strip()
     detail = f"{context}; {problem}" if context else problem
+    mark, opened = error.problem_mark, error.context_mark
+    if mark and opened and opened.line != mark.line:
+        detail += f" (mở ở dòng {opened.line + 1})"
     return f"lỗi cú pháp YAML: {detail}"
 
 

@@ -21,7 +21,7 @@ SOURCE_ENTRY = {
     "repo": "thanglequoc/vietnamese-provinces-database",
     "path": "json/full_json_generated_data_vn_units_2026-07-25__20_49_07.json",
     "commit": "a108d4d2e357b98482c84b4180995b9fb44883e8",
-    "note": "Dữ liệu từ dịch vụ danh mục hành chính của Cục Thống kê, có hiệu chỉnh theo QĐ 19/2025.",
+    "note": "Dữ liệu từ dịch vụ danh mục hành chính của Cục Thống kê, hiệu chỉnh theo QĐ 19/2025.",
 }
 
 

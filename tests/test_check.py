@@ -1,0 +1,178 @@
+"""`build.py check`: the seed catalogue passes; every cross-check and YAML error is reported at its
+place; no input, however broken, produces a traceback."""
+
+import io
+import re
+import string
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import build
+from buildlib.check import check, report
+from buildlib.yamlsource import load_text
+
+from .conftest import FIXTURES, ROOT
+
+BROKEN = FIXTURES / "broken"
+LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<field>[^:]+): (?P<msg>.+)$")
+
+
+def run_check(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    import contextlib
+
+    with contextlib.redirect_stdout(out):
+        code = build.main(["check", *args])
+    return code, out.getvalue()
+
+
+def test_the_seed_catalogue_passes_check():
+    code, output = run_check()
+    assert code == 0, output
+    assert "Danh mục hợp lệ" in output
+
+
+def test_the_broken_fixture_reports_every_problem_at_its_line():
+    code, output = run_check("--catalogue", str(BROKEN / "catalogue"))
+    assert code == 1
+    expected = (BROKEN / "expected.txt").read_text(encoding="utf-8")
+    assert output.splitlines() == expected.splitlines()
+
+
+def test_every_reported_line_has_the_editor_format():
+    _, output = run_check("--catalogue", str(BROKEN / "catalogue"))
+    problems = output.splitlines()[:-1]
+    assert len(problems) > 50
+    for line in problems:
+        match = LINE.match(line)
+        assert match, line
+        assert (BROKEN / match["path"]).exists(), line
+        text = (BROKEN / match["path"]).read_bytes().splitlines()
+        assert 1 <= int(match["line"]) <= max(1, len(text)), line
+
+
+def test_the_fixture_covers_each_kind_of_problem():
+    output = (BROKEN / "expected.txt").read_text(encoding="utf-8")
+    kinds = {
+        "syntax": "lỗi cú pháp YAML",
+        "duplicate key": "bị lặp lại trong cùng một bảng",
+        "tab": "ký tự tab",
+        "alias": "neo/bí danh",
+        "not utf-8": "không phải UTF-8",
+        "unknown field": "trường không có trong lược đồ",
+        "missing field": "thiếu trường bắt buộc",
+        "negative amount": "phải lớn hơn hoặc bằng 0",
+        "wrong type": "phải là số nguyên",
+        "unknown file": "nằm ngoài cấu trúc danh mục",
+        "unknown agency": "cơ quan 'khong-co-co-quan' không tồn tại",
+        "unknown field ref": "lĩnh vực 'khong-co-linh-vuc' không tồn tại",
+        "unknown form": "biểu mẫu 'khong-co-mau' không tồn tại",
+        "unknown unit": "đơn vị hành chính '99999' không tồn tại",
+        "unknown related": "thủ tục '9.999999' không tồn tại",
+        "unknown replacement": "thủ tục thay thế '8.888888' không tồn tại",
+        "unknown life event": "sự kiện cuộc sống 'khong-co-su-kien'",
+        "missing template": "không có tệp mẫu",
+        "overlap open": "các phiên bản chồng lên nhau",
+        "overlap dates": "chồng lên phiên bản",
+        "end before start": "phải sau ngày bắt đầu",
+        "ended not last": "chỉ phiên bản cuối cùng",
+        "end without ended": "ghi 'ended'",
+        "district after reform": "cấp huyện chỉ dùng",
+        "district agency": "cơ quan cấp huyện phải có effective_to",
+        "upload slot document": "không có trong thành phần hồ sơ",
+        "form of another procedure": "thuộc thủ tục",
+        "form without online channel": "không có kênh online",
+        "condition on unknown field": "không phải trường select/yes_no",
+        "condition value": "không phải lựa chọn của trường",
+        "duplicate field id": "lĩnh vực 'ho-tich' bị trùng",
+        "duplicate commune": "mã xã '11824' trùng",
+        "duplicate document id": "mã giấy tờ 'to-khai' bị trùng",
+        "duplicate case": "trường hợp 'chung' bị trùng",
+        "duplicate channel": "kênh nộp 'online' bị trùng",
+        "code vs folder": "khác tên thư mục",
+        "file name": "khác tên tệp",
+        "replacement one-sided": "không ghi change.replaces",
+        "replaced one-sided": "không ghi ended.replaced_by",
+        "calendar weekday": "phải là ngày thường",
+        "calendar weekend": "phải là thứ Bảy hoặc Chủ nhật",
+        "calendar year": "không thuộc năm",
+        "calendar vs holidays": "thư viện holidays",
+        "imported warning": "cảnh báo: nhập tự động",
+    }
+    missing = [name for name, text in kinds.items() if text not in output]
+    assert not missing
+
+
+def test_github_format_prints_annotations_with_file_and_line():
+    code, output = run_check("--catalogue", str(BROKEN / "catalogue"), "--format", "github")
+    assert code == 1
+    annotations = [line for line in output.splitlines() if line.startswith("::")]
+    assert len(annotations) == len(output.splitlines()) - 1
+    assert "::error file=catalogue/forms/tab.yaml,line=5,col=1::" in output
+    assert "::warning file=catalogue/procedures/1.000001/2025-01-01.yaml," in output
+
+
+def test_parallel_and_serial_loading_report_the_same_problems():
+    serial = check(BROKEN / "catalogue", workers=1)
+    parallel_catalogue = check(BROKEN / "catalogue", workers=2)
+    assert serial == parallel_catalogue
+
+
+def test_a_problem_in_one_file_does_not_hide_problems_in_others(catalogue_copy: Path):
+    first = next((catalogue_copy / "procedures").glob("*/*.yaml"))
+    first.write_text("code: [\n", encoding="utf-8")
+    agency = catalogue_copy / "agencies" / "ubnd-cap-xa.yaml"
+    agency.write_text(agency.read_text(encoding="utf-8") + "colour: blue\n", encoding="utf-8")
+    problems = check(catalogue_copy, workers=1)
+    assert {p.path.split("/")[-1] for p in problems} >= {first.name, "ubnd-cap-xa.yaml"}
+    buffer = io.StringIO()
+    assert report(problems, fmt="text", out=buffer) == 1
+
+
+YAML_ALPHABET = string.printable + "đăâêôơưĐ\u00a0\ufeff\t"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=YAML_ALPHABET, max_size=400))
+def test_any_text_is_loaded_or_refused_with_a_positioned_problem(text: str):
+    data, problems = load_text(text, "x.yaml")
+    if data is None:
+        assert problems
+    for problem in problems:
+        assert problem.line >= 1 and problem.column >= 1
+        assert problem.message
+
+
+VALID = (ROOT / "schemas" / "examples" / "valid" / "procedure.yaml").read_text(encoding="utf-8")
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, len(VALID)),
+            st.integers(0, 12),
+            st.text(alphabet=": -[]{}&*!|>'\"\t\n#%@`,?0123456789abc", max_size=6),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_check_never_raises_on_a_mangled_procedure(tmp_path_factory, edits):
+    text = VALID
+    for position, cut, insert in edits:
+        text = text[:position] + insert + text[position + cut :]
+    root = tmp_path_factory.mktemp("mangled") / "catalogue"
+    folder = root / "procedures" / "1.004837"
+    folder.mkdir(parents=True)
+    (folder / "2026-06-10.yaml").write_text(text, encoding="utf-8")
+    problems = check(root, workers=1)
+    for problem in problems:
+        assert problem.path.startswith("catalogue/")
+        assert problem.line >= 1
