@@ -33,7 +33,11 @@ def _fees(channel: dict) -> str:
     fees = channel["fees"]
     if fees["status"] != "charged":
         return labels.FEE_STATUS[fees["status"]].capitalize()
-    return "; ".join(f"{item['name']}: {labels.money(item['amount'])}" for item in fees["items"])
+    return "; ".join(
+        f"{item['name']}: {labels.money(item['amount'])}"
+        + (f" ({item['condition']})" if item.get("condition") else "")
+        for item in fees["items"]
+    )
 
 
 def _status(latest: dict, today: str) -> dict | None:

@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for path in (ROOT, ROOT / "functions"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

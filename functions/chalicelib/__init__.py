@@ -1,0 +1,1 @@
+"""Domain and adapters behind functions/app.py (the Chalice routes)."""
