@@ -38,6 +38,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     return build_command(Path(args.catalogue), out=sys.stdout)
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from buildlib.importer import import_command
+
+    return import_command(ROOT, args, out=sys.stdout)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="build.py", description="Danh mục thủ tục hành chính MotCua")
     sub = top.add_subparsers(dest="command", required=True)
@@ -64,6 +70,17 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("--name", help="tên thủ tục (khi tạo thủ tục mới)")
     new.add_argument("--field", help="mã lĩnh vực (khi tạo thủ tục mới)")
     new.set_defaults(func=cmd_new)
+
+    imp = sub.add_parser(
+        "import", help="nhập bản ghi Cổng DVCQG (JSON, thư mục, .tar.gz) thành bản nháp"
+    )
+    imp.add_argument("paths", nargs="*", help="mặc định: ../shared/reference/procedures/*.tar.gz")
+    imp.add_argument("--out", default=str(ROOT / "build" / "corpus" / "catalogue"))
+    imp.add_argument(
+        "--effective-from", help="ngày hiệu lực của phiên bản nhập (mặc định: hôm nay)"
+    )
+    imp.add_argument("--report", help="tệp báo cáo (mặc định: <out>/../import-report.md)")
+    imp.set_defaults(func=cmd_import)
     return top
 
 

@@ -1,6 +1,12 @@
 """Vietnamese wording for catalogue values, shared by the reviewer report and the site."""
 
-LEVELS = {"trung-uong": "trung ương", "tinh": "cấp tỉnh", "xa": "cấp xã", "huyen": "cấp huyện"}
+LEVELS = {
+    "trung-uong": "trung ương",
+    "tinh": "cấp tỉnh",
+    "xa": "cấp xã",
+    "huyen": "cấp huyện",
+    "khac": "cơ quan khác",
+}
 CHANNELS = {"in_person": "trực tiếp", "online": "trực tuyến", "post": "bưu chính"}
 UNITS = {
     "working_days": "ngày làm việc",

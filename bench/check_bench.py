@@ -1,0 +1,235 @@
+"""Benchmark of `build.py check` on synthetic catalogues, next to a naive baseline.
+
+python bench/check_bench.py [--sizes 2000,10000] [--workdir bench/out] [--seed 0] [--repeat 1]
+
+Generates (or reuses) one synthetic catalogue per size, then runs each variant in its own
+subprocess and measures wall time and memory: ours (`build.py check`, one process per core),
+ours with `--workers 1`, and bench/naive_check.py (pure-Python YAML + jsonschema, no cross-checks).
+Prints a Markdown table and writes it to WORKDIR/check-results.md. See bench/README.md.
+"""
+
+import argparse
+import hashlib
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+GOAL_SIZE, GOAL_SECONDS = 10_000, 10.0
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+SAMPLE_EVERY = 0.02  # seconds between two samples of the process tree's memory
+OURS_RESULT = re.compile(r"(\d+) lỗi, (\d+) cảnh báo|Danh mục hợp lệ \((\d+) cảnh báo\)")
+NAIVE_RESULT = re.compile(r"naive_check: (\d+) errors")
+
+
+@dataclass
+class Run:
+    """One variant measured on one catalogue (the fastest of the repeats)."""
+
+    size: int
+    files: int
+    variant: str
+    wall: float
+    peak_mb: float  # largest single process (rusage of the child and the children it waited for)
+    tree_mb: float  # all processes of the run together, sampled
+    exit_code: int
+    reported: str
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(description="Đo thời gian build.py check trên danh mục tổng hợp")
+    top.add_argument("--sizes", default="2000,10000", help="số thủ tục, cách nhau bằng dấu phẩy")
+    top.add_argument("--workdir", type=Path, default=BENCH / "out")
+    top.add_argument("--seed", type=int, default=0)
+    top.add_argument(
+        "--repeat", type=int, default=1, help="số lần chạy mỗi biến thể (lấy lần nhanh nhất)"
+    )
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
+    python = str(PYTHON if PYTHON.exists() else Path(sys.executable))
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    runs: list[Run] = []
+    for size in sizes:
+        catalogue = ensure_catalogue(python, args.workdir, size, args.seed)
+        files = sum(1 for _ in catalogue.rglob("*.yaml"))
+        for variant, command in variants(python, catalogue):
+            print(f"== {size}: {variant}", file=sys.stderr)
+            runs.append(measure(size, files, variant, command, args.repeat))
+    text = report(runs)
+    print(text)
+    (args.workdir / "check-results.md").write_text(text, encoding="utf-8")
+    return 0 if all(r.exit_code == 0 for r in runs if r.variant.startswith("ours")) else 1
+
+
+def variants(python: str, catalogue: Path) -> list[tuple[str, list[str]]]:
+    check = [python, str(ROOT / "build.py"), "check", "--catalogue", str(catalogue)]
+    return [
+        (f"ours ({os.cpu_count()} workers)", check),
+        ("ours --workers 1", [*check, "--workers", "1"]),
+        (
+            "naive (SafeLoader + jsonschema)",
+            [python, str(BENCH / "naive_check.py"), str(catalogue)],
+        ),
+    ]
+
+
+def ensure_catalogue(python: str, workdir: Path, size: int, seed: int) -> Path:
+    """The synthetic catalogue for this size and seed, regenerated only when the generator or
+    the seed files it copies have changed (the key file is written after a complete run)."""
+    catalogue = workdir / f"catalogue-{size}-seed{seed}"
+    key_file = workdir / f"catalogue-{size}-seed{seed}.key"
+    key = cache_key(size, seed)
+    if catalogue.is_dir() and key_file.exists() and key_file.read_text() == key:
+        return catalogue
+    key_file.unlink(missing_ok=True)
+    shutil.rmtree(catalogue, ignore_errors=True)
+    print(f"== sinh danh mục {size} thủ tục -> {catalogue}", file=sys.stderr)
+    started = time.perf_counter()
+    command = [python, str(BENCH / "synthetic.py"), "--count", str(size), "--seed", str(seed)]
+    subprocess.run([*command, "--out", str(catalogue)], check=True)
+    print(f"   {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    key_file.write_text(key)
+    return catalogue
+
+
+def cache_key(size: int, seed: int) -> str:
+    digest = hashlib.sha256(f"{size}/{seed}".encode())
+    inputs = [ROOT / "buildlib" / "synthetic.py", ROOT / "catalogue" / "fields.yaml"]
+    for folder in ("units", "calendar"):
+        inputs += sorted((ROOT / "catalogue" / folder).glob("*.yaml"))
+    for path in inputs:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def measure(size: int, files: int, variant: str, command: list[str], repeat: int) -> Run:
+    """Runs the command `repeat` times: the fastest wall time, the largest memory seen."""
+    runs = [run_once(size, files, variant, command) for _ in range(max(1, repeat))]
+    best = min(runs, key=lambda r: r.wall)
+    best.peak_mb = max(r.peak_mb for r in runs)
+    best.tree_mb = max(r.tree_mb for r in runs)
+    return best
+
+
+def run_once(size: int, files: int, variant: str, command: list[str]) -> Run:
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as output:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
+        sampler = TreeSampler(process.pid)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = code = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        sampler.stop()
+        output.seek(0)
+        text = output.read()
+    if variant.startswith("ours") and code != 0:
+        tail = "\n".join(text.splitlines()[-10:])
+        print(f"!! {variant} trên {size} thủ tục thoát với mã {code}:\n{tail}", file=sys.stderr)
+    peak_mb = usage.ru_maxrss / 1024  # ru_maxrss is in kilobytes on Linux
+    tree_mb = max(sampler.peak_kb / 1024, peak_mb)
+    return Run(size, files, variant, wall, peak_mb, tree_mb, code, reported(text))
+
+
+def reported(output: str) -> str:
+    """What the run reported: its error count (and warnings, for ours)."""
+    ours = OURS_RESULT.search(output)
+    if ours:
+        errors, warnings = (ours[1], ours[2]) if ours[1] else ("0", ours[3])
+        return f"{errors} ({warnings} warnings)"
+    naive = NAIVE_RESULT.search(output)
+    return naive[1] if naive else "?"
+
+
+class TreeSampler(threading.Thread):
+    """Samples the resident memory of a process and all its descendants (Linux /proc)."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_kb = 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(SAMPLE_EVERY):
+            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid))
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of `pid` and its descendants, found through the parents in /proc/*/stat."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * PAGE_KB
+        except (OSError, IndexError, ValueError):
+            continue
+        stack += children.get(current, [])
+    return total
+
+
+def report(runs: list[Run]) -> str:
+    lines = [
+        "# build.py check on synthetic catalogues",
+        "",
+        f"Machine: {os.cpu_count()} cores, {platform.platform()}, "
+        f"Python {platform.python_version()}.",
+        "",
+        "| size | files | variant | wall s | peak RSS MB | all processes RSS MB "
+        "| errors reported |",
+        "|---:|---:|---|---:|---:|---:|---|",
+    ]
+    for r in runs:
+        failed = r.exit_code != 0 and r.variant.startswith("ours")
+        exit_note = f" **exit {r.exit_code}**" if failed else ""
+        lines.append(
+            f"| {r.size:,} | {r.files:,} | {r.variant} | {r.wall:.2f} | {r.peak_mb:.0f} | "
+            f"{r.tree_mb:.0f} | {r.reported}{exit_note} |"
+        )
+    lines += [
+        "",
+        goal(runs),
+        "",
+        "peak RSS: the largest single process (rusage of the run). All processes: the sum over the "
+        "process tree, sampled every 20 ms (workers of the parallel run included).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def goal(runs: list[Run]) -> str:
+    wanted = f"Goal: ours < {GOAL_SECONDS:.0f} s for {GOAL_SIZE:,} procedures"
+    ours = [r for r in runs if r.size == GOAL_SIZE and r.variant.startswith("ours (")]
+    if not ours:
+        return f"{wanted}: not measured (add {GOAL_SIZE} to --sizes)."
+    run = ours[0]
+    verdict = "met" if run.wall < GOAL_SECONDS and run.exit_code == 0 else "NOT met"
+    return f"{wanted} on this {os.cpu_count()}-core machine: **{verdict}** ({run.wall:.2f} s)."
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,48 @@
+"""Errors the API returns: a code, an HTTP status, a Vietnamese message and per-field messages.
+
+Domain and adapter code raise these (or subclasses); app.py turns them into JSON
+`{"code", "message", "fields"}`. Provider errors (botocore, sqlite3) never reach a route: adapters
+wrap them in StorageError.
+"""
+
+
+class ApiError(Exception):
+    status = 400
+    code = "bad_request"
+    message = "Yêu cầu không hợp lệ."
+
+    def __init__(self, message: str | None = None, *, fields: dict[str, str] | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.fields = fields or {}
+
+    def body(self) -> dict:
+        return {"code": self.code, "message": self.message, "fields": self.fields}
+
+
+class ValidationFailed(ApiError):
+    status, code, message = 422, "validation_failed", "Thông tin chưa hợp lệ, xem từng trường."
+
+
+class NotFound(ApiError):
+    status, code, message = 404, "not_found", "Không tìm thấy."
+
+
+class IdempotencyConflictError(ApiError):
+    status, code = 409, "idempotency_conflict"
+    message = "Khóa Idempotency-Key này đã dùng cho một hồ sơ khác nội dung."
+
+
+class RateLimited(ApiError):
+    status, code, message = 429, "rate_limited", "Bạn thử quá nhiều lần. Vui lòng đợi rồi thử lại."
+
+
+class PayloadTooLarge(ApiError):
+    status, code, message = 413, "payload_too_large", "Dữ liệu gửi lên quá lớn."
+
+
+class StorageError(ApiError):
+    """A storage backend failed; the request can be retried with the same Idempotency-Key."""
+
+    status, code = 503, "storage_unavailable"
+    message = "Hệ thống lưu trữ tạm thời không phản hồi. Vui lòng thử lại."

@@ -1,0 +1,1 @@
+"""Ports (Protocols) for what the domain stores, and one adapter per technology."""

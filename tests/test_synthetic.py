@@ -1,0 +1,104 @@
+"""buildlib/synthetic.py: a generated catalogue passes check, is the same for the same seed, and
+has every kind of history the benchmark should exercise."""
+
+import contextlib
+import io
+from pathlib import Path
+
+import pytest
+import yaml
+
+import build
+from buildlib.synthetic import generate
+
+COUNT, SEED = 150, 7
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("synthetic") / "catalogue"
+    generate(out, COUNT, seed=SEED)
+    return out
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def _last_versions(root: Path) -> dict[str, dict]:
+    out = {}
+    for folder in sorted((root / "procedures").iterdir()):
+        last = sorted(folder.glob("*.yaml"))[-1]
+        out[folder.name] = yaml.safe_load(last.read_text(encoding="utf-8"))
+    return out
+
+
+def test_a_generated_catalogue_passes_check_with_no_errors(generated: Path):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = build.main(["check", "--catalogue", str(generated)])
+    assert code == 0, out.getvalue()
+    assert "Danh mục hợp lệ" in out.getvalue()
+
+
+def test_it_writes_the_requested_number_of_procedures(generated: Path):
+    assert len(list((generated / "procedures").iterdir())) == COUNT
+
+
+def test_the_same_seed_writes_the_same_bytes(generated: Path, tmp_path: Path):
+    again = tmp_path / "again"
+    generate(again, COUNT, seed=SEED)
+    assert _files(again) == _files(generated)
+
+
+def test_another_seed_writes_other_procedures(generated: Path, tmp_path: Path):
+    other = tmp_path / "other"
+    generate(other, COUNT, seed=SEED + 1)
+    assert sorted(p.name for p in (other / "procedures").iterdir()) != sorted(
+        p.name for p in (generated / "procedures").iterdir()
+    )
+
+
+def test_some_procedures_have_older_district_versions_ending_on_the_reform_day(generated: Path):
+    multi = [f for f in (generated / "procedures").iterdir() if len(list(f.glob("*.yaml"))) > 1]
+    assert len(multi) >= COUNT // 10
+    for folder in multi:
+        *older, _ = (
+            yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.yaml"))
+        )
+        assert all(v["levels"] == ["huyen"] for v in older)
+        assert str(older[-1]["effective_to"]) == "2025-07-01"
+
+
+def test_replaced_procedures_name_a_successor_that_says_it_replaces_them(generated: Path):
+    last = _last_versions(generated)
+    replaced = {c: v for c, v in last.items() if v.get("ended", {}).get("kind") == "replaced"}
+    assert replaced
+    for code, version in replaced.items():
+        (successor,) = version["ended"]["replaced_by"]
+        assert last[successor]["change"]["replaces"] == [code]
+
+
+def test_some_procedures_are_abolished(generated: Path):
+    ended = [v.get("ended", {}).get("kind") for v in _last_versions(generated).values()]
+    assert "abolished" in ended
+
+
+def test_forms_have_uploads_and_a_condition_on_an_earlier_select_field(generated: Path):
+    forms = sorted((generated / "forms").glob("*.yaml"))
+    assert forms
+    for path in forms:
+        form = yaml.safe_load(path.read_text(encoding="utf-8"))
+        fields = form["pages"][0]["fields"]
+        selects = [i for i, f in enumerate(fields) if f["type"] == "select"]
+        conditions = [i for i, f in enumerate(fields) if "when" in f]
+        assert selects and conditions and selects[0] < conditions[0]
+        assert form["pages"][1]["uploads"]
+
+
+def test_generate_refuses_a_folder_that_is_not_empty(tmp_path: Path):
+    (tmp_path / "old.yaml").write_text("x: 1\n", encoding="utf-8")
+    with pytest.raises(FileExistsError):
+        generate(tmp_path, 5)
