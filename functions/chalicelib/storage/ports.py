@@ -84,3 +84,8 @@ class Uploads(Protocol):
     def reject(self, key: str) -> None:
         """Deletes an object that failed verification."""
         ...
+
+
+def format_code(agency: str, day: str, sequence: int) -> str:
+    """Dossier code as provincial systems print it: 000.00.01.H26-261125-0001."""
+    return f"{agency}-{day}-{sequence:04d}"
