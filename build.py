@@ -44,6 +44,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     return import_command(ROOT, args, out=sys.stdout)
 
 
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from buildlib.bundle import bundle_command
+
+    out = Path(args.out) if args.out else None
+    return bundle_command(Path(args.catalogue), out, out=sys.stdout)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="build.py", description="Danh mục thủ tục hành chính MotCua")
     sub = top.add_subparsers(dest="command", required=True)
@@ -62,6 +69,11 @@ def parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="dựng trang web tĩnh vào site/")
     build.add_argument("--catalogue", default=str(ROOT / "catalogue"))
     build.set_defaults(func=cmd_build)
+
+    bundle = sub.add_parser("bundle", help="gói dữ liệu danh mục cho API (functions/)")
+    bundle.add_argument("--catalogue", default=str(ROOT / "catalogue"))
+    bundle.add_argument("--out", help="mặc định functions/chalicelib/data/bundle.json")
+    bundle.set_defaults(func=cmd_bundle)
 
     new = sub.add_parser("new", help="tạo thủ tục mới hoặc phiên bản mới từ phiên bản gần nhất")
     new.add_argument("code", help="mã thủ tục, ví dụ 1.001193")

@@ -1,38 +1,62 @@
-"""Serves the built site from one process on this machine.
+"""Serves the built site and the API from one process, with waitress (a production WSGI server).
 
     python functions/serve.py [--host H] [--port P] [--data-dir D]
 
-Today it serves site/ (the output of `python build.py build`); the submission API (issue 7) will be
-mounted here under /api/, with its data under --data-dir (default var/), kept across restarts.
+/api/* goes to the same Chalice app that runs on Lambda (chalicelib/wsgi.py), uploads signed by
+the embedded adapter go to the streaming upload endpoint, everything else is site/. Data (SQLite,
+uploaded files, the local secret key) live under --data-dir (default var/) across restarts.
 """
 
 import argparse
-import contextlib
-import functools
+import os
 import sys
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+
+def make_application(site_dir: Path):
+    from app import app
+    from chalicelib.storage.files import FilesystemUploads
+    from chalicelib.storage.local_upload import LocalUploadEndpoint
+    from chalicelib.wiring import default_service
+    from chalicelib.wsgi import ChaliceWSGI, StaticSite, dispatcher
+
+    routes = [("/api/", ChaliceWSGI(app))]
+    uploads = default_service().uploads
+    if isinstance(uploads, FilesystemUploads):  # embedded: our own signed, streaming endpoint
+        routes.insert(0, ("/api/uploads/local", LocalUploadEndpoint(uploads)))
+    return dispatcher(routes, StaticSite(site_dir))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Phục vụ trang web MotCua")
+    parser = argparse.ArgumentParser(description="Phục vụ trang web và API MotCua")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--data-dir", default=str(ROOT / "var"))
     parser.add_argument("--site-dir", default=str(ROOT / "site"))
+    parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
     site = Path(args.site_dir)
     if not (site / "index.html").is_file():
         print(f"Chưa có trang web trong {site}: chạy `build.py build` trước.", file=sys.stderr)
         return 1
-    Path(args.data_dir).mkdir(parents=True, exist_ok=True)
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
-    with ThreadingHTTPServer((args.host, args.port), handler) as server:
-        print(f"MotCua: http://{args.host}:{args.port}/ (Ctrl+C để dừng)", file=sys.stderr)
-        with contextlib.suppress(KeyboardInterrupt):
-            server.serve_forever()
+    os.environ["MOTCUA_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    os.environ.setdefault("MOTCUA_PUBLIC_URL", f"http://{args.host}:{args.port}")
+    import waitress
+
+    application = make_application(site)
+    print(f"MotCua: http://{args.host}:{args.port}/ (Ctrl+C để dừng)", file=sys.stderr)
+    waitress.serve(
+        application,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        ident="motcua",
+        max_request_body_size=101 * 1024 * 1024,
+    )
     return 0
 
 

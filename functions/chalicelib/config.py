@@ -1,0 +1,63 @@
+"""One settings object from the environment, with working local defaults (embedded storage under
+var/). An explicit argument beats the environment."""
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+DEFAULT_BUNDLE = Path(__file__).resolve().parent / "data" / "bundle.json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    storage: str = "embedded"  # embedded | aws
+    data_dir: Path = ROOT / "var"
+    bundle: Path = DEFAULT_BUNDLE
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: bytes = b""  # signs upload targets and derives lookup secrets
+    table: str = "motcua-dossiers"
+    bucket: str = "motcua-uploads"
+    aws_endpoint: str | None = None  # moto server in tests; None on AWS
+    upload_ttl: int = 300
+    max_body_bytes: int = 256 * 1024
+    lookup_failures_allowed: int = 20  # wrong code/secret per client per window
+    lookup_window_seconds: int = 600
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        env = os.environ
+        values = {
+            "storage": env.get("MOTCUA_STORAGE", "embedded"),
+            "data_dir": Path(env.get("MOTCUA_DATA_DIR", str(ROOT / "var"))),
+            "bundle": Path(env.get("MOTCUA_BUNDLE", str(DEFAULT_BUNDLE))),
+            "public_url": env.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000"),
+            "table": env.get("MOTCUA_TABLE", "motcua-dossiers"),
+            "bucket": env.get("MOTCUA_BUCKET", "motcua-uploads"),
+            "aws_endpoint": env.get("MOTCUA_AWS_ENDPOINT") or None,
+        }
+        values.update(overrides)
+        if "secret_key" not in values:
+            values["secret_key"] = _secret_key(env, values["data_dir"])
+        return cls(**values)
+
+
+def _secret_key(env, data_dir: Path) -> bytes:
+    """From MOTCUA_SECRET_KEY; locally, a random key created once under the data dir."""
+    if env.get("MOTCUA_SECRET_KEY"):
+        return env["MOTCUA_SECRET_KEY"].encode()
+    path = Path(data_dir) / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret-")
+        try:
+            os.write(handle, os.urandom(32).hex().encode())
+            os.close(handle)
+            os.link(temporary, path)  # atomic, and fails if another process created it first
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    return path.read_bytes().strip()

@@ -1,0 +1,291 @@
+"""Online dossiers: upload targets and their verification, idempotent submission, status lookup.
+
+Shared logic lives here once (codes, secrets, due dates, statuses); adapters only store.
+"""
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import asdict
+from typing import Any
+
+from . import forms
+from .calendar import VIETNAM
+from .catalogue import Bundle
+from .errors import ApiError, IdempotencyConflictError, NotFound, RateLimited, ValidationFailed
+from .storage.ports import Dossiers, NewDossier, StoredDossier, Uploads
+
+STATUSES = {
+    1: "Mới đăng ký",
+    2: "Được tiếp nhận",
+    3: "Không được tiếp nhận",
+    4: "Đang xử lý",
+    5: "Yêu cầu bổ sung giấy tờ",
+    6: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    7: "Công dân yêu cầu rút hồ sơ",
+    8: "Dừng xử lý",
+    9: "Đã xử lý xong",
+    10: "Đã trả kết quả",
+}
+CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
+EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+MAGIC = {
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+}
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
+DOSSIER_CODE = re.compile(r"^[A-Za-z0-9.-]{3,60}-[0-9]{6}-[0-9]{4,}$")
+UPLOAD_KEY = re.compile(r"^[0-9.A-Za-z]+/[a-z0-9-]+/[A-Za-z0-9_-]{16,64}\.(pdf|jpg|png)$")
+
+
+class Service:
+    def __init__(
+        self,
+        bundle: Bundle,
+        dossiers: Dossiers,
+        uploads: Uploads,
+        *,
+        secret_key: bytes,
+        upload_ttl: int = 300,
+        limiter: "FailureLimiter | None" = None,
+        clock=None,
+    ):
+        self.bundle, self.dossiers, self.uploads = bundle, dossiers, uploads
+        self.secret_key = secret_key
+        self.upload_ttl = min(upload_ttl, 300)
+        self.limiter = limiter or FailureLimiter()
+        self.now = clock or (lambda: dt.datetime.now(VIETNAM))
+
+    # --- forms ---------------------------------------------------------------------------------
+
+    def form(self, code: str) -> dict:
+        version = self.bundle.version(code, self.now().date())
+        form = self.bundle.form(version)
+        return {
+            "procedure": code,
+            "version": version["effective_from"],
+            "form": form,
+            "schema": forms.submission_schema(form),
+        }
+
+    # --- uploads -------------------------------------------------------------------------------
+
+    def upload_target(self, body: Any) -> dict:
+        body = _object(body)
+        code = _text(body, "procedure")
+        slot_id = _text(body, "slot")
+        content_type = _text(body, "content_type")
+        size = body.get("size")
+        version = self.bundle.version(code, self.now().date())
+        slot = _slot(self.bundle.form(version), slot_id)
+        allowed = [CONTENT_TYPES[kind] for kind in slot["accept"]]
+        errors = {}
+        if content_type not in allowed:
+            names = ", ".join(kind.upper() for kind in slot["accept"])
+            errors["/content_type"] = f"Chỉ nhận tệp {names}."
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            errors["/size"] = "Tệp rỗng hoặc không đọc được kích thước."
+        elif size > slot["max_bytes"]:
+            errors["/size"] = f"Tệp quá lớn: tối đa {_megabytes(slot['max_bytes'])}."
+        if errors:
+            raise ValidationFailed("Tệp không phù hợp với yêu cầu.", fields=errors)
+        key = f"{code}/{slot_id}/{secrets.token_urlsafe(18)}.{EXTENSIONS[content_type]}"
+        target = self.uploads.target(
+            key, content_type=content_type, max_bytes=slot["max_bytes"], expires_in=self.upload_ttl
+        )
+        return {**asdict(target), "max_bytes": slot["max_bytes"]}
+
+    def verify_upload(self, body: Any) -> dict:
+        """Checks the stored bytes (size, magic bytes) before any submission may reference them."""
+        key = _text(_object(body), "key")
+        if not UPLOAD_KEY.match(key):
+            raise ValidationFailed(fields={"/key": "Mã tệp không hợp lệ."})
+        code, slot_id, name = key.split("/")
+        if self.uploads.is_accepted(key):
+            return {"key": key, "accepted": True}
+        version = self.bundle.version(code, self.now().date())
+        slot = _slot(self.bundle.form(version), slot_id)
+        size = self.uploads.size(key)
+        if size is None:
+            raise NotFound("Chưa nhận được tệp này; hãy tải lên lại.")
+        content_type = {v: k for k, v in EXTENSIONS.items()}[name.rsplit(".", 1)[1]]
+        head = self.uploads.head_bytes(key, 16)
+        problem = None
+        if size < 1:
+            problem = "Tệp rỗng."
+        elif size > slot["max_bytes"]:
+            problem = f"Tệp quá lớn: tối đa {_megabytes(slot['max_bytes'])}."
+        elif _kind(content_type) not in slot["accept"]:
+            problem = "Loại tệp không được nhận cho giấy tờ này."
+        elif not head.startswith(MAGIC[content_type]):
+            problem = "Nội dung tệp không đúng loại đã khai (PDF, JPEG hoặc PNG)."
+        if problem:
+            self.uploads.reject(key)
+            raise ValidationFailed(problem, fields={"/key": problem})
+        self.uploads.accept(key)
+        return {"key": key, "accepted": True, "size": size}
+
+    # --- submissions ---------------------------------------------------------------------------
+
+    def submit(self, body: Any, idempotency_key: str | None) -> dict:
+        if not idempotency_key or not IDEMPOTENCY_KEY.match(idempotency_key):
+            raise ApiError(
+                "Thiếu tiêu đề Idempotency-Key hợp lệ (8–100 ký tự chữ, số, - hoặc _).",
+                fields={"/headers/Idempotency-Key": "Bắt buộc."},
+            )
+        body = _object(body)
+        code = _text(body, "procedure")
+        received = self.now()
+        version = self.bundle.version(code, received.date())
+        form = self.bundle.form(version)
+        answers, errors = forms.check_answers(
+            form, body.get("answers"), self.bundle.units, received.date()
+        )
+        uploads, upload_errors = forms.check_uploads(
+            form, answers, body.get("uploads", {}), self.uploads.is_accepted, code
+        )
+        errors.update(upload_errors)
+        unknown = set(body) - {"procedure", "answers", "uploads"}
+        errors.update({f"/{k}"[:100]: forms.MESSAGES["unknown"] for k in unknown})
+        if errors:
+            raise ValidationFailed(fields=errors)
+        secret = self._secret(idempotency_key)
+        dossier = NewDossier(
+            agency=self.bundle.agency_prefix(version),
+            day=received.strftime("%y%m%d"),
+            procedure=code,
+            version=version["effective_from"],
+            catalogue=self.bundle.revision,
+            answers=answers,
+            uploads=uploads,
+            secret_hash=_hash(secret),
+            received_at=received.isoformat(timespec="seconds"),
+            due_at=self._due(version, received),
+        )
+        request_hash = hashlib.sha256(_canonical(body).encode()).hexdigest()
+        stored = self.dossiers.create(
+            dossier, idempotency_key=idempotency_key, request_hash=request_hash
+        )
+        return {**self._public(stored), "secret": secret}
+
+    def _due(self, version: dict, received: dt.datetime) -> str | None:
+        channel = next((c for c in version["channels"] if c["kind"] == "online"), None)
+        if channel is None:
+            return None
+        deadline = channel["deadline"]
+        amount = deadline.get("amount")
+        due = self.bundle.calendar.due(
+            received, amount if isinstance(amount, int) else None, deadline["unit"]
+        )
+        return due.isoformat(timespec="minutes") if due else None
+
+    def _secret(self, idempotency_key: str) -> str:
+        """Derived from the idempotency key, so a retry returns the same secret; 120 bits."""
+        digest = hmac.new(self.secret_key, b"lookup:" + idempotency_key.encode(), "sha256")
+        return base64.b32encode(digest.digest()[:15]).decode().lower()
+
+    # --- lookups -------------------------------------------------------------------------------
+
+    def lookup(self, code: str, secret: str | None, client: str) -> dict:
+        self.limiter.check(client)
+        stored = self.dossiers.get(code) if DOSSIER_CODE.match(code or "") else None
+        given = _hash(secret or "")
+        if stored is None or not hmac.compare_digest(given, stored.dossier.secret_hash):
+            self.limiter.fail(client)
+            raise NotFound("Không tìm thấy hồ sơ với mã và mã tra cứu này.")
+        return self._public(stored)
+
+    def _public(self, stored: StoredDossier) -> dict:
+        dossier = stored.dossier
+        versions = self.bundle.data["procedures"].get(dossier.procedure, [])
+        name = next((v["name"] for v in versions if v["effective_from"] == dossier.version), "")
+        timeline = [{"status": 1, "label": STATUSES[1], "at": dossier.received_at}]
+        timeline += [
+            {**event, "label": STATUSES.get(event.get("status"), "")} for event in stored.events
+        ]
+        return {
+            "code": stored.code,
+            "procedure": dossier.procedure,
+            "procedure_name": name,
+            "version": dossier.version,
+            "status": timeline[-1]["status"],
+            "status_label": timeline[-1]["label"],
+            "received_at": dossier.received_at,
+            "due_at": dossier.due_at,
+            "timeline": timeline,
+        }
+
+
+class FailureLimiter:
+    """Counts failed lookups per client in a sliding window; past the limit every lookup from that
+    client is refused until the window passes. Per process: on AWS, API Gateway throttling and WAF
+    rate rules sit in front of this."""
+
+    def __init__(self, allowed: int = 20, window: float = 600.0, clock=time.monotonic):
+        self.allowed, self.window, self.clock = allowed, window, clock
+        self._failures: dict[str, deque] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, client: str) -> deque:
+        failures, cutoff = self._failures[client], self.clock() - self.window
+        while failures and failures[0] < cutoff:
+            failures.popleft()
+        return failures
+
+    def check(self, client: str) -> None:
+        with self._lock:
+            if len(self._recent(client)) >= self.allowed:
+                raise RateLimited()
+
+    def fail(self, client: str) -> None:
+        with self._lock:
+            self._recent(client).append(self.clock())
+            if len(self._failures) > 100_000:  # bound memory under a spray of client addresses
+                self._failures.clear()
+
+
+def _object(body: Any) -> dict:
+    if not isinstance(body, dict):
+        raise ApiError("Nội dung yêu cầu phải là một đối tượng JSON.")
+    return body
+
+
+def _text(body: dict, key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value or len(value) > 200:
+        raise ValidationFailed(fields={f"/{key}": "Bắt buộc, là chuỗi ký tự."})
+    return value
+
+
+def _slot(form: dict, slot_id: str) -> dict:
+    for _, slot in forms.slots(form):
+        if slot["id"] == slot_id:
+            return slot
+    raise ValidationFailed(fields={"/slot": "Biểu mẫu không có khe tải lên này."})
+
+
+def _kind(content_type: str) -> str:
+    return {v: k for k, v in CONTENT_TYPES.items()}[content_type]
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1048576:g} MB".replace(".", ",")
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _canonical(body: Any) -> str:
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+__all__ = ["STATUSES", "FailureLimiter", "IdempotencyConflictError", "Service"]

@@ -1,0 +1,276 @@
+"""A procedure's online form as the API sees it: the JSON Schema of its answers (generated from the
+catalogue's form definition, the same one the site renders) and validation that reports each
+problem against its field, in Vietnamese.
+
+Answers are keyed by field id; a field whose `when` condition does not hold is not asked, so it is
+neither required nor kept. Uploads are keyed by slot id, each a list of upload keys.
+"""
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+PATTERNS = {
+    "cccd": r"^[0-9]{12}$",
+    "phone": r"^(0[0-9]{9}|\+84[0-9]{9})$",
+    "email": r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}$",
+    "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+}
+MESSAGES = {
+    "required": "Vui lòng nhập {label}.",
+    "select": "Vui lòng chọn {label}.",
+    "yes_no": "Vui lòng chọn Có hoặc Không.",
+    "text": "{label}: quá dài (tối đa {max_length} ký tự).",
+    "number": "{label} phải là một số{range}.",
+    "date": "{label} phải là ngày có thật, dạng ngày/tháng/năm.",
+    "future": "{label} không được sau ngày hôm nay.",
+    "cccd": "Số định danh cá nhân gồm đúng 12 chữ số.",
+    "phone": "Số điện thoại gồm 10 chữ số bắt đầu bằng 0 (ví dụ 0912345678).",
+    "email": "Địa chỉ thư điện tử chưa đúng (ví dụ ten@example.vn).",
+    "address": "Chọn tỉnh/thành phố và xã/phường của {label}, rồi nhập số nhà, đường.",
+    "commune": "Xã/phường đã chọn không thuộc tỉnh/thành phố đã chọn.",
+    "files_min": "Cần tải lên ít nhất {min_files} tệp cho “{label}”.",
+    "files_max": "Chỉ được tải lên tối đa {max_files} tệp cho “{label}”.",
+    "file_missing": "Tệp này chưa tải lên xong hoặc không hợp lệ; hãy tải lại.",
+    "unknown": "Trường này không có trong biểu mẫu.",
+}
+TEXT_LIMITS = {"text": 200, "textarea": 2000}
+
+
+def fields(form: dict) -> Iterator[tuple[dict, dict]]:
+    """(page, field) pairs in form order."""
+    for page in form["pages"]:
+        for item in page.get("fields", []):
+            yield page, item
+
+
+def slots(form: dict) -> Iterator[tuple[dict, dict]]:
+    for page in form["pages"]:
+        for slot in page.get("uploads", []):
+            yield page, slot
+
+
+def shown(item: dict, page: dict, answers: dict) -> bool:
+    """A field (or slot) is asked when its page's and its own conditions hold."""
+    return all(
+        cond is None or answers.get(cond["field"]) in cond["in"]
+        for cond in (page.get("when"), item.get("when"))
+    )
+
+
+def _field_schema(item: dict) -> dict:
+    kind = item["type"]
+    if kind in ("text", "textarea"):
+        return {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": item.get("max_length", TEXT_LIMITS[kind]),
+        }
+    if kind == "number":
+        schema: dict[str, Any] = {"type": "number"}
+        schema.update({k: item[k] for k in ("min", "max") if k in item})
+        return {
+            ("minimum" if k == "min" else "maximum" if k == "max" else k): v
+            for k, v in schema.items()
+        }
+    if kind == "select":
+        return {"enum": [o["value"] for o in item["options"]]}
+    if kind == "yes_no":
+        return {"type": "boolean"}
+    if kind == "date":
+        return {"type": "string", "format": "date", "pattern": PATTERNS["date"]}
+    if kind == "address":
+        return {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["province", "commune", "street"],
+            "properties": {
+                "province": {"type": "string", "pattern": "^[0-9]{2}$"},
+                "commune": {"type": "string", "pattern": "^[0-9]{5}$"},
+                "street": {"type": "string", "minLength": 1, "maxLength": 200},
+            },
+        }
+    return {"type": "string", "pattern": PATTERNS[kind], "maxLength": 320}
+
+
+def submission_schema(form: dict) -> dict:
+    """JSON Schema (2020-12) of `{"answers": {...}, "uploads": {...}}` for this form. Conditional
+    fields become if/then rules, so a client can validate exactly as the server does."""
+    properties = {
+        item["id"]: {**_field_schema(item), "title": item["label"]} for _, item in fields(form)
+    }
+    required, rules = [], []
+    for page, item in fields(form):
+        if item.get("required", True) is False:
+            continue
+        conditions = [c for c in (page.get("when"), item.get("when")) if c]
+        if not conditions:
+            required.append(item["id"])
+        else:
+            rules.append(
+                {
+                    "if": {
+                        "properties": {c["field"]: {"enum": c["in"]} for c in conditions},
+                        "required": [c["field"] for c in conditions],
+                    },
+                    "then": {"required": [item["id"]]},
+                }
+            )
+    upload_properties = {
+        slot["id"]: {
+            "type": "array",
+            "maxItems": slot["max_files"],
+            "title": slot["label"],
+            "items": {"type": "string", "maxLength": 300},
+        }
+        for _, slot in slots(form)
+    }
+    answers: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+        "required": required,
+    }
+    if rules:
+        answers["allOf"] = rules
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": form["title"],
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["answers", "uploads"],
+        "properties": {
+            "procedure": {"type": "string"},
+            "answers": answers,
+            "uploads": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": upload_properties,
+            },
+        },
+    }
+
+
+def check_answers(form: dict, answers: Any, units: dict, today: dt.date) -> tuple[dict, dict]:
+    """Returns (answers kept, errors by JSON pointer). Only asked fields are kept."""
+    if not isinstance(answers, dict):
+        return {}, {"/answers": "Câu trả lời phải là một bảng trường: giá trị."}
+    errors: dict[str, str] = {}
+    known = {item["id"] for _, item in fields(form)}
+    for key in answers:
+        if key not in known:
+            errors[f"/answers/{_escape(key)}"] = MESSAGES["unknown"]
+    kept: dict[str, Any] = {}
+    for page, item in fields(form):
+        if not shown(item, page, answers):
+            continue
+        pointer, value = f"/answers/{item['id']}", answers.get(item["id"])
+        if value is None or value == "":
+            if item.get("required", True):
+                key = item["type"] if item["type"] in ("select", "yes_no") else "required"
+                errors[pointer] = _message(key, item)
+            continue
+        problem = _field_problem(item, value, units, today)
+        if problem:
+            errors[pointer] = problem
+        else:
+            kept[item["id"]] = value.strip() if isinstance(value, str) else value
+    return kept, errors
+
+
+_VALIDATORS: dict[int, tuple[dict, Draft202012Validator]] = {}
+
+
+def _validator(item: dict) -> Draft202012Validator:
+    """One compiled validator per form field for the life of the process (the bundle's field
+    dicts live as long as it does; the identity check guards against a reused id)."""
+    cached = _VALIDATORS.get(id(item))
+    if cached is None or cached[0] is not item:
+        cached = (item, Draft202012Validator(_field_schema(item), format_checker=FormatChecker()))
+        _VALIDATORS[id(item)] = cached
+    return cached[1]
+
+
+def _field_problem(item: dict, value: Any, units: dict, today: dt.date) -> str | None:
+    kind = item["type"]
+    if next(_validator(item).iter_errors(value), None) is not None:
+        if kind in ("text", "textarea"):
+            if not isinstance(value, str) or not value.strip():
+                return _message("required", item)
+            return _message("text", item, max_length=item.get("max_length", TEXT_LIMITS[kind]))
+        if kind == "number":
+            return _message("number", item, range=_range(item))
+        if kind in ("select", "yes_no"):
+            return _message(kind, item)
+        return _message(kind, item)
+    if kind in ("text", "textarea") and not value.strip():
+        return _message("required", item)
+    if kind == "date" and item.get("not_after_today") and dt.date.fromisoformat(value) > today:
+        return _message("future", item)
+    if kind == "address":
+        province = units.get(value["province"])
+        if province is None:
+            return _message("address", item)
+        if value["commune"] not in province["communes"]:
+            return MESSAGES["commune"]
+        if not value["street"].strip():
+            return _message("address", item)
+    return None
+
+
+def check_uploads(
+    form: dict, answers: dict, uploads: Any, is_accepted, procedure: str
+) -> tuple[dict, dict]:
+    """Every asked slot holds between min and max accepted uploads made for it."""
+    if not isinstance(uploads, dict):
+        return {}, {"/uploads": "Danh sách tệp phải là một bảng khe tải lên: [mã tệp]."}
+    errors: dict[str, str] = {}
+    known = {slot["id"] for _, slot in slots(form)}
+    for key in uploads:
+        if key not in known:
+            errors[f"/uploads/{_escape(key)}"] = MESSAGES["unknown"]
+    kept: dict[str, list[str]] = {}
+    for page, slot in slots(form):
+        if not shown(slot, page, answers):
+            continue
+        pointer = f"/uploads/{slot['id']}"
+        keys = uploads.get(slot["id"]) or []
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            errors[pointer] = MESSAGES["file_missing"]
+            continue
+        keys = list(dict.fromkeys(keys))
+        if len(keys) < slot["min_files"]:
+            errors[pointer] = MESSAGES["files_min"].format(**slot)
+            continue
+        if len(keys) > slot["max_files"]:
+            errors[pointer] = MESSAGES["files_max"].format(**slot)
+            continue
+        prefix = f"{procedure}/{slot['id']}/"
+        for index, key in enumerate(keys):
+            if not key.startswith(prefix) or not is_accepted(key):
+                errors[f"{pointer}/{index}"] = MESSAGES["file_missing"]
+        kept[slot["id"]] = keys
+    return kept, errors
+
+
+def _message(key: str, item: dict, **extra: Any) -> str:
+    label = item["label"][:1].lower() + item["label"][1:]
+    text = MESSAGES[key].format(label=label, **extra)
+    return text[:1].upper() + text[1:]
+
+
+def _range(item: dict) -> str:
+    if "min" in item and "max" in item:
+        return f" từ {item['min']:g} đến {item['max']:g}"
+    if "min" in item:
+        return f" không nhỏ hơn {item['min']:g}"
+    if "max" in item:
+        return f" không lớn hơn {item['max']:g}"
+    return ""
+
+
+def _escape(key: str) -> str:
+    return re.sub("~", "~0", str(key)).replace("/", "~1")[:100]

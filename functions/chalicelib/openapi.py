@@ -1,0 +1,219 @@
+"""The OpenAPI 3.1 document of the API, served at /api/openapi.json. A test checks that every
+Chalice route is here and that responses match it (schemathesis runs against the live server)."""
+
+from functools import lru_cache
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _errors(*statuses: int) -> dict:
+    names = {
+        400: "Yêu cầu sai",
+        404: "Không tìm thấy",
+        409: "Xung đột Idempotency-Key",
+        413: "Quá lớn",
+        422: "Dữ liệu chưa hợp lệ",
+        429: "Quá nhiều lần thử",
+        503: "Lưu trữ tạm thời lỗi",
+        500: "Lỗi hệ thống",
+    }
+    return {
+        str(code): {"description": names[code], "content": {"application/json": {"schema": ERROR}}}
+        for code in (*statuses, 500)
+    }
+
+
+def _ok(schema: dict, status: str = "200", description: str = "Thành công") -> dict:
+    return {
+        status: {"description": description, "content": {"application/json": {"schema": schema}}}
+    }
+
+
+def _body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+@lru_cache(maxsize=1)
+def document() -> dict:
+    dossier = {"$ref": "#/components/schemas/Dossier"}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "MotCua API",
+            "version": "1.0.0",
+            "description": "Nộp hồ sơ trực tuyến, tải tệp, tra cứu hồ sơ.",
+        },
+        "paths": {
+            "/api/openapi.json": {
+                "get": {"summary": "Tài liệu OpenAPI này", "responses": {**_ok({"type": "object"})}}
+            },
+            "/api/procedures/{code}/form": {
+                "get": {
+                    "summary": "Biểu mẫu trực tuyến và lược đồ JSON của thủ tục",
+                    "parameters": [CODE],
+                    "responses": {**_ok({"$ref": "#/components/schemas/Form"}), **_errors(404)},
+                }
+            },
+            "/api/uploads": {
+                "post": {
+                    "summary": "Xin địa chỉ tải lên có chữ ký cho một tệp",
+                    "requestBody": _body({"$ref": "#/components/schemas/UploadRequest"}),
+                    "responses": {
+                        **_ok({"$ref": "#/components/schemas/UploadTarget"}),
+                        **_errors(400, 404, 413, 422, 503),
+                    },
+                }
+            },
+            "/api/uploads/verify": {
+                "post": {
+                    "summary": "Kiểm tra tệp đã tải lên (kích thước, loại tệp theo nội dung)",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["key"],
+                            "properties": {"key": {"type": "string"}},
+                        }
+                    ),
+                    "responses": {
+                        **_ok(
+                            {
+                                "type": "object",
+                                "required": ["key", "accepted"],
+                                "properties": {
+                                    "key": {"type": "string"},
+                                    "accepted": {"type": "boolean"},
+                                    "size": {"type": "integer"},
+                                },
+                            }
+                        ),
+                        **_errors(400, 404, 413, 422, 503),
+                    },
+                }
+            },
+            "/api/submissions": {
+                "post": {
+                    "summary": "Nộp hồ sơ (bắt buộc Idempotency-Key)",
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,100}$"},
+                        }
+                    ],
+                    "requestBody": _body({"$ref": "#/components/schemas/Submission"}),
+                    "responses": {
+                        **_ok(
+                            {
+                                "allOf": [
+                                    dossier,
+                                    {
+                                        "type": "object",
+                                        "required": ["secret"],
+                                        "properties": {"secret": {"type": "string"}},
+                                    },
+                                ]
+                            },
+                            "201",
+                            "Đã nhận hồ sơ",
+                        ),
+                        **_errors(400, 404, 409, 413, 422, 503),
+                    },
+                }
+            },
+            "/api/dossiers/{code}": {
+                "get": {
+                    "summary": "Tra cứu hồ sơ bằng mã hồ sơ và mã tra cứu",
+                    "parameters": [
+                        CODE,
+                        {
+                            "name": "X-Lookup-Secret",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "responses": {**_ok(dossier), **_errors(404, 429, 503)},
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["code", "message", "fields"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                    },
+                },
+                "Form": {
+                    "type": "object",
+                    "required": ["procedure", "version", "form", "schema"],
+                    "properties": {
+                        "procedure": {"type": "string"},
+                        "version": {"type": "string"},
+                        "form": {"type": "object"},
+                        "schema": {"type": "object"},
+                    },
+                },
+                "UploadRequest": {
+                    "type": "object",
+                    "required": ["procedure", "slot", "content_type", "size"],
+                    "properties": {
+                        "procedure": {"type": "string"},
+                        "slot": {"type": "string"},
+                        "filename": {"type": "string"},
+                        "content_type": {"type": "string"},
+                        "size": {"type": "integer"},
+                    },
+                },
+                "UploadTarget": {
+                    "type": "object",
+                    "required": ["url", "fields", "key", "expires_at", "max_bytes"],
+                    "properties": {
+                        "url": {"type": "string"},
+                        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "key": {"type": "string"},
+                        "expires_at": {"type": "string"},
+                        "max_bytes": {"type": "integer"},
+                    },
+                },
+                "Submission": {
+                    "type": "object",
+                    "required": ["procedure", "answers"],
+                    "properties": {
+                        "procedure": {"type": "string"},
+                        "answers": {"type": "object"},
+                        "uploads": {"type": "object"},
+                    },
+                },
+                "Dossier": {
+                    "type": "object",
+                    "required": [
+                        "code",
+                        "procedure",
+                        "status",
+                        "status_label",
+                        "received_at",
+                        "timeline",
+                    ],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "procedure": {"type": "string"},
+                        "procedure_name": {"type": "string"},
+                        "version": {"type": "string"},
+                        "status": {"type": "integer", "minimum": 1, "maximum": 10},
+                        "status_label": {"type": "string"},
+                        "received_at": {"type": "string"},
+                        "due_at": {"type": ["string", "null"]},
+                        "timeline": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+            }
+        },
+    }

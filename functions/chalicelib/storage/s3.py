@@ -1,0 +1,114 @@
+"""Uploads in an S3 bucket: the adapter for the AWS deployment.
+
+The browser POSTs the file straight to S3 with a presigned policy, so no Lambda handles the bytes
+(API Gateway would cap them at 10 MB). The policy pins the exact object key under quarantine/,
+the content type and the size range; S3 refuses anything else. Verified objects are copied to
+accepted/ and removed from quarantine/, which a lifecycle rule empties of abandoned uploads.
+"""
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.errors import NotFound, StorageError
+from chalicelib.storage.files import check_key, check_target, iso_utc
+from chalicelib.storage.ports import UploadTarget
+
+MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
+
+
+class S3Uploads:
+    """`Uploads` in one bucket, with quarantine/ and accepted/ prefixes."""
+
+    def __init__(self, client: Any, bucket: str):
+        self._client = client
+        self._bucket = bucket
+
+    def target(
+        self, key: str, *, content_type: str, max_bytes: int, expires_in: int
+    ) -> UploadTarget:
+        lifetime = check_target(content_type, max_bytes, expires_in)
+        expires_at = iso_utc(time.time() + lifetime)
+        # botocore adds the {"bucket": ...} and exact {"key": ...} conditions itself.
+        with _wrapped():
+            post = self._client.generate_presigned_post(
+                Bucket=self._bucket,
+                Key=_quarantined(key),
+                Fields={"Content-Type": content_type},
+                Conditions=[
+                    ["content-length-range", 1, max_bytes],
+                    {"Content-Type": content_type},
+                ],
+                ExpiresIn=lifetime,
+            )
+        return UploadTarget(url=post["url"], fields=post["fields"], key=key, expires_at=expires_at)
+
+    def size(self, key: str) -> int | None:
+        try:
+            with _wrapped():
+                head = self._client.head_object(Bucket=self._bucket, Key=_quarantined(key))
+        except NotFound:
+            return None
+        return head["ContentLength"]
+
+    def head_bytes(self, key: str, count: int) -> bytes:
+        if count <= 0:
+            return b""
+        with _wrapped():
+            answer = self._client.get_object(
+                Bucket=self._bucket, Key=_quarantined(key), Range=f"bytes=0-{count - 1}"
+            )
+            with answer["Body"] as body:
+                return body.read()
+
+    def accept(self, key: str) -> None:
+        """Copies to accepted/ then deletes from quarantine/; running it twice is harmless."""
+        try:
+            with _wrapped():
+                self._client.copy_object(
+                    Bucket=self._bucket,
+                    Key=_accepted(key),
+                    CopySource={"Bucket": self._bucket, "Key": _quarantined(key)},
+                )
+        except NotFound:
+            if self.is_accepted(key):
+                return
+            raise
+        with _wrapped():
+            self._client.delete_object(Bucket=self._bucket, Key=_quarantined(key))
+
+    def is_accepted(self, key: str) -> bool:
+        try:
+            with _wrapped():
+                self._client.head_object(Bucket=self._bucket, Key=_accepted(key))
+        except NotFound:
+            return False
+        return True
+
+    def reject(self, key: str) -> None:
+        with _wrapped():
+            self._client.delete_object(Bucket=self._bucket, Key=_quarantined(key))
+
+
+def _quarantined(key: str) -> str:
+    return f"quarantine/{check_key(key)}"
+
+
+def _accepted(key: str) -> str:
+    return f"accepted/{check_key(key)}"
+
+
+@contextmanager
+def _wrapped() -> Iterator[None]:
+    """A missing object becomes NotFound; every other botocore error becomes StorageError."""
+    try:
+        yield
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in MISSING:
+            raise NotFound() from error
+        raise StorageError() from error
+    except BotoCoreError as error:
+        raise StorageError() from error

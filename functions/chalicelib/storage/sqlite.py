@@ -1,0 +1,208 @@
+"""Dossiers in one SQLite file: the embedded adapter for a single machine (functions/serve.py).
+
+Why SQLite can keep the contract in ports.py: `BEGIN IMMEDIATE` takes the database's write lock
+before the first read, so reading the idempotency key, bumping the (agency, day) counter and
+inserting the dossier happen as one serialised step; a crash anywhere before COMMIT rolls all of
+it back. WAL mode lets readers (`get`) run while a writer holds the lock, and busy_timeout makes
+concurrent writers queue instead of failing with "database is locked".
+"""
+
+import dataclasses
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from chalicelib.errors import IdempotencyConflictError, StorageError
+from chalicelib.storage.ports import NewDossier, StoredDossier, format_code
+
+BUSY_TIMEOUT_MS = 30_000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS counters (
+    agency TEXT NOT NULL,
+    day TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (agency, day)
+);
+CREATE TABLE IF NOT EXISTS dossiers (
+    code TEXT PRIMARY KEY,
+    agency TEXT NOT NULL,
+    day TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    procedure TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    received_at TEXT NOT NULL,
+    body TEXT NOT NULL,
+    events TEXT NOT NULL DEFAULT '[]',
+    UNIQUE (agency, day, seq)
+);
+CREATE INDEX IF NOT EXISTS dossiers_by_procedure ON dossiers (procedure, received_at);
+CREATE INDEX IF NOT EXISTS dossiers_by_status ON dossiers (status, received_at);
+CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    code TEXT NOT NULL REFERENCES dossiers (code)
+);
+"""
+
+
+class SqliteDossiers:
+    """`Dossiers` on a SQLite file, safe to share between the threads of a WSGI server.
+
+    `after_write(label)` is a test hook called after each write statement and after COMMIT; a hook
+    that raises simulates a crash at that point.
+    """
+
+    def __init__(self, path: Path, *, after_write: Callable[[str], None] | None = None):
+        self._path = Path(path)
+        self._after_write = after_write or (lambda _label: None)
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._opened_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        with _wrapped():
+            self._connection().executescript(SCHEMA)
+
+    def create(
+        self, dossier: NewDossier, *, idempotency_key: str, request_hash: str
+    ) -> StoredDossier:
+        with self._immediate() as db:
+            stored = _stored_under(db, idempotency_key, request_hash)
+            if stored is not None:
+                return stored
+            seq = self._next_sequence(db, dossier.agency, dossier.day)
+            code = format_code(dossier.agency, dossier.day, seq)
+            self._insert_dossier(db, code, seq, dossier)
+            db.execute(
+                "INSERT INTO idempotency (key, request_hash, code) VALUES (?, ?, ?)",
+                (idempotency_key, request_hash, code),
+            )
+            self._after_write("idempotency")
+        self._after_write("commit")
+        return StoredDossier(code=code, dossier=dossier)
+
+    def get(self, code: str) -> StoredDossier | None:
+        with _wrapped():
+            return _load(self._connection(), code)
+
+    def close(self) -> None:
+        """Closes every connection any thread opened (tests and server shutdown)."""
+        with self._opened_lock:
+            for connection in self._opened:
+                connection.close()
+            self._opened.clear()
+
+    def _next_sequence(self, db: sqlite3.Connection, agency: str, day: str) -> int:
+        (seq,) = db.execute(
+            "INSERT INTO counters (agency, day, seq) VALUES (?, ?, 1)"
+            " ON CONFLICT (agency, day) DO UPDATE SET seq = seq + 1 RETURNING seq",
+            (agency, day),
+        ).fetchone()
+        self._after_write("counter")
+        return seq
+
+    def _insert_dossier(
+        self, db: sqlite3.Connection, code: str, seq: int, dossier: NewDossier
+    ) -> None:
+        db.execute(
+            "INSERT INTO dossiers (code, agency, day, seq, procedure, status, received_at, body)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                code,
+                dossier.agency,
+                dossier.day,
+                seq,
+                dossier.procedure,
+                dossier.status,
+                dossier.received_at,
+                json.dumps(dataclasses.asdict(dossier), ensure_ascii=False, sort_keys=True),
+            ),
+        )
+        self._after_write("dossier")
+
+    @contextmanager
+    def _immediate(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: COMMIT if the block finishes, ROLLBACK on any exception.
+
+        Threads of this process queue on a lock first: SQLite's own busy handler makes losing
+        writers sleep in growing steps (about 50 ms in all), which was the p99 of submissions at
+        4 concurrent clients; with the lock it is a few ms. Other processes still queue on
+        busy_timeout."""
+        with self._write_lock, self._transaction() as db:
+            yield db
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        db = self._connection()
+        with _wrapped():
+            db.execute("BEGIN IMMEDIATE")
+        try:
+            with _wrapped():
+                yield db
+                db.execute("COMMIT")
+        except BaseException:
+            # Keep the original error: a failing ROLLBACK means SQLite already rolled back.
+            with suppress(sqlite3.Error):
+                db.rollback()
+            raise
+
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection: sqlite3 objects must not be shared between threads."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            with _wrapped():
+                connection = _connect(self._path)
+            with self._opened_lock:
+                self._opened.append(connection)
+            self._local.connection = connection
+        return connection
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so the module never opens a
+    # deferred transaction behind our back. check_same_thread=False only so close() can run
+    # from another thread; each connection is otherwise used by the thread that opened it.
+    connection = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # A receipt code handed to a citizen must survive a power cut: sync the WAL on every commit.
+    connection.execute("PRAGMA synchronous = FULL")
+    connection.execute("PRAGMA foreign_keys = ON")
+    return connection
+
+
+def _stored_under(
+    db: sqlite3.Connection, idempotency_key: str, request_hash: str
+) -> StoredDossier | None:
+    row = db.execute(
+        "SELECT request_hash, code FROM idempotency WHERE key = ?", (idempotency_key,)
+    ).fetchone()
+    if row is None:
+        return None
+    if row[0] != request_hash:
+        raise IdempotencyConflictError()
+    return _load(db, row[1])
+
+
+def _load(db: sqlite3.Connection, code: str) -> StoredDossier | None:
+    row = db.execute("SELECT body, events FROM dossiers WHERE code = ?", (code,)).fetchone()
+    if row is None:
+        return None
+    return StoredDossier(
+        code=code, dossier=NewDossier(**json.loads(row[0])), events=tuple(json.loads(row[1]))
+    )
+
+
+@contextmanager
+def _wrapped() -> Iterator[None]:
+    """sqlite3 errors leave this module as StorageError, which the API answers with 503."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise StorageError() from error

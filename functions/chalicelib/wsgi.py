@@ -1,0 +1,168 @@
+"""Runs the Chalice app behind a WSGI server: each HTTP request becomes the API Gateway proxy
+event that Lambda would receive, handed to the same `app` object (`app(event, context)`).
+
+Routing and event shape come from Chalice's own LambdaEventConverter; only what its local dev
+server lacks is here: the client's real address, our JSON errors for unknown routes and methods,
+and a body size limit. Everything outside /api/ is the static site.
+"""
+
+import base64
+import json
+import mimetypes
+import posixpath
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from urllib.parse import unquote
+
+from chalice.local import LambdaContext, LambdaEventConverter, RouteMatcher
+
+MAX_BODY = 512 * 1024
+STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    301: "Moved Permanently",
+    304: "Not Modified",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def _status(code: int) -> str:
+    return f"{code} {STATUS_TEXT.get(code, 'Status')}"
+
+
+def _error(start_response, status: int, code: str, message: str) -> list[bytes]:
+    body = json.dumps({"code": code, "message": message, "fields": {}}, ensure_ascii=False)
+    start_response(
+        _status(status),
+        [
+            ("Content-Type", "application/json; charset=utf-8"),
+            ("Content-Length", str(len(body.encode()))),
+        ],
+    )
+    return [body.encode()]
+
+
+class ChaliceWSGI:
+    def __init__(self, app):
+        self.app = app
+        self.converter = LambdaEventConverter(RouteMatcher(list(app.routes)), app.api.binary_types)
+
+    def __call__(self, environ, start_response) -> Iterable[bytes]:
+        method = environ["REQUEST_METHOD"]
+        path = environ.get("PATH_INFO", "/")
+        query = environ.get("QUERY_STRING", "")
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY:
+            return _error(start_response, 413, "payload_too_large", "Dữ liệu gửi lên quá lớn.")
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = {
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        try:
+            event = self.converter.create_lambda_event(
+                method, path + (f"?{query}" if query else ""), headers, body or None
+            )
+        except ValueError:
+            return _error(start_response, 404, "not_found", "Không có địa chỉ API này.")
+        event["requestContext"]["identity"]["sourceIp"] = environ.get("REMOTE_ADDR", "unknown")
+        context = LambdaContext("motcua", 1024, max_runtime_ms=30_000)
+        response = self.app(event, context)
+        return self._reply(response, start_response)
+
+    @staticmethod
+    def _reply(response: dict, start_response) -> list[bytes]:
+        status = response["statusCode"]
+        body = response.get("body") or b""
+        if response.get("isBase64Encoded"):
+            body = base64.b64decode(body)
+        elif isinstance(body, str):
+            body = body.encode("utf-8")
+        if status >= 400 and b'"Code"' in body[:40]:  # Chalice's own errors (405, 415, ...)
+            message = {
+                405: "Phương thức không được hỗ trợ ở địa chỉ này.",
+                415: "Kiểu nội dung không được hỗ trợ.",
+            }.get(status, "Yêu cầu không hợp lệ.")
+            code = {405: "method_not_allowed", 415: "unsupported_media_type"}.get(
+                status, "bad_request"
+            )
+            return _error(start_response, status, code, message)
+        headers = dict(response.get("headers") or {})
+        for key, values in (response.get("multiValueHeaders") or {}).items():
+            headers[key] = ", ".join(values)
+        headers["Content-Length"] = str(len(body))
+        start_response(_status(status), list(headers.items()))
+        return [body]
+
+
+class StaticSite:
+    """Serves the built site: /a/b/ -> site/a/b/index.html; never outside the folder."""
+
+    def __init__(self, root: Path):
+        self.root = root.resolve()
+
+    def __call__(self, environ, start_response) -> Iterable[bytes]:
+        if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
+            start_response(_status(405), [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"Method Not Allowed"]
+        path = posixpath.normpath(unquote(environ.get("PATH_INFO", "/")))
+        target = (self.root / path.lstrip("/")).resolve()
+        if target.is_dir():
+            if not environ.get("PATH_INFO", "/").endswith("/"):
+                start_response(_status(301), [("Location", environ.get("PATH_INFO", "/") + "/")])
+                return [b""]
+            target = target / "index.html"
+        if not target.is_relative_to(self.root) or not target.is_file():
+            page = self.root / "404.html"
+            content = page.read_bytes() if page.is_file() else "Không tìm thấy trang.".encode()
+            start_response(
+                _status(404),
+                [
+                    ("Content-Type", "text/html; charset=utf-8"),
+                    ("Content-Length", str(len(content))),
+                ],
+            )
+            return [content]
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
+            kind += "; charset=utf-8"
+        size = target.stat().st_size
+        start_response(
+            _status(200),
+            [("Content-Type", kind), ("Content-Length", str(size)), ("Cache-Control", "no-cache")],
+        )
+        if environ["REQUEST_METHOD"] == "HEAD":
+            return [b""]
+        handle = target.open("rb")
+        wrapper = environ.get("wsgi.file_wrapper")
+        return wrapper(handle, 65536) if wrapper else iter(lambda: handle.read(65536), b"")
+
+
+def dispatcher(routes: list[tuple[str, Callable]], fallback: Callable) -> Callable:
+    """The first application whose path prefix matches handles the request."""
+
+    def application(environ, start_response):
+        path = environ.get("PATH_INFO", "/")
+        for prefix, app in routes:
+            if path == prefix.rstrip("/") or path.startswith(prefix):
+                return app(environ, start_response)
+        return fallback(environ, start_response)
+
+    return application

@@ -1,0 +1,94 @@
+"""A real server on loopback: waitress serving the same application as functions/serve.py, with
+its own data directory and a bundle built from the seed catalogue."""
+
+import contextlib
+import io
+import json
+import os
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from buildlib.bundle import bundle_command
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def bundle_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("bundle") / "bundle.json"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert bundle_command(ROOT / "catalogue", path, out=io.StringIO()) == 0
+    return path
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory) -> Path:
+    site = tmp_path_factory.mktemp("site")
+    (site / "index.html").write_text("<!doctype html><title>MotCua</title>", encoding="utf-8")
+    return site
+
+
+class Server:
+    def __init__(self, base: str):
+        self.base = base
+
+    def request(self, method: str, path: str, body=None, headers=None, raw: bytes | None = None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(
+            self.base + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, _decode(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, _decode(error.read())
+
+
+def _decode(data: bytes):
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, bundle_path, site_dir):
+    import waitress.server
+
+    data_dir = tmp_path_factory.mktemp("var")
+    port = free_port()
+    os.environ.update(
+        {
+            "MOTCUA_DATA_DIR": str(data_dir),
+            "MOTCUA_BUNDLE": str(bundle_path),
+            "MOTCUA_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "MOTCUA_STORAGE": "embedded",
+        }
+    )
+    from chalicelib.wiring import default_service
+    from serve import make_application
+
+    default_service.cache_clear()
+    wsgi = waitress.server.create_server(
+        make_application(site_dir), host="127.0.0.1", port=port, threads=8
+    )
+    thread = threading.Thread(target=wsgi.run, daemon=True)
+    thread.start()
+    time.sleep(0.2)
+    yield Server(f"http://127.0.0.1:{port}")
+    wsgi.close()

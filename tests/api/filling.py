@@ -1,0 +1,38 @@
+"""Valid answers for any catalogue form, as an applicant would type them (for API tests)."""
+
+from chalicelib import forms
+
+SAMPLE = {
+    "text": "Nguyễn Văn An",
+    "textarea": "Không có",
+    "date": "2000-01-15",
+    "cccd": "001203004567",
+    "phone": "0912345678",
+    "email": "an.nguyen@example.vn",
+    "yes_no": False,
+    "address": {"province": "31", "commune": "11824", "street": "Số 1, đường Trần Phú"},
+}
+FILES = {
+    "pdf": ("application/pdf", b"%PDF-1.4\n% test\n" + b"0" * 200),
+    "png": ("image/png", b"\x89PNG\r\n\x1a\n" + b"0" * 200),
+    "jpeg": ("image/jpeg", b"\xff\xd8\xff\xe0" + b"0" * 200),
+}
+
+
+def answers_for(form: dict, choices: dict | None = None) -> dict:
+    answers: dict = {}
+    for page, item in forms.fields(form):
+        if not forms.shown(item, page, answers):
+            continue
+        if choices and item["id"] in choices:
+            answers[item["id"]] = choices[item["id"]]
+        elif item["type"] == "select":
+            answers[item["id"]] = item["options"][0]["value"]
+        elif item["type"] == "number":
+            answers[item["id"]] = item.get("min", 1)
+        else:
+            value = SAMPLE[item["type"]]
+            if item["type"] in ("text", "textarea") and "max_length" in item:
+                value = value[: item["max_length"]]
+            answers[item["id"]] = value
+    return answers

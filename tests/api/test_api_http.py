@@ -1,0 +1,265 @@
+"""The API over real HTTP on loopback: forms, signed uploads, idempotent submissions, lookups."""
+
+import concurrent.futures
+import http.client
+import uuid
+
+from app import app
+from chalicelib import openapi
+
+from .filling import FILES, answers_for
+
+PROCEDURE = "1.004873"  # xác nhận tình trạng hôn nhân: two upload slots
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+def multipart(fields: dict, content: bytes, content_type: str) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="f"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
+        + content
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def upload(server, procedure: str, slot: dict, kind: str = "pdf", content: bytes | None = None):
+    content_type, data = FILES[kind]
+    data = content if content is not None else data
+    status, target = server.request(
+        "POST",
+        "/api/uploads",
+        {
+            "procedure": procedure,
+            "slot": slot["id"],
+            "filename": "giay-to.pdf",
+            "content_type": content_type,
+            "size": len(data),
+        },
+    )
+    assert status == 200, target
+    body, header = multipart(target["fields"], data, content_type)
+    path = target["url"].split("://", 1)[1].split("/", 1)[1]
+    status, reply = server.request("POST", "/" + path, raw=body, headers={"Content-Type": header})
+    assert status in (200, 201, 204), reply
+    return target["key"]
+
+
+def submission(server, procedure: str = PROCEDURE) -> dict:
+    status, form = server.request("GET", f"/api/procedures/{procedure}/form")
+    assert status == 200, form
+    answers = answers_for(form["form"])
+    uploads = {}
+    for page in form["form"]["pages"]:
+        for slot in page.get("uploads", []):
+            if slot["min_files"] == 0 or "when" in slot or "when" in page:
+                continue
+            kind = slot["accept"][0]
+            keys = [upload(server, procedure, slot, kind) for _ in range(slot["min_files"])]
+            for upload_key in keys:
+                status, reply = server.request("POST", "/api/uploads/verify", {"key": upload_key})
+                assert status == 200, reply
+            uploads[slot["id"]] = keys
+    return {"procedure": procedure, "answers": answers, "uploads": uploads}
+
+
+def test_every_route_is_in_the_openapi_document(server):
+    status, document = server.request("GET", "/api/openapi.json")
+    assert status == 200
+    for path, methods in app.routes.items():
+        for method in methods:
+            assert method.lower() in document["paths"][path], (path, method)
+    assert document == openapi.document()
+
+
+def test_a_form_comes_with_the_json_schema_the_server_validates_with(server):
+    status, body = server.request("GET", f"/api/procedures/{PROCEDURE}/form")
+    assert status == 200
+    assert body["schema"]["properties"]["answers"]["properties"]
+    status, body = server.request("GET", "/api/procedures/9.999999/form")
+    assert status == 404 and body["code"] == "not_found" and body["message"]
+
+
+def test_a_dossier_is_filed_looked_up_and_a_retry_returns_the_same_one(server):
+    body = submission(server)
+    idem = key()
+    status, first = server.request("POST", "/api/submissions", body, {"Idempotency-Key": idem})
+    assert status == 201, first
+    assert first["status"] == 1 and first["status_label"] == "Mới đăng ký"
+    assert len(first["secret"]) >= 16
+    status, again = server.request("POST", "/api/submissions", body, {"Idempotency-Key": idem})
+    assert status == 201 and again["code"] == first["code"] and again["secret"] == first["secret"]
+    status, seen = server.request(
+        "GET", f"/api/dossiers/{first['code']}", headers={"X-Lookup-Secret": first["secret"]}
+    )
+    assert status == 200 and seen["code"] == first["code"] and seen["timeline"][0]["status"] == 1
+
+
+def test_the_same_key_with_another_body_is_refused(server):
+    body = submission(server)
+    idem = key()
+    assert server.request("POST", "/api/submissions", body, {"Idempotency-Key": idem})[0] == 201
+    body["answers"] = {**body["answers"]}
+    first_text = next(k for k, v in body["answers"].items() if isinstance(v, str) and len(v) > 3)
+    body["answers"][first_text] = body["answers"][first_text] + " B"
+    status, reply = server.request("POST", "/api/submissions", body, {"Idempotency-Key": idem})
+    assert status == 409 and reply["code"] == "idempotency_conflict"
+
+
+def test_fifty_sequential_and_twenty_concurrent_retries_file_one_dossier(server):
+    body = submission(server)
+    idem = key()
+    codes = {
+        server.request("POST", "/api/submissions", body, {"Idempotency-Key": idem})[1]["code"]
+        for _ in range(50)
+    }
+    with concurrent.futures.ThreadPoolExecutor(20) as pool:
+        replies = list(
+            pool.map(
+                lambda _: server.request(
+                    "POST", "/api/submissions", body, {"Idempotency-Key": idem}
+                ),
+                range(20),
+            )
+        )
+    codes |= {reply["code"] for status, reply in replies if status == 201}
+    assert len(codes) == 1 and all(status == 201 for status, _ in replies)
+
+
+def test_two_hundred_concurrent_submissions_get_consecutive_codes(server):
+    body = submission(server)
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        replies = list(
+            pool.map(
+                lambda _: server.request(
+                    "POST", "/api/submissions", body, {"Idempotency-Key": key()}
+                ),
+                range(200),
+            )
+        )
+    assert all(status == 201 for status, _ in replies)
+    numbers = sorted(int(reply["code"].rsplit("-", 1)[1]) for _, reply in replies)
+    assert numbers == list(range(numbers[0], numbers[0] + 200))
+
+
+def test_answers_are_checked_field_by_field_in_vietnamese(server):
+    body = submission(server)
+    body["answers"] = {**body["answers"], "khong-co": 1}
+    phone = next((k for k in body["answers"] if "dien-thoai" in k), None)
+    if phone:
+        body["answers"][phone] = "12345"
+    status, reply = server.request("POST", "/api/submissions", body, {"Idempotency-Key": key()})
+    assert status == 422 and reply["code"] == "validation_failed"
+    assert "/answers/khong-co" in reply["fields"]
+    if phone:
+        assert "10 chữ số" in reply["fields"][f"/answers/{phone}"]
+
+
+def test_a_submission_needs_its_uploads_and_an_idempotency_key(server):
+    body = submission(server)
+    status, reply = server.request("POST", "/api/submissions", body)
+    assert status == 400 and "Idempotency-Key" in reply["message"]
+    if body["uploads"]:
+        body["uploads"] = {}
+        status, reply = server.request("POST", "/api/submissions", body, {"Idempotency-Key": key()})
+        assert status == 422 and any(k.startswith("/uploads/") for k in reply["fields"])
+
+
+def test_a_file_whose_bytes_are_not_its_declared_type_is_refused(server):
+    status, form = server.request("GET", f"/api/procedures/{PROCEDURE}/form")
+    slot = next(s for p in form["form"]["pages"] for s in p.get("uploads", []))
+    fake = upload(server, PROCEDURE, slot, "pdf", content=b"MZ\x90\x00 not a pdf" + b"0" * 50)
+    status, reply = server.request("POST", "/api/uploads/verify", {"key": fake})
+    assert status == 422 and reply["fields"]["/key"]
+
+
+def test_oversized_and_wrong_type_files_are_refused_before_upload(server):
+    status, form = server.request("GET", f"/api/procedures/{PROCEDURE}/form")
+    slot = next(s for p in form["form"]["pages"] for s in p.get("uploads", []))
+    status, reply = server.request(
+        "POST",
+        "/api/uploads",
+        {
+            "procedure": PROCEDURE,
+            "slot": slot["id"],
+            "content_type": "application/pdf",
+            "size": slot["max_bytes"] + 1,
+        },
+    )
+    assert status == 422 and "quá lớn" in reply["fields"]["/size"]
+    status, reply = server.request(
+        "POST",
+        "/api/uploads",
+        {
+            "procedure": PROCEDURE,
+            "slot": slot["id"],
+            "content_type": "application/x-msdownload",
+            "size": 10,
+        },
+    )
+    assert status == 422 and "/content_type" in reply["fields"]
+
+
+def test_wrong_code_and_wrong_secret_look_the_same_and_guessing_is_rate_limited(server):
+    _, filed = server.request(
+        "POST", "/api/submissions", submission(server), {"Idempotency-Key": key()}
+    )
+    wrong_secret = server.request(
+        "GET", f"/api/dossiers/{filed['code']}", headers={"X-Lookup-Secret": "sai"}
+    )
+    wrong_code = server.request(
+        "GET", f"/api/dossiers/{filed['code'][:-1]}9", headers={"X-Lookup-Secret": filed["secret"]}
+    )
+    assert wrong_secret == wrong_code
+    assert wrong_secret[0] == 404
+    # Another client address on loopback, so the limit it earns does not touch other tests.
+    host, port = server.base.split("//")[1].split(":")
+    connection = http.client.HTTPConnection(
+        host, int(port), timeout=30, source_address=("127.0.0.2", 0)
+    )
+    found, limited = 0, 0
+    for guess in range(10_000):
+        connection.request(
+            "GET", f"/api/dossiers/{filed['code']}", headers={"X-Lookup-Secret": f"{guess:024d}"}
+        )
+        response = connection.getresponse()
+        response.read()
+        found += response.status == 200
+        limited += response.status == 429
+    connection.close()
+    assert found == 0
+    assert limited >= 10_000 - 20
+    status, _ = server.request(
+        "GET", f"/api/dossiers/{filed['code']}", headers={"X-Lookup-Secret": filed["secret"]}
+    )
+    assert status == 200  # the applicant, from another address, is not locked out
+
+
+def test_malformed_requests_get_json_errors_not_tracebacks(server):
+    cases = [
+        ("POST", "/api/submissions", b"{not json", {"Idempotency-Key": key()}),
+        ("POST", "/api/uploads", b"[1, 2]", {}),
+        ("POST", "/api/uploads/verify", b'{"key": "../../etc/passwd"}', {}),
+        ("GET", "/api/khong-co", None, {}),
+        ("DELETE", "/api/submissions", None, {}),
+        ("POST", "/api/submissions", b"\xff\xfe", {"Idempotency-Key": key()}),
+        (
+            "POST",
+            "/api/submissions",
+            b'{"procedure": "x"}' + b" " * 600_000,
+            {"Idempotency-Key": key()},
+        ),
+    ]
+    for method, path, raw, headers in cases:
+        status, reply = server.request(method, path, raw=raw, headers=headers)
+        assert 400 <= status < 500, (path, status, reply)
+        assert set(reply) == {"code", "message", "fields"}, (path, reply)

@@ -1,0 +1,1 @@
+"""Contract tests: one suite that every storage adapter must pass (see storage/ports.py)."""

@@ -1,0 +1,194 @@
+"""Every storage adapter, on a real backend: SQLite and a directory, or moto spoken to over HTTP.
+
+The fixtures are parametrized over "embedded" and "aws", so each contract test runs against both
+adapters. The AWS side is moto in server mode on a free loopback port: boto3 signs real HTTP
+requests and presigned POSTs are sent by a real HTTP client, as in production.
+"""
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+import waitress
+from botocore.config import Config
+from moto.server import ThreadedMotoServer
+
+from chalicelib.storage.dynamo import DynamoDossiers, create_table
+from chalicelib.storage.files import FilesystemUploads
+from chalicelib.storage.local_upload import LocalUploadEndpoint
+from chalicelib.storage.ports import Dossiers, Uploads, UploadTarget
+from chalicelib.storage.s3 import S3Uploads
+from chalicelib.storage.sqlite import SqliteDossiers
+
+REGION = "ap-southeast-1"
+SECRET = b"contract-tests-signing-secret"
+DUMMY_AWS_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    # Never read a developer's real profile, whatever ~/.aws holds.
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+}
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """One moto server per test process, on a free port, with dummy credentials in the env."""
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in DUMMY_AWS_ENVIRONMENT.items():
+            env.setenv(name, value)
+        env.delenv("AWS_PROFILE", raising=False)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        server._server.app = OneRequestAtATime(server._server.app)
+        host, port = server.get_host_and_port()
+        try:
+            yield f"http://{host}:{port}"
+        finally:
+            server.stop()
+            server._server.server_close()  # stop() leaves the listening socket open
+
+
+class OneRequestAtATime:
+    """Serialises requests to moto, as DynamoDB serialises conflicting transactions.
+
+    moto's DynamoDB backend is not thread-safe: TransactWriteItems deep-copies the table to roll
+    back, and under concurrent requests it answers 500 or loses another request's write. The
+    clients stay concurrent; only moto's handling of one request at a time is serialised.
+    """
+
+    def __init__(self, app):
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self._lock:
+            return list(self._app(environ, start_response))
+
+
+def aws_client(service: str, url: str):
+    """A boto3 client for moto; a pool as large as the thread pools the tests use."""
+    config = Config(
+        region_name=REGION,
+        max_pool_connections=32,
+        retries={"mode": "standard", "max_attempts": 3},
+        s3={"addressing_style": "path"},
+    )
+    return boto3.session.Session().client(service, endpoint_url=url, config=config)
+
+
+@pytest.fixture(scope="session")
+def dynamodb(moto_url: str):
+    return aws_client("dynamodb", moto_url)
+
+
+@pytest.fixture(scope="session")
+def s3(moto_url: str):
+    return aws_client("s3", moto_url)
+
+
+@pytest.fixture(params=["embedded", "aws"])
+def make_dossiers(request, tmp_path: Path) -> Iterator[Callable[..., Dossiers]]:
+    """Opens adapters on one store; each call is like another process sharing it."""
+    if request.param == "embedded":
+        opened: list[SqliteDossiers] = []
+
+        def embedded(*, after_write=None) -> Dossiers:
+            opened.append(SqliteDossiers(tmp_path / "dossiers.sqlite3", after_write=after_write))
+            return opened[-1]
+
+        yield embedded
+        for adapter in opened:
+            adapter.close()
+        return
+    client = request.getfixturevalue("dynamodb")
+    table = f"dossiers-{uuid.uuid4().hex}"
+    create_table(client, table)
+    yield lambda *, after_write=None: DynamoDossiers(client, table, after_write=after_write)
+    client.delete_table(TableName=table)
+
+
+@pytest.fixture
+def dossiers(make_dossiers) -> Dossiers:
+    return make_dossiers()
+
+
+@dataclass
+class UploadSide:
+    """An Uploads adapter and the way a browser sends it a file."""
+
+    uploads: Uploads
+    send: Callable[[UploadTarget, bytes, str], int]  # returns the HTTP status
+
+
+@pytest.fixture(params=["embedded", "aws"])
+def upload_side(request, tmp_path: Path) -> Iterator[UploadSide]:
+    if request.param == "embedded":
+        with local_upload_server() as serve:
+            uploads = FilesystemUploads(tmp_path / "uploads", secret=SECRET, base_url=serve.url)
+            serve.app = LocalUploadEndpoint(uploads)
+            yield UploadSide(uploads, post_form)
+        return
+    client = request.getfixturevalue("s3")
+    bucket = f"uploads-{uuid.uuid4().hex}"
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    yield UploadSide(S3Uploads(client, bucket), post_form)
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            client.delete_object(Bucket=bucket, Key=item["Key"])
+    client.delete_bucket(Bucket=bucket)
+
+
+def post_form(target: UploadTarget, content: bytes, content_type: str) -> int:
+    """What a browser does with an upload form: fields first, then the file part."""
+    response = requests.post(
+        target.url,
+        data=target.fields,
+        files={"file": ("tep-dinh-kem.bin", content, content_type)},
+        timeout=30,
+    )
+    with response:
+        return response.status_code
+
+
+class Serving:
+    """A WSGI server on a free loopback port whose application can be set after it started."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.app: Callable | None = None
+
+    def __call__(self, environ, start_response):
+        assert self.app is not None, "set Serving.app before sending requests"
+        return self.app(environ, start_response)
+
+
+@contextmanager
+def local_upload_server() -> Iterator[Serving]:
+    """waitress in a thread on 127.0.0.1, the way functions/serve.py runs the endpoint."""
+    channels: dict = {}
+    serving = Serving("")
+    server = waitress.create_server(serving, map=channels, host="127.0.0.1", port=0, threads=4)
+    serving.url = f"http://127.0.0.1:{server.effective_port}"
+    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread.start()
+    try:
+        yield serving
+    finally:
+        server.trigger.pull_trigger(lambda: _close_all(channels))
+        thread.join(timeout=10)
+        server.task_dispatcher.shutdown()
+
+
+def _close_all(channels: dict) -> None:
+    """Runs in the server's loop thread: closing every channel ends `run()`."""
+    for channel in list(channels.values()):
+        channel.close()

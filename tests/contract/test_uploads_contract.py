@@ -1,0 +1,127 @@
+"""The Uploads contract, run against a directory behind the local endpoint and against S3 in moto.
+
+The bytes really travel: a signed form is POSTed over HTTP, to waitress or to moto, the way a
+browser would send it.
+"""
+
+import base64
+import json
+import time
+from datetime import datetime
+
+import pytest
+
+from chalicelib.errors import NotFound
+from chalicelib.storage.s3 import S3Uploads
+
+PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
+CONTENT_TYPE = "application/pdf"
+
+
+def upload(side, key: str, content: bytes = PDF, *, max_bytes: int = 1_000_000) -> None:
+    target = side.uploads.target(
+        key, content_type=CONTENT_TYPE, max_bytes=max_bytes, expires_in=300
+    )
+    assert side.send(target, content, CONTENT_TYPE) in {200, 201, 204}
+
+
+def test_an_uploaded_file_arrives_in_quarantine_byte_for_byte(upload_side):
+    upload(upload_side, "2026/11/25/ho-so.pdf")
+
+    assert upload_side.uploads.size("2026/11/25/ho-so.pdf") == len(PDF)
+    assert upload_side.uploads.head_bytes("2026/11/25/ho-so.pdf", 5) == b"%PDF-"
+    assert upload_side.uploads.is_accepted("2026/11/25/ho-so.pdf") is False
+
+
+def test_head_bytes_of_a_short_file_is_the_whole_file(upload_side):
+    upload(upload_side, "ngan.pdf", b"%PDF")
+
+    assert upload_side.uploads.head_bytes("ngan.pdf", 16) == b"%PDF"
+
+
+def test_accepting_moves_the_file_out_of_quarantine_and_can_be_repeated(upload_side):
+    upload(upload_side, "chap-nhan.pdf")
+
+    upload_side.uploads.accept("chap-nhan.pdf")
+    upload_side.uploads.accept("chap-nhan.pdf")
+
+    assert upload_side.uploads.is_accepted("chap-nhan.pdf") is True
+    assert upload_side.uploads.size("chap-nhan.pdf") is None
+
+
+def test_rejecting_deletes_the_file_and_can_be_repeated(upload_side):
+    upload(upload_side, "tu-choi.pdf")
+
+    upload_side.uploads.reject("tu-choi.pdf")
+    upload_side.uploads.reject("tu-choi.pdf")
+
+    assert upload_side.uploads.size("tu-choi.pdf") is None
+    assert upload_side.uploads.is_accepted("tu-choi.pdf") is False
+
+
+def test_a_key_never_uploaded_has_no_size_and_cannot_be_accepted(upload_side):
+    assert upload_side.uploads.size("chua-co.pdf") is None
+    assert upload_side.uploads.is_accepted("chua-co.pdf") is False
+    with pytest.raises(NotFound):
+        upload_side.uploads.accept("chua-co.pdf")
+    with pytest.raises(NotFound):
+        upload_side.uploads.head_bytes("chua-co.pdf", 4)
+
+
+@pytest.mark.parametrize(
+    "key", ["../ngoai.pdf", "a/../../b", "/tuyet-doi.pdf", "a//b", "có dấu.pdf", "a\\b", ""]
+)
+def test_refuses_keys_that_could_leave_their_folder(upload_side, key):
+    with pytest.raises(ValueError):
+        upload_side.uploads.target(key, content_type=CONTENT_TYPE, max_bytes=10, expires_in=60)
+    with pytest.raises(ValueError):
+        upload_side.uploads.size(key)
+
+
+def test_a_target_lives_at_most_five_minutes(upload_side):
+    target = upload_side.uploads.target(
+        "lau.pdf", content_type=CONTENT_TYPE, max_bytes=10, expires_in=3600
+    )
+
+    assert target.key == "lau.pdf"
+    assert datetime.fromisoformat(target.expires_at).timestamp() <= time.time() + 300 + 1
+
+
+# What moto does not enforce, read from the policy S3 itself would enforce.
+
+
+@pytest.fixture
+def s3_uploads(s3) -> S3Uploads:
+    return S3Uploads(s3, "khong-can-ton-tai")  # presigning needs no bucket
+
+
+def policy_of(s3_uploads: S3Uploads, **overrides) -> dict:
+    request = {"content_type": CONTENT_TYPE, "max_bytes": 5_000_000, "expires_in": 300}
+    target = s3_uploads.target("2026/11/25/x.pdf", **(request | overrides))
+    return json.loads(base64.b64decode(target.fields["policy"]))
+
+
+def test_the_s3_policy_expires_within_five_minutes_even_if_asked_for_an_hour(s3_uploads):
+    policy = policy_of(s3_uploads, expires_in=3600)
+
+    expiration = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+    assert 0 < expiration.timestamp() - time.time() <= 300 + 1
+
+
+def test_the_s3_policy_pins_the_exact_quarantine_key(s3_uploads):
+    conditions = policy_of(s3_uploads)["conditions"]
+
+    assert {"key": "quarantine/2026/11/25/x.pdf"} in conditions
+    assert not [c for c in conditions if isinstance(c, list) and c[0] == "starts-with"]
+
+
+def test_the_s3_policy_bounds_the_size_from_one_byte(s3_uploads):
+    conditions = policy_of(s3_uploads, max_bytes=5_000_000)["conditions"]
+
+    assert ["content-length-range", 1, 5_000_000] in conditions
+
+
+def test_the_s3_policy_fixes_the_content_type(s3_uploads):
+    policy = policy_of(s3_uploads, content_type="image/jpeg")
+
+    assert {"Content-Type": "image/jpeg"} in policy["conditions"]
