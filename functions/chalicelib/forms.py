@@ -155,62 +155,87 @@ def submission_schema(form: dict) -> dict:
 
 
 def check_answers(form: dict, answers: Any, units: dict, today: dt.date) -> tuple[dict, dict]:
-    """Returns (answers kept, errors by JSON pointer). Only asked fields are kept."""
+    """Validates answers with the JSON Schema generated from the form (submission_schema), then
+    the checks a schema cannot state (commune within province, dates not in the future).
+
+    Only what the applicant was asked is validated and kept: answers to fields whose condition
+    does not hold are dropped, and blank text counts as no answer. Returns (kept, errors by JSON
+    pointer), each error a Vietnamese sentence about that field.
+    """
     if not isinstance(answers, dict):
         return {}, {"/answers": "Câu trả lời phải là một bảng trường: giá trị."}
+    items = {item["id"]: item for _, item in fields(form)}
+    asked = {item["id"] for page, item in fields(form) if shown(item, page, answers)}
+    given = {
+        key: value.strip() if isinstance(value, str) else value
+        for key, value in answers.items()
+        if key in asked or key not in items
+    }
+    given = {key: value for key, value in given.items() if value not in (None, "")}
     errors: dict[str, str] = {}
-    known = {item["id"] for _, item in fields(form)}
-    for key in answers:
-        if key not in known:
-            errors[f"/answers/{_escape(key)}"] = MESSAGES["unknown"]
-    kept: dict[str, Any] = {}
-    for page, item in fields(form):
-        if not shown(item, page, answers):
-            continue
-        pointer, value = f"/answers/{item['id']}", answers.get(item["id"])
-        if value is None or value == "":
-            if item.get("required", True):
-                key = item["type"] if item["type"] in ("select", "yes_no") else "required"
-                errors[pointer] = _message(key, item)
-            continue
-        problem = _field_problem(item, value, units, today)
-        if problem:
-            errors[pointer] = problem
-        else:
-            kept[item["id"]] = value.strip() if isinstance(value, str) else value
+    for error in _answers_validator(form).iter_errors(given):
+        for key, message in _explain(error, items, given):
+            errors.setdefault(f"/answers/{_escape(key)}", message)
+    for key, value in given.items():
+        if f"/answers/{_escape(key)}" not in errors and key in items:
+            problem = _semantic_problem(items[key], value, units, today)
+            if problem:
+                errors[f"/answers/{key}"] = problem
+    kept = {k: v for k, v in given.items() if k in items and f"/answers/{k}" not in errors}
     return kept, errors
 
 
 _VALIDATORS: dict[int, tuple[dict, Draft202012Validator]] = {}
 
 
-def _validator(item: dict) -> Draft202012Validator:
-    """One compiled validator per form field for the life of the process (the bundle's field
-    dicts live as long as it does; the identity check guards against a reused id)."""
-    cached = _VALIDATORS.get(id(item))
-    if cached is None or cached[0] is not item:
-        cached = (item, Draft202012Validator(_field_schema(item), format_checker=FormatChecker()))
-        _VALIDATORS[id(item)] = cached
+def _answers_validator(form: dict) -> Draft202012Validator:
+    """The `answers` part of submission_schema(form), compiled once per form for the life of the
+    process (the bundle's form dicts live as long as it does; the identity check guards against
+    a reused id)."""
+    cached = _VALIDATORS.get(id(form))
+    if cached is None or cached[0] is not form:
+        schema = submission_schema(form)["properties"]["answers"]
+        cached = (form, Draft202012Validator(schema, format_checker=FormatChecker()))
+        _VALIDATORS[id(form)] = cached
     return cached[1]
 
 
-def _field_problem(item: dict, value: Any, units: dict, today: dt.date) -> str | None:
+def _explain(error, items: dict, given: dict) -> Iterator[tuple[str, str]]:
+    """Field ids and messages for one jsonschema error on the answers object."""
+    if error.validator == "required":
+        for name in error.validator_value:
+            if name not in given and name in items:
+                item = items[name]
+                key = item["type"] if item["type"] in ("select", "yes_no") else "required"
+                yield name, _message(key, item)
+        return
+    if error.validator == "additionalProperties":
+        for name in given:
+            if name not in items:
+                yield name, MESSAGES["unknown"]
+        return
+    if error.absolute_path and error.absolute_path[0] in items:
+        name = error.absolute_path[0]
+        yield name, _type_problem(items[name], given.get(name))
+
+
+def _type_problem(item: dict, value: Any) -> str:
     kind = item["type"]
-    if next(_validator(item).iter_errors(value), None) is not None:
-        if kind in ("text", "textarea"):
-            if not isinstance(value, str) or not value.strip():
-                return _message("required", item)
-            return _message("text", item, max_length=item.get("max_length", TEXT_LIMITS[kind]))
-        if kind == "number":
-            return _message("number", item, range=_range(item))
-        if kind in ("select", "yes_no"):
-            return _message(kind, item)
-        return _message(kind, item)
-    if kind in ("text", "textarea") and not value.strip():
-        return _message("required", item)
-    if kind == "date" and item.get("not_after_today") and dt.date.fromisoformat(value) > today:
+    if kind in ("text", "textarea"):
+        if not isinstance(value, str):
+            return _message("required", item)
+        return _message("text", item, max_length=item.get("max_length", TEXT_LIMITS[kind]))
+    if kind == "number":
+        return _message("number", item, range=_range(item))
+    return _message(kind, item)
+
+
+def _semantic_problem(item: dict, value: Any, units: dict, today: dt.date) -> str | None:
+    """What the schema cannot say: a real date not in the future, a commune of that province."""
+    future = item["type"] == "date" and dt.date.fromisoformat(value) > today
+    if future and item.get("not_after_today"):
         return _message("future", item)
-    if kind == "address":
+    if item["type"] == "address":
         province = units.get(value["province"])
         if province is None:
             return _message("address", item)

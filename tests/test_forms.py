@@ -1,0 +1,87 @@
+"""Answers are checked with the JSON Schema generated from the catalogue form: what the server
+accepts, the published schema accepts, and messages are Vietnamese sentences per field."""
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator, FormatChecker
+
+from buildlib.bundle import bundle_command
+from chalicelib import forms
+
+from .api.filling import SAMPLE, answers_for
+from .conftest import ROOT
+
+TODAY = dt.date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    path = tmp_path_factory.mktemp("b") / "bundle.json"
+    assert bundle_command(ROOT / "catalogue", path, out=io.StringIO()) == 0
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_complete_answers_to_every_catalogue_form_are_accepted(bundle):
+    for form in bundle["forms"].values():
+        kept, errors = forms.check_answers(form, answers_for(form), bundle["units"], TODAY)
+        assert errors == {}, form["id"]
+        assert kept
+
+
+def test_each_problem_is_a_vietnamese_sentence_at_its_field(bundle):
+    form = bundle["forms"]["dang-ky-khai-sinh"]
+    answers = answers_for(form)
+    phone = next(i["id"] for _, i in forms.fields(form) if i["type"] == "phone")
+    address = next(i["id"] for _, i in forms.fields(form) if i["type"] == "address")
+    answers[phone] = "0912"
+    answers[address] = {"province": "31", "commune": "00004", "street": "Số 1"}  # Hà Nội commune
+    answers["la"] = "x"
+    _, errors = forms.check_answers(form, answers, bundle["units"], TODAY)
+    assert errors[f"/answers/{phone}"].startswith("Số điện thoại gồm 10 chữ số")
+    assert errors[f"/answers/{address}"] == forms.MESSAGES["commune"]
+    assert errors["/answers/la"] == forms.MESSAGES["unknown"]
+
+
+def test_answers_to_questions_not_asked_are_dropped_not_judged(bundle):
+    form = next(f for f in bundle["forms"].values() if any("when" in i for _, i in forms.fields(f)))
+    answers = answers_for(form)
+    hidden = [i for p, i in forms.fields(form) if not forms.shown(i, p, answers)]
+    for item in hidden:
+        answers[item["id"]] = "giá trị sai kiểu"
+    kept, errors = forms.check_answers(form, answers, bundle["units"], TODAY)
+    assert errors == {}
+    assert not {i["id"] for i in hidden} & set(kept)
+
+
+NOISE = st.one_of(
+    st.none(),
+    st.just(""),
+    st.text(max_size=12),
+    st.integers(-5, 5),
+    st.booleans(),
+    st.sampled_from(list(SAMPLE.values())),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_the_server_and_the_published_schema_agree(bundle, data):
+    form = bundle["forms"][data.draw(st.sampled_from(sorted(bundle["forms"])))]
+    answers = answers_for(form)
+    for _, item in forms.fields(form):
+        if data.draw(st.booleans()):
+            answers[item["id"]] = data.draw(NOISE)
+    kept, errors = forms.check_answers(form, answers, bundle["units"], TODAY)
+    schema = Draft202012Validator(forms.submission_schema(form), format_checker=FormatChecker())
+    if not errors:
+        assert schema.is_valid({"answers": kept, "uploads": {}})
+    asked = {i["id"] for p, i in forms.fields(form) if forms.shown(i, p, answers)}
+    sent = {k: v.strip() if isinstance(v, str) else v for k, v in answers.items() if k in asked}
+    sent = {k: v for k, v in sent.items() if v not in (None, "")}
+    if not schema.is_valid({"answers": sent, "uploads": {}}):
+        assert errors
