@@ -12,8 +12,8 @@ import subprocess
 from pathlib import Path
 from typing import TextIO
 
-from .catalogue import Catalogue, load
-from .checks import run_all
+from .catalogue import Catalogue
+from .check import load_valid
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "functions" / "chalicelib" / "data" / "bundle.json"
@@ -85,12 +85,8 @@ _VERSION_KEYS = (
 
 
 def bundle_command(catalogue_dir: Path, out_path: Path | None, *, out: TextIO) -> int:
-    catalogue = load(catalogue_dir)
-    errors = [p for p in catalogue.problems + run_all(catalogue) if p.severity == "error"]
-    if errors:
-        for problem in errors:
-            print(problem.text(), file=out)
-        print(f"Không tạo gói dữ liệu: {len(errors)} lỗi trong danh mục.", file=out)
+    catalogue = load_valid(catalogue_dir, out=out, refusing="tạo gói dữ liệu")
+    if catalogue is None:
         return 1
     bundle = make_bundle(
         catalogue,

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import TextIO
 
-from .catalogue import load
+from .catalogue import Catalogue, load
 from .checks import run_all
 from .problems import Problem
 
@@ -23,3 +23,16 @@ def report(problems: list[Problem], *, fmt: str, out: TextIO) -> int:
         return 1
     print(f"Danh mục hợp lệ ({warnings} cảnh báo).", file=out)
     return 0
+
+
+def load_valid(catalogue_dir: Path, *, out: TextIO, refusing: str) -> Catalogue | None:
+    """The loaded catalogue, or None after printing every error: for steps that must not run on
+    a broken catalogue (the site, the API bundle). `refusing` says what is not done."""
+    catalogue = load(catalogue_dir)
+    errors = [p for p in catalogue.problems + run_all(catalogue) if p.severity == "error"]
+    if not errors:
+        return catalogue
+    for problem in errors:
+        print(problem.text(), file=out)
+    print(f"Không {refusing}: {len(errors)} lỗi trong danh mục.", file=out)
+    return None
