@@ -1,0 +1,195 @@
+"""The search index and its two implementations (Python for tests, JavaScript for the site).
+
+The JavaScript runs in node with a fetch that reads the index files from a temporary folder,
+so these tests check the very file the site serves, not a copy of its logic.
+"""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from buildlib import search
+from buildlib.catalogue import load
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "theme" / "assets" / "search.js"
+TODAY = "2026-07-01"
+
+# node -e: argv = [index folder, search.js, JSON list of queries] -> JSON list of result codes.
+NODE_RUNNER = """
+const fs = require("fs"), path = require("path");
+const [dir, script, input] = process.argv.slice(1);
+globalThis.fetch = async (rel) => {
+  const file = path.join(dir, rel);
+  if (!fs.existsSync(file)) return { ok: false, status: 404 };
+  const text = fs.readFileSync(file, "utf8");
+  return { ok: true, status: 200, json: async () => JSON.parse(text) };
+};
+require(script);
+tthcSearch.configure({ index: "", site: "/" });
+(async () => {
+  const { mode, items } = JSON.parse(input);
+  const out = [];
+  for (const q of items) {
+    out.push(mode === "fold" ? tthcSearch.fold(q) : (await tthcSearch(q)).map((r) => r.code));
+  }
+  console.log(JSON.stringify(out));
+})().catch((e) => { console.error(e); process.exit(1); });
+"""
+
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+
+
+def run_node(index_dir: Path, mode: str, items: list[str]) -> list:
+    payload = json.dumps({"mode": mode, "items": items})
+    args = ["node", "-e", NODE_RUNNER, str(index_dir), str(SCRIPT), payload]
+    done = subprocess.run(args, capture_output=True, text=True, check=True, timeout=60)
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = tmp_path_factory.mktemp("site")
+    search.write_index(load(ROOT / "catalogue"), site, TODAY)
+    return site / "search"
+
+
+FOLD_CASES = [
+    "Đăng ký khai sinh",
+    "ĐĂNG KÝ KẾT HÔN",
+    "dang ki ket hon",
+    "Lý lịch tư pháp",
+    "lí lịch",
+    "Sổ đỏ, sổ hồng",
+    "Thủ tục 1.001193",
+    "Giấy phép lái xe hạng A1/B2",
+    "Ủy ban nhân dân cấp xã (UBND)",
+    "quy định; quý khách",
+    "Nghị định 123/2015/NĐ-CP",
+    "Thẻ căn cước — CCCD",
+    "Cấp\u00a0lại\tthẻ",
+    "tiếng Việt có dấu: ầ ẩ ẫ ấ ậ ờ ở ỡ ớ ợ ừ ử ữ ứ ự ỳ ỷ ỹ ý ỵ",
+    "Decomposed: Đa\u0300ng ky\u0301",
+    "Ñandú café naïve",
+    "",
+    "   ",
+    "x-y_z",
+]
+
+
+def test_python_and_javascript_fold_text_the_same_way(seed_index: Path) -> None:
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    assert run_node(seed_index, "fold", FOLD_CASES) == [search.fold(s) for s in FOLD_CASES]
+
+
+def test_folding_drops_diacritics_and_turns_d_with_stroke_into_d() -> None:
+    assert search.fold("Đăng ký khai sinh") == ["dang", "ki", "khai", "sinh"]
+    assert search.fold("dang ky khai sinh") == search.fold("đăng kí khai sinh")
+    assert search.fold("1.001193") == ["1", "001193"]
+
+
+def test_one_edit_covers_insertion_deletion_substitution_and_transposition() -> None:
+    assert search._one_edit("dungg", "dung")
+    assert search._one_edit("tuphap", "tuphapp")
+    assert search._one_edit("ketohn", "kethon")
+    assert search._one_edit("khaisinh", "khaisanh")
+    assert not search._one_edit("khai", "khai")
+    assert not search._one_edit("khai", "sinh")
+
+
+def test_index_has_a_small_meta_file_and_shards_by_two_letter_prefix(seed_index: Path) -> None:
+    meta = json.loads((seed_index / "meta.json").read_text(encoding="utf-8"))
+    assert "1.001193" in meta["codes"]
+    assert meta["scoring"] == search.SCORING
+    for prefix in meta["shards"]:
+        shard = json.loads((seed_index / "t" / f"{prefix}.json").read_text(encoding="utf-8"))
+        assert all(search.shard_of(token) == prefix for token in shard)
+    assert (seed_index / "t" / "kh.json").exists()
+    assert (seed_index / "b").is_dir()
+
+
+def test_ended_procedures_stay_findable_marked_and_below_those_in_force(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    version = next((catalogue_copy / "procedures" / "1.001193").glob("*.yaml"))
+    text = version.read_text(encoding="utf-8")
+    ending = "effective_to: 2026-06-30\nended:\n  kind: abolished\n"
+    version.write_text(text.replace("change:\n", ending + "change:\n", 1), encoding="utf-8")
+    search.write_index(load(catalogue_copy), tmp_path, TODAY)
+    index = search.Index(tmp_path / "search")
+    assert search.query(index, "1.001193")[0]["ended"]
+    results = search.query(index, "dang ky khai sinh")
+    assert results[0]["code"] != "1.001193"
+    assert any(r["code"] == "1.001193" and r["ended"] for r in results)
+
+
+def test_a_code_query_needs_only_the_meta_file(seed_index: Path) -> None:
+    index = search.Index(seed_index)
+    assert search.query(index, "1.001193")[0]["code"] == "1.001193"
+    assert search.query(index, "001193")[0]["code"] == "1.001193"
+    assert index.fetched == ["meta.json"]
+
+
+def test_a_word_query_fetches_only_the_shards_of_its_words(seed_index: Path) -> None:
+    index = search.Index(seed_index)
+    search.query(index, "khai sinh")
+    assert index.fetched == ["meta.json", "t/kh.json", "t/si.json"]
+
+
+def test_general_name_comes_before_specialised_ones(seed_index: Path) -> None:
+    codes = [r["code"] for r in search.query(search.Index(seed_index), "khai sinh")]
+    assert codes[0] == "1.001193"
+    assert codes.index("1.001193") < codes.index("2.000528")
+
+
+def test_steps_are_searched_only_when_names_find_little(seed_index: Path) -> None:
+    index = search.Index(seed_index)
+    results = search.query(index, "khuon")
+    assert results
+    assert any(rel.startswith("b/") for rel in index.fetched)
+
+
+AGREEMENT_QUERIES = [
+    "khai sinh",
+    "dang ky khai sin",
+    "đăng ký kết hôn",
+    "dang ki ket hon",
+    "xac nhan tinh trang hon nhan",
+    "so do bi mat",
+    "sổ đỏ",
+    "lam giay phep lai xe",
+    "ly lich tu phap",
+    "1.001193",
+    "001193",
+    "tam tru",
+    "khaisinh",
+    "giay phep xay dungg",
+    "can cuoc",
+    "chung thuc",
+    "ho kinh doanh",
+    "CT07",
+    "khuon mau",
+    "lam di chuc",
+    "nhap ho khau",
+    "xyzzy khong co",
+]
+
+
+@needs_node
+def test_javascript_ranks_like_python_on_the_seed_catalogue(seed_index: Path) -> None:
+    js = run_node(seed_index, "search", AGREEMENT_QUERIES)
+    index = search.Index(seed_index)
+    for query, js_codes in zip(AGREEMENT_QUERIES, js, strict=True):
+        python_codes = [r["code"] for r in search.query(index, query)]
+        assert js_codes[:3] == python_codes[:3], query
+
+
+def test_search_script_stays_small_and_makes_no_external_request() -> None:
+    text = SCRIPT.read_text(encoding="utf-8")
+    assert "http://" not in text and "https://" not in text
+    assert len(text.encode()) < 15_000 * 1.6  # < 15 KB once minified (comments, indentation)
+    assert "tthc-search-results" in text and "aria-live" in text
