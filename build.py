@@ -35,7 +35,14 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from buildlib.site import build_command
 
-    return build_command(Path(args.catalogue), out=sys.stdout)
+    return build_command(
+        Path(args.catalogue),
+        out=sys.stdout,
+        site_dir=Path(args.site_dir) if args.site_dir else None,
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+        full=args.full,
+        today=args.today,
+    )
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -68,6 +75,10 @@ def parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="dựng trang web tĩnh vào site/")
     build.add_argument("--catalogue", default=str(ROOT / "catalogue"))
+    build.add_argument("--site-dir", help="thư mục đích (mặc định site/)")
+    build.add_argument("--cache-dir", help="bộ nhớ đệm dựng lại một phần (mặc định build/cache/)")
+    build.add_argument("--full", action="store_true", help="dựng lại toàn bộ, bỏ qua bộ nhớ đệm")
+    build.add_argument("--today", help="ngày tham chiếu YYYY-MM-DD (mặc định: hôm nay)")
     build.set_defaults(func=cmd_build)
 
     bundle = sub.add_parser("bundle", help="gói dữ liệu danh mục cho API (functions/)")

@@ -134,6 +134,21 @@ def _load_batch(batch: list[tuple[str, str, str]]) -> list[tuple[Any, list[Probl
     return [_load_one(kind, Path(path), rel) for kind, path, rel in batch]
 
 
+Job = tuple[str, str, str]  # (kind, path, path relative to the repository)
+
+
+def load_jobs(jobs: list[Job], schema_dir: Path) -> list[tuple[Any, list[Problem]]]:
+    """Loads and validates the given (kind, path, rel) files in this process, leaving the garbage
+    collector as it found it (used by incremental builds that read only changed files)."""
+    gc_was_enabled = gc.isenabled()
+    try:
+        _init_worker(str(schema_dir))
+        return _load_batch(jobs)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
 def load(
     catalogue_dir: Path,
     *,

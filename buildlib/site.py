@@ -1,129 +1,347 @@
-"""`build.py build`: catalogue -> Markdown pages (Jinja2) -> mkdocs-material -> site/.
+"""`build.py build`: catalogue -> site/, full or incremental.
 
-Everything is loaded and checked before anything is written; a catalogue error stops the build.
-Catalogue text is HTML-escaped by Jinja2's autoescape inside raw-HTML blocks, so no markup in a
-YAML file reaches a page as markup.
+mkdocs-material builds only the hand-sized pages (home, about, and a hidden shell page); every
+procedure, agency and browse page is rendered by buildlib/render.py into the shell's frame and
+written straight into site/. Why: mkdocs with one page per procedure is quadratic (2,000 pages:
+143 s, 1.78 GB), this is linear (see bench/site_bench.py).
+
+Incremental: build/cache/pages.json keeps a hash per procedure (its files' bytes) and one for
+everything else a page depends on (other catalogue files, templates, renderer code, shell). When
+only procedures changed, only they are loaded, checked and rendered again (plus the procedures
+that name them, and the browse pages, which come from cached summaries); mkdocs is skipped when
+its inputs did not change. Everything is checked before anything is written.
 """
 
 import datetime as dt
+import hashlib
+import importlib.util
+import json
+import os
 import shutil
+import time
 from pathlib import Path
 from typing import TextIO
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-from . import labels
-from .catalogue import Catalogue, load, version_in_force
+from . import browse
+from .catalogue import Catalogue, Document, discover, load, load_jobs
 from .checks import run_all
+from .render import (
+    RenderError,
+    Shell,
+    SiteData,
+    check_links,
+    dumps,
+    environment,
+    render_procedures,
+)
+from .search import write_index
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "theme" / "templates"
+THEME = ROOT / "theme"
+CACHE_VERSION = 1
+OUR_DIRS = ("thu-tuc", "co-quan", "duyet", "su-kien", "mau")
+CODE_INPUTS = ("render.py", "browse.py", "site.py", "labels.py", "diff.py")
+CALENDAR_DAYS = 400
 
 
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-    )
+def _digest(paths: list[Path], extra: str = "") -> str:
+    h = hashlib.blake2b(extra.encode(), digest_size=16)
+    for path in paths:
+        h.update(str(path.name).encode() + b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
 
-def _fees(channel: dict) -> str:
-    fees = channel["fees"]
-    if fees["status"] != "charged":
-        return labels.FEE_STATUS[fees["status"]].capitalize()
-    return "; ".join(
-        f"{item['name']}: {labels.money(item['amount'])}"
-        + (f" ({item['condition']})" if item.get("condition") else "")
-        for item in fees["items"]
-    )
+def _files(folder: Path, skip=lambda p: False) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not skip(p))
 
 
-def _status(latest: dict, today: str) -> dict | None:
-    ended = latest.get("ended")
-    if ended and latest.get("effective_to", "9999") <= today:
-        if ended["kind"] == "replaced":
-            by = ", ".join(ended.get("replaced_by", []))
-            return {
-                "title": "Thủ tục đã bị thay thế",
-                "text": f"Từ {labels.date(latest['effective_to'])}, thực hiện theo thủ tục {by}.",
-            }
-        return {
-            "title": "Thủ tục đã bị bãi bỏ",
-            "text": f"Bãi bỏ từ {labels.date(latest['effective_to'])}.",
-        }
-    return None
+def _theme_asset(path: Path) -> bool:
+    """Our assets; search* belongs to the search build (buildlib/search.py)."""
+    return not path.name.startswith("search")
 
 
-def render(catalogue: Catalogue, out: Path, today: str) -> int:
-    env = _environment()
-    fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
-    agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
-    groups: dict[str, list[tuple[str, str]]] = {}
-    page = env.get_template("procedure.md.j2")
-    for code, docs in sorted(catalogue.procedures().items()):
-        versions = [d.data for d in docs]
-        shown = version_in_force(versions, today) or versions[-1]
-        channels = [
-            {
-                "name": labels.CHANNELS[c["kind"]].capitalize(),
-                "deadline": labels.deadline(c["deadline"]),
-                "fees": _fees(c),
-            }
-            for c in shown["channels"]
-        ]
-        history = [
-            f"Từ {labels.date(v['effective_from'])}"
-            + (f" đến {labels.date(v['effective_to'])}" if v.get("effective_to") else "")
-            + (" (áp dụng từ ngày này)" if v["effective_from"] > today else "")
-            for v in versions
-        ]
-        target = out / "thu-tuc" / code / "index.md"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(
-            page.render(
-                v=shown,
-                field_name=fields.get(shown["field"], shown["field"]),
-                levels=", ".join(labels.LEVELS[x] for x in shown["levels"]).capitalize(),
-                channels=channels,
-                status=_status(versions[-1], today),
-                agencies=[agencies.get(a, a) for a in shown["agencies"]["implementing"]],
-                versions=history,
-                decision=labels.decision(shown["decision"]),
-            ),
-            encoding="utf-8",
-        )
-        groups.setdefault(fields.get(shown["field"], shown["field"]), []).append(
-            (code, shown["name"])
-        )
-    (out / "index.md").write_text(
-        env.get_template("index.md.j2").render(
-            count=sum(map(len, groups.values())),
-            today=labels.date(today),
-            groups=sorted(groups.items()),
-        ),
-        encoding="utf-8",
-    )
-    return sum(map(len, groups.values()))
+def shell_inputs() -> str:
+    from importlib.metadata import version
+
+    paths = [ROOT / "mkdocs.yml", *_files(THEME / "overrides"), *_files(THEME / "pages")]
+    paths += [p for p in _files(THEME / "assets") if _theme_asset(p)]
+    return _digest(paths, version("mkdocs") + version("mkdocs-material"))
 
 
-def build_command(catalogue_dir: Path, *, out: TextIO, today: str | None = None) -> int:
-    catalogue = load(catalogue_dir)
+def _scan(catalogue_dir: Path) -> tuple[dict[str, str], dict[str, list[Path]], str]:
+    """Hash per procedure folder, its files, and one hash over every other catalogue file."""
+    per_code: dict[str, list[Path]] = {}
+    others: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(catalogue_dir):
+        dirnames.sort()
+        rel = Path(dirpath).relative_to(catalogue_dir).parts
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if len(rel) == 2 and rel[0] == "procedures":
+                per_code.setdefault(rel[1], []).append(path)
+            else:
+                others.append(path)
+    hashes = {code: _digest(paths) for code, paths in per_code.items()}
+    rels = "".join(str(p.relative_to(catalogue_dir)) for p in others)
+    return hashes, per_code, _digest(others, rels)
+
+
+def _shown_index(ranges: list[list], today: str) -> int:
+    """Which version the stable page shows today (render.shown_version, from cached ranges)."""
+    for i, (start, end) in enumerate(ranges):
+        if start <= today and (end is None or today < end):
+            return i
+    future = [i for i, (start, _) in enumerate(ranges) if start > today]
+    return future[0] if future else len(ranges) - 1
+
+
+def _day_state(ranges: list[list], today: str) -> str:
+    """Everything about `today` a procedure page shows: the version shown and each one's state."""
+    states = "".join("f" if s > today else ("p" if e and e <= today else "c") for s, e in ranges)
+    return f"{_shown_index(ranges, today)}:{states}"
+
+
+def _load_partial(
+    catalogue_dir: Path, codes: set[str], per_code: dict[str, list[Path]]
+) -> Catalogue:
+    """The catalogue with only `codes` loaded; other procedures are known by name (data None),
+    so cross-checks see them as existing without reading 10,000 files."""
+    catalogue_dir = catalogue_dir.resolve()
+    root = catalogue_dir.parent
+    wanted, stubs = [], []
+    for kind, path in discover(catalogue_dir):
+        code = path.parent.name if kind == "procedure" else None
+        rel = str(path.relative_to(root))
+        if kind != "procedure" or code in codes:
+            wanted.append((kind, str(path), rel))
+        else:
+            stubs.append(Document(kind, rel, path, None))
+    results = load_jobs(wanted, ROOT / "schemas")
+    catalogue = Catalogue(root=catalogue_dir)
+    for (kind, path, rel), (data, problems) in zip(wanted, results, strict=True):
+        catalogue.documents.append(Document(kind, rel, Path(path), data))
+        catalogue.problems.extend(problems)
+    catalogue.documents.extend(stubs)
+    return catalogue
+
+
+def _errors(catalogue: Catalogue, out: TextIO) -> bool:
     errors = [p for p in catalogue.problems + run_all(catalogue) if p.severity == "error"]
+    for problem in errors:
+        print(problem.text(), file=out)
     if errors:
-        for problem in errors:
-            print(problem.text(), file=out)
         print(f"Không dựng trang: {len(errors)} lỗi trong danh mục.", file=out)
-        return 1
-    docs = ROOT / "build" / "docs"
-    shutil.rmtree(docs, ignore_errors=True)
-    docs.mkdir(parents=True)
-    count = render(catalogue, docs, today or dt.date.today().isoformat())
-    print(f"Đã viết {count} trang thủ tục vào {docs.relative_to(ROOT)}", file=out)
+    return bool(errors)
+
+
+def _run_mkdocs(site_dir: Path, work: Path) -> None:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    build(load_config(str(ROOT / "mkdocs.yml")))
-    print(f"Đã dựng trang web vào {ROOT / 'site'}", file=out)
+    docs = work / "docs"
+    shutil.rmtree(docs, ignore_errors=True)
+    shutil.copytree(THEME / "pages", docs)
+    (docs / "assets").mkdir(exist_ok=True)
+    for asset in _files(THEME / "assets"):
+        if _theme_asset(asset):
+            shutil.copy2(asset, docs / "assets" / asset.name)
+    build(load_config(str(ROOT / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(site_dir)))
+
+
+def _calendar_script(catalogue: Catalogue, today: str) -> str:
+    """Non-working days of the next ~400 days, for the expected-result-date calculator."""
+    spec = importlib.util.spec_from_file_location(
+        "motcua_calendar", ROOT / "functions" / "chalicelib" / "calendar.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    calendar = module.WorkingCalendar.from_documents(d.data for d in catalogue.of_kind("calendar"))
+    start = dt.date.fromisoformat(today)
+    days = [start + dt.timedelta(days=i) for i in range(CALENDAR_DAYS)]
+    off = [d.isoformat() for d in days if not calendar.is_working_day(d)]
+    data = {"from": days[0].isoformat(), "to": days[-1].isoformat(), "off": off}
+    return f"window.MOTCUA_NGAY_NGHI={dumps(data)};\n"
+
+
+def _site_data(catalogue: Catalogue, today: str, summaries: dict[str, dict]) -> SiteData:
+    templates = catalogue.root / "templates"
+    return SiteData(
+        today=today,
+        fields={f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]},
+        agencies={d.data["id"]: d.data for d in catalogue.of_kind("agency")},
+        forms={d.data["id"] for d in catalogue.of_kind("form")},
+        life_events={d.data["id"]: d.data["name"] for d in catalogue.of_kind("life-event")},
+        life_event_docs={d.data["id"]: d.data for d in catalogue.of_kind("life-event")},
+        summaries=summaries,
+        templates={str(p.relative_to(templates)) for p in _files(templates)}
+        if templates.is_dir()
+        else set(),
+    )
+
+
+def build_command(
+    catalogue_dir: Path,
+    *,
+    out: TextIO,
+    today: str | None = None,
+    site_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    full: bool = False,
+    workers: int | None = None,
+) -> int:
+    started = time.perf_counter()
+    today = today or dt.date.today().isoformat()
+    site_dir = (site_dir or ROOT / "site").resolve()
+    cache_dir = (cache_dir or ROOT / "build" / "cache").resolve()
+    cache_file = cache_dir / "pages.json"
+    hashes, per_code, others = _scan(catalogue_dir)
+    code = _digest(
+        [*_files(THEME / "templates"), *(Path(__file__).parent / n for n in CODE_INPUTS)]
+    )
+    shell_hash = shell_inputs()
+    cache = {}
+    if cache_file.exists() and not full:
+        cache = json.loads(cache_file.read_text(encoding="utf-8"))
+    shell_file = site_dir / "_shell" / "index.html"
+    keep_shell = (
+        cache.get("version") == CACHE_VERSION
+        and cache.get("site") == str(site_dir)
+        and cache.get("shell") == shell_hash
+        and shell_file.exists()
+    )
+    incremental = keep_shell and cache.get("others") == others and cache.get("code") == code
+    old: dict[str, dict] = cache.get("procedures", {}) if incremental else {}
+
+    if incremental:
+        changed = {
+            c
+            for c, h in hashes.items()
+            if c not in old
+            or old[c]["hash"] != h
+            or old[c]["day"] != _day_state(old[c]["summary"]["ranges"], today)
+        }
+        removed = set(old) - set(hashes)
+        if not changed and not removed and cache.get("today") == today:
+            print("Không có gì thay đổi kể từ lần dựng trước.", file=out)
+            return 0
+        catalogue = _load_partial(catalogue_dir, changed, per_code)
+    else:
+        changed, removed = set(hashes), set()
+        catalogue = load(catalogue_dir)
+    if _errors(catalogue, out):
+        return 1
+    procedures = {c: [d.data for d in docs] for c, docs in catalogue.procedures().items()}
+    summaries = {c: old[c]["summary"] for c in hashes if c in old}
+    renamed = set(removed)
+    for c in changed:
+        summaries[c] = browse.summary(procedures[c], today)
+        if c in old and (
+            old[c]["summary"]["name"] != summaries[c]["name"]
+            or old[c]["summary"]["status"] != summaries[c]["status"]
+        ):
+            renamed.add(c)
+    dependents = {c for c, s in summaries.items() if renamed & set(s["refs"])} - changed
+    if dependents:  # their links to a renamed or ended procedure must say so
+        more = _load_partial(catalogue_dir, dependents, per_code)
+        procedures.update({c: [d.data for d in docs] for c, docs in more.procedures().items()})
+    todo = changed | dependents
+
+    if not keep_shell:
+        print("Dựng khung trang bằng mkdocs...", file=out)
+        try:
+            _run_mkdocs(site_dir, cache_dir)
+        except Exception as error:  # mkdocs' strict mode: a warning aborts the build
+            print(f"mkdocs: {error}", file=out)
+            return 1
+    elif not incremental:
+        for name in OUR_DIRS:
+            shutil.rmtree(site_dir / name, ignore_errors=True)
+    for c in removed | todo:
+        shutil.rmtree(site_dir / "thu-tuc" / c, ignore_errors=True)
+    shell = Shell.from_html(shell_file.read_text(encoding="utf-8"))
+    site = _site_data(catalogue, today, summaries)
+    assets = site_dir / "assets"
+    assets.mkdir(parents=True, exist_ok=True)
+    (assets / "ngay-nghi.js").write_text(_calendar_script(catalogue, today), encoding="utf-8")
+    templates = catalogue.root / "templates"
+    if templates.is_dir():
+        shutil.copytree(templates, site_dir / "mau", dirs_exist_ok=True)
+
+    env = environment()
+    try:
+        browse_pages = list(browse.pages(env, shell, site))
+    except Exception as error:
+        print(f"Không dựng được trang duyệt: {error}", file=out)
+        return 1
+    known = {"", "gioi-thieu/"} | {p[: -len("index.html")] for p, _ in browse_pages}
+    for c, s in summaries.items():
+        known.add(f"thu-tuc/{c}/")
+        known.update(f"thu-tuc/{c}/{start}/" for start, _ in s["ranges"])
+
+    def exists(path: str) -> bool:
+        return path in known or (not path.endswith("/") and (site_dir / path).is_file())
+
+    problems = []
+    for path, html in browse_pages:
+        problems.extend(check_links(path, html, exists))
+        target = site_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+    try:
+        written, found = render_procedures(
+            todo,
+            procedures,
+            shell=shell,
+            site=site,
+            out=site_dir,
+            exists=exists,
+            files={c: f"catalogue/procedures/{c}" for c in todo},
+            workers=workers,
+        )
+    except RenderError as error:
+        print(str(error), file=out)
+        return 1
+    problems.extend(found)
+    if problems:
+        for problem in problems[:50]:
+            print(problem, file=out)
+        print(f"Dựng trang thất bại: {len(problems)} lỗi.", file=out)
+        cache_file.unlink(missing_ok=True)  # the next build starts from scratch
+        return 1
+
+    # The search index covers every procedure, so an incremental build reads the whole catalogue
+    # for it (measured in bench/site_bench.py); the pages themselves stay incremental.
+    searchable = catalogue if not incremental else load(catalogue_dir)
+    write_index(searchable, site_dir, today)
+    shutil.copy2(THEME / "assets" / "search.js", assets / "search.js")
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    entries = {
+        c: {"hash": hashes[c], "summary": s, "day": _day_state(s["ranges"], today)}
+        for c, s in summaries.items()
+    }
+    cache_file.write_text(
+        json.dumps(
+            {
+                "version": CACHE_VERSION,
+                "site": str(site_dir),
+                "shell": shell_hash,
+                "others": others,
+                "code": code,
+                "today": today,
+                "procedures": entries,
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    kind = "một phần" if incremental else "toàn bộ"
+    seconds = time.perf_counter() - started
+    print(
+        f"Đã dựng ({kind}) {len(todo)} thủ tục, {written} trang thủ tục, "
+        f"{len(browse_pages)} trang duyệt vào {site_dir} trong {seconds:.1f} s",
+        file=out,
+    )
     return 0

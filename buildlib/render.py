@@ -1,0 +1,356 @@
+"""Procedure pages: one catalogue procedure -> its HTML pages, framed by the mkdocs shell.
+
+Each procedure gives `thu-tuc/<code>/` (the version in force today) and one permanent page per
+version, `thu-tuc/<code>/<effective_from>/`. Pages are rendered by our Jinja2 templates with
+autoescape on and StrictUndefined, then inserted into the shell page that mkdocs-material built,
+so the site looks like one mkdocs site without mkdocs ever seeing 10,000 pages (its nav and
+per-page work grow with pages x pages).
+
+Large catalogues are rendered by one process per core: the catalogue is handed to the workers
+through fork (module state set before the pool starts), so only procedure codes cross the pipe.
+"""
+
+import json
+import os
+import re
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import markupsafe
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+
+from . import labels
+from .diff import compare
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "theme" / "templates"
+MARKER = "<!--MOTCUA:CONTENT-->"
+SHELL_TITLE = "MOTCUA_SHELL_TITLE"
+# Routes another part of the project publishes (issue 8: the online submission journey); links
+# to them are allowed although this build does not write them.
+FOREIGN_ROUTES = ("nop-ho-so/",)
+PARALLEL_FROM = 300  # procedures; below this, starting workers costs more than it saves
+CHUNK = 250
+
+
+class RenderError(Exception):
+    """A page could not be rendered or links to a page that does not exist."""
+
+
+@dataclass(frozen=True)
+class Shell:
+    """The page frame mkdocs built for `_shell/` (depth 1), cut around the content marker."""
+
+    head: str
+    tail: str
+
+    @classmethod
+    def from_html(cls, html: str) -> "Shell":
+        if html.count(MARKER) != 1:
+            raise RenderError(f"trang khung _shell/index.html phải chứa đúng một {MARKER}")
+        # Indentation is ~20% of the frame, which every one of ~20,000 pages repeats; the frame
+        # has no <pre> or <textarea>, so dropping it changes nothing rendered.
+        head, tail = re.sub(r"\n\s*", "\n", html).split(MARKER)
+        head = re.sub(r'<link rel="canonical" href="[^"]*">\s*', "", head)
+        return cls(head, tail)
+
+    def wrap(self, content: str, *, title: str, depth: int) -> str:
+        """The page at `depth` folders below the site root: the frame's relative URLs re-rooted
+        (only the frame's: the content's links are already relative to its own page)."""
+        head, tail = self._at(depth)
+        return head.replace(SHELL_TITLE, _attr(title), 2) + content + tail
+
+    def _at(self, depth: int) -> tuple[str, str]:
+        if depth == 1:
+            return self.head, self.tail
+        prefix = "../" * depth
+
+        def move(html: str) -> str:
+            return html.replace('"../', '"' + prefix).replace('".."', '"' + prefix[:-1] + '"')
+
+        return move(self.head), move(self.tail)
+
+
+def _attr(text: str) -> str:
+    return str(markupsafe.escape(text))
+
+
+def environment() -> Environment:
+    """Autoescape everywhere: catalogue text must never become markup."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["date"] = labels.date
+    env.filters["money"] = labels.money
+    env.filters["deadline"] = labels.deadline
+    env.filters["decision"] = labels.decision
+    env.globals["L"] = labels
+    return env
+
+
+@dataclass
+class SiteData:
+    """What every page may refer to: names of fields, agencies, life events, other procedures."""
+
+    today: str
+    fields: dict[str, str]
+    agencies: dict[str, dict]
+    forms: set[str]
+    life_events: dict[str, str]
+    summaries: dict[str, dict]  # code -> browse.summary() of every procedure
+    templates: set[str] = field(default_factory=set)  # files under catalogue/templates/
+    life_event_docs: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def browsed(self) -> dict[str, set[str]]:
+        """Fields and levels that have a browse page (an old version may name one that has not)."""
+        if not hasattr(self, "_browsed"):
+            self._browsed = {
+                "field": {s["field"] for s in self.summaries.values()},
+                "levels": {x for s in self.summaries.values() for x in s["levels"]},
+            }
+        return self._browsed
+
+
+def shown_version(versions: list[dict], today: str) -> dict:
+    """The version the stable URL shows: in force today, else the first scheduled, else the last."""
+    for v in versions:
+        if v["effective_from"] <= today and ("effective_to" not in v or today < v["effective_to"]):
+            return v
+    future = [v for v in versions if v["effective_from"] > today]
+    return future[0] if future else versions[-1]
+
+
+def _state(v: dict, today: str) -> str:
+    if v["effective_from"] > today:
+        return "future"
+    if v.get("effective_to") and v["effective_to"] <= today:
+        return "past"
+    return "current"
+
+
+def _notice(last: dict, today: str, site: SiteData) -> dict | None:
+    ended = last.get("ended")
+    if not ended:
+        return None
+    end = last.get("effective_to")
+    done = bool(end) and end <= today
+    replaced = [
+        {"code": c, "name": site.summaries.get(c, {}).get("name"), "known": c in site.summaries}
+        for c in ended.get("replaced_by", [])
+    ]
+    return {
+        "kind": ended["kind"],
+        "done": done,
+        "end": end,
+        "decision": ended.get("decision"),
+        "note": ended.get("note"),
+        "replaced": replaced,
+    }
+
+
+def _calculator(v: dict) -> list[dict]:
+    out = []
+    for c in v["channels"]:
+        d = c.get("deadline") or {}
+        amount = d.get("amount")
+        out.append(
+            {
+                "channel": labels.CHANNELS[c["kind"]],
+                "amount": amount if isinstance(amount, int) else None,
+                "unit": d.get("unit", "unpublished"),
+            }
+        )
+    return out
+
+
+def procedure_pages(
+    code: str, versions: list[dict], env: Environment, shell: Shell, site: SiteData
+) -> list[tuple[str, str]]:
+    """(path below the site, HTML) for the stable page and every version's permanent page."""
+    today = site.today
+    shown = shown_version(versions, today)
+    history = []
+    for i, v in enumerate(versions):
+        changes = compare(versions[i - 1], v) if i else []
+        history.append(
+            {
+                "from": v["effective_from"],
+                "to": v.get("effective_to"),
+                "state": _state(v, today),
+                "kind": v.get("change", {}).get("kind"),
+                "summary": v.get("change", {}).get("summary"),
+                "changes": [c.markdown() for c in changes],
+                "decision": v.get("decision"),
+            }
+        )
+    notice = _notice(versions[-1], today, site)
+    template = env.get_template("procedure.html.j2")
+    pages = []
+    for v in [None, *versions]:
+        version = v or shown
+        depth = 2 if v is None else 3
+        root = "../" * depth
+        home = f"{root}thu-tuc/{code}/"
+        picker = [{"from": h["from"], "to": h["to"], "url": f"{home}{h['from']}/"} for h in history]
+        content = template.render(
+            v=version,
+            code=code,
+            root=root,
+            home=home,
+            permalink=v is not None,
+            state=_state(version, today),
+            history=history,
+            notice=notice,
+            site=site,
+            picker=picker,
+            calculator=_calculator(version),
+            form=version.get("online_service", {}).get("form") in site.forms,
+        )
+        path = f"thu-tuc/{code}/" + ("" if v is None else f"{v['effective_from']}/")
+        title = (
+            version["name"]
+            if v is None
+            else f"{version['name']} (từ {labels.date(v['effective_from'])})"
+        )
+        pages.append((path + "index.html", shell.wrap(content, title=title, depth=depth)))
+    return pages
+
+
+_HREF = re.compile(r'(?:href|src|action)="([^"]*)"')
+
+
+def check_links(path: str, html: str, exists: Callable[[str], bool]) -> list[str]:
+    """Broken internal links of one page (`path` below the site root)."""
+    base = path.rsplit("/", 1)[0].split("/") if "/" in path else []
+    broken = []
+    for url in set(_HREF.findall(html)):
+        if url.startswith(("#", "mailto:", "tel:", "data:")):
+            continue
+        if re.match(r"^[a-z]+:", url) or url.startswith("//"):
+            broken.append(f"{path}: liên kết ra ngoài trang: {url}")
+            continue
+        target = url.split("#", 1)[0].split("?", 1)[0]
+        parts = list(base)
+        for piece in target.split("/"):
+            if piece == "..":
+                if not parts:
+                    broken.append(f"{path}: liên kết ra ngoài gốc trang: {url}")
+                    break
+                parts.pop()
+            elif piece not in ("", "."):
+                parts.append(piece)
+        else:
+            resolved = "/".join(parts) + ("/" if target.endswith("/") or not target else "")
+            if resolved.startswith(FOREIGN_ROUTES):
+                continue
+            if not exists(resolved):
+                broken.append(f"{path}: liên kết hỏng: {url}")
+    return broken
+
+
+# --- parallel rendering -------------------------------------------------------------------
+
+_job: dict[str, Any] = {}
+
+
+def _render_chunk(codes: list[str]) -> tuple[int, list[str]]:
+    env, shell, site = _job["env"], _job["shell"], _job["site"]
+    out, exists = _job["out"], _job["exists"]
+    written, problems = 0, []
+    for code in codes:
+        try:
+            pages = procedure_pages(code, _job["procedures"][code], env, shell, site)
+        except TemplateError as error:
+            problems.append(f"{_job['files'].get(code, code)}: {_where(error)}")
+            continue
+        for path, html in pages:
+            problems.extend(check_links(path, html, exists))
+            target = out / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, encoding="utf-8")
+            written += 1
+    return written, problems
+
+
+def _where(error: TemplateError) -> str:
+    """template:line of a rendering error; Jinja2 maps its frames back to template lines."""
+    name, line = getattr(error, "filename", None), getattr(error, "lineno", None)
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename.endswith(".j2"):
+            name, line = frame.filename, frame.lineno
+    if name:
+        name = os.path.relpath(name, ROOT) if os.path.isabs(name) else name
+    return f"mẫu {name or '?'}" + (f":{line}" if line else "") + f": {error}"
+
+
+def render_procedures(
+    codes: Iterable[str],
+    procedures: dict[str, list[dict]],
+    *,
+    shell: Shell,
+    site: SiteData,
+    out: Path,
+    exists: Callable[[str], bool],
+    files: dict[str, str],
+    workers: int | None = None,
+) -> tuple[int, list[str]]:
+    """Render the given procedures into `out`; (pages written, problems). Progress to stderr."""
+    codes = sorted(codes)
+    _job.update(
+        env=environment(),
+        shell=shell,
+        site=site,
+        out=out,
+        exists=exists,
+        procedures=procedures,
+        files=files,
+    )
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    chunks = [codes[i : i + CHUNK] for i in range(0, len(codes), CHUNK)]
+    written, problems, done = 0, [], 0
+    try:
+        if workers > 1 and len(codes) >= PARALLEL_FROM and "fork" in _start_methods():
+            import multiprocessing
+
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                results = pool.map(_render_chunk, chunks)
+                for chunk, (count, found) in zip(chunks, results, strict=True):
+                    written, done = written + count, done + len(chunk)
+                    problems.extend(found)
+                    _progress(done, len(codes))
+        else:
+            for chunk in chunks:
+                count, found = _render_chunk(chunk)
+                written, done = written + count, done + len(chunk)
+                problems.extend(found)
+                _progress(done, len(codes))
+    finally:
+        _job.clear()
+    return written, problems
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
+
+
+def _progress(done: int, total: int) -> None:
+    if total >= 1000 and (done % 2000 < CHUNK or done == total):
+        print(f"Đã dựng {done}/{total} trang thủ tục...", file=sys.stderr, flush=True)
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON for data files (the working calendar)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

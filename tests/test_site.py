@@ -1,0 +1,282 @@
+"""Functional tests of `build.py build`: the seed catalogue built into a temporary site folder.
+
+The site is read back as files, the way a static host serves it; links are followed on disk.
+"""
+
+import html
+import io
+import itertools
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from buildlib.diff import compare
+from buildlib.site import build_command
+from buildlib.yamlsource import load_text
+
+ROOT = Path(__file__).resolve().parent.parent
+# 1.001612's 2026-08-08 version in force; 2.000986 replaced; 1.009444 abolished
+TODAY = "2026-09-15"
+
+
+def build(catalogue: Path, tmp: Path, today: str = TODAY, **kw) -> tuple[int, str]:
+    out = io.StringIO()
+    code = build_command(
+        catalogue, out=out, today=today, site_dir=tmp / "site", cache_dir=tmp / "cache", **kw
+    )
+    return code, out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("site")
+    code, output = build(ROOT / "catalogue", tmp)
+    assert code == 0, output
+    return tmp / "site"
+
+
+def text(page: Path) -> str:
+    """The page's content area as plain text (the shell's header and footer left out)."""
+    raw = page.read_text(encoding="utf-8")
+    content = raw[raw.index('<article class="md-content__inner') : raw.index("</article>")]
+    content = re.sub(r"<script.*?</script>", " ", content, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", content)))
+
+
+def versions_of(code: str) -> list[dict]:
+    folder = ROOT / "catalogue" / "procedures" / code
+    return [
+        load_text(p.read_text(encoding="utf-8"), p.name)[0] for p in sorted(folder.glob("*.yaml"))
+    ]
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        for name, value in attrs:
+            if name in ("href", "src", "action") and value is not None:
+                self.urls.append(value)
+
+
+def links(page: Path) -> list[str]:
+    parser = Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.urls
+
+
+def test_every_procedure_has_a_page_at_its_stable_url_and_one_per_version(site: Path) -> None:
+    for folder in (ROOT / "catalogue" / "procedures").iterdir():
+        assert (site / "thu-tuc" / folder.name / "index.html").is_file()
+        for version in folder.glob("*.yaml"):
+            assert (site / "thu-tuc" / folder.name / version.stem / "index.html").is_file()
+
+
+def test_the_stable_page_shows_the_version_in_force_today(site: Path) -> None:
+    page = text(site / "thu-tuc" / "1.001612" / "index.html")
+    assert "Không thu" in page  # the 2026-08-08 version: no fee
+    old = text(site / "thu-tuc" / "1.001612" / "2021-01-04" / "index.html")
+    assert "trang cố định của phiên bản áp dụng từ 04/01/2021" in old
+    assert "đã hết hiệu lực" in old
+
+
+def test_a_scheduled_version_says_from_when_it_applies(tmp_path: Path) -> None:
+    code, output = build(ROOT / "catalogue", tmp_path, today="2026-07-01")
+    assert code == 0, output
+    page = text(tmp_path / "site" / "thu-tuc" / "1.001612" / "index.html")
+    assert "áp dụng từ 08/08/2026" in page
+
+
+def test_the_change_log_lists_what_diff_compare_reports(site: Path) -> None:
+    versions = versions_of("1.001612")
+    page = text(site / "thu-tuc" / "1.001612" / "index.html")
+    for old, new in itertools.pairwise(versions):
+        changes = compare(old, new)
+        assert changes
+        for change in changes:
+            assert re.sub(r"\s+", " ", change.markdown()) in page
+
+
+def test_a_replaced_procedure_keeps_its_page_with_a_notice_and_a_link(site: Path) -> None:
+    page = site / "thu-tuc" / "2.000986" / "index.html"
+    assert "Thủ tục đã bị thay thế" in text(page)
+    assert "../../thu-tuc/3.000722/" in links(page)
+    abolished = text(site / "thu-tuc" / "1.009444" / "index.html")
+    assert "Thủ tục đã bị bãi bỏ" in abolished
+
+
+def test_browse_pages_list_procedures_by_field_level_audience_and_online_kind(site: Path) -> None:
+    field = text(site / "duyet" / "linh-vuc" / "ho-kinh-doanh" / "index.html")
+    assert "Đăng ký thành lập hộ kinh doanh" in field
+    for path in (
+        "duyet/cap/xa",
+        "duyet/cap/tinh",
+        "duyet/doi-tuong/citizen",
+        "duyet/truc-tuyen/unpublished",
+        "duyet",
+        "duyet/linh-vuc",
+        "co-quan",
+        "su-kien",
+    ):
+        assert (site / path / "index.html").is_file(), path
+    assert "1.001612" in text(site / "duyet" / "cap" / "xa" / "index.html")
+
+
+def test_agency_pages_list_what_the_agency_handles_and_say_what_is_unpublished(
+    site: Path,
+) -> None:
+    page = text(site / "co-quan" / "ubnd-cap-xa" / "index.html")
+    assert "Đăng ký thành lập hộ kinh doanh" in page
+    assert "Địa chỉ chưa được công bố" in page
+    assert "../../co-quan/ubnd-cap-xa/" in links(site / "thu-tuc" / "1.001612" / "index.html")
+
+
+def test_a_life_event_page_walks_through_its_procedures_in_order(site: Path) -> None:
+    page = text(site / "su-kien" / "khai-sinh" / "index.html")
+    positions = [page.index(code) for code in ("3.000722", "1.001193", "1.004222")]
+    assert positions == sorted(positions)
+    assert "Bước 1" in page and "Bước 3" in page
+
+
+def test_the_online_button_links_to_the_submission_journey(site: Path) -> None:
+    page = site / "thu-tuc" / "1.001612" / "index.html"
+    assert "Nộp hồ sơ trực tuyến" in text(page)
+    assert "../../nop-ho-so/1.001612/" in links(page)
+
+
+def test_catalogue_text_never_becomes_markup(catalogue_copy: Path, tmp_path: Path) -> None:
+    path = catalogue_copy / "procedures" / "1.001612" / "2026-08-08.yaml"
+    source = path.read_text(encoding="utf-8")
+    path.write_text(
+        source.replace(
+            "name: Đăng ký thành lập hộ kinh doanh",
+            "name: Đăng ký <script>alert(1)</script> hộ kinh doanh",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    code, output = build(catalogue_copy, tmp_path)
+    assert code == 0, output
+    for page in (tmp_path / "site").rglob("*.html"):
+        assert "<script>alert(1)" not in page.read_text(encoding="utf-8"), page
+    stable = (tmp_path / "site" / "thu-tuc" / "1.001612" / "index.html").read_text("utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in stable
+
+
+def test_no_page_links_to_or_loads_from_another_host(site: Path) -> None:
+    for page in site.rglob("*.html"):
+        for url in links(page):
+            parts = urlsplit(url)
+            assert parts.scheme in ("", "mailto", "tel") or parts.netloc == "127.0.0.1:8000", (
+                page,
+                url,
+            )
+
+
+def test_every_internal_link_resolves(site: Path) -> None:
+    for page in site.rglob("*.html"):
+        if page.name == "404.html":
+            continue  # served at any depth, so mkdocs gives it root-absolute URLs
+        for url in links(page):
+            parts = urlsplit(url)
+            if parts.scheme or url.startswith("#") or parts.path.startswith("nop-ho-so"):
+                continue
+            target = (page.parent / parts.path).resolve()
+            if "/nop-ho-so/" in str(target):
+                continue  # the submission journey's pages (issue 8)
+            if target.is_dir():
+                target = target / "index.html"
+            assert target.is_file(), (page, url)
+
+
+def test_an_unchanged_catalogue_is_not_rebuilt(catalogue_copy: Path, tmp_path: Path) -> None:
+    assert build(catalogue_copy, tmp_path)[0] == 0
+    code, output = build(catalogue_copy, tmp_path)
+    assert code == 0
+    assert "Không có gì thay đổi" in output
+
+
+def test_a_rebuild_renders_only_the_changed_procedure(catalogue_copy: Path, tmp_path: Path) -> None:
+    assert build(catalogue_copy, tmp_path)[0] == 0
+    site = tmp_path / "site"
+    before = {p: p.stat().st_mtime_ns for p in (site / "thu-tuc").rglob("index.html")}
+    path = catalogue_copy / "procedures" / "1.001193"
+    version = sorted(path.glob("*.yaml"))[-1]
+    version.write_text(
+        version.read_text(encoding="utf-8").replace("\nname: ", "\nname: Mới - ", 1),
+        encoding="utf-8",
+    )
+    code, output = build(catalogue_copy, tmp_path)
+    assert code == 0, output
+    assert "(một phần)" in output
+    touched = {
+        p.relative_to(site).parts[1]
+        for p, mtime in before.items()
+        if not p.exists() or p.stat().st_mtime_ns != mtime
+    }
+    # the procedure itself, plus those whose pages show its (new) name as a link
+    naming = {
+        p.parent.name
+        for p in (catalogue_copy / "procedures").rglob("*.yaml")
+        if "1.001193" in p.read_text(encoding="utf-8")
+    }
+    assert "1.001193" in touched
+    assert touched <= naming
+    assert len(touched) < len(before) / 4
+    assert "Mới - " in text(site / "thu-tuc" / "1.001193" / "index.html")
+    assert "Mới - " in text(site / "duyet" / "linh-vuc" / "ho-tich" / "index.html")
+
+
+def test_full_forces_a_complete_build(catalogue_copy: Path, tmp_path: Path) -> None:
+    assert build(catalogue_copy, tmp_path)[0] == 0
+    code, output = build(catalogue_copy, tmp_path, full=True)
+    assert code == 0
+    assert "(toàn bộ)" in output
+
+
+def test_a_catalogue_error_stops_the_build_with_file_and_line(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    path = catalogue_copy / "procedures" / "1.001612" / "2026-08-08.yaml"
+    path.write_text(path.read_text("utf-8").replace("field: ho-kinh-doanh", "field: 12"), "utf-8")
+    code, output = build(catalogue_copy, tmp_path)
+    assert code == 1
+    assert re.search(r"2026-08-08\.yaml:\d+", output)
+    assert not (tmp_path / "site" / "thu-tuc").exists()
+
+
+def test_the_calculator_gets_the_working_calendar_and_the_deadlines(site: Path) -> None:
+    script = (site / "assets" / "ngay-nghi.js").read_text(encoding="utf-8")
+    assert '"2027-01-01"' in script  # Tết Dương lịch
+    assert '"2026-09-19"' in script  # a Saturday
+    assert '"2026-09-16"' not in script
+    page = (site / "thu-tuc" / "1.001612" / "index.html").read_text(encoding="utf-8")
+    assert '"unit":"working_days"' in page.replace(" ", "")
+
+
+def test_the_shell_frame_is_reused_with_urls_for_each_depth(site: Path) -> None:
+    deep = site / "thu-tuc" / "1.001612" / "2026-08-08" / "index.html"
+    css = [u for u in links(deep) if u.endswith(".css")]
+    assert css and all((deep.parent / u).resolve().is_file() for u in css)
+    assert '<html lang="vi"' in deep.read_text(encoding="utf-8")
+
+
+def test_a_template_error_fails_the_build_naming_the_template(
+    catalogue_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from buildlib import render
+
+    templates = tmp_path / "templates"
+    shutil.copytree(render.TEMPLATES, templates)
+    broken = templates / "procedure.html.j2"
+    broken.write_text(broken.read_text("utf-8") + "{{ v.no_such_field }}\n", "utf-8")
+    monkeypatch.setattr(render, "TEMPLATES", templates)
+    code, output = build(catalogue_copy, tmp_path)
+    assert code == 1
+    assert "procedure.html.j2:" in output
