@@ -25,6 +25,7 @@ import itertools
 import json
 import math
 import re
+import shutil
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -126,35 +127,78 @@ class _Builder:
         return out
 
 
+def shown_version(versions: list[dict], today: str) -> tuple[dict, bool]:
+    """(version shown, ended): the version in force, else the next scheduled one, else the last
+    one, marked ended."""
+    shown = version_in_force(versions, today)
+    if shown is not None:
+        return shown, False
+    upcoming = [v for v in versions if str(v.get("effective_from")) > today]
+    return (upcoming[0], False) if upcoming else (versions[-1], True)
+
+
 def _documents(catalogue: Catalogue, today: str) -> list[tuple[dict, bool]]:
-    """(version shown, ended) for every procedure: the version in force, else the last one."""
-    found = []
-    for _code, docs in sorted(catalogue.procedures().items()):
-        versions = [d.data for d in docs]
-        shown = version_in_force(versions, today)
-        if shown is None:
-            upcoming = [v for v in versions if str(v.get("effective_from")) > today]
-            shown, ended = (upcoming[0], False) if upcoming else (versions[-1], True)
-        else:
-            ended = False
-        found.append((shown, ended))
-    return found
+    return [
+        shown_version([d.data for d in docs], today)
+        for _code, docs in sorted(catalogue.procedures().items())
+    ]
+
+
+def record(version: dict, ended: bool, fields: dict, agencies: dict) -> dict[str, Any]:
+    """What one procedure contributes to the index, tokens already folded and weighted. Pure and
+    per procedure, so an incremental site build recomputes it only for changed procedures."""
+    main, body = _Builder(), _Builder()
+    main.add(0, version["name"], WEIGHTS["name"])
+    main.add_pairs(0, version["name"], WEIGHTS["name"])
+    for synonym in version.get("synonyms", []):
+        main.add(0, synonym, WEIGHTS["synonym"])
+        main.add_pairs(0, synonym, WEIGHTS["synonym"])
+    main.add(0, fields.get(version["field"], version["field"]), WEIGHTS["field"])
+    for result in version.get("result", []):
+        main.add(0, result["name"], WEIGHTS["result"])
+    for agency in version["agencies"]["implementing"]:
+        main.add(0, agencies.get(agency, agency), WEIGHTS["agency"])
+    for case in version["cases"]:
+        for step in case["steps"]:
+            body.add(0, step, WEIGHTS["body"])
+        for document in case["documents"]:
+            body.add(0, document["name"], WEIGHTS["body"])
+    return {
+        "code": version["code"],
+        "name": version["name"],
+        "field": version["field"],
+        "field_name": fields.get(version["field"], version["field"]),
+        "levels": version["levels"],
+        "ended": ended,
+        "main": {token: docs[0] for token, docs in main.postings.items()},
+        "body": {token: docs[0] for token, docs in body.postings.items()},
+    }
+
+
+def records(catalogue: Catalogue, today: str) -> list[dict[str, Any]]:
+    fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
+    agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
+    return [record(v, ended, fields, agencies) for v, ended in _documents(catalogue, today)]
 
 
 def build(catalogue: Catalogue, today: str) -> dict[str, Any]:
     """The index as {relative path: JSON-able object}; pure, so tests and the bench can use it."""
-    fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
-    agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
+    return assemble(records(catalogue, today))
+
+
+def assemble(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The index files from per-procedure records (sorted by code: document ids are positions)."""
+    items = sorted(items, key=lambda r: r["code"])
     main, body = _Builder(), _Builder()
-    docs = _documents(catalogue, today)
-    field_ids = sorted({v["field"] for v, _ in docs})
-    level_ids = sorted({lvl for v, _ in docs for lvl in v["levels"]})
+    field_names = {r["field"]: r["field_name"] for r in items}
+    field_ids = sorted(field_names)
+    level_ids = sorted({lvl for r in items for lvl in r["levels"]})
     meta: dict[str, Any] = {
         "format": FORMAT,
         "url": URL,
         "weights": WEIGHTS,
         "scoring": SCORING,
-        "fields": [[f, fields.get(f, f)] for f in field_ids],
+        "fields": [[f, field_names[f]] for f in field_ids],
         "levels": level_ids,
         "codes": [],
         "names": [],
@@ -163,29 +207,18 @@ def build(catalogue: Catalogue, today: str) -> dict[str, Any]:
         "ended": [],
         "length": [],
     }
-    for i, (v, ended) in enumerate(docs):
-        meta["codes"].append(v["code"])
-        meta["names"].append(v["name"])
-        meta["field"].append(field_ids.index(v["field"]))
-        meta["level"].append(sum(1 << level_ids.index(lvl) for lvl in v["levels"]))
-        meta["length"].append(core_length(v["name"]))
-        if ended:
+    for i, item in enumerate(items):
+        meta["codes"].append(item["code"])
+        meta["names"].append(item["name"])
+        meta["field"].append(field_ids.index(item["field"]))
+        meta["level"].append(sum(1 << level_ids.index(lvl) for lvl in item["levels"]))
+        meta["length"].append(core_length(item["name"]))
+        if item["ended"]:
             meta["ended"].append(i)
-        main.add(i, v["name"], WEIGHTS["name"])
-        main.add_pairs(i, v["name"], WEIGHTS["name"])
-        for synonym in v.get("synonyms", []):
-            main.add(i, synonym, WEIGHTS["synonym"])
-            main.add_pairs(i, synonym, WEIGHTS["synonym"])
-        main.add(i, fields.get(v["field"], v["field"]), WEIGHTS["field"])
-        for result in v.get("result", []):
-            main.add(i, result["name"], WEIGHTS["result"])
-        for agency in v["agencies"]["implementing"]:
-            main.add(i, agencies.get(agency, agency), WEIGHTS["agency"])
-        for case in v["cases"]:
-            for step in case["steps"]:
-                body.add(i, step, WEIGHTS["body"])
-            for document in case["documents"]:
-                body.add(i, document["name"], WEIGHTS["body"])
+        for token, weight in item["main"].items():
+            main.postings[token][i] = weight
+        for token, weight in item["body"].items():
+            body.postings[token][i] = weight
     lengths = meta["length"]
     meta["avglength"] = round(sum(lengths) / max(len(lengths), 1), 3)
     files: dict[str, Any] = {}
@@ -206,14 +239,20 @@ def _dump(obj: Any) -> bytes:
 
 def write_index(catalogue: Catalogue, site_dir: Path, today: str) -> dict[str, int]:
     """Writes site_dir/search/; returns sizes {"files", "raw", "gzip", "meta_gzip"} in bytes."""
+    return write_files(build(catalogue, today), site_dir)
+
+
+def write_files(files: dict[str, Any], site_dir: Path, *, measure: bool = True) -> dict[str, int]:
+    """Replaces site_dir/search/ with `files`; gzip sizes only when measured (the bench)."""
     out = Path(site_dir) / "search"
+    shutil.rmtree(out, ignore_errors=True)
     sizes = {"files": 0, "raw": 0, "gzip": 0, "meta_gzip": 0}
-    for rel, obj in build(catalogue, today).items():
+    for rel, obj in files.items():
         data = _dump(obj)
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        packed = len(gzip.compress(data, 9))
+        packed = len(gzip.compress(data, 9)) if measure else 0
         sizes["files"] += 1
         sizes["raw"] += len(data)
         sizes["gzip"] += packed

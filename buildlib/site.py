@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from . import browse
+from . import browse, search
 from .catalogue import Catalogue, Document, discover, load, load_jobs
 from .checks import run_all
 from .render import (
@@ -34,11 +34,10 @@ from .render import (
     environment,
     render_procedures,
 )
-from .search import write_index
 
 ROOT = Path(__file__).resolve().parent.parent
 THEME = ROOT / "theme"
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: search records cached per procedure
 OUR_DIRS = ("thu-tuc", "co-quan", "duyet", "su-kien", "mau")
 CODE_INPUTS = ("render.py", "browse.py", "site.py", "labels.py", "diff.py")
 CALENDAR_DAYS = 400
@@ -124,6 +123,24 @@ def _load_partial(
         catalogue.problems.extend(problems)
     catalogue.documents.extend(stubs)
     return catalogue
+
+
+def _load_procedures(
+    catalogue_dir: Path, codes: set[str], per_code: dict[str, list[Path]]
+) -> dict[str, list[dict]]:
+    """Just these procedures' versions (already checked in an earlier build, unchanged since)."""
+    root = catalogue_dir.resolve().parent
+    jobs = [
+        ("procedure", str(path), str(path.resolve().relative_to(root)))
+        for code in sorted(codes)
+        for path in sorted(per_code[code])
+    ]
+    out: dict[str, list[dict]] = {}
+    for (_, path, _), (data, _) in zip(jobs, load_jobs(jobs, ROOT / "schemas"), strict=True):
+        out.setdefault(Path(path).parent.name, []).append(data)
+    for versions in out.values():
+        versions.sort(key=lambda v: v["effective_from"])
+    return out
 
 
 def _errors(catalogue: Catalogue, out: TextIO) -> bool:
@@ -244,8 +261,7 @@ def build_command(
             renamed.add(c)
     dependents = {c for c, s in summaries.items() if renamed & set(s["refs"])} - changed
     if dependents:  # their links to a renamed or ended procedure must say so
-        more = _load_partial(catalogue_dir, dependents, per_code)
-        procedures.update({c: [d.data for d in docs] for c, docs in more.procedures().items()})
+        procedures.update(_load_procedures(catalogue_dir, dependents, per_code))
     todo = changed | dependents
 
     if not keep_shell:
@@ -311,15 +327,25 @@ def build_command(
         cache_file.unlink(missing_ok=True)  # the next build starts from scratch
         return 1
 
-    # The search index covers every procedure, so an incremental build reads the whole catalogue
-    # for it (measured in bench/site_bench.py); the pages themselves stay incremental.
-    searchable = catalogue if not incremental else load(catalogue_dir)
-    write_index(searchable, site_dir, today)
+    # The search index: each procedure's record (its folded, weighted tokens) is cached with its
+    # page hash, so a rebuild tokenises only what changed and re-assembles the shards.
+    fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
+    agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
+    search_records = {c: old[c]["search"] for c in summaries if c in old and c not in changed}
+    for c in changed:
+        version, ended = search.shown_version(procedures[c], today)
+        search_records[c] = search.record(version, ended, fields, agencies)
+    search.write_files(search.assemble(list(search_records.values())), site_dir, measure=False)
     shutil.copy2(THEME / "assets" / "search.js", assets / "search.js")
 
     cache_dir.mkdir(parents=True, exist_ok=True)
     entries = {
-        c: {"hash": hashes[c], "summary": s, "day": _day_state(s["ranges"], today)}
+        c: {
+            "hash": hashes[c],
+            "summary": s,
+            "day": _day_state(s["ranges"], today),
+            "search": search_records[c],
+        }
         for c, s in summaries.items()
     }
     cache_file.write_text(

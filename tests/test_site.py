@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from buildlib import search
 from buildlib.diff import compare
 from buildlib.site import build_command
 from buildlib.yamlsource import load_text
@@ -231,6 +232,25 @@ def test_a_rebuild_renders_only_the_changed_procedure(catalogue_copy: Path, tmp_
     assert len(touched) < len(before) / 4
     assert "Mới - " in text(site / "thu-tuc" / "1.001193" / "index.html")
     assert "Mới - " in text(site / "duyet" / "linh-vuc" / "ho-tich" / "index.html")
+
+
+def test_a_rebuild_updates_the_search_index_like_a_full_build(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    assert build(catalogue_copy, tmp_path)[0] == 0
+    version = sorted((catalogue_copy / "procedures" / "1.004837").glob("*.yaml"))[-1]
+    version.write_text(
+        version.read_text(encoding="utf-8").replace("\nname: ", "\nname: Giám hộ kiểu mới ", 1),
+        encoding="utf-8",
+    )
+    code, output = build(catalogue_copy, tmp_path)
+    assert code == 0 and "(một phần)" in output
+    found = search.query(search.Index(tmp_path / "site" / "search"), "giam ho kieu moi")
+    assert found[0]["code"] == "1.004837"
+    assert build(catalogue_copy, tmp_path / "full", full=True)[0] == 0
+    for rel in ("meta.json", "t/gi.json", "b/gi.json"):
+        incremental = (tmp_path / "site" / "search" / rel).read_bytes()
+        assert incremental == (tmp_path / "full" / "site" / "search" / rel).read_bytes(), rel
 
 
 def test_full_forces_a_complete_build(catalogue_copy: Path, tmp_path: Path) -> None:
