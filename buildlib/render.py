@@ -24,7 +24,7 @@ from typing import Any
 import markupsafe
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
-from . import labels
+from . import labels, opendata
 from .diff import compare
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,6 +215,11 @@ def procedure_pages(
             picker=picker,
             calculator=_calculator(version),
             form=version.get("online_service", {}).get("form") in site.forms,
+            jsonld=markupsafe.Markup(
+                opendata.government_service_jsonld(
+                    version, opendata.procedure_url(code), site.agencies, site.fields
+                )
+            ),
         )
         path = f"thu-tuc/{code}/" + ("" if v is None else f"{v['effective_from']}/")
         title = (
@@ -223,7 +228,28 @@ def procedure_pages(
             else f"{version['name']} (từ {labels.date(v['effective_from'])})"
         )
         pages.append((path + "index.html", shell.wrap(content, title=title, depth=depth)))
+    pages.append(checklist_page(code, shown, env, shell, site))
     return pages
+
+
+def checklist_page(
+    code: str, version: dict, env: Environment, shell: Shell, site: SiteData
+) -> tuple[str, str]:
+    """`thu-tuc/<code>/in/`: what to bring, pay and where to go, made to be printed, with a QR
+    code back to the procedure's public page (printed pages get carried to the counter)."""
+    url = opendata.procedure_url(code)
+    content = env.get_template("checklist.html.j2").render(
+        v=version,
+        code=code,
+        root="../../../",
+        home="../",
+        url=url,
+        qr=markupsafe.Markup(opendata.qr_svg(url)),
+        state=_state(version, site.today),
+        site=site,
+    )
+    title = f"Danh sách giấy tờ: {version['name']}"
+    return f"thu-tuc/{code}/in/index.html", shell.wrap(content, title=title, depth=3)
 
 
 _HREF = re.compile(r'(?:href|src|action)="([^"]*)"')
@@ -273,8 +299,13 @@ def _render_chunk(codes: list[str]) -> tuple[int, list[str]]:
         except TemplateError as error:
             problems.append(f"{_job['files'].get(code, code)}: {_where(error)}")
             continue
+        own = {p[: -len("index.html")] for p, _ in pages}  # the pages link to each other
+
+        def known(url: str, own: set[str] = own) -> bool:
+            return url in own or exists(url)
+
         for path, html in pages:
-            problems.extend(check_links(path, html, exists))
+            problems.extend(check_links(path, html, known))
             target = out / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(html, encoding="utf-8")

