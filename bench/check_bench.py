@@ -108,7 +108,11 @@ def ensure_catalogue(python: str, workdir: Path, size: int, seed: int) -> Path:
 
 def cache_key(size: int, seed: int) -> str:
     digest = hashlib.sha256(f"{size}/{seed}".encode())
-    inputs = [ROOT / "buildlib" / "synthetic.py", ROOT / "catalogue" / "fields.yaml"]
+    inputs = [
+        ROOT / "buildlib" / "synthetic.py",
+        ROOT / "buildlib" / "synthetic_words.py",
+        ROOT / "catalogue" / "fields.yaml",
+    ]
     for folder in ("units", "calendar"):
         inputs += sorted((ROOT / "catalogue" / folder).glob("*.yaml"))
     for path in inputs:
