@@ -19,7 +19,7 @@ from typing import Any
 from . import forms
 from .calendar import VIETNAM
 from .catalogue import Bundle
-from .errors import ApiError, IdempotencyConflictError, NotFound, RateLimited, ValidationFailed
+from .errors import ApiError, NotFound, RateLimited, ValidationFailed
 from .storage.ports import Dossiers, NewDossier, StoredDossier, Uploads
 
 STATUSES = {
@@ -288,4 +288,4 @@ def _canonical(body: Any) -> str:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-__all__ = ["STATUSES", "FailureLimiter", "IdempotencyConflictError", "Service"]
+__all__ = ["STATUSES", "FailureLimiter", "Service"]
