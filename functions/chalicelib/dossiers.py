@@ -16,7 +16,7 @@ from collections import defaultdict, deque
 from dataclasses import asdict
 from typing import Any
 
-from . import forms
+from . import forms, receipt
 from .calendar import VIETNAM
 from .catalogue import Bundle
 from .errors import ApiError, NotFound, RateLimited, ValidationFailed
@@ -54,12 +54,14 @@ class Service:
         uploads: Uploads,
         *,
         secret_key: bytes,
+        public_url: str,
         upload_ttl: int = 300,
         limiter: "FailureLimiter | None" = None,
         clock=None,
     ):
         self.bundle, self.dossiers, self.uploads = bundle, dossiers, uploads
         self.secret_key = secret_key
+        self.public_url = public_url  # the site's origin: receipts link to its status page
         self.upload_ttl = min(upload_ttl, 300)
         self.limiter = limiter or FailureLimiter()
         self.now = clock or (lambda: dt.datetime.now(VIETNAM))
@@ -174,7 +176,11 @@ class Service:
         stored = self.dossiers.create(
             dossier, idempotency_key=idempotency_key, request_hash=request_hash
         )
-        return {**self._public(stored), "secret": secret}
+        return {
+            **self._public(stored),
+            "secret": secret,
+            "receipt": receipt.receipt(self.public_url, stored.code, secret),
+        }
 
     def _due(self, version: dict, received: dt.datetime) -> str | None:
         channel = next((c for c in version["channels"] if c["kind"] == "online"), None)

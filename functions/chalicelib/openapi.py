@@ -112,8 +112,11 @@ def document() -> dict:
                                     dossier,
                                     {
                                         "type": "object",
-                                        "required": ["secret"],
-                                        "properties": {"secret": {"type": "string"}},
+                                        "required": ["secret", "receipt"],
+                                        "properties": {
+                                            "secret": {"type": "string"},
+                                            "receipt": {"$ref": "#/components/schemas/Receipt"},
+                                        },
                                     },
                                 ]
                             },
@@ -190,6 +193,16 @@ def document() -> dict:
                         "procedure": {"type": "string"},
                         "answers": {"type": "object"},
                         "uploads": {"type": "object"},
+                    },
+                },
+                "Receipt": {
+                    "type": "object",
+                    "description": "Biên nhận: địa chỉ trang tra cứu (mã tra cứu nằm sau dấu #, "
+                    "không gửi tới máy chủ) và mã QR của địa chỉ đó.",
+                    "required": ["status_url", "qr_svg"],
+                    "properties": {
+                        "status_url": {"type": "string", "format": "uri"},
+                        "qr_svg": {"type": "string", "description": "SVG tự chứa, có viewBox"},
                     },
                 },
                 "Dossier": {

@@ -34,6 +34,7 @@ def build_service(settings: Settings) -> Service:
         dossiers,
         uploads,
         secret_key=settings.secret_key,
+        public_url=settings.public_url,
         upload_ttl=settings.upload_ttl,
         limiter=limiter,
     )

@@ -104,6 +104,24 @@ def test_a_dossier_is_filed_looked_up_and_a_retry_returns_the_same_one(server):
     assert status == 200 and seen["code"] == first["code"] and seen["timeline"][0]["status"] == 1
 
 
+def test_the_receipt_links_to_the_status_page_with_the_secret_in_the_fragment(server):
+    body = submission(server)
+    idem = key()
+    status, first = server.request("POST", "/api/submissions", body, {"Idempotency-Key": idem})
+    assert status == 201, first
+    code, secret = first["code"], first["secret"]
+    assert first["receipt"]["status_url"] == f"{server.base}/tra-cuu/#ma={code}&khoa={secret}"
+    svg = first["receipt"]["qr_svg"]
+    assert svg.startswith("<svg ") and 'viewBox="' in svg
+    assert f"<title>Mã QR tra cứu hồ sơ {code}</title>" in svg
+    status, again = server.request("POST", "/api/submissions", body, {"Idempotency-Key": idem})
+    assert status == 201 and again["receipt"] == first["receipt"]
+    status, seen = server.request(
+        "GET", f"/api/dossiers/{code}", headers={"X-Lookup-Secret": secret}
+    )
+    assert status == 200 and "receipt" not in seen and "secret" not in seen
+
+
 def test_the_same_key_with_another_body_is_refused(server):
     body = submission(server)
     idem = key()

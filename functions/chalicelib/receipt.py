@@ -1,0 +1,43 @@
+"""The receipt an applicant keeps after filing: the status page's address and its QR code.
+
+The lookup secret travels in the URL fragment (`#ma=...&khoa=...`): browsers never send the
+fragment to a server, so it reaches no access log; the status page reads it and then removes it
+from the address bar.
+"""
+
+import io
+from urllib.parse import quote
+
+STATUS_PATH = "/tra-cuu/"
+
+
+def status_url(public_url: str, code: str, secret: str) -> str:
+    fragment = f"ma={quote(code, safe='.-')}&khoa={quote(secret, safe='')}"
+    return f"{public_url.rstrip('/')}{STATUS_PATH}#{fragment}"
+
+
+def qr_svg(url: str, title: str) -> str:
+    """`url` as a self-contained SVG QR code: a viewBox and no fixed size (it scales to its box),
+    a white quiet zone so it scans on any background, a <title> for screen readers."""
+    import segno  # lazily: a third of `import app` otherwise, and only submissions need it
+
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(
+        buffer,
+        kind="svg",
+        xmldecl=False,
+        svgns=True,
+        nl=False,
+        omitsize=True,
+        border=4,
+        light="#fff",
+        title=title,
+        svgclass="motcua-qr",
+        lineclass=None,
+    )
+    return buffer.getvalue().decode("utf-8").replace("<svg ", '<svg role="img" ', 1)
+
+
+def receipt(public_url: str, code: str, secret: str) -> dict:
+    url = status_url(public_url, code, secret)
+    return {"status_url": url, "qr_svg": qr_svg(url, f"Mã QR tra cứu hồ sơ {code}")}
