@@ -32,8 +32,17 @@ def summary(versions: list[dict], today: str) -> dict:
         status = "future"
     if ended and last.get("effective_to") and last["effective_to"] <= today:
         status = ended["kind"]
+    in_force = next(
+        (
+            x
+            for x in versions
+            if x["effective_from"] <= today and today < x.get("effective_to", "9999-12-31")
+        ),
+        None,
+    )
     return {
         "name": v["name"],
+        "form": (in_force or {}).get("online_service", {}).get("form"),
         "field": v["field"],
         "levels": list(v["levels"]),
         "audiences": list(v.get("audiences", [])),

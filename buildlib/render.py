@@ -31,9 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "theme" / "templates"
 MARKER = "<!--MOTCUA:CONTENT-->"
 SHELL_TITLE = "MOTCUA_SHELL_TITLE"
-# Routes another part of the project publishes (issue 8: the online submission journey); links
-# to them are allowed although this build does not write them.
-FOREIGN_ROUTES = ("nop-ho-so/",)
 PARALLEL_FROM = 300  # procedures; below this, starting workers costs more than it saves
 CHUNK = 250
 
@@ -214,7 +211,7 @@ def procedure_pages(
             site=site,
             picker=picker,
             calculator=_calculator(version),
-            form=version.get("online_service", {}).get("form") in site.forms,
+            form=site.summaries[code].get("form") in site.forms,
             jsonld=markupsafe.Markup(
                 opendata.government_service_jsonld(
                     version, opendata.procedure_url(code), site.agencies, site.fields
@@ -277,8 +274,6 @@ def check_links(path: str, html: str, exists: Callable[[str], bool]) -> list[str
                 parts.append(piece)
         else:
             resolved = "/".join(parts) + ("/" if target.endswith("/") or not target else "")
-            if resolved.startswith(FOREIGN_ROUTES):
-                continue
             if not exists(resolved):
                 broken.append(f"{path}: liên kết hỏng: {url}")
     return broken

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from . import browse, search
+from . import apply, browse, search
 from .bundle import catalogue_revision
 from .catalogue import Catalogue, Document, discover, load, load_jobs
 from .checks import run_all
@@ -39,7 +39,7 @@ from .render import (
 
 ROOT = Path(__file__).resolve().parent.parent
 THEME = ROOT / "theme"
-CACHE_VERSION = 2  # 2: search records cached per procedure
+CACHE_VERSION = 3  # 2: search records cached per procedure; 3: summary has the form
 OUR_DIRS = ("thu-tuc", "co-quan", "duyet", "su-kien", "mau")
 CODE_INPUTS = (
     "render.py",
@@ -208,6 +208,27 @@ def _site_data(catalogue: Catalogue, today: str, summaries: dict[str, dict]) -> 
     )
 
 
+def _write_application_pages(env, shell, catalogue, forms, procedures, site_dir, today) -> None:
+    shutil.rmtree(site_dir / "nop-ho-so", ignore_errors=True)
+    units = [d.data for d in catalogue.of_kind("units")]
+    agencies = {d.data["id"]: d.data for d in catalogue.of_kind("agency")}
+    written = list(
+        apply.pages(
+            env,
+            shell,
+            forms=forms,
+            procedures=procedures,
+            agencies=agencies,
+            units=units,
+            today=today,
+        )
+    )
+    for path, text in [*written, *apply.unit_files(units)]:
+        target = site_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+
 def build_command(
     catalogue_dir: Path,
     *,
@@ -302,6 +323,8 @@ def build_command(
         print(f"Không dựng được trang duyệt: {error}", file=out)
         return 1
     known = {"", "gioi-thieu/", "du-lieu-mo/"} | {p[: -len("index.html")] for p, _ in browse_pages}
+    forms = {d.data["id"]: d.data for d in catalogue.of_kind("form")}
+    known.update(f"nop-ho-so/{c}/" for c, s in summaries.items() if s.get("form") in forms)
     for c, s in summaries.items():
         known.add(f"thu-tuc/{c}/")
         known.update(f"thu-tuc/{c}/{start}/" for start, _ in s["ranges"])
@@ -363,6 +386,13 @@ def build_command(
     write_open_data(
         catalogue, site_dir, today, catalogue_revision(), shell=shell, procedures=everything
     )
+
+    # Application pages (a few dozen) and the units their address questions load, every build.
+    try:
+        _write_application_pages(env, shell, catalogue, forms, everything, site_dir, today)
+    except Exception as error:
+        print(f"Không dựng được trang nộp hồ sơ: {error}", file=out)
+        return 1
 
     cache_dir.mkdir(parents=True, exist_ok=True)
     entries = {

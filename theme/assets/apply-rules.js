@@ -1,0 +1,174 @@
+/* The rules an application's answers must meet, as the API applies them
+   (functions/chalicelib/forms.py: check_answers, check_uploads). Patterns, limits and every
+   message come from the page's configuration, which the build takes from that module, so the
+   browser says exactly what the server would. tests/test_apply_rules.py runs this file under
+   node against the server's rules on generated answers. */
+(function (root) {
+  "use strict";
+  // Python's str.strip() whitespace (JS trim() differs on a few code points).
+  var SPACE = "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+  var STRIP = new RegExp("^" + SPACE + "+|" + SPACE + "+$", "g");
+
+  function strip(text) { return text.replace(STRIP, ""); }
+  function isNum(v) { return typeof v === "number" || typeof v === "boolean"; }
+  function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
+  // Python ==, as `answers.get(field) in cond["in"]` compares (True == 1).
+  function pyEqual(a, b) { return isNum(a) && isNum(b) ? Number(a) === Number(b) : a === b; }
+  // JSON Schema equality, as enum compares (true is not 1).
+  function schemaEqual(a, b) {
+    if (typeof a === "boolean" || typeof b === "boolean") return a === b;
+    return a === b;
+  }
+  // re.search with the pattern: Python's "$" also matches before a final newline, and "\s" is
+  // Python's whitespace (our patterns use it only inside a [...] class); "u" counts code points.
+  function matches(pattern, text) {
+    var source = pattern.replace(/\$$/, "\\n?$").replace(/\\s/g, SPACE.slice(1, -1));
+    return new RegExp(source, "u").test(text);
+  }
+  function length(text) { return Array.from(text).length; }  // code points, as len() counts
+  function has(obj, key) { return Object.prototype.hasOwnProperty.call(obj, key); }
+
+  function shown(item, page, answers) {
+    return [page.when, item.when].every(function (cond) {
+      if (!cond) return true;
+      var value = has(answers, cond.field) ? answers[cond.field] : null;
+      return cond.in.some(function (x) { return pyEqual(value, x); });
+    });
+  }
+
+  function realDate(text) {
+    if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(text)) return false;
+    var y = +text.slice(0, 4), m = +text.slice(5, 7), d = +text.slice(8, 10);
+    if (y < 1 || m < 1 || m > 12 || d < 1) return false;
+    var days = [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    return d <= days[m - 1];
+  }
+
+  function isString(v) { return typeof v === "string"; }
+
+  // Does the value meet the field's JSON Schema (forms._field_schema)?
+  function valid(item, value, config) {
+    var kind = item.type;
+    if (kind === "text" || kind === "textarea") {
+      var limit = item.max_length || config.text_limits[kind];
+      return isString(value) && length(value) >= 1 && length(value) <= limit;
+    }
+    if (kind === "number") {
+      return typeof value === "number" && isFinite(value) &&
+        !(has(item, "min") && value < item.min) && !(has(item, "max") && value > item.max);
+    }
+    if (kind === "select") {
+      return item.options.some(function (o) { return schemaEqual(value, o.value); });
+    }
+    if (kind === "yes_no") return typeof value === "boolean";
+    if (kind === "date") {
+      return isString(value) && matches(config.patterns.date, value) && realDate(value);
+    }
+    if (kind === "address") {
+      if (!isObject(value)) return false;
+      var keys = Object.keys(value);
+      if (keys.some(function (k) { return ["province", "commune", "street"].indexOf(k) < 0; })) return false;
+      if (!has(value, "province") || !has(value, "commune") || !has(value, "street")) return false;
+      return isString(value.province) && matches("^[0-9]{2}$", value.province) &&
+        isString(value.commune) && matches("^[0-9]{5}$", value.commune) &&
+        isString(value.street) && length(value.street) >= 1 && length(value.street) <= 200;
+    }
+    return isString(value) && matches(config.patterns[kind], value) && length(value) <= 320;
+  }
+
+  function typeProblem(item, value) {
+    var kind = item.type, m = item.messages;
+    if (kind === "text" || kind === "textarea") return isString(value) ? m.text : m.required;
+    return m[kind];
+  }
+
+  // ctx.today: "YYYY-MM-DD"; ctx.unit(code) -> undefined if the province is unknown, null if its
+  // communes are not loaded yet (the check waits for the server), else {commune code: name}.
+  function semanticProblem(item, value, config, ctx) {
+    if (item.type === "date") {
+      if (item.not_after_today && value > ctx.today) return item.messages.future;
+    }
+    if (item.type === "address") {
+      var communes = ctx.unit(value.province);
+      if (communes === undefined) return item.messages.address;
+      if (communes !== null && !has(communes, value.commune)) return config.commune_message;
+      if (!strip(value.street)) return item.messages.address;
+    }
+    return null;
+  }
+
+  function items(config) {
+    var list = [];
+    config.pages.forEach(function (page) {
+      page.fields.forEach(function (item) { list.push({ item: item, page: page }); });
+    });
+    return list;
+  }
+
+  function escape(key) { return String(key).replace(/~/g, "~0").replace(/\//g, "~1").slice(0, 100); }
+
+  // -> {kept: answers the server keeps, errors: {"/answers/<id>": message}}
+  function checkAnswers(config, answers, ctx) {
+    var list = items(config), byId = {}, asked = {}, given = {}, errors = {};
+    list.forEach(function (x) {
+      byId[x.item.id] = x.item;
+      if (shown(x.item, x.page, answers)) asked[x.item.id] = true;
+    });
+    Object.keys(answers).forEach(function (key) {
+      if (has(byId, key) && !asked[key]) return;
+      var value = answers[key];
+      if (isString(value)) value = strip(value);
+      if (value === null || value === "") return;
+      given[key] = value;
+    });
+    function add(key, message) {
+      var pointer = "/answers/" + escape(key);
+      if (!has(errors, pointer)) errors[pointer] = message;
+    }
+    list.forEach(function (x) {
+      var item = x.item;
+      if (item.required === false || has(given, item.id)) return;
+      var conditions = [x.page.when, item.when].filter(Boolean);
+      var applies = conditions.every(function (c) {
+        return has(given, c.field) && c.in.some(function (v) { return schemaEqual(given[c.field], v); });
+      });
+      if (applies) {
+        var kind = item.type === "select" || item.type === "yes_no" ? item.type : "required";
+        add(item.id, item.messages[kind]);
+      }
+    });
+    Object.keys(given).forEach(function (key) {
+      if (!has(byId, key)) add(key, config.unknown_message);
+      else if (!valid(byId[key], given[key], config)) add(key, typeProblem(byId[key], given[key]));
+    });
+    Object.keys(given).forEach(function (key) {
+      if (has(byId, key) && !has(errors, "/answers/" + escape(key))) {
+        var problem = semanticProblem(byId[key], given[key], config, ctx);
+        if (problem) errors["/answers/" + key] = problem;
+      }
+    });
+    var kept = {};
+    Object.keys(given).forEach(function (key) {
+      if (has(byId, key) && !has(errors, "/answers/" + escape(key))) kept[key] = given[key];
+    });
+    return { kept: kept, errors: errors };
+  }
+
+  // Counts per asked slot (the server also checks each key was uploaded and verified).
+  function checkUploads(config, kept, uploads) {
+    var errors = {};
+    config.pages.forEach(function (page) {
+      page.uploads.forEach(function (slot) {
+        if (!shown(slot, page, kept)) return;
+        var count = (uploads[slot.id] || []).length;
+        if (count < slot.min_files) errors["/uploads/" + slot.id] = slot.messages.files_min;
+        else if (count > slot.max_files) errors["/uploads/" + slot.id] = slot.messages.files_max;
+      });
+    });
+    return errors;
+  }
+
+  var api = { shown: shown, checkAnswers: checkAnswers, checkUploads: checkUploads, strip: strip };
+  if (typeof module !== "undefined" && module.exports) module.exports = api;
+  else root.ApplyRules = api;
+})(this);
