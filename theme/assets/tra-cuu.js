@@ -1,0 +1,219 @@
+/* Dossier status page (tra-cuu/): looks a dossier up by its code and lookup secret
+   (GET <api>dossiers/<code> with the header X-Lookup-Secret). The receipt's QR code links here with
+   both in the fragment (#ma=...&khoa=...), which browsers never send to a server: the script reads
+   it, removes it from the address bar and history, then looks the dossier up. No other request. */
+(function () {
+  "use strict";
+  var script = document.currentScript || document.querySelector("script[data-api]");
+  var api = script.getAttribute("data-api"), site = script.getAttribute("data-site");
+  var byId = function (id) { return document.getElementById(id); };
+  var form = byId("tra-cuu");
+  if (!form) { return; }
+  var summary = byId("tra-cuu-loi"), progress = byId("tra-cuu-dang-tai");
+  var problem = byId("tra-cuu-su-co"), result = byId("tra-cuu-ket-qua");
+  var heading = byId("tra-cuu-tieu-de");
+  var fields = {
+    code: { input: byId("ma-ho-so"), error: byId("ma-ho-so-loi"), group: byId("nhom-ma-ho-so") },
+    secret: { input: byId("ma-tra-cuu"), error: byId("ma-tra-cuu-loi"), group: byId("nhom-ma-tra-cuu") }
+  };
+  var CODE = /^[A-Za-z0-9.-]{3,60}-[0-9]{6}-[0-9]{4,}$/, SECRET = /^[a-z0-9]{8,100}$/;
+  var TIMEOUT = 20000;
+  // What each DVCQG status means for the applicant, and what to do next.
+  var EXPLAIN = {
+    1: "Hồ sơ đã được gửi tới cơ quan và đang chờ cán bộ kiểm tra để tiếp nhận; bạn chưa cần làm gì, hãy giữ mã hồ sơ và mã tra cứu để theo dõi.",
+    2: "Cơ quan đã tiếp nhận hồ sơ và sẽ giải quyết trong thời hạn của thủ tục; bạn chưa cần làm gì, hãy chờ đến ngày hẹn trả kết quả.",
+    3: "Cơ quan không tiếp nhận hồ sơ này; hãy xem lý do trong thông báo của cơ quan (tin nhắn, thư điện tử) và nộp hồ sơ mới nếu vẫn cần làm thủ tục.",
+    4: "Cán bộ đang giải quyết hồ sơ; bạn chưa cần làm gì, cơ quan sẽ liên hệ nếu cần thêm thông tin.",
+    5: "Cơ quan cần bạn bổ sung hoặc sửa giấy tờ; hãy xem yêu cầu trong thông báo của cơ quan và bổ sung sớm để hồ sơ được giải quyết tiếp.",
+    6: "Bạn cần nộp phí, lệ phí hoặc nghĩa vụ tài chính (ví dụ thuế) theo thông báo của cơ quan; hồ sơ được giải quyết tiếp sau khi bạn nộp.",
+    7: "Cơ quan đã nhận yêu cầu rút hồ sơ của bạn và không giải quyết hồ sơ này nữa; nếu vẫn cần làm thủ tục, hãy nộp hồ sơ mới.",
+    8: "Cơ quan đã dừng giải quyết hồ sơ này; hãy xem lý do trong thông báo của cơ quan hoặc hỏi Bộ phận Một cửa nơi đã nộp hồ sơ.",
+    9: "Hồ sơ đã giải quyết xong và kết quả đang chờ trả; hãy nhận kết quả theo cách đã chọn khi nộp (trực tuyến, qua bưu chính hoặc tại Bộ phận Một cửa).",
+    10: "Kết quả đã được trả cho bạn; thủ tục đã hoàn tất, bạn không cần làm gì thêm."
+  };
+  var MESSAGES = {
+    code: "Nhập mã hồ sơ ghi trên biên nhận.",
+    codeFormat: "Mã hồ sơ chưa đúng dạng: mã cơ quan, ngày nộp (6 chữ số) và số thứ tự, nối bằng dấu gạch ngang, ví dụ ubnd-cap-xa-260715-0042.",
+    secret: "Nhập mã tra cứu ghi trên biên nhận.",
+    secretFormat: "Mã tra cứu chỉ gồm chữ cái và chữ số, như trên biên nhận.",
+    notFound: "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này. Hãy kiểm tra lại từng ký tự trên biên nhận.",
+    notFoundSecret: "Kiểm tra lại mã tra cứu: phải đúng như trên biên nhận.",
+    tooMany: "Bạn đã thử tra cứu sai quá nhiều lần nên việc tra cứu tạm dừng để bảo vệ hồ sơ. Vui lòng thử lại sau khoảng 10 phút và kiểm tra kỹ mã trên biên nhận.",
+    network: "Không kết nối được với hệ thống tra cứu. Hãy kiểm tra kết nối mạng rồi bấm “Thử lại”.",
+    server: "Hệ thống tra cứu đang tạm thời gặp sự cố. Vui lòng bấm “Thử lại” sau ít phút."
+  };
+  var last = null, pending = false;
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  // "dd/mm/yyyy HH:mm" in Vietnam time (UTC+7, no daylight saving) from an ISO 8601 string.
+  function when(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(iso || "");
+    if (!m) { return iso || ""; }
+    if (!m[4]) { return m[3] + "/" + m[2] + "/" + m[1]; }
+    if (m[6]) {
+      var offset = m[6] === "Z" ? 0 : (m[6][0] === "-" ? -1 : 1) * (60 * +m[6].slice(1, 3) + +m[6].slice(4));
+      var t = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]) + (7 * 60 - offset) * 60000);
+      return pad(t.getUTCDate()) + "/" + pad(t.getUTCMonth() + 1) + "/" + t.getUTCFullYear() + " " + pad(t.getUTCHours()) + ":" + pad(t.getUTCMinutes());
+    }
+    return m[3] + "/" + m[2] + "/" + m[1] + " " + m[4] + ":" + m[5];
+  }
+
+  function fieldError(name, message) {
+    var field = fields[name], hint = field.input.id + "-goi-y";
+    field.error.textContent = "";
+    if (message) {
+      var prefix = document.createElement("span");
+      prefix.className = "tthc-visually-hidden";
+      prefix.textContent = "Lỗi: ";
+      field.error.appendChild(prefix);
+      field.error.appendChild(document.createTextNode(message));
+    }
+    field.error.hidden = !message;
+    field.group.classList.toggle("tthc-field--error", !!message);
+    field.input.setAttribute("aria-describedby", message ? hint + " " + field.error.id : hint);
+    if (message) { field.input.setAttribute("aria-invalid", "true"); } else { field.input.removeAttribute("aria-invalid"); }
+  }
+
+  // GOV.UK error summary: one link per problem, to the field; focused so it is read out.
+  function showErrors(errors, summaryItems) {
+    var list = summary.querySelector("ul");
+    fieldError("code", errors.code);
+    fieldError("secret", errors.secret);
+    list.textContent = "";
+    summaryItems.forEach(function (item) {
+      var li = document.createElement("li"), a = document.createElement("a");
+      a.href = "#" + fields[item[0]].input.id;
+      a.textContent = item[1];
+      a.addEventListener("click", function (event) {
+        event.preventDefault();
+        fields[item[0]].input.focus();
+        fields[item[0]].group.scrollIntoView();
+      });
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    summary.hidden = summaryItems.length === 0;
+    if (summaryItems.length) { summary.focus(); }
+  }
+
+  function values() {
+    return {
+      code: fields.code.input.value.replace(/\s+/g, ""),
+      secret: fields.secret.input.value.replace(/\s+/g, "").toLowerCase()
+    };
+  }
+
+  function check(v) {
+    var errors = {}, items = [];
+    if (!v.code) { errors.code = MESSAGES.code; } else if (!CODE.test(v.code)) { errors.code = MESSAGES.codeFormat; }
+    if (!v.secret) { errors.secret = MESSAGES.secret; } else if (!SECRET.test(v.secret)) { errors.secret = MESSAGES.secretFormat; }
+    if (errors.code) { items.push(["code", errors.code]); }
+    if (errors.secret) { items.push(["secret", errors.secret]); }
+    return { errors: errors, items: items };
+  }
+
+  function trouble(message, retry) {
+    problem.querySelector("p").textContent = message;
+    problem.querySelector("button").hidden = !retry;
+    problem.hidden = false;
+    problem.querySelector("h2").focus();
+  }
+
+  function text(tag, content, className) {
+    var node = document.createElement(tag);
+    node.textContent = content;
+    if (className) { node.className = className; }
+    return node;
+  }
+
+  function fill(name, node) {
+    var dd = result.querySelector('[data-field="' + name + '"]');
+    dd.textContent = "";
+    dd.appendChild(typeof node === "string" ? document.createTextNode(node) : node);
+  }
+
+  function show(dossier) {
+    var procedure = document.createElement("a"), timeline = result.querySelector(".tthc-timeline");
+    heading.textContent = "Tình trạng: " + (dossier.status_label || "chưa rõ");
+    result.querySelector(".tthc-lookup-explain").textContent = EXPLAIN[dossier.status] || "";
+    procedure.href = site + "thu-tuc/" + encodeURIComponent(dossier.procedure) + "/";
+    procedure.textContent = dossier.procedure_name || dossier.procedure;
+    fill("procedure", procedure);
+    fill("code", dossier.code);
+    fill("received", when(dossier.received_at));
+    fill("due", dossier.due_at ? when(dossier.due_at) : "Chưa xác định (thời hạn giải quyết của thủ tục chưa được công bố).");
+    timeline.textContent = "";
+    (dossier.timeline || []).forEach(function (step, i, all) {
+      var li = document.createElement("li"), time = text("time", when(step.at));
+      time.setAttribute("datetime", step.at || "");
+      li.appendChild(text("span", step.label || "", "tthc-timeline-label"));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(time);
+      if (i === all.length - 1) { li.setAttribute("aria-current", "step"); }
+      timeline.appendChild(li);
+    });
+    result.hidden = false;
+    heading.focus();
+  }
+
+  function parse(body) {
+    try { return JSON.parse(body); } catch (e) { return null; }
+  }
+
+  function lookup(v) {
+    if (pending) { return; }
+    pending = true;
+    last = v;
+    problem.hidden = true;
+    result.hidden = true;
+    progress.textContent = "Đang tra cứu…";
+    var request = new XMLHttpRequest();
+    request.open("GET", api + "dossiers/" + encodeURIComponent(v.code));
+    request.setRequestHeader("Accept", "application/json");
+    request.setRequestHeader("X-Lookup-Secret", v.secret);
+    request.timeout = TIMEOUT;
+    var done = function () { pending = false; progress.textContent = ""; };
+    request.onload = function () {
+      done();
+      var body = parse(request.responseText);
+      if (request.status === 200 && body && body.code) {
+        show(body);
+      } else if (request.status === 404 && body) {
+        showErrors({ code: MESSAGES.notFound, secret: MESSAGES.notFoundSecret }, [["code", MESSAGES.notFound]]);
+      } else if (request.status === 429) {
+        trouble(MESSAGES.tooMany, false);
+      } else {
+        trouble(MESSAGES.server, true);
+      }
+    };
+    request.onerror = request.ontimeout = function () { done(); trouble(MESSAGES.network, true); };
+    request.send();
+  }
+
+  function submit() {
+    var v = values(), found = check(v);
+    showErrors(found.errors, found.items);
+    if (!found.items.length) { lookup(v); } else { problem.hidden = true; result.hidden = true; }
+  }
+
+  // The receipt's link: #ma=<code>&khoa=<secret>. Taken out of the address bar (and so out of
+  // the history) before anything else happens.
+  function fromFragment() {
+    if (location.hash.length < 2) { return; }
+    var params = new URLSearchParams(location.hash.slice(1));
+    if (!params.has("ma") && !params.has("khoa")) { return; }
+    if (window.history && history.replaceState) {
+      history.replaceState(history.state, "", location.pathname + location.search);
+    }
+    fields.code.input.value = params.get("ma") || "";
+    fields.secret.input.value = params.get("khoa") || "";
+    submit();
+  }
+
+  form.addEventListener("submit", function (event) { event.preventDefault(); submit(); });
+  problem.querySelector("button").addEventListener("click", function () { if (last) { lookup(last); } });
+  window.addEventListener("hashchange", fromFragment);
+  form.hidden = false;
+  fromFragment();
+})();
