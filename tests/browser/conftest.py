@@ -23,10 +23,14 @@ Fixtures:
 - ``axe``: ``axe(page, name)`` injects axe-core into the page, runs the WCAG 2.0/2.1/2.2 A and AA
   rules and fails with a readable list (rule, impact, help, first three targets) on any violation.
 - ``shot``: ``shot(page, name)`` saves a full-page PNG to test-artifacts/screenshots/<name>.png.
+- ``facts`` (session): what the pages should show, read from the seed catalogue (never from the
+  built site): ``versions(code)``, ``shown(code)`` (the version the stable URL shows today, as the
+  build picks it), ``life_event(id)``, ``fields`` (id -> name), ``today`` (ISO date).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import socket
@@ -40,7 +44,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -58,6 +62,8 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 SERVER_START_TIMEOUT = 300  # seconds: run.sh may install the venv, then builds site and bundle
 LOCAL_SCHEMES = ("data:", "blob:", "about:")
+TIMEOUT_MS = 15_000  # waits and expect(); generous: two cores shared with other work
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,44 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                     process.wait()
 
 
+class Facts:
+    """The seed catalogue as the tests' source of expected values."""
+
+    def __init__(self, catalogue: Path, today: str) -> None:
+        self.catalogue = catalogue
+        self.today = today
+        fields = self._load(catalogue / "fields.yaml")["fields"]
+        self.fields = {f["id"]: f["name"] for f in fields}
+
+    @staticmethod
+    def _load(path: Path) -> dict:
+        from buildlib.yamlsource import load_text
+
+        return load_text(path.read_text(encoding="utf-8"), path.name)[0]
+
+    @property
+    def codes(self) -> list[str]:
+        return sorted(p.name for p in (self.catalogue / "procedures").iterdir() if p.is_dir())
+
+    def versions(self, code: str) -> list[dict]:
+        folder = self.catalogue / "procedures" / code
+        return [self._load(p) for p in sorted(folder.glob("*.yaml"))]
+
+    def shown(self, code: str) -> dict:
+        from buildlib.render import shown_version
+
+        return shown_version(self.versions(code), self.today)
+
+    def life_event(self, event: str) -> dict:
+        return self._load(self.catalogue / "life-events" / f"{event}.yaml")
+
+
+@pytest.fixture(scope="session")
+def facts(server: Server) -> Facts:
+    # The server built the site with today's date when it started (build.py build's default).
+    return Facts(ROOT / "catalogue", dt.date.today().isoformat())
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
@@ -145,7 +189,7 @@ def make_page(browser: Browser, server: Server) -> Iterator[Callable[..., Page]]
             timezone_id="Asia/Ho_Chi_Minh",
             **options,
         )
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
         page.requested_urls = []

@@ -1,13 +1,24 @@
 /* Procedure pages, no server needed: (1) "as of date" picker: go to the version in force on the
    chosen date; (2) expected result date from today's (or the chosen) filing date, counting
-   working days with the non-working days the build precomputed (assets/ngay-nghi.js). */
+   working days with the non-working days the build precomputed (assets/ngay-nghi.js).
+   Both tools are `hidden` in the HTML and shown here, so a page without JavaScript shows no
+   control that does nothing (the version list and the deadlines table are plain HTML). */
 (function () {
   "use strict";
+  var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+  /* UTC calendar arithmetic on "YYYY-MM-DD" strings ... */
   var iso = function (d) { return d.toISOString().slice(0, 10); };
+  /* ... but "today" is the reader's local date (toISOString is UTC: before 07:00 in Vietnam it
+     would still be yesterday). */
+  var localToday = function () {
+    var d = new Date();
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
+  };
   var vn = function (s) { return s.slice(8, 10) + "/" + s.slice(5, 7) + "/" + s.slice(0, 4); };
   var form = document.querySelector("form.tthc-asof");
   if (form) {
     var versions = JSON.parse(document.getElementById("tthc-phien-ban").textContent);
+    form.hidden = false;
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       var day = form.querySelector("input").value, status = form.querySelector("[role=status]");
@@ -31,7 +42,7 @@
     return null;
   }
   function show() {
-    var start = input.value || iso(new Date());
+    var start = input.value || localToday();
     list.textContent = "";
     deadlines.forEach(function (d) {
       var li = document.createElement("li"), end = (d.amount || d.unit === "same_day") ? due(start, d.amount, d.unit) : null;
@@ -40,7 +51,8 @@
       list.appendChild(li);
     });
   }
-  input.value = iso(new Date());
+  input.value = localToday();
   input.addEventListener("change", show);
   show();
+  input.closest("section").hidden = false;
 })();
