@@ -23,6 +23,7 @@
   var communes = {};  // province code -> {commune code: name}, loaded on demand
   var files = {};  // slot id -> [{key, name, size, type, state, progress, file, error}]
   var lastReceipt = null;  // if sessionStorage is blocked, the confirmation still shows once
+  var focusAfter = null;  // a field to focus once its step shows (change links, error links)
   var draft = null, returnToCheck = false, sending = false, saveTimer = null;
   var baseTitle = document.title;
 
@@ -300,6 +301,7 @@
     document.title = title + " – " + baseTitle;
     if (draft && step !== "xac-nhan") { draft.step = step; save(); }
     var heading = $("t-" + step.replace(/^trang-/, ""));
+    if (focusAfter) { var id = focusAfter; focusAfter = null; return focusField(id); }
     if (heading && document.readyState !== "loading") heading.focus();
   }
 
@@ -627,6 +629,7 @@
       }).filter(Boolean)
     };
     lastReceipt = receipt;
+    status("");
     write(session, RECEIPT, receipt);
     try { if (store) store.removeItem(DRAFT); } catch (e) { /* nothing to remove */ }
     draft = null;
@@ -768,15 +771,16 @@
       var page = node.getAttribute("data-page");
       if (page && stepOf(location.hash) !== "trang-" + page) {
         returnToCheck = stepOf(location.hash) === "kiem-tra";
-        go("trang-" + page);
+        focusAfter = node.getAttribute("data-focus");
+        return go("trang-" + page);
       }
       return focusField(node.getAttribute("data-focus"));
     }
     if (node.hasAttribute("data-change")) {
       event.preventDefault();
       returnToCheck = true;
-      go(node.getAttribute("href").slice(1));
-      return focusField(node.getAttribute("data-change"));
+      focusAfter = node.getAttribute("data-change");
+      return go(node.getAttribute("href").slice(1));
     }
     if (node.hasAttribute("data-remove") || node.hasAttribute("data-retry")) {
       var slot = node.getAttribute("data-remove") || node.getAttribute("data-retry");
@@ -806,6 +810,7 @@
 
   // A reload mid-form comes back to the same step with the draft; a new visit offers to resume.
   app.hidden = false;
+  $("ap-nojs").hidden = true;
   var saved = read(store, DRAFT), step = stepOf(location.hash);
   if (saved && step !== "bat-dau" && step !== "xac-nhan") restore(saved);
   if (!store) status("Trình duyệt đang chặn lưu trữ trên thiết bị: bản nháp sẽ không được lưu nếu bạn đóng trang.");

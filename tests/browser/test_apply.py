@@ -1,0 +1,414 @@
+"""The applicant's journey in real Chromium against the README's run command (issue 8): apply to
+three procedures through their forms, errors shown and fixed, drafts restored, uploads refused
+and accepted, a lost response retried into one dossier, receipt and status page agreeing.
+
+Screenshots of every step at 360 px go to test-artifacts/screenshots/apply-*.png.
+"""
+
+import json
+import re
+import sqlite3
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from playwright.sync_api import Page, expect
+
+from tests.api.filling import FILES, answers_for
+
+ROOT = Path(__file__).resolve().parents[2]
+CODE = re.compile(r"^[A-Za-z0-9.-]+-\d{6}-\d{4,}$")
+PDF_TYPE, PDF = FILES["pdf"]
+PNG = FILES["png"][1]
+
+
+def form(form_id: str) -> dict:
+    return yaml.safe_load((ROOT / "catalogue" / "forms" / f"{form_id}.yaml").read_text("utf-8"))
+
+
+def dossiers(server, procedure: str) -> list[dict]:
+    with sqlite3.connect(server.data_dir / "motcua.sqlite3") as db:
+        db.row_factory = sqlite3.Row
+        rows = db.execute(
+            "SELECT * FROM dossiers WHERE procedure = ? ORDER BY code", (procedure,)
+        ).fetchall()
+    return [dict(row) for row in rows]
+
+
+def upload_file(name: str, mime: str, data: bytes) -> dict:
+    return {"name": name, "mimeType": mime, "buffer": data}
+
+
+class Applicant:
+    """Fills a catalogue form through the page, the way a person would."""
+
+    def __init__(self, page: Page, server, form_id: str, shot=None, axe=None):
+        self.page, self.server, self.form = page, server, form(form_id)
+        self.code = self.form["procedure"]
+        self.shot, self.axe = shot, axe
+
+    def open(self) -> None:
+        self.page.goto(f"{self.server.url}/nop-ho-so/{self.code}/")
+        expect(self.page.locator("#ap-app")).to_be_visible()
+
+    def start(self) -> None:
+        self.page.click("[data-action=start]")
+        expect(self.step()).to_be_visible()
+
+    def step(self):
+        return self.page.locator(".ap-step:visible")
+
+    def step_id(self) -> str:
+        return self.step().get_attribute("id")
+
+    def form_page(self) -> dict | None:
+        step = self.step_id()
+        return next((p for p in self.form["pages"] if f"trang-{p['id']}" == step), None)
+
+    def fill(self, item: dict, value) -> None:
+        page, field = self.page, item["id"]
+        if item["type"] == "address":
+            page.select_option(f"#f-{field}", value["province"])
+            expect(page.locator(f"#f-{field}-xa option[value='{value['commune']}']")).to_have_count(
+                1
+            )
+            page.select_option(f"#f-{field}-xa", value["commune"])
+            page.fill(f"#f-{field}-duong", value["street"])
+        elif item["type"] == "yes_no":
+            page.check(f"input[name='{field}'][value='{'true' if value else 'false'}']")
+        elif item["type"] == "select" and page.locator(f"input[name='{field}']").count():
+            page.check(f"input[name='{field}'][value='{value}']")
+        elif item["type"] == "select":
+            page.select_option(f"#f-{field}", value)
+        elif item["type"] == "date":
+            year, month, day = value.split("-")
+            page.fill(f"#f-{field}", f"{day}/{month}/{year}")
+        else:
+            page.fill(f"#f-{field}", str(value))
+
+    def fill_page(self, answers: dict, files: dict | None = None) -> None:
+        current = self.form_page()
+        for item in current.get("fields", []):
+            if self.page.locator(f"#q-{item['id']}").is_visible() and item["id"] in answers:
+                self.fill(item, answers[item["id"]])
+        for slot in current.get("uploads", []):
+            chosen = (files or {}).get(slot["id"])
+            if chosen and self.page.locator(f"#q-{slot['id']}").is_visible():
+                self.upload(slot["id"], chosen)
+
+    def upload(self, slot: str, chosen: list[dict]) -> None:
+        done = self.page.locator(f"#d-{slot} .ap-file-item--done")
+        before = done.count()
+        self.page.set_input_files(f"#f-{slot}", files=chosen)
+        expect(done).to_have_count(before + len(chosen), timeout=20_000)
+
+    def next(self) -> None:
+        """Continue; returns once the next step or the error summary shows."""
+        before = self.step_id()
+        self.page.locator(".ap-step:visible button[type=submit]").click()
+        self.page.wait_for_function(
+            """before => {
+                const step = document.querySelector('.ap-step:not([hidden])');
+                return (step && step.id !== before) || !document.getElementById('ap-errors').hidden;
+            }""",
+            arg=before,
+        )
+
+    def complete(self, answers: dict, files: dict | None = None, name: str = "") -> None:
+        """Fills every page in turn up to the check-your-answers page."""
+        for _ in range(len(self.form["pages"]) + 1):
+            if self.step_id() == "kiem-tra":
+                return
+            if self.shot and name:
+                self.fill_page(answers, files)
+                self.shot(self.page, f"apply-{name}-{self.step_id()}")
+            else:
+                self.fill_page(answers, files)
+            self.next()
+            expect(self.page.locator("#ap-errors")).to_be_hidden()
+        expect(self.page.locator("#kiem-tra")).to_be_visible()
+
+    def submit(self) -> dict:
+        self.page.click("#ap-submit")
+        expect(self.page.locator("#xac-nhan")).to_be_visible(timeout=20_000)
+        text = self.page.locator("#ap-receipt").inner_text()
+        code = self.page.locator("#ap-receipt .ap-code").first.inner_text()
+        secret = self.page.locator("#ap-receipt .ap-secret .ap-code").inner_text()
+        return {"code": code, "secret": secret, "text": text}
+
+
+@pytest.fixture
+def axe(axe):
+    """axe-core once the page is still: the theme's header fades its title in while scrolling,
+    and a half-faded title is not a contrast failure anyone sees."""
+
+    def check(page: Page, name: str) -> None:
+        page.wait_for_function(
+            "document.getAnimations().every(a => a.playState !== 'running')", timeout=5_000
+        )
+        axe(page, name)
+
+    return check
+
+
+def lookup(server, code: str, secret: str) -> dict:
+    request = urllib.request.Request(
+        f"{server.url}/api/dossiers/{code}", headers={"X-Lookup-Secret": secret}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def test_birth_registration_with_conditional_fields_two_upload_slots_and_fixed_errors(
+    page: Page, server, axe, shot
+):
+    applicant = Applicant(page, server, "dang-ky-khai-sinh", shot, axe)
+    choices = {
+        "nyc-loai-giay-to": "cccd",
+        "nyc-quan-he": "me",
+        "tre-truong-hop": "bo-roi",  # shows a second upload slot
+        "me-co-thong-tin": True,
+        "me-loai-giay-to": "cccd",
+        "cha-co-thong-tin": False,
+        "tre-ngay-sinh": "2026-03-05",
+    }
+    answers = answers_for(applicant.form, choices)
+    applicant.open()
+    axe(page, "application start")
+    shot(page, "apply-01-start")
+    applicant.start()
+
+    # Nothing typed: the error summary lists each question, linked; each field says why.
+    applicant.next()
+    summary = page.locator("#ap-errors")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Vui lòng nhập họ, chữ đệm và tên của người yêu cầu.")
+    expect(page.locator("#e-nyc-ho-ten")).to_contain_text("Vui lòng nhập họ, chữ đệm và tên")
+    expect(page.locator("#f-nyc-ho-ten")).to_have_attribute("aria-invalid", "true")
+    assert page.title().startswith("Lỗi: ")
+    axe(page, "application errors")
+    shot(page, "apply-02-errors")
+    summary.locator("a", has_text="họ, chữ đệm và tên").click()
+    expect(page.locator("#f-nyc-ho-ten")).to_be_focused()
+
+    # Wrong values get the server's own messages, then are fixed.
+    applicant.fill_page(answers)
+    page.fill("#f-nyc-so-dinh-danh", "00120300456")
+    page.fill("#f-nyc-dien-thoai", "12345")
+    applicant.next()
+    expect(page.locator("#e-nyc-so-dinh-danh")).to_have_text(
+        "Lỗi: Số định danh cá nhân gồm đúng 12 chữ số."
+    )
+    expect(page.locator("#e-nyc-dien-thoai")).to_contain_text("Số điện thoại gồm 10 chữ số")
+    axe(page, "application field errors")
+    page.fill("#f-nyc-so-dinh-danh", answers["nyc-so-dinh-danh"])
+    page.fill("#f-nyc-dien-thoai", answers["nyc-dien-thoai"])
+    applicant.next()
+    expect(page.locator("#trang-tre")).to_be_visible()
+
+    # A reload mid-form restores the draft, on the same step.
+    page.fill("#f-tre-ho", "Nguyễn")
+    page.wait_for_timeout(600)  # the draft is written 300 ms after typing stops
+    page.reload()
+    expect(page.locator("#trang-tre")).to_be_visible()
+    expect(page.locator("#f-tre-ho")).to_have_value("Nguyễn")
+    page.locator(".ap-step:visible [data-action=back]").click()
+    expect(page.locator("#f-nyc-so-dinh-danh")).to_have_value(answers["nyc-so-dinh-danh"])
+    expect(page.locator("#f-nyc-noi-cu-tru-xa")).to_have_value(answers["nyc-noi-cu-tru"]["commune"])
+    applicant.next()
+
+    # Conditional questions: the father's details are not asked when he is not known.
+    applicant.fill_page(answers)
+    applicant.next()
+    applicant.fill_page(answers)
+    applicant.next()
+    applicant.fill_page(answers)
+    expect(page.locator("#q-cha-ho-ten")).to_be_hidden()
+    applicant.next()
+
+    # Uploads: limits shown before; oversized and wrong-type files refused with a reason;
+    # a file whose bytes are not what its name says is refused by the server.
+    expect(page.locator("#trang-giay-to")).to_be_visible()
+    expect(page.locator("#l-giay-chung-sinh")).to_contain_text("tối đa 5 MB")
+    expect(page.locator("#q-bien-ban-bo-roi")).to_be_visible()
+    big = PDF + b"0" * (5 * 1024 * 1024 + 1 - len(PDF))
+    page.set_input_files("#f-giay-chung-sinh", files=[upload_file("to-lon.pdf", PDF_TYPE, big)])
+    expect(page.locator("#e-giay-chung-sinh")).to_contain_text("Tệp quá lớn: tối đa 5 MB.")
+    page.set_input_files("#f-giay-chung-sinh", files=[upload_file("anh.gif", "image/gif", b"GIF8")])
+    expect(page.locator("#e-giay-chung-sinh")).to_contain_text("Chỉ nhận tệp PDF, JPEG, PNG.")
+    axe(page, "upload refused")
+    shot(page, "apply-03-upload-refused")
+    page.set_input_files(
+        "#f-giay-chung-sinh", files=[upload_file("gia.pdf", "application/pdf", PNG)]
+    )
+    failed = page.locator("#d-giay-chung-sinh .ap-file-item--failed")
+    expect(failed).to_contain_text("Nội dung tệp không đúng loại", timeout=20_000)
+    failed.get_by_role("button", name="Xóa").click()
+    expect(failed).to_have_count(0)
+
+    # Submitting without the required slot is refused; then both slots get their files.
+    applicant.next()
+    expect(page.locator("#e-bien-ban-bo-roi")).to_contain_text("Cần tải lên ít nhất 1 tệp")
+    applicant.upload("giay-chung-sinh", [upload_file("giay-cs.pdf", PDF_TYPE, PDF)])
+    applicant.upload("bien-ban-bo-roi", [upload_file("bien-ban.png", "image/png", PNG)])
+    expect(page.locator("#d-giay-chung-sinh")).to_contain_text("giay-cs.pdf")
+    axe(page, "uploads done")
+    shot(page, "apply-04-uploads")
+    applicant.next()
+
+    # Check your answers, with a change link that comes back here.
+    expect(page.locator("#kiem-tra")).to_be_visible()
+    answers_text = page.locator("#ap-answers").inner_text()
+    assert "Trẻ em bị bỏ rơi" in answers_text
+    assert "giay-cs.pdf" in answers_text and "bien-ban.png" in answers_text
+    assert "05/03/2026" in answers_text
+    axe(page, "check answers")
+    shot(page, "apply-05-check")
+    page.locator("[data-change=tre-dan-toc]").click()
+    expect(page.locator("#f-tre-dan-toc")).to_be_focused()
+    page.fill("#f-tre-dan-toc", "Tày")
+    applicant.next()
+    expect(page.locator("#kiem-tra")).to_be_visible()
+    assert "Tày" in page.locator("#ap-answers").inner_text()
+
+    before = len(dossiers(server, "1.001193"))
+    receipt = applicant.submit()
+    assert CODE.match(receipt["code"]), receipt["code"]
+    assert receipt["secret"] and "chỉ hiện một lần" in receipt["text"]
+    assert "Ngày hẹn trả kết quả" in receipt["text"]
+    assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in receipt["text"]
+    axe(page, "confirmation")
+    shot(page, "apply-06-confirmation")
+    page.emulate_media(media="print")
+    shot(page, "apply-07-receipt-print")
+    expect(page.locator(".ap-receipt")).to_be_visible()
+    expect(page.locator("#ap-receipt .ap-panel--done")).to_be_hidden()
+    page.emulate_media(media="screen")
+
+    stored = dossiers(server, "1.001193")
+    assert len(stored) == before + 1
+    body = json.loads(stored[-1]["body"])
+    kept = body["answers"]
+    assert kept["tre-truong-hop"] == "bo-roi" and kept["tre-dan-toc"] == "Tày"
+    assert "cha-ho-ten" not in kept
+    assert set(body["uploads"]) == {"giay-chung-sinh", "bien-ban-bo-roi"}
+
+    # The status page shows the same code and status as the receipt.
+    public = lookup(server, receipt["code"], receipt["secret"])
+    assert public["code"] == receipt["code"] and public["status_label"] in receipt["text"]
+    page.get_by_role("link", name="Tra cứu hồ sơ").click()
+    expect(page.locator("main")).to_contain_text(receipt["code"], timeout=15_000)
+    expect(page.locator("main")).to_contain_text(public["status_label"])
+    shot(page, "apply-08-status")
+
+
+def test_lost_response_then_retry_files_one_dossier(page: Page, server, axe, shot):
+    applicant = Applicant(page, server, "dang-ky-tam-tru")
+    answers = answers_for(applicant.form, {"chua-thanh-nien": True, "giam-ho-dong-y": True})
+    applicant.open()
+    applicant.start()
+    applicant.complete(answers, {"cho-o-hop-phap": [upload_file("hop-dong.pdf", PDF_TYPE, PDF)]})
+    assert (
+        "Ý kiến đồng ý của cha, mẹ hoặc người giám hộ" in page.locator("#ap-answers").inner_text()
+    )
+    before = len(dossiers(server, "1.004194"))
+
+    # The server files the dossier, but the answer never reaches the phone.
+    def lose_response(route):
+        route.fetch()
+        route.abort("internetdisconnected")
+
+    page.route("**/api/submissions", lose_response)
+    page.click("#ap-submit")
+    summary = page.locator("#ap-errors")
+    expect(summary).to_contain_text("Chưa gửi được hồ sơ")
+    expect(summary).to_contain_text("hồ sơ sẽ không bị nộp hai lần")
+    assert len(dossiers(server, "1.004194")) == before + 1
+    axe(page, "submit failed")
+    shot(page, "apply-09-network-failure")
+    page.unroute("**/api/submissions")
+
+    receipt = applicant.submit()
+    stored = dossiers(server, "1.004194")
+    assert len(stored) == before + 1
+    assert stored[-1]["code"] == receipt["code"]
+
+    # 3 working days (the catalogue's online deadline): the date the server computed is shown.
+    public = lookup(server, receipt["code"], receipt["secret"])
+    year, month, day = public["due_at"][:10].split("-")
+    assert f"Ngày hẹn trả kết quả (dự kiến): {day}/{month}/{year}" in receipt["text"]
+
+
+def test_server_errors_land_on_their_fields_and_a_double_click_files_once(page: Page, server, axe):
+    applicant = Applicant(page, server, "cap-phieu-ly-lich-tu-phap")
+    answers = answers_for(applicant.form, {"mien-giam-phi": False, "so-luong-phieu": 2})
+    applicant.open()
+    applicant.start()
+    applicant.complete(
+        answers, {"giay-to-tuy-than": [upload_file("cccd.jpg", "image/jpeg", FILES["jpeg"][1])]}
+    )
+
+    # The server refuses (here a phone number changed on the way): its message is shown at the
+    # field, on the page that asks it.
+    def tamper(route):
+        body = json.loads(route.request.post_data)
+        body["answers"]["so-dien-thoai"] = "123"
+        route.fulfill(response=route.fetch(post_data=json.dumps(body)))
+
+    page.route("**/api/submissions", tamper)
+    page.click("#ap-submit")
+    summary = page.locator("#ap-errors")
+    expect(summary).to_contain_text("Số điện thoại gồm 10 chữ số")
+    axe(page, "server errors")
+    page.unroute("**/api/submissions")
+    summary.locator("a").first.click()
+    expect(page.locator("#f-so-dien-thoai")).to_be_focused()
+    applicant.next()
+    expect(page.locator("#kiem-tra")).to_be_visible()
+
+    before = len(dossiers(server, "3.000333"))
+    page.dblclick("#ap-submit")
+    expect(page.locator("#xac-nhan")).to_be_visible(timeout=20_000)
+    page.wait_for_timeout(500)
+    assert len(dossiers(server, "3.000333")) == before + 1
+
+
+def test_coming_back_offers_to_resume_or_start_over(page: Page, server, axe, shot):
+    applicant = Applicant(page, server, "dang-ky-khai-tu")
+    applicant.open()
+    applicant.start()
+    first = applicant.form["pages"][0]["fields"][0]
+    page.fill(f"#f-{first['id']}", "Trần Thị Bình")
+    page.wait_for_timeout(600)
+    page.goto(f"{server.url}/")
+    page.goto(f"{server.url}/nop-ho-so/{applicant.code}/")
+    resume = page.locator("#ap-resume")
+    expect(resume).to_be_visible()
+    expect(resume).to_contain_text("bản nháp chưa nộp")
+    axe(page, "resume offer")
+    shot(page, "apply-10-resume")
+    page.click("[data-action=resume]")
+    expect(page.locator(f"#f-{first['id']}")).to_have_value("Trần Thị Bình")
+    page.goto(f"{server.url}/nop-ho-so/{applicant.code}/")
+    page.click("[data-action=restart]")
+    expect(page.locator(f"#f-{first['id']}")).to_have_value("")
+
+
+def test_without_javascript_the_page_says_what_to_do_instead(make_page, server, shot):
+    page = make_page(java_script_enabled=False)
+    page.goto(f"{server.url}/nop-ho-so/1.001193/")
+    expect(page.get_by_text("Cần bật JavaScript để nộp hồ sơ trực tuyến")).to_be_visible()
+    expect(page.locator("#ap-app")).to_be_hidden()
+    shot(page, "apply-11-no-javascript")
+    page.get_by_role("link", name="danh sách giấy tờ cần chuẩn bị").click()
+    expect(page.locator("h1")).to_contain_text("Danh sách giấy tờ")
+
+
+@pytest.mark.parametrize("code", ["1.001193", "1.004194", "3.000333"])
+def test_procedure_page_button_leads_to_its_application_page(page: Page, server, code):
+    page.goto(f"{server.url}/thu-tuc/{code}/")
+    page.get_by_role("link", name="Nộp hồ sơ trực tuyến").click()
+    expect(page.locator("#ap-app")).to_be_visible()
+    assert page.url.endswith(f"/nop-ho-so/{code}/")
