@@ -222,6 +222,12 @@ def test_birth_registration_with_conditional_fields_two_upload_slots_and_fixed_e
     # Conditional questions: the father's details are not asked when he is not known.
     applicant.fill_page(answers)
     applicant.next()
+    # No redundant entry: the mother's address can be copied from the applicant's.
+    page.check("input[name='me-co-thong-tin'][value='true']")
+    page.get_by_role("button", name="Dùng lại địa chỉ đã khai").first.click()
+    address = answers["nyc-noi-cu-tru"]
+    expect(page.locator("#f-me-noi-cu-tru-xa")).to_have_value(address["commune"])
+    expect(page.locator("#f-me-noi-cu-tru-duong")).to_have_value(address["street"])
     applicant.fill_page(answers)
     applicant.next()
     applicant.fill_page(answers)
@@ -253,6 +259,7 @@ def test_birth_registration_with_conditional_fields_two_upload_slots_and_fixed_e
     expect(page.locator("#e-bien-ban-bo-roi")).to_contain_text("Cần tải lên ít nhất 1 tệp")
     applicant.upload("giay-chung-sinh", [upload_file("giay-cs.pdf", PDF_TYPE, PDF)])
     applicant.upload("bien-ban-bo-roi", [upload_file("bien-ban.png", "image/png", PNG)])
+    expect(page.locator("#e-bien-ban-bo-roi")).to_be_hidden()
     expect(page.locator("#d-giay-chung-sinh")).to_contain_text("giay-cs.pdf")
     axe(page, "uploads done")
     shot(page, "apply-04-uploads")

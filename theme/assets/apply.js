@@ -61,7 +61,8 @@
     return now.toISOString().slice(0, 10);
   }
   function megabytes(size) {
-    return (size / 1048576).toFixed(size < 104858 ? 2 : 1).replace(".", ",") + " MB";
+    if (size < 1048576) return Math.max(1, Math.round(size / 1024)) + " KB";
+    return (size / 1048576).toFixed(1).replace(".", ",") + " MB";
   }
   function isoToVn(text) {
     var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text || "");
@@ -368,6 +369,16 @@
     summary.focus();
   }
 
+  // A slot that now has its file: its error (and its line in the summary) goes away.
+  function clearError(id) {
+    var slot = $("e-" + id);
+    if (slot) { slot.hidden = true; slot.textContent = ""; }
+    if ($("q-" + id)) $("q-" + id).classList.remove("ap-field--error");
+    var summary = $("ap-errors");
+    summary.querySelectorAll('[data-focus="' + id + '"]').forEach(function (a) { a.parentNode.remove(); });
+    if (!summary.querySelector("li")) { summary.hidden = true; summary.textContent = ""; }
+  }
+
   function focusField(id) {
     var node = $("f-" + id) || $(id) || $("q-" + id);
     if (!node) return;
@@ -502,6 +513,7 @@
             entry.file = null;
             drawFiles(slotId);
             save();
+            clearError(slotId);
             status("Đã tải lên tệp " + entry.name + ".");
           }, function () { fail("mất kết nối mạng khi kiểm tra tệp."); });
         };
