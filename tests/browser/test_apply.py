@@ -280,6 +280,10 @@ def test_birth_registration_with_conditional_fields_two_upload_slots_and_fixed_e
     expect(page.locator("#kiem-tra")).to_be_visible()
     assert "Tày" in page.locator("#ap-answers").inner_text()
 
+    # Addresses loaded only the communes of the province chosen, not all 3,321.
+    units = {u for u in page.requested_urls if "/du-lieu/don-vi/" in u}
+    assert units == {f"{server.url}/du-lieu/don-vi/31.json"}
+
     before = len(dossiers(server, "1.001193"))
     receipt = applicant.submit()
     assert CODE.match(receipt["code"]), receipt["code"]
