@@ -4,8 +4,10 @@ Why: the catalogue is public information that other portals, researchers and jou
 data, not as 10,000 HTML pages. Every download says which catalogue revision (git commit) and
 which build date it comes from, so a copy found elsewhere can be traced and dated.
 
-  du-lieu-mo/thu-tuc.json          every procedure with all its versions, as edited (plus "meta")
-  du-lieu-mo/thu-tuc/<code>.json   the same, one procedure per file (stable per-procedure URL)
+  du-lieu-mo/thu-tuc.json          every procedure with all its versions, as edited (plus "meta"),
+                                   one procedure per line
+  du-lieu-mo/thu-tuc/<code>.json   the same, one procedure per file (stable per-procedure URL); its
+                                   meta gives the revision and date at which the file last changed
   du-lieu-mo/thu-tuc.csv           one row per procedure: the version shown on its page today
   du-lieu-mo/thu-tuc.csv.meta.json revision and build date of the CSV (a comment row in the CSV
                                    itself breaks spreadsheet and CSV tools)
@@ -19,6 +21,13 @@ working days, which an ISO 8601 duration cannot express), motcua:sameDay, and mo
 (the CPSV-AP properties the authorities have not published for this service or channel).
 Deadlines and costs differ per channel (in person, online, post), so cv:processingTime and the
 costs hang off each cv:Channel; every cv:Cost also names its channel with cv:ifAccessedThrough.
+
+Incremental: each procedure's share of the catalogue-wide files (its thu-tuc.json member, CSV row
+and CPSV-AP node) is serialised once into a `Fragment`; the build caches fragments with the page
+hashes, so a rebuild serialises only the procedures that changed, joins the rest as text, and
+rewrites only the per-procedure files whose content changed (the others keep their bytes, meta
+included: it says when that content was produced, while the catalogue-wide files say when the
+whole catalogue was built).
 """
 
 import csv
@@ -28,7 +37,7 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import markupsafe
 import yaml
@@ -146,38 +155,49 @@ def _names(catalogue: Any) -> tuple[dict[str, str], dict[str, str]]:
     return fields, agencies
 
 
-def _json(value: Any) -> str:
+def _compact(value: Any) -> str:
     """Compact: indented output forces json's pure-Python encoder (10,000 files: 19 s -> ~2 s)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def csv_text(procedures: dict[str, list[dict]], fields: dict[str, str], today: str) -> str:
-    """One row per procedure: the version its page shows today (in force, else scheduled, else
-    the last one, with `status` saying which)."""
+def _json(value: Any) -> str:
+    return _compact(value) + "\n"
+
+
+def csv_row(code: str, versions: list[dict], fields: Mapping[str, str], today: str) -> str:
+    """The procedure's CSV row (CRLF-terminated): the version its page shows today (in force,
+    else scheduled, else the last one, with `status` saying which)."""
+    v = render.shown_version(versions, today)
+    row = {
+        "code": code,
+        "name": v.get("name"),
+        "field": v.get("field"),
+        "field_name": fields.get(v.get("field", ""), v.get("field")),
+        "levels": "; ".join(labels.LEVELS.get(x, x) for x in v.get("levels", [])),
+        "status": _status(versions, v, today),
+        "online_kind": v.get("online_service", {}).get("kind", "unpublished"),
+        "decision": labels.decision(v.get("decision")),
+        "effective_from": v.get("effective_from"),
+        "effective_to": v.get("effective_to", ""),
+        "url": procedure_url(code),
+    }
+    for kind in labels.CHANNELS:
+        channel = _channel(v, kind)
+        row[f"deadline_{kind}"] = labels.deadline(channel.get("deadline")) if channel else ""
+        row[f"fees_{kind}"] = fees_text(channel.get("fees")) if channel else ""
+    return _csv_line([safe_cell(row[c]) for c in CSV_COLUMNS])
+
+
+def _csv_line(cells: list[str]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for code, versions in procedures.items():
-        v = render.shown_version(versions, today)
-        row = {
-            "code": code,
-            "name": v.get("name"),
-            "field": v.get("field"),
-            "field_name": fields.get(v.get("field", ""), v.get("field")),
-            "levels": "; ".join(labels.LEVELS.get(x, x) for x in v.get("levels", [])),
-            "status": _status(versions, v, today),
-            "online_kind": v.get("online_service", {}).get("kind", "unpublished"),
-            "decision": labels.decision(v.get("decision")),
-            "effective_from": v.get("effective_from"),
-            "effective_to": v.get("effective_to", ""),
-            "url": procedure_url(code),
-        }
-        for kind in labels.CHANNELS:
-            channel = _channel(v, kind)
-            row[f"deadline_{kind}"] = labels.deadline(channel.get("deadline")) if channel else ""
-            row[f"fees_{kind}"] = fees_text(channel.get("fees")) if channel else ""
-        writer.writerow([safe_cell(row[c]) for c in CSV_COLUMNS])
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
     return buffer.getvalue()
+
+
+def csv_text(procedures: dict[str, list[dict]], fields: Mapping[str, str], today: str) -> str:
+    """The whole CSV: a header row, then one row per procedure."""
+    rows = (csv_row(code, versions, fields, today) for code, versions in procedures.items())
+    return _csv_line(CSV_COLUMNS) + "".join(rows)
 
 
 def _duration(deadline: dict | None) -> dict:
@@ -253,6 +273,37 @@ def _cost(node_id: str, amount: object, text: str, channel_id: str) -> dict:
     return cost
 
 
+class Fragment(NamedTuple):
+    """One procedure's share of the catalogue-wide downloads, as text ready to be joined."""
+
+    versions: str  # its versions as JSON (also the body of its own file)
+    row: str  # its thu-tuc.csv row
+    service: str  # its cpsv-ap.jsonld @graph node
+
+
+def fragment(
+    code: str,
+    versions: list[dict],
+    today: str,
+    fields: Mapping[str, str],
+    agencies: Mapping[str, str],
+) -> Fragment:
+    shown = render.shown_version(versions, today)
+    return Fragment(
+        _compact(versions),
+        csv_row(code, versions, fields, today),
+        _compact(cpsv_service(code, shown, agencies)),
+    )
+
+
+def _single_text(code: str, versions_json: str, meta: dict) -> tuple[str, str]:
+    """(content, whole text) of a procedure's own file: `meta` comes last, so an unchanged file
+    is recognised by its content prefix without parsing it."""
+    content = f'{{"code":{_compact(code)},"url":{_compact(procedure_url(code))},'
+    content += f'"versions":{versions_json},"meta":'
+    return content, content + _compact(meta) + "}\n"
+
+
 def write_open_data(
     catalogue: Any,
     site_dir: Path,
@@ -261,57 +312,81 @@ def write_open_data(
     *,
     shell: Any = None,
     procedures: Mapping[str, list[dict]] | None = None,
-) -> list[tuple[str, int]]:
-    """Writes the downloads (see the module docstring) from the whole catalogue; (path below the
-    site, size in bytes) of each. `catalogue` gives field and agency names, and the procedures
-    unless `procedures` ({code: versions}) is given: an incremental build, whose catalogue holds
-    only the changed procedures, must pass all of them. With `shell` (render.Shell) it also
-    writes the "Dữ liệu mở" page, du-lieu-mo/index.html (the frame at depth 1)."""
+    fragments: Mapping[str, Fragment] | None = None,
+) -> tuple[list[tuple[str, int]], dict[str, Fragment]]:
+    """Writes the downloads (see the module docstring); returns (path below the site, size in
+    bytes) of each catalogue-wide file and the fragments of every procedure, for the next build.
+
+    `catalogue` gives field and agency names, and the procedures unless `procedures`
+    ({code: versions}) is given. `fragments` are cached fragments of the procedures not in
+    `procedures` (an incremental build serialises only what changed); the downloads cover the
+    procedures of both, and per-procedure files of any other code are removed. With `shell`
+    (render.Shell) it also writes the "Dữ liệu mở" page, du-lieu-mo/index.html."""
     procedures = _procedures(catalogue if procedures is None else procedures)
     fields, agencies = _names(catalogue)
+    out = site_dir / FOLDER
+    (out / "thu-tuc").mkdir(parents=True, exist_ok=True)
+    every = dict(fragments or {})
+    single_meta = {
+        "revision": revision,
+        "built": today,
+        "source": public_base(),
+        "licence": LICENCE,
+        "note": SINGLE_NOTE,
+    }
+    for code, versions in procedures.items():
+        every[code] = fragment(code, versions, today, fields, agencies)
+        content, text = _single_text(code, every[code].versions, single_meta)
+        target = out / "thu-tuc" / f"{code}.json"
+        try:
+            unchanged = target.read_text(encoding="utf-8").startswith(content)
+        except FileNotFoundError:
+            unchanged = False
+        if not unchanged:
+            target.write_text(text, encoding="utf-8")
+    every = dict(sorted(every.items()))
+    for old in (out / "thu-tuc").glob("*.json"):
+        if old.stem not in every:
+            old.unlink()
+
     meta = {
         "revision": revision,
         "built": today,
         "source": public_base(),
-        "procedures": len(procedures),
-        "licence": "Thông tin công khai của cơ quan nhà nước; ghi rõ nguồn khi dùng lại.",
+        "procedures": len(every),
+        "licence": LICENCE,
     }
-    out = site_dir / FOLDER
-    (out / "thu-tuc").mkdir(parents=True, exist_ok=True)
-    for old in (out / "thu-tuc").glob("*.json"):
-        if old.stem not in procedures:
-            old.unlink()
+    graph_meta = {**meta, "note": "meta is not part of the graph (no @context term)"}
+    # One procedure per line: JSON allows the newlines, and line tools and diffs can use them.
     files = {
-        "thu-tuc.json": _json({"meta": meta, "procedures": procedures}),
-        "thu-tuc.csv": csv_text(procedures, fields, today),
+        "thu-tuc.json": f'{{"meta":{_compact(meta)},"procedures":{{\n'
+        + ",\n".join(f"{_compact(c)}:{f.versions}" for c, f in every.items())
+        + "\n}}\n",
+        "thu-tuc.csv": _csv_line(CSV_COLUMNS) + "".join(f.row for f in every.values()),
         "thu-tuc.csv.meta.json": _json({"meta": {**meta, "file": "thu-tuc.csv"}}),
-        "cpsv-ap.jsonld": _json(
-            {
-                "@context": CPSV_CONTEXT,
-                "meta": {**meta, "note": "meta is not part of the graph (no @context term)"},
-                "@graph": [
-                    cpsv_service(c, render.shown_version(vs, today), agencies)
-                    for c, vs in procedures.items()
-                ],
-            }
-        ),
+        "cpsv-ap.jsonld": f'{{"@context":{_compact(CPSV_CONTEXT)},"meta":{_compact(graph_meta)},'
+        + '"@graph":[\n'
+        + ",\n".join(f.service for f in every.values())
+        + "\n]}\n",
     }
-    for code, versions in procedures.items():
-        files[f"thu-tuc/{code}.json"] = _json(
-            {"meta": meta, "code": code, "url": procedure_url(code), "versions": versions}
-        )
     written = []
     for name, text in files.items():
         data = text.encode("utf-8")
-        target = out / name
-        if not target.is_file() or target.read_bytes() != data:  # keep unchanged files' mtimes
-            target.write_bytes(data)
+        (out / name).write_bytes(data)
         written.append((f"{FOLDER}/{name}", len(data)))
     if shell is not None:
-        page = open_data_page_html(written, revision, today)
+        singles = [p.stat().st_size for p in (out / "thu-tuc").iterdir()]
+        page = open_data_page_html(written, revision, today, singles=singles)
         html = shell.wrap(page, title="Dữ liệu mở", depth=1)
         (out / "index.html").write_text(html, encoding="utf-8")
-    return written
+    return written, every
+
+
+LICENCE = "Thông tin công khai của cơ quan nhà nước; ghi rõ nguồn khi dùng lại."
+SINGLE_NOTE = (
+    "revision và built: phiên bản danh mục và ngày dựng khi nội dung tệp này thay đổi lần cuối; "
+    "thu-tuc.json ghi lần dựng hiện tại."
+)
 
 
 DESCRIPTIONS = {
@@ -330,12 +405,14 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB".replace(".", ",")
 
 
-def open_data_page_html(written: list[tuple[str, int]], revision: str, today: str) -> str:
+def open_data_page_html(
+    written: list[tuple[str, int]], revision: str, today: str, *, singles: list[int]
+) -> str:
     """The "Dữ liệu mở" page's content (an HTML fragment for render.Shell.wrap at depth 1,
-    links relative to du-lieu-mo/): the downloads with sizes, revision and build date."""
+    links relative to du-lieu-mo/): the downloads with sizes, revision and build date;
+    `singles` are the sizes of the per-procedure files."""
     e = markupsafe.escape
     rows = []
-    singles = [(p, n) for p, n in written if p.startswith(f"{FOLDER}/thu-tuc/")]
     for path, size in written:
         name = path.removeprefix(f"{FOLDER}/")
         if name in DESCRIPTIONS:
@@ -343,7 +420,7 @@ def open_data_page_html(written: list[tuple[str, int]], revision: str, today: st
                 f'<tr><td><a href="{e(name)}" download>{e(name)}</a></td>'
                 f"<td>{e(DESCRIPTIONS[name])}</td><td>{e(_size(size))}</td></tr>"
             )
-    total = sum(n for _, n in singles)
+    total = sum(singles)
     return (
         "<h1>Dữ liệu mở</h1>\n"
         "<p>Danh mục thủ tục hành chính trên trang này được công bố lại dưới dạng dữ liệu để "
@@ -359,8 +436,10 @@ def open_data_page_html(written: list[tuple[str, int]], revision: str, today: st
         f"({len(singles)} tệp, tổng {e(_size(total))}).</p>\n"
         "<p>Mỗi tệp JSON ghi phiên bản danh mục (<code>meta.revision</code>) và ngày dựng "
         "(<code>meta.built</code>); với tệp CSV, hai thông tin này nằm trong "
-        "<code>thu-tuc.csv.meta.json</code>. Ô CSV bắt đầu bằng = + - @ được thêm dấu ' ở đầu "
-        "để bảng tính không chạy chúng như công thức. Trong <code>cpsv-ap.jsonld</code>, "
+        "<code>thu-tuc.csv.meta.json</code>. Tệp riêng của một thủ tục ghi phiên bản và ngày "
+        "dựng khi nội dung của nó thay đổi lần cuối. Ô CSV bắt đầu bằng = + - @ được thêm "
+        "dấu ' ở đầu để bảng tính không chạy chúng như công thức. Trong "
+        "<code>cpsv-ap.jsonld</code>, "
         f"không gian tên mở rộng <code>motcua:</code> ({e(NS)}) ghi thời hạn tính theo ngày "
         "làm việc (<code>motcua:workingDays</code>) và những thông tin chưa được công bố "
         "(<code>motcua:unpublished</code>).</p>\n"

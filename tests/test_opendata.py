@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from buildlib import opendata
+from buildlib.bundle import catalogue_revision
 from buildlib.catalogue import load, version_in_force
 from buildlib.render import Shell, check_links, shown_version
 from buildlib.site import build_command
@@ -37,8 +38,9 @@ def build(catalogue: Path, tmp: Path) -> Path:
 
 
 def publish(catalogue: Path, site_dir: Path) -> list[tuple[str, int]]:
+    """The downloads again, as if at another revision (`REVISION`)."""
     shell = Shell.from_html((site_dir / "_shell" / "index.html").read_text(encoding="utf-8"))
-    return opendata.write_open_data(load(catalogue), site_dir, TODAY, REVISION, shell=shell)
+    return opendata.write_open_data(load(catalogue), site_dir, TODAY, REVISION, shell=shell)[0]
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +77,12 @@ def test_every_download_exists_parses_and_states_the_revision_and_build_date(sit
     sidecar = json.loads((folder / "thu-tuc.csv.meta.json").read_text(encoding="utf-8"))
     graph = json.loads((folder / "cpsv-ap.jsonld").read_text(encoding="utf-8"))
     single = json.loads((folder / "thu-tuc" / f"{CODES[0]}.json").read_text(encoding="utf-8"))
-    for document in (whole, sidecar, graph, single):
+    for document in (whole, sidecar, graph):
         assert document["meta"]["revision"] == REVISION
         assert document["meta"]["built"] == TODAY
+    # a procedure's own file says when its content was produced: by the build, not by publish()
+    assert single["meta"]["revision"] == catalogue_revision()
+    assert single["meta"]["built"] == TODAY
     assert sidecar["meta"]["file"] == "thu-tuc.csv"
     rows = read_csv(folder / "thu-tuc.csv")
     assert list(rows[0]) == opendata.CSV_COLUMNS
@@ -215,3 +220,73 @@ def test_the_qr_code_is_inline_svg_made_at_build_time() -> None:
 def test_print_styles_hide_the_site_frame() -> None:
     css = (ROOT / "theme" / "assets" / "site.css").read_text(encoding="utf-8")
     assert "@media print" in css and ".md-header" in css.split("@media print", 1)[1]
+
+
+def test_a_rebuild_after_one_change_publishes_the_same_downloads_as_a_full_build(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    build(catalogue_copy, tmp_path / "a")
+    rename(catalogue_copy, CODES[1], 'Thủ tục đổi tên, có dấu "ngoặc kép" và ; chấm phẩy')
+    out = io.StringIO()
+    code = build_command(
+        catalogue_copy,
+        out=out,
+        today=TODAY,
+        site_dir=tmp_path / "a" / "site",
+        cache_dir=tmp_path / "a" / "cache",
+    )
+    assert code == 0 and "(một phần)" in out.getvalue(), out.getvalue()
+    full = build(catalogue_copy, tmp_path / "b")
+    rebuilt = tmp_path / "a" / "site" / "du-lieu-mo"
+    for name in ("thu-tuc.json", "thu-tuc.csv", "thu-tuc.csv.meta.json", "cpsv-ap.jsonld"):
+        assert (rebuilt / name).read_bytes() == (full / "du-lieu-mo" / name).read_bytes(), name
+    singles = sorted(p.name for p in (rebuilt / "thu-tuc").iterdir())
+    assert singles == [f"{c}.json" for c in CODES]
+    for name in singles:
+        assert (rebuilt / "thu-tuc" / name).read_bytes() == (
+            full / "du-lieu-mo" / "thu-tuc" / name
+        ).read_bytes(), name
+    whole = json.loads((rebuilt / "thu-tuc.json").read_text(encoding="utf-8"))
+    assert whole["procedures"][CODES[1]][-1]["name"].startswith("Thủ tục đổi tên")
+    # one procedure per line, for line tools and diffs
+    assert (
+        len((rebuilt / "thu-tuc.json").read_text(encoding="utf-8").splitlines()) == len(CODES) + 2
+    )
+
+
+def test_a_procedure_file_keeps_its_bytes_until_its_content_changes(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    catalogue = load(catalogue_copy)
+    everything = {c: [d.data for d in docs] for c, docs in catalogue.procedures().items()}
+    site_dir = tmp_path / "site"
+    _, fragments = opendata.write_open_data(catalogue, site_dir, TODAY, "aaaa")
+    folder = site_dir / "du-lieu-mo"
+    before = {p.name: p.read_bytes() for p in (folder / "thu-tuc").iterdir()}
+    changed = everything[CODES[2]]
+    changed[-1] = {**changed[-1], "name": "Tên mới"}
+    unchanged = everything[CODES[3]]  # serialised again, same content
+    later = "2026-10-01"
+    written, _ = opendata.write_open_data(
+        catalogue,
+        site_dir,
+        later,
+        "bbbb",
+        procedures={CODES[2]: changed, CODES[3]: unchanged},
+        fragments={c: f for c, f in fragments.items() if c not in (CODES[2], CODES[3])},
+    )
+    after = {p.name: p.read_bytes() for p in (folder / "thu-tuc").iterdir()}
+    assert set(after) == set(before)
+    assert [n for n in after if after[n] != before[n]] == [f"{CODES[2]}.json"]
+    single = json.loads(after[f"{CODES[2]}.json"])
+    assert (single["meta"]["revision"], single["meta"]["built"]) == ("bbbb", later)
+    assert single["versions"][-1]["name"] == "Tên mới"
+    assert json.loads(after[f"{CODES[3]}.json"])["meta"]["revision"] == "aaaa"
+    whole = json.loads((folder / "thu-tuc.json").read_text(encoding="utf-8"))
+    assert (whole["meta"]["revision"], whole["meta"]["built"]) == ("bbbb", later)
+    assert whole["procedures"][CODES[2]][-1]["name"] == "Tên mới"
+    assert sorted(whole["procedures"]) == CODES
+    assert {p for p, _ in written} == {
+        f"du-lieu-mo/{n}"
+        for n in ("thu-tuc.json", "thu-tuc.csv", "thu-tuc.csv.meta.json", "cpsv-ap.jsonld")
+    }
