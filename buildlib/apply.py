@@ -31,7 +31,6 @@ RULES_MODULE = ROOT / "functions" / "chalicelib" / "forms.py"
 UNITS_DIR = "du-lieu/don-vi"
 API = "/api/"  # the API is served from the site's own origin (functions/serve.py, API Gateway)
 RADIO_MAX = 7  # more options than this become a drop-down list
-KIND_NAMES = {"pdf": "PDF", "jpeg": "JPEG", "png": "PNG"}
 MIME = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 EXTENSIONS = {"pdf": [".pdf"], "jpeg": [".jpg", ".jpeg"], "png": [".png"]}
 
@@ -67,14 +66,14 @@ def field_messages(item: dict) -> dict[str, str]:
 
 def slot_messages(slot: dict) -> dict[str, str]:
     forms = rules()
-    names = ", ".join(KIND_NAMES[k] for k in slot["accept"])
-    size = f"{slot['max_bytes'] / 1048576:g} MB".replace(".", ",")
+    limits = forms.slot_limits(slot)
+    names, size = limits["names"], limits["max_size"]
     return {
         "files_min": forms.MESSAGES["files_min"].format(**slot),
         "files_max": forms.MESSAGES["files_max"].format(**slot),
         "file_missing": forms.MESSAGES["file_missing"],
-        "type": f"Chỉ nhận tệp {names}.",
-        "size": f"Tệp quá lớn: tối đa {size}.",
+        "type": limits["type"],
+        "size": limits["size"],
         "limits": (
             f"Tệp {names}, mỗi tệp tối đa {size}; "
             + (

@@ -90,13 +90,13 @@ class Service:
         slot = _slot(self.bundle.form(version), slot_id)
         allowed = [CONTENT_TYPES[kind] for kind in slot["accept"]]
         errors = {}
+        limits = forms.slot_limits(slot)
         if content_type not in allowed:
-            names = ", ".join(kind.upper() for kind in slot["accept"])
-            errors["/content_type"] = f"Chỉ nhận tệp {names}."
+            errors["/content_type"] = limits["type"]
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             errors["/size"] = "Tệp rỗng hoặc không đọc được kích thước."
         elif size > slot["max_bytes"]:
-            errors["/size"] = f"Tệp quá lớn: tối đa {_megabytes(slot['max_bytes'])}."
+            errors["/size"] = limits["size"]
         if errors:
             raise ValidationFailed("Tệp không phù hợp với yêu cầu.", fields=errors)
         key = f"{code}/{slot_id}/{secrets.token_urlsafe(18)}.{EXTENSIONS[content_type]}"
@@ -124,7 +124,7 @@ class Service:
         if size < 1:
             problem = "Tệp rỗng."
         elif size > slot["max_bytes"]:
-            problem = f"Tệp quá lớn: tối đa {_megabytes(slot['max_bytes'])}."
+            problem = forms.slot_limits(slot)["size"]
         elif _kind(content_type) not in slot["accept"]:
             problem = "Loại tệp không được nhận cho giấy tờ này."
         elif not head.startswith(MAGIC[content_type]):
@@ -280,10 +280,6 @@ def _slot(form: dict, slot_id: str) -> dict:
 
 def _kind(content_type: str) -> str:
     return {v: k for k, v in CONTENT_TYPES.items()}[content_type]
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1048576:g} MB".replace(".", ",")
 
 
 def _hash(secret: str) -> str:

@@ -202,6 +202,13 @@ def _answers_validator(form: dict) -> Draft202012Validator:
 
 def _explain(error, items: dict, given: dict) -> Iterator[tuple[str, str]]:
     """Field ids and messages for one jsonschema error on the answers object."""
+    if error.absolute_path:
+        # Inside one answer (an address's parts): its own `required` and `additionalProperties`
+        # are about the parts, not the fields, so they make that field's message.
+        name = error.absolute_path[0]
+        if name in items:
+            yield name, _type_problem(items[name], given.get(name))
+        return
     if error.validator == "required":
         for name in error.validator_value:
             if name not in given and name in items:
@@ -213,10 +220,6 @@ def _explain(error, items: dict, given: dict) -> Iterator[tuple[str, str]]:
         for name in given:
             if name not in items:
                 yield name, MESSAGES["unknown"]
-        return
-    if error.absolute_path and error.absolute_path[0] in items:
-        name = error.absolute_path[0]
-        yield name, _type_problem(items[name], given.get(name))
 
 
 def _type_problem(item: dict, value: Any) -> str:
@@ -279,6 +282,18 @@ def check_uploads(
                 errors[f"{pointer}/{index}"] = MESSAGES["file_missing"]
         kept[slot["id"]] = keys
     return kept, errors
+
+
+def slot_limits(slot: dict) -> dict[str, str]:
+    """What a slot accepts, as the refusals say it (the API's and the application page's)."""
+    names = ", ".join(kind.upper() for kind in slot["accept"])
+    size = f"{slot['max_bytes'] / 1048576:g} MB".replace(".", ",")
+    return {
+        "type": f"Chỉ nhận tệp {names}.",
+        "size": f"Tệp quá lớn: tối đa {size}.",
+        "names": names,
+        "max_size": size,
+    }
 
 
 def _message(key: str, item: dict, **extra: Any) -> str:
