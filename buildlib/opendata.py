@@ -453,7 +453,7 @@ def script_json(value: Any) -> str:
     """JSON that cannot end its <script> element early: '</' (as in '</script>') is written
     '<\\/', and '<!--' and '<script' (which together switch the HTML parser into a state where
     '</script>' no longer ends the element) start with '\\u003c'; JSON reads both back unchanged."""
-    text = json.dumps(value, ensure_ascii=False, default=str).replace("</", "<\\/")
+    text = _compact(value).replace("</", "<\\/")
     text = re.sub(r"<(?=!--|script)", r"\\u003c", text, flags=re.I)
     # U+2028/2029 are valid in JSON but end a line in older JavaScript parsers.
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
@@ -499,8 +499,15 @@ def qr_svg(url: str) -> str:
     import segno
 
     buffer = io.BytesIO()
+    # viewBox without width/height: the SVG scales to the box the stylesheet gives it.
     segno.make(url, error="m").save(
-        buffer, kind="svg", xmldecl=False, svgns=True, scale=3, border=2, svgclass="tthc-qr"
+        buffer,
+        kind="svg",
+        xmldecl=False,
+        border=2,
+        svgclass="tthc-qr",
+        lineclass=None,
+        omitsize=True,
     )
     svg = buffer.getvalue().decode("ascii")
     label = f'role="img" aria-label="Mã QR dẫn tới {markupsafe.escape(url)}"'

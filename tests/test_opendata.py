@@ -290,3 +290,17 @@ def test_a_procedure_file_keeps_its_bytes_until_its_content_changes(
         f"du-lieu-mo/{n}"
         for n in ("thu-tuc.json", "thu-tuc.csv", "thu-tuc.csv.meta.json", "cpsv-ap.jsonld")
     }
+
+
+def test_the_checklist_is_a_light_page_with_the_site_styles_and_no_script(site: Path) -> None:
+    page = site / "thu-tuc" / CODES[0] / "in" / "index.html"
+    raw = page.read_text(encoding="utf-8")
+    assert '<html lang="vi"' in raw and "<main" in raw and "<title>Danh sách giấy tờ: " in raw
+    assert "<script" not in raw  # nothing to run: it is read and printed
+    sheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', raw)
+    assert any(s.endswith("site.css") for s in sheets)
+    assert all((page.parent / s).resolve().is_file() for s in sheets)
+    home = re.search(r'<a href="([^"]+)"[^>]*class="md-header__button md-logo"', raw)
+    assert home and (page.parent / home[1]).resolve() == site.resolve()
+    stable = (site / "thu-tuc" / CODES[0] / "index.html").stat().st_size
+    assert page.stat().st_size < stable
