@@ -105,11 +105,15 @@
     return list;
   }
 
-  function escape(key) { return String(key).replace(/~/g, "~0").replace(/\//g, "~1").slice(0, 100); }
+  function escape(key) {  // the first 100 code points, as Python's [:100]
+    var text = String(key).replace(/~/g, "~0").replace(/\//g, "~1");
+    return Array.from(text).slice(0, 100).join("");
+  }
 
   // -> {kept: answers the server keeps, errors: {"/answers/<id>": message}}
   function checkAnswers(config, answers, ctx) {
-    var list = items(config), byId = {}, asked = {}, given = {}, errors = {};
+    // No prototype: a key such as "__proto__" is an answer like any other (the server's dict).
+    var list = items(config), byId = {}, asked = {}, given = Object.create(null), errors = {};
     list.forEach(function (x) {
       byId[x.item.id] = x.item;
       if (shown(x.item, x.page, answers)) asked[x.item.id] = true;
@@ -160,7 +164,9 @@
     config.pages.forEach(function (page) {
       page.uploads.forEach(function (slot) {
         if (!shown(slot, page, kept)) return;
-        var count = (uploads[slot.id] || []).length;
+        var keys = uploads[slot.id] || [];
+        // A key listed twice is one file (the server drops repeats before counting).
+        var count = keys.filter(function (k, i) { return keys.indexOf(k) === i; }).length;
         if (count < slot.min_files) errors["/uploads/" + slot.id] = slot.messages.files_min;
         else if (count > slot.max_files) errors["/uploads/" + slot.id] = slot.messages.files_max;
       });
