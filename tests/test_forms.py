@@ -58,6 +58,29 @@ def test_answers_to_questions_not_asked_are_dropped_not_judged(bundle):
     assert not {i["id"] for i in hidden} & set(kept)
 
 
+def test_a_padded_choice_asks_what_it_requires(bundle):
+    form = bundle["forms"]["dang-ky-khai-sinh"]
+    answers = answers_for(form, {"nyc-loai-giay-to": "cccd"})
+    answers["nyc-loai-giay-to"] = " cccd "
+    kept, errors = forms.check_answers(form, answers, bundle["units"], TODAY)
+    assert errors == {}
+    assert kept["nyc-loai-giay-to"] == "cccd"
+    assert kept["nyc-so-dinh-danh"] == answers["nyc-so-dinh-danh"]
+
+
+def test_a_broken_address_is_a_field_error_not_a_crash(bundle):
+    form = bundle["forms"]["dang-ky-khai-sinh"]
+    for broken in ({"province": "31", "commune": "11824"}, {**SAMPLE["address"], "x": "1"}):
+        answers = {**answers_for(form), "nyc-noi-cu-tru": broken}
+        kept, errors = forms.check_answers(form, answers, bundle["units"], TODAY)
+        assert errors == {"/answers/nyc-noi-cu-tru": forms._message("address", _item(form))}
+        assert "nyc-noi-cu-tru" not in kept
+
+
+def _item(form: dict) -> dict:
+    return next(i for _, i in forms.fields(form) if i["id"] == "nyc-noi-cu-tru")
+
+
 NOISE = st.one_of(
     st.none(),
     st.just(""),

@@ -165,13 +165,16 @@ def check_answers(form: dict, answers: Any, units: dict, today: dt.date) -> tupl
     if not isinstance(answers, dict):
         return {}, {"/answers": "Câu trả lời phải là một bảng trường: giá trị."}
     items = {item["id"]: item for _, item in fields(form)}
-    asked = {item["id"] for page, item in fields(form) if shown(item, page, answers)}
-    given = {
-        key: value.strip() if isinstance(value, str) else value
-        for key, value in answers.items()
-        if key in asked or key not in items
+    # Trimmed before anything else, so " cccd " asks the same questions that it requires.
+    trimmed = {
+        key: value.strip() if isinstance(value, str) else value for key, value in answers.items()
     }
-    given = {key: value for key, value in given.items() if value not in (None, "")}
+    asked = {item["id"] for page, item in fields(form) if shown(item, page, trimmed)}
+    given = {
+        key: value
+        for key, value in trimmed.items()
+        if (key in asked or key not in items) and value not in (None, "")
+    }
     errors: dict[str, str] = {}
     for error in _answers_validator(form).iter_errors(given):
         for key, message in _explain(error, items, given):

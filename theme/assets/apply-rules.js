@@ -114,14 +114,18 @@
   function checkAnswers(config, answers, ctx) {
     // No prototype: a key such as "__proto__" is an answer like any other (the server's dict).
     var list = items(config), byId = {}, asked = {}, given = Object.create(null), errors = {};
+    // Trimmed before anything else, so " cccd " asks the same questions that it requires.
+    var trimmed = Object.create(null);
+    Object.keys(answers).forEach(function (key) {
+      trimmed[key] = isString(answers[key]) ? strip(answers[key]) : answers[key];
+    });
     list.forEach(function (x) {
       byId[x.item.id] = x.item;
-      if (shown(x.item, x.page, answers)) asked[x.item.id] = true;
+      if (shown(x.item, x.page, trimmed)) asked[x.item.id] = true;
     });
-    Object.keys(answers).forEach(function (key) {
+    Object.keys(trimmed).forEach(function (key) {
       if (has(byId, key) && !asked[key]) return;
-      var value = answers[key];
-      if (isString(value)) value = strip(value);
+      var value = trimmed[key];
       if (value === null || value === "") return;
       given[key] = value;
     });
