@@ -25,7 +25,8 @@ Fixtures:
 - ``shot``: ``shot(page, name)`` saves a full-page PNG to test-artifacts/screenshots/<name>.png.
 - ``facts`` (session): what the pages should show, read from the seed catalogue (never from the
   built site): ``versions(code)``, ``shown(code)`` (the version the stable URL shows today, as the
-  build picks it), ``life_event(id)``, ``fields`` (id -> name), ``today`` (ISO date).
+  build picks it), ``agency(id)``, ``life_event(id)``, ``fields`` (id -> name), ``codes``,
+  ``today`` (ISO date).
 """
 
 from __future__ import annotations
@@ -155,6 +156,9 @@ class Facts:
         from buildlib.render import shown_version
 
         return shown_version(self.versions(code), self.today)
+
+    def agency(self, agency: str) -> dict:
+        return self._load(self.catalogue / "agencies" / f"{agency}.yaml")
 
     def life_event(self, event: str) -> dict:
         return self._load(self.catalogue / "life-events" / f"{event}.yaml")

@@ -17,6 +17,7 @@ BIRTH = "1.001193"  # Đăng ký khai sinh: one version, an online form, fees wi
 REPLACED = ("2.000986", "2.001023")  # both replaced by 3.000722
 ABOLISHED = "1.009444"
 SCHEDULED = "1.014063"  # a version in force and one scheduled from 2027-01-01
+RESIDENCE = "1.004222"  # Đăng ký thường trú: deadlines in working days
 
 
 def content(page):
@@ -122,7 +123,7 @@ def test_the_stable_page_shows_the_version_in_force_today(page, server, facts):
 
 
 def test_printable_checklist_lists_every_document_and_prints_without_the_site_frame(
-    page, server, facts
+    page, server, facts, shot
 ):
     v = facts.shown(BIRTH)
     page.goto(f"{server.url}/thu-tuc/{BIRTH}/")
@@ -140,6 +141,7 @@ def test_printable_checklist_lists_every_document_and_prints_without_the_site_fr
         expect(page.locator(frame)).to_be_hidden()
     expect(items.first).to_be_visible()
     expect(page.locator(".tthc-qr-box svg")).to_be_visible()
+    shot(page, "checklist-print-360")
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
 
@@ -212,5 +214,19 @@ def test_pages_work_without_javascript(make_page, server, facts, path):
         expect(page.get_by_role("table")).to_contain_text(labels.CHANNELS["in_person"].capitalize())
         expect(page.locator(".tthc-history > li").first).to_be_visible()
         # Controls that need JavaScript stay hidden rather than doing nothing.
+        expect(page.locator("form.tthc-asof")).to_have_count(1)
         expect(page.locator("form.tthc-asof")).to_be_hidden()
+        page.goto(f"{server.url}/thu-tuc/{RESIDENCE}/")
+        expect(page.locator(".tthc-calc")).to_have_count(1)
         expect(page.locator(".tthc-calc")).to_be_hidden()
+        expect(page.locator(".tthc-history > li").first).to_be_visible()
+
+
+def test_no_calculator_when_no_deadline_has_a_published_unit(page, server, facts):
+    units = {c["deadline"]["unit"] for c in facts.shown(BIRTH)["channels"]}
+    assert units == {"unpublished"}
+    page.goto(f"{server.url}/thu-tuc/{BIRTH}/")
+    expect(page.get_by_role("table")).to_contain_text("đơn vị chưa được công bố")
+    expect(page.locator(".tthc-calc")).to_have_count(0)
+    page.goto(f"{server.url}/thu-tuc/{RESIDENCE}/")
+    expect(page.get_by_label("Ngày nộp hồ sơ")).to_be_visible()
