@@ -21,13 +21,13 @@ import pickle
 import shutil
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import apply, browse, search
 from .bundle import catalogue_revision
 from .catalogue import Catalogue, Document, discover, load, load_jobs
 from .checks import run_all
-from .opendata import Fragment, write_open_data
+from .opendata import write_open_data
 from .render import (
     RenderError,
     Shell,
@@ -112,27 +112,29 @@ def _day_state(ranges: list[list], today: str) -> str:
     return f"{_shown_index(ranges, today)}:{states}"
 
 
-def _load_partial(
-    catalogue_dir: Path, codes: set[str], per_code: dict[str, list[Path]]
-) -> Catalogue:
+def _load_partial(catalogue_dir: Path, codes: set[str], others: dict[str, Any]) -> Catalogue:
     """The catalogue with only `codes` loaded; other procedures are known by name (data None),
-    so cross-checks see them as existing without reading 10,000 files."""
+    so cross-checks see them as existing without reading 10,000 files. `others` holds the data
+    of the other files (forms, agencies...) as the last build loaded them, by path: they are
+    unchanged (same hash), so they are not parsed and validated again."""
     catalogue_dir = catalogue_dir.resolve()
     root = catalogue_dir.parent
-    wanted, stubs = [], []
+    wanted, kept, stubs = [], [], []
     for kind, path in discover(catalogue_dir):
         code = path.parent.name if kind == "procedure" else None
         rel = str(path.relative_to(root))
-        if kind != "procedure" or code in codes:
-            wanted.append((kind, str(path), rel))
-        else:
+        if kind == "procedure" and code not in codes:
             stubs.append(Document(kind, rel, path, None))
+        elif kind != "procedure" and rel in others:
+            kept.append(Document(kind, rel, path, others[rel]))
+        else:
+            wanted.append((kind, str(path), rel))
     results = load_jobs(wanted, ROOT / "schemas")
     catalogue = Catalogue(root=catalogue_dir)
     for (kind, path, rel), (data, problems) in zip(wanted, results, strict=True):
         catalogue.documents.append(Document(kind, rel, Path(path), data))
         catalogue.problems.extend(problems)
-    catalogue.documents.extend(stubs)
+    catalogue.documents.extend(kept + stubs)
     return catalogue
 
 
@@ -171,16 +173,21 @@ def _published_versions(
     return out
 
 
-def _cached_fragments(path: Path, key: list) -> dict[str, Fragment]:
-    """The open-data fragments the previous build left, if it built the same site from the same
-    other files and code. Pickle, not JSON: ~75 MB of JSON text at 10,000 procedures loads in
-    ~0.1 s this way, and several seconds as JSON strings. It is our own file in build/."""
+def _cached(path: Path, key: list) -> Any:
+    """What the previous build pickled to `path` with the same `key`, else None. Pickle, not
+    JSON: the open-data fragments (~75 MB of JSON text at 10,000 procedures) load in ~0.1 s this
+    way and take seconds as JSON strings. These are our own files, in build/cache."""
     try:
         with path.open("rb") as f:
             cached = pickle.load(f)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-        return {}
-    return cached["fragments"] if cached.get("key") == key else {}
+        return None
+    return cached["value"] if cached.get("key") == key else None
+
+
+def _save(path: Path, key: list, value: Any) -> None:
+    with path.open("wb") as f:
+        pickle.dump({"key": key, "value": value}, f, pickle.HIGHEST_PROTOCOL)
 
 
 def _errors(catalogue: Catalogue, out: TextIO) -> bool:
@@ -291,6 +298,7 @@ def build_command(
     )
     incremental = keep_shell and cache.get("others") == others and cache.get("code") == code
     old: dict[str, dict] = cache.get("procedures", {}) if incremental else {}
+    cached_others = None
 
     if incremental:
         changed = {
@@ -304,7 +312,8 @@ def build_command(
         if not changed and not removed and cache.get("today") == today:
             print("Không có gì thay đổi kể từ lần dựng trước.", file=out)
             return 0
-        catalogue = _load_partial(catalogue_dir, changed, per_code)
+        cached_others = _cached(cache_dir / "others.pickle", [CACHE_VERSION, others, code])
+        catalogue = _load_partial(catalogue_dir, changed, cached_others or {})
     else:
         changed, removed = set(hashes), set()
         catalogue = load(catalogue_dir)
@@ -405,7 +414,7 @@ def build_command(
     # shares of the catalogue-wide files come from the previous build (opendata.Fragment).
     fragment_file = cache_dir / "opendata.pickle"
     fragment_key = [CACHE_VERSION, str(site_dir), shell_hash, others, code]
-    fragments = _cached_fragments(fragment_file, fragment_key) if incremental else {}
+    fragments = (_cached(fragment_file, fragment_key) if incremental else None) or {}
     singles = site_dir / "du-lieu-mo" / "thu-tuc"
     published = (
         {n.removesuffix(".json") for n in os.listdir(singles)} if singles.is_dir() else set()
@@ -446,8 +455,10 @@ def build_command(
         }
         for c, s in summaries.items()
     }
-    with fragment_file.open("wb") as f:
-        pickle.dump({"key": fragment_key, "fragments": fragments}, f, pickle.HIGHEST_PROTOCOL)
+    _save(fragment_file, fragment_key, fragments)
+    if not incremental or cached_others is None:
+        loaded = {d.rel: d.data for d in catalogue.documents if d.kind != "procedure"}
+        _save(cache_dir / "others.pickle", [CACHE_VERSION, others, code], loaded)
     cache_file.write_text(
         json.dumps(
             {
