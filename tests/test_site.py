@@ -300,3 +300,26 @@ def test_a_template_error_fails_the_build_naming_the_template(
     code, output = build(catalogue_copy, tmp_path)
     assert code == 1
     assert "procedure.html.j2:" in output
+
+
+def test_a_rebuild_redoes_only_the_changed_procedures_application_page(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    assert build(catalogue_copy, tmp_path)[0] == 0
+    pages = tmp_path / "site" / "nop-ho-so"
+    before = {p.parent.name: p.stat().st_mtime_ns for p in pages.glob("*/index.html")}
+    assert {"1.001612", "1.001193"} <= set(before)
+    version = sorted((catalogue_copy / "procedures" / "1.001612").glob("*.yaml"))[-1]
+    version.write_text(
+        version.read_text(encoding="utf-8").replace("\nname: ", "\nname: Mới - ", 1),
+        encoding="utf-8",
+    )
+    code, output = build(catalogue_copy, tmp_path)
+    assert code == 0 and "(một phần)" in output, output
+    after = {p.parent.name: p.stat().st_mtime_ns for p in pages.glob("*/index.html")}
+    assert set(after) == set(before)
+    assert [c for c in after if after[c] != before[c]] == ["1.001612"]
+    assert "Mới - " in (pages / "1.001612" / "index.html").read_text(encoding="utf-8")
+    assert build(catalogue_copy, tmp_path / "full", full=True)[0] == 0
+    full = tmp_path / "full" / "site" / "nop-ho-so" / "1.001612" / "index.html"
+    assert (pages / "1.001612" / "index.html").read_bytes() == full.read_bytes()
