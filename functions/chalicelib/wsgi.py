@@ -7,6 +7,7 @@ and a body size limit. Everything outside /api/ is the static site.
 """
 
 import base64
+import gzip
 import json
 import mimetypes
 import posixpath
@@ -112,8 +113,15 @@ class ChaliceWSGI:
         return [body]
 
 
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
+GZIP_RANGE = (1024, 8 * 1024 * 1024)  # smaller gains nothing; larger is a download, sent as is
+
+
 class StaticSite:
-    """Serves the built site: /a/b/ -> site/a/b/index.html; never outside the folder."""
+    """Serves the built site: /a/b/ -> site/a/b/index.html; never outside the folder.
+
+    Text is gzipped when the client accepts it, as CloudFront or nginx would in production: the
+    search index and pages are read on slow phone connections (bench/search_phone.py)."""
 
     def __init__(self, root: Path):
         self.root = root.resolve()
@@ -144,10 +152,16 @@ class StaticSite:
         if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
             kind += "; charset=utf-8"
         size = target.stat().st_size
-        start_response(
-            _status(200),
-            [("Content-Type", kind), ("Content-Length", str(size)), ("Cache-Control", "no-cache")],
-        )
+        headers = [("Content-Type", kind), ("Cache-Control", "no-cache")]
+        if kind.startswith(COMPRESSIBLE):
+            headers.append(("Vary", "Accept-Encoding"))
+            accepted = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
+            if accepted and GZIP_RANGE[0] <= size <= GZIP_RANGE[1]:
+                body = gzip.compress(target.read_bytes(), compresslevel=6, mtime=0)
+                headers += [("Content-Encoding", "gzip"), ("Content-Length", str(len(body)))]
+                start_response(_status(200), headers)
+                return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+        start_response(_status(200), [*headers, ("Content-Length", str(size))])
         if environ["REQUEST_METHOD"] == "HEAD":
             return [b""]
         handle = target.open("rb")
