@@ -289,6 +289,7 @@
     if (step === "xac-nhan" && !receipt()) step = "bat-dau";
     app.querySelectorAll(".ap-step").forEach(function (s) { s.hidden = s.id !== step; });
     clearErrors();
+    status("");
     var list = shownPages(), index = -1;
     list.forEach(function (p, i) { if ("trang-" + p.id === step) index = i; });
     var progress = $("ap-progress");
@@ -825,6 +826,6 @@
   $("ap-nojs").hidden = true;
   var saved = read(store, DRAFT), step = stepOf(location.hash);
   if (saved && step !== "bat-dau" && step !== "xac-nhan") restore(saved);
-  if (!store) status("Trình duyệt đang chặn lưu trữ trên thiết bị: bản nháp sẽ không được lưu nếu bạn đóng trang.");
   show(step);
+  if (!store) status("Trình duyệt đang chặn lưu trữ trên thiết bị: bản nháp sẽ không được lưu nếu bạn đóng trang.");
 })();
