@@ -2,12 +2,16 @@
 
 They are built from one small summary per procedure (name, field, levels... of the version shown
 today), not from the catalogue itself, so an incremental rebuild can redo them from the cache
-without loading 10,000 procedures. A few dozen pages: rendered by our templates into the shell.
+without loading 10,000 procedures. A few dozen pages: rendered by our templates into the shell,
+and on a rebuild only those whose inputs changed (`made`: a digest of each page's inputs).
 """
 
+import hashlib
+import json
 from collections.abc import Iterator
+from typing import Any
 
-from jinja2 import Environment
+from jinja2 import Environment, Template
 
 from . import labels
 from .render import Shell, SiteData, shown_version
@@ -81,19 +85,29 @@ def _sorted(summaries: dict[str, dict], codes) -> list[str]:
     )
 
 
-def pages(env: Environment, shell: Shell, site: SiteData) -> Iterator[tuple[str, str]]:
-    """(path below the site, HTML) of every browse, agency and life-event page."""
+Page = tuple[str, str | None]  # (path below the site, HTML; None: unchanged, not rendered)
+
+
+def pages(
+    env: Environment, shell: Shell, site: SiteData, made: dict[str, str] | None = None
+) -> Iterator[Page]:
+    """(path below the site, HTML) of every browse, agency and life-event page.
+
+    `made` maps page paths to a digest of what each was made from (template, inputs, date): given
+    the previous build's, a page made from the same inputs comes with HTML None (its file is
+    already right) and is not rendered. It is updated with this build's digests."""
     s = site.summaries
     listing = env.get_template("list.html.j2")
+    renderer = _Renderer(shell, site.today, {} if made is None else made)
 
-    def page(path: str, title: str, sections: list[dict], intro: str = "") -> tuple[str, str]:
+    def page(path: str, title: str, sections: list[dict], intro: str = "") -> Page:
         depth = path.count("/")
         root = "../" * depth
         for section in sections:
             for item in section["items"]:
                 item["href"] = item["href"].replace("{root}", root)
-        html = listing.render(title=title, intro=intro, sections=sections, root=root)
-        return path + "index.html", shell.wrap(html, title=title, depth=depth)
+        context = {"title": title, "intro": intro, "sections": sections, "root": root}
+        return renderer.page(path, listing, title, context, basis=context)
 
     def group(key, names: dict[str, str], base: str, title: str, noun: str):
         buckets: dict[str, list[str]] = {}
@@ -158,11 +172,31 @@ def pages(env: Environment, shell: Shell, site: SiteData) -> Iterator[tuple[str,
         ],
         f"{len(s)} thủ tục. Dữ liệu tại ngày {labels.date(site.today)}.",
     )
-    yield from agency_pages(env, shell, site, page)
-    yield from life_event_pages(env, shell, site, page)
+    yield from agency_pages(env, renderer, site, page)
+    yield from life_event_pages(env, renderer, site, page)
 
 
-def agency_pages(env, shell: Shell, site: SiteData, page) -> Iterator[tuple[str, str]]:
+class _Renderer:
+    """Renders a page into the shell unless it is made from the same inputs as last time."""
+
+    def __init__(self, shell: Shell, today: str, made: dict[str, str]) -> None:
+        self.shell, self.today, self.made = shell, today, made
+
+    def page(
+        self, path: str, template: Template, title: str, context: dict[str, Any], basis: Any
+    ) -> Page:
+        """`basis`: everything the page shows, JSON-able (the context without SiteData)."""
+        text = json.dumps([template.name, self.today, title, basis], ensure_ascii=False)
+        digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        target = path + "index.html"
+        if self.made.get(target) == digest:
+            return target, None
+        self.made[target] = digest
+        html = template.render(**context)
+        return target, self.shell.wrap(html, title=title, depth=path.count("/"))
+
+
+def agency_pages(env, renderer: _Renderer, site: SiteData, page) -> Iterator[Page]:
     handled: dict[str, dict[str, list[str]]] = {}
     for code, item in site.summaries.items():
         for role, ids in item["agencies"].items():
@@ -183,8 +217,14 @@ def agency_pages(env, shell: Shell, site: SiteData, page) -> Iterator[tuple[str,
             for role, label in ROLES.items()
             if role in roles
         ]
-        html = template.render(a=agency, sections=sections, root="../../", site=site)
-        yield f"co-quan/{agency_id}/index.html", shell.wrap(html, title=agency["name"], depth=2)
+        parent = site.agencies.get(agency.get("parent") or "", {}).get("name")
+        yield renderer.page(
+            f"co-quan/{agency_id}/",
+            template,
+            agency["name"],
+            {"a": agency, "sections": sections, "root": "../../", "site": site},
+            basis=[agency, sections, parent],
+        )
         count = len({c for codes in roles.values() for c in codes})
         index.append(
             {
@@ -196,12 +236,18 @@ def agency_pages(env, shell: Shell, site: SiteData, page) -> Iterator[tuple[str,
     yield page("co-quan/", "Cơ quan giải quyết thủ tục", [{"heading": None, "items": index}])
 
 
-def life_event_pages(env, shell: Shell, site: SiteData, page) -> Iterator[tuple[str, str]]:
+def life_event_pages(env, renderer: _Renderer, site: SiteData, page) -> Iterator[Page]:
     template = env.get_template("life_event.html.j2")
     index = []
     for event_id, event in sorted(site.life_event_docs.items()):
-        html = template.render(e=event, root="../../", site=site)
-        yield f"su-kien/{event_id}/index.html", shell.wrap(html, title=event["name"], depth=2)
+        steps = [site.summaries.get(step.get("procedure")) for step in event["steps"]]
+        yield renderer.page(
+            f"su-kien/{event_id}/",
+            template,
+            event["name"],
+            {"e": event, "root": "../../", "site": site},
+            basis=[event, steps],
+        )
         index.append(
             {
                 "href": f"{{root}}su-kien/{event_id}/",

@@ -18,9 +18,10 @@ import gc
 import hashlib
 import importlib.util
 import json
+import marshal
 import os
-import pickle
 import shutil
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +31,7 @@ from . import apply, browse, search
 from .bundle import catalogue_revision
 from .catalogue import Catalogue, Document, discover, load, load_jobs
 from .checks import run_all
-from .opendata import write_open_data
+from .opendata import Fragment, write_open_data
 from .render import (
     RenderError,
     Shell,
@@ -43,7 +44,7 @@ from .render import (
 
 ROOT = Path(__file__).resolve().parent.parent
 THEME = ROOT / "theme"
-CACHE_VERSION = 3  # 2: search records cached per procedure; 3: summary has the form
+CACHE_VERSION = 4  # 2: search records cached per procedure; 3: summary has the form; 4: browse
 OUR_DIRS = ("thu-tuc", "co-quan", "duyet", "su-kien", "mau")
 CODE_INPUTS = (
     "render.py",
@@ -178,21 +179,23 @@ def _published_versions(
 
 
 def _cached(path: Path, key: list) -> Any:
-    """What the previous build pickled to `path` with the same `key`, else None. Pickle, not
-    JSON: the open-data fragments (~75 MB of JSON text at 10,000 procedures) load in ~0.1 s this
-    way and take seconds as JSON strings; the page cache loads and saves in 0.2 s instead of
-    0.5 s. These are our own files, in build/cache."""
+    """What the previous build saved to `path` with the same `key`, else None. marshal, not
+    JSON: at 10,000 procedures the page cache loads and saves in ~0.2 s instead of ~0.5 s, and the
+    open-data fragments (~75 MB of JSON text) in ~0.2 s instead of seconds as JSON strings.
+    marshal's format belongs to the Python version, which is in the key."""
     try:
         with path.open("rb") as f, _no_gc():
-            cached = pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            cached = marshal.load(f)
+    except (OSError, EOFError, ValueError, TypeError):
         return None
-    return cached["value"] if cached.get("key") == key else None
+    if not isinstance(cached, dict) or cached.get("key") != [sys.version, *key]:
+        return None
+    return cached["value"]
 
 
 def _save(path: Path, key: list, value: Any) -> None:
     with path.open("wb") as f, _no_gc():
-        pickle.dump({"key": key, "value": value}, f, pickle.HIGHEST_PROTOCOL)
+        marshal.dump({"key": [sys.version, *key], "value": value}, f)
 
 
 @contextlib.contextmanager
@@ -304,7 +307,7 @@ def build_command(
     today = today or dt.date.today().isoformat()
     site_dir = (site_dir or ROOT / "site").resolve()
     cache_dir = (cache_dir or ROOT / "build" / "cache").resolve()
-    cache_file = cache_dir / "pages.pickle"
+    cache_file = cache_dir / "pages.marshal"
     hashes, per_code, others = _scan(catalogue_dir)
     code = _digest(
         [
@@ -338,7 +341,7 @@ def build_command(
         if not changed and not removed and cache.get("today") == today:
             print("Không có gì thay đổi kể từ lần dựng trước.", file=out)
             return 0
-        cached_others = _cached(cache_dir / "others.pickle", [CACHE_VERSION, others, code])
+        cached_others = _cached(cache_dir / "others.marshal", [CACHE_VERSION, others, code])
         catalogue = _load_partial(catalogue_dir, changed, cached_others or {})
     else:
         changed, removed = set(hashes), set()
@@ -383,7 +386,8 @@ def build_command(
 
     env = environment()
     try:
-        browse_pages = list(browse.pages(env, shell, site))
+        made = dict(cache.get("browse", {})) if incremental else {}
+        browse_pages = list(browse.pages(env, shell, site, made))
     except Exception as error:
         print(f"Không dựng được trang duyệt: {error}", file=out)
         return 1
@@ -398,7 +402,14 @@ def build_command(
         return path in known or (not path.endswith("/") and (site_dir / path).is_file())
 
     problems = []
+    for path in set(made) - {p for p, _ in browse_pages}:  # e.g. a field without procedures
+        del made[path]
+        (site_dir / path).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # its folder, unless something else is in it
+            (site_dir / path).parent.rmdir()
     for path, html in browse_pages:
+        if html is None:  # made from the same inputs as the file already there
+            continue
         problems.extend(check_links(path, html, exists))
         target = site_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -438,9 +449,10 @@ def build_command(
 
     # Open data covers every procedure, but only changed ones are serialised again: the others'
     # shares of the catalogue-wide files come from the previous build (opendata.Fragment).
-    fragment_file = cache_dir / "opendata.pickle"
+    fragment_file = cache_dir / "opendata.marshal"
     fragment_key = [CACHE_VERSION, str(site_dir), shell_hash, others, code]
-    fragments = (_cached(fragment_file, fragment_key) if incremental else None) or {}
+    cached_fragments = (_cached(fragment_file, fragment_key) if incremental else None) or {}
+    fragments = {c: Fragment(*f) for c, f in cached_fragments.items()}
     singles = site_dir / "du-lieu-mo" / "thu-tuc"
     published = (
         {n.removesuffix(".json") for n in os.listdir(singles)} if singles.is_dir() else set()
@@ -485,10 +497,10 @@ def build_command(
         }
         for c, s in summaries.items()
     }
-    _save(fragment_file, fragment_key, fragments)
+    _save(fragment_file, fragment_key, {c: tuple(f) for c, f in fragments.items()})
     if not incremental or cached_others is None:
         loaded = {d.rel: d.data for d in catalogue.documents if d.kind != "procedure"}
-        _save(cache_dir / "others.pickle", [CACHE_VERSION, others, code], loaded)
+        _save(cache_dir / "others.marshal", [CACHE_VERSION, others, code], loaded)
     _save(
         cache_file,
         [CACHE_VERSION],
@@ -500,13 +512,15 @@ def build_command(
             "code": code,
             "today": today,
             "procedures": entries,
+            "browse": made,
         },
     )
     kind = "một phần" if incremental else "toàn bộ"
     seconds = time.perf_counter() - started
     print(
         f"Đã dựng ({kind}) {len(todo)} thủ tục, {written} trang thủ tục, "
-        f"{len(browse_pages)} trang duyệt vào {site_dir} trong {seconds:.1f} s",
+        f"{sum(h is not None for _, h in browse_pages)} trang duyệt vào {site_dir} "
+        f"trong {seconds:.1f} s",
         file=out,
     )
     return 0

@@ -323,3 +323,49 @@ def test_a_rebuild_redoes_only_the_changed_procedures_application_page(
     assert build(catalogue_copy, tmp_path / "full", full=True)[0] == 0
     full = tmp_path / "full" / "site" / "nop-ho-so" / "1.001612" / "index.html"
     assert (pages / "1.001612" / "index.html").read_bytes() == full.read_bytes()
+
+
+def test_a_rebuild_renders_only_the_browse_pages_whose_lists_changed(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    assert build(catalogue_copy, tmp_path)[0] == 0
+    site = tmp_path / "site"
+    browse = [site / d for d in ("duyet", "co-quan", "su-kien")]
+    before = {p: p.stat().st_mtime_ns for d in browse for p in d.rglob("index.html")}
+    version = sorted((catalogue_copy / "procedures" / "1.001193").glob("*.yaml"))[-1]
+    version.write_text(
+        version.read_text(encoding="utf-8").replace("\nname: ", "\nname: Mới - ", 1),
+        encoding="utf-8",
+    )
+    code, output = build(catalogue_copy, tmp_path)
+    assert code == 0 and "(một phần)" in output, output
+    touched = {
+        p.relative_to(site).as_posix() for p, t in before.items() if p.stat().st_mtime_ns != t
+    }
+    assert "duyet/linh-vuc/ho-tich/index.html" in touched
+    assert "duyet/linh-vuc/ho-kinh-doanh/index.html" not in touched
+    assert len(touched) < len(before) / 2
+    assert build(catalogue_copy, tmp_path / "full", full=True)[0] == 0
+    for page in before:
+        rel = page.relative_to(site)
+        assert page.read_bytes() == (tmp_path / "full" / "site" / rel).read_bytes(), rel
+
+
+def test_a_browse_page_left_without_procedures_is_removed_by_a_rebuild(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    assert build(catalogue_copy, tmp_path)[0] == 0
+    page = tmp_path / "site" / "duyet" / "linh-vuc" / "duong-thuy-noi-dia" / "index.html"
+    assert page.is_file()
+    (version,) = [
+        p
+        for p in (catalogue_copy / "procedures").rglob("*.yaml")
+        if "\nfield: duong-thuy-noi-dia\n" in p.read_text(encoding="utf-8")
+    ]
+    text = version.read_text(encoding="utf-8")
+    version.write_text(text.replace("\nfield: duong-thuy-noi-dia\n", "\nfield: ho-tich\n"), "utf-8")
+    code, output = build(catalogue_copy, tmp_path)
+    assert code == 0 and "(một phần)" in output, output
+    assert not page.parent.exists()
+    index = (tmp_path / "site" / "duyet" / "linh-vuc" / "index.html").read_text("utf-8")
+    assert "duong-thuy-noi-dia/" not in index
