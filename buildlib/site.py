@@ -184,8 +184,9 @@ def _cached(path: Path, key: list) -> Any:
     open-data fragments (~75 MB of JSON text) in ~0.2 s instead of seconds as JSON strings.
     marshal's format belongs to the Python version, which is in the key."""
     try:
-        with path.open("rb") as f, _no_gc():
-            cached = marshal.load(f)
+        data = path.read_bytes()  # marshal.load on a file reads it object by object
+        with _no_gc():
+            cached = marshal.loads(data)
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if not isinstance(cached, dict) or cached.get("key") != [sys.version, *key]:
@@ -194,8 +195,9 @@ def _cached(path: Path, key: list) -> Any:
 
 
 def _save(path: Path, key: list, value: Any) -> None:
-    with path.open("wb") as f, _no_gc():
-        marshal.dump({"key": [sys.version, *key], "value": value}, f)
+    with _no_gc():
+        data = marshal.dumps({"key": [sys.version, *key], "value": value})
+    path.write_bytes(data)
 
 
 @contextlib.contextmanager
