@@ -495,20 +495,10 @@ def government_service_jsonld(
 
 
 def qr_svg(url: str) -> str:
-    """The QR code of `url` as inline SVG (made at build time: no request, no script)."""
-    import segno
+    """The QR code of `url` as inline SVG (made at build time: no request, no script); a
+    viewBox without width or height, so it takes the size the stylesheet gives it."""
+    from . import qr  # segno: only the builds that print checklists need it
 
-    buffer = io.BytesIO()
-    # viewBox without width/height: the SVG scales to the box the stylesheet gives it.
-    segno.make(url, error="m").save(
-        buffer,
-        kind="svg",
-        xmldecl=False,
-        border=2,
-        svgclass="tthc-qr",
-        lineclass=None,
-        omitsize=True,
-    )
-    svg = buffer.getvalue().decode("ascii")
+    svg = qr.svg(url, svgclass="tthc-qr")
     label = f'role="img" aria-label="Mã QR dẫn tới {markupsafe.escape(url)}"'
     return re.sub(r"^<svg ", f"<svg {label} ", svg, count=1)

@@ -55,6 +55,7 @@ CODE_INPUTS = (
     "opendata.py",
     "search.py",
     "apply.py",
+    "qr.py",
 )
 CALENDAR_DAYS = 400
 
