@@ -76,8 +76,8 @@ class Shell:
         top = re.sub(r"<script\b.*?</script>\n?", "", head[: head.index("</head>")], flags=re.S)
         header = re.search(r"<header\b.*?</header>\n?", head, flags=re.S)
         bar = re.sub(
-            r'<label class="md-header__button md-icon" for="__drawer">.*?</label>\n?'
-            r'|<div class="md-header__topic" data-md-component="header-topic">.*?</div>\n?',
+            r'<label\b[^>]*\bfor="__drawer"[^>]*>.*?</label>\n?'
+            r'|<div\b[^>]*\bdata-md-component="header-topic"[^>]*>.*?</div>\n?',
             "",
             header[0] if header else "",
             flags=re.S,
