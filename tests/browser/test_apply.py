@@ -423,3 +423,16 @@ def test_procedure_page_button_leads_to_its_application_page(page: Page, server,
     page.get_by_role("link", name="Nộp hồ sơ trực tuyến").click()
     expect(page.locator("#ap-app")).to_be_visible()
     assert page.url.endswith(f"/nop-ho-so/{code}/")
+
+
+def test_application_steps_on_a_wide_screen(wide_page: Page, server, axe, shot):
+    applicant = Applicant(wide_page, server, "dang-ky-ket-hon")
+    applicant.open()
+    axe(wide_page, "application start, 1280 px")
+    applicant.start()
+    applicant.next()
+    expect(wide_page.locator("#ap-errors")).to_be_visible()
+    axe(wide_page, "application errors, 1280 px")
+    shot(wide_page, "apply-12-errors-1280")
+    width = wide_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280
