@@ -1,24 +1,43 @@
-"""How fast is `build.py build`, and how does it compare with the stock mkdocs setup?
+"""The site build and its search, ours next to the stock mkdocs setup, in one table.
 
 python bench/site_bench.py [--sizes 500,2000,10000] [--stock-sizes 500,2000] [--no-corpus]
+                           [--no-stock-corpus] [--keep]
 
-Ours: `build.py build --full` into a scratch site (mkdocs for the shell, our renderer for the
-procedure pages), then the one-procedure rebuild at the largest size. Stock: every procedure
-version a Markdown page in mkdocs-material with the default nav and the stock search plugin.
-The stock setup is quadratic, so it runs only at the small sizes and 10,000 is extrapolated from
-the last two (time and size grow with pages x pages: t = a*n^2 fitted on the largest run).
-Each run is a subprocess under GNU time (wall seconds, peak RSS of the largest process).
-Writes the Markdown table to bench/out/site-results.md.
+For each synthetic catalogue (bench/out/catalogue-N-seed0, made by bench/synthetic.py when
+missing) and the imported real corpus (build/corpus/catalogue, `build.py import`):
+
+- ours: `build.py build --full` into a scratch site (wall time, output bytes, peak RSS), then one
+  procedure renamed (a content change: its pages, the browse pages listing it, the procedures
+  naming it, search, open data) and `build.py build` again: the one-change rebuild.
+- stock: every procedure version a Markdown page in mkdocs-material with the default nav and the
+  stock search plugin, built by mkdocs (the page generation is timed with it).
+- search, both from the sites just built: gzip bytes fetched before the first result (ours:
+  search.js, meta.json and the shards the query needs; stock: the search worker, lunr's
+  Vietnamese support and the whole search_index.json), and the time to the first result in a
+  fresh node process reading those files from disk (ours: load + query; stock: JSON.parse of the
+  index, lunr index build, query, through mkdocs-material's own search worker). Median over the
+  queries below, each the median of 3 runs.
+
+The stock build is quadratic (every page carries the whole nav), so it runs only where asked
+(--stock-sizes, and the corpus unless --no-stock-corpus); 10,000 is EXTRAPOLATED from the two
+largest measured synthetic sizes: time and output as a*n^2 + b*n, memory and search as a*n + b,
+and says so in the table. Each build is a subprocess under GNU time (wall seconds, peak RSS of
+the largest single process). Writes bench/out/site-results.md; scratch sites are removed unless
+--keep.
 """
 
 import argparse
+import gzip
+import json
 import platform
+import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -27,11 +46,13 @@ sys.path.insert(0, str(BENCH))
 from check_bench import PYTHON, ensure_catalogue  # noqa: E402
 
 CORPUS = ROOT / "build" / "corpus" / "catalogue"
+QUERIES = ["khai sinh", "đăng ký kết hôn", "giấy phép xây dựng", "sổ đỏ", "cấp lại căn cước"]
+RUNS = 3
 STOCK_PAGE = """---
 title: {name}
 ---
 
-# {name}
+# {heading}
 
 Mã thủ tục **{code}**, áp dụng từ {start}.
 
@@ -44,15 +65,74 @@ Mã thủ tục **{code}**, áp dụng từ {start}.
 {documents}
 """
 
+# A fresh node process: our search.js with fetch() reading the built site's search/ folder.
+NODE_OURS = """
+const fs = require("fs"), path = require("path");
+const [dir, script, q] = process.argv.slice(1);
+const t0 = performance.now();
+globalThis.fetch = async (rel) => {
+  const text = fs.readFileSync(path.join(dir, rel), "utf8");
+  return { ok: true, status: 200, json: async () => JSON.parse(text) };
+};
+require(script);
+tthcSearch.configure({ index: "", site: "/" });
+tthcSearch(q).then((r) => console.log(JSON.stringify({ms: performance.now() - t0, n: r.length})));
+"""
+
+# mkdocs-material's search worker as the stock site ships it, driven by its own messages:
+# SETUP (0) with search_index.json (and the options the page adds) -> READY (1); QUERY (2) ->
+# RESULT (3). importScripts loads lunr's language support from the site, as the browser would.
+NODE_STOCK = """
+const fs = require("fs"), path = require("path"), vm = require("vm");
+const [worker, indexFile, q] = process.argv.slice(1);
+delete globalThis.module;  // node -e makes these global: lunr's language files would export
+delete globalThis.exports;  // themselves instead of registering with lunr, as in a worker
+const t0 = performance.now();
+let handler;
+globalThis.self = globalThis;
+globalThis.addEventListener = (type, fn) => { handler = fn; };
+globalThis.importScripts = (...urls) => {
+  for (const url of urls) {
+    vm.runInThisContext(fs.readFileSync(path.join(path.dirname(worker), url), "utf8"));
+  }
+};
+globalThis.postMessage = (message) => {
+  if (message.type === 1) handler({ data: { type: 2, data: q } });
+  else if (message.type === 3) {
+    console.log(JSON.stringify({ ms: performance.now() - t0, n: message.data.items.length }));
+  }
+};
+vm.runInThisContext(fs.readFileSync(worker, "utf8"));
+const index = JSON.parse(fs.readFileSync(indexFile, "utf8"));
+handler({ data: { type: 0, data: { ...index, options: { suggest: false } } } });
+"""
+
 
 @dataclass
-class Run:
-    size: str
-    variant: str
-    wall: float | None
-    mb_out: float | None
-    peak_mb: float | None
+class Build:
+    wall: float | None = None
+    mb_out: float | None = None
+    peak_mb: float | None = None
     note: str = ""
+    extrapolated: bool = False
+
+
+@dataclass
+class Search:
+    kb_first: float | None = None  # gzip KB fetched before the first result (median of queries)
+    ms_first: float | None = None  # time to the first result, ms (median of queries)
+    extrapolated: bool = False
+
+
+@dataclass
+class Row:
+    label: str
+    n: int  # procedures
+    ours: Build = field(default_factory=Build)
+    rebuild: Build = field(default_factory=Build)
+    stock: Build = field(default_factory=Build)
+    ours_search: Search = field(default_factory=Search)
+    stock_search: Search = field(default_factory=Search)
 
 
 def measure(command: list[str]) -> tuple[float, float, int, str]:
@@ -70,35 +150,90 @@ def measure(command: list[str]) -> tuple[float, float, int, str]:
 
 
 def size_mb(folder: Path) -> float:
+    """Bytes of all files (not disk blocks), in MB."""
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
 
 
-def ours(python: str, catalogue: Path, work: Path, label: str) -> Run:
-    site, cache = work / "site-ours", work / "cache-ours"
-    shutil.rmtree(site, ignore_errors=True)
-    shutil.rmtree(cache, ignore_errors=True)
-    command = [python, str(ROOT / "build.py"), "build", "--full", "--catalogue", str(catalogue)]
-    command += ["--site-dir", str(site), "--cache-dir", str(cache)]
-    wall, peak, code, output = measure(command)
-    if code:
-        return Run(label, "ours (full)", None, None, peak, "ÉCHEC: " + output[-300:])
-    return Run(label, "ours (full)", wall, size_mb(site), peak)
+def gz_kb(*paths: Path) -> float:
+    return sum(len(gzip.compress(p.read_bytes(), 9)) for p in paths) / 1024
 
 
-def rebuild(python: str, catalogue: Path, work: Path, label: str) -> Run:
-    """One procedure edited (a comment line appended), then a normal build."""
-    version = sorted(next(iter(sorted((catalogue / "procedures").iterdir()))).glob("*.yaml"))[-1]
-    original = version.read_bytes()
+def failed(output: str) -> str:
+    return "FAILED: " + output.strip()[-300:].replace("\n", " ")
+
+
+# --- ours ----------------------------------------------------------------------------------
+
+
+def build_command(python: str, catalogue: Path, work: Path, *, full: bool) -> list[str]:
     command = [python, str(ROOT / "build.py"), "build", "--catalogue", str(catalogue)]
     command += ["--site-dir", str(work / "site-ours"), "--cache-dir", str(work / "cache-ours")]
+    return command + (["--full"] if full else [])
+
+
+def ours(python: str, catalogue: Path, work: Path) -> Build:
+    shutil.rmtree(work / "site-ours", ignore_errors=True)
+    shutil.rmtree(work / "cache-ours", ignore_errors=True)
+    wall, peak, code, output = measure(build_command(python, catalogue, work, full=True))
+    if code:
+        return Build(None, None, peak, failed(output))
+    return Build(wall, size_mb(work / "site-ours"), peak)
+
+
+def rebuild(python: str, catalogue: Path, work: Path) -> Build:
+    """A procedure with one version renamed (a content change), then a normal build; the file
+    is restored and built again afterwards (not timed)."""
+    import yaml
+
+    for folder in sorted((catalogue / "procedures").iterdir()):
+        files = sorted(folder.glob("*.yaml"))
+        original = files[0].read_text(encoding="utf-8")
+        name = re.search(r"(?m)^name: ([^|>\n].*)$", original)  # one line
+        if len(files) == 1 and name:
+            version = files[0]
+            break
+    else:
+        return Build(note="FAILED: no single-version procedure to rename")
+
+    renamed = "Sửa đổi: " + str(yaml.safe_load(name[1]))
+    command = build_command(python, catalogue, work, full=False)
     try:
-        version.write_bytes(original + b"# bench: one edit\n")
+        text = original[: name.start(1)] + json.dumps(renamed, ensure_ascii=False)
+        version.write_text(text + original[name.end(1) :], encoding="utf-8")
         wall, peak, code, output = measure(command)
     finally:
-        version.write_bytes(original)
-    subprocess.run(command, capture_output=True)  # back to the committed state
-    note = "" if code == 0 and "(một phần)" in output else "ÉCHEC: " + output[-300:]
-    return Run(label, "ours (1 procedure changed)", wall, None, peak, note)
+        version.write_text(original, encoding="utf-8")
+    subprocess.run(command, capture_output=True)  # back to the catalogue as it was
+    if code or "(một phần)" not in output:
+        return Build(None, None, peak, failed(output))
+    return Build(wall, None, peak)
+
+
+def ours_search(site: Path) -> Search:
+    sys.path.insert(0, str(ROOT))
+    from buildlib import search
+
+    index_dir = site / "search"
+    script = site / "assets" / "search.js"
+    kbs, times = [], []
+    for q in QUERIES:
+        index = search.Index(index_dir)
+        search.query(index, q)
+        kbs.append(gz_kb(script, *(index_dir / rel for rel in index.fetched)))
+        args = ["node", "-e", NODE_OURS, str(index_dir), str(script), q]
+        times.append(_node_median(args))
+    return Search(statistics.median(kbs), statistics.median(times))
+
+
+def _node_median(args: list[str]) -> float:
+    runs = []
+    for _ in range(RUNS):
+        done = subprocess.run(args, capture_output=True, text=True, check=True)
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1])["ms"])
+    return statistics.median(runs)
+
+
+# --- stock ---------------------------------------------------------------------------------
 
 
 def stock_docs(catalogue: Path, docs: Path) -> int:
@@ -123,10 +258,11 @@ def stock_docs(catalogue: Path, docs: Path) -> int:
             )
             target = docs / "thu-tuc" / code / f"{v['effective_from']}.md"
             target.parent.mkdir(parents=True, exist_ok=True)
-            name = v["name"].replace('"', "'")
+            name = v["name"].replace("\n", " ")
             target.write_text(
                 STOCK_PAGE.format(
-                    name=f'"{name}"',
+                    name=json.dumps(name, ensure_ascii=False),
+                    heading=name,
                     code=code,
                     start=v["effective_from"],
                     rows=rows,
@@ -139,7 +275,7 @@ def stock_docs(catalogue: Path, docs: Path) -> int:
     return count
 
 
-def stock(python: str, catalogue: Path, work: Path, label: str) -> Run:
+def stock(python: str, catalogue: Path, work: Path) -> tuple[Build, Search]:
     docs, site = work / "docs-stock", work / "site-stock"
     shutil.rmtree(docs, ignore_errors=True)
     shutil.rmtree(site, ignore_errors=True)
@@ -157,85 +293,158 @@ def stock(python: str, catalogue: Path, work: Path, label: str) -> Run:
     )
     wall, peak, code, output = measure([python, "-c", script])
     if code:
-        return Run(label, "stock mkdocs", None, None, peak, "ÉCHEC: " + output[-300:])
-    return Run(label, "stock mkdocs", wall, size_mb(site), peak)
+        return Build(None, None, peak, failed(output)), Search()
+    built = Build(wall, size_mb(site), peak)
+    workers = site / "assets" / "javascripts" / "workers"
+    worker = next(workers.glob("search.*.min.js"))
+    lunr = site / "assets" / "javascripts" / "lunr" / "min"
+    index = site / "search" / "search_index.json"
+    lang = json.loads(index.read_text(encoding="utf-8"))["config"]["lang"]
+    scripts = [worker, lunr / "lunr.stemmer.support.min.js"]
+    scripts += [lunr / f"lunr.{x}.min.js" for x in lang if x != "en"]
+    kb = gz_kb(index, *scripts)
+    ms = statistics.median(
+        _node_median(["node", "-e", NODE_STOCK, str(worker), str(index), q]) for q in QUERIES
+    )
+    shutil.rmtree(docs, ignore_errors=True)
+    return built, Search(kb, ms)
 
 
-def table(runs: list[Run]) -> str:
-    def num(x: float | None, fmt: str) -> str:
-        return "—" if x is None else format(x, fmt)
+# --- extrapolation and the table -----------------------------------------------------------
+
+
+def fit(points: list[tuple[int, float]], n: int, *, quadratic: bool) -> float:
+    """Through the two points: a*n^2 + b*n (quadratic) or a*n + b."""
+    (n1, y1), (n2, y2) = points
+    if quadratic:
+        a = (y2 / n2 - y1 / n1) / (n2 - n1)
+        return a * n * n + (y1 / n1 - a * n1) * n
+    a = (y2 - y1) / (n2 - n1)
+    return y1 + a * (n - n1)
+
+
+def extrapolate(rows: list[Row], target: Row) -> None:
+    measured = [r for r in rows if r.stock.wall is not None and not r.label.endswith("corpus")]
+    if len(measured) < 2:
+        return
+    a, b = measured[-2:]
+    pts = [(a.n, a), (b.n, b)]
+
+    def at(get, quadratic: bool) -> float:
+        return fit([(n, get(r)) for n, r in pts], target.n, quadratic=quadratic)
+
+    target.stock = Build(
+        at(lambda r: r.stock.wall, True),
+        at(lambda r: r.stock.mb_out, True),
+        at(lambda r: r.stock.peak_mb, False),
+        f"extrapolated from {a.n:,} and {b.n:,}",
+        extrapolated=True,
+    )
+    target.stock_search = Search(
+        at(lambda r: r.stock_search.kb_first, False),
+        at(lambda r: r.stock_search.ms_first, False),
+        extrapolated=True,
+    )
+
+
+def table(rows: list[Row]) -> str:
+    def num(x: float | None, fmt: str, star: bool = False) -> str:
+        return "—" if x is None else format(x, fmt) + ("*" if star else "")
 
     lines = [
-        "# build.py build: ours and the stock mkdocs setup",
+        "# Site build and search: the stock mkdocs setup and ours (bench/site_bench.py)",
         "",
-        f"Machine: 2 cores, {platform.platform()}, Python {platform.python_version()}.",
+        f"Machine: 2 cores (shared), {platform.platform()}, Python {platform.python_version()},"
+        f" {time.strftime('%Y-%m-%d')}. Values marked * are EXTRAPOLATED, not measured.",
         "",
-        "| procedures | variant | wall s | output MB | peak RSS MB | note |",
-        "|---|---|---:|---:|---:|---|",
+        "| procedures | full build s (stock / ours) | output MB (stock / ours) "
+        "| peak RSS MB (stock / ours) | rebuild, 1 procedure renamed, s (ours) "
+        "| search: gzip KB before 1st result (stock / ours) "
+        "| search: ms to 1st result (stock / ours) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in runs:
+    notes = []
+    for r in rows:
+        s, o, x = r.stock, r.ours, r.stock.extrapolated
+        ss, os_ = r.stock_search, r.ours_search
         lines.append(
-            f"| {r.size} | {r.variant} | {num(r.wall, '.1f')} | {num(r.mb_out, ',.0f')} "
-            f"| {num(r.peak_mb, ',.0f')} | {r.note} |"
+            f"| {r.label} "
+            f"| {num(s.wall, ',.0f', x)} / {num(o.wall, '.1f')} "
+            f"| {num(s.mb_out, ',.0f', x)} / {num(o.mb_out, ',.0f')} "
+            f"| {num(s.peak_mb, ',.0f', x)} / {num(o.peak_mb, ',.0f')} "
+            f"| {num(r.rebuild.wall, '.1f')} "
+            f"| {num(ss.kb_first, ',.0f', ss.extrapolated)} / {num(os_.kb_first, ',.0f')} "
+            f"| {num(ss.ms_first, ',.0f', ss.extrapolated)} / {num(os_.ms_first, ',.0f')} |"
         )
+        for what, b in (("stock", s), ("ours", o), ("rebuild", r.rebuild)):
+            if b.note:
+                notes.append(f"- {r.label}, {what}: {b.note}")
     lines += [
         "",
-        "Output MB: bytes of all files (not disk blocks). Peak RSS: the largest single process "
-        "(GNU time %M); our build forks one worker per core, which shares the loaded catalogue.",
-        "Goals at 10,000: full build ≤ 60 s, output ≤ 500 MB, one-procedure rebuild ≤ 5 s.",
+        "- Output MB: bytes of all files (not disk blocks). Peak RSS: the largest single process "
+        "(GNU time %M); our build forks one worker per core, which share the loaded catalogue.",
+        "- Stock: every procedure version a Markdown page, mkdocs-material with the default nav "
+        "and the search plugin; its build time includes writing the Markdown pages.",
+        "- Rebuild: one procedure's name changed, then `build.py build` (its pages, the browse "
+        "pages and procedures naming it, search index, open data), interpreter start included.",
+        "- Search before the 1st result: ours = search.js + meta.json + the shards the query "
+        "needs; stock = the search worker + lunr's Vietnamese support + search_index.json "
+        "(all gzip -9). Time: a fresh node process reading the files from disk, query "
+        f"to results (stock: JSON.parse, lunr index build, query); queries {QUERIES}, median.",
+        "- Goals at 10,000 (issue 6): full build ≤ 60 s, output ≤ 500 MB and linear, "
+        "one-procedure rebuild ≤ 5 s.",
+        *notes,
     ]
     return "\n".join(lines) + "\n"
 
 
+def run(python: str, label: str, n: int, catalogue: Path, work: Path, with_stock: bool) -> Row:
+    row = Row(label, n)
+    print(f"== {label}: ours", file=sys.stderr, flush=True)
+    row.ours = ours(python, catalogue, work)
+    if row.ours.wall is not None:
+        row.ours_search = ours_search(work / "site-ours")
+        print(f"== {label}: rebuild", file=sys.stderr, flush=True)
+        row.rebuild = rebuild(python, catalogue, work)
+    if with_stock:
+        print(f"== {label}: stock", file=sys.stderr, flush=True)
+        row.stock, row.stock_search = stock(python, catalogue, work)
+    return row
+
+
 def main(argv: list[str] | None = None) -> int:
-    top = argparse.ArgumentParser(description="Đo thời gian dựng trang web")
+    top = argparse.ArgumentParser(description="Đo thời gian dựng trang web và tìm kiếm")
     top.add_argument("--sizes", default="500,2000,10000")
     top.add_argument("--stock-sizes", default="500,2000")
     top.add_argument("--workdir", type=Path, default=BENCH / "out")
     top.add_argument("--no-corpus", action="store_true")
+    top.add_argument("--no-stock-corpus", action="store_true", help="stock build: ~8 min, 10 GB")
+    top.add_argument("--keep", action="store_true", help="keep the scratch sites")
     args = top.parse_args(argv)
     python = str(PYTHON if PYTHON.exists() else Path(sys.executable))
     sizes = [int(s) for s in args.sizes.split(",") if s]
     stock_sizes = {int(s) for s in args.stock_sizes.split(",") if s}
     work = args.workdir / "site-bench"
     work.mkdir(parents=True, exist_ok=True)
-    runs: list[Run] = []
-    stock_runs: list[tuple[int, Run]] = []
+    rows: list[Row] = []
     for size in sizes:
         catalogue = ensure_catalogue(python, args.workdir, size, 0)
-        label = f"{size:,}"
-        print(f"== {label}: ours", file=sys.stderr)
-        runs.append(ours(python, catalogue, work, label))
-        if size == max(sizes):
-            print(f"== {label}: rebuild", file=sys.stderr)
-            runs.append(rebuild(python, catalogue, work, label))
-        if size in stock_sizes:
-            print(f"== {label}: stock", file=sys.stderr)
-            run = stock(python, catalogue, work, label)
-            runs.append(run)
-            stock_runs.append((size, run))
-    done = [(n, r) for n, r in stock_runs if r.wall is not None]
-    if done and max(sizes) not in stock_sizes:
-        n, r = done[-1]
-        scale, target = (max(sizes) / n) ** 2, max(sizes)
-        runs.append(
-            Run(
-                f"{target:,}",
-                "stock mkdocs (EXTRAPOLATED)",
-                r.wall * scale,
-                (r.mb_out or 0) * scale,
-                None,
-                f"from {n:,} as n², not measured",
-            )
-        )
-    if not args.no_corpus and CORPUS.is_dir():
+        rows.append(run(python, f"{size:,}", size, catalogue, work, size in stock_sizes))
+    for row in rows:
+        if row.stock.wall is None and not row.stock.note:
+            extrapolate(rows, row)
+    if not args.no_corpus and (CORPUS / "procedures").is_dir():
         count = sum(1 for _ in (CORPUS / "procedures").iterdir())
-        print(f"== corpus {count}: ours", file=sys.stderr)
-        runs.append(ours(python, CORPUS, work, f"{count:,} (real corpus)"))
-    text = table(runs)
+        label = f"{count:,} (real corpus)"
+        rows.append(run(python, label, count, CORPUS, work, not args.no_stock_corpus))
+    if not args.keep:
+        for name in ("site-ours", "cache-ours", "site-stock", "docs-stock"):
+            shutil.rmtree(work / name, ignore_errors=True)
+    text = table(rows)
     print(text)
     (args.workdir / "site-results.md").write_text(text, encoding="utf-8")
-    return 0 if all(not r.note.startswith("ÉCHEC") for r in runs) else 1
+    bad = [b for r in rows for b in (r.ours, r.rebuild, r.stock) if b.note.startswith("FAILED")]
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":
