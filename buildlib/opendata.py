@@ -296,12 +296,26 @@ def fragment(
     )
 
 
-def _single_text(code: str, versions_json: str, meta: dict) -> tuple[str, str]:
-    """(content, whole text) of a procedure's own file: `meta` comes last, so an unchanged file
-    is recognised by its content prefix without parsing it."""
+def write_single(site_dir: Path, code: str, versions_json: str, revision: str, today: str) -> None:
+    """`du-lieu-mo/thu-tuc/<code>.json`, unless it already holds these versions: then it keeps
+    its bytes, meta included (the revision and date its content was produced at). `meta` comes
+    last, so an unchanged file is recognised by its beginning without parsing it."""
     content = f'{{"code":{_compact(code)},"url":{_compact(procedure_url(code))},'
     content += f'"versions":{versions_json},"meta":'
-    return content, content + _compact(meta) + "}\n"
+    target = site_dir / FOLDER / "thu-tuc" / f"{code}.json"
+    try:
+        if target.read_text(encoding="utf-8").startswith(content):
+            return
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "revision": revision,
+        "built": today,
+        "source": public_base(),
+        "licence": LICENCE,
+        "note": SINGLE_NOTE,
+    }
+    target.write_text(content + _compact(meta) + "}\n", encoding="utf-8")
 
 
 def write_open_data(
@@ -318,32 +332,19 @@ def write_open_data(
     bytes) of each catalogue-wide file and the fragments of every procedure, for the next build.
 
     `catalogue` gives field and agency names, and the procedures unless `procedures`
-    ({code: versions}) is given. `fragments` are cached fragments of the procedures not in
-    `procedures` (an incremental build serialises only what changed); the downloads cover the
-    procedures of both, and per-procedure files of any other code are removed. With `shell`
-    (render.Shell) it also writes the "Dữ liệu mở" page, du-lieu-mo/index.html."""
+    ({code: versions}) is given: those are serialised and get their own files (`write_single`).
+    `fragments` are those of the other procedures, already serialised (cached, or made with
+    their own files by the build's workers); the downloads cover the procedures of both, and
+    per-procedure files of any other code are removed. With `shell` (render.Shell) it also writes
+    the "Dữ liệu mở" page, du-lieu-mo/index.html."""
     procedures = _procedures(catalogue if procedures is None else procedures)
     fields, agencies = _names(catalogue)
     out = site_dir / FOLDER
     (out / "thu-tuc").mkdir(parents=True, exist_ok=True)
     every = dict(fragments or {})
-    single_meta = {
-        "revision": revision,
-        "built": today,
-        "source": public_base(),
-        "licence": LICENCE,
-        "note": SINGLE_NOTE,
-    }
     for code, versions in procedures.items():
         every[code] = fragment(code, versions, today, fields, agencies)
-        content, text = _single_text(code, every[code].versions, single_meta)
-        target = out / "thu-tuc" / f"{code}.json"
-        try:
-            unchanged = target.read_text(encoding="utf-8").startswith(content)
-        except FileNotFoundError:
-            unchanged = False
-        if not unchanged:
-            target.write_text(text, encoding="utf-8")
+        write_single(site_dir, code, every[code].versions, revision, today)
     every = dict(sorted(every.items()))
     for old in (out / "thu-tuc").glob("*.json"):
         if old.stem not in every:

@@ -325,11 +325,13 @@ def check_links(path: str, html: str, exists: Callable[[str], bool]) -> list[str
 _job: dict[str, Any] = {}
 
 
-def _render_chunk(codes: list[str]) -> tuple[int, list[str]]:
+def _render_chunk(codes: list[str]) -> tuple[int, list[str], dict[str, Any]]:
     env, shell, site = _job["env"], _job["shell"], _job["site"]
-    out, exists = _job["out"], _job["exists"]
-    written, problems = 0, []
+    out, exists, also = _job["out"], _job["exists"], _job["also"]
+    written, problems, extras = 0, [], {}
     for code in codes:
+        if also is not None:
+            extras[code] = also(code, _job["procedures"][code])
         try:
             pages = procedure_pages(code, _job["procedures"][code], env, shell, site)
         except TemplateError as error:
@@ -346,7 +348,7 @@ def _render_chunk(codes: list[str]) -> tuple[int, list[str]]:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(html, encoding="utf-8")
             written += 1
-    return written, problems
+    return written, problems, extras
 
 
 def _where(error: TemplateError) -> str:
@@ -370,8 +372,12 @@ def render_procedures(
     exists: Callable[[str], bool],
     files: dict[str, str],
     workers: int | None = None,
-) -> tuple[int, list[str]]:
-    """Render the given procedures into `out`; (pages written, problems). Progress to stderr."""
+    also: Callable[[str, list[dict]], Any] | None = None,
+) -> tuple[int, list[str], dict[str, Any]]:
+    """Render the given procedures into `out`; (pages written, problems, {code: what `also`
+    returned}). `also(code, versions)` runs in the same workers: other per-procedure work of the
+    build (its search record, its open data) shares the processes and their copy of the
+    catalogue; what it returns comes back through the pipe. Progress to stderr."""
     codes = sorted(codes)
     _job.update(
         env=environment(),
@@ -381,10 +387,11 @@ def render_procedures(
         exists=exists,
         procedures=procedures,
         files=files,
+        also=also,
     )
     workers = workers if workers is not None else (os.cpu_count() or 1)
     chunks = [codes[i : i + CHUNK] for i in range(0, len(codes), CHUNK)]
-    written, problems, done = 0, [], 0
+    written, problems, extras, done = 0, [], {}, 0
     try:
         if workers > 1 and len(codes) >= PARALLEL_FROM and "fork" in _start_methods():
             import multiprocessing
@@ -392,19 +399,21 @@ def render_procedures(
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(workers, mp_context=context) as pool:
                 results = pool.map(_render_chunk, chunks)
-                for chunk, (count, found) in zip(chunks, results, strict=True):
+                for chunk, (count, found, more) in zip(chunks, results, strict=True):
                     written, done = written + count, done + len(chunk)
                     problems.extend(found)
+                    extras.update(more)
                     _progress(done, len(codes))
         else:
             for chunk in chunks:
-                count, found = _render_chunk(chunk)
+                count, found, more = _render_chunk(chunk)
                 written, done = written + count, done + len(chunk)
                 problems.extend(found)
+                extras.update(more)
                 _progress(done, len(codes))
     finally:
         _job.clear()
-    return written, problems
+    return written, problems, extras
 
 
 def _start_methods() -> list[str]:

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import apply, browse, search
+from . import apply, browse, opendata, search
 from .bundle import catalogue_revision
 from .catalogue import Catalogue, Document, discover, load, load_jobs
 from .checks import run_all
@@ -417,8 +417,22 @@ def build_command(
         target = site_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
+    # Each changed procedure's search record (its folded, weighted tokens) and open-data
+    # fragment are made in the render workers, which also write its own open-data file.
+    fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
+    agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
+    revision = catalogue_revision()
+
+    def data_of(c: str, versions: list[dict]) -> tuple[dict, tuple] | None:
+        if c not in changed:  # re-rendered for a renamed procedure's name: its data is the same
+            return None
+        version, ended = search.shown_version(versions, today)
+        made = opendata.fragment(c, versions, today, fields, agencies)
+        opendata.write_single(site_dir, c, made.versions, revision, today)
+        return search.record(version, ended, fields, agencies), tuple(made)
+
     try:
-        written, found = render_procedures(
+        written, found, data = render_procedures(
             todo,
             procedures,
             shell=shell,
@@ -427,6 +441,7 @@ def build_command(
             exists=exists,
             files={c: f"catalogue/procedures/{c}" for c in todo},
             workers=workers,
+            also=data_of,
         )
     except RenderError as error:
         print(str(error), file=out)
@@ -439,14 +454,10 @@ def build_command(
         cache_file.unlink(missing_ok=True)  # the next build starts from scratch
         return 1
 
-    # The search index: each procedure's record (its folded, weighted tokens) is cached with its
-    # page hash, so a rebuild tokenises only what changed and re-assembles the shards.
-    fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
-    agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
+    # The search index: records are cached with the page hash, so a rebuild tokenises only what
+    # changed and re-assembles the shards.
     search_records = {c: old[c]["search"] for c in summaries if c in old and c not in changed}
-    for c in changed:
-        version, ended = search.shown_version(procedures[c], today)
-        search_records[c] = search.record(version, ended, fields, agencies)
+    search_records.update({c: data[c][0] for c in changed})
     search.write_files(search.assemble(list(search_records.values())), site_dir, measure=False)
     shutil.copy2(THEME / "assets" / "search.js", assets / "search.js")
 
@@ -460,17 +471,18 @@ def build_command(
     published = (
         {n.removesuffix(".json") for n in os.listdir(singles)} if singles.is_dir() else set()
     )
-    fresh = {c for c in hashes if c in changed or c not in fragments or c not in published}
-    serialise = {c: procedures[c] for c in fresh if c in procedures}
-    serialise.update(_published_versions(fresh - set(serialise), site_dir, catalogue_dir, per_code))
+    fragments.update({c: Fragment(*data[c][1]) for c in changed})  # made by the workers
+    stale = {c for c in hashes if c not in fragments or c not in published} - changed
+    serialise = {c: procedures[c] for c in stale if c in procedures}
+    serialise.update(_published_versions(stale - set(serialise), site_dir, catalogue_dir, per_code))
     _, fragments = write_open_data(
         catalogue,
         site_dir,
         today,
-        catalogue_revision(),
+        revision,
         shell=shell,
         procedures=serialise,
-        fragments={c: f for c, f in fragments.items() if c in hashes and c not in fresh},
+        fragments={c: f for c, f in fragments.items() if c in hashes and c not in stale},
     )
     # Application pages need the procedures whose version in force has a form. A rebuild redoes
     # only changed procedures' pages: forms, agencies and units are "others" (a full build).
