@@ -115,6 +115,7 @@ class Build:
     peak_mb: float | None = None
     note: str = ""
     extrapolated: bool = False
+    cpu: float | None = None  # user + system seconds of the process and its workers
 
 
 @dataclass
@@ -135,18 +136,19 @@ class Row:
     stock_search: Search = field(default_factory=Search)
 
 
-def measure(command: list[str]) -> tuple[float, float, int, str]:
-    """(wall s, peak RSS MB, exit code, output) of one subprocess under GNU time."""
+def measure(command: list[str]) -> tuple[float, float, int, str, float]:
+    """(wall s, peak RSS MB, exit code, output, CPU s) of one subprocess under GNU time."""
     with tempfile.NamedTemporaryFile("r") as stats:
         started = time.perf_counter()
         done = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", "-o", stats.name, *command],
+            ["/usr/bin/time", "-f", "%M %U %S", "-o", stats.name, *command],
             capture_output=True,
             text=True,
         )
         wall = time.perf_counter() - started
-        peak = int(stats.read().strip().splitlines()[-1]) / 1024
-    return wall, peak, done.returncode, done.stdout + done.stderr
+        peak, user, system = stats.read().strip().splitlines()[-1].split()
+    output = done.stdout + done.stderr
+    return wall, int(peak) / 1024, done.returncode, output, float(user) + float(system)
 
 
 def size_mb(folder: Path) -> float:
@@ -174,10 +176,10 @@ def build_command(python: str, catalogue: Path, work: Path, *, full: bool) -> li
 def ours(python: str, catalogue: Path, work: Path) -> Build:
     shutil.rmtree(work / "site-ours", ignore_errors=True)
     shutil.rmtree(work / "cache-ours", ignore_errors=True)
-    wall, peak, code, output = measure(build_command(python, catalogue, work, full=True))
+    wall, peak, code, output, cpu = measure(build_command(python, catalogue, work, full=True))
     if code:
         return Build(None, None, peak, failed(output))
-    return Build(wall, size_mb(work / "site-ours"), peak)
+    return Build(wall, size_mb(work / "site-ours"), peak, cpu=cpu)
 
 
 def rebuild(python: str, catalogue: Path, work: Path) -> Build:
@@ -200,13 +202,13 @@ def rebuild(python: str, catalogue: Path, work: Path) -> Build:
     try:
         text = original[: name.start(1)] + json.dumps(renamed, ensure_ascii=False)
         version.write_text(text + original[name.end(1) :], encoding="utf-8")
-        wall, peak, code, output = measure(command)
+        wall, peak, code, output, cpu = measure(command)
     finally:
         version.write_text(original, encoding="utf-8")
     subprocess.run(command, capture_output=True)  # back to the catalogue as it was
     if code or "(một phần)" not in output:
         return Build(None, None, peak, failed(output))
-    return Build(wall, None, peak)
+    return Build(wall, None, peak, cpu=cpu)
 
 
 def ours_search(site: Path) -> Search:
@@ -291,10 +293,10 @@ def stock(python: str, catalogue: Path, work: Path) -> tuple[Build, Search]:
         "from mkdocs.commands.build import build; from mkdocs.config import load_config; "
         f"build(load_config({str(config)!r}))"
     )
-    wall, peak, code, output = measure([python, "-c", script])
+    wall, peak, code, output, cpu = measure([python, "-c", script])
     if code:
         return Build(None, None, peak, failed(output)), Search()
-    built = Build(wall, size_mb(site), peak)
+    built = Build(wall, size_mb(site), peak, cpu=cpu)
     workers = site / "assets" / "javascripts" / "workers"
     worker = next(workers.glob("search.*.min.js"))
     lunr = site / "assets" / "javascripts" / "lunr" / "min"
@@ -357,11 +359,11 @@ def table(rows: list[Row]) -> str:
         f"Machine: 2 cores (shared), {platform.platform()}, Python {platform.python_version()},"
         f" {time.strftime('%Y-%m-%d')}. Values marked * are EXTRAPOLATED, not measured.",
         "",
-        "| procedures | full build s (stock / ours) | output MB (stock / ours) "
+        "| procedures | full build s (stock / ours) | ours: CPU s | output MB (stock / ours) "
         "| peak RSS MB (stock / ours) | rebuild, 1 procedure renamed, s (ours) "
         "| search: gzip KB before 1st result (stock / ours) "
         "| search: ms to 1st result (stock / ours) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     notes = []
     for r in rows:
@@ -369,7 +371,7 @@ def table(rows: list[Row]) -> str:
         ss, os_ = r.stock_search, r.ours_search
         lines.append(
             f"| {r.label} "
-            f"| {num(s.wall, ',.0f', x)} / {num(o.wall, '.1f')} "
+            f"| {num(s.wall, ',.0f', x)} / {num(o.wall, '.1f')} | {num(o.cpu, '.0f')} "
             f"| {num(s.mb_out, ',.0f', x)} / {num(o.mb_out, ',.0f')} "
             f"| {num(s.peak_mb, ',.0f', x)} / {num(o.peak_mb, ',.0f')} "
             f"| {num(r.rebuild.wall, '.1f')} "
@@ -382,7 +384,9 @@ def table(rows: list[Row]) -> str:
     lines += [
         "",
         "- Output MB: bytes of all files (not disk blocks). Peak RSS: the largest single process "
-        "(GNU time %M); our build forks one worker per core, which share the loaded catalogue.",
+        "(GNU time %M); our build forks one worker per core, which share the loaded catalogue. "
+        "CPU s: user + system time of our build and its workers (the 2 cores are shared with "
+        "other work, so wall time varies more).",
         "- Stock: every procedure version a Markdown page, mkdocs-material with the default nav "
         "and the search plugin; its build time includes writing the Markdown pages.",
         "- Rebuild: one procedure's name changed, then `build.py build` (its pages, the browse "
