@@ -116,19 +116,21 @@ def pages(
             for value in values:
                 buckets.setdefault(value, []).append(code)
         index = []
+        slugs = labels.SLUGS.get(key, {})
         for value in sorted(buckets, key=lambda x: names.get(x, x)):
             name = names.get(value, value)
+            slug = slugs.get(value, value)
             codes = _sorted(s, buckets[value])
             items = [_item("{root}", c, s[c]) for c in codes]
             yield page(
-                f"{base}/{value}/",
+                f"{base}/{slug}/",
                 f"{noun} {name}".strip(),
                 [{"heading": None, "items": items}],
                 f"{len(codes)} thủ tục.",
             )
             index.append(
                 {
-                    "href": f"{{root}}{base}/{value}/",
+                    "href": f"{{root}}{base}/{slug}/",
                     "text": name.capitalize(),
                     "meta": f"{len(codes)} thủ tục",
                 }

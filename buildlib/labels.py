@@ -22,6 +22,16 @@ ONLINE = {
     "none": "không có",
     "unpublished": "chưa được công bố",
 }
+# Browse URLs in Vietnamese (the catalogue's values are English identifiers).
+SLUGS = {
+    "audiences": {"citizen": "cong-dan", "business": "doanh-nghiep", "organisation": "to-chuc"},
+    "online": {
+        "toan-trinh": "toan-trinh",
+        "mot-phan": "mot-phan",
+        "none": "khong-co",
+        "unpublished": "chua-cong-bo",
+    },
+}
 FEE_KINDS = {"fee": "Phí", "charge": "Lệ phí"}
 FEE_STATUS = {"none": "không thu", "charged": "có thu", "unpublished": "chưa được công bố"}
 UNPUBLISHED = "chưa được công bố"

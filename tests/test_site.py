@@ -118,8 +118,8 @@ def test_browse_pages_list_procedures_by_field_level_audience_and_online_kind(si
     for path in (
         "duyet/cap/xa",
         "duyet/cap/tinh",
-        "duyet/doi-tuong/citizen",
-        "duyet/truc-tuyen/unpublished",
+        "duyet/doi-tuong/cong-dan",
+        "duyet/truc-tuyen/chua-cong-bo",
         "duyet",
         "duyet/linh-vuc",
         "co-quan",

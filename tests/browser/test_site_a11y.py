@@ -32,7 +32,7 @@ PAGES = {
     "fields": ("/duyet/linh-vuc/", None),
     "field": ("/duyet/linh-vuc/ho-tich/", None),
     "level": ("/duyet/cap/xa/", None),
-    "audience": ("/duyet/doi-tuong/citizen/", None),
+    "audience": ("/duyet/doi-tuong/cong-dan/", None),
     "online-kind": ("/duyet/truc-tuyen/", None),
     "agencies": ("/co-quan/", None),
     "agency": ("/co-quan/ubnd-cap-xa/", None),

@@ -10,11 +10,16 @@ from playwright.sync_api import expect
 CODE_IN_HREF = re.compile(r"thu-tuc/(\d+\.\d+)/$")
 
 # facet index, the catalogue value of the version shown today that puts a procedure on a page
+# (as its URL slug: audiences and online kinds have Vietnamese ones)
+AUDIENCES = {"citizen": "cong-dan", "business": "doanh-nghiep", "organisation": "to-chuc"}
+ONLINE = {"none": "khong-co", "unpublished": "chua-cong-bo"}
 FACETS = {
     "linh-vuc": lambda v: {v["field"]},
     "cap": lambda v: set(v["levels"]),
-    "doi-tuong": lambda v: set(v.get("audiences", [])),
-    "truc-tuyen": lambda v: {v.get("online_service", {}).get("kind", "unpublished")},
+    "doi-tuong": lambda v: {AUDIENCES[a] for a in v.get("audiences", [])},
+    "truc-tuyen": lambda v: {
+        ONLINE.get(k, k) for k in [v.get("online_service", {}).get("kind", "unpublished")]
+    },
 }
 
 
