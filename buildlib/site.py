@@ -2,14 +2,16 @@
 
 mkdocs-material builds only the hand-sized pages (home, about, and a hidden shell page); every
 procedure, agency and browse page is rendered by buildlib/render.py into the shell's frame and
-written straight into site/. Why: mkdocs with one page per procedure is quadratic (2,000 pages:
-143 s, 1.78 GB), this is linear (see bench/site_bench.py).
+written straight into site/. Why: mkdocs with one page per procedure is quadratic (2,000
+procedures: 282 s, 7 GB), this is linear (see bench/site_bench.py).
 
-Incremental: build/cache/pages.json keeps a hash per procedure (its files' bytes) and one for
-everything else a page depends on (other catalogue files, templates, renderer code, shell). When
+Incremental: build/cache/pages.marshal keeps a hash per procedure (its files' bytes) and one for
+everything else a page depends on (other catalogue files, templates, build code, shell). When
 only procedures changed, only they are loaded, checked and rendered again (plus the procedures
-that name them, and the browse pages, which come from cached summaries); mkdocs is skipped when
-its inputs did not change. Everything is checked before anything is written.
+that name them); browse pages come from cached summaries and are rendered only when their inputs
+changed, the search index from cached records, the open data from cached fragments
+(opendata.Fragment); mkdocs is skipped when its inputs did not change. Everything is checked
+before anything is written.
 """
 
 import contextlib
