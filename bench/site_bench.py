@@ -422,7 +422,9 @@ def main(argv: list[str] | None = None) -> int:
     top.add_argument("--stock-sizes", default="500,2000")
     top.add_argument("--workdir", type=Path, default=BENCH / "out")
     top.add_argument("--no-corpus", action="store_true")
-    top.add_argument("--no-stock-corpus", action="store_true", help="stock corpus build: ~6 min, ~9.5 GB")
+    top.add_argument(
+        "--no-stock-corpus", action="store_true", help="stock corpus build: ~6 min, ~9.5 GB"
+    )
     top.add_argument("--keep", action="store_true", help="keep the scratch sites")
     args = top.parse_args(argv)
     python = str(PYTHON if PYTHON.exists() else Path(sys.executable))
