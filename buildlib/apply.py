@@ -20,9 +20,10 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
+import markupsafe
 from jinja2 import Environment
 
-from . import labels
+from . import labels, opendata
 from .render import Shell
 from .search import fold
 
@@ -199,12 +200,18 @@ def pages(
                 for p in form["pages"]
                 for s in p.get("uploads", [])
             },
-            config={
-                **client_config(form, version, province_list),
-                "agencies": [agencies[a]["name"] for a in version["agencies"]["implementing"]],
-                "root": "../../",
-                "api": API,
-            },
+            config=markupsafe.Markup(
+                opendata.script_json(
+                    {
+                        **client_config(form, version, province_list),
+                        "agencies": [
+                            agencies[a]["name"] for a in version["agencies"]["implementing"]
+                        ],
+                        "root": "../../",
+                        "api": API,
+                    }
+                )
+            ),
         )
         title = f"Nộp hồ sơ trực tuyến: {version['name']}"
         yield path + "index.html", shell.wrap(html, title=title, depth=2)

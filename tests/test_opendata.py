@@ -5,6 +5,7 @@ are written next to it with `write_open_data`, then read back the way a user's t
 """
 
 import csv
+import gzip
 import html
 import io
 import json
@@ -58,6 +59,13 @@ def versions_of(code: str, catalogue: Path = ROOT / "catalogue") -> list[dict]:
     ]
 
 
+def read_download(folder: Path, name: str) -> str:
+    """A catalogue-wide download as text (thu-tuc.json and cpsv-ap.jsonld are published gzipped)."""
+    if name in opendata.GZIPPED:
+        return gzip.decompress((folder / f"{name}.gz").read_bytes()).decode("utf-8")
+    return (folder / name).read_text(encoding="utf-8")
+
+
 def read_csv(path: Path) -> list[dict]:
     with path.open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
@@ -73,9 +81,9 @@ def rename(catalogue: Path, code: str, name: str) -> None:
 
 def test_every_download_exists_parses_and_states_the_revision_and_build_date(site: Path) -> None:
     folder = site / "du-lieu-mo"
-    whole = json.loads((folder / "thu-tuc.json").read_text(encoding="utf-8"))
+    whole = json.loads(read_download(folder, "thu-tuc.json"))
     sidecar = json.loads((folder / "thu-tuc.csv.meta.json").read_text(encoding="utf-8"))
-    graph = json.loads((folder / "cpsv-ap.jsonld").read_text(encoding="utf-8"))
+    graph = json.loads(read_download(folder, "cpsv-ap.jsonld"))
     single = json.loads((folder / "thu-tuc" / f"{CODES[0]}.json").read_text(encoding="utf-8"))
     for document in (whole, sidecar, graph):
         assert document["meta"]["revision"] == REVISION
@@ -90,8 +98,8 @@ def test_every_download_exists_parses_and_states_the_revision_and_build_date(sit
 
 def test_every_procedure_is_in_every_download_with_all_its_versions(site: Path) -> None:
     folder = site / "du-lieu-mo"
-    whole = json.loads((folder / "thu-tuc.json").read_text(encoding="utf-8"))
-    graph = json.loads((folder / "cpsv-ap.jsonld").read_text(encoding="utf-8"))
+    whole = json.loads(read_download(folder, "thu-tuc.json"))
+    graph = json.loads(read_download(folder, "cpsv-ap.jsonld"))
     assert sorted(whole["procedures"]) == CODES
     assert [r["code"] for r in read_csv(folder / "thu-tuc.csv")] == CODES
     assert sorted(n["dct:identifier"] for n in graph["@graph"]) == CODES
@@ -133,7 +141,7 @@ def test_a_procedure_name_starting_with_a_formula_is_neutralised_in_the_csv(
 
 
 def test_cpsv_ap_channels_say_their_deadline_in_exactly_one_way(site: Path) -> None:
-    graph = json.loads((site / "du-lieu-mo" / "cpsv-ap.jsonld").read_text(encoding="utf-8"))
+    graph = json.loads(read_download(site / "du-lieu-mo", "cpsv-ap.jsonld"))
     assert graph["@context"]["motcua"] == opendata.NS
     ways = ("cv:processingTime", "motcua:workingDays", "motcua:sameDay")
     for service in graph["@graph"]:
@@ -161,7 +169,7 @@ def test_deadline_units_map_to_iso_durations_or_working_days() -> None:
 def test_the_open_data_page_lists_the_downloads_with_sizes_revision_and_date(site: Path) -> None:
     page = site / "du-lieu-mo" / "index.html"
     raw = page.read_text(encoding="utf-8")
-    for name in ("thu-tuc.json", "thu-tuc.csv", "thu-tuc.csv.meta.json", "cpsv-ap.jsonld"):
+    for name in ("thu-tuc.json.gz", "thu-tuc.csv", "thu-tuc.csv.meta.json", "cpsv-ap.jsonld.gz"):
         assert f'href="{name}"' in raw
     assert REVISION in raw and "15/09/2026" in raw
     assert re.search(r"\d+(,\d)? (KB|MB|B)<", raw)
@@ -238,7 +246,7 @@ def test_a_rebuild_after_one_change_publishes_the_same_downloads_as_a_full_build
     assert code == 0 and "(một phần)" in out.getvalue(), out.getvalue()
     full = build(catalogue_copy, tmp_path / "b")
     rebuilt = tmp_path / "a" / "site" / "du-lieu-mo"
-    for name in ("thu-tuc.json", "thu-tuc.csv", "thu-tuc.csv.meta.json", "cpsv-ap.jsonld"):
+    for name in ("thu-tuc.json.gz", "thu-tuc.csv", "thu-tuc.csv.meta.json", "cpsv-ap.jsonld.gz"):
         assert (rebuilt / name).read_bytes() == (full / "du-lieu-mo" / name).read_bytes(), name
     singles = sorted(p.name for p in (rebuilt / "thu-tuc").iterdir())
     assert singles == [f"{c}.json" for c in CODES]
@@ -246,12 +254,10 @@ def test_a_rebuild_after_one_change_publishes_the_same_downloads_as_a_full_build
         assert (rebuilt / "thu-tuc" / name).read_bytes() == (
             full / "du-lieu-mo" / "thu-tuc" / name
         ).read_bytes(), name
-    whole = json.loads((rebuilt / "thu-tuc.json").read_text(encoding="utf-8"))
+    whole = json.loads(read_download(rebuilt, "thu-tuc.json"))
     assert whole["procedures"][CODES[1]][-1]["name"].startswith("Thủ tục đổi tên")
     # one procedure per line, for line tools and diffs
-    assert (
-        len((rebuilt / "thu-tuc.json").read_text(encoding="utf-8").splitlines()) == len(CODES) + 2
-    )
+    assert len(read_download(rebuilt, "thu-tuc.json").splitlines()) == len(CODES) + 2
 
 
 def test_a_procedure_file_keeps_its_bytes_until_its_content_changes(
@@ -282,13 +288,13 @@ def test_a_procedure_file_keeps_its_bytes_until_its_content_changes(
     assert (single["meta"]["revision"], single["meta"]["built"]) == ("bbbb", later)
     assert single["versions"][-1]["name"] == "Tên mới"
     assert json.loads(after[f"{CODES[3]}.json"])["meta"]["revision"] == "aaaa"
-    whole = json.loads((folder / "thu-tuc.json").read_text(encoding="utf-8"))
+    whole = json.loads(read_download(folder, "thu-tuc.json"))
     assert (whole["meta"]["revision"], whole["meta"]["built"]) == ("bbbb", later)
     assert whole["procedures"][CODES[2]][-1]["name"] == "Tên mới"
     assert sorted(whole["procedures"]) == CODES
     assert {p for p, _ in written} == {
         f"du-lieu-mo/{n}"
-        for n in ("thu-tuc.json", "thu-tuc.csv", "thu-tuc.csv.meta.json", "cpsv-ap.jsonld")
+        for n in ("thu-tuc.json.gz", "thu-tuc.csv", "thu-tuc.csv.meta.json", "cpsv-ap.jsonld.gz")
     }
 
 

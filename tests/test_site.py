@@ -369,3 +369,14 @@ def test_a_browse_page_left_without_procedures_is_removed_by_a_rebuild(
     assert not page.parent.exists()
     index = (tmp_path / "site" / "duyet" / "linh-vuc" / "index.html").read_text("utf-8")
     assert "duong-thuy-noi-dia/" not in index
+
+
+def test_pages_carry_only_the_frame_they_use_and_json_ld_on_the_stable_page(site: Path) -> None:
+    stable = (site / "thu-tuc" / "1.001193" / "index.html").read_text(encoding="utf-8")
+    version = versions_of("1.001193")[-1]["effective_from"]
+    permalink = (site / "thu-tuc" / "1.001193" / version / "index.html").read_text("utf-8")
+    for page in (stable, permalink):
+        assert '<meta name="generator"' not in page and "__tabbed_" not in page
+        assert "md-sidebar--secondary" not in page and "md-sidebar--primary" in page
+    assert stable.count('type="application/ld+json"') == 1
+    assert 'type="application/ld+json"' not in permalink
