@@ -120,11 +120,11 @@ class Applicant:
         for _ in range(len(self.form["pages"]) + 1):
             if self.step_id() == "kiem-tra":
                 return
+            self.fill_page(answers, files)
+            if self.axe:
+                self.axe(self.page, f"step {self.step_id()}")
             if self.shot and name:
-                self.fill_page(answers, files)
                 self.shot(self.page, f"apply-{name}-{self.step_id()}")
-            else:
-                self.fill_page(answers, files)
             self.next()
             expect(self.page.locator("#ap-errors")).to_be_hidden()
         expect(self.page.locator("#kiem-tra")).to_be_visible()
@@ -140,10 +140,13 @@ class Applicant:
 
 @pytest.fixture
 def axe(axe):
-    """axe-core once the page is still: the theme's header fades its title in while scrolling,
-    and a half-faded title is not a contrast failure anyone sees."""
+    """axe-core once the page is still and at its top: the theme's header fades its title in
+    while scrolling, and a half-faded title is not a contrast failure anyone sees."""
 
     def check(page: Page, name: str) -> None:
+        # At the top of the page: the sticky header would otherwise cover (and shrink, for
+        # axe's target-size rule) whatever a scrolled page has under it.
+        page.evaluate("window.scrollTo(0, 0)")
         page.wait_for_function(
             "document.getAnimations().every(a => a.playState !== 'running')", timeout=5_000
         )
@@ -316,11 +319,12 @@ def test_birth_registration_with_conditional_fields_two_upload_slots_and_fixed_e
 
 
 def test_lost_response_then_retry_files_one_dossier(page: Page, server, axe, shot):
-    applicant = Applicant(page, server, "dang-ky-tam-tru")
+    applicant = Applicant(page, server, "dang-ky-tam-tru", shot, axe)
     answers = answers_for(applicant.form, {"chua-thanh-nien": True, "giam-ho-dong-y": True})
     applicant.open()
     applicant.start()
-    applicant.complete(answers, {"cho-o-hop-phap": [upload_file("hop-dong.pdf", PDF_TYPE, PDF)]})
+    files = {"cho-o-hop-phap": [upload_file("hop-dong.pdf", PDF_TYPE, PDF)]}
+    applicant.complete(answers, files, name="tam-tru")
     assert (
         "Ý kiến đồng ý của cha, mẹ hoặc người giám hộ" in page.locator("#ap-answers").inner_text()
     )
@@ -352,14 +356,15 @@ def test_lost_response_then_retry_files_one_dossier(page: Page, server, axe, sho
     assert f"Ngày hẹn trả kết quả (dự kiến): {day}/{month}/{year}" in receipt["text"]
 
 
-def test_server_errors_land_on_their_fields_and_a_double_click_files_once(page: Page, server, axe):
-    applicant = Applicant(page, server, "cap-phieu-ly-lich-tu-phap")
+def test_server_errors_land_on_their_fields_and_a_double_click_files_once(
+    page: Page, server, axe, shot
+):
+    applicant = Applicant(page, server, "cap-phieu-ly-lich-tu-phap", shot, axe)
     answers = answers_for(applicant.form, {"mien-giam-phi": False, "so-luong-phieu": 2})
     applicant.open()
     applicant.start()
-    applicant.complete(
-        answers, {"giay-to-tuy-than": [upload_file("cccd.jpg", "image/jpeg", FILES["jpeg"][1])]}
-    )
+    files = {"giay-to-tuy-than": [upload_file("cccd.jpg", "image/jpeg", FILES["jpeg"][1])]}
+    applicant.complete(answers, files, name="ly-lich")
 
     # The server refuses (here a phone number changed on the way): its message is shown at the
     # field, on the page that asks it.
