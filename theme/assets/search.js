@@ -265,6 +265,9 @@
       var q = input.value, ticket = ++latest;
       search(q).then(function (results) {
         if (ticket === latest) render(list, status, q, results);
+        if (results.length && root.CustomEvent) {  // offline.js keeps the rest of the index then
+          root.document.dispatchEvent(new root.CustomEvent("tthc-search-done"));
+        }
       }, function () {
         if (ticket === latest) status.textContent = "Chưa tải được dữ liệu tìm kiếm. Thử lại sau.";
       });
