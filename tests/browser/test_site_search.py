@@ -96,5 +96,6 @@ def test_search_reads_only_the_index_files_it_needs(home, server):
     type_query(home, "khai sinh")
     fetched = [u for u in home.requested_urls if "/search/" in u]
     assert any(u.endswith("/search/meta.json") for u in fetched)
-    shards = [u for u in fetched if "/search/t/" in u]
+    # distinct URLs: the service worker (offline.js) forwards each request, and both are seen
+    shards = sorted({u for u in fetched if "/search/t/" in u})
     assert 1 <= len(shards) <= 2, shards  # one shard per distinct two-letter prefix

@@ -1,6 +1,6 @@
 /* Search without a connection once the home page has loaded (issue 6). Registers the site's
    service worker (sw.js, network first), then has it keep the home page, its files and the
-   search index: meta.json at once, every shard after the first search has shown its results
+   search index: meta.json at once, every shard 3 s after the first search has shown its results
    (so those bytes never delay it), unless the phone asks to save data. */
 (function () {
   "use strict";
@@ -11,8 +11,8 @@
   var box = script.closest(".tthc-search") || document.body;
   var connection = navigator.connection || {};
   var thrifty = connection.saveData || /2g/.test(connection.effectiveType || "");
-  var searched = new Promise(function (resolve) {
-    document.addEventListener("tthc-search-done", resolve, { once: true });
+  var searched = new Promise(function (resolve) {  // and a few quiet seconds after it
+    document.addEventListener("tthc-search-done", function () { setTimeout(resolve, 3000); }, { once: true });
   });
 
   function keep(urls) {  // four at a time, through the service worker, which keeps each answer
