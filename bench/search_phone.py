@@ -40,16 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--disable-background-networking",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from tests.browser.conftest import CHROMIUM  # noqa: E402  (Debian's Chromium, as the tests run it)
+from tests.browser.conftest import CHROMIUM_ARGS as ARGS  # noqa: E402
+
 # (cold query, warm query typed next in the same page)
 QUERIES = [
     ("dang ky khai sinh", "giay phep xay dung"),

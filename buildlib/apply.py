@@ -24,6 +24,7 @@ import markupsafe
 from jinja2 import Environment
 
 from . import labels, opendata
+from .catalogue import version_in_force
 from .render import Shell
 from .search import fold
 
@@ -32,7 +33,6 @@ RULES_MODULE = ROOT / "functions" / "chalicelib" / "forms.py"
 UNITS_DIR = "du-lieu/don-vi"
 API = "/api/"  # the API is served from the site's own origin (functions/serve.py, API Gateway)
 RADIO_MAX = 7  # more options than this become a drop-down list
-MIME = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 EXTENSIONS = {"pdf": [".pdf"], "jpeg": [".jpg", ".jpeg"], "png": [".png"]}
 
 
@@ -108,7 +108,7 @@ def client_config(form: dict, version: dict, provinces: list[list[str]]) -> dict
                 "uploads": [
                     {
                         **{k: v for k, v in slot.items() if k != "hint"},
-                        "mime": [MIME[k] for k in slot["accept"]],
+                        "mime": [forms.CONTENT_TYPES[k] for k in slot["accept"]],
                         "extensions": [e for k in slot["accept"] for e in EXTENSIONS[k]],
                         "messages": slot_messages(slot),
                     }
@@ -158,13 +158,6 @@ def unit_files(units: list[dict]) -> Iterator[tuple[str, str]]:
         yield f"{UNITS_DIR}/{unit['code']}.json", text
 
 
-def in_force(versions: list[dict], today: str) -> dict | None:
-    for v in versions:
-        if v["effective_from"] <= today and ("effective_to" not in v or today < v["effective_to"]):
-            return v
-    return None
-
-
 def pages(
     env: Environment,
     shell: Shell,
@@ -180,11 +173,12 @@ def pages(
     template = env.get_template("apply.html.j2")
     province_list = provinces(units)
     for code in sorted(procedures):
-        version = in_force(procedures[code], today)
+        version = version_in_force(procedures[code], today)
         form_id = version and version.get("online_service", {}).get("form")
         if not form_id or form_id not in forms:
             continue
         form = forms[form_id]
+        names = [agencies[a]["name"] for a in version["agencies"]["implementing"]]
         path = f"nop-ho-so/{code}/"
         html = template.render(
             root="../../",
@@ -192,7 +186,7 @@ def pages(
             v=version,
             form=form,
             deadline=_online_deadline(version),
-            agencies=[agencies[a]["name"] for a in version["agencies"]["implementing"]],
+            agencies=names,
             provinces=province_list,
             radio_max=RADIO_MAX,
             slot_limits={
@@ -204,9 +198,7 @@ def pages(
                 opendata.script_json(
                     {
                         **client_config(form, version, province_list),
-                        "agencies": [
-                            agencies[a]["name"] for a in version["agencies"]["implementing"]
-                        ],
+                        "agencies": names,
                         "root": "../../",
                         "api": API,
                     }
@@ -215,13 +207,3 @@ def pages(
         )
         title = f"Nộp hồ sơ trực tuyến: {version['name']}"
         yield path + "index.html", shell.wrap(html, title=title, depth=2)
-
-
-def applicable(procedures: dict[str, list[dict]], forms: set[str], today: str) -> set[str]:
-    """Codes that get an application page (for the link checker)."""
-    found = set()
-    for code, versions in procedures.items():
-        version = in_force(versions, today)
-        if version and version.get("online_service", {}).get("form") in forms:
-            found.add(code)
-    return found

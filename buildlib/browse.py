@@ -14,6 +14,7 @@ from typing import Any
 from jinja2 import Environment, Template
 
 from . import labels
+from .catalogue import version_in_force
 from .render import Shell, SiteData, shown_version
 
 ROLES = {
@@ -36,14 +37,7 @@ def summary(versions: list[dict], today: str) -> dict:
         status = "future"
     if ended and last.get("effective_to") and last["effective_to"] <= today:
         status = ended["kind"]
-    in_force = next(
-        (
-            x
-            for x in versions
-            if x["effective_from"] <= today and today < x.get("effective_to", "9999-12-31")
-        ),
-        None,
-    )
+    in_force = version_in_force(versions, today)
     return {
         "name": v["name"],
         "form": (in_force or {}).get("online_service", {}).get("form"),

@@ -34,7 +34,7 @@ STATUSES = {
     9: "Đã xử lý xong",
     10: "Đã trả kết quả",
 }
-CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
+CONTENT_TYPES = forms.CONTENT_TYPES
 EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 MAGIC = {
     "application/pdf": (b"%PDF-",),

@@ -38,6 +38,7 @@ MESSAGES = {
     "unknown": "Trường này không có trong biểu mẫu.",
 }
 TEXT_LIMITS = {"text": 200, "textarea": 2000}
+CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 
 
 def fields(form: dict) -> Iterator[tuple[dict, dict]]:
