@@ -13,5 +13,8 @@ if [ ! -f "$stamp" ] || ! cmp -s requirements.lock "$stamp"; then
   echo "Cài đặt thư viện (requirements.lock) ..." >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
     -r requirements.lock
+  # buildlib and chalicelib, editable, with the venv's own setuptools (nothing unpinned fetched).
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+    --no-build-isolation --editable .
   cp requirements.lock "$stamp"
 fi

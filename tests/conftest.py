@@ -1,14 +1,9 @@
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-for path in (ROOT, ROOT / "functions"):  # build.py, buildlib; app.py, chalicelib, serve.py
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
-
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
