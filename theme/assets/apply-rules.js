@@ -6,14 +6,23 @@
 (function (root) {
   "use strict";
   // Python's str.strip() whitespace (JS trim() differs on a few code points).
-  var SPACE = "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+  var SPACE =
+    "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
   var STRIP = new RegExp("^" + SPACE + "+|" + SPACE + "+$", "g");
 
-  function strip(text) { return text.replace(STRIP, ""); }
-  function isNum(v) { return typeof v === "number" || typeof v === "boolean"; }
-  function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
+  function strip(text) {
+    return text.replace(STRIP, "");
+  }
+  function isNum(v) {
+    return typeof v === "number" || typeof v === "boolean";
+  }
+  function isObject(v) {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+  }
   // Python ==, as `answers.get(field) in cond["in"]` compares (True == 1).
-  function pyEqual(a, b) { return isNum(a) && isNum(b) ? Number(a) === Number(b) : a === b; }
+  function pyEqual(a, b) {
+    return isNum(a) && isNum(b) ? Number(a) === Number(b) : a === b;
+  }
   // JSON Schema equality, as enum compares (true is not 1).
   function schemaEqual(a, b) {
     if (typeof a === "boolean" || typeof b === "boolean") return a === b;
@@ -25,26 +34,49 @@
     var source = pattern.replace(/\$$/, "\\n?$").replace(/\\s/g, SPACE.slice(1, -1));
     return new RegExp(source, "u").test(text);
   }
-  function length(text) { return Array.from(text).length; }  // code points, as len() counts
-  function has(obj, key) { return Object.prototype.hasOwnProperty.call(obj, key); }
+  function length(text) {
+    return Array.from(text).length;
+  } // code points, as len() counts
+  function has(obj, key) {
+    return Object.prototype.hasOwnProperty.call(obj, key);
+  }
 
   function shown(item, page, answers) {
     return [page.when, item.when].every(function (cond) {
       if (!cond) return true;
       var value = has(answers, cond.field) ? answers[cond.field] : null;
-      return cond.in.some(function (x) { return pyEqual(value, x); });
+      return cond.in.some(function (x) {
+        return pyEqual(value, x);
+      });
     });
   }
 
   function realDate(text) {
     if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(text)) return false;
-    var y = +text.slice(0, 4), m = +text.slice(5, 7), d = +text.slice(8, 10);
+    var y = +text.slice(0, 4),
+      m = +text.slice(5, 7),
+      d = +text.slice(8, 10);
     if (y < 1 || m < 1 || m > 12 || d < 1) return false;
-    var days = [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    var days = [
+      31,
+      (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28,
+      31,
+      30,
+      31,
+      30,
+      31,
+      31,
+      30,
+      31,
+      30,
+      31,
+    ];
     return d <= days[m - 1];
   }
 
-  function isString(v) { return typeof v === "string"; }
+  function isString(v) {
+    return typeof v === "string";
+  }
 
   // Does the value meet the field's JSON Schema (forms._field_schema)?
   function valid(item, value, config) {
@@ -54,11 +86,17 @@
       return isString(value) && length(value) >= 1 && length(value) <= limit;
     }
     if (kind === "number") {
-      return typeof value === "number" && isFinite(value) &&
-        !(has(item, "min") && value < item.min) && !(has(item, "max") && value > item.max);
+      return (
+        typeof value === "number" &&
+        isFinite(value) &&
+        !(has(item, "min") && value < item.min) &&
+        !(has(item, "max") && value > item.max)
+      );
     }
     if (kind === "select") {
-      return item.options.some(function (o) { return schemaEqual(value, o.value); });
+      return item.options.some(function (o) {
+        return schemaEqual(value, o.value);
+      });
     }
     if (kind === "yes_no") return typeof value === "boolean";
     if (kind === "date") {
@@ -67,17 +105,29 @@
     if (kind === "address") {
       if (!isObject(value)) return false;
       var keys = Object.keys(value);
-      if (keys.some(function (k) { return ["province", "commune", "street"].indexOf(k) < 0; })) return false;
+      if (
+        keys.some(function (k) {
+          return ["province", "commune", "street"].indexOf(k) < 0;
+        })
+      )
+        return false;
       if (!has(value, "province") || !has(value, "commune") || !has(value, "street")) return false;
-      return isString(value.province) && matches("^[0-9]{2}$", value.province) &&
-        isString(value.commune) && matches("^[0-9]{5}$", value.commune) &&
-        isString(value.street) && length(value.street) >= 1 && length(value.street) <= 200;
+      return (
+        isString(value.province) &&
+        matches("^[0-9]{2}$", value.province) &&
+        isString(value.commune) &&
+        matches("^[0-9]{5}$", value.commune) &&
+        isString(value.street) &&
+        length(value.street) >= 1 &&
+        length(value.street) <= 200
+      );
     }
     return isString(value) && matches(config.patterns[kind], value) && length(value) <= 320;
   }
 
   function typeProblem(item, value) {
-    var kind = item.type, m = item.messages;
+    var kind = item.type,
+      m = item.messages;
     if (kind === "text" || kind === "textarea") return isString(value) ? m.text : m.required;
     return m[kind];
   }
@@ -100,12 +150,15 @@
   function items(config) {
     var list = [];
     config.pages.forEach(function (page) {
-      page.fields.forEach(function (item) { list.push({ item: item, page: page }); });
+      page.fields.forEach(function (item) {
+        list.push({ item: item, page: page });
+      });
     });
     return list;
   }
 
-  function escape(key) {  // the first 100 code points, as Python's [:100]
+  function escape(key) {
+    // the first 100 code points, as Python's [:100]
     var text = String(key).replace(/~/g, "~0").replace(/\//g, "~1");
     return Array.from(text).slice(0, 100).join("");
   }
@@ -113,7 +166,11 @@
   // -> {kept: answers the server keeps, errors: {"/answers/<id>": message}}
   function checkAnswers(config, answers, ctx) {
     // No prototype: a key such as "__proto__" is an answer like any other (the server's dict).
-    var list = items(config), byId = {}, asked = {}, given = Object.create(null), errors = {};
+    var list = items(config),
+      byId = {},
+      asked = {},
+      given = Object.create(null),
+      errors = {};
     // Trimmed before anything else, so " cccd " asks the same questions that it requires.
     var trimmed = Object.create(null);
     Object.keys(answers).forEach(function (key) {
@@ -138,7 +195,12 @@
       if (item.required === false || has(given, item.id)) return;
       var conditions = [x.page.when, item.when].filter(Boolean);
       var applies = conditions.every(function (c) {
-        return has(given, c.field) && c.in.some(function (v) { return schemaEqual(given[c.field], v); });
+        return (
+          has(given, c.field) &&
+          c.in.some(function (v) {
+            return schemaEqual(given[c.field], v);
+          })
+        );
       });
       if (applies) {
         var kind = item.type === "select" || item.type === "yes_no" ? item.type : "required";
@@ -170,7 +232,9 @@
         if (!shown(slot, page, kept)) return;
         var keys = uploads[slot.id] || [];
         // A key listed twice is one file (the server drops repeats before counting).
-        var count = keys.filter(function (k, i) { return keys.indexOf(k) === i; }).length;
+        var count = keys.filter(function (k, i) {
+          return keys.indexOf(k) === i;
+        }).length;
         if (count < slot.min_files) errors["/uploads/" + slot.id] = slot.messages.files_min;
         else if (count > slot.max_files) errors["/uploads/" + slot.id] = slot.messages.files_max;
       });

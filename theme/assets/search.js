@@ -15,10 +15,17 @@
   /* Same rules as buildlib/search.py fold(); a test checks they agree. */
   function fold(text) {
     var t = String(text).toLowerCase().normalize("NFD").replace(/đ/g, "d").replace(MARKS, "");
-    return t.split(SPLIT).filter(Boolean).map(function (w) { return w.replace(SHORT_Y, "$1i"); });
+    return t
+      .split(SPLIT)
+      .filter(Boolean)
+      .map(function (w) {
+        return w.replace(SHORT_Y, "$1i");
+      });
   }
 
-  function shardOf(token) { return token.split("_")[0].slice(0, 2); }
+  function shardOf(token) {
+    return token.split("_")[0].slice(0, 2);
+  }
 
   var config = { index: null, site: null };
   var cache = {};
@@ -40,17 +47,25 @@
   }
   Index.prototype.fetch = function (kind, prefixes) {
     var self = this;
-    return Promise.all(prefixes.filter(function (p) {
-      return self.listed[kind].has(p) && !self.shards[kind + p];
-    }).map(function (p) {
-      return load(kind + "/" + p + ".json").then(function (s) { self.shards[kind + p] = s; });
-    }));
+    return Promise.all(
+      prefixes
+        .filter(function (p) {
+          return self.listed[kind].has(p) && !self.shards[kind + p];
+        })
+        .map(function (p) {
+          return load(kind + "/" + p + ".json").then(function (s) {
+            self.shards[kind + p] = s;
+          });
+        }),
+    );
   };
   Index.prototype.shard = function (kind, prefix) {
     return this.shards[kind + prefix] || {};
   };
 
-  function own(obj, key) { return Object.prototype.hasOwnProperty.call(obj, key); }
+  function own(obj, key) {
+    return Object.prototype.hasOwnProperty.call(obj, key);
+  }
 
   function oneEdit(a, b) {
     if (a === b || Math.abs(a.length - b.length) > 1) return false;
@@ -59,23 +74,38 @@
       var diff = [];
       for (i = 0; i < a.length; i++) if (a[i] !== b[i]) diff.push(i);
       if (diff.length === 1) return true;
-      return diff.length === 2 && diff[1] === diff[0] + 1 &&
-        a[diff[0]] === b[diff[1]] && a[diff[1]] === b[diff[0]];
+      return (
+        diff.length === 2 &&
+        diff[1] === diff[0] + 1 &&
+        a[diff[0]] === b[diff[1]] &&
+        a[diff[1]] === b[diff[0]]
+      );
     }
-    if (a.length > b.length) { var t = a; a = b; b = t; }
+    if (a.length > b.length) {
+      var t = a;
+      a = b;
+      b = t;
+    }
     i = 0;
     while (i < a.length && a[i] === b[i]) i++;
     return a.slice(i) === b.slice(i + 1);
   }
 
   function expand(index, kind, token, last) {
-    var s = index.meta.scoring, shard = index.shard(kind, shardOf(token)), found = new Map();
+    var s = index.meta.scoring,
+      shard = index.shard(kind, shardOf(token)),
+      found = new Map();
     if (own(shard, token)) found.set(token, s.exact);
     var term;
     if (last && token.length >= 2) {
       for (term in shard) {
-        if (term !== token && term.indexOf(token) === 0 && term.indexOf("_") < 0 &&
-            !found.has(term)) found.set(term, s.prefix);
+        if (
+          term !== token &&
+          term.indexOf(token) === 0 &&
+          term.indexOf("_") < 0 &&
+          !found.has(term)
+        )
+          found.set(term, s.prefix);
       }
     }
     if (!found.size && token.length >= s.fuzzy_min) {
@@ -90,10 +120,12 @@
   async function words(index, kind, tokens) {
     var out = [];
     for (var n = 0; n < tokens.length; n++) {
-      var token = tokens[n], found = expand(index, kind, token, n === tokens.length - 1);
+      var token = tokens[n],
+        found = expand(index, kind, token, n === tokens.length - 1);
       if (!found.size && kind === "t" && token.length >= 4) {
         for (var cut = 2; cut < token.length - 1; cut++) {
-          var left = token.slice(0, cut), right = token.slice(cut);
+          var left = token.slice(0, cut),
+            right = token.slice(cut);
           if (!own(index.shard(kind, shardOf(left)), left)) continue;
           await index.fetch(kind, [shardOf(right)]);
           if (own(index.shard(kind, shardOf(right)), right)) {
@@ -114,17 +146,22 @@
   }
 
   async function scorePass(index, kind, tokens) {
-    var meta = index.meta, s = meta.scoring, total = meta.codes.length;
+    var meta = index.meta,
+      s = meta.scoring,
+      total = meta.codes.length;
     await index.fetch(kind, tokens.map(shardOf));
-    var ws = await words(index, kind, tokens), all = ws.slice();
+    var ws = await words(index, kind, tokens),
+      all = ws.slice();
     if (kind === "t") {
       for (var p = 0; p + 1 < tokens.length; p++) {
         all.push(new Map([[tokens[p] + "_" + tokens[p + 1], s.pair]]));
       }
     }
-    var scores = new Map(), matched = new Map();
+    var scores = new Map(),
+      matched = new Map();
     all.forEach(function (found, n) {
-      var best = new Map(), cap = Infinity;
+      var best = new Map(),
+        cap = Infinity;
       found.forEach(function (factor, term) {
         var flat = index.shard(kind, shardOf(term))[term];
         if (factor === s.exact && own(index.shard(kind, shardOf(term)), term) && flat.length) {
@@ -134,12 +171,14 @@
       found.forEach(function (factor, term) {
         var shard = index.shard(kind, shardOf(term));
         if (!own(shard, term) || !shard[term].length) return;
-        var flat = shard[term], w = Math.min(idf(total, flat), cap), doc = 0;
+        var flat = shard[term],
+          w = Math.min(idf(total, flat), cap),
+          doc = 0;
         for (var i = 0; i < flat.length; i += 2) {
           doc += flat[i];
           var weight = flat[i + 1] / s.unit;
-          var norm = s.k1 * (1 - s.b + s.b * meta.length[doc] / meta.avglength);
-          var value = factor * w * weight * (s.k1 + 1) / (weight + norm);
+          var norm = s.k1 * (1 - s.b + (s.b * meta.length[doc]) / meta.avglength);
+          var value = (factor * w * weight * (s.k1 + 1)) / (weight + norm);
           if (value > (best.get(doc) || 0)) best.set(doc, value);
         }
       });
@@ -148,7 +187,8 @@
         if (n < ws.length) matched.set(doc, (matched.get(doc) || 0) + 1);
       });
     });
-    var count = Math.max(ws.length, 1), out = new Map();
+    var count = Math.max(ws.length, 1),
+      out = new Map();
     scores.forEach(function (v, doc) {
       out.set(doc, v * Math.pow((matched.get(doc) || 0) / count, s.coverage));
     });
@@ -159,23 +199,30 @@
     var meta = index.meta;
     if (tokens.length < 2) return;
     var phrase = " " + tokens.join(" ") + " ";
-    Array.from(scores.keys()).sort(function (a, b) {
-      return scores.get(b) - scores.get(a) || a - b;
-    }).slice(0, 50).forEach(function (doc) {
-      if ((" " + fold(meta.names[doc]).join(" ") + " ").indexOf(phrase) >= 0) {
-        scores.set(doc, scores.get(doc) + meta.scoring.phrase);
-      }
-    });
+    Array.from(scores.keys())
+      .sort(function (a, b) {
+        return scores.get(b) - scores.get(a) || a - b;
+      })
+      .slice(0, 50)
+      .forEach(function (doc) {
+        if ((" " + fold(meta.names[doc]).join(" ") + " ").indexOf(phrase) >= 0) {
+          scores.set(doc, scores.get(doc) + meta.scoring.phrase);
+        }
+      });
   }
 
   /* Scales each score by the most local of the procedure's levels. */
   function prior(meta, scores) {
-    var s = meta.scoring, factors = meta.levels.map(function (l) {
-      return own(s.level_prior, l) ? s.level_prior[l] : s.level_other;
-    });
+    var s = meta.scoring,
+      factors = meta.levels.map(function (l) {
+        return own(s.level_prior, l) ? s.level_prior[l] : s.level_other;
+      });
     scores.forEach(function (v, doc) {
-      var best = -Infinity, mask = meta.level[doc];
-      factors.forEach(function (f, i) { if ((mask >> i) & 1) best = Math.max(best, f); });
+      var best = -Infinity,
+        mask = meta.level[doc];
+      factors.forEach(function (f, i) {
+        if ((mask >> i) & 1) best = Math.max(best, f);
+      });
       scores.set(doc, v * (best === -Infinity ? 1 : best));
     });
   }
@@ -183,19 +230,30 @@
   var indexPromise = null;
   function getIndex() {
     if (!indexPromise) {
-      indexPromise = load("meta.json").then(function (meta) { return new Index(meta); });
-      indexPromise.catch(function () { indexPromise = null; });
+      indexPromise = load("meta.json").then(function (meta) {
+        return new Index(meta);
+      });
+      indexPromise.catch(function () {
+        indexPromise = null;
+      });
     }
     return indexPromise;
   }
 
-  function round6(x) { return Math.round(x * 1e6) / 1e6; }
+  function round6(x) {
+    return Math.round(x * 1e6) / 1e6;
+  }
 
   async function search(text, options) {
-    var index = await getIndex(), meta = index.meta, s = meta.scoring;
+    var index = await getIndex(),
+      meta = index.meta,
+      s = meta.scoring;
     var limit = (options && options.limit) || s.limit;
-    var raw = String(text).trim(), compact = raw.replace(/ /g, ""), tokens = fold(raw);
-    var scores = new Map(), doc;
+    var raw = String(text).trim(),
+      compact = raw.replace(/ /g, ""),
+      tokens = fold(raw);
+    var scores = new Map(),
+      doc;
     if (CODE.test(compact) || DIGITS.test(compact)) {
       for (doc = 0; doc < meta.codes.length; doc++) {
         var code = meta.codes[doc];
@@ -219,28 +277,43 @@
     }
     prior(meta, scores);
     var ended = new Set(meta.ended);
-    scores.forEach(function (v, d) { if (ended.has(d)) scores.set(d, v * s.ended); });
-    return Array.from(scores.keys()).sort(function (a, b) {
-      return round6(scores.get(b)) - round6(scores.get(a)) ||
-        meta.length[a] - meta.length[b] || a - b;
-    }).slice(0, limit).map(function (d) {
-      return {
-        code: meta.codes[d], name: meta.names[d], url: meta.url.replace("{code}", meta.codes[d]),
-        score: round6(scores.get(d)), ended: ended.has(d),
-        field: meta.fields[meta.field[d]][1]
-      };
+    scores.forEach(function (v, d) {
+      if (ended.has(d)) scores.set(d, v * s.ended);
     });
+    return Array.from(scores.keys())
+      .sort(function (a, b) {
+        return (
+          round6(scores.get(b)) - round6(scores.get(a)) || meta.length[a] - meta.length[b] || a - b
+        );
+      })
+      .slice(0, limit)
+      .map(function (d) {
+        return {
+          code: meta.codes[d],
+          name: meta.names[d],
+          url: meta.url.replace("{code}", meta.codes[d]),
+          score: round6(scores.get(d)),
+          ended: ended.has(d),
+          field: meta.fields[meta.field[d]][1],
+        };
+      });
   }
 
   /* The page: a labelled input, a list of links, and a polite live region with the count. */
   function render(box, status, query, results) {
     while (box.firstChild) box.removeChild(box.firstChild);
-    if (!query.trim()) { status.textContent = ""; return; }
+    if (!query.trim()) {
+      status.textContent = "";
+      return;
+    }
     status.textContent = results.length
       ? "Có " + results.length + " thủ tục phù hợp với “" + query + "”."
-      : "Không tìm thấy thủ tục nào phù hợp với “" + query + "”. Thử bỏ bớt từ hoặc nhập mã thủ tục.";
+      : "Không tìm thấy thủ tục nào phù hợp với “" +
+        query +
+        "”. Thử bỏ bớt từ hoặc nhập mã thủ tục.";
     results.forEach(function (r) {
-      var li = document.createElement("li"), a = document.createElement("a");
+      var li = document.createElement("li"),
+        a = document.createElement("a");
       a.href = config.site + r.url;
       a.textContent = r.name;
       li.appendChild(a);
@@ -258,24 +331,46 @@
     if (!input || !out) return;
     var status = document.getElementById("tthc-search-status") || out;
     if (!status.hasAttribute("aria-live")) status.setAttribute("aria-live", "polite");
-    var list = out.tagName === "OL" || out.tagName === "UL" ? out : out.appendChild(
-      document.createElement("ol"));
-    var timer = null, latest = 0;
+    var list =
+      out.tagName === "OL" || out.tagName === "UL"
+        ? out
+        : out.appendChild(document.createElement("ol"));
+    var timer = null,
+      latest = 0;
     function run() {
-      var q = input.value, ticket = ++latest;
-      search(q).then(function (results) {
-        if (ticket === latest) render(list, status, q, results);
-        if (results.length && root.CustomEvent) {  // offline.js keeps the rest of the index then
-          root.document.dispatchEvent(new root.CustomEvent("tthc-search-done"));
-        }
-      }, function () {
-        if (ticket === latest) status.textContent = "Chưa tải được dữ liệu tìm kiếm. Thử lại sau.";
-      });
+      var q = input.value,
+        ticket = ++latest;
+      search(q).then(
+        function (results) {
+          if (ticket === latest) render(list, status, q, results);
+          if (results.length && root.CustomEvent) {
+            // offline.js keeps the rest of the index then
+            root.document.dispatchEvent(new root.CustomEvent("tthc-search-done"));
+          }
+        },
+        function () {
+          if (ticket === latest)
+            status.textContent = "Chưa tải được dữ liệu tìm kiếm. Thử lại sau.";
+        },
+      );
     }
-    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 120); });
-    input.addEventListener("focus", function () { getIndex().catch(function () {}); }, { once: true });
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(run, 120);
+    });
+    input.addEventListener(
+      "focus",
+      function () {
+        getIndex().catch(function () {});
+      },
+      { once: true },
+    );
     var form = input.form;
-    if (form) form.addEventListener("submit", function (e) { e.preventDefault(); run(); });
+    if (form)
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        run();
+      });
     if (input.value) run();
   }
 

@@ -5,18 +5,30 @@
 (function () {
   "use strict";
   var script = document.currentScript || document.querySelector("script[data-api]");
-  var api = script.getAttribute("data-api"), site = script.getAttribute("data-site");
-  var byId = function (id) { return document.getElementById(id); };
+  var api = script.getAttribute("data-api"),
+    site = script.getAttribute("data-site");
+  var byId = function (id) {
+    return document.getElementById(id);
+  };
   var form = byId("tra-cuu");
-  if (!form) { return; }
-  var summary = byId("tra-cuu-loi"), progress = byId("tra-cuu-dang-tai");
-  var problem = byId("tra-cuu-su-co"), result = byId("tra-cuu-ket-qua");
+  if (!form) {
+    return;
+  }
+  var summary = byId("tra-cuu-loi"),
+    progress = byId("tra-cuu-dang-tai");
+  var problem = byId("tra-cuu-su-co"),
+    result = byId("tra-cuu-ket-qua");
   var heading = byId("tra-cuu-tieu-de");
   var fields = {
     code: { input: byId("ma-ho-so"), error: byId("ma-ho-so-loi"), group: byId("nhom-ma-ho-so") },
-    secret: { input: byId("ma-tra-cuu"), error: byId("ma-tra-cuu-loi"), group: byId("nhom-ma-tra-cuu") }
+    secret: {
+      input: byId("ma-tra-cuu"),
+      error: byId("ma-tra-cuu-loi"),
+      group: byId("nhom-ma-tra-cuu"),
+    },
   };
-  var CODE = /^[A-Za-z0-9.-]{3,60}-[0-9]{6}-[0-9]{4,}$/, SECRET = /^[a-z0-9]{8,100}$/;
+  var CODE = /^[A-Za-z0-9.-]{3,60}-[0-9]{6}-[0-9]{4,}$/,
+    SECRET = /^[a-z0-9]{8,100}$/;
   var TIMEOUT = 20000;
   // What each DVCQG status means for the applicant, and what to do next.
   var EXPLAIN = {
@@ -29,38 +41,64 @@
     7: "Cơ quan đã nhận yêu cầu rút hồ sơ của bạn và không giải quyết hồ sơ này nữa; nếu vẫn cần làm thủ tục, hãy nộp hồ sơ mới.",
     8: "Cơ quan đã dừng giải quyết hồ sơ này; hãy xem lý do trong thông báo của cơ quan hoặc hỏi Bộ phận Một cửa nơi đã nộp hồ sơ.",
     9: "Hồ sơ đã giải quyết xong và kết quả đang chờ trả; hãy nhận kết quả theo cách đã chọn khi nộp (trực tuyến, qua bưu chính hoặc tại Bộ phận Một cửa).",
-    10: "Kết quả đã được trả cho bạn; thủ tục đã hoàn tất, bạn không cần làm gì thêm."
+    10: "Kết quả đã được trả cho bạn; thủ tục đã hoàn tất, bạn không cần làm gì thêm.",
   };
   var MESSAGES = {
     code: "Nhập mã hồ sơ ghi trên biên nhận.",
-    codeFormat: "Mã hồ sơ chưa đúng dạng: mã cơ quan, ngày nộp (6 chữ số) và số thứ tự, nối bằng dấu gạch ngang, ví dụ ubnd-cap-xa-260715-0042.",
+    codeFormat:
+      "Mã hồ sơ chưa đúng dạng: mã cơ quan, ngày nộp (6 chữ số) và số thứ tự, nối bằng dấu gạch ngang, ví dụ ubnd-cap-xa-260715-0042.",
     secret: "Nhập mã tra cứu ghi trên biên nhận.",
     secretFormat: "Mã tra cứu chỉ gồm chữ cái và chữ số, như trên biên nhận.",
-    notFound: "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này. Hãy kiểm tra lại từng ký tự trên biên nhận.",
+    notFound:
+      "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này. Hãy kiểm tra lại từng ký tự trên biên nhận.",
     notFoundSecret: "Kiểm tra lại mã tra cứu: phải đúng như trên biên nhận.",
-    tooMany: "Bạn đã thử tra cứu sai quá nhiều lần nên việc tra cứu tạm dừng để bảo vệ hồ sơ. Vui lòng thử lại sau khoảng 10 phút và kiểm tra kỹ mã trên biên nhận.",
-    network: "Không kết nối được với hệ thống tra cứu. Hãy kiểm tra kết nối mạng rồi bấm “Thử lại”.",
-    server: "Hệ thống tra cứu đang tạm thời gặp sự cố. Vui lòng bấm “Thử lại” sau ít phút."
+    tooMany:
+      "Bạn đã thử tra cứu sai quá nhiều lần nên việc tra cứu tạm dừng để bảo vệ hồ sơ. Vui lòng thử lại sau khoảng 10 phút và kiểm tra kỹ mã trên biên nhận.",
+    network:
+      "Không kết nối được với hệ thống tra cứu. Hãy kiểm tra kết nối mạng rồi bấm “Thử lại”.",
+    server: "Hệ thống tra cứu đang tạm thời gặp sự cố. Vui lòng bấm “Thử lại” sau ít phút.",
   };
-  var last = null, pending = false;
+  var last = null,
+    pending = false;
 
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function pad(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
 
   // "dd/mm/yyyy HH:mm" in Vietnam time (UTC+7, no daylight saving) from an ISO 8601 string.
   function when(iso) {
-    var m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(iso || "");
-    if (!m) { return iso || ""; }
-    if (!m[4]) { return m[3] + "/" + m[2] + "/" + m[1]; }
+    var m =
+      /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(
+        iso || "",
+      );
+    if (!m) {
+      return iso || "";
+    }
+    if (!m[4]) {
+      return m[3] + "/" + m[2] + "/" + m[1];
+    }
     if (m[6]) {
-      var offset = m[6] === "Z" ? 0 : (m[6][0] === "-" ? -1 : 1) * (60 * +m[6].slice(1, 3) + +m[6].slice(4));
+      var offset =
+        m[6] === "Z" ? 0 : (m[6][0] === "-" ? -1 : 1) * (60 * +m[6].slice(1, 3) + +m[6].slice(4));
       var t = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]) + (7 * 60 - offset) * 60000);
-      return pad(t.getUTCDate()) + "/" + pad(t.getUTCMonth() + 1) + "/" + t.getUTCFullYear() + " " + pad(t.getUTCHours()) + ":" + pad(t.getUTCMinutes());
+      return (
+        pad(t.getUTCDate()) +
+        "/" +
+        pad(t.getUTCMonth() + 1) +
+        "/" +
+        t.getUTCFullYear() +
+        " " +
+        pad(t.getUTCHours()) +
+        ":" +
+        pad(t.getUTCMinutes())
+      );
     }
     return m[3] + "/" + m[2] + "/" + m[1] + " " + m[4] + ":" + m[5];
   }
 
   function fieldError(name, message) {
-    var field = fields[name], hint = field.input.id + "-goi-y";
+    var field = fields[name],
+      hint = field.input.id + "-goi-y";
     field.error.textContent = "";
     if (message) {
       var prefix = document.createElement("span");
@@ -72,7 +110,11 @@
     field.error.hidden = !message;
     field.group.classList.toggle("tthc-field--error", !!message);
     field.input.setAttribute("aria-describedby", message ? hint + " " + field.error.id : hint);
-    if (message) { field.input.setAttribute("aria-invalid", "true"); } else { field.input.removeAttribute("aria-invalid"); }
+    if (message) {
+      field.input.setAttribute("aria-invalid", "true");
+    } else {
+      field.input.removeAttribute("aria-invalid");
+    }
   }
 
   // GOV.UK error summary: one link per problem, to the field; focused so it is read out.
@@ -82,7 +124,8 @@
     fieldError("secret", errors.secret);
     list.textContent = "";
     summaryItems.forEach(function (item) {
-      var li = document.createElement("li"), a = document.createElement("a");
+      var li = document.createElement("li"),
+        a = document.createElement("a");
       a.href = "#" + fields[item[0]].input.id;
       a.textContent = item[1];
       a.addEventListener("click", function (event) {
@@ -94,22 +137,37 @@
       list.appendChild(li);
     });
     summary.hidden = summaryItems.length === 0;
-    if (summaryItems.length) { summary.focus(); }
+    if (summaryItems.length) {
+      summary.focus();
+    }
   }
 
   function values() {
     return {
       code: fields.code.input.value.replace(/\s+/g, ""),
-      secret: fields.secret.input.value.replace(/\s+/g, "").toLowerCase()
+      secret: fields.secret.input.value.replace(/\s+/g, "").toLowerCase(),
     };
   }
 
   function check(v) {
-    var errors = {}, items = [];
-    if (!v.code) { errors.code = MESSAGES.code; } else if (!CODE.test(v.code)) { errors.code = MESSAGES.codeFormat; }
-    if (!v.secret) { errors.secret = MESSAGES.secret; } else if (!SECRET.test(v.secret)) { errors.secret = MESSAGES.secretFormat; }
-    if (errors.code) { items.push(["code", errors.code]); }
-    if (errors.secret) { items.push(["secret", errors.secret]); }
+    var errors = {},
+      items = [];
+    if (!v.code) {
+      errors.code = MESSAGES.code;
+    } else if (!CODE.test(v.code)) {
+      errors.code = MESSAGES.codeFormat;
+    }
+    if (!v.secret) {
+      errors.secret = MESSAGES.secret;
+    } else if (!SECRET.test(v.secret)) {
+      errors.secret = MESSAGES.secretFormat;
+    }
+    if (errors.code) {
+      items.push(["code", errors.code]);
+    }
+    if (errors.secret) {
+      items.push(["secret", errors.secret]);
+    }
     return { errors: errors, items: items };
   }
 
@@ -123,7 +181,9 @@
   function text(tag, content, className) {
     var node = document.createElement(tag);
     node.textContent = content;
-    if (className) { node.className = className; }
+    if (className) {
+      node.className = className;
+    }
     return node;
   }
 
@@ -134,7 +194,8 @@
   }
 
   function show(dossier) {
-    var procedure = document.createElement("a"), timeline = result.querySelector(".tthc-timeline");
+    var procedure = document.createElement("a"),
+      timeline = result.querySelector(".tthc-timeline");
     heading.textContent = "Tình trạng: " + (dossier.status_label || "chưa rõ");
     result.querySelector(".tthc-lookup-explain").textContent = EXPLAIN[dossier.status] || "";
     procedure.href = site + "thu-tuc/" + encodeURIComponent(dossier.procedure) + "/";
@@ -142,15 +203,23 @@
     fill("procedure", procedure);
     fill("code", dossier.code);
     fill("received", when(dossier.received_at));
-    fill("due", dossier.due_at ? when(dossier.due_at) : "Chưa xác định (thời hạn giải quyết của thủ tục chưa được công bố).");
+    fill(
+      "due",
+      dossier.due_at
+        ? when(dossier.due_at)
+        : "Chưa xác định (thời hạn giải quyết của thủ tục chưa được công bố).",
+    );
     timeline.textContent = "";
     (dossier.timeline || []).forEach(function (step, i, all) {
-      var li = document.createElement("li"), time = text("time", when(step.at));
+      var li = document.createElement("li"),
+        time = text("time", when(step.at));
       time.setAttribute("datetime", step.at || "");
       li.appendChild(text("span", step.label || "", "tthc-timeline-label"));
       li.appendChild(document.createTextNode(" "));
       li.appendChild(time);
-      if (i === all.length - 1) { li.setAttribute("aria-current", "step"); }
+      if (i === all.length - 1) {
+        li.setAttribute("aria-current", "step");
+      }
       timeline.appendChild(li);
     });
     result.hidden = false;
@@ -158,11 +227,17 @@
   }
 
   function parse(body) {
-    try { return JSON.parse(body); } catch (e) { return null; }
+    try {
+      return JSON.parse(body);
+    } catch (e) {
+      return null;
+    }
   }
 
   function lookup(v) {
-    if (pending) { return; }
+    if (pending) {
+      return;
+    }
     pending = true;
     last = v;
     problem.hidden = true;
@@ -173,36 +248,54 @@
     request.setRequestHeader("Accept", "application/json");
     request.setRequestHeader("X-Lookup-Secret", v.secret);
     request.timeout = TIMEOUT;
-    var done = function () { pending = false; progress.textContent = ""; };
+    var done = function () {
+      pending = false;
+      progress.textContent = "";
+    };
     request.onload = function () {
       done();
       var body = parse(request.responseText);
       if (request.status === 200 && body && body.code) {
         show(body);
       } else if (request.status === 404 && body) {
-        showErrors({ code: MESSAGES.notFound, secret: MESSAGES.notFoundSecret }, [["code", MESSAGES.notFound]]);
+        showErrors({ code: MESSAGES.notFound, secret: MESSAGES.notFoundSecret }, [
+          ["code", MESSAGES.notFound],
+        ]);
       } else if (request.status === 429) {
         trouble(MESSAGES.tooMany, false);
       } else {
         trouble(MESSAGES.server, true);
       }
     };
-    request.onerror = request.ontimeout = function () { done(); trouble(MESSAGES.network, true); };
+    request.onerror = request.ontimeout = function () {
+      done();
+      trouble(MESSAGES.network, true);
+    };
     request.send();
   }
 
   function submit() {
-    var v = values(), found = check(v);
+    var v = values(),
+      found = check(v);
     showErrors(found.errors, found.items);
-    if (!found.items.length) { lookup(v); } else { problem.hidden = true; result.hidden = true; }
+    if (!found.items.length) {
+      lookup(v);
+    } else {
+      problem.hidden = true;
+      result.hidden = true;
+    }
   }
 
   // The receipt's link: #ma=<code>&khoa=<secret>. Taken out of the address bar (and so out of
   // the history) before anything else happens.
   function fromFragment() {
-    if (location.hash.length < 2) { return; }
+    if (location.hash.length < 2) {
+      return;
+    }
     var params = new URLSearchParams(location.hash.slice(1));
-    if (!params.has("ma") && !params.has("khoa")) { return; }
+    if (!params.has("ma") && !params.has("khoa")) {
+      return;
+    }
     if (window.history && history.replaceState) {
       history.replaceState(history.state, "", location.pathname + location.search);
     }
@@ -211,8 +304,15 @@
     submit();
   }
 
-  form.addEventListener("submit", function (event) { event.preventDefault(); submit(); });
-  problem.querySelector("button").addEventListener("click", function () { if (last) { lookup(last); } });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    submit();
+  });
+  problem.querySelector("button").addEventListener("click", function () {
+    if (last) {
+      lookup(last);
+    }
+  });
   window.addEventListener("hashchange", fromFragment);
   form.hidden = false;
   fromFragment();

@@ -5,48 +5,100 @@
    control that does nothing (the version list and the deadlines table are plain HTML). */
 (function () {
   "use strict";
-  var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+  var pad = function (n) {
+    return (n < 10 ? "0" : "") + n;
+  };
   /* UTC calendar arithmetic on "YYYY-MM-DD" strings ... */
-  var iso = function (d) { return d.toISOString().slice(0, 10); };
+  var iso = function (d) {
+    return d.toISOString().slice(0, 10);
+  };
   /* ... but "today" is the reader's local date (toISOString is UTC: before 07:00 in Vietnam it
      would still be yesterday). */
   var localToday = function () {
     var d = new Date();
     return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
   };
-  var vn = function (s) { return s.slice(8, 10) + "/" + s.slice(5, 7) + "/" + s.slice(0, 4); };
+  var vn = function (s) {
+    return s.slice(8, 10) + "/" + s.slice(5, 7) + "/" + s.slice(0, 4);
+  };
   var form = document.querySelector("form.tthc-asof");
   if (form) {
     var versions = JSON.parse(document.getElementById("tthc-phien-ban").textContent);
     form.hidden = false;
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      var day = form.querySelector("input").value, status = form.querySelector("[role=status]");
-      var hit = versions.filter(function (v) { return v.from <= day && (!v.to || day < v.to); })[0];
-      if (hit) { location.href = hit.url; } else { status.textContent = "Không có phiên bản nào áp dụng vào ngày " + vn(day) + "."; }
+      var day = form.querySelector("input").value,
+        status = form.querySelector("[role=status]");
+      var hit = versions.filter(function (v) {
+        return v.from <= day && (!v.to || day < v.to);
+      })[0];
+      if (hit) {
+        location.href = hit.url;
+      } else {
+        status.textContent = "Không có phiên bản nào áp dụng vào ngày " + vn(day) + ".";
+      }
     });
   }
-  var data = document.getElementById("tthc-thoi-han"), cal = window.MOTCUA_NGAY_NGHI;
-  if (!data || !cal) { return; }
-  var deadlines = JSON.parse(data.textContent), off = new Set(cal.off);
-  var input = document.getElementById("ngay-nop"), list = document.getElementById("ket-qua-du-kien");
-  var next = function (s) { var d = new Date(s + "T00:00:00Z"); d.setUTCDate(d.getUTCDate() + 1); return iso(d); };
-  var working = function (s) { return !off.has(s); };
-  var nextWorking = function (s) { s = next(s); while (!working(s)) { s = next(s); } return s; };
+  var data = document.getElementById("tthc-thoi-han"),
+    cal = window.MOTCUA_NGAY_NGHI;
+  if (!data || !cal) {
+    return;
+  }
+  var deadlines = JSON.parse(data.textContent),
+    off = new Set(cal.off);
+  var input = document.getElementById("ngay-nop"),
+    list = document.getElementById("ket-qua-du-kien");
+  var next = function (s) {
+    var d = new Date(s + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + 1);
+    return iso(d);
+  };
+  var working = function (s) {
+    return !off.has(s);
+  };
+  var nextWorking = function (s) {
+    s = next(s);
+    while (!working(s)) {
+      s = next(s);
+    }
+    return s;
+  };
   function due(start, amount, unit) {
-    var day = working(start) ? start : nextWorking(start), i;
-    if (unit === "same_day") { return day; }
-    if (unit === "hours") { amount = Math.ceil(amount / 8); unit = "working_days"; }
-    if (unit === "working_days") { for (i = 0; i < amount; i++) { day = nextWorking(day); } return day; }
-    if (unit === "days") { for (i = 0; i < amount; i++) { day = next(day); } return working(day) ? day : nextWorking(day); }
+    var day = working(start) ? start : nextWorking(start),
+      i;
+    if (unit === "same_day") {
+      return day;
+    }
+    if (unit === "hours") {
+      amount = Math.ceil(amount / 8);
+      unit = "working_days";
+    }
+    if (unit === "working_days") {
+      for (i = 0; i < amount; i++) {
+        day = nextWorking(day);
+      }
+      return day;
+    }
+    if (unit === "days") {
+      for (i = 0; i < amount; i++) {
+        day = next(day);
+      }
+      return working(day) ? day : nextWorking(day);
+    }
     return null;
   }
   function show() {
     var start = input.value || localToday();
     list.textContent = "";
     deadlines.forEach(function (d) {
-      var li = document.createElement("li"), end = (d.amount || d.unit === "same_day") ? due(start, d.amount, d.unit) : null;
-      var text = end && end <= cal.to ? vn(end) : (end ? "ngoài phạm vi lịch đã công bố" : "chưa được công bố");
+      var li = document.createElement("li"),
+        end = d.amount || d.unit === "same_day" ? due(start, d.amount, d.unit) : null;
+      var text =
+        end && end <= cal.to
+          ? vn(end)
+          : end
+            ? "ngoài phạm vi lịch đã công bố"
+            : "chưa được công bố";
       li.textContent = "Nộp " + d.channel + ": " + text;
       list.appendChild(li);
     });
