@@ -8,6 +8,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_BUNDLE = Path(__file__).resolve().parent / "data" / "bundle.json"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+def public_url(env: dict[str, str] | None = None) -> str:
+    """The site's public address without a trailing '/': MOTCUA_PUBLIC_URL, else the local server.
+    The one home of this value: the API (receipts, upload targets) and the build (QR codes,
+    JSON-LD, mkdocs' site_url) both read it here."""
+    env = os.environ if env is None else env
+    return (env.get("MOTCUA_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -15,7 +24,7 @@ class Settings:
     storage: str = "embedded"  # embedded | aws
     data_dir: Path = ROOT / "var"
     bundle: Path = DEFAULT_BUNDLE
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str = DEFAULT_PUBLIC_URL
     secret_key: bytes = b""  # signs upload targets and derives lookup secrets
     table: str = "motcua-dossiers"
     bucket: str = "motcua-uploads"
@@ -33,7 +42,7 @@ class Settings:
             "storage": env.get("MOTCUA_STORAGE", "embedded"),
             "data_dir": Path(env.get("MOTCUA_DATA_DIR", str(ROOT / "var"))),
             "bundle": Path(env.get("MOTCUA_BUNDLE", str(DEFAULT_BUNDLE))),
-            "public_url": env.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000"),
+            "public_url": public_url(env),
             "table": env.get("MOTCUA_TABLE", "motcua-dossiers"),
             "bucket": env.get("MOTCUA_BUCKET", "motcua-uploads"),
             "aws_endpoint": env.get("MOTCUA_AWS_ENDPOINT") or None,
