@@ -505,7 +505,7 @@ def government_service_jsonld(
 def qr_svg(url: str) -> str:
     """The QR code of `url` as inline SVG (made at build time: no request, no script); a
     viewBox without width or height, so it takes the size the stylesheet gives it."""
-    from . import qr  # segno: only the builds that print checklists need it
+    from chalicelib import qr  # segno: only the builds that print checklists need it
 
     svg = qr.svg(url, svgclass="tthc-qr")
     label = f'role="img" aria-label="Mã QR dẫn tới {markupsafe.escape(url)}"'

@@ -57,7 +57,6 @@ CODE_INPUTS = (
     "opendata.py",
     "search.py",
     "apply.py",
-    "qr.py",
 )
 CALENDAR_DAYS = 400
 
@@ -319,6 +318,7 @@ def build_command(
             *_files(THEME / "templates"),
             *(Path(__file__).parent / n for n in CODE_INPUTS),
             apply.RULES_MODULE,
+            ROOT / "functions" / "chalicelib" / "qr.py",
         ]
     )
     shell_hash = shell_inputs()

@@ -19,10 +19,10 @@ def status_url(public_url: str, code: str, secret: str) -> str:
 def qr_svg(url: str, title: str) -> str:
     """`url` as a self-contained SVG QR code: a viewBox and no fixed size (it scales to its box),
     a white quiet zone so it scans on any background, a <title> for screen readers."""
-    import segno  # lazily: a third of `import app` otherwise, and only submissions need it
+    from . import qr  # lazily: segno is a third of `import app`, and only receipts need it
 
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(
+    qr.make(url).save(
         buffer,
         kind="svg",
         xmldecl=False,

@@ -1,13 +1,14 @@
-"""QR codes for the printable checklists: segno's encoder with a faster choice of data mask.
+"""QR codes, one encoder for the build's printable checklists and the API's receipts: segno's
+encoder with a faster choice of data mask.
 
 segno is pure Python and spends ~80% of a QR code's time choosing the mask: it applies each of
 the 8 masks module by module and scores each result (ISO/IEC 18004:2015, 7.8.3). At 10,000
-checklists that was ~10 s of a 2-core full build. Here segno encodes the URL once with mask 0;
-undoing that mask gives the data modules, and every mask is then applied and scored a whole row
-at a time: a row is an int with one byte per module (0 or 1), so XOR and AND act on every
+checklists that was ~10 s of a 2-core full build; in the API, most of a submission's CPU (the
+receipt's QR code). Here segno encodes the URL once with mask 0; undoing that mask gives the
+data modules, and every mask is then applied and scored a whole row at a time: a row is an int with one byte per module (0 or 1), so XOR and AND act on every
 module at once, runs are found by a regular expression and the finder-like pattern by
 bytes.find. The score is segno's, term by term (`mask_scores`), so the chosen mask and the
-final matrix are exactly those of `segno.make_qr(url, error="m")`; tests/test_opendata.py
+final matrix are exactly those of `segno.make_qr(url, error="m")`; tests/test_qr.py
 compares the two on many URLs.
 """
 
