@@ -2,9 +2,13 @@
 
     python functions/serve.py [--host H] [--port P] [--data-dir D]
 
-/api/* goes to the same Chalice app that runs on Lambda (chalicelib/wsgi.py), uploads signed by
-the embedded adapter go to the streaming upload endpoint, everything else is site/. Data (SQLite,
-uploaded files, the local secret key) live under --data-dir (default var/) across restarts.
+Run as a script, its own folder is first on sys.path, so `app` (functions/app.py) imports as
+Lambda imports it; chalicelib is an installed package.
+
+/api/* goes to the same Chalice app that runs on Lambda (chalicelib/local/wsgi.py), uploads
+signed by the embedded adapter go to the streaming upload endpoint, everything else is site/.
+Data (SQLite, uploaded files, the local secret key) live under --data-dir (default var/) across
+restarts.
 """
 
 import argparse
@@ -12,17 +16,15 @@ import os
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_application(site_dir: Path):
     from app import app
+    from chalicelib.local.upload import LocalUploadEndpoint
+    from chalicelib.local.wsgi import ChaliceWSGI, StaticSite, dispatcher
     from chalicelib.storage.files import FilesystemUploads
-    from chalicelib.storage.local_upload import LocalUploadEndpoint
     from chalicelib.wiring import default_service
-    from chalicelib.wsgi import ChaliceWSGI, StaticSite, dispatcher
 
     routes = [("/api/", ChaliceWSGI(app))]
     uploads = default_service().uploads

@@ -5,11 +5,11 @@ segno is pure Python and spends ~80% of a QR code's time choosing the mask: it a
 the 8 masks module by module and scores each result (ISO/IEC 18004:2015, 7.8.3). At 10,000
 checklists that was ~10 s of a 2-core full build; in the API, most of a submission's CPU (the
 receipt's QR code). Here segno encodes the URL once with mask 0; undoing that mask gives the
-data modules, and every mask is then applied and scored a whole row at a time: a row is an int with one byte per module (0 or 1), so XOR and AND act on every
-module at once, runs are found by a regular expression and the finder-like pattern by
-bytes.find. The score is segno's, term by term (`mask_scores`), so the chosen mask and the
-final matrix are exactly those of `segno.make_qr(url, error="m")`; tests/test_qr.py
-compares the two on many URLs.
+data modules, and every mask is then applied and scored a whole row at a time: a row is an int
+with one byte per module (0 or 1), so XOR and AND act on every module at once, runs are found by
+a regular expression and the finder-like pattern by bytes.find. The score is segno's, term by
+term (`mask_scores`), so the chosen mask and the final matrix are exactly those of
+`segno.make_qr(url, error="m")`; tests/test_qr.py compares the two on many URLs.
 """
 
 import io

@@ -19,9 +19,9 @@ import waitress
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
+from chalicelib.local.upload import LocalUploadEndpoint
 from chalicelib.storage.dynamo import DynamoDossiers, create_table
 from chalicelib.storage.files import FilesystemUploads
-from chalicelib.storage.local_upload import LocalUploadEndpoint
 from chalicelib.storage.ports import Dossiers, Uploads, UploadTarget
 from chalicelib.storage.s3 import S3Uploads
 from chalicelib.storage.sqlite import SqliteDossiers

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from chalicelib.local.upload import LocalUploadEndpoint
 from chalicelib.storage.files import FilesystemUploads
-from chalicelib.storage.local_upload import LocalUploadEndpoint
 from tests.contract.conftest import SECRET, local_upload_server
 
 BOUNDARY = "motcua-tests-boundary-7MA4YWxkTrZu0gW"

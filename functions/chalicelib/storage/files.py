@@ -1,6 +1,6 @@
 """Uploads in a local directory: the embedded adapter, a stand-in for S3 on one machine.
 
-The browser never writes here directly: it POSTs to LocalUploadEndpoint (local_upload.py) with
+The browser never writes here directly: it POSTs to LocalUploadEndpoint (local/upload.py) with
 fields this module signed, just as it POSTs to S3 with a presigned policy. So the page and the
 domain code are the same for both adapters; only the URL and the signed fields differ.
 
