@@ -6,6 +6,7 @@ import logging
 from chalice import Chalice, Response
 
 from chalicelib import openapi
+from chalicelib.config import MAX_BODY_BYTES
 from chalicelib.errors import ApiError, PayloadTooLarge
 from chalicelib.wiring import default_service
 
@@ -18,7 +19,6 @@ ANY_BODY = [
     "application/x-www-form-urlencoded",
     "multipart/form-data",
 ]
-MAX_BODY = 256 * 1024
 
 
 def _json(status: int, body: dict) -> Response:
@@ -48,7 +48,7 @@ def _handle(call, status: int = 200):
 
 def _body():
     raw = app.current_request.raw_body or b""
-    if len(raw) > MAX_BODY:
+    if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge()
     try:
         return json.loads(raw.decode("utf-8"))

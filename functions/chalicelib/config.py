@@ -9,6 +9,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_BUNDLE = Path(__file__).resolve().parent / "data" / "bundle.json"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+# The largest JSON request body the API reads (a submission's answers are a few KiB; files go
+# to storage directly). app.py enforces it on Lambda and locally; the local WSGI adapter
+# refuses a larger Content-Length before reading the body.
+MAX_BODY_BYTES = 256 * 1024
 
 
 def public_url(env: dict[str, str] | None = None) -> str:
@@ -30,7 +34,6 @@ class Settings:
     bucket: str = "motcua-uploads"
     aws_endpoint: str | None = None  # moto server in tests; None on AWS
     upload_ttl: int = 300
-    max_body_bytes: int = 256 * 1024
     lookup_failures_allowed: int = 20  # wrong code/secret per client per window
     lookup_window_seconds: int = 600
     extra: dict = field(default_factory=dict)

@@ -4,8 +4,11 @@ import concurrent.futures
 import http.client
 import uuid
 
+from chalice.test import Client
+
 from app import app
 from chalicelib import openapi
+from chalicelib.config import MAX_BODY_BYTES
 
 from .filling import FILES, answers_for
 
@@ -120,6 +123,24 @@ def test_the_receipt_links_to_the_status_page_with_the_secret_in_the_fragment(se
         "GET", f"/api/dossiers/{code}", headers={"X-Lookup-Secret": secret}
     )
     assert status == 200 and "receipt" not in seen and "secret" not in seen
+
+
+def test_one_body_limit_on_the_local_server_and_in_the_lambda_handler(server):
+    headers = {"Idempotency-Key": key()}
+    at_limit = b" " * MAX_BODY_BYTES  # not JSON, but not too large: read, then refused as JSON
+    status, reply = server.request("POST", "/api/submissions", headers=headers, raw=at_limit)
+    assert status == 400 and reply["code"] == "bad_request", reply
+    over = at_limit + b" "
+    status, reply = server.request("POST", "/api/submissions", headers=headers, raw=over)
+    assert status == 413 and reply["code"] == "payload_too_large", reply
+    with Client(app) as lambda_client:  # app.py itself, as on Lambda (no WSGI adapter in front)
+        for body, expected in ((at_limit, 400), (over, 413)):
+            response = lambda_client.http.post(
+                "/api/submissions",
+                body=body,
+                headers={"Content-Type": "application/json", **headers},
+            )
+            assert response.status_code == expected, response.body[:200]
 
 
 def test_the_same_key_with_another_body_is_refused(server):

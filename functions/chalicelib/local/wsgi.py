@@ -17,7 +17,9 @@ from urllib.parse import unquote
 
 from chalice.local import LambdaContext, LambdaEventConverter, RouteMatcher
 
-MAX_BODY = 512 * 1024
+from chalicelib.config import MAX_BODY_BYTES
+from chalicelib.errors import PayloadTooLarge
+
 STATUS_TEXT = {
     200: "OK",
     201: "Created",
@@ -67,8 +69,9 @@ class ChaliceWSGI:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = -1
-        if length < 0 or length > MAX_BODY:
-            return _error(start_response, 413, "payload_too_large", "Dữ liệu gửi lên quá lớn.")
+        if length < 0 or length > MAX_BODY_BYTES:  # the app's limit, before reading the body
+            too_large = PayloadTooLarge()
+            return _error(start_response, too_large.status, too_large.code, too_large.message)
         body = environ["wsgi.input"].read(length) if length else b""
         headers = {
             key[5:].replace("_", "-").lower(): value
