@@ -108,3 +108,25 @@ def test_the_server_and_the_published_schema_agree(bundle, data):
     sent = {k: v for k, v in sent.items() if v not in (None, "")}
     if not schema.is_valid({"answers": sent, "uploads": {}}):
         assert errors
+
+
+def test_a_slot_may_accept_exactly_the_file_types_of_the_one_table() -> None:
+    schema = json.loads((ROOT / "schemas" / "form.schema.json").read_text(encoding="utf-8"))
+    kinds = set()
+
+    def find(node: object) -> None:
+        if isinstance(node, dict):
+            if "accept" in node.get("properties", {}):
+                kinds.update(node["properties"]["accept"]["items"]["enum"])
+            for value in node.values():
+                find(value)
+        elif isinstance(node, list):
+            for value in node:
+                find(value)
+
+    find(schema)
+    assert kinds == set(forms.FILE_TYPES)
+    assert {k: t.content_type for k, t in forms.FILE_TYPES.items()} == forms.CONTENT_TYPES
+    extensions = [t.extension for t in forms.FILE_TYPES.values()]
+    assert len(set(extensions)) == len(extensions)  # a stored key's extension names its kind
+    assert all(f".{t.extension}" in t.extensions for t in forms.FILE_TYPES.values())

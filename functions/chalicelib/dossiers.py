@@ -34,16 +34,13 @@ STATUSES = {
     9: "Đã xử lý xong",
     10: "Đã trả kết quả",
 }
-CONTENT_TYPES = forms.CONTENT_TYPES
-EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
-MAGIC = {
-    "application/pdf": (b"%PDF-",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-}
+# A stored key's extension gives back its kind of file (forms.FILE_TYPES).
+KINDS_BY_EXTENSION = {file_type.extension: kind for kind, file_type in forms.FILE_TYPES.items()}
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 DOSSIER_CODE = re.compile(r"^[A-Za-z0-9.-]{3,60}-[0-9]{6}-[0-9]{4,}$")
-UPLOAD_KEY = re.compile(r"^[0-9.A-Za-z]+/[a-z0-9-]+/[A-Za-z0-9_-]{16,64}\.(pdf|jpg|png)$")
+UPLOAD_KEY = re.compile(
+    rf"[0-9.A-Za-z]+/[a-z0-9-]+/[A-Za-z0-9_-]{{16,64}}\.({'|'.join(KINDS_BY_EXTENSION)})"
+)
 
 
 class Service:
@@ -88,7 +85,7 @@ class Service:
         size = body.get("size")
         version = self.bundle.version(code, self.now().date())
         slot = _slot(self.bundle.form(version), slot_id)
-        allowed = [CONTENT_TYPES[kind] for kind in slot["accept"]]
+        allowed = {forms.FILE_TYPES[kind].content_type: kind for kind in slot["accept"]}
         errors = {}
         limits = forms.slot_limits(slot)
         if content_type not in allowed:
@@ -99,7 +96,8 @@ class Service:
             errors["/size"] = limits["size"]
         if errors:
             raise ValidationFailed("Tệp không phù hợp với yêu cầu.", fields=errors)
-        key = f"{code}/{slot_id}/{secrets.token_urlsafe(18)}.{EXTENSIONS[content_type]}"
+        extension = forms.FILE_TYPES[allowed[content_type]].extension
+        key = f"{code}/{slot_id}/{secrets.token_urlsafe(18)}.{extension}"
         target = self.uploads.target(
             key, content_type=content_type, max_bytes=slot["max_bytes"], expires_in=self.upload_ttl
         )
@@ -108,7 +106,7 @@ class Service:
     def verify_upload(self, body: Any) -> dict:
         """Checks the stored bytes (size, magic bytes) before any submission may reference them."""
         key = _text(_object(body), "key")
-        if not UPLOAD_KEY.match(key):
+        if not UPLOAD_KEY.fullmatch(key):
             raise ValidationFailed(fields={"/key": "Mã tệp không hợp lệ."})
         code, slot_id, name = key.split("/")
         if self.uploads.is_accepted(key):
@@ -118,16 +116,16 @@ class Service:
         size = self.uploads.size(key)
         if size is None:
             raise NotFound("Chưa nhận được tệp này; hãy tải lên lại.")
-        content_type = {v: k for k, v in EXTENSIONS.items()}[name.rsplit(".", 1)[1]]
+        kind = KINDS_BY_EXTENSION[name.rsplit(".", 1)[1]]
         head = self.uploads.head_bytes(key, 16)
         problem = None
         if size < 1:
             problem = "Tệp rỗng."
         elif size > slot["max_bytes"]:
             problem = forms.slot_limits(slot)["size"]
-        elif _kind(content_type) not in slot["accept"]:
+        elif kind not in slot["accept"]:
             problem = "Loại tệp không được nhận cho giấy tờ này."
-        elif not head.startswith(MAGIC[content_type]):
+        elif not head.startswith(forms.FILE_TYPES[kind].magic):
             problem = "Nội dung tệp không đúng loại đã khai (PDF, JPEG hoặc PNG)."
         if problem:
             self.uploads.reject(key)
@@ -276,10 +274,6 @@ def _slot(form: dict, slot_id: str) -> dict:
         if slot["id"] == slot_id:
             return slot
     raise ValidationFailed(fields={"/slot": "Biểu mẫu không có khe tải lên này."})
-
-
-def _kind(content_type: str) -> str:
-    return {v: k for k, v in CONTENT_TYPES.items()}[content_type]
 
 
 def _hash(secret: str) -> str:

@@ -9,6 +9,7 @@ neither required nor kept. Uploads are keyed by slot id, each a list of upload k
 import datetime as dt
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -38,7 +39,25 @@ MESSAGES = {
     "unknown": "Trường này không có trong biểu mẫu.",
 }
 TEXT_LIMITS = {"text": 200, "textarea": 2000}
-CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
+
+
+@dataclass(frozen=True)
+class FileType:
+    """A kind of file a form's upload slot may accept (`accept` in schemas/form.schema.json)."""
+
+    content_type: str
+    extension: str  # of the stored object's key
+    extensions: tuple[str, ...]  # file names the page's file picker offers
+    magic: bytes  # how a genuine file of this kind begins
+
+
+# The one table of file types: upload targets, verification, stored keys and the page's picker.
+FILE_TYPES = {
+    "pdf": FileType("application/pdf", "pdf", (".pdf",), b"%PDF-"),
+    "jpeg": FileType("image/jpeg", "jpg", (".jpg", ".jpeg"), b"\xff\xd8\xff"),
+    "png": FileType("image/png", "png", (".png",), b"\x89PNG\r\n\x1a\n"),
+}
+CONTENT_TYPES = {kind: file_type.content_type for kind, file_type in FILE_TYPES.items()}
 
 
 def fields(form: dict) -> Iterator[tuple[dict, dict]]:
