@@ -37,7 +37,8 @@ STATUSES = {
 # A stored key's extension gives back its kind of file (forms.FILE_TYPES).
 KINDS_BY_EXTENSION = {file_type.extension: kind for kind, file_type in forms.FILE_TYPES.items()}
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
-DOSSIER_CODE = re.compile(r"^[A-Za-z0-9.-]{3,60}-[0-9]{6}-[0-9]{4,}$")
+# The status page checks a typed code with the same pattern (theme/assets/tra-cuu.js, tested).
+DOSSIER_CODE = re.compile(r"[A-Za-z0-9.-]{3,60}-[0-9]{6}-[0-9]{4,}")
 UPLOAD_KEY = re.compile(
     rf"[0-9.A-Za-z]+/[a-z0-9-]+/[A-Za-z0-9_-]{{16,64}}\.({'|'.join(KINDS_BY_EXTENSION)})"
 )
@@ -200,7 +201,7 @@ class Service:
 
     def lookup(self, code: str, secret: str | None, client: str) -> dict:
         self.limiter.check(client)
-        stored = self.dossiers.get(code) if DOSSIER_CODE.match(code or "") else None
+        stored = self.dossiers.get(code) if is_dossier_code(code) else None
         given = _hash(secret or "")
         if stored is None or not hmac.compare_digest(given, stored.dossier.secret_hash):
             self.limiter.fail(client)
@@ -226,6 +227,11 @@ class Service:
             "due_at": dossier.due_at,
             "timeline": timeline,
         }
+
+
+def is_dossier_code(text: str) -> bool:
+    """Whether `text` has the shape of a code storage.ports.format_code makes."""
+    return DOSSIER_CODE.fullmatch(text) is not None
 
 
 class FailureLimiter:
@@ -284,4 +290,4 @@ def _canonical(body: Any) -> str:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-__all__ = ["STATUSES", "FailureLimiter", "Service"]
+__all__ = ["STATUSES", "FailureLimiter", "Service", "is_dossier_code"]

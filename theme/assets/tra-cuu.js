@@ -4,6 +4,14 @@
    it, removes it from the address bar and history, then looks the dossier up. No other request. */
 (function () {
   "use strict";
+  // A dossier code's shape: the API's DOSSIER_CODE (functions/chalicelib/dossiers.py);
+  // tests/test_status_rules.py runs both on generated codes and requires the same answer.
+  var CODE = /^[A-Za-z0-9.-]{3,60}-[0-9]{6}-[0-9]{4,}$/,
+    SECRET = /^[a-z0-9]{8,100}$/;
+  if (typeof module !== "undefined" && module.exports) {
+    module.exports = { CODE: CODE }; // under node, for that test: no page to run on
+    return;
+  }
   var script = document.currentScript || document.querySelector("script[data-api]");
   var api = script.getAttribute("data-api"),
     site = script.getAttribute("data-site");
@@ -27,8 +35,6 @@
       group: byId("nhom-ma-tra-cuu"),
     },
   };
-  var CODE = /^[A-Za-z0-9.-]{3,60}-[0-9]{6}-[0-9]{4,}$/,
-    SECRET = /^[a-z0-9]{8,100}$/;
   var TIMEOUT = 20000;
   // What each DVCQG status means for the applicant, and what to do next.
   var EXPLAIN = {
