@@ -7,7 +7,7 @@ from chalice import Chalice, Response
 
 from chalicelib import openapi
 from chalicelib.config import MAX_BODY_BYTES
-from chalicelib.errors import ApiError, PayloadTooLarge
+from chalicelib.errors import ApiError, PayloadTooLargeError
 from chalicelib.wiring import default_service
 
 app = Chalice(app_name="motcua")
@@ -49,7 +49,7 @@ def _handle(call, status: int = 200):
 def _body():
     raw = app.current_request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge()
+        raise PayloadTooLargeError()
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):

@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .calendar import WorkingCalendar
-from .errors import NotFound
+from .errors import NotFoundError
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Bundle:
             end = version.get("effective_to")
             if version["effective_from"] <= day and (end is None or day < end):
                 return version
-        raise NotFound("Thủ tục này không nhận hồ sơ trực tuyến trên cổng này.")
+        raise NotFoundError("Thủ tục này không nhận hồ sơ trực tuyến trên cổng này.")
 
     def form(self, version: dict) -> dict:
         return self.data["forms"][version["online_service"]["form"]]

@@ -19,7 +19,7 @@ from typing import Any
 from . import forms, receipt
 from .calendar import VIETNAM
 from .catalogue import Bundle
-from .errors import ApiError, NotFound, RateLimited, ValidationFailed
+from .errors import ApiError, NotFoundError, RateLimitedError, ValidationFailedError
 from .storage.ports import Dossiers, NewDossier, StoredDossier, Uploads
 
 STATUSES = {
@@ -96,7 +96,7 @@ class Service:
         elif size > slot["max_bytes"]:
             errors["/size"] = limits["size"]
         if errors:
-            raise ValidationFailed("Tệp không phù hợp với yêu cầu.", fields=errors)
+            raise ValidationFailedError("Tệp không phù hợp với yêu cầu.", fields=errors)
         extension = forms.FILE_TYPES[allowed[content_type]].extension
         key = f"{code}/{slot_id}/{secrets.token_urlsafe(18)}.{extension}"
         target = self.uploads.target(
@@ -108,7 +108,7 @@ class Service:
         """Checks the stored bytes (size, magic bytes) before any submission may reference them."""
         key = _text(_object(body), "key")
         if not UPLOAD_KEY.fullmatch(key):
-            raise ValidationFailed(fields={"/key": "Mã tệp không hợp lệ."})
+            raise ValidationFailedError(fields={"/key": "Mã tệp không hợp lệ."})
         code, slot_id, name = key.split("/")
         if self.uploads.is_accepted(key):
             return {"key": key, "accepted": True}
@@ -116,7 +116,7 @@ class Service:
         slot = _slot(self.bundle.form(version), slot_id)
         size = self.uploads.size(key)
         if size is None:
-            raise NotFound("Chưa nhận được tệp này; hãy tải lên lại.")
+            raise NotFoundError("Chưa nhận được tệp này; hãy tải lên lại.")
         kind = KINDS_BY_EXTENSION[name.rsplit(".", 1)[1]]
         head = self.uploads.head_bytes(key, 16)
         problem = None
@@ -130,7 +130,7 @@ class Service:
             problem = "Nội dung tệp không đúng loại đã khai (PDF, JPEG hoặc PNG)."
         if problem:
             self.uploads.reject(key)
-            raise ValidationFailed(problem, fields={"/key": problem})
+            raise ValidationFailedError(problem, fields={"/key": problem})
         self.uploads.accept(key)
         return {"key": key, "accepted": True, "size": size}
 
@@ -157,7 +157,7 @@ class Service:
         unknown = set(body) - {"procedure", "answers", "uploads"}
         errors.update({f"/{k}"[:100]: forms.MESSAGES["unknown"] for k in unknown})
         if errors:
-            raise ValidationFailed(fields=errors)
+            raise ValidationFailedError(fields=errors)
         secret = self._secret(idempotency_key)
         dossier = NewDossier(
             agency=self.bundle.agency_prefix(version),
@@ -205,7 +205,7 @@ class Service:
         given = _hash(secret or "")
         if stored is None or not hmac.compare_digest(given, stored.dossier.secret_hash):
             self.limiter.fail(client)
-            raise NotFound("Không tìm thấy hồ sơ với mã và mã tra cứu này.")
+            raise NotFoundError("Không tìm thấy hồ sơ với mã và mã tra cứu này.")
         return self._public(stored)
 
     def _public(self, stored: StoredDossier) -> dict:
@@ -253,7 +253,7 @@ class FailureLimiter:
     def check(self, client: str) -> None:
         with self._lock:
             if len(self._recent(client)) >= self.allowed:
-                raise RateLimited()
+                raise RateLimitedError()
 
     def fail(self, client: str) -> None:
         with self._lock:
@@ -271,7 +271,7 @@ def _object(body: Any) -> dict:
 def _text(body: dict, key: str) -> str:
     value = body.get(key)
     if not isinstance(value, str) or not value or len(value) > 200:
-        raise ValidationFailed(fields={f"/{key}": "Bắt buộc, là chuỗi ký tự."})
+        raise ValidationFailedError(fields={f"/{key}": "Bắt buộc, là chuỗi ký tự."})
     return value
 
 
@@ -279,7 +279,7 @@ def _slot(form: dict, slot_id: str) -> dict:
     for _, slot in forms.slots(form):
         if slot["id"] == slot_id:
             return slot
-    raise ValidationFailed(fields={"/slot": "Biểu mẫu không có khe tải lên này."})
+    raise ValidationFailedError(fields={"/slot": "Biểu mẫu không có khe tải lên này."})
 
 
 def _hash(secret: str) -> str:

@@ -1,8 +1,10 @@
 """Errors the API returns: a code, an HTTP status, a Vietnamese message and per-field messages.
 
-Domain and adapter code raise these (or subclasses); app.py turns them into JSON
-`{"code", "message", "fields"}`. Provider errors (botocore, sqlite3) never reach a route: adapters
-wrap them in StorageError.
+One base, ApiError; every subclass ends in Error. Domain and adapter code raise them and never
+build a response; app.py alone turns them into JSON `{"code", "message", "fields"}` with their
+status (locally, the upload endpoint serve.py mounts beside the app does the same for its own).
+Provider errors (botocore, sqlite3) never reach a route: adapters wrap them in StorageError. Any
+other exception is a bug: app.py logs it with its traceback and answers 500.
 """
 
 
@@ -20,11 +22,11 @@ class ApiError(Exception):
         return {"code": self.code, "message": self.message, "fields": self.fields}
 
 
-class ValidationFailed(ApiError):
+class ValidationFailedError(ApiError):
     status, code, message = 422, "validation_failed", "Thông tin chưa hợp lệ, xem từng trường."
 
 
-class NotFound(ApiError):
+class NotFoundError(ApiError):
     status, code, message = 404, "not_found", "Không tìm thấy."
 
 
@@ -33,11 +35,11 @@ class IdempotencyConflictError(ApiError):
     message = "Khóa Idempotency-Key này đã dùng cho một hồ sơ khác nội dung."
 
 
-class RateLimited(ApiError):
+class RateLimitedError(ApiError):
     status, code, message = 429, "rate_limited", "Bạn thử quá nhiều lần. Vui lòng đợi rồi thử lại."
 
 
-class PayloadTooLarge(ApiError):
+class PayloadTooLargeError(ApiError):
     status, code, message = 413, "payload_too_large", "Dữ liệu gửi lên quá lớn."
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 
-from chalicelib.errors import NotFound
+from chalicelib.errors import NotFoundError
 from chalicelib.storage.s3 import S3Uploads
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
@@ -62,9 +62,9 @@ def test_rejecting_deletes_the_file_and_can_be_repeated(upload_side):
 def test_a_key_never_uploaded_has_no_size_and_cannot_be_accepted(upload_side):
     assert upload_side.uploads.size("chua-co.pdf") is None
     assert upload_side.uploads.is_accepted("chua-co.pdf") is False
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         upload_side.uploads.accept("chua-co.pdf")
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         upload_side.uploads.head_bytes("chua-co.pdf", 4)
 
 

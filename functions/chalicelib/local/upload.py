@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from chalicelib.errors import ApiError, PayloadTooLarge
+from chalicelib.errors import ApiError, PayloadTooLargeError
 from chalicelib.storage.files import SIGNED_FIELDS, FilesystemUploads, Grant
 
 PATH = "/api/uploads/local"
@@ -50,16 +50,16 @@ class LocalUploadEndpoint:
             return _respond(start_response, error.status, error.body())
         except Exception:
             log.exception("local upload failed")
-            failure = _Refused(500, "internal_error", "Lỗi hệ thống. Vui lòng thử lại.")
+            failure = RefusedError(500, "internal_error", "Lỗi hệ thống. Vui lòng thử lại.")
             return _respond(start_response, 500, failure.body())
         start_response("204 No Content", [])
         return []
 
     def _route(self, environ: dict) -> None:
         if environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "") != PATH:
-            raise _Refused(404, "not_found", "Không tìm thấy.")
+            raise RefusedError(404, "not_found", "Không tìm thấy.")
         if environ.get("REQUEST_METHOD") != "POST":
-            raise _Refused(405, "method_not_allowed", "Chỉ nhận phương thức POST.")
+            raise RefusedError(405, "method_not_allowed", "Chỉ nhận phương thức POST.")
 
     def _receive(self, environ: dict) -> None:
         length = _content_length(environ)
@@ -71,7 +71,7 @@ class LocalUploadEndpoint:
             form.finish()
 
 
-class _Refused(ApiError):
+class RefusedError(ApiError):
     """A refusal with its own status, for the few cases errors.py has no class for."""
 
     def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
@@ -79,8 +79,8 @@ class _Refused(ApiError):
         self.status, self.code = status, code
 
 
-def _bad_form(message: str, fields: dict | None = None) -> _Refused:
-    return _Refused(400, "bad_upload", message, fields)
+def _bad_form(message: str, fields: dict | None = None) -> RefusedError:
+    return RefusedError(400, "bad_upload", message, fields)
 
 
 class _Form:
@@ -155,7 +155,7 @@ class _Form:
             raise _bad_form("Thiếu trường đã ký.", dict.fromkeys(missing, "Thiếu trường này."))
         grant = self._uploads.verify(self._fields)
         if self._length > grant.max_bytes + FORM_OVERHEAD:
-            raise PayloadTooLarge("Tệp vượt quá dung lượng cho phép.")
+            raise PayloadTooLargeError("Tệp vượt quá dung lượng cho phép.")
         if self._headers.get("content-type") != grant.content_type:
             raise _bad_form("Loại tệp không đúng.", {"file": f"Chỉ nhận tệp {grant.content_type}."})
         self._out = self._cleanup.enter_context(self._uploads.incoming(grant.key))
@@ -165,7 +165,7 @@ class _Form:
         if self._out is not None and self._grant is not None:
             self._written += end - start
             if self._written > self._grant.max_bytes:
-                raise PayloadTooLarge("Tệp vượt quá dung lượng cho phép.")
+                raise PayloadTooLargeError("Tệp vượt quá dung lượng cho phép.")
             self._out.write(data[start:end])
             return
         self._form_bytes += end - start

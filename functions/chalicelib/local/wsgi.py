@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from chalice.local import LambdaContext, LambdaEventConverter, RouteMatcher
 
 from chalicelib.config import MAX_BODY_BYTES
-from chalicelib.errors import PayloadTooLarge
+from chalicelib.errors import PayloadTooLargeError
 
 STATUS_TEXT = {
     200: "OK",
@@ -70,7 +70,7 @@ class ChaliceWSGI:
         except ValueError:
             length = -1
         if length < 0 or length > MAX_BODY_BYTES:  # the app's limit, before reading the body
-            too_large = PayloadTooLarge()
+            too_large = PayloadTooLargeError()
             return _error(start_response, too_large.status, too_large.code, too_large.message)
         body = environ["wsgi.input"].read(length) if length else b""
         headers = {

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from chalicelib.errors import ApiError, NotFound
+from chalicelib.errors import ApiError, NotFoundError
 from chalicelib.storage.ports import UploadTarget
 
 # A signed form is a bearer token for writing one object: keep its life short.
@@ -33,7 +33,7 @@ CONTENT_TYPE_PATTERN = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+"
 SIGNED_FIELDS = ("key", "content_type", "max_bytes", "expires", "signature")
 
 
-class UploadForbidden(ApiError):
+class UploadForbiddenError(ApiError):
     status, code = 403, "upload_forbidden"
     message = "Biểu mẫu tải tệp không hợp lệ hoặc đã hết hạn. Vui lòng tải lại trang và thử lại."
 
@@ -107,11 +107,11 @@ class FilesystemUploads:
         return UploadTarget(url=self._url, fields=fields, key=key, expires_at=iso_utc(expires))
 
     def verify(self, fields: dict[str, str]) -> Grant:
-        """The grant a posted form carries, or UploadForbidden if it was altered or expired."""
+        """The grant a posted form carries, or UploadForbiddenError if it was altered or expired."""
         if not hmac.compare_digest(self._sign(fields).encode(), fields["signature"].encode()):
-            raise UploadForbidden()
+            raise UploadForbiddenError()
         if self.clock() > int(fields["expires"]):
-            raise UploadForbidden("Biểu mẫu tải tệp đã hết hạn. Vui lòng tải lại trang.")
+            raise UploadForbiddenError("Biểu mẫu tải tệp đã hết hạn. Vui lòng tải lại trang.")
         return Grant(fields["key"], fields["content_type"], int(fields["max_bytes"]))
 
     @contextmanager
@@ -143,7 +143,7 @@ class FilesystemUploads:
             with self._path("quarantine", key).open("rb") as source:
                 return source.read(max(count, 0))
         except FileNotFoundError:
-            raise NotFound() from None
+            raise NotFoundError() from None
 
     def accept(self, key: str) -> None:
         accepted = self._path("accepted", key)
@@ -152,7 +152,7 @@ class FilesystemUploads:
             os.replace(self._path("quarantine", key), accepted)
         except FileNotFoundError:
             if not accepted.is_file():
-                raise NotFound() from None
+                raise NotFoundError() from None
 
     def is_accepted(self, key: str) -> bool:
         return self._path("accepted", key).is_file()

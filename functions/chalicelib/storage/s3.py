@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.errors import NotFound, StorageError
+from chalicelib.errors import NotFoundError, StorageError
 from chalicelib.storage.files import check_key, check_target, iso_utc
 from chalicelib.storage.ports import UploadTarget
 
@@ -50,7 +50,7 @@ class S3Uploads:
         try:
             with _wrapped():
                 head = self._client.head_object(Bucket=self._bucket, Key=_quarantined(key))
-        except NotFound:
+        except NotFoundError:
             return None
         return head["ContentLength"]
 
@@ -73,7 +73,7 @@ class S3Uploads:
                     Key=_accepted(key),
                     CopySource={"Bucket": self._bucket, "Key": _quarantined(key)},
                 )
-        except NotFound:
+        except NotFoundError:
             if self.is_accepted(key):
                 return
             raise
@@ -84,7 +84,7 @@ class S3Uploads:
         try:
             with _wrapped():
                 self._client.head_object(Bucket=self._bucket, Key=_accepted(key))
-        except NotFound:
+        except NotFoundError:
             return False
         return True
 
@@ -103,12 +103,12 @@ def _accepted(key: str) -> str:
 
 @contextmanager
 def _wrapped() -> Iterator[None]:
-    """A missing object becomes NotFound; every other botocore error becomes StorageError."""
+    """A missing object becomes NotFoundError; every other botocore error becomes StorageError."""
     try:
         yield
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in MISSING:
-            raise NotFound() from error
+            raise NotFoundError() from error
         raise StorageError() from error
     except BotoCoreError as error:
         raise StorageError() from error
