@@ -28,6 +28,8 @@ fi
 echo "== ruff (lint, format) =="
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "== mypy --strict (functions/chalicelib) =="
+.venv/bin/mypy --strict functions/chalicelib
 echo "== build.py check (danh mục mẫu) =="
 .venv/bin/python build.py check
 echo "== pytest =="

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -45,7 +46,9 @@ class WorkingCalendar:
     hours: OfficeHours = field(default_factory=OfficeHours)
 
     @classmethod
-    def from_documents(cls, documents: Iterable[dict], hours: OfficeHours | None = None):
+    def from_documents(
+        cls, documents: Iterable[dict[str, Any]], hours: OfficeHours | None = None
+    ) -> "WorkingCalendar":
         """From catalogue/calendar/<year>.yaml documents (already validated by the schema)."""
         days_off, makeup, not_off = set(), set(), set()
         for doc in documents:

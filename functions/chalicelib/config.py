@@ -3,8 +3,10 @@ var/). An explicit argument beats the environment."""
 
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_BUNDLE = Path(__file__).resolve().parent / "data" / "bundle.json"
@@ -15,12 +17,12 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 MAX_BODY_BYTES = 256 * 1024
 
 
-def public_url(env: dict[str, str] | None = None) -> str:
+def public_url(env: Mapping[str, str] | None = None) -> str:
     """The site's public address without a trailing '/': MOTCUA_PUBLIC_URL, else the local server.
     The one home of this value: the API (receipts, upload targets) and the build (QR codes,
     JSON-LD, mkdocs' site_url) both read it here."""
-    env = os.environ if env is None else env
-    return (env.get("MOTCUA_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")
+    values = os.environ if env is None else env
+    return (values.get("MOTCUA_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,12 @@ class Settings:
     upload_ttl: int = 300
     lookup_failures_allowed: int = 20  # wrong code/secret per client per window
     lookup_window_seconds: int = 600
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
+    def from_env(cls, **overrides: Any) -> "Settings":
         env = os.environ
-        values = {
+        values: dict[str, Any] = {
             "storage": env.get("MOTCUA_STORAGE", "embedded"),
             "data_dir": Path(env.get("MOTCUA_DATA_DIR", str(ROOT / "var"))),
             "bundle": Path(env.get("MOTCUA_BUNDLE", str(DEFAULT_BUNDLE))),
@@ -56,7 +58,7 @@ class Settings:
         return cls(**values)
 
 
-def _secret_key(env, data_dir: Path) -> bytes:
+def _secret_key(env: Mapping[str, str], data_dir: Path) -> bytes:
     """From MOTCUA_SECRET_KEY; locally, a random key created once under the data dir."""
     if env.get("MOTCUA_SECRET_KEY"):
         return env["MOTCUA_SECRET_KEY"].encode()

@@ -13,6 +13,7 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -55,7 +56,7 @@ class Service:
         public_url: str,
         upload_ttl: int = 300,
         limiter: "FailureLimiter | None" = None,
-        clock=None,
+        clock: Callable[[], dt.datetime] | None = None,
     ):
         self.bundle, self.dossiers, self.uploads = bundle, dossiers, uploads
         self.secret_key = secret_key
@@ -66,7 +67,7 @@ class Service:
 
     # --- forms ---------------------------------------------------------------------------------
 
-    def form(self, code: str) -> dict:
+    def form(self, code: str) -> dict[str, Any]:
         version = self.bundle.version(code, self.now().date())
         form = self.bundle.form(version)
         return {
@@ -78,7 +79,7 @@ class Service:
 
     # --- uploads -------------------------------------------------------------------------------
 
-    def upload_target(self, body: Any) -> dict:
+    def upload_target(self, body: Any) -> dict[str, Any]:
         body = _object(body)
         code = _text(body, "procedure")
         slot_id = _text(body, "slot")
@@ -104,7 +105,7 @@ class Service:
         )
         return {**asdict(target), "max_bytes": slot["max_bytes"]}
 
-    def verify_upload(self, body: Any) -> dict:
+    def verify_upload(self, body: Any) -> dict[str, Any]:
         """Checks the stored bytes (size, magic bytes) before any submission may reference them."""
         key = _text(_object(body), "key")
         if not UPLOAD_KEY.fullmatch(key):
@@ -136,7 +137,7 @@ class Service:
 
     # --- submissions ---------------------------------------------------------------------------
 
-    def submit(self, body: Any, idempotency_key: str | None) -> dict:
+    def submit(self, body: Any, idempotency_key: str | None) -> dict[str, Any]:
         if not idempotency_key or not IDEMPOTENCY_KEY.match(idempotency_key):
             raise ApiError(
                 "Thiếu tiêu đề Idempotency-Key hợp lệ (8–100 ký tự chữ, số, - hoặc _).",
@@ -181,7 +182,7 @@ class Service:
             "receipt": receipt.receipt(self.public_url, stored.code, secret),
         }
 
-    def _due(self, version: dict, received: dt.datetime) -> str | None:
+    def _due(self, version: dict[str, Any], received: dt.datetime) -> str | None:
         channel = next((c for c in version["channels"] if c["kind"] == "online"), None)
         if channel is None:
             return None
@@ -199,7 +200,7 @@ class Service:
 
     # --- lookups -------------------------------------------------------------------------------
 
-    def lookup(self, code: str, secret: str | None, client: str) -> dict:
+    def lookup(self, code: str, secret: str | None, client: str) -> dict[str, Any]:
         self.limiter.check(client)
         stored = self.dossiers.get(code) if is_dossier_code(code) else None
         given = _hash(secret or "")
@@ -208,13 +209,13 @@ class Service:
             raise NotFoundError("Không tìm thấy hồ sơ với mã và mã tra cứu này.")
         return self._public(stored)
 
-    def _public(self, stored: StoredDossier) -> dict:
+    def _public(self, stored: StoredDossier) -> dict[str, Any]:
         dossier = stored.dossier
         versions = self.bundle.data["procedures"].get(dossier.procedure, [])
         name = next((v["name"] for v in versions if v["effective_from"] == dossier.version), "")
         timeline = [{"status": 1, "label": STATUSES[1], "at": dossier.received_at}]
         timeline += [
-            {**event, "label": STATUSES.get(event.get("status"), "")} for event in stored.events
+            {**event, "label": STATUSES.get(event.get("status", 0), "")} for event in stored.events
         ]
         return {
             "code": stored.code,
@@ -239,12 +240,14 @@ class FailureLimiter:
     client is refused until the window passes. Per process: on AWS, API Gateway throttling and WAF
     rate rules sit in front of this."""
 
-    def __init__(self, allowed: int = 20, window: float = 600.0, clock=time.monotonic):
+    def __init__(
+        self, allowed: int = 20, window: float = 600.0, clock: Callable[[], float] = time.monotonic
+    ):
         self.allowed, self.window, self.clock = allowed, window, clock
-        self._failures: dict[str, deque] = defaultdict(deque)
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
-    def _recent(self, client: str) -> deque:
+    def _recent(self, client: str) -> deque[float]:
         failures, cutoff = self._failures[client], self.clock() - self.window
         while failures and failures[0] < cutoff:
             failures.popleft()
@@ -262,20 +265,20 @@ class FailureLimiter:
                 self._failures.clear()
 
 
-def _object(body: Any) -> dict:
+def _object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError("Nội dung yêu cầu phải là một đối tượng JSON.")
     return body
 
 
-def _text(body: dict, key: str) -> str:
+def _text(body: dict[str, Any], key: str) -> str:
     value = body.get(key)
     if not isinstance(value, str) or not value or len(value) > 200:
         raise ValidationFailedError(fields={f"/{key}": "Bắt buộc, là chuỗi ký tự."})
     return value
 
 
-def _slot(form: dict, slot_id: str) -> dict:
+def _slot(form: dict[str, Any], slot_id: str) -> dict[str, Any]:
     for _, slot in forms.slots(form):
         if slot["id"] == slot_id:
             return slot

@@ -7,6 +7,8 @@ Provider errors (botocore, sqlite3) never reach a route: adapters wrap them in S
 other exception is a bug: app.py logs it with its traceback and answers 500.
 """
 
+from typing import Any
+
 
 class ApiError(Exception):
     status = 400
@@ -18,7 +20,7 @@ class ApiError(Exception):
         self.message = message or self.message
         self.fields = fields or {}
 
-    def body(self) -> dict:
+    def body(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "fields": self.fields}
 
 

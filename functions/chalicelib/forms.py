@@ -8,7 +8,7 @@ neither required nor kept. Uploads are keyed by slot id, each a list of upload k
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,20 +60,20 @@ FILE_TYPES = {
 CONTENT_TYPES = {kind: file_type.content_type for kind, file_type in FILE_TYPES.items()}
 
 
-def fields(form: dict) -> Iterator[tuple[dict, dict]]:
+def fields(form: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """(page, field) pairs in form order."""
     for page in form["pages"]:
         for item in page.get("fields", []):
             yield page, item
 
 
-def slots(form: dict) -> Iterator[tuple[dict, dict]]:
+def slots(form: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     for page in form["pages"]:
         for slot in page.get("uploads", []):
             yield page, slot
 
 
-def shown(item: dict, page: dict, answers: dict) -> bool:
+def shown(item: dict[str, Any], page: dict[str, Any], answers: dict[str, Any]) -> bool:
     """A field (or slot) is asked when its page's and its own conditions hold."""
     return all(
         cond is None or answers.get(cond["field"]) in cond["in"]
@@ -81,7 +81,7 @@ def shown(item: dict, page: dict, answers: dict) -> bool:
     )
 
 
-def _field_schema(item: dict) -> dict:
+def _field_schema(item: dict[str, Any]) -> dict[str, Any]:
     kind = item["type"]
     if kind in ("text", "textarea"):
         return {
@@ -116,7 +116,7 @@ def _field_schema(item: dict) -> dict:
     return {"type": "string", "pattern": PATTERNS[kind], "maxLength": 320}
 
 
-def submission_schema(form: dict) -> dict:
+def submission_schema(form: dict[str, Any]) -> dict[str, Any]:
     """JSON Schema (2020-12) of `{"answers": {...}, "uploads": {...}}` for this form. Conditional
     fields become if/then rules, so a client can validate exactly as the server does."""
     properties = {
@@ -174,7 +174,9 @@ def submission_schema(form: dict) -> dict:
     }
 
 
-def check_answers(form: dict, answers: Any, units: dict, today: dt.date) -> tuple[dict, dict]:
+def check_answers(
+    form: dict[str, Any], answers: Any, units: dict[str, Any], today: dt.date
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validates answers with the JSON Schema generated from the form (submission_schema), then
     the checks a schema cannot state (commune within province, dates not in the future).
 
@@ -208,10 +210,10 @@ def check_answers(form: dict, answers: Any, units: dict, today: dt.date) -> tupl
     return kept, errors
 
 
-_VALIDATORS: dict[int, tuple[dict, Draft202012Validator]] = {}
+_VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
 
 
-def _answers_validator(form: dict) -> Draft202012Validator:
+def _answers_validator(form: dict[str, Any]) -> Draft202012Validator:
     """The `answers` part of submission_schema(form), compiled once per form for the life of the
     process (the bundle's form dicts live as long as it does; the identity check guards against
     a reused id)."""
@@ -223,7 +225,7 @@ def _answers_validator(form: dict) -> Draft202012Validator:
     return cached[1]
 
 
-def _explain(error, items: dict, given: dict) -> Iterator[tuple[str, str]]:
+def _explain(error: Any, items: dict[str, Any], given: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """Field ids and messages for one jsonschema error on the answers object."""
     if error.absolute_path:
         # Inside one answer (an address's parts): its own `required` and `additionalProperties`
@@ -245,7 +247,7 @@ def _explain(error, items: dict, given: dict) -> Iterator[tuple[str, str]]:
                 yield name, MESSAGES["unknown"]
 
 
-def _type_problem(item: dict, value: Any) -> str:
+def _type_problem(item: dict[str, Any], value: Any) -> str:
     kind = item["type"]
     if kind in ("text", "textarea"):
         if not isinstance(value, str):
@@ -256,7 +258,9 @@ def _type_problem(item: dict, value: Any) -> str:
     return _message(kind, item)
 
 
-def _semantic_problem(item: dict, value: Any, units: dict, today: dt.date) -> str | None:
+def _semantic_problem(
+    item: dict[str, Any], value: Any, units: dict[str, Any], today: dt.date
+) -> str | None:
     """What the schema cannot say: a real date not in the future, a commune of that province."""
     future = item["type"] == "date" and dt.date.fromisoformat(value) > today
     if future and item.get("not_after_today"):
@@ -273,8 +277,12 @@ def _semantic_problem(item: dict, value: Any, units: dict, today: dt.date) -> st
 
 
 def check_uploads(
-    form: dict, answers: dict, uploads: Any, is_accepted, procedure: str
-) -> tuple[dict, dict]:
+    form: dict[str, Any],
+    answers: dict[str, Any],
+    uploads: Any,
+    is_accepted: Callable[[str], bool],
+    procedure: str,
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Every asked slot holds between min and max accepted uploads made for it."""
     if not isinstance(uploads, dict):
         return {}, {"/uploads": "Danh sách tệp phải là một bảng khe tải lên: [mã tệp]."}
@@ -307,7 +315,7 @@ def check_uploads(
     return kept, errors
 
 
-def slot_limits(slot: dict) -> dict[str, str]:
+def slot_limits(slot: dict[str, Any]) -> dict[str, str]:
     """What a slot accepts, as the refusals say it (the API's and the application page's)."""
     names = ", ".join(kind.upper() for kind in slot["accept"])
     size = f"{slot['max_bytes'] / 1048576:g} MB".replace(".", ",")
@@ -319,13 +327,13 @@ def slot_limits(slot: dict) -> dict[str, str]:
     }
 
 
-def _message(key: str, item: dict, **extra: Any) -> str:
+def _message(key: str, item: dict[str, Any], **extra: Any) -> str:
     label = item["label"][:1].lower() + item["label"][1:]
     text = MESSAGES[key].format(label=label, **extra)
     return text[:1].upper() + text[1:]
 
 
-def _range(item: dict) -> str:
+def _range(item: dict[str, Any]) -> str:
     if "min" in item and "max" in item:
         return f" từ {item['min']:g} đến {item['max']:g}"
     if "min" in item:

@@ -2,11 +2,12 @@
 Chalice route is here and that responses match it (schemathesis runs against the live server)."""
 
 from functools import lru_cache
+from typing import Any
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
-def _errors(*statuses: int) -> dict:
+def _errors(*statuses: int) -> dict[str, Any]:
     names = {
         400: "Yêu cầu sai",
         404: "Không tìm thấy",
@@ -23,13 +24,15 @@ def _errors(*statuses: int) -> dict:
     }
 
 
-def _ok(schema: dict, status: str = "200", description: str = "Thành công") -> dict:
+def _ok(
+    schema: dict[str, Any], status: str = "200", description: str = "Thành công"
+) -> dict[str, Any]:
     return {
         status: {"description": description, "content": {"application/json": {"schema": schema}}}
     }
 
 
-def _body(schema: dict) -> dict:
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
@@ -37,7 +40,7 @@ CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "stri
 
 
 @lru_cache(maxsize=1)
-def document() -> dict:
+def document() -> dict[str, Any]:
     dossier = {"$ref": "#/components/schemas/Dossier"}
     return {
         "openapi": "3.1.0",

@@ -15,6 +15,7 @@ term (`mask_scores`), so the chosen mask and the final matrix are exactly those 
 import io
 import itertools
 import re
+from collections.abc import Iterable
 from functools import cache
 
 import segno
@@ -71,7 +72,7 @@ class _Layout:
         encoder.add_finder_patterns(function, width, width)
         encoder.add_alignment_patterns(function, width, width)
 
-        def number(values) -> int:
+        def number(values: Iterable[int]) -> int:
             return int.from_bytes(bytes(values), "big")
 
         self.region = [number(int(v == 0x2) for v in row) for row in function]

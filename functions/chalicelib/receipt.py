@@ -6,6 +6,7 @@ from the address bar.
 """
 
 import io
+from typing import Any
 from urllib.parse import quote
 
 STATUS_PATH = "/tra-cuu/"
@@ -38,6 +39,6 @@ def qr_svg(url: str, title: str) -> str:
     return buffer.getvalue().decode("utf-8").replace("<svg ", '<svg role="img" ', 1)
 
 
-def receipt(public_url: str, code: str, secret: str) -> dict:
+def receipt(public_url: str, code: str, secret: str) -> dict[str, Any]:
     url = status_url(public_url, code, secret)
     return {"status_url": url, "qr_svg": qr_svg(url, f"Mã QR tra cứu hồ sơ {code}")}

@@ -1,33 +1,20 @@
 """Builds the service from settings: embedded adapters by default, AWS ones on Lambda.
-Only this module chooses adapters; boto3 is imported only when the AWS ones are used."""
+Only this module chooses adapters; boto3 is imported only when the AWS ones are used.
+
+Each adapter is returned as its port (storage/ports.py), so mypy --strict checks here that
+SqliteDossiers and DynamoDossiers are Dossiers, FilesystemUploads and S3Uploads are Uploads."""
 
 from functools import lru_cache
 
 from .catalogue import Bundle
 from .config import Settings
 from .dossiers import FailureLimiter, Service
+from .storage.ports import Dossiers, Uploads
 
 
 def build_service(settings: Settings) -> Service:
     bundle = Bundle.load(settings.bundle)
-    if settings.storage == "aws":
-        import boto3
-
-        from .storage.dynamo import DynamoDossiers
-        from .storage.s3 import S3Uploads
-
-        session = boto3.session.Session()
-        endpoint = {"endpoint_url": settings.aws_endpoint} if settings.aws_endpoint else {}
-        dossiers = DynamoDossiers(session.client("dynamodb", **endpoint), settings.table)
-        uploads = S3Uploads(session.client("s3", **endpoint), settings.bucket)
-    else:
-        from .storage.files import FilesystemUploads
-        from .storage.sqlite import SqliteDossiers
-
-        dossiers = SqliteDossiers(settings.data_dir / "motcua.sqlite3")
-        uploads = FilesystemUploads(
-            settings.data_dir / "uploads", secret=settings.secret_key, base_url=settings.public_url
-        )
+    dossiers, uploads = _aws(settings) if settings.storage == "aws" else _embedded(settings)
     limiter = FailureLimiter(settings.lookup_failures_allowed, settings.lookup_window_seconds)
     return Service(
         bundle,
@@ -38,6 +25,30 @@ def build_service(settings: Settings) -> Service:
         upload_ttl=settings.upload_ttl,
         limiter=limiter,
     )
+
+
+def _embedded(settings: Settings) -> tuple[Dossiers, Uploads]:
+    from .storage.files import FilesystemUploads
+    from .storage.sqlite import SqliteDossiers
+
+    dossiers = SqliteDossiers(settings.data_dir / "motcua.sqlite3")
+    uploads = FilesystemUploads(
+        settings.data_dir / "uploads", secret=settings.secret_key, base_url=settings.public_url
+    )
+    return dossiers, uploads
+
+
+def _aws(settings: Settings) -> tuple[Dossiers, Uploads]:
+    import boto3
+
+    from .storage.dynamo import DynamoDossiers
+    from .storage.s3 import S3Uploads
+
+    session = boto3.session.Session()
+    endpoint = settings.aws_endpoint  # the moto server in tests; None on AWS
+    dossiers = DynamoDossiers(session.client("dynamodb", endpoint_url=endpoint), settings.table)
+    uploads = S3Uploads(session.client("s3", endpoint_url=endpoint), settings.bucket)
+    return dossiers, uploads
 
 
 @lru_cache(maxsize=1)

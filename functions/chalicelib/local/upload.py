@@ -8,9 +8,10 @@ once it is complete and within its limits. Every refusal is a JSON error, never 
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import ExitStack
 from typing import Any, BinaryIO
+from wsgiref.types import StartResponse
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -42,7 +43,7 @@ class LocalUploadEndpoint:
     def __init__(self, uploads: FilesystemUploads):
         self._uploads = uploads
 
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:
             self._route(environ)
             self._receive(environ)
@@ -55,13 +56,13 @@ class LocalUploadEndpoint:
         start_response("204 No Content", [])
         return []
 
-    def _route(self, environ: dict) -> None:
+    def _route(self, environ: dict[str, Any]) -> None:
         if environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "") != PATH:
             raise RefusedError(404, "not_found", "Không tìm thấy.")
         if environ.get("REQUEST_METHOD") != "POST":
             raise RefusedError(405, "method_not_allowed", "Chỉ nhận phương thức POST.")
 
-    def _receive(self, environ: dict) -> None:
+    def _receive(self, environ: dict[str, Any]) -> None:
         length = _content_length(environ)
         boundary = _boundary(environ)
         with ExitStack() as cleanup:
@@ -74,12 +75,12 @@ class LocalUploadEndpoint:
 class RefusedError(ApiError):
     """A refusal with its own status, for the few cases errors.py has no class for."""
 
-    def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, Any] | None = None):
         super().__init__(message, fields=fields)
         self.status, self.code = status, code
 
 
-def _bad_form(message: str, fields: dict | None = None) -> RefusedError:
+def _bad_form(message: str, fields: dict[str, Any] | None = None) -> RefusedError:
     return RefusedError(400, "bad_upload", message, fields)
 
 
@@ -185,14 +186,14 @@ class _Form:
         self._ended = True
 
 
-def _content_length(environ: dict) -> int:
+def _content_length(environ: dict[str, Any]) -> int:
     raw = environ.get("CONTENT_LENGTH") or ""
     if not (raw.isascii() and raw.isdigit()):
         raise _bad_form("Thiếu độ dài nội dung (Content-Length).")
     return int(raw)
 
 
-def _boundary(environ: dict) -> bytes:
+def _boundary(environ: dict[str, Any]) -> bytes:
     kind, options = parse_options_header(environ.get("CONTENT_TYPE", ""))
     boundary = options.get(b"boundary", b"")
     # RFC 2046 §5.1.1: 1 to 70 characters.
@@ -218,7 +219,7 @@ def _feed(body: Any, length: int, parser: MultipartParser) -> None:
             raise _bad_form("Dữ liệu gửi lên sai định dạng.") from error
 
 
-def _respond(start_response: Callable, status: int, body: dict) -> list[bytes]:
+def _respond(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
     payload = json.dumps(body, ensure_ascii=False).encode()
     start_response(
         f"{status} {REASONS.get(status, 'Error')}",

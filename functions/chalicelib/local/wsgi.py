@@ -11,10 +11,13 @@ import gzip
 import json
 import mimetypes
 import posixpath
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
+from chalice.app import Chalice
 from chalice.local import LambdaContext, LambdaEventConverter, RouteMatcher
 
 from chalicelib.config import MAX_BODY_BYTES
@@ -44,7 +47,7 @@ def _status(code: int) -> str:
     return f"{code} {STATUS_TEXT.get(code, 'Status')}"
 
 
-def _error(start_response, status: int, code: str, message: str) -> list[bytes]:
+def _error(start_response: StartResponse, status: int, code: str, message: str) -> list[bytes]:
     body = json.dumps({"code": code, "message": message, "fields": {}}, ensure_ascii=False)
     start_response(
         _status(status),
@@ -57,11 +60,11 @@ def _error(start_response, status: int, code: str, message: str) -> list[bytes]:
 
 
 class ChaliceWSGI:
-    def __init__(self, app):
+    def __init__(self, app: Chalice):
         self.app = app
         self.converter = LambdaEventConverter(RouteMatcher(list(app.routes)), app.api.binary_types)
 
-    def __call__(self, environ, start_response) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "/")
         query = environ.get("QUERY_STRING", "")
@@ -92,7 +95,7 @@ class ChaliceWSGI:
         return self._reply(response, start_response)
 
     @staticmethod
-    def _reply(response: dict, start_response) -> list[bytes]:
+    def _reply(response: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         status = response["statusCode"]
         body = response.get("body") or b""
         if response.get("isBase64Encoded"):
@@ -129,7 +132,7 @@ class StaticSite:
     def __init__(self, root: Path):
         self.root = root.resolve()
 
-    def __call__(self, environ, start_response) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
             start_response(_status(405), [("Content-Type", "text/plain; charset=utf-8")])
             return [b"Method Not Allowed"]
@@ -172,10 +175,12 @@ class StaticSite:
         return wrapper(handle, 65536) if wrapper else iter(lambda: handle.read(65536), b"")
 
 
-def dispatcher(routes: list[tuple[str, Callable]], fallback: Callable) -> Callable:
+def dispatcher(
+    routes: list[tuple[str, WSGIApplication]], fallback: WSGIApplication
+) -> WSGIApplication:
     """The first application whose path prefix matches handles the request."""
 
-    def application(environ, start_response):
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
         for prefix, app in routes:
             if path == prefix.rstrip("/") or path.startswith(prefix):

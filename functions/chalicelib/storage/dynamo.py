@@ -18,12 +18,15 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.errors import IdempotencyConflictError, StorageError
 from chalicelib.storage.ports import NewDossier, StoredDossier, format_code
+
+if TYPE_CHECKING:  # boto3-stubs, for mypy only
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 MAX_ATTEMPTS = 60
 BACKOFF_BASE_S = 0.005
@@ -40,7 +43,11 @@ class DynamoDossiers:
     """
 
     def __init__(
-        self, client: Any, table: str, *, after_write: Callable[[str], None] | None = None
+        self,
+        client: "DynamoDBClient",
+        table: str,
+        *,
+        after_write: Callable[[str], None] | None = None,
     ):
         self._client = client
         self._table = table
@@ -84,7 +91,7 @@ class DynamoDossiers:
         item = self._item(f"COUNTER#{agency}#{day}")
         return 0 if item is None else int(item["seq"]["N"])
 
-    def _item(self, pk: str) -> dict | None:
+    def _item(self, pk: str) -> dict[str, Any] | None:
         with _wrapped():
             answer = self._client.get_item(
                 TableName=self._table, Key={"pk": {"S": pk}}, ConsistentRead=True
@@ -100,7 +107,7 @@ class DynamoDossiers:
         request_hash: str,
     ) -> bool:
         """One all-or-nothing write; False if another writer got there first."""
-        items = [
+        items: list[Any] = [  # TransactWriteItemTypeDef, built from plain dicts
             {"Update": self._counter_update(dossier, current)},
             {"Put": self._put_new(_dossier_item(code, current + 1, dossier))},
             {
@@ -120,8 +127,8 @@ class DynamoDossiers:
             return False
         return True
 
-    def _counter_update(self, dossier: NewDossier, current: int) -> dict:
-        update = {
+    def _counter_update(self, dossier: NewDossier, current: int) -> dict[str, Any]:
+        update: dict[str, Any] = {
             "TableName": self._table,
             "Key": {"pk": {"S": f"COUNTER#{dossier.agency}#{dossier.day}"}},
             "UpdateExpression": "SET seq = :next",
@@ -134,7 +141,7 @@ class DynamoDossiers:
             update["ExpressionAttributeValues"][":current"] = {"N": str(current)}
         return update
 
-    def _put_new(self, item: dict) -> dict:
+    def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
         return {
             "TableName": self._table,
             "Item": item,
@@ -142,7 +149,7 @@ class DynamoDossiers:
         }
 
 
-def create_table(client: Any, name: str) -> None:
+def create_table(client: "DynamoDBClient", name: str) -> None:
     """Creates the dossier table (on-demand capacity) and waits until it can be used."""
     with _wrapped():
         client.create_table(
@@ -156,7 +163,7 @@ def create_table(client: Any, name: str) -> None:
         )
 
 
-def _dossier_item(code: str, seq: int, dossier: NewDossier) -> dict:
+def _dossier_item(code: str, seq: int, dossier: NewDossier) -> dict[str, Any]:
     return {
         "pk": {"S": f"DOSSIER#{code}"},
         "code": {"S": code},

@@ -11,7 +11,7 @@ Contract (tests/contract/ runs it against every adapter):
 """
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class NewDossier:
     procedure: str
     version: str  # effective_from of the procedure version it is filed under
     catalogue: str  # catalogue revision (git commit) of the bundle
-    answers: dict
+    answers: dict[str, Any]
     uploads: dict[str, list[str]]  # slot id -> upload keys
     secret_hash: str  # hash of the lookup secret; the secret itself is never stored
     received_at: str  # ISO 8601 with offset
@@ -35,7 +35,7 @@ class NewDossier:
 class StoredDossier:
     code: str  # <agency>-<yyMMdd>-<NNNN>
     dossier: NewDossier
-    events: tuple[dict, ...] = field(default_factory=tuple)
+    events: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
 
 class Dossiers(Protocol):

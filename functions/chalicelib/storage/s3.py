@@ -9,7 +9,7 @@ accepted/ and removed from quarantine/, which a lifecycle rule empties of abando
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -17,13 +17,16 @@ from chalicelib.errors import NotFoundError, StorageError
 from chalicelib.storage.files import check_key, check_target, iso_utc
 from chalicelib.storage.ports import UploadTarget
 
+if TYPE_CHECKING:  # boto3-stubs, for mypy only
+    from mypy_boto3_s3 import S3Client
+
 MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 
 
 class S3Uploads:
     """`Uploads` in one bucket, with quarantine/ and accepted/ prefixes."""
 
-    def __init__(self, client: Any, bucket: str):
+    def __init__(self, client: "S3Client", bucket: str):
         self._client = client
         self._bucket = bucket
 

@@ -103,7 +103,7 @@ class SqliteDossiers:
             (agency, day),
         ).fetchone()
         self._after_write("counter")
-        return seq
+        return int(seq)
 
     def _insert_dossier(
         self, db: sqlite3.Connection, code: str, seq: int, dossier: NewDossier
