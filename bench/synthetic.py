@@ -21,9 +21,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    from buildlib.synthetic import generate
+    from buildlib.synthetic.generator import generate
 
     started = time.perf_counter()
 

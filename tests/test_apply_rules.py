@@ -22,11 +22,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from buildlib import apply
-from buildlib import catalogue as catalogue_module
 from buildlib.bundle import make_bundle
-from buildlib.site import build_command
-from buildlib.yamlsource import load_text
+from buildlib.catalogue import load as catalogue_module
+from buildlib.catalogue.yamlsource import load_text
+from buildlib.site import application as apply
+from buildlib.site.build import build_command
 from chalicelib import forms
 
 from .api.filling import answers_for

@@ -15,11 +15,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from buildlib import importer
-from buildlib import importer_parse as parse
-from buildlib.check import check
-from buildlib.diff import compare
-from buildlib.yamlsource import load_text
+from buildlib.catalogue.changes import compare
+from buildlib.catalogue.yamlsource import load_text
+from buildlib.importer import command as importer
+from buildlib.importer import parse
+from buildlib.review.check import check
 
 ROOT = Path(__file__).resolve().parent.parent
 ARCHIVE = ROOT.parent / "shared" / "reference" / "procedures" / "chatbot_tthc-raw-all.tar.gz"

@@ -3,7 +3,7 @@ Only this module chooses adapters; boto3 is imported only when the AWS ones are 
 
 from functools import lru_cache
 
-from .catalogue import Bundle
+from .bundle import Bundle
 from .config import Settings
 from .dossiers import FailureLimiter, Service
 

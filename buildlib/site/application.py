@@ -17,19 +17,20 @@ import importlib.util
 import json
 from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
 from types import ModuleType
 
 import markupsafe
 from jinja2 import Environment
 
-from . import labels, opendata
-from .catalogue import version_in_force
-from .render import Shell
-from .search import fold
+from buildlib import paths
+from buildlib.catalogue import labels
+from buildlib.catalogue.load import version_in_force
 
-ROOT = Path(__file__).resolve().parent.parent
-RULES_MODULE = ROOT / "functions" / "chalicelib" / "forms.py"
+from .pagedata import script_json
+from .search import fold
+from .shell import Shell
+
+RULES_MODULE = paths.ROOT / "functions" / "chalicelib" / "forms.py"
 UNITS_DIR = "du-lieu/don-vi"
 API = "/api/"  # the API is served from the site's own origin (functions/serve.py, API Gateway)
 RADIO_MAX = 7  # more options than this become a drop-down list
@@ -195,7 +196,7 @@ def pages(
                 for s in p.get("uploads", [])
             },
             config=markupsafe.Markup(
-                opendata.script_json(
+                script_json(
                     {
                         **client_config(form, version, province_list),
                         "agencies": names,

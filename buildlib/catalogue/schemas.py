@@ -17,7 +17,9 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+from buildlib import paths
+
+SCHEMA_DIR = paths.SCHEMAS
 BASE_URI = "https://motcua.example/schemas/"
 KINDS = ("procedure", "form", "agency", "field", "life-event", "units", "calendar")
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from buildlib import paths
+
 from .problems import Problem
 from .schemas import SchemaSet
 from .yamlsource import Locator, load_file
@@ -158,7 +160,7 @@ def load(
 ) -> Catalogue:
     catalogue_dir = catalogue_dir.resolve()
     repo_root = (repo_root or catalogue_dir.parent).resolve()
-    schema_dir = schema_dir or Path(__file__).resolve().parent.parent / "schemas"
+    schema_dir = schema_dir or paths.SCHEMAS
     files = discover(catalogue_dir)
     jobs = [(kind, str(path), _rel(path, repo_root)) for kind, path in files]
     workers = workers if workers is not None else (os.cpu_count() or 1)

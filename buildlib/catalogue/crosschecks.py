@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .catalogue import Catalogue, Document
+from .load import Catalogue, Document
 from .problems import Problem
 
 REFORM_DATE = "2025-07-01"  # two-tier local government: no district level from this day

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .catalogue import Catalogue, version_in_force
+from buildlib.catalogue.load import Catalogue, version_in_force
 
 FORMAT = 1
 URL = "thu-tuc/{code}/"

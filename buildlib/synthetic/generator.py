@@ -20,7 +20,9 @@ from typing import Any
 
 import yaml
 
-from .synthetic_words import (
+from buildlib import paths
+
+from .words import (
     AMOUNTS,
     CASES,
     COMMON_AGENCIES,
@@ -36,7 +38,7 @@ from .synthetic_words import (
     Topic,
 )
 
-SEED_CATALOGUE = Path(__file__).resolve().parent.parent / "catalogue"
+SEED_CATALOGUE = paths.CATALOGUE
 REFORM = dt.date(2025, 7, 1)  # two-tier local government: no district level from this day
 PROGRESS_EVERY = 1000  # procedures between two calls of the progress callback
 SHARES = {"multi": 0.20, "replaced": 0.02, "abolished": 0.02, "form": 0.10}

@@ -22,11 +22,12 @@ from typing import Any, TextIO
 
 import yaml
 
-from . import importer_parse as parse
-from .diff import compare
-from .scaffold import CODE, set_top_level
-from .schemas import SchemaSet
-from .yamlsource import load_text
+from buildlib.catalogue.changes import compare
+from buildlib.catalogue.schemas import SchemaSet
+from buildlib.catalogue.yamlsource import load_text
+from buildlib.review.scaffold import CODE, set_top_level
+
+from . import parse
 
 PORTAL = "https://dichvucong.gov.vn"
 KEYS = (

@@ -16,93 +16,30 @@ before anything is written.
 
 import contextlib
 import datetime as dt
-import gc
-import hashlib
 import importlib.util
 import json
-import marshal
 import os
 import shutil
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import apply, browse, opendata, search
-from .bundle import catalogue_revision
-from .catalogue import Catalogue, Document, discover, load, load_jobs
-from .checks import run_all
+from buildlib import paths
+from buildlib.bundle import catalogue_revision
+from buildlib.catalogue.crosschecks import run_all
+from buildlib.catalogue.load import Catalogue, Document, discover, load, load_jobs
+
+from . import application, browse, cache, opendata, search
+from .cache import VERSION as CACHE_VERSION
+from .links import check_links
 from .opendata import Fragment, write_open_data
-from .render import (
-    RenderError,
-    Shell,
-    SiteData,
-    check_links,
-    dumps,
-    environment,
-    render_procedures,
-)
+from .pagedata import SiteData, compact_json, environment
+from .parallel import render_procedures
+from .shell import RenderError, Shell
 
-ROOT = Path(__file__).resolve().parent.parent
-THEME = ROOT / "theme"
-CACHE_VERSION = 4  # 2: search records cached per procedure; 3: summary has the form; 4: browse
+THEME = paths.THEME
 OUR_DIRS = ("thu-tuc", "co-quan", "duyet", "su-kien", "mau")
-CODE_INPUTS = (
-    "render.py",
-    "browse.py",
-    "site.py",
-    "labels.py",
-    "diff.py",
-    "opendata.py",
-    "search.py",
-    "apply.py",
-    "qr.py",
-)
 CALENDAR_DAYS = 400
-
-
-def _digest(paths: list[Path], extra: str = "") -> str:
-    h = hashlib.blake2b(extra.encode(), digest_size=16)
-    for path in paths:
-        h.update(str(path.name).encode() + b"\0")
-        h.update(path.read_bytes())
-    return h.hexdigest()
-
-
-def _files(folder: Path, skip=lambda p: False) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not skip(p))
-
-
-def _theme_asset(path: Path) -> bool:
-    """Our assets; search* belongs to the search build (buildlib/search.py)."""
-    return not path.name.startswith("search")
-
-
-def shell_inputs() -> str:
-    from importlib.metadata import version
-
-    paths = [ROOT / "mkdocs.yml", *_files(THEME / "overrides"), *_files(THEME / "pages")]
-    paths += [p for p in _files(THEME / "assets") if _theme_asset(p)]
-    return _digest(paths, version("mkdocs") + version("mkdocs-material"))
-
-
-def _scan(catalogue_dir: Path) -> tuple[dict[str, str], dict[str, list[Path]], str]:
-    """Hash per procedure folder, its files, and one hash over every other catalogue file."""
-    per_code: dict[str, list[Path]] = {}
-    others: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(catalogue_dir):
-        dirnames.sort()
-        rel = Path(dirpath).relative_to(catalogue_dir).parts
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if len(rel) == 2 and rel[0] == "procedures":
-                per_code.setdefault(rel[1], []).append(path)
-            else:
-                others.append(path)
-    hashes = {code: _digest(paths) for code, paths in per_code.items()}
-    rels = "".join(str(p.relative_to(catalogue_dir)) for p in others)
-    return hashes, per_code, _digest(others, rels)
 
 
 def _shown_index(ranges: list[list], today: str) -> int:
@@ -137,7 +74,7 @@ def _load_partial(catalogue_dir: Path, codes: set[str], others: dict[str, Any]) 
             kept.append(Document(kind, rel, path, others[rel]))
         else:
             wanted.append((kind, str(path), rel))
-    results = load_jobs(wanted, ROOT / "schemas")
+    results = load_jobs(wanted, paths.SCHEMAS)
     catalogue = Catalogue(root=catalogue_dir)
     for (kind, path, rel), (data, problems) in zip(wanted, results, strict=True):
         catalogue.documents.append(Document(kind, rel, Path(path), data))
@@ -157,7 +94,7 @@ def _load_procedures(
         for path in sorted(per_code[code])
     ]
     out: dict[str, list[dict]] = {}
-    for (_, path, _), (data, _) in zip(jobs, load_jobs(jobs, ROOT / "schemas"), strict=True):
+    for (_, path, _), (data, _) in zip(jobs, load_jobs(jobs, paths.SCHEMAS), strict=True):
         out.setdefault(Path(path).parent.name, []).append(data)
     for versions in out.values():
         versions.sort(key=lambda v: v["effective_from"])
@@ -181,41 +118,6 @@ def _published_versions(
     return out
 
 
-def _cached(path: Path, key: list) -> Any:
-    """What the previous build saved to `path` with the same `key`, else None. marshal, not
-    JSON: at 10,000 procedures the page cache loads and saves in ~0.2 s instead of ~0.5 s, and the
-    open-data fragments (~75 MB of JSON text) in ~0.2 s instead of seconds as JSON strings.
-    marshal's format belongs to the Python version, which is in the key."""
-    try:
-        data = path.read_bytes()  # marshal.load on a file reads it object by object
-        with _no_gc():
-            cached = marshal.loads(data)
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
-    if not isinstance(cached, dict) or cached.get("key") != [sys.version, *key]:
-        return None
-    return cached["value"]
-
-
-def _save(path: Path, key: list, value: Any) -> None:
-    with _no_gc():
-        data = marshal.dumps({"key": [sys.version, *key], "value": value})
-    path.write_bytes(data)
-
-
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """The cyclic collector re-scans the hundreds of thousands of young objects a cache holds
-    while they are made (as in catalogue.load); none of them form cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _errors(catalogue: Catalogue, out: TextIO) -> bool:
     errors = [p for p in catalogue.problems + run_all(catalogue) if p.severity == "error"]
     for problem in errors:
@@ -233,16 +135,22 @@ def _run_mkdocs(site_dir: Path, work: Path) -> None:
     shutil.rmtree(docs, ignore_errors=True)
     shutil.copytree(THEME / "pages", docs)
     (docs / "assets").mkdir(exist_ok=True)
-    for asset in _files(THEME / "assets"):
-        if _theme_asset(asset):
+    for asset in cache.files(THEME / "assets"):
+        if cache.theme_asset(asset):
             shutil.copy2(asset, docs / "assets" / asset.name)
-    build(load_config(str(ROOT / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(site_dir)))
+    config = load_config(
+        str(paths.MKDOCS_CONFIG),
+        docs_dir=str(docs),
+        site_dir=str(site_dir),
+        site_url=paths.site_url(),  # the API's public address too (chalicelib.config)
+    )
+    build(config)
 
 
 def _calendar_script(catalogue: Catalogue, today: str) -> str:
     """Non-working days of the next ~400 days, for the expected-result-date calculator."""
     spec = importlib.util.spec_from_file_location(
-        "motcua_calendar", ROOT / "functions" / "chalicelib" / "calendar.py"
+        "motcua_calendar", paths.ROOT / "functions" / "chalicelib" / "calendar.py"
     )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -252,7 +160,7 @@ def _calendar_script(catalogue: Catalogue, today: str) -> str:
     days = [start + dt.timedelta(days=i) for i in range(CALENDAR_DAYS)]
     off = [d.isoformat() for d in days if not calendar.is_working_day(d)]
     data = {"from": days[0].isoformat(), "to": days[-1].isoformat(), "off": off}
-    return f"window.MOTCUA_NGAY_NGHI={dumps(data)};\n"
+    return f"window.MOTCUA_NGAY_NGHI={compact_json(data)};\n"
 
 
 def _site_data(catalogue: Catalogue, today: str, summaries: dict[str, dict]) -> SiteData:
@@ -265,7 +173,7 @@ def _site_data(catalogue: Catalogue, today: str, summaries: dict[str, dict]) -> 
         life_events={d.data["id"]: d.data["name"] for d in catalogue.of_kind("life-event")},
         life_event_docs={d.data["id"]: d.data for d in catalogue.of_kind("life-event")},
         summaries=summaries,
-        templates={str(p.relative_to(templates)) for p in _files(templates)}
+        templates={str(p.relative_to(templates)) for p in cache.files(templates)}
         if templates.is_dir()
         else set(),
     )
@@ -282,7 +190,7 @@ def _write_application_pages(
     units = [d.data for d in catalogue.of_kind("units")]
     agencies = {d.data["id"]: d.data for d in catalogue.of_kind("agency")}
     written = list(
-        apply.pages(
+        application.pages(
             env,
             shell,
             forms=forms,
@@ -292,7 +200,7 @@ def _write_application_pages(
             today=today,
         )
     )
-    for path, text in [*written, *apply.unit_files(units)]:
+    for path, text in [*written, *application.unit_files(units)]:
         target = site_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
@@ -310,28 +218,22 @@ def build_command(
 ) -> int:
     started = time.perf_counter()
     today = today or dt.date.today().isoformat()
-    site_dir = (site_dir or ROOT / "site").resolve()
-    cache_dir = (cache_dir or ROOT / "build" / "cache").resolve()
+    site_dir = (site_dir or paths.SITE).resolve()
+    cache_dir = (cache_dir or paths.CACHE).resolve()
     cache_file = cache_dir / "pages.marshal"
-    hashes, per_code, others = _scan(catalogue_dir)
-    code = _digest(
-        [
-            *_files(THEME / "templates"),
-            *(Path(__file__).parent / n for n in CODE_INPUTS),
-            apply.RULES_MODULE,
-        ]
-    )
-    shell_hash = shell_inputs()
-    cache = (None if full else _cached(cache_file, [CACHE_VERSION])) or {}
+    hashes, per_code, others = cache.scan(catalogue_dir)
+    code = cache.code_inputs()
+    shell_hash = cache.shell_inputs()
+    previous = (None if full else cache.read(cache_file, [CACHE_VERSION])) or {}
     shell_file = site_dir / "_shell" / "index.html"
     keep_shell = (
-        cache.get("version") == CACHE_VERSION
-        and cache.get("site") == str(site_dir)
-        and cache.get("shell") == shell_hash
+        previous.get("version") == CACHE_VERSION
+        and previous.get("site") == str(site_dir)
+        and previous.get("shell") == shell_hash
         and shell_file.exists()
     )
-    incremental = keep_shell and cache.get("others") == others and cache.get("code") == code
-    old: dict[str, dict] = cache.get("procedures", {}) if incremental else {}
+    incremental = keep_shell and previous.get("others") == others and previous.get("code") == code
+    old: dict[str, dict] = previous.get("procedures", {}) if incremental else {}
     cached_others = None
 
     if incremental:
@@ -343,10 +245,10 @@ def build_command(
             or old[c]["day"] != _day_state(old[c]["summary"]["ranges"], today)
         }
         removed = set(old) - set(hashes)
-        if not changed and not removed and cache.get("today") == today:
+        if not changed and not removed and previous.get("today") == today:
             print("Không có gì thay đổi kể từ lần dựng trước.", file=out)
             return 0
-        cached_others = _cached(cache_dir / "others.marshal", [CACHE_VERSION, others, code])
+        cached_others = cache.read(cache_dir / "others.marshal", [CACHE_VERSION, others, code])
         catalogue = _load_partial(catalogue_dir, changed, cached_others or {})
     else:
         changed, removed = set(hashes), set()
@@ -391,7 +293,7 @@ def build_command(
 
     env = environment()
     try:
-        made = dict(cache.get("browse", {})) if incremental else {}
+        made = dict(previous.get("browse", {})) if incremental else {}
         browse_pages = list(browse.pages(env, shell, site, made))
     except Exception as error:
         print(f"Không dựng được trang duyệt: {error}", file=out)
@@ -467,7 +369,7 @@ def build_command(
     # shares of the catalogue-wide files come from the previous build (opendata.Fragment).
     fragment_file = cache_dir / "opendata.marshal"
     fragment_key = [CACHE_VERSION, str(site_dir), shell_hash, others, code]
-    cached_fragments = (_cached(fragment_file, fragment_key) if incremental else None) or {}
+    cached_fragments = (cache.read(fragment_file, fragment_key) if incremental else None) or {}
     fragments = {c: Fragment(*f) for c, f in cached_fragments.items()}
     singles = site_dir / "du-lieu-mo" / "thu-tuc"
     published = (
@@ -514,11 +416,11 @@ def build_command(
         }
         for c, s in summaries.items()
     }
-    _save(fragment_file, fragment_key, {c: tuple(f) for c, f in fragments.items()})
+    cache.save(fragment_file, fragment_key, {c: tuple(f) for c, f in fragments.items()})
     if not incremental or cached_others is None:
         loaded = {d.rel: d.data for d in catalogue.documents if d.kind != "procedure"}
-        _save(cache_dir / "others.marshal", [CACHE_VERSION, others, code], loaded)
-    _save(
+        cache.save(cache_dir / "others.marshal", [CACHE_VERSION, others, code], loaded)
+    cache.save(
         cache_file,
         [CACHE_VERSION],
         {

@@ -13,9 +13,12 @@ from typing import Any
 
 from jinja2 import Environment, Template
 
-from . import labels
-from .catalogue import version_in_force
-from .render import Shell, SiteData, shown_version
+from buildlib.catalogue import labels
+from buildlib.catalogue.load import version_in_force
+
+from .pagedata import SiteData
+from .procedure import shown_version
+from .shell import Shell
 
 ROLES = {
     "implementing": "thực hiện",
