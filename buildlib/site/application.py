@@ -13,44 +13,28 @@ Also written: the administrative units as small JSON files, one per province
 the applicant picked.
 """
 
-import importlib.util
 import json
 from collections.abc import Iterator
-from functools import cache
-from types import ModuleType
 
 import markupsafe
 from jinja2 import Environment
 
-from buildlib import paths
 from buildlib.catalogue import labels
 from buildlib.catalogue.load import version_in_force
+from chalicelib import forms
 
 from .pagedata import script_json
 from .search import fold
 from .shell import Shell
 
-RULES_MODULE = paths.ROOT / "functions" / "chalicelib" / "forms.py"
 UNITS_DIR = "du-lieu/don-vi"
 API = "/api/"  # the API is served from the site's own origin (functions/serve.py, API Gateway)
 RADIO_MAX = 7  # more options than this become a drop-down list
 EXTENSIONS = {"pdf": [".pdf"], "jpeg": [".jpg", ".jpeg"], "png": [".png"]}
 
 
-@cache
-def rules() -> ModuleType:
-    """The API's form rules (functions/ is deployed as its own package, so it is loaded by path;
-    it imports nothing from the rest of chalicelib)."""
-    spec = importlib.util.spec_from_file_location("motcua_form_rules", RULES_MODULE)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def field_messages(item: dict) -> dict[str, str]:
     """Every message the server can give for this field, keyed as forms.MESSAGES."""
-    forms = rules()
     kind = item["type"]
     keys = ["required"]
     if kind in ("select", "yes_no", "number", "date", "cccd", "phone", "email", "address"):
@@ -61,13 +45,12 @@ def field_messages(item: dict) -> dict[str, str]:
         keys.append("future")
     extra = {
         "max_length": item.get("max_length", forms.TEXT_LIMITS.get(kind, 0)),
-        "range": forms._range(item),
+        "range": forms.range_text(item),
     }
-    return {key: forms._message(key, item, **extra) for key in keys}
+    return {key: forms.message(key, item, **extra) for key in keys}
 
 
 def slot_messages(slot: dict) -> dict[str, str]:
-    forms = rules()
     limits = forms.slot_limits(slot)
     names, size = limits["names"], limits["max_size"]
     return {
@@ -90,7 +73,6 @@ def slot_messages(slot: dict) -> dict[str, str]:
 
 def client_config(form: dict, version: dict, provinces: list[list[str]]) -> dict:
     """What apply.js and apply-rules.js need, in the page as JSON."""
-    forms = rules()
     pages = []
     for page in form["pages"]:
         pages.append(

@@ -16,7 +16,6 @@ before anything is written.
 
 import contextlib
 import datetime as dt
-import importlib.util
 import json
 import os
 import shutil
@@ -28,6 +27,7 @@ from buildlib import paths
 from buildlib.bundle import catalogue_revision
 from buildlib.catalogue.crosschecks import run_all
 from buildlib.catalogue.load import Catalogue, Document, discover, load, load_jobs
+from chalicelib.calendar import WorkingCalendar
 
 from . import application, browse, cache, opendata, search
 from .cache import VERSION as CACHE_VERSION
@@ -149,13 +149,7 @@ def _run_mkdocs(site_dir: Path, work: Path) -> None:
 
 def _calendar_script(catalogue: Catalogue, today: str) -> str:
     """Non-working days of the next ~400 days, for the expected-result-date calculator."""
-    spec = importlib.util.spec_from_file_location(
-        "motcua_calendar", paths.ROOT / "functions" / "chalicelib" / "calendar.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    calendar = module.WorkingCalendar.from_documents(d.data for d in catalogue.of_kind("calendar"))
+    calendar = WorkingCalendar.from_documents(d.data for d in catalogue.of_kind("calendar"))
     start = dt.date.fromisoformat(today)
     days = [start + dt.timedelta(days=i) for i in range(CALENDAR_DAYS)]
     off = [d.isoformat() for d in days if not calendar.is_working_day(d)]
