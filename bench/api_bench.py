@@ -36,6 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chalicelib.versions import version_in_force
+
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
 OUT = ROOT / "bench" / "out"
@@ -252,20 +254,15 @@ def upload_slots(data: dict) -> Iterator[tuple[str, dict]]:
     (the newest version of each procedure that has an online form)."""
     today = time.strftime("%Y-%m-%d")
     for code, versions in sorted(data["procedures"].items()):
-        current = [
-            v
-            for v in versions
-            if v["effective_from"] <= today and (v.get("effective_to") or "9999") > today
-        ]
-        for version in current:
-            form_id = (version.get("online_service") or {}).get("form")
-            form = data["forms"].get(form_id) if form_id else None
-            for page in (form or {}).get("pages", []):
-                if "when" in page:
-                    continue
-                for slot in page.get("uploads", []):
-                    if "when" not in slot and "pdf" in slot["accept"]:
-                        yield code, slot
+        version = version_in_force(versions, today) or {}
+        form_id = (version.get("online_service") or {}).get("form")
+        form = data["forms"].get(form_id) if form_id else None
+        for page in (form or {}).get("pages", []):
+            if "when" in page:
+                continue
+            for slot in page.get("uploads", []):
+                if "when" not in slot and "pdf" in slot["accept"]:
+                    yield code, slot
 
 
 # --- servers ---------------------------------------------------------------------------------

@@ -93,7 +93,8 @@ def ours(catalogue_dir: Path) -> dict:
 
 def stock(catalogue_dir: Path) -> dict:
     """A minimal mkdocs-material site, one page per procedure, search plugin with defaults."""
-    from buildlib.catalogue.load import load, version_in_force
+    from buildlib.catalogue.load import load
+    from chalicelib.versions import version_in_force
 
     work = Path(tempfile.mkdtemp())
     docs = work / "docs"

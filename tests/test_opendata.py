@@ -16,13 +16,13 @@ import pytest
 
 from buildlib import paths
 from buildlib.bundle import catalogue_revision
-from buildlib.catalogue.load import load, version_in_force
+from buildlib.catalogue.load import load
 from buildlib.catalogue.yamlsource import load_text
 from buildlib.site import opendata
 from buildlib.site.build import build_command
 from buildlib.site.links import check_links
-from buildlib.site.procedure import shown_version
 from buildlib.site.shell import Shell
+from chalicelib.versions import shown_version, version_in_force
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2026-09-15"

@@ -66,15 +66,6 @@ class Catalogue:
         return {str(d.data.get(key)): d for d in self.of_kind(kind) if isinstance(d.data, dict)}
 
 
-def version_in_force(versions: list[dict], on: str) -> dict | None:
-    """The version whose [effective_from, effective_to) contains the ISO date `on`."""
-    for version in versions:
-        start, end = version.get("effective_from"), version.get("effective_to")
-        if start is not None and str(start) <= on and (end is None or on < str(end)):
-            return version
-    return None
-
-
 def _kind_of(rel_to_catalogue: Path) -> str | None:
     parts = rel_to_catalogue.parts
     if rel_to_catalogue.suffix not in (".yaml", ".yml"):

@@ -20,8 +20,8 @@ import markupsafe
 from jinja2 import Environment
 
 from buildlib.catalogue import labels
-from buildlib.catalogue.load import version_in_force
 from chalicelib import forms
+from chalicelib.versions import version_in_force
 
 from .pagedata import script_json
 from .search import fold

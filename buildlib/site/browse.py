@@ -14,10 +14,9 @@ from typing import Any
 from jinja2 import Environment, Template
 
 from buildlib.catalogue import labels
-from buildlib.catalogue.load import version_in_force
+from chalicelib.versions import has_ended, shown_version, state_of, version_in_force
 
 from .pagedata import SiteData
-from .procedure import shown_version
 from .shell import Shell
 
 ROLES = {
@@ -36,9 +35,9 @@ def summary(versions: list[dict], today: str) -> dict:
     agencies["intake"] = list(v.get("intake", {}).get("agencies", []))
     ended = last.get("ended")
     status = "active"
-    if v["effective_from"] > today:
+    if state_of(v, today) == "future":
         status = "future"
-    if ended and last.get("effective_to") and last["effective_to"] <= today:
+    if ended and has_ended(versions, today):
         status = ended["kind"]
     in_force = version_in_force(versions, today)
     return {

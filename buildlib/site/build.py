@@ -28,6 +28,7 @@ from buildlib.bundle import catalogue_revision
 from buildlib.catalogue.crosschecks import run_all
 from buildlib.catalogue.load import Catalogue, Document, discover, load, load_jobs
 from chalicelib.calendar import WorkingCalendar
+from chalicelib.versions import has_ended, shown_index, shown_version, state
 
 from . import application, browse, cache, opendata, search
 from .cache import VERSION as CACHE_VERSION
@@ -42,19 +43,12 @@ OUR_DIRS = ("thu-tuc", "co-quan", "duyet", "su-kien", "mau")
 CALENDAR_DAYS = 400
 
 
-def _shown_index(ranges: list[list], today: str) -> int:
-    """Which version the stable page shows today (render.shown_version, from cached ranges)."""
-    for i, (start, end) in enumerate(ranges):
-        if start <= today and (end is None or today < end):
-            return i
-    future = [i for i, (start, _) in enumerate(ranges) if start > today]
-    return future[0] if future else len(ranges) - 1
-
-
 def _day_state(ranges: list[list], today: str) -> str:
-    """Everything about `today` a procedure page shows: the version shown and each one's state."""
-    states = "".join("f" if s > today else ("p" if e and e <= today else "c") for s, e in ranges)
-    return f"{_shown_index(ranges, today)}:{states}"
+    """Everything about `today` a procedure page shows: the version shown and each one's state
+    (from the cached [start, end] ranges of its versions)."""
+    spans = [(start, end) for start, end in ranges]
+    states = "".join(state(start, end, today)[0] for start, end in spans)
+    return f"{shown_index(spans, today)}:{states}"
 
 
 def _load_partial(catalogue_dir: Path, codes: set[str], others: dict[str, Any]) -> Catalogue:
@@ -324,7 +318,7 @@ def build_command(
     def data_of(c: str, versions: list[dict]) -> tuple[dict, tuple] | None:
         if c not in changed:  # re-rendered for a renamed procedure's name: its data is the same
             return None
-        version, ended = search.shown_version(versions, today)
+        version, ended = shown_version(versions, today), has_ended(versions, today)
         made = opendata.fragment(c, versions, today, fields, agencies)
         opendata.write_single(site_dir, c, made.versions, revision, today)
         return search.record(version, ended, fields, agencies), tuple(made)

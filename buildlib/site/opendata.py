@@ -42,8 +42,8 @@ import markupsafe
 
 from buildlib import paths
 from buildlib.catalogue import labels
+from chalicelib.versions import has_ended, shown_version, state_of
 
-from . import procedure  # procedure imports this module too: use procedure.x at call time
 from .pagedata import compact_json, script_json
 
 FOLDER = "du-lieu-mo"
@@ -122,9 +122,9 @@ def _channel(version: dict, kind: str) -> dict | None:
 
 def _status(versions: list[dict], shown: dict, today: str) -> str:
     last = versions[-1]
-    if shown["effective_from"] > today:
+    if state_of(shown, today) == "future":
         return "future"
-    if last.get("effective_to") and last["effective_to"] <= today:
+    if has_ended(versions, today):
         return (last.get("ended") or {}).get("kind", "ended")
     return "in_force"
 
@@ -154,7 +154,7 @@ def _json(value: Any) -> str:
 def csv_row(code: str, versions: list[dict], fields: Mapping[str, str], today: str) -> str:
     """The procedure's CSV row (CRLF-terminated): the version its page shows today (in force,
     else scheduled, else the last one, with `status` saying which)."""
-    v = procedure.shown_version(versions, today)
+    v = shown_version(versions, today)
     row = {
         "code": code,
         "name": v.get("name"),
@@ -275,7 +275,7 @@ def fragment(
     fields: Mapping[str, str],
     agencies: Mapping[str, str],
 ) -> Fragment:
-    shown = procedure.shown_version(versions, today)
+    shown = shown_version(versions, today)
     return Fragment(
         compact_json(versions),
         csv_row(code, versions, fields, today),

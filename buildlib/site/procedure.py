@@ -10,27 +10,11 @@ from jinja2 import Environment
 
 from buildlib.catalogue import labels
 from buildlib.catalogue.changes import compare
+from chalicelib.versions import shown_version, state_of
 
 from . import opendata
 from .pagedata import SiteData
 from .shell import Shell
-
-
-def shown_version(versions: list[dict], today: str) -> dict:
-    """The version the stable URL shows: in force today, else the first scheduled, else the last."""
-    for v in versions:
-        if v["effective_from"] <= today and ("effective_to" not in v or today < v["effective_to"]):
-            return v
-    future = [v for v in versions if v["effective_from"] > today]
-    return future[0] if future else versions[-1]
-
-
-def _state(v: dict, today: str) -> str:
-    if v["effective_from"] > today:
-        return "future"
-    if v.get("effective_to") and v["effective_to"] <= today:
-        return "past"
-    return "current"
 
 
 def _notice(last: dict, today: str, site: SiteData) -> dict | None:
@@ -38,7 +22,7 @@ def _notice(last: dict, today: str, site: SiteData) -> dict | None:
     if not ended:
         return None
     end = last.get("effective_to")
-    done = bool(end) and end <= today
+    done = state_of(last, today) == "past"
     replaced = [
         {"code": c, "name": site.summaries.get(c, {}).get("name"), "known": c in site.summaries}
         for c in ended.get("replaced_by", [])
@@ -81,7 +65,7 @@ def procedure_pages(
             {
                 "from": v["effective_from"],
                 "to": v.get("effective_to"),
-                "state": _state(v, today),
+                "state": state_of(v, today),
                 "kind": v.get("change", {}).get("kind"),
                 "summary": v.get("change", {}).get("summary"),
                 "changes": [c.markdown() for c in changes],
@@ -103,7 +87,7 @@ def procedure_pages(
             root=root,
             home=home,
             permalink=v is not None,
-            state=_state(version, today),
+            state=state_of(version, today),
             history=history,
             notice=notice,
             site=site,
@@ -144,7 +128,7 @@ def checklist_page(
         home="../",
         url=url,
         qr=markupsafe.Markup(opendata.qr_svg(url)),
-        state=_state(version, site.today),
+        state=state_of(version, site.today),
         site=site,
     )
     title = f"Danh sách giấy tờ: {version['name']}"

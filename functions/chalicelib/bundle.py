@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .calendar import WorkingCalendar
 from .errors import NotFound
+from .versions import version_in_force
 
 
 @dataclass
@@ -32,11 +33,9 @@ class Bundle:
 
     def version(self, code: str, on: dt.date) -> dict:
         """The version of a procedure in force on a date that takes online dossiers."""
-        day = on.isoformat()
-        for version in self.data["procedures"].get(code, []):
-            end = version.get("effective_to")
-            if version["effective_from"] <= day and (end is None or day < end):
-                return version
+        version = version_in_force(self.data["procedures"].get(code, []), on.isoformat())
+        if version is not None:
+            return version
         raise NotFound("Thủ tục này không nhận hồ sơ trực tuyến trên cổng này.")
 
     def form(self, version: dict) -> dict:

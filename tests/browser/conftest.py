@@ -153,7 +153,7 @@ class Facts:
         return [self._load(p) for p in sorted(folder.glob("*.yaml"))]
 
     def shown(self, code: str) -> dict:
-        from buildlib.site.procedure import shown_version
+        from chalicelib.versions import shown_version
 
         return shown_version(self.versions(code), self.today)
 
