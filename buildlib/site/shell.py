@@ -8,16 +8,12 @@ from dataclasses import dataclass
 
 import markupsafe
 
-from buildlib.errors import BuildError
+from buildlib.errors import RenderError
 
 from .pagedata import script_json
 
 MARKER = "<!--MOTCUA:CONTENT-->"
 SHELL_TITLE = "MOTCUA_SHELL_TITLE"
-
-
-class RenderError(BuildError):
-    """A page could not be rendered or links to a page that does not exist."""
 
 
 @dataclass(frozen=True)
