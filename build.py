@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from buildlib import paths
+from buildlib.errors import BuildError
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -111,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
+    except BuildError as error:  # ours, with a message for the editor; a bug keeps its traceback
+        print(error, file=sys.stderr)
+        return 1
     except BrokenPipeError:  # output piped into `head` and closed early: not an error of ours
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
         return 1

@@ -23,5 +23,5 @@ class GitError(BuildError):
     """A git command `build.py diff` needs failed (unknown revision, not a repository...)."""
 
 
-class RecordRefusedError(BuildError):
+class RefusedError(BuildError):
     """`build.py import`: a national portal record that cannot become a draft (the reason)."""

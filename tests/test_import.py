@@ -308,7 +308,7 @@ def test_a_mangled_record_is_a_draft_or_a_refusal_never_an_exception(record):
     run = importer.Run(out=Path("/nonexistent"), start="2026-12-01", today="2026-12-01")
     try:
         draft = importer.build_draft(importer.decode(importer.Source("x.json", raw)), "x", run)
-    except importer.Refused:
+    except importer.RefusedError:
         return
     assert draft.data["review"]["status"] == "imported"
 
@@ -316,7 +316,7 @@ def test_a_mangled_record_is_a_draft_or_a_refusal_never_an_exception(record):
 @settings(max_examples=60, deadline=None)
 @given(raw=st.binary(max_size=200))
 def test_invalid_json_bytes_are_refused(raw):
-    with contextlib.suppress(importer.Refused):
+    with contextlib.suppress(importer.RefusedError):
         importer.decode(importer.Source("x.json", raw))
 
 

@@ -9,6 +9,7 @@ from typing import TextIO
 from buildlib.catalogue import labels
 from buildlib.catalogue.changes import Change, compare, ended_text, levels_text
 from buildlib.catalogue.yamlsource import load_text
+from buildlib.errors import GitError
 
 PROCEDURES = "catalogue/procedures"
 
@@ -131,10 +132,6 @@ def _edit_block(title: str, start: str, changes: list[Change], old: dict, new: d
 
 
 # --- git -----------------------------------------------------------------------------------------
-
-
-class GitError(Exception):
-    pass
 
 
 def _git(root: Path, *args: str) -> str:
