@@ -64,6 +64,7 @@ def _ref_problems(
         if values not in known:
             yield doc.problem(parts, f"{what} '{values}' không tồn tại trong danh mục")
         return
+    value: object
     for index, value in enumerate(values or []):  # type: ignore[arg-type]
         if value not in known:
             yield doc.problem((*parts, index), f"{what} '{value}' không tồn tại trong danh mục")

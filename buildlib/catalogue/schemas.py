@@ -142,7 +142,7 @@ _TYPES = {
 
 def _type_message(error: ValidationError) -> str:
     wanted = error.validator_value
-    names = [_TYPES.get(t, t) for t in (wanted if isinstance(wanted, list) else [wanted])]
+    names = [str(_TYPES.get(t, t)) for t in (wanted if isinstance(wanted, list) else [wanted])]
     return f"phải là {' hoặc '.join(names)}, đang là {_short(error.instance)}"
 
 

@@ -470,9 +470,9 @@ def import_records(
     for source in read_sources(paths):
         run.total += 1
         try:
-            record = decode(source)
-            run.codes.add(record_code(record))
-            decoded.append((source.record, record, None))
+            read = decode(source)
+            run.codes.add(record_code(read))
+            decoded.append((source.record, read, None))
         except RefusedError as refusal:
             decoded.append((source.record, None, str(refusal)))
     schemas = SchemaSet()

@@ -39,7 +39,12 @@ def read_tree(files: dict[str, str]) -> Tree:
 
 
 def report(base: Tree, head: Tree, *, base_name: str, head_name: str) -> str:
-    added, amended, replaced, abolished, edited, removed = [], [], [], [], [], []
+    added: list[str] = []
+    amended: list[str] = []
+    replaced: list[str] = []
+    abolished: list[str] = []
+    edited: list[str] = []
+    removed: list[str] = []
     for code in sorted(set(base.versions) | set(head.versions)):
         old, new = base.versions.get(code, {}), head.versions.get(code, {})
         if not new:

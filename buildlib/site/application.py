@@ -158,7 +158,7 @@ def pages(
     for code in sorted(procedures):
         version = version_in_force(procedures[code], today)
         form_id = version and version.get("online_service", {}).get("form")
-        if not form_id or form_id not in forms:
+        if version is None or not form_id or form_id not in forms:
             continue
         form = forms[form_id]
         names = [agencies[a]["name"] for a in version["agencies"]["implementing"]]

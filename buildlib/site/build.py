@@ -464,8 +464,8 @@ def _load_partial(catalogue_dir: Path, codes: set[str], others: dict[str, Any]) 
             wanted.append((kind, str(path), rel))
     results = load_jobs(wanted, paths.SCHEMAS)
     catalogue = Catalogue(root=catalogue_dir)
-    for (kind, path, rel), (data, problems) in zip(wanted, results, strict=True):
-        catalogue.documents.append(Document(kind, rel, Path(path), data))
+    for (kind, file, rel), (data, problems) in zip(wanted, results, strict=True):
+        catalogue.documents.append(Document(kind, rel, Path(file), data))
         catalogue.problems.extend(problems)
     catalogue.documents.extend(kept + stubs)
     return catalogue

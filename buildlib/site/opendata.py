@@ -203,7 +203,7 @@ def _duration(deadline: dict | None) -> dict:
     return {"motcua:workingDays": amount}  # working days: not an ISO 8601 duration
 
 
-def cpsv_service(code: str, v: dict, agencies: dict[str, str]) -> dict:
+def cpsv_service(code: str, v: dict, agencies: Mapping[str, str]) -> dict:
     """One procedure's shown version as a cpsv:PublicService node."""
     url = procedure_url(code)
     roles = v.get("agencies", {})
@@ -462,7 +462,7 @@ def government_service_jsonld(
         if deadline:
             channel["description"] = f"Thời hạn giải quyết: {labels.deadline(deadline)}"
         channels.append(channel)
-    data: dict[str, Any] = {
+    service: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "GovernmentService",
         "@id": url,
@@ -475,8 +475,8 @@ def government_service_jsonld(
         "inLanguage": "vi",
     }
     if version.get("audience_text"):
-        data["audience"] = {"@type": "Audience", "audienceType": version["audience_text"]}
-    return script_json(data)
+        service["audience"] = {"@type": "Audience", "audienceType": version["audience_text"]}
+    return script_json(service)
 
 
 def qr_svg(url: str) -> str:

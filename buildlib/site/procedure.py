@@ -59,17 +59,17 @@ def procedure_pages(
     today = site.today
     shown = shown_version(versions, today)
     history = []
-    for i, v in enumerate(versions):
-        changes = compare(versions[i - 1], v) if i else []
+    for i, each in enumerate(versions):
+        changes = compare(versions[i - 1], each) if i else []
         history.append(
             {
-                "from": v["effective_from"],
-                "to": v.get("effective_to"),
-                "state": state_of(v, today),
-                "kind": v.get("change", {}).get("kind"),
-                "summary": v.get("change", {}).get("summary"),
+                "from": each["effective_from"],
+                "to": each.get("effective_to"),
+                "state": state_of(each, today),
+                "kind": each.get("change", {}).get("kind"),
+                "summary": each.get("change", {}).get("summary"),
                 "changes": [c.markdown() for c in changes],
-                "decision": v.get("decision"),
+                "decision": each.get("decision"),
             }
         )
     notice = _notice(versions[-1], today, site)

@@ -9,12 +9,13 @@ abolished. Names, documents and steps are built from real Vietnamese vocabulary,
 is made up and every file says so. The same seed and seed catalogue give the same bytes.
 """
 
+import dataclasses
 import datetime as dt
 import random
 import shutil
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,9 @@ class _Plan:
     replaced_by: str | None = None
     replaces: str | None = None
     form: bool = False
-    related: list[str] = field(default_factory=list)
-    life_events: list[str] = field(default_factory=list)
+    # dataclasses.field: the `field` above is the procedure's field of activity
+    related: list[str] = dataclasses.field(default_factory=list)
+    life_events: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def form_id(self) -> str:
@@ -652,7 +654,7 @@ class _Synth:
         if len(cases) > 1:
             options = [{"value": c["id"], "label": c["name"], "case": c["id"]} for c in cases]
             select = {"id": "truong-hop", "type": "select", "label": "Trường hợp của anh/chị"}
-            shown = {
+            shown: dict[str, Any] = {
                 "id": "trinh-bay",
                 "type": "textarea",
                 "label": f"Trình bày cụ thể ({cases[1]['name'].lower()})",
