@@ -1,4 +1,4 @@
-"""Writes a synthetic catalogue (buildlib/synthetic.py) for benchmarks.
+"""Writes a synthetic catalogue (buildlib/synthetic/) for benchmarks.
 
 python bench/synthetic.py --count 10000 --out bench/out/catalogue-10000 [--seed 0]
 """

@@ -44,7 +44,7 @@ REFORM = dt.date(2025, 7, 1)  # two-tier local government: no district level fro
 PROGRESS_EVERY = 1000  # procedures between two calls of the progress callback
 SHARES = {"multi": 0.20, "replaced": 0.02, "abolished": 0.02, "form": 0.10}
 EVERY_KIND_FROM = 10  # from this many procedures on, each kind above appears at least once
-NOTE = "Dữ liệu tổng hợp (buildlib/synthetic.py), không phải thủ tục hành chính thật."
+NOTE = "Dữ liệu tổng hợp (buildlib/synthetic/), không phải thủ tục hành chính thật."
 
 
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
