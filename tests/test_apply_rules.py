@@ -22,12 +22,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from buildlib import apply
-from buildlib import catalogue as catalogue_module
 from buildlib.bundle import make_bundle
-from buildlib.site import build_command
-from buildlib.yamlsource import load_text
+from buildlib.catalogue import load as catalogue_module
+from buildlib.catalogue.yamlsource import load_text
+from buildlib.site import application as apply
+from buildlib.site.build import build_command
 from chalicelib import forms
+from chalicelib.versions import version_in_force
 
 from .api.filling import answers_for
 from .conftest import ROOT
@@ -570,7 +571,7 @@ def page_config(page: Path) -> dict:
 
 
 def in_force_form(code: str, world: World) -> str | None:
-    version = catalogue_module.version_in_force(world.procedures[code], SITE_TODAY)
+    version = version_in_force(world.procedures[code], SITE_TODAY)
     form_id = version and version.get("online_service", {}).get("form")
     return form_id if form_id in world.forms else None
 

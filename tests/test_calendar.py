@@ -5,7 +5,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from buildlib.catalogue import load
+from buildlib.catalogue.load import load
 from chalicelib.calendar import VIETNAM, WorkingCalendar
 
 from .conftest import ROOT

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import build
-from buildlib.check import check, report
-from buildlib.yamlsource import load_text
+from buildlib.catalogue.yamlsource import load_text
+from buildlib.review.check import check, report
 
 from .conftest import FIXTURES, ROOT
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from buildlib.catalogue import load
-from buildlib.diff import compare, diff_command
+from buildlib.catalogue.changes import compare
+from buildlib.catalogue.load import load
+from buildlib.review.diff import diff_command
 
 from .conftest import ROOT
 

@@ -15,11 +15,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from buildlib import importer
-from buildlib import importer_parse as parse
-from buildlib.check import check
-from buildlib.diff import compare
-from buildlib.yamlsource import load_text
+from buildlib.catalogue.changes import compare
+from buildlib.catalogue.yamlsource import load_text
+from buildlib.importer import command as importer
+from buildlib.importer import parse
+from buildlib.review.check import check
 
 ROOT = Path(__file__).resolve().parent.parent
 ARCHIVE = ROOT.parent / "shared" / "reference" / "procedures" / "chatbot_tthc-raw-all.tar.gz"
@@ -308,7 +308,7 @@ def test_a_mangled_record_is_a_draft_or_a_refusal_never_an_exception(record):
     run = importer.Run(out=Path("/nonexistent"), start="2026-12-01", today="2026-12-01")
     try:
         draft = importer.build_draft(importer.decode(importer.Source("x.json", raw)), "x", run)
-    except importer.Refused:
+    except importer.RefusedError:
         return
     assert draft.data["review"]["status"] == "imported"
 
@@ -316,7 +316,7 @@ def test_a_mangled_record_is_a_draft_or_a_refusal_never_an_exception(record):
 @settings(max_examples=60, deadline=None)
 @given(raw=st.binary(max_size=200))
 def test_invalid_json_bytes_are_refused(raw):
-    with contextlib.suppress(importer.Refused):
+    with contextlib.suppress(importer.RefusedError):
         importer.decode(importer.Source("x.json", raw))
 
 

@@ -14,12 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from buildlib import opendata
+from buildlib import paths
 from buildlib.bundle import catalogue_revision
-from buildlib.catalogue import load, version_in_force
-from buildlib.render import Shell, check_links, shown_version
-from buildlib.site import build_command
-from buildlib.yamlsource import load_text
+from buildlib.catalogue.load import load
+from buildlib.catalogue.yamlsource import load_text
+from buildlib.site import opendata
+from buildlib.site.build import build_command
+from buildlib.site.links import check_links
+from buildlib.site.shell import Shell
+from chalicelib.versions import shown_version, version_in_force
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2026-09-15"
@@ -114,7 +117,7 @@ def test_the_csv_row_is_the_version_the_page_shows_today(site: Path) -> None:
     for row in read_csv(site / "du-lieu-mo" / "thu-tuc.csv"):
         shown = shown_version(versions_of(row["code"]), TODAY)
         assert row["effective_from"] == shown["effective_from"]
-        assert row["url"] == f"{opendata.public_base()}thu-tuc/{row['code']}/"
+        assert row["url"] == f"{paths.site_url()}thu-tuc/{row['code']}/"
         in_force = version_in_force(versions_of(row["code"]), TODAY)
         assert (row["status"] == "in_force") == (in_force is not None)
 
@@ -184,7 +187,7 @@ def test_every_procedure_page_carries_a_parseable_government_service(site: Path)
         assert data["@type"] == "GovernmentService"
         assert data["@context"] == "https://schema.org"
         assert data["name"] == shown_version(versions_of(code), TODAY)["name"]
-        assert data["url"] == f"{opendata.public_base()}thu-tuc/{code}/"
+        assert data["url"] == f"{paths.site_url()}thu-tuc/{code}/"
 
 
 def test_a_closing_script_tag_in_catalogue_text_cannot_break_out_of_the_json_ld(
@@ -214,7 +217,7 @@ def test_every_procedure_has_a_printable_checklist_with_a_qr_code_and_every_docu
         for case in version["cases"]:
             for document in case.get("documents", []):
                 assert re.sub(r"\s+", " ", document["name"]) in content, (code, document["name"])
-        assert f"{opendata.public_base()}thu-tuc/{code}/" in content
+        assert f"{paths.site_url()}thu-tuc/{code}/" in content
         page = (site / "thu-tuc" / code / "index.html").read_text(encoding="utf-8")
         assert 'href="../../thu-tuc/' + code + '/in/"' in page
 

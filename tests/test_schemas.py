@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from buildlib.catalogue import load
-from buildlib.schemas import KINDS, SchemaSet
-from buildlib.yamlsource import load_file
+from buildlib.catalogue.load import load
+from buildlib.catalogue.schemas import KINDS, SchemaSet
+from buildlib.catalogue.yamlsource import load_file
 
 from .conftest import ROOT
 

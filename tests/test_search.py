@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from buildlib import search
-from buildlib.catalogue import load
+from buildlib.catalogue.load import load
+from buildlib.site import search
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "theme" / "assets" / "search.js"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from buildlib import search
-from buildlib.catalogue import load
+from buildlib.catalogue.load import load
+from buildlib.site import search
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = yaml.safe_load(

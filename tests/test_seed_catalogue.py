@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from buildlib.catalogue import load, version_in_force
+from buildlib.catalogue.load import load
+from chalicelib.versions import version_in_force
 
 from .conftest import ROOT
 

@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from buildlib import search
-from buildlib.diff import compare
-from buildlib.site import build_command
-from buildlib.yamlsource import load_text
+from buildlib.catalogue.changes import compare
+from buildlib.catalogue.yamlsource import load_text
+from buildlib.site import search
+from buildlib.site.build import build_command
 
 ROOT = Path(__file__).resolve().parent.parent
 # 1.001612's 2026-08-08 version in force; 2.000986 replaced; 1.009444 abolished
@@ -290,13 +290,13 @@ def test_the_shell_frame_is_reused_with_urls_for_each_depth(site: Path) -> None:
 def test_a_template_error_fails_the_build_naming_the_template(
     catalogue_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from buildlib import render
+    from buildlib import paths
 
     templates = tmp_path / "templates"
-    shutil.copytree(render.TEMPLATES, templates)
+    shutil.copytree(paths.TEMPLATES, templates)
     broken = templates / "procedure.html.j2"
     broken.write_text(broken.read_text("utf-8") + "{{ v.no_such_field }}\n", "utf-8")
-    monkeypatch.setattr(render, "TEMPLATES", templates)
+    monkeypatch.setattr(paths, "TEMPLATES", templates)
     code, output = build(catalogue_copy, tmp_path)
     assert code == 1
     assert "procedure.html.j2:" in output

@@ -1,4 +1,4 @@
-"""buildlib/synthetic.py: a generated catalogue passes check, is the same for the same seed, and
+"""buildlib/synthetic/: a generated catalogue passes check, is the same for the same seed, and
 has every kind of history the benchmark should exercise."""
 
 import contextlib
@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import build
-from buildlib.synthetic import generate
+from buildlib.synthetic.generator import generate
 
 COUNT, SEED = 150, 7
 

@@ -1,6 +1,7 @@
 """Given a date, the version in force is computable."""
 
-from buildlib.catalogue import load, version_in_force
+from buildlib.catalogue.load import load
+from chalicelib.versions import version_in_force
 
 from .conftest import ROOT
 

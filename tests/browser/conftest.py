@@ -140,7 +140,7 @@ class Facts:
 
     @staticmethod
     def _load(path: Path) -> dict:
-        from buildlib.yamlsource import load_text
+        from buildlib.catalogue.yamlsource import load_text
 
         return load_text(path.read_text(encoding="utf-8"), path.name)[0]
 
@@ -153,7 +153,7 @@ class Facts:
         return [self._load(p) for p in sorted(folder.glob("*.yaml"))]
 
     def shown(self, code: str) -> dict:
-        from buildlib.render import shown_version
+        from chalicelib.versions import shown_version
 
         return shown_version(self.versions(code), self.today)
 

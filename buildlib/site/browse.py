@@ -13,9 +13,11 @@ from typing import Any
 
 from jinja2 import Environment, Template
 
-from . import labels
-from .catalogue import version_in_force
-from .render import Shell, SiteData, shown_version
+from buildlib.catalogue import labels
+from chalicelib.versions import has_ended, shown_version, state_of, version_in_force
+
+from .pagedata import SiteData
+from .shell import Shell
 
 ROLES = {
     "implementing": "thực hiện",
@@ -33,9 +35,9 @@ def summary(versions: list[dict], today: str) -> dict:
     agencies["intake"] = list(v.get("intake", {}).get("agencies", []))
     ended = last.get("ended")
     status = "active"
-    if v["effective_from"] > today:
+    if state_of(v, today) == "future":
         status = "future"
-    if ended and last.get("effective_to") and last["effective_to"] <= today:
+    if ended and has_ended(versions, today):
         status = ended["kind"]
     in_force = version_in_force(versions, today)
     return {

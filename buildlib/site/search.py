@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .catalogue import Catalogue, version_in_force
+from buildlib.catalogue.load import Catalogue
+from chalicelib.versions import has_ended, shown_version
 
 FORMAT = 1
 URL = "thu-tuc/{code}/"
@@ -127,21 +128,12 @@ class _Builder:
         return out
 
 
-def shown_version(versions: list[dict], today: str) -> tuple[dict, bool]:
-    """(version shown, ended): the version in force, else the next scheduled one, else the last
-    one, marked ended."""
-    shown = version_in_force(versions, today)
-    if shown is not None:
-        return shown, False
-    upcoming = [v for v in versions if str(v.get("effective_from")) > today]
-    return (upcoming[0], False) if upcoming else (versions[-1], True)
-
-
 def _documents(catalogue: Catalogue, today: str) -> list[tuple[dict, bool]]:
-    return [
-        shown_version([d.data for d in docs], today)
-        for _code, docs in sorted(catalogue.procedures().items())
-    ]
+    shown = []
+    for _code, docs in sorted(catalogue.procedures().items()):
+        versions = [d.data for d in docs]
+        shown.append((shown_version(versions, today), has_ended(versions, today)))
+    return shown
 
 
 def record(version: dict, ended: bool, fields: dict, agencies: dict) -> dict[str, Any]:

@@ -111,7 +111,7 @@ def load_text(text: str, rel: str) -> tuple[Any, list[Problem]]:
     return data, problems
 
 
-def _first_alias(text: str) -> "yaml.Mark | None":
+def _first_alias(text: str) -> Any:  # a yaml Mark (libyaml's or pure Python's) or None
     """Where the first anchor or alias is, if any (the text parsed already, so no error here)."""
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):

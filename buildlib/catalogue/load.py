@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from buildlib import paths
+
 from .problems import Problem
 from .schemas import SchemaSet
 from .yamlsource import Locator, load_file
@@ -62,15 +64,6 @@ class Catalogue:
 
     def by_id(self, kind: str, key: str = "id") -> dict[str, Document]:
         return {str(d.data.get(key)): d for d in self.of_kind(kind) if isinstance(d.data, dict)}
-
-
-def version_in_force(versions: list[dict], on: str) -> dict | None:
-    """The version whose [effective_from, effective_to) contains the ISO date `on`."""
-    for version in versions:
-        start, end = version.get("effective_from"), version.get("effective_to")
-        if start is not None and str(start) <= on and (end is None or on < str(end)):
-            return version
-    return None
 
 
 def _kind_of(rel_to_catalogue: Path) -> str | None:
@@ -158,7 +151,7 @@ def load(
 ) -> Catalogue:
     catalogue_dir = catalogue_dir.resolve()
     repo_root = (repo_root or catalogue_dir.parent).resolve()
-    schema_dir = schema_dir or Path(__file__).resolve().parent.parent / "schemas"
+    schema_dir = schema_dir or paths.SCHEMAS
     files = discover(catalogue_dir)
     jobs = [(kind, str(path), _rel(path, repo_root)) for kind, path in files]
     workers = workers if workers is not None else (os.cpu_count() or 1)

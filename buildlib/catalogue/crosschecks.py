@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .catalogue import Catalogue, Document
+from .load import Catalogue, Document
 from .problems import Problem
 
 REFORM_DATE = "2025-07-01"  # two-tier local government: no district level from this day
@@ -64,6 +64,7 @@ def _ref_problems(
         if values not in known:
             yield doc.problem(parts, f"{what} '{values}' không tồn tại trong danh mục")
         return
+    value: object
     for index, value in enumerate(values or []):  # type: ignore[arg-type]
         if value not in known:
             yield doc.problem((*parts, index), f"{what} '{value}' không tồn tại trong danh mục")

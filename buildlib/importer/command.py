@@ -22,11 +22,13 @@ from typing import Any, TextIO
 
 import yaml
 
-from . import importer_parse as parse
-from .diff import compare
-from .scaffold import CODE, set_top_level
-from .schemas import SchemaSet
-from .yamlsource import load_text
+from buildlib.catalogue.changes import compare
+from buildlib.catalogue.schemas import SchemaSet
+from buildlib.catalogue.yamlsource import load_text
+from buildlib.errors import RefusedError
+from buildlib.review.scaffold import CODE, set_top_level
+
+from . import parse
 
 PORTAL = "https://dichvucong.gov.vn"
 KEYS = (
@@ -37,10 +39,6 @@ KEYS = (
     "yeu_cau_dieu_kien", "ket_qua_xu_ly",
 )  # fmt: skip
 MAX_RECORD_BYTES = 20_000_000
-
-
-class Refused(Exception):
-    """A record that cannot become a version; the message is the reason in the report."""
 
 
 @dataclass
@@ -114,22 +112,22 @@ def _archive_sources(path: Path) -> Iterator[Source]:
 def decode(source: Source) -> dict[str, str]:
     """The record's fields as text; a missing or non-text field reads as empty."""
     if source.error or source.data is None:
-        raise Refused(source.error or "không đọc được bản ghi")
+        raise RefusedError(source.error or "không đọc được bản ghi")
     try:
         record = json.loads(source.data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise Refused(f"JSON không hợp lệ ({type(error).__name__})") from None
+        raise RefusedError(f"JSON không hợp lệ ({type(error).__name__})") from None
     if not isinstance(record, dict):
-        raise Refused("không phải đối tượng JSON (bảng khóa: giá trị)")
+        raise RefusedError("không phải đối tượng JSON (bảng khóa: giá trị)")
     return {key: parse.clean(record.get(key)) for key in KEYS}
 
 
 def record_code(record: dict[str, str]) -> str:
     code = record["ma_thu_tuc"].strip()
     if not code:
-        raise Refused("thiếu mã thủ tục (ma_thu_tuc)")
+        raise RefusedError("thiếu mã thủ tục (ma_thu_tuc)")
     if not CODE.match(code):
-        raise Refused(f"mã thủ tục sai định dạng: '{code[:40]}'")
+        raise RefusedError(f"mã thủ tục sai định dạng: '{code[:40]}'")
     return code
 
 
@@ -144,31 +142,31 @@ class Draft:
 
 
 def build_draft(record: dict[str, str], source: str, run: Run) -> Draft:
-    """The version a record describes; raises Refused when the schema's required parts (name,
+    """The version a record describes; raises RefusedError when the schema's required parts (name,
     field, a level, an audience, a decision number, one channel) cannot be read."""
     code = record_code(record)
     name = record["ten_thu_tuc"]
     if not 3 <= len(name) <= 3000:
-        raise Refused("thiếu tên thủ tục (ten_thu_tuc) hoặc tên không hợp lệ")
+        raise RefusedError("thiếu tên thủ tục (ten_thu_tuc) hoặc tên không hợp lệ")
     field_id = parse.slugify(record["linh_vuc"])
     if not field_id:
-        raise Refused("thiếu lĩnh vực (linh_vuc)")
+        raise RefusedError("thiếu lĩnh vực (linh_vuc)")
     number = record["so_quyet_dinh"]
     if not number or len(number) > 200:
-        raise Refused("thiếu số quyết định công bố (so_quyet_dinh)")
+        raise RefusedError("thiếu số quyết định công bố (so_quyet_dinh)")
     parsed: list[str] = []
     verbatim: dict[str, str] = {}
     levels, other = parse.parse_levels(record["cap_thuc_hien"])
     if not levels:
-        raise Refused(f"không có cấp thực hiện hợp lệ ('{record['cap_thuc_hien'][:60]}')")
+        raise RefusedError(f"không có cấp thực hiện hợp lệ ('{record['cap_thuc_hien'][:60]}')")
     _tally("levels", not other, record["cap_thuc_hien"], parsed, verbatim)
     audiences, leftover = parse.parse_audiences(record["doi_tuong_thuc_hien"])
     if not audiences:
-        raise Refused("không đọc được đối tượng thực hiện (doi_tuong_thuc_hien)")
+        raise RefusedError("không đọc được đối tượng thực hiện (doi_tuong_thuc_hien)")
     _tally("audiences", not leftover, record["doi_tuong_thuc_hien"], parsed, verbatim)
     channels = parse.parse_channels(record["cach_thuc_thuc_hien"])
     if not channels.channels:
-        raise Refused("không đọc được cách thức thực hiện (kênh nộp, thời hạn, phí)")
+        raise RefusedError("không đọc được cách thức thực hiện (kênh nộp, thời hạn, phí)")
     run.parsed["channels.deadline"] += channels.deadlines_parsed
     run.verbatim["channels.deadline"] += channels.deadlines_verbatim
     run.parsed["channels.fees"] += channels.fees_parsed
@@ -403,14 +401,14 @@ def write_version(draft: Draft, run: Run) -> None:
     text = latest.read_text(encoding="utf-8")
     old, problems = load_text(text, str(latest))
     if not isinstance(old, dict) or problems:
-        raise Refused(f"không đọc được phiên bản hiện có {latest.name}; chạy build.py check")
+        raise RefusedError(f"không đọc được phiên bản hiện có {latest.name}; chạy build.py check")
     if content(old) == content(data):
         run.unchanged.append(code)
         return
     if "ended" in old:
-        raise Refused(f"thủ tục đã kết thúc ở phiên bản {latest.stem}; không thêm phiên bản")
+        raise RefusedError(f"thủ tục đã kết thúc ở phiên bản {latest.stem}; không thêm phiên bản")
     if latest.stem >= run.start or old.get("effective_to"):
-        raise Refused(
+        raise RefusedError(
             f"đã có phiên bản {latest.stem} không đóng được từ {run.start}; dùng --effective-from"
         )
     changes = [c.markdown() for c in compare(old, data)]
@@ -472,31 +470,31 @@ def import_records(
     for source in read_sources(paths):
         run.total += 1
         try:
-            record = decode(source)
-            run.codes.add(record_code(record))
-            decoded.append((source.record, record, None))
-        except Refused as refusal:
+            read = decode(source)
+            run.codes.add(record_code(read))
+            decoded.append((source.record, read, None))
+        except RefusedError as refusal:
             decoded.append((source.record, None, str(refusal)))
     schemas = SchemaSet()
     seen: set[str] = set()
     for record_name, record, reason in decoded:
         try:
             if record is None:
-                raise Refused(reason or "không đọc được bản ghi")
+                raise RefusedError(reason or "không đọc được bản ghi")
             code = record_code(record)
             if code in seen:
-                raise Refused(f"mã {code} trùng với một bản ghi khác trong cùng lần nhập")
+                raise RefusedError(f"mã {code} trùng với một bản ghi khác trong cùng lần nhập")
             seen.add(code)
             draft = build_draft(record, record_name, run)
             errors = list(schemas.errors("procedure", draft.data))
             if errors:
                 path, message, _ = errors[0]
                 where = ".".join(str(p) for p in path)
-                raise Refused(f"bản nháp không hợp lệ theo lược đồ: {where}: {message}")
+                raise RefusedError(f"bản nháp không hợp lệ theo lược đồ: {where}: {message}")
             write_version(draft, run)
             run.parsed.update(draft.parsed)
             run.verbatim.update(draft.verbatim.keys())
-        except Refused as refusal:
+        except RefusedError as refusal:
             run.refused.append((record_name, str(refusal)))
     write_shared(run, repo_catalogue)
     return run

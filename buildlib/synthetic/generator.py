@@ -9,18 +9,21 @@ abolished. Names, documents and steps are built from real Vietnamese vocabulary,
 is made up and every file says so. The same seed and seed catalogue give the same bytes.
 """
 
+import dataclasses
 import datetime as dt
 import random
 import shutil
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .synthetic_words import (
+from buildlib import paths
+
+from .words import (
     AMOUNTS,
     CASES,
     COMMON_AGENCIES,
@@ -36,12 +39,12 @@ from .synthetic_words import (
     Topic,
 )
 
-SEED_CATALOGUE = Path(__file__).resolve().parent.parent / "catalogue"
+SEED_CATALOGUE = paths.CATALOGUE
 REFORM = dt.date(2025, 7, 1)  # two-tier local government: no district level from this day
 PROGRESS_EVERY = 1000  # procedures between two calls of the progress callback
 SHARES = {"multi": 0.20, "replaced": 0.02, "abolished": 0.02, "form": 0.10}
 EVERY_KIND_FROM = 10  # from this many procedures on, each kind above appears at least once
-NOTE = "Dữ liệu tổng hợp (buildlib/synthetic.py), không phải thủ tục hành chính thật."
+NOTE = "Dữ liệu tổng hợp (buildlib/synthetic/), không phải thủ tục hành chính thật."
 
 
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
@@ -82,8 +85,9 @@ class _Plan:
     replaced_by: str | None = None
     replaces: str | None = None
     form: bool = False
-    related: list[str] = field(default_factory=list)
-    life_events: list[str] = field(default_factory=list)
+    # dataclasses.field: the `field` above is the procedure's field of activity
+    related: list[str] = dataclasses.field(default_factory=list)
+    life_events: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def form_id(self) -> str:
@@ -650,7 +654,7 @@ class _Synth:
         if len(cases) > 1:
             options = [{"value": c["id"], "label": c["name"], "case": c["id"]} for c in cases]
             select = {"id": "truong-hop", "type": "select", "label": "Trường hợp của anh/chị"}
-            shown = {
+            shown: dict[str, Any] = {
                 "id": "trinh-bay",
                 "type": "textarea",
                 "label": f"Trình bày cụ thể ({cases[1]['name'].lower()})",

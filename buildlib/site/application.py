@@ -13,43 +13,28 @@ Also written: the administrative units as small JSON files, one per province
 the applicant picked.
 """
 
-import importlib.util
 import json
 from collections.abc import Iterator
-from functools import cache
-from pathlib import Path
-from types import ModuleType
 
 import markupsafe
 from jinja2 import Environment
 
-from . import labels, opendata
-from .catalogue import version_in_force
-from .render import Shell
-from .search import fold
+from buildlib.catalogue import labels
+from chalicelib import forms
+from chalicelib.versions import version_in_force
 
-ROOT = Path(__file__).resolve().parent.parent
-RULES_MODULE = ROOT / "functions" / "chalicelib" / "forms.py"
+from .pagedata import script_json
+from .search import fold
+from .shell import Shell
+
 UNITS_DIR = "du-lieu/don-vi"
 API = "/api/"  # the API is served from the site's own origin (functions/serve.py, API Gateway)
 RADIO_MAX = 7  # more options than this become a drop-down list
 EXTENSIONS = {"pdf": [".pdf"], "jpeg": [".jpg", ".jpeg"], "png": [".png"]}
 
 
-@cache
-def rules() -> ModuleType:
-    """The API's form rules (functions/ is deployed as its own package, so it is loaded by path;
-    it imports nothing from the rest of chalicelib)."""
-    spec = importlib.util.spec_from_file_location("motcua_form_rules", RULES_MODULE)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def field_messages(item: dict) -> dict[str, str]:
     """Every message the server can give for this field, keyed as forms.MESSAGES."""
-    forms = rules()
     kind = item["type"]
     keys = ["required"]
     if kind in ("select", "yes_no", "number", "date", "cccd", "phone", "email", "address"):
@@ -60,13 +45,12 @@ def field_messages(item: dict) -> dict[str, str]:
         keys.append("future")
     extra = {
         "max_length": item.get("max_length", forms.TEXT_LIMITS.get(kind, 0)),
-        "range": forms._range(item),
+        "range": forms.range_text(item),
     }
-    return {key: forms._message(key, item, **extra) for key in keys}
+    return {key: forms.message(key, item, **extra) for key in keys}
 
 
 def slot_messages(slot: dict) -> dict[str, str]:
-    forms = rules()
     limits = forms.slot_limits(slot)
     names, size = limits["names"], limits["max_size"]
     return {
@@ -89,7 +73,6 @@ def slot_messages(slot: dict) -> dict[str, str]:
 
 def client_config(form: dict, version: dict, provinces: list[list[str]]) -> dict:
     """What apply.js and apply-rules.js need, in the page as JSON."""
-    forms = rules()
     pages = []
     for page in form["pages"]:
         pages.append(
@@ -175,7 +158,7 @@ def pages(
     for code in sorted(procedures):
         version = version_in_force(procedures[code], today)
         form_id = version and version.get("online_service", {}).get("form")
-        if not form_id or form_id not in forms:
+        if version is None or not form_id or form_id not in forms:
             continue
         form = forms[form_id]
         names = [agencies[a]["name"] for a in version["agencies"]["implementing"]]
@@ -195,7 +178,7 @@ def pages(
                 for s in p.get("uploads", [])
             },
             config=markupsafe.Markup(
-                opendata.script_json(
+                script_json(
                     {
                         **client_config(form, version, province_list),
                         "agencies": names,

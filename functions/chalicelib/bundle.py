@@ -5,14 +5,18 @@ import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any, cast
 
 from .calendar import WorkingCalendar
 from .errors import NotFoundError
+from .versions import version_in_force
+
+JSON = dict[str, Any]  # a JSON object of the bundle, as build.py bundle wrote it
 
 
 @dataclass
 class Bundle:
-    data: dict
+    data: JSON
 
     @classmethod
     def load(cls, path: Path) -> "Bundle":
@@ -20,31 +24,30 @@ class Bundle:
 
     @property
     def revision(self) -> str:
-        return self.data["revision"]
+        return str(self.data["revision"])
 
     @property
-    def units(self) -> dict:
-        return self.data["units"]
+    def units(self) -> JSON:
+        return cast(JSON, self.data["units"])
 
     @cached_property
     def calendar(self) -> WorkingCalendar:
         return WorkingCalendar.from_documents(self.data["calendar"])
 
-    def version(self, code: str, on: dt.date) -> dict:
+    def version(self, code: str, on: dt.date) -> JSON:
         """The version of a procedure in force on a date that takes online dossiers."""
-        day = on.isoformat()
-        for version in self.data["procedures"].get(code, []):
-            end = version.get("effective_to")
-            if version["effective_from"] <= day and (end is None or day < end):
-                return version
+        versions: list[JSON] = self.data["procedures"].get(code, [])
+        version = version_in_force(versions, on.isoformat())
+        if version is not None:
+            return version
         raise NotFoundError("Thủ tục này không nhận hồ sơ trực tuyến trên cổng này.")
 
-    def form(self, version: dict) -> dict:
-        return self.data["forms"][version["online_service"]["form"]]
+    def form(self, version: JSON) -> JSON:
+        return cast(JSON, self.data["forms"][version["online_service"]["form"]])
 
-    def agency_prefix(self, version: dict) -> str:
+    def agency_prefix(self, version: JSON) -> str:
         """The agency part of dossier codes: its QCVN 102 identifier, or its catalogue id when the
         identifier is not published."""
         agency_id = version["agencies"]["implementing"][0]
         identifier = self.data["agencies"].get(agency_id, {}).get("identifier", "unpublished")
-        return agency_id if identifier == "unpublished" else identifier
+        return str(agency_id if identifier == "unpublished" else identifier)

@@ -1,4 +1,4 @@
-"""Vocabulary for synthetic catalogues (buildlib/synthetic.py): real Vietnamese words for
+"""Vocabulary for synthetic catalogues (buildlib/synthetic/): real Vietnamese words for
 procedure names, documents, steps and agencies, combined at random there. Data, not logic."""
 
 from dataclasses import dataclass

@@ -3,9 +3,9 @@
 from pathlib import Path
 from typing import TextIO
 
-from .catalogue import Catalogue, load
-from .checks import run_all
-from .problems import Problem
+from buildlib.catalogue.crosschecks import run_all
+from buildlib.catalogue.load import Catalogue, load
+from buildlib.catalogue.problems import Problem
 
 
 def check(catalogue_dir: Path, *, workers: int | None = None) -> list[Problem]:

@@ -12,8 +12,9 @@ import re
 from pathlib import Path
 from typing import TextIO
 
+from buildlib.catalogue.yamlsource import load_text
+
 from .check import check
-from .yamlsource import load_text
 
 SKELETON = Path(__file__).resolve().parent / "templates" / "new-procedure.yaml"
 CODE = re.compile(r"^[0-9]\.[0-9]{6}(\.000\.00\.00\.H[0-9]{2})?$")

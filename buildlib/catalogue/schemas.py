@@ -17,7 +17,9 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+from buildlib import paths
+
+SCHEMA_DIR = paths.SCHEMAS
 BASE_URI = "https://motcua.example/schemas/"
 KINDS = ("procedure", "form", "agency", "field", "life-event", "units", "calendar")
 
@@ -140,7 +142,7 @@ _TYPES = {
 
 def _type_message(error: ValidationError) -> str:
     wanted = error.validator_value
-    names = [_TYPES.get(t, t) for t in (wanted if isinstance(wanted, list) else [wanted])]
+    names = [str(_TYPES.get(t, t)) for t in (wanted if isinstance(wanted, list) else [wanted])]
     return f"phải là {' hoặc '.join(names)}, đang là {_short(error.instance)}"
 
 

@@ -33,19 +33,19 @@ whole catalogue was built).
 import csv
 import gzip
 import io
-import json
 import re
 from collections.abc import Mapping
-from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import markupsafe
-import yaml
 
-from . import labels, render  # render imports this module too: use render.x at call time
+from buildlib import paths
+from buildlib.catalogue import labels
+from chalicelib.versions import has_ended, shown_version, state_of
 
-ROOT = Path(__file__).resolve().parent.parent
+from .pagedata import compact_json, script_json
+
 FOLDER = "du-lieu-mo"
 NS = "https://motcua.example/ns#"
 CPSV_CONTEXT = {
@@ -81,17 +81,8 @@ CSV_COLUMNS = [
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-@cache
-def public_base() -> str:
-    """The site's public address (mkdocs.yml site_url), ending in '/': QR codes and JSON-LD
-    need absolute URLs, which the relative links of the pages themselves never do."""
-    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    url = str(yaml.safe_load(text).get("site_url") or "/")
-    return url if url.endswith("/") else url + "/"
-
-
 def procedure_url(code: str) -> str:
-    return f"{public_base()}thu-tuc/{code}/"
+    return f"{paths.site_url()}thu-tuc/{code}/"
 
 
 # --- cell values ---------------------------------------------------------------------------
@@ -131,9 +122,9 @@ def _channel(version: dict, kind: str) -> dict | None:
 
 def _status(versions: list[dict], shown: dict, today: str) -> str:
     last = versions[-1]
-    if shown["effective_from"] > today:
+    if state_of(shown, today) == "future":
         return "future"
-    if last.get("effective_to") and last["effective_to"] <= today:
+    if has_ended(versions, today):
         return (last.get("ended") or {}).get("kind", "ended")
     return "in_force"
 
@@ -156,19 +147,14 @@ def _names(catalogue: Any) -> tuple[dict[str, str], dict[str, str]]:
     return fields, agencies
 
 
-def _compact(value: Any) -> str:
-    """Compact: indented output forces json's pure-Python encoder (10,000 files: 19 s -> ~2 s)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
 def _json(value: Any) -> str:
-    return _compact(value) + "\n"
+    return compact_json(value) + "\n"
 
 
 def csv_row(code: str, versions: list[dict], fields: Mapping[str, str], today: str) -> str:
     """The procedure's CSV row (CRLF-terminated): the version its page shows today (in force,
     else scheduled, else the last one, with `status` saying which)."""
-    v = render.shown_version(versions, today)
+    v = shown_version(versions, today)
     row = {
         "code": code,
         "name": v.get("name"),
@@ -217,7 +203,7 @@ def _duration(deadline: dict | None) -> dict:
     return {"motcua:workingDays": amount}  # working days: not an ISO 8601 duration
 
 
-def cpsv_service(code: str, v: dict, agencies: dict[str, str]) -> dict:
+def cpsv_service(code: str, v: dict, agencies: Mapping[str, str]) -> dict:
     """One procedure's shown version as a cpsv:PublicService node."""
     url = procedure_url(code)
     roles = v.get("agencies", {})
@@ -249,7 +235,7 @@ def cpsv_service(code: str, v: dict, agencies: dict[str, str]) -> dict:
         "dct:issued": v.get("effective_from"),
         "cv:hasCompetentAuthority": [
             {
-                "@id": f"{public_base()}co-quan/{a}/",
+                "@id": f"{paths.site_url()}co-quan/{a}/",
                 "@type": "cv:PublicOrganisation",
                 "skos:prefLabel": {"@value": agencies.get(a, a), "@language": "vi"},
             }
@@ -289,11 +275,11 @@ def fragment(
     fields: Mapping[str, str],
     agencies: Mapping[str, str],
 ) -> Fragment:
-    shown = render.shown_version(versions, today)
+    shown = shown_version(versions, today)
     return Fragment(
-        _compact(versions),
+        compact_json(versions),
         csv_row(code, versions, fields, today),
-        _compact(cpsv_service(code, shown, agencies)),
+        compact_json(cpsv_service(code, shown, agencies)),
     )
 
 
@@ -301,7 +287,7 @@ def write_single(site_dir: Path, code: str, versions_json: str, revision: str, t
     """`du-lieu-mo/thu-tuc/<code>.json`, unless it already holds these versions: then it keeps
     its bytes, meta included (the revision and date its content was produced at). `meta` comes
     last, so an unchanged file is recognised by its beginning without parsing it."""
-    content = f'{{"code":{_compact(code)},"url":{_compact(procedure_url(code))},'
+    content = f'{{"code":{compact_json(code)},"url":{compact_json(procedure_url(code))},'
     content += f'"versions":{versions_json},"meta":'
     target = site_dir / FOLDER / "thu-tuc" / f"{code}.json"
     try:
@@ -312,11 +298,11 @@ def write_single(site_dir: Path, code: str, versions_json: str, revision: str, t
     meta = {
         "revision": revision,
         "built": today,
-        "source": public_base(),
+        "source": paths.site_url(),
         "licence": LICENCE,
         "note": SINGLE_NOTE,
     }
-    target.write_text(content + _compact(meta) + "}\n", encoding="utf-8")
+    target.write_text(content + compact_json(meta) + "}\n", encoding="utf-8")
 
 
 def write_open_data(
@@ -336,7 +322,7 @@ def write_open_data(
     ({code: versions}) is given: those are serialised and get their own files (`write_single`).
     `fragments` are those of the other procedures, already serialised (cached, or made with
     their own files by the build's workers); the downloads cover the procedures of both, and
-    per-procedure files of any other code are removed. With `shell` (render.Shell) it also writes
+    per-procedure files of any other code are removed. With `shell` (shell.Shell) it also writes
     the "Dữ liệu mở" page, du-lieu-mo/index.html."""
     procedures = _procedures(catalogue if procedures is None else procedures)
     fields, agencies = _names(catalogue)
@@ -354,19 +340,20 @@ def write_open_data(
     meta = {
         "revision": revision,
         "built": today,
-        "source": public_base(),
+        "source": paths.site_url(),
         "procedures": len(every),
         "licence": LICENCE,
     }
     graph_meta = {**meta, "note": "meta is not part of the graph (no @context term)"}
     # One procedure per line: JSON allows the newlines, and line tools and diffs can use them.
     files = {
-        "thu-tuc.json": f'{{"meta":{_compact(meta)},"procedures":{{\n'
-        + ",\n".join(f"{_compact(c)}:{f.versions}" for c, f in every.items())
+        "thu-tuc.json": f'{{"meta":{compact_json(meta)},"procedures":{{\n'
+        + ",\n".join(f"{compact_json(c)}:{f.versions}" for c, f in every.items())
         + "\n}}\n",
         "thu-tuc.csv": _csv_line(CSV_COLUMNS) + "".join(f.row for f in every.values()),
         "thu-tuc.csv.meta.json": _json({"meta": {**meta, "file": "thu-tuc.csv"}}),
-        "cpsv-ap.jsonld": f'{{"@context":{_compact(CPSV_CONTEXT)},"meta":{_compact(graph_meta)},'
+        "cpsv-ap.jsonld": f'{{"@context":{compact_json(CPSV_CONTEXT)},'
+        + f'"meta":{compact_json(graph_meta)},'
         + '"@graph":[\n'
         + ",\n".join(f.service for f in every.values())
         + "\n]}\n",
@@ -416,7 +403,7 @@ def _size(n: int) -> str:
 def open_data_page_html(
     written: list[tuple[str, int]], revision: str, today: str, *, singles: list[int]
 ) -> str:
-    """The "Dữ liệu mở" page's content (an HTML fragment for render.Shell.wrap at depth 1,
+    """The "Dữ liệu mở" page's content (an HTML fragment for shell.Shell.wrap at depth 1,
     links relative to du-lieu-mo/): the downloads with sizes, revision and build date;
     `singles` are the sizes of the per-procedure files."""
     e = markupsafe.escape
@@ -457,16 +444,6 @@ def open_data_page_html(
 # --- on the pages --------------------------------------------------------------------------
 
 
-def script_json(value: Any) -> str:
-    """JSON that cannot end its <script> element early: '</' (as in '</script>') is written
-    '<\\/', and '<!--' and '<script' (which together switch the HTML parser into a state where
-    '</script>' no longer ends the element) start with '\\u003c'; JSON reads both back unchanged."""
-    text = _compact(value).replace("</", "<\\/")
-    text = re.sub(r"<(?=!--|script)", r"\\u003c", text, flags=re.I)
-    # U+2028/2029 are valid in JSON but end a line in older JavaScript parsers.
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-
-
 def government_service_jsonld(
     version: dict, url: str, agencies: Mapping[str, Any], fields: Mapping[str, str] | None = None
 ) -> str:
@@ -485,7 +462,7 @@ def government_service_jsonld(
         if deadline:
             channel["description"] = f"Thời hạn giải quyết: {labels.deadline(deadline)}"
         channels.append(channel)
-    data: dict[str, Any] = {
+    service: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "GovernmentService",
         "@id": url,
@@ -498,8 +475,8 @@ def government_service_jsonld(
         "inLanguage": "vi",
     }
     if version.get("audience_text"):
-        data["audience"] = {"@type": "Audience", "audienceType": version["audience_text"]}
-    return script_json(data)
+        service["audience"] = {"@type": "Audience", "audienceType": version["audience_text"]}
+    return script_json(service)
 
 
 def qr_svg(url: str) -> str:
