@@ -1,5 +1,6 @@
-"""`build.py diff`: field-level changes in plain Vietnamese, golden on the seed catalogue's real
-version pairs, and the reviewer's report between two git revisions."""
+"""`build.py diff`: field-level changes in plain Vietnamese, golden on the version pairs of the
+fixture catalogue (real pairs copied from catalogue/, frozen there), and the reviewer's report
+between two git revisions."""
 
 import io
 import itertools
@@ -13,7 +14,7 @@ import yaml
 from buildlib.catalogue import load
 from buildlib.diff import compare, diff_command
 
-from .conftest import ROOT
+from .conftest import CATALOGUE, ROOT
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "diff"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -21,7 +22,7 @@ EXAMPLE = (ROOT / "schemas" / "examples" / "valid" / "procedure.yaml").read_text
 
 
 def _pairs():
-    catalogue = load(ROOT / "catalogue", workers=1)
+    catalogue = load(CATALOGUE, workers=1)
     for code, docs in sorted(catalogue.procedures().items()):
         for old, new in itertools.pairwise(docs):
             yield pytest.param(old.data, new.data, id=f"{code}_{old.path.stem}_{new.path.stem}")
@@ -33,7 +34,7 @@ def _render(old: dict, new: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_the_seed_catalogue_has_real_version_pairs_to_compare():
+def test_the_fixture_catalogue_has_real_version_pairs_to_compare():
     assert len(list(_pairs())) >= 3
 
 
@@ -87,6 +88,7 @@ def _write(root: Path, code: str, start: str, data: dict) -> None:
     (folder / f"{start}.yaml").write_text(text, encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_the_report_between_two_revisions_names_each_kind_of_change(tmp_path: Path):
     _git(tmp_path, "init", "-q", "-b", "main")
     _git(tmp_path, "config", "user.email", "editor@example.vn")
@@ -165,6 +167,7 @@ def test_the_report_between_two_revisions_names_each_kind_of_change(tmp_path: Pa
     )
 
 
+@pytest.mark.slow
 def test_an_unknown_revision_is_reported_not_raised(tmp_path: Path):
     _git(tmp_path, "init", "-q")
     out = io.StringIO()

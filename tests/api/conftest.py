@@ -1,5 +1,7 @@
 """A real server on loopback: waitress serving the same application as functions/serve.py, with
-its own data directory and a bundle built from the seed catalogue."""
+its own data directory and a bundle built from the fixture catalogue (tests/fixtures/catalogue).
+
+The modules whose tests start or talk to a server are marked ``slow``."""
 
 import contextlib
 import io
@@ -16,6 +18,8 @@ import pytest
 
 from buildlib.bundle import bundle_command
 
+from ..conftest import CATALOGUE
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -29,7 +33,7 @@ def free_port() -> int:
 def bundle_path(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("bundle") / "bundle.json"
     with contextlib.redirect_stdout(io.StringIO()):
-        assert bundle_command(ROOT / "catalogue", path, out=io.StringIO()) == 0
+        assert bundle_command(CATALOGUE, path, out=io.StringIO()) == 0
     return path
 
 
