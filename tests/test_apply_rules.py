@@ -4,6 +4,10 @@ theme/assets/apply-rules.js runs under node against `functions/chalicelib/forms.
 answers to every catalogue form: both must keep the same answers and report the same problems
 with the same Vietnamese sentences. Also: the page's own JavaScript and CSS stay within their
 weight budget, and the page's configuration carries exactly its form's questions and messages.
+
+About the published content: the rules must agree on every form the province publishes, and the
+units files must hold the 34 provinces, so this module reads catalogue/ (not the fixture
+catalogue). Every test loads and builds it (a second or more): the slow tier.
 """
 
 import datetime as dt
@@ -30,7 +34,9 @@ from buildlib.yamlsource import load_text
 from chalicelib import forms
 
 from .api.filling import answers_for
-from .conftest import ROOT
+from .conftest import ROOT, SEED_CATALOGUE
+
+pytestmark = pytest.mark.slow
 
 TODAY = dt.date(2026, 11, 25)  # the parity test's "today": dates after it are in the future
 SITE_TODAY = "2026-09-15"  # the site build's day (as tests/test_site.py)
@@ -88,7 +94,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def world() -> World:
-    loaded = catalogue_module.load(ROOT / "catalogue", workers=1)
+    loaded = catalogue_module.load(SEED_CATALOGUE, workers=1)
     assert not loaded.problems, loaded.problems[:3]
     units = make_bundle(loaded, revision="test", built="test")["units"]
     form_docs = {d.data["id"]: d.data for d in loaded.of_kind("form")}
@@ -431,6 +437,7 @@ def strict(value):
     return value
 
 
+@pytest.mark.node
 @settings(max_examples=300, deadline=None)
 @given(data=st.data())
 def test_the_browser_keeps_and_rejects_exactly_what_the_server_does(
@@ -455,6 +462,7 @@ def test_the_browser_keeps_and_rejects_exactly_what_the_server_does(
     assert browser["uploads"] == counts
 
 
+@pytest.mark.node
 def test_a_wrong_answer_to_any_question_gets_the_same_message_from_both(
     world: World, node: Node
 ) -> None:
@@ -474,6 +482,7 @@ def test_a_wrong_answer_to_any_question_gets_the_same_message_from_both(
             assert browser["errors"] == errors, (form_id, key)
 
 
+@pytest.mark.node
 def test_an_address_missing_a_part_or_with_one_too_many_is_refused_by_both(
     world: World, node: Node
 ) -> None:
@@ -510,7 +519,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("apply-site")
     out = io.StringIO()
     code = build_command(
-        ROOT / "catalogue",
+        SEED_CATALOGUE,
         out=out,
         today=SITE_TODAY,
         site_dir=tmp / "site",
@@ -578,7 +587,7 @@ def in_force_form(code: str, world: World) -> str | None:
 def test_application_pages_exist_exactly_for_procedures_with_a_form(
     site: Path, world: World
 ) -> None:
-    codes = sorted(p.name for p in (ROOT / "catalogue" / "procedures").iterdir())
+    codes = sorted(p.name for p in (SEED_CATALOGUE / "procedures").iterdir())
     with_form = {code for code in codes if in_force_form(code, world)}
     assert with_form and set(codes) - with_form
     assert {p.parent.name for p in application_pages(site)} == with_form
@@ -645,7 +654,7 @@ def expected_messages(item: dict) -> dict[str, str]:
 
 
 def test_the_units_files_hold_every_commune_of_each_of_the_34_provinces(site: Path) -> None:
-    sources = sorted((ROOT / "catalogue" / "units").glob("*.yaml"))
+    sources = sorted((SEED_CATALOGUE / "units").glob("*.yaml"))
     assert len(sources) == 34
     for source in sources:
         unit, problems = load_text(source.read_text(encoding="utf-8"), source.name)

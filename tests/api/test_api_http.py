@@ -4,10 +4,14 @@ import concurrent.futures
 import http.client
 import uuid
 
+import pytest
+
 from app import app
 from chalicelib import openapi
 
 from .filling import FILES, answers_for
+
+pytestmark = pytest.mark.slow  # a server on loopback
 
 PROCEDURE = "1.004873"  # xác nhận tình trạng hôn nhân: two upload slots
 
