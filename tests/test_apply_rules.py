@@ -5,9 +5,10 @@ answers to every catalogue form: both must keep the same answers and report the 
 with the same Vietnamese sentences. Also: the page's own JavaScript and CSS stay within their
 weight budget, and the page's configuration carries exactly its form's questions and messages.
 
-About the published content: the rules must agree on every form the province publishes, and the
-units files must hold the 34 provinces, so this module reads catalogue/ (not the fixture
-catalogue). Every test loads and builds it (a second or more): the slow tier.
+The parity tests are about the published content: the rules must agree on every form of
+catalogue/ (``world``), as must the 34 provinces' units files. The built application pages are
+the fixture catalogue's (``fixture_world``, ``site``). Every test loads a catalogue and builds a
+site or runs node (a second or more): the slow tier.
 """
 
 import datetime as dt
@@ -34,7 +35,7 @@ from buildlib.yamlsource import load_text
 from chalicelib import forms
 
 from .api.filling import answers_for
-from .conftest import ROOT, SEED_CATALOGUE
+from .conftest import CATALOGUE, ROOT, SEED_CATALOGUE
 
 pytestmark = pytest.mark.slow
 
@@ -94,7 +95,18 @@ class World:
 
 @pytest.fixture(scope="module")
 def world() -> World:
-    loaded = catalogue_module.load(SEED_CATALOGUE, workers=1)
+    """catalogue/: every form the province publishes."""
+    return make_world(SEED_CATALOGUE)
+
+
+@pytest.fixture(scope="module")
+def fixture_world() -> World:
+    """tests/fixtures/catalogue, the catalogue `site` is built from."""
+    return make_world(CATALOGUE)
+
+
+def make_world(catalogue_dir: Path) -> World:
+    loaded = catalogue_module.load(catalogue_dir, workers=1)
     assert not loaded.problems, loaded.problems[:3]
     units = make_bundle(loaded, revision="test", built="test")["units"]
     form_docs = {d.data["id"]: d.data for d in loaded.of_kind("form")}
@@ -519,7 +531,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("apply-site")
     out = io.StringIO()
     code = build_command(
-        SEED_CATALOGUE,
+        CATALOGUE,
         out=out,
         today=SITE_TODAY,
         site_dir=tmp / "site",
@@ -585,9 +597,10 @@ def in_force_form(code: str, world: World) -> str | None:
 
 
 def test_application_pages_exist_exactly_for_procedures_with_a_form(
-    site: Path, world: World
+    site: Path, fixture_world: World
 ) -> None:
-    codes = sorted(p.name for p in (SEED_CATALOGUE / "procedures").iterdir())
+    world = fixture_world
+    codes = sorted(p.name for p in (CATALOGUE / "procedures").iterdir())
     with_form = {code for code in codes if in_force_form(code, world)}
     assert with_form and set(codes) - with_form
     assert {p.parent.name for p in application_pages(site)} == with_form
@@ -596,8 +609,9 @@ def test_application_pages_exist_exactly_for_procedures_with_a_form(
 
 
 def test_each_page_configuration_carries_its_form_and_the_server_messages(
-    site: Path, world: World
+    site: Path, fixture_world: World
 ) -> None:
+    world = fixture_world
     for page in application_pages(site):
         config = page_config(page)
         form = world.forms[in_force_form(page.parent.name, world)]
@@ -653,9 +667,19 @@ def expected_messages(item: dict) -> dict[str, str]:
     return expected
 
 
-def test_the_units_files_hold_every_commune_of_each_of_the_34_provinces(site: Path) -> None:
+def test_the_seed_catalogue_has_a_units_file_with_communes_for_each_of_the_34_provinces() -> None:
+    """About the published content (catalogue/units)."""
     sources = sorted((SEED_CATALOGUE / "units").glob("*.yaml"))
     assert len(sources) == 34
+    for source in sources:
+        unit, problems = load_text(source.read_text(encoding="utf-8"), source.name)
+        assert not problems
+        assert unit["code"] == source.stem and unit["communes"], source.name
+
+
+def test_the_site_units_files_hold_every_commune_of_each_province(site: Path) -> None:
+    sources = sorted((CATALOGUE / "units").glob("*.yaml"))
+    assert len(sources) >= 2
     for source in sources:
         unit, problems = load_text(source.read_text(encoding="utf-8"), source.name)
         assert not problems
@@ -666,4 +690,4 @@ def test_the_units_files_hold_every_commune_of_each_of_the_34_provinces(site: Pa
         assert sorted(map(tuple, data["communes"])) == sorted(
             (c["code"], c["name"]) for c in unit["communes"]
         )
-    assert len(list((site / apply.UNITS_DIR).glob("*.json"))) == 34
+    assert len(list((site / apply.UNITS_DIR).glob("*.json"))) == len(sources)
