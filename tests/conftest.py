@@ -3,15 +3,12 @@
 Two catalogues:
 
 - ``CATALOGUE`` (tests/fixtures/catalogue) is what code tests build, load and change: nine
-  procedures copied from catalogue/ (each file keeps its ``sources``; ``related`` lists trimmed to
-  what is there), frozen so that an editor's change to a fee or a deadline in catalogue/ breaks no
-  code test. It holds 1.001612 (three versions, an online form, fees charged then none), 2.000528
-  (two versions: a district version, deadline unpublished, then a commune one), 1.001193 and
-  1.004873 (online forms with upload slots, deadline unit unpublished), 1.000894 (a form without
-  uploads), 2.000986 (replaced by 3.000722), 1.009444 (abolished), 1.004837 (no form), their
-  forms, agencies and fields, the khai-sinh life event (two steps), the units of provinces 01 and
-  31 and both calendar years. ``build.py check --catalogue tests/fixtures/catalogue`` passes
-  (tests/test_check.py).
+  procedures copied from catalogue/ (each file keeps its ``sources``), frozen so that an editor's
+  change to a fee or a deadline in catalogue/ breaks no code test. Versions, a replaced and an
+  abolished procedure, online forms with and without upload slots, fees charged, none and
+  unpublished, an unpublished deadline unit, a life event; tests/fixtures/catalogue/README.md says
+  which procedure is there for what. ``build.py check --catalogue tests/fixtures/catalogue``
+  passes (tests/test_check.py).
 - ``SEED_CATALOGUE`` (catalogue/) is the published content; only tests about that content use it
   (every file validates, the seed search queries, the golden import), and say so.
 
