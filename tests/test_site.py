@@ -23,6 +23,7 @@ from .conftest import CATALOGUE
 
 # Every test here builds a site (a second or more): the slow tier.
 pytestmark = pytest.mark.slow
+
 # 1.001612's 2026-08-08 version in force; 2.000986 replaced; 1.009444 abolished
 TODAY = "2026-09-15"
 
