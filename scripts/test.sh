@@ -33,8 +33,10 @@ echo "== mypy (--strict on functions/chalicelib, default on the build) =="
 .venv/bin/mypy buildlib build.py
 echo "== build.py check (danh mục mẫu) =="
 .venv/bin/python build.py check
+# Tiers are markers (pyproject.toml): everything but the browser tier in parallel, then the
+# browser tier. `make test-fast` runs only the unit tier.
 echo "== pytest =="
-.venv/bin/python -m pytest -n 2 -p no:cacheprovider --ignore=tests/browser "$@"
+.venv/bin/python -m pytest -n 2 -p no:cacheprovider -m "not browser" "$@"
 echo "== pytest: trình duyệt (Chromium, axe-core) =="
 # Serial: one server (the README's run command) and one Chromium for the whole session.
-.venv/bin/python -m pytest -p no:cacheprovider tests/browser
+.venv/bin/python -m pytest -p no:cacheprovider -m browser tests/browser

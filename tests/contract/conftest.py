@@ -95,7 +95,11 @@ def s3(moto_url: str):
     return aws_client("s3", moto_url)
 
 
-@pytest.fixture(params=["embedded", "aws"])
+# Tiers: moto (a server) and the local upload endpoint (waitress) make a test slow; SQLite does not.
+AWS = pytest.param("aws", marks=pytest.mark.slow)
+
+
+@pytest.fixture(params=["embedded", AWS])
 def make_dossiers(request, tmp_path: Path) -> Iterator[Callable[..., Dossiers]]:
     """Opens adapters on one store; each call is like another process sharing it."""
     if request.param == "embedded":
@@ -129,7 +133,7 @@ class UploadSide:
     send: Callable[[UploadTarget, bytes, str], int]  # returns the HTTP status
 
 
-@pytest.fixture(params=["embedded", "aws"])
+@pytest.fixture(params=[pytest.param("embedded", marks=pytest.mark.slow), AWS])
 def upload_side(request, tmp_path: Path) -> Iterator[UploadSide]:
     if request.param == "embedded":
         with local_upload_server() as serve:
