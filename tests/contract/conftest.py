@@ -5,6 +5,7 @@ adapters. The AWS side is moto in server mode on a free loopback port: boto3 sig
 requests and presigned POSTs are sent by a real HTTP client, as in production.
 """
 
+import errno
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -187,9 +188,15 @@ def local_upload_server() -> Iterator[Serving]:
     try:
         yield serving
     finally:
-        server.trigger.pull_trigger(lambda: _close_all(channels))
-        thread.join(timeout=10)
+        try:
+            server.trigger.pull_trigger(lambda: _close_all(channels))
+        except OSError as error:  # the trigger is closed already: close the map from here
+            if error.errno != errno.EBADF:
+                raise
+            server.close()
+        thread.join(timeout=60)
         server.task_dispatcher.shutdown()
+        assert not thread.is_alive(), "the upload server did not stop"
 
 
 def _close_all(channels: dict) -> None:
