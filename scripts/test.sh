@@ -31,7 +31,7 @@ echo "== ruff (lint, format) =="
 echo "== build.py check (danh mục mẫu) =="
 .venv/bin/python build.py check
 echo "== pytest =="
-.venv/bin/python -m pytest -n 2 -p no:cacheprovider --ignore=tests/browser "$@"
+.venv/bin/python -m pytest -n 2 -p no:cacheprovider --hypothesis-profile=ci --ignore=tests/browser "$@"
 echo "== pytest: trình duyệt (Chromium, axe-core) =="
 # Serial: one server (the README's run command) and one Chromium for the whole session.
 .venv/bin/python -m pytest -p no:cacheprovider tests/browser
