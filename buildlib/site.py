@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import apply, browse, opendata, search
+from . import apply, browse, opendata, search, webfont
 from .bundle import catalogue_revision
 from .catalogue import Catalogue, Document, discover, load, load_jobs
 from .checks import run_all
@@ -84,6 +84,7 @@ def shell_inputs() -> str:
 
     paths = [ROOT / "mkdocs.yml", *_files(THEME / "overrides"), *_files(THEME / "pages")]
     paths += [p for p in _files(THEME / "assets") if _theme_asset(p)]
+    paths += webfont.inputs()
     return _digest(paths, version("mkdocs") + version("mkdocs-material"))
 
 
@@ -236,6 +237,7 @@ def _run_mkdocs(site_dir: Path, work: Path) -> None:
     for asset in _files(THEME / "assets"):
         if _theme_asset(asset):
             shutil.copy2(asset, docs / "assets" / asset.name)
+    webfont.copy_fonts(docs / "assets" / "fonts")
     build(load_config(str(ROOT / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(site_dir)))
 
 

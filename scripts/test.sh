@@ -4,26 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/venv.sh
 
-# Browser tests: Debian's chromium (driven by Playwright, never `playwright install`) and npm for
-# axe-core. On a fresh Debian machine both come from apt.
-apt_packages=()
-[ -x /usr/bin/chromium ] || apt_packages+=(chromium)
-command -v npm >/dev/null 2>&1 || apt_packages+=(nodejs npm)
-if [ ${#apt_packages[@]} -gt 0 ]; then
-  echo "Cài đặt gói hệ thống: ${apt_packages[*]} ..." >&2
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    "${apt_packages[@]}"
-fi
-# axe-core at the version package-lock.json pins; re-installed only when the lock changed.
-stamp=node_modules/.lock-installed
-if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
-  echo "Cài đặt axe-core (package-lock.json) ..." >&2
-  npm ci --no-audit --no-fund
-  cp package-lock.json "$stamp"
-fi
+# Browser tests: Debian's chromium (driven by Playwright, never `playwright install`); the npm
+# packages (web font, Biome, axe-core) and, if missing, nodejs and npm, by npm-deps.sh.
+if [ -x /usr/bin/chromium ]; then scripts/npm-deps.sh; else scripts/npm-deps.sh chromium; fi
 
 echo "== ruff (lint, format) =="
 .venv/bin/ruff check .

@@ -18,6 +18,9 @@ from urllib.parse import unquote
 from chalice.local import LambdaContext, LambdaEventConverter, RouteMatcher
 
 MAX_BODY = 512 * 1024
+mimetypes.add_type("font/woff2", ".woff2")  # Python 3.11 knows it only from /etc/mime.types
+# Web fonts carry a hash of their bytes in their name (buildlib/webfont.py): kept for a year.
+LONG_CACHE = {"font/woff2": "public, max-age=31536000, immutable"}
 STATUS_TEXT = {
     200: "OK",
     201: "Created",
@@ -152,7 +155,7 @@ class StaticSite:
         if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
             kind += "; charset=utf-8"
         size = target.stat().st_size
-        headers = [("Content-Type", kind), ("Cache-Control", "no-cache")]
+        headers = [("Content-Type", kind), ("Cache-Control", LONG_CACHE.get(kind, "no-cache"))]
         if kind.startswith(COMPRESSIBLE):
             headers.append(("Vary", "Accept-Encoding"))
             accepted = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
