@@ -8,9 +8,11 @@ scripts/venv.sh
 # packages (web font, Biome, axe-core) and, if missing, nodejs and npm, by npm-deps.sh.
 if [ -x /usr/bin/chromium ]; then scripts/npm-deps.sh; else scripts/npm-deps.sh chromium; fi
 
-echo "== ruff (lint, format) =="
+echo "== ruff (lint, format: Python) =="
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "== biome (lint, format: theme/ JavaScript and CSS) =="
+node_modules/.bin/biome ci --error-on-warnings .
 echo "== build.py check (danh mục mẫu) =="
 .venv/bin/python build.py check
 echo "== pytest =="

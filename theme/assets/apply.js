@@ -3,37 +3,38 @@
    signed targets the API hands out, check your answers, one submission per draft (its
    Idempotency-Key is made once), and a confirmation with a printable receipt.
    Rules and messages: apply-rules.js, from the same source as the server's. */
-(function () {
+(() => {
+  // biome-ignore lint/suspicious/noRedundantUseStrict: a classic script, not an ES module
   "use strict";
-  var rules = window.ApplyRules;
-  var app = document.getElementById("ap-app");
-  var configNode = document.getElementById("ap-config");
+  const rules = window.ApplyRules;
+  const app = document.getElementById("ap-app");
+  const configNode = document.getElementById("ap-config");
   if (!rules || !app || !configNode) return;
-  var cfg = JSON.parse(configNode.textContent);
-  var DRAFT = "motcua.nhap." + cfg.procedure;
-  var RECEIPT = "motcua.bien-nhan." + cfg.procedure;
-  var store = storage(window.localStorage);
-  var session = storage(window.sessionStorage);
-  var pages = cfg.pages;
-  var fieldsById = {},
+  const cfg = JSON.parse(configNode.textContent);
+  const DRAFT = `motcua.nhap.${cfg.procedure}`;
+  const RECEIPT = `motcua.bien-nhan.${cfg.procedure}`;
+  const store = storage(window.localStorage);
+  const session = storage(window.sessionStorage);
+  const pages = cfg.pages;
+  const fieldsById = {},
     slotsById = {};
-  pages.forEach(function (page) {
-    page.fields.forEach(function (f) {
+  pages.forEach((page) => {
+    page.fields.forEach((f) => {
       fieldsById[f.id] = { item: f, page: page };
     });
-    page.uploads.forEach(function (s) {
+    page.uploads.forEach((s) => {
       slotsById[s.id] = { slot: s, page: page };
     });
   });
-  var communes = {}; // province code -> {commune code: name}, loaded on demand
-  var files = {}; // slot id -> [{key, name, size, type, state, progress, file, error}]
-  var lastReceipt = null; // if sessionStorage is blocked, the confirmation still shows once
-  var focusAfter = null; // a field to focus once its step shows (change links, error links)
-  var draft = null,
+  const communes = {}; // province code -> {commune code: name}, loaded on demand
+  let files = {}; // slot id -> [{key, name, size, type, state, progress, file, error}]
+  let lastReceipt = null; // if sessionStorage is blocked, the confirmation still shows once
+  let focusAfter = null; // a field to focus once its step shows (change links, error links)
+  let draft = null,
     returnToCheck = false,
     sending = false,
     saveTimer = null;
-  var baseTitle = document.title;
+  const baseTitle = document.title;
 
   function $(id) {
     return document.getElementById(id);
@@ -43,100 +44,96 @@
       backend.setItem("motcua.thu", "1");
       backend.removeItem("motcua.thu");
       return backend;
-    } catch (e) {
+    } catch (_e) {
       return null;
     }
   }
   function read(backend, key) {
     try {
       return backend ? JSON.parse(backend.getItem(key) || "null") : null;
-    } catch (e) {
+    } catch (_e) {
       return null;
     }
   }
   function write(backend, key, value) {
     try {
       if (backend) backend.setItem(key, JSON.stringify(value));
-    } catch (e) {
+    } catch (_e) {
       /* full: keep going */
     }
   }
   function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
+    const node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach((k) => {
       if (k === "text") node.textContent = attrs[k];
       else node.setAttribute(k, attrs[k]);
     });
-    (children || []).forEach(function (c) {
+    (children || []).forEach((c) => {
       if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
     });
     return node;
   }
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var bytes = new Uint8Array(16);
+    const bytes = new Uint8Array(16);
     crypto.getRandomValues(bytes);
-    return Array.prototype.map
-      .call(bytes, function (b) {
-        return ("0" + b.toString(16)).slice(-2);
-      })
-      .join("");
+    return Array.prototype.map.call(bytes, (b) => `0${b.toString(16)}`.slice(-2)).join("");
   }
   function today() {
-    var now = new Date(Date.now() + 7 * 3600 * 1000); // the calendar day in Việt Nam
+    const now = new Date(Date.now() + 7 * 3600 * 1000); // the calendar day in Việt Nam
     return now.toISOString().slice(0, 10);
   }
   function megabytes(size) {
-    if (size < 1048576) return Math.max(1, Math.round(size / 1024)) + " KB";
-    return (size / 1048576).toFixed(1).replace(".", ",") + " MB";
+    if (size < 1048576) return `${Math.max(1, Math.round(size / 1024))} KB`;
+    return `${(size / 1048576).toFixed(1).replace(".", ",")} MB`;
   }
   function isoToVn(text) {
-    var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text || "");
-    return m ? m[3] + "/" + m[2] + "/" + m[1] : "";
+    const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text || "");
+    return m ? `${m[3]}/${m[2]}/${m[1]}` : "";
   }
   function dateTimeVn(text) {
-    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(text || "");
-    return m ? m[4] + ":" + m[5] + " ngày " + m[3] + "/" + m[2] + "/" + m[1] : "";
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(text || "");
+    return m ? `${m[4]}:${m[5]} ngày ${m[3]}/${m[2]}/${m[1]}` : "";
   }
 
   // --- reading and writing the questions ---------------------------------------------------
 
   function raw(item) {
-    var id = item.id;
+    const id = item.id;
     if (item.type === "address") {
-      var select = $("f-" + id + "-xa"); // while its communes load, the answer is the one restored
-      var commune = select.hasAttribute("data-pending")
+      const select = $(`f-${id}-xa`); // while its communes load, the answer is the one restored
+      const commune = select.hasAttribute("data-pending")
         ? select.getAttribute("data-pending")
         : select.value;
       return {
-        province: $("f-" + id).value,
+        province: $(`f-${id}`).value,
         commune: commune,
-        street: $("f-" + id + "-duong").value,
+        street: $(`f-${id}-duong`).value,
       };
     }
-    var radios = document.querySelectorAll('input[type=radio][name="' + id + '"]');
+    const radios = document.querySelectorAll(`input[type=radio][name="${id}"]`);
     if (radios.length) {
-      for (var i = 0; i < radios.length; i++) if (radios[i].checked) return radios[i].value;
+      for (let i = 0; i < radios.length; i++) if (radios[i].checked) return radios[i].value;
       return "";
     }
-    return $("f-" + id).value;
+    return $(`f-${id}`).value;
   }
 
   function fill(item, value) {
-    var id = item.id;
+    const id = item.id;
     if (value === undefined || value === null) return;
     if (item.type === "address") {
-      $("f-" + id).value = value.province || "";
-      $("f-" + id + "-duong").value = value.street || "";
+      $(`f-${id}`).value = value.province || "";
+      $(`f-${id}-duong`).value = value.street || "";
       loadCommunes(id, value.commune || "");
       return;
     }
-    var radios = document.querySelectorAll('input[type=radio][name="' + id + '"]');
+    const radios = document.querySelectorAll(`input[type=radio][name="${id}"]`);
     if (radios.length) {
-      for (var i = 0; i < radios.length; i++) radios[i].checked = radios[i].value === value;
+      for (let i = 0; i < radios.length; i++) radios[i].checked = radios[i].value === value;
       return;
     }
-    $("f-" + id).value = value;
+    $(`f-${id}`).value = value;
   }
 
   // The answer as the API takes it; what cannot be read stays as typed, so the rules say why.
@@ -148,53 +145,47 @@
     if (value === "" || value === undefined) return undefined;
     if (item.type === "yes_no") return value === "true";
     if (item.type === "number") {
-      var text = rules.strip(value).replace(",", ".");
+      const text = rules.strip(value).replace(",", ".");
       return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : value;
     }
     if (item.type === "date") {
-      var m = /^(\d{1,2})\s*[\/.-]\s*(\d{1,2})\s*[\/.-]\s*(\d{4})$/.exec(rules.strip(value));
-      return m ? m[3] + "-" + ("0" + m[2]).slice(-2) + "-" + ("0" + m[1]).slice(-2) : value;
+      const m = /^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})$/.exec(rules.strip(value));
+      return m ? `${m[3]}-${(`0${m[2]}`).slice(-2)}-${(`0${m[1]}`).slice(-2)}` : value;
     }
     if (item.type === "cccd" || item.type === "phone") return value.replace(/[\s.]/g, "");
     return value;
   }
 
   function answers() {
-    var result = {};
-    Object.keys(fieldsById).forEach(function (id) {
-      var value = typed(fieldsById[id].item, raw(fieldsById[id].item));
+    const result = {};
+    Object.keys(fieldsById).forEach((id) => {
+      const value = typed(fieldsById[id].item, raw(fieldsById[id].item));
       if (value !== undefined) result[id] = value;
     });
     return result;
   }
 
   function context() {
-    var known = {};
-    cfg.provinces.forEach(function (p) {
+    const known = {};
+    cfg.provinces.forEach((p) => {
       known[p[0]] = true;
     });
     return {
       today: today(),
-      unit: function (code) {
-        return known[code] ? communes[code] || null : undefined;
-      },
+      unit: (code) => (known[code] ? communes[code] || null : undefined),
     };
   }
 
   function check() {
-    var result = rules.checkAnswers(cfg, answers(), context());
-    var uploads = uploadKeys(result.kept);
-    var uploadErrors = rules.checkUploads(cfg, result.kept, uploads);
-    Object.keys(uploadErrors).forEach(function (k) {
+    const result = rules.checkAnswers(cfg, answers(), context());
+    const uploads = uploadKeys(result.kept);
+    const uploadErrors = rules.checkUploads(cfg, result.kept, uploads);
+    Object.keys(uploadErrors).forEach((k) => {
       result.errors[k] = uploadErrors[k];
     });
-    Object.keys(files).forEach(function (slot) {
-      if (
-        files[slot].some(function (f) {
-          return f.state === "uploading";
-        })
-      ) {
-        result.errors["/uploads/" + slot] = "Tệp đang được tải lên; vui lòng đợi tải xong.";
+    Object.keys(files).forEach((slot) => {
+      if (files[slot].some((f) => f.state === "uploading")) {
+        result.errors[`/uploads/${slot}`] = "Tệp đang được tải lên; vui lòng đợi tải xong.";
       }
     });
     result.uploads = uploads;
@@ -202,17 +193,13 @@
   }
 
   function uploadKeys(kept) {
-    var result = {};
-    pages.forEach(function (page) {
-      page.uploads.forEach(function (slot) {
+    const result = {};
+    pages.forEach((page) => {
+      page.uploads.forEach((slot) => {
         if (!rules.shown(slot, page, kept)) return;
         result[slot.id] = (files[slot.id] || [])
-          .filter(function (f) {
-            return f.state === "done";
-          })
-          .map(function (f) {
-            return f.key;
-          });
+          .filter((f) => f.state === "done")
+          .map((f) => f.key);
       });
     });
     return result;
@@ -221,17 +208,17 @@
   // --- conditions, communes ------------------------------------------------------------------
 
   function refresh() {
-    var current = answers();
-    pages.forEach(function (page) {
-      page.fields.concat(page.uploads).forEach(function (item) {
-        $("q-" + item.id).hidden = !rules.shown(item, page, current);
+    const current = answers();
+    pages.forEach((page) => {
+      page.fields.concat(page.uploads).forEach((item) => {
+        $(`q-${item.id}`).hidden = !rules.shown(item, page, current);
       });
     });
   }
 
   function loadCommunes(id, chosen) {
-    var province = $("f-" + id).value,
-      select = $("f-" + id + "-xa");
+    const province = $(`f-${id}`).value,
+      select = $(`f-${id}-xa`);
     function show(list) {
       select.removeAttribute("data-pending");
       select.textContent = "";
@@ -241,31 +228,31 @@
           text: list ? "Chọn xã, phường, đặc khu" : "Chọn tỉnh, thành phố trước",
         }),
       );
-      Object.keys(list || {}).forEach(function (code) {
+      Object.keys(list || {}).forEach((code) => {
         select.appendChild(el("option", { value: code, text: list[code] }));
       });
       select.disabled = !list;
-      if (chosen && list && list[chosen]) select.value = chosen;
+      if (chosen && list?.[chosen]) select.value = chosen;
     }
     if (!province) return show(null);
     if (communes[province]) return show(communes[province]);
     select.disabled = true;
     select.setAttribute("data-pending", chosen || "");
     select.firstChild.textContent = "Đang tải danh sách xã, phường…";
-    return fetch(cfg.root + "du-lieu/don-vi/" + province + ".json")
-      .then(function (r) {
+    return fetch(`${cfg.root}du-lieu/don-vi/${province}.json`)
+      .then((r) => {
         if (!r.ok) throw new Error(r.status);
         return r.json();
       })
-      .then(function (body) {
-        var map = {};
-        body.communes.forEach(function (c) {
+      .then((body) => {
+        const map = {};
+        body.communes.forEach((c) => {
           map[c[0]] = c[1];
         });
         communes[province] = map;
-        if ($("f-" + id).value === province) show(map);
+        if ($(`f-${id}`).value === province) show(map);
       })
-      .catch(function () {
+      .catch(() => {
         select.disabled = true;
         select.removeAttribute("data-pending");
         select.firstChild.textContent =
@@ -274,10 +261,8 @@
   }
 
   function communeName(value) {
-    var list = communes[value.province] || {};
-    var province = cfg.provinces.filter(function (p) {
-      return p[0] === value.province;
-    })[0];
+    const list = communes[value.province] || {};
+    const province = cfg.provinces.filter((p) => p[0] === value.province)[0];
     return [
       value.street,
       list[value.commune] || value.commune,
@@ -291,20 +276,16 @@
 
   function save() {
     if (!draft) return;
-    var values = {};
-    Object.keys(fieldsById).forEach(function (id) {
+    const values = {};
+    Object.keys(fieldsById).forEach((id) => {
       values[id] = raw(fieldsById[id].item);
     });
     draft.values = values;
     draft.files = {};
-    Object.keys(files).forEach(function (slot) {
+    Object.keys(files).forEach((slot) => {
       draft.files[slot] = files[slot]
-        .filter(function (f) {
-          return f.state === "done";
-        })
-        .map(function (f) {
-          return { key: f.key, name: f.name, size: f.size };
-        });
+        .filter((f) => f.state === "done")
+        .map((f) => ({ key: f.key, name: f.name, size: f.size }));
     });
     draft.saved = new Date().toISOString();
     write(store, DRAFT, draft);
@@ -316,15 +297,19 @@
 
   function restore(saved) {
     draft = saved;
-    Object.keys(saved.values || {}).forEach(function (id) {
+    Object.keys(saved.values || {}).forEach((id) => {
       if (fieldsById[id]) fill(fieldsById[id].item, saved.values[id]);
     });
     files = {};
-    Object.keys(saved.files || {}).forEach(function (slot) {
+    Object.keys(saved.files || {}).forEach((slot) => {
       if (!slotsById[slot]) return;
-      files[slot] = saved.files[slot].map(function (f) {
-        return { key: f.key, name: f.name, size: f.size, state: "done", progress: 100 };
-      });
+      files[slot] = saved.files[slot].map((f) => ({
+        key: f.key,
+        name: f.name,
+        size: f.size,
+        state: "done",
+        progress: 100,
+      }));
       drawFiles(slot);
     });
     refresh();
@@ -333,10 +318,10 @@
   function fresh() {
     draft = { v: 1, key: newKey(), values: {}, files: {}, step: "", saved: null };
     files = {};
-    app.querySelectorAll("form").forEach(function (form) {
+    app.querySelectorAll("form").forEach((form) => {
       form.reset();
     });
-    Object.keys(fieldsById).forEach(function (id) {
+    Object.keys(fieldsById).forEach((id) => {
       if (fieldsById[id].item.type === "address") loadCommunes(id);
     });
     Object.keys(slotsById).forEach(drawFiles);
@@ -347,56 +332,50 @@
   // --- steps -----------------------------------------------------------------------------------
 
   function shownPages() {
-    var current = answers();
-    return pages.filter(function (page) {
-      return rules.shown({}, page, current);
-    });
+    const current = answers();
+    return pages.filter((page) => rules.shown({}, page, current));
   }
 
   function stepOf(hash) {
-    var id = (hash || "").replace(/^#/, "");
+    const id = (hash || "").replace(/^#/, "");
     if (id === "kiem-tra" || id === "xac-nhan" || id === "bat-dau") return id;
-    return pages.some(function (p) {
-      return "trang-" + p.id === id;
-    })
-      ? id
-      : "bat-dau";
+    return pages.some((p) => `trang-${p.id}` === id) ? id : "bat-dau";
   }
 
   function go(step) {
-    if ("#" + step === location.hash) show(step);
+    if (`#${step}` === location.hash) show(step);
     else location.hash = step;
   }
 
   function show(step) {
     if (step !== "bat-dau" && step !== "xac-nhan" && !draft) step = "bat-dau";
     if (step === "xac-nhan" && !receipt()) step = "bat-dau";
-    app.querySelectorAll(".ap-step").forEach(function (s) {
+    app.querySelectorAll(".ap-step").forEach((s) => {
       s.hidden = s.id !== step;
     });
     clearErrors();
     status("");
-    var list = shownPages(),
+    let list = shownPages(),
       index = -1;
-    list.forEach(function (p, i) {
-      if ("trang-" + p.id === step) index = i;
+    list.forEach((p, i) => {
+      if (`trang-${p.id}` === step) index = i;
     });
-    var progress = $("ap-progress");
-    var title = $("t-" + step.replace(/^trang-/, "")).textContent;
-    if (index >= 0) progress.textContent = "Phần " + (index + 1) + " trên " + list.length;
+    const progress = $("ap-progress");
+    const title = $(`t-${step.replace(/^trang-/, "")}`).textContent;
+    if (index >= 0) progress.textContent = `Phần ${index + 1} trên ${list.length}`;
     else if (step === "kiem-tra") progress.textContent = "Bước cuối: kiểm tra và nộp";
     else progress.textContent = "";
     if (step === "kiem-tra") drawAnswers();
     if (step === "xac-nhan") drawReceipt(receipt());
     if (step === "bat-dau") drawStart();
-    document.title = title + " – " + baseTitle;
+    document.title = `${title} – ${baseTitle}`;
     if (draft && step !== "xac-nhan") {
       draft.step = step;
       save();
     }
-    var heading = $("t-" + step.replace(/^trang-/, ""));
+    const heading = $(`t-${step.replace(/^trang-/, "")}`);
     if (focusAfter) {
-      var id = focusAfter;
+      const id = focusAfter;
       focusAfter = null;
       return focusField(id);
     }
@@ -404,51 +383,51 @@
   }
 
   function next(from) {
-    var list = shownPages(),
+    let list = shownPages(),
       index = -1;
-    list.forEach(function (p, i) {
+    list.forEach((p, i) => {
       if (p.id === from) index = i;
     });
     if (returnToCheck || index === list.length - 1) {
       returnToCheck = false;
       return go("kiem-tra");
     }
-    go("trang-" + list[index + 1].id);
+    go(`trang-${list[index + 1].id}`);
   }
 
   function back() {
-    var step = stepOf(location.hash);
+    const step = stepOf(location.hash);
     if (step === "kiem-tra") {
-      var list = shownPages();
-      return go("trang-" + list[list.length - 1].id);
+      const list = shownPages();
+      return go(`trang-${list[list.length - 1].id}`);
     }
-    var all = shownPages(),
+    let all = shownPages(),
       index = -1;
-    all.forEach(function (p, i) {
-      if ("trang-" + p.id === step) index = i;
+    all.forEach((p, i) => {
+      if (`trang-${p.id}` === step) index = i;
     });
-    go(index > 0 ? "trang-" + all[index - 1].id : "bat-dau");
+    go(index > 0 ? `trang-${all[index - 1].id}` : "bat-dau");
   }
 
   // --- errors ----------------------------------------------------------------------------------
 
   function target(pointer) {
-    var parts = pointer.split("/");
+    const parts = pointer.split("/");
     return parts[2] ? decodeURIComponent(parts[2].replace(/~1/g, "/").replace(/~0/g, "~")) : "";
   }
 
   function clearErrors() {
-    var summary = $("ap-errors");
+    const summary = $("ap-errors");
     summary.hidden = true;
     summary.textContent = "";
-    app.querySelectorAll(".ap-error").forEach(function (p) {
+    app.querySelectorAll(".ap-error").forEach((p) => {
       p.hidden = true;
       p.textContent = "";
     });
-    app.querySelectorAll(".ap-field--error").forEach(function (q) {
+    app.querySelectorAll(".ap-field--error").forEach((q) => {
       q.classList.remove("ap-field--error");
     });
-    app.querySelectorAll("[aria-invalid]").forEach(function (i) {
+    app.querySelectorAll("[aria-invalid]").forEach((i) => {
       i.removeAttribute("aria-invalid");
     });
     document.title = document.title.replace(/^Lỗi: /, "");
@@ -457,28 +436,28 @@
   // errors: [[field or slot id, message]]; links go to the field (on another step: `onPage`).
   function showErrors(errors, heading, onPage) {
     clearErrors();
-    var summary = $("ap-errors");
-    var list = el("ul", { class: "ap-summary__list" });
-    errors.forEach(function (pair) {
-      var id = pair[0],
+    const summary = $("ap-errors");
+    const list = el("ul", { class: "ap-summary__list" });
+    errors.forEach((pair) => {
+      const id = pair[0],
         message = pair[1];
-      var link = el("a", { href: "#f-" + id, "data-focus": id, text: message });
-      if (onPage && onPage(id)) link.setAttribute("data-page", onPage(id));
+      const link = el("a", { href: `#f-${id}`, "data-focus": id, text: message });
+      if (onPage?.(id)) link.setAttribute("data-page", onPage(id));
       list.appendChild(el("li", {}, [link]));
-      var slot = $("e-" + id);
+      const slot = $(`e-${id}`);
       if (slot) {
         slot.textContent = "";
         slot.appendChild(el("span", { class: "ap-visually-hidden", text: "Lỗi: " }));
         slot.appendChild(document.createTextNode(message));
         slot.hidden = false;
-        $("q-" + id).classList.add("ap-field--error");
-        $("q-" + id)
+        $(`q-${id}`).classList.add("ap-field--error");
+        $(`q-${id}`)
           .querySelectorAll("input, select, textarea")
-          .forEach(function (input) {
+          .forEach((input) => {
             if (input.type !== "radio") input.setAttribute("aria-invalid", "true");
-            var ids = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
-            if (ids.indexOf("e-" + id) < 0)
-              input.setAttribute("aria-describedby", ids.concat("e-" + id).join(" "));
+            const ids = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+            if (ids.indexOf(`e-${id}`) < 0)
+              input.setAttribute("aria-describedby", ids.concat(`e-${id}`).join(" "));
           });
       }
     });
@@ -487,20 +466,20 @@
     );
     summary.appendChild(list);
     summary.hidden = false;
-    document.title = "Lỗi: " + document.title.replace(/^Lỗi: /, "");
+    document.title = `Lỗi: ${document.title.replace(/^Lỗi: /, "")}`;
     summary.focus();
   }
 
   // A slot that now has its file: its error (and its line in the summary) goes away.
   function clearError(id) {
-    var slot = $("e-" + id);
+    const slot = $(`e-${id}`);
     if (slot) {
       slot.hidden = true;
       slot.textContent = "";
     }
-    if ($("q-" + id)) $("q-" + id).classList.remove("ap-field--error");
-    var summary = $("ap-errors");
-    summary.querySelectorAll('[data-focus="' + id + '"]').forEach(function (a) {
+    if ($(`q-${id}`)) $(`q-${id}`).classList.remove("ap-field--error");
+    const summary = $("ap-errors");
+    summary.querySelectorAll(`[data-focus="${id}"]`).forEach((a) => {
       a.parentNode.remove();
     });
     if (!summary.querySelector("li")) {
@@ -510,22 +489,22 @@
   }
 
   function focusField(id) {
-    var node = $("f-" + id) || $(id) || $("q-" + id);
+    const node = $(`f-${id}`) || $(id) || $(`q-${id}`);
     if (!node) return;
     node.scrollIntoView({ block: "center" });
     node.focus();
   }
 
   function validatePage(page) {
-    var result = check(),
+    const result = check(),
       found = [];
-    var current = result.kept;
-    page.fields.forEach(function (item) {
-      var message = result.errors["/answers/" + item.id];
+    const current = result.kept;
+    page.fields.forEach((item) => {
+      const message = result.errors[`/answers/${item.id}`];
       if (message && rules.shown(item, page, answers())) found.push([item.id, message]);
     });
-    page.uploads.forEach(function (slot) {
-      var message = result.errors["/uploads/" + slot.id];
+    page.uploads.forEach((slot) => {
+      const message = result.errors[`/uploads/${slot.id}`];
       if (message && rules.shown(slot, page, current)) found.push([slot.id, message]);
     });
     return found;
@@ -534,29 +513,29 @@
   // --- uploads ---------------------------------------------------------------------------------
 
   function drawFiles(slotId) {
-    var list = $("d-" + slotId);
+    const list = $(`d-${slotId}`);
     list.textContent = "";
-    (files[slotId] || []).forEach(function (f, index) {
-      var status =
+    (files[slotId] || []).forEach((f, index) => {
+      const status =
         f.state === "done"
           ? "Đã tải lên"
           : f.state === "failed"
-            ? "Chưa tải lên được: " + f.error
-            : "Đang tải lên " + f.progress + "%";
-      var item = el("li", { class: "ap-file-item ap-file-item--" + f.state }, [
+            ? `Chưa tải lên được: ${f.error}`
+            : `Đang tải lên ${f.progress}%`;
+      const item = el("li", { class: `ap-file-item ap-file-item--${f.state}` }, [
         el("span", { class: "ap-file-name", text: f.name }),
-        el("span", { class: "ap-file-meta", text: megabytes(f.size) + " · " + status }),
+        el("span", { class: "ap-file-meta", text: `${megabytes(f.size)} · ${status}` }),
       ]);
       if (f.state === "uploading") {
         item.appendChild(
           el("progress", {
             max: "100",
             value: String(f.progress),
-            "aria-label": "Tiến độ tải lên " + f.name,
+            "aria-label": `Tiến độ tải lên ${f.name}`,
           }),
         );
       }
-      var actions = el("span", { class: "ap-file-actions" });
+      const actions = el("span", { class: "ap-file-actions" });
       if (f.state === "failed" && f.file) {
         actions.appendChild(
           el("button", {
@@ -578,7 +557,7 @@
               "data-remove": slotId,
               "data-index": String(index),
             },
-            ["Xóa", el("span", { class: "ap-visually-hidden", text: " tệp " + f.name })],
+            ["Xóa", el("span", { class: "ap-visually-hidden", text: ` tệp ${f.name}` })],
           ),
         );
       }
@@ -588,37 +567,33 @@
   }
 
   function kindOf(file, slot) {
-    var name = file.name.toLowerCase();
-    var ext = name.slice(name.lastIndexOf("."));
-    var byExt = {
+    const name = file.name.toLowerCase();
+    const ext = name.slice(name.lastIndexOf("."));
+    const byExt = {
       ".pdf": "application/pdf",
       ".jpg": "image/jpeg",
       ".jpeg": "image/jpeg",
       ".png": "image/png",
     }[ext];
-    var type = slot.mime.indexOf(file.type) >= 0 ? file.type : byExt;
+    const type = slot.mime.indexOf(file.type) >= 0 ? file.type : byExt;
     return slot.mime.indexOf(type) >= 0 && slot.extensions.indexOf(ext) >= 0 ? type : null;
   }
 
   function pick(slotId, chosen) {
-    var slot = slotsById[slotId].slot,
-      list = (files[slotId] = files[slotId] || []),
+    files[slotId] = files[slotId] || [];
+    const slot = slotsById[slotId].slot,
+      list = files[slotId],
       refused = [];
-    Array.prototype.forEach.call(chosen, function (file) {
-      var active = list.filter(function (f) {
-        return f.state !== "failed";
-      }).length;
-      var type = kindOf(file, slot);
-      if (active >= slot.max_files)
-        refused.push("Tệp “" + file.name + "”: " + slot.messages.files_max);
-      else if (!type) refused.push("Tệp “" + file.name + "”: " + slot.messages.type);
+    Array.prototype.forEach.call(chosen, (file) => {
+      const active = list.filter((f) => f.state !== "failed").length;
+      const type = kindOf(file, slot);
+      if (active >= slot.max_files) refused.push(`Tệp “${file.name}”: ${slot.messages.files_max}`);
+      else if (!type) refused.push(`Tệp “${file.name}”: ${slot.messages.type}`);
       else if (file.size > slot.max_bytes)
-        refused.push(
-          "Tệp “" + file.name + "” (" + megabytes(file.size) + "): " + slot.messages.size,
-        );
-      else if (file.size < 1) refused.push("Tệp “" + file.name + "” rỗng.");
+        refused.push(`Tệp “${file.name}” (${megabytes(file.size)}): ${slot.messages.size}`);
+      else if (file.size < 1) refused.push(`Tệp “${file.name}” rỗng.`);
       else {
-        var entry = {
+        const entry = {
           name: file.name,
           size: file.size,
           type: type,
@@ -633,9 +608,7 @@
     drawFiles(slotId);
     if (refused.length)
       showErrors(
-        refused.map(function (m) {
-          return [slotId, m];
-        }),
+        refused.map((m) => [slotId, m]),
         "Có tệp không được nhận",
       );
   }
@@ -645,25 +618,19 @@
       method: "POST",
       headers: Object.assign({ "Content-Type": "application/json" }, headers || {}),
       body: JSON.stringify(body),
-    }).then(function (response) {
-      return response
+    }).then((response) =>
+      response
         .json()
-        .catch(function () {
-          return {};
-        })
-        .then(function (json) {
-          return { status: response.status, body: json };
-        });
-    });
+        .catch(() => ({}))
+        .then((json) => ({ status: response.status, body: json })),
+    );
   }
 
   function problem(reply) {
-    var fields = reply.body.fields || {};
-    var first = Object.keys(fields)[0];
+    const fields = reply.body.fields || {};
+    const first = Object.keys(fields)[0];
     return (
-      (first && fields[first]) ||
-      reply.body.message ||
-      "Máy chủ từ chối tệp (mã " + reply.status + ")."
+      (first && fields[first]) || reply.body.message || `Máy chủ từ chối tệp (mã ${reply.status}).`
     );
   }
 
@@ -683,39 +650,39 @@
       content_type: entry.type,
       size: entry.size,
     }).then(
-      function (reply) {
+      (reply) => {
         if (reply.status !== 200) return fail(problem(reply));
-        var target = reply.body,
+        const target = reply.body,
           form = new FormData();
-        Object.keys(target.fields).forEach(function (k) {
+        Object.keys(target.fields).forEach((k) => {
           form.append(k, target.fields[k]);
         });
         form.append("file", entry.file, entry.name);
-        var xhr = new XMLHttpRequest();
+        const xhr = new XMLHttpRequest();
         xhr.open("POST", target.url);
-        xhr.upload.onprogress = function (event) {
+        xhr.upload.onprogress = (event) => {
           if (!event.lengthComputable) return;
           entry.progress = Math.min(99, Math.round((event.loaded / event.total) * 100));
-          var bar = $("d-" + slotId).querySelector(
-            "li:nth-child(" + (files[slotId].indexOf(entry) + 1) + ") progress",
+          const bar = $(`d-${slotId}`).querySelector(
+            `li:nth-child(${files[slotId].indexOf(entry) + 1}) progress`,
           );
           if (bar) bar.value = entry.progress;
         };
-        xhr.onerror = function () {
+        xhr.onerror = () => {
           fail("mất kết nối mạng khi tải lên.");
         };
-        xhr.onload = function () {
+        xhr.onload = () => {
           if (xhr.status < 200 || xhr.status >= 300) {
-            var body = {};
+            let body = {};
             try {
               body = JSON.parse(xhr.responseText);
-            } catch (e) {
+            } catch (_e) {
               body = {};
             }
             return fail(problem({ status: xhr.status, body: body }));
           }
           api("uploads/verify", { key: target.key }).then(
-            function (verified) {
+            (verified) => {
               if (verified.status !== 200) return fail(problem(verified));
               entry.key = target.key;
               entry.state = "done";
@@ -724,16 +691,16 @@
               drawFiles(slotId);
               save();
               clearError(slotId);
-              status("Đã tải lên tệp " + entry.name + ".");
+              status(`Đã tải lên tệp ${entry.name}.`);
             },
-            function () {
+            () => {
               fail("mất kết nối mạng khi kiểm tra tệp.");
             },
           );
         };
         xhr.send(form);
       },
-      function () {
+      () => {
         fail("mất kết nối mạng.");
       },
     );
@@ -753,9 +720,7 @@
     if (value === undefined) return "Không khai";
     if (item.type === "yes_no") return value ? "Có" : "Không";
     if (item.type === "select") {
-      var option = item.options.filter(function (o) {
-        return o.value === value;
-      })[0];
+      const option = item.options.filter((o) => o.value === value)[0];
       return option ? option.label : String(value);
     }
     if (item.type === "date") return isoToVn(value) || String(value);
@@ -764,26 +729,20 @@
   }
 
   function drawAnswers() {
-    var box = $("ap-answers"),
+    const box = $("ap-answers"),
       current = answers(),
       kept = rules.checkAnswers(cfg, current, context()).kept;
     box.textContent = "";
-    pages.forEach(function (page) {
+    pages.forEach((page) => {
       if (!rules.shown({}, page, kept)) return;
-      var rows = el("dl", { class: "ap-answers" });
-      page.fields.forEach(function (item) {
+      const rows = el("dl", { class: "ap-answers" });
+      page.fields.forEach((item) => {
         if (!rules.shown(item, page, current)) return;
         rows.appendChild(row(item.label, display(item, current[item.id]), page.id, item.id));
       });
-      page.uploads.forEach(function (slot) {
+      page.uploads.forEach((slot) => {
         if (!rules.shown(slot, page, kept)) return;
-        var names = (files[slot.id] || [])
-          .filter(function (f) {
-            return f.state === "done";
-          })
-          .map(function (f) {
-            return f.name;
-          });
+        const names = (files[slot.id] || []).filter((f) => f.state === "done").map((f) => f.name);
         rows.appendChild(
           row(slot.label, names.length ? names.join("; ") : "Không có tệp", page.id, slot.id),
         );
@@ -794,9 +753,9 @@
   }
 
   function row(label, value, pageId, id) {
-    var change = el("a", { href: "#trang-" + pageId, "data-change": id }, [
+    const change = el("a", { href: `#trang-${pageId}`, "data-change": id }, [
       "Thay đổi",
-      el("span", { class: "ap-visually-hidden", text: " " + label }),
+      el("span", { class: "ap-visually-hidden", text: ` ${label}` }),
     ]);
     return el("div", { class: "ap-answers__row" }, [
       el("dt", { text: label }),
@@ -809,28 +768,26 @@
 
   function submit() {
     if (sending) return;
-    var result = check(),
+    const result = check(),
       errors = Object.keys(result.errors);
     if (errors.length)
       return reportServer(result.errors, "Hồ sơ còn thông tin cần sửa trước khi nộp");
-    var body = { procedure: cfg.procedure, answers: result.kept, uploads: result.uploads };
+    const body = { procedure: cfg.procedure, answers: result.kept, uploads: result.uploads };
     sending = true;
-    var button = $("ap-submit");
+    const button = $("ap-submit");
     button.disabled = true;
     button.setAttribute("aria-disabled", "true");
     status("Đang gửi hồ sơ, vui lòng không đóng trang…");
-    var attempt = function (payload) {
-      return api("submissions", payload, { "Idempotency-Key": draft.key });
-    };
+    const attempt = (payload) => api("submissions", payload, { "Idempotency-Key": draft.key });
     if (!draft.sent) {
       draft.sent = body;
       save();
     }
     attempt(body)
-      .then(function (reply) {
+      .then((reply) => {
         if (reply.status === 409 && draft.sent) {
           // Sent earlier with other answers and that dossier exists: show it.
-          return attempt(draft.sent).then(function (again) {
+          return attempt(draft.sent).then((again) => {
             again.earlier = true;
             return again;
           });
@@ -838,7 +795,7 @@
         return reply;
       })
       .then(
-        function (reply) {
+        (reply) => {
           sending = false;
           button.disabled = false;
           button.removeAttribute("aria-disabled");
@@ -852,11 +809,9 @@
               reply.body.message || "Máy chủ chưa nhận hồ sơ vì còn thông tin cần sửa",
             );
           }
-          failed(
-            reply.body.message || "Máy chủ tạm thời không nhận hồ sơ (mã " + reply.status + ").",
-          );
+          failed(reply.body.message || `Máy chủ tạm thời không nhận hồ sơ (mã ${reply.status}).`);
         },
-        function () {
+        () => {
           sending = false;
           button.disabled = false;
           button.removeAttribute("aria-disabled");
@@ -880,28 +835,26 @@
   }
 
   function reportServer(errors, heading) {
-    var pairs = [];
-    Object.keys(errors).forEach(function (pointer) {
-      var id = target(pointer);
+    const pairs = [];
+    Object.keys(errors).forEach((pointer) => {
+      const id = target(pointer);
       pairs.push([fieldsById[id] || slotsById[id] ? id : "ap-submit", errors[pointer]]);
     });
-    showErrors(pairs, heading, function (id) {
-      var owner = fieldsById[id] || slotsById[id];
+    showErrors(pairs, heading, (id) => {
+      const owner = fieldsById[id] || slotsById[id];
       return owner ? owner.page.id : "";
     });
   }
 
   function done(result, earlier) {
-    var receipt = {
+    const receipt = {
       result: result,
       earlier: !!earlier,
       applicant: applicant(),
       slots: Object.keys(result.uploads || {}),
       files: Object.keys(files)
-        .map(function (slot) {
-          var count = files[slot].filter(function (f) {
-            return f.state === "done";
-          }).length;
+        .map((slot) => {
+          const count = files[slot].filter((f) => f.state === "done").length;
           return count ? [slotsById[slot].slot.label, count] : null;
         })
         .filter(Boolean),
@@ -911,7 +864,7 @@
     write(session, RECEIPT, receipt);
     try {
       if (store) store.removeItem(DRAFT);
-    } catch (e) {
+    } catch (_e) {
       /* nothing to remove */
     }
     draft = null;
@@ -920,11 +873,11 @@
   }
 
   function applicant() {
-    var current = answers(),
+    let current = answers(),
       name = "",
       phone = "";
-    Object.keys(fieldsById).forEach(function (id) {
-      var item = fieldsById[id].item;
+    Object.keys(fieldsById).forEach((id) => {
+      const item = fieldsById[id].item;
       if (!name && item.type === "text" && /họ.*tên/i.test(item.label) && current[id])
         name = current[id];
       if (!phone && item.type === "phone" && current[id]) phone = current[id];
@@ -935,15 +888,15 @@
   // --- confirmation and receipt ----------------------------------------------------------------
 
   function drawReceipt(saved) {
-    var box = $("ap-receipt"),
+    const box = $("ap-receipt"),
       r = saved.result;
-    var statusPath =
+    const statusPath =
       cfg.root +
       "tra-cuu/#ma=" +
       encodeURIComponent(r.code) +
       "&khoa=" +
       encodeURIComponent(r.secret);
-    var due = r.due_at ? isoToVn(r.due_at) : "";
+    const due = r.due_at ? isoToVn(r.due_at) : "";
     box.textContent = "";
     box.appendChild(
       el("div", { class: "ap-panel ap-panel--done" }, [
@@ -1007,10 +960,10 @@
   }
 
   function receiptSheet(saved, due) {
-    var r = saved.result;
-    var rows = [
+    const r = saved.result;
+    const rows = [
       ["Mã hồ sơ", r.code],
-      ["Thủ tục", (r.procedure_name || cfg.name) + " (mã " + r.procedure + ")"],
+      ["Thủ tục", `${r.procedure_name || cfg.name} (mã ${r.procedure})`],
       ["Cơ quan giải quyết", cfg.agencies.join("; ")],
       ["Người nộp", saved.applicant.name || "—"],
       ["Số điện thoại", saved.applicant.phone || "—"],
@@ -1020,17 +973,17 @@
       ["Tình trạng", r.status_label],
       ["Mã tra cứu", r.secret],
     ];
-    var table = el("table", { class: "ap-receipt__table" });
-    rows.forEach(function (pair) {
+    const table = el("table", { class: "ap-receipt__table" });
+    rows.forEach((pair) => {
       table.appendChild(
         el("tr", {}, [el("th", { scope: "row", text: pair[0] }), el("td", { text: pair[1] })]),
       );
     });
-    var docs = el("ul", {});
-    saved.files.forEach(function (f) {
-      docs.appendChild(el("li", { text: f[0] + ": " + f[1] + " tệp" }));
+    const docs = el("ul", {});
+    saved.files.forEach((f) => {
+      docs.appendChild(el("li", { text: `${f[0]}: ${f[1]} tệp` }));
     });
-    var sheet = el("section", { class: "ap-receipt", "aria-labelledby": "ap-receipt-title" }, [
+    const sheet = el("section", { class: "ap-receipt", "aria-labelledby": "ap-receipt-title" }, [
       el("div", { class: "ap-receipt__head" }, [
         el("p", { text: cfg.agencies[0] || "" }),
         el("p", { class: "ap-receipt__motto" }, [
@@ -1044,10 +997,10 @@
       saved.files.length ? el("p", { text: "Giấy tờ đã nộp (tệp tải lên):" }) : null,
       saved.files.length ? docs : null,
     ]);
-    if (r.receipt && r.receipt.qr_svg) {
-      var img = el("img", {
-        src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(r.receipt.qr_svg),
-        alt: "Mã QR mở trang tra cứu hồ sơ " + r.code,
+    if (r.receipt?.qr_svg) {
+      const img = el("img", {
+        src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(r.receipt.qr_svg)}`,
+        alt: `Mã QR mở trang tra cứu hồ sơ ${r.code}`,
         width: "120",
         height: "120",
       });
@@ -1070,23 +1023,22 @@
   // --- start -----------------------------------------------------------------------------------
 
   function drawStart() {
-    var saved = read(store, DRAFT);
-    var has =
-      saved &&
-      saved.values &&
-      Object.keys(saved.values).some(function (k) {
-        var v = saved.values[k];
+    const saved = read(store, DRAFT);
+    const has =
+      saved?.values &&
+      Object.keys(saved.values).some((k) => {
+        const v = saved.values[k];
         return v && (typeof v === "string" ? v : v.province || v.street);
       });
     $("ap-resume").hidden = !has;
     $("ap-begin").hidden = !!has;
     if (has) {
-      var when = new Date(saved.saved);
+      const when = new Date(saved.saved);
       $("ap-resume-text").textContent =
         "Bạn có một bản nháp chưa nộp, lưu lúc " +
-        ("0" + when.getHours()).slice(-2) +
+        `0${when.getHours()}`.slice(-2) +
         ":" +
-        ("0" + when.getMinutes()).slice(-2) +
+        `0${when.getMinutes()}`.slice(-2) +
         " ngày " +
         when.toLocaleDateString("vi-VN") +
         ". Tiếp tục để khai tiếp, hoặc bắt đầu lại để xóa bản nháp (kể cả các tệp đã tải lên).";
@@ -1095,14 +1047,14 @@
 
   // --- events ----------------------------------------------------------------------------------
 
-  app.addEventListener("input", function (event) {
+  app.addEventListener("input", (event) => {
     if (event.target.type !== "file") {
       refresh();
       saveSoon();
     }
   });
-  app.addEventListener("change", function (event) {
-    var node = event.target;
+  app.addEventListener("change", (event) => {
+    const node = event.target;
     if (node.type === "file") {
       pick(node.name, node.files);
       node.value = "";
@@ -1112,29 +1064,27 @@
     refresh();
     saveSoon();
   });
-  app.addEventListener("submit", function (event) {
+  app.addEventListener("submit", (event) => {
     event.preventDefault();
-    var page = pages.filter(function (p) {
-      return p.id === event.target.getAttribute("data-page");
-    })[0];
-    var found = validatePage(page);
+    const page = pages.filter((p) => p.id === event.target.getAttribute("data-page"))[0];
+    const found = validatePage(page);
     save();
     if (found.length) return showErrors(found);
     next(page.id);
   });
-  app.addEventListener("click", function (event) {
-    var node = event.target.closest(
+  app.addEventListener("click", (event) => {
+    const node = event.target.closest(
       "[data-action], [data-focus], [data-change], [data-remove], [data-retry], [data-copy]",
     );
     if (!node) return;
-    var action = node.getAttribute("data-action");
+    const action = node.getAttribute("data-action");
     if (node.hasAttribute("data-focus")) {
       event.preventDefault();
-      var page = node.getAttribute("data-page");
-      if (page && stepOf(location.hash) !== "trang-" + page) {
+      const page = node.getAttribute("data-page");
+      if (page && stepOf(location.hash) !== `trang-${page}`) {
         returnToCheck = stepOf(location.hash) === "kiem-tra";
         focusAfter = node.getAttribute("data-focus");
-        return go("trang-" + page);
+        return go(`trang-${page}`);
       }
       return focusField(node.getAttribute("data-focus"));
     }
@@ -1145,34 +1095,34 @@
       return go(node.getAttribute("href").slice(1));
     }
     if (node.hasAttribute("data-remove") || node.hasAttribute("data-retry")) {
-      var slot = node.getAttribute("data-remove") || node.getAttribute("data-retry");
-      var entry = files[slot][+node.getAttribute("data-index")];
+      const slot = node.getAttribute("data-remove") || node.getAttribute("data-retry");
+      const entry = files[slot][+node.getAttribute("data-index")];
       if (node.hasAttribute("data-retry")) return send(slot, entry);
       files[slot].splice(files[slot].indexOf(entry), 1);
       drawFiles(slot);
       save();
-      status("Đã xóa tệp " + entry.name + ".");
-      return $("f-" + slot).focus();
+      status(`Đã xóa tệp ${entry.name}.`);
+      return $(`f-${slot}`).focus();
     }
     if (node.hasAttribute("data-copy")) {
-      var from = raw(fieldsById[node.getAttribute("data-copy")].item);
+      const from = raw(fieldsById[node.getAttribute("data-copy")].item);
       fill(fieldsById[node.getAttribute("data-to")].item, from);
       saveSoon();
       return status("Đã chép địa chỉ.");
     }
     if (action === "start") {
       fresh();
-      return go("trang-" + shownPages()[0].id);
+      return go(`trang-${shownPages()[0].id}`);
     }
     if (action === "resume") {
       restore(read(store, DRAFT));
       return go(
-        draft.step && draft.step !== "bat-dau" ? draft.step : "trang-" + shownPages()[0].id,
+        draft.step && draft.step !== "bat-dau" ? draft.step : `trang-${shownPages()[0].id}`,
       );
     }
     if (action === "restart") {
       fresh();
-      return go("trang-" + shownPages()[0].id);
+      return go(`trang-${shownPages()[0].id}`);
     }
     if (action === "back") {
       event.preventDefault();
@@ -1182,7 +1132,7 @@
     if (action === "submit") return submit();
     if (action === "print") return window.print();
   });
-  window.addEventListener("hashchange", function () {
+  window.addEventListener("hashchange", () => {
     show(stepOf(location.hash));
   });
   window.addEventListener("pagehide", save);
@@ -1190,7 +1140,7 @@
   // A reload mid-form comes back to the same step with the draft; a new visit offers to resume.
   app.hidden = false;
   $("ap-nojs").hidden = true;
-  var saved = read(store, DRAFT),
+  const saved = read(store, DRAFT),
     step = stepOf(location.hash);
   if (saved && step !== "bat-dau" && step !== "xac-nhan") restore(saved);
   show(step);
