@@ -2,9 +2,10 @@
    (functions/chalicelib/forms.py: check_answers, check_uploads). Patterns, limits and every
    message come from the page's configuration, which the build takes from that module, so the
    browser says exactly what the server would. tests/test_apply_rules.py runs this file under
-   node against the server's rules on generated answers. */
+   node against the server's rules on generated answers; in the page, apply-state.js imports it
+   (it then defines window.ApplyRules). */
 ((root) => {
-  // biome-ignore lint/suspicious/noRedundantUseStrict: a classic script, not an ES module
+  // biome-ignore lint/suspicious/noRedundantUseStrict: also a CommonJS script (node, the tests)
   "use strict";
   // Python's str.strip() whitespace (JS trim() differs on a few code points).
   const SPACE =
@@ -235,4 +236,4 @@
   };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.ApplyRules = api;
-})(this);
+})(typeof window === "undefined" ? this : window); // window: also when imported as a module
