@@ -31,7 +31,7 @@ class WebFontError(Exception):
 def _package() -> Path:
     if not PACKAGE.is_dir():
         raise WebFontError(
-            f"Không có phông chữ web {PACKAGE.relative_to(ROOT)}: "
+            f"Không có phông chữ web {PACKAGE}: "
             "chạy `npm ci --no-audit --no-fund` ở thư mục gốc (package-lock.json)."
         )
     return PACKAGE
