@@ -21,6 +21,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# The test command (scripts/test.sh) runs with --hypothesis-profile=ci: no per-example deadline,
+# because on a shared two-core machine under `-n 2` a slow example says nothing about the code
+# (tests/test_calendar.py hit the default 200 ms). Locally the default profile keeps the deadline.
+settings.register_profile("ci", deadline=None)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -543,24 +543,45 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class Assets(HTMLParser):
-    """The scripts and stylesheets a page loads."""
+    """The scripts (module preloads too) and stylesheets a page loads."""
 
     def __init__(self) -> None:
         super().__init__()
         self.urls: list[str] = []
+        self.preloads: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         values = dict(attrs)
         if tag == "script" and values.get("src"):
             self.urls.append(values["src"])
-        if tag == "link" and "stylesheet" in (values.get("rel") or "").split():
+        rel = (values.get("rel") or "").split() if tag == "link" else []
+        if "stylesheet" in rel or "modulepreload" in rel:
             self.urls.append(values["href"])
+        if "modulepreload" in rel:
+            self.preloads.append(values["href"])
 
 
 def loaded_files(page: Path) -> set[Path]:
     parser = Assets()
     parser.feed(page.read_text(encoding="utf-8"))
     return {(page.parent / urlsplit(url).path).resolve() for url in parser.urls}
+
+
+# A static import of a module beside the importer: `import "./a.js"`, `import {x} from "./a.js"`.
+STATIC_IMPORT = re.compile(r"""^import\s+(?:[^"']*?\sfrom\s+)?["']\./([^"']+)["']""", re.M)
+
+
+def imported_modules(entry: Path) -> set[Path]:
+    """Every module `entry` imports, directly or through another."""
+    found: set[Path] = set()
+    todo = [entry]
+    while todo:
+        for name in STATIC_IMPORT.findall(todo.pop().read_text(encoding="utf-8")):
+            path = (entry.parent / name).resolve()
+            if path not in found:
+                found.add(path)
+                todo.append(path)
+    return found
 
 
 def application_pages(site: Path) -> list[Path]:
@@ -582,6 +603,18 @@ def test_the_application_page_own_scripts_and_styles_weigh_at_most_60_kb_gzip(si
     assert total <= BUDGET, f"{total} B gzip > {BUDGET} B: {detail}"
     # Also said when it passes, for the record (pytest -rP shows it).
     print(f"application page's own JS and CSS: {total} B gzip ({detail}); budget {BUDGET} B")
+
+
+def test_the_application_page_preloads_every_module_apply_js_imports(site: Path) -> None:
+    """apply.js is an ES module over others (no bundler): the page names them all as
+    modulepreload links, so they load in parallel and count in the budget above."""
+    modules = imported_modules(site / "assets" / "apply.js")
+    assert (site / "assets" / "apply-rules.js").resolve() in modules
+    for page in application_pages(site):
+        parser = Assets()
+        parser.feed(page.read_text(encoding="utf-8"))
+        preloaded = {(page.parent / urlsplit(url).path).resolve() for url in parser.preloads}
+        assert preloaded == modules, page
 
 
 def page_config(page: Path) -> dict:
