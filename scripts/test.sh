@@ -6,7 +6,12 @@ scripts/venv.sh
 
 # Browser tests: Debian's chromium (driven by Playwright, never `playwright install`); the npm
 # packages (web font, Biome, axe-core) and, if missing, nodejs and npm, by npm-deps.sh.
-if [ -x /usr/bin/chromium ]; then scripts/npm-deps.sh; else scripts/npm-deps.sh chromium; fi
+# Playwright's wheel runs its own Node binary, linked against libatomic.so.1, which neither
+# chromium nor nodejs pulls in on a fresh Debian.
+apt_packages=()
+[ -x /usr/bin/chromium ] || apt_packages+=(chromium)
+[ -n "$(/sbin/ldconfig -p | grep 'libatomic\.so\.1 ')" ] || apt_packages+=(libatomic1)
+scripts/npm-deps.sh "${apt_packages[@]}"
 
 echo "== ruff (lint, format: Python) =="
 .venv/bin/ruff check .
