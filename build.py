@@ -10,30 +10,31 @@ import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
+from buildlib import paths
+from buildlib.errors import BuildError
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from buildlib.check import check, report
+    from buildlib.review.check import check, report
 
     problems = check(Path(args.catalogue), workers=args.workers)
     return report(problems, fmt=args.format, out=sys.stdout)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from buildlib.diff import diff_command
+    from buildlib.review.diff import diff_command
 
-    return diff_command(ROOT, args.base, args.head, out=sys.stdout)
+    return diff_command(paths.ROOT, args.base, args.head, out=sys.stdout)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from buildlib.scaffold import new_command
+    from buildlib.review.scaffold import new_command
 
     return new_command(Path(args.catalogue), args, out=sys.stdout)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from buildlib.site import build_command
+    from buildlib.site.build import build_command
 
     return build_command(
         Path(args.catalogue),
@@ -46,9 +47,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from buildlib.importer import import_command
+    from buildlib.importer.command import import_command
 
-    return import_command(ROOT, args, out=sys.stdout)
+    return import_command(paths.ROOT, args, out=sys.stdout)
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
@@ -63,7 +64,7 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True)
 
     check = sub.add_parser("check", help="kiểm tra toàn bộ danh mục, báo mọi lỗi kèm tệp:dòng")
-    check.add_argument("--catalogue", default=str(ROOT / "catalogue"))
+    check.add_argument("--catalogue", default=str(paths.CATALOGUE))
     check.add_argument("--format", choices=("text", "github"), default="text")
     check.add_argument("--workers", type=int, default=None, help="số tiến trình (mặc định: số lõi)")
     check.set_defaults(func=cmd_check)
@@ -74,7 +75,7 @@ def parser() -> argparse.ArgumentParser:
     diff.set_defaults(func=cmd_diff)
 
     build = sub.add_parser("build", help="dựng trang web tĩnh vào site/")
-    build.add_argument("--catalogue", default=str(ROOT / "catalogue"))
+    build.add_argument("--catalogue", default=str(paths.CATALOGUE))
     build.add_argument("--site-dir", help="thư mục đích (mặc định site/)")
     build.add_argument("--cache-dir", help="bộ nhớ đệm dựng lại một phần (mặc định build/cache/)")
     build.add_argument("--full", action="store_true", help="dựng lại toàn bộ, bỏ qua bộ nhớ đệm")
@@ -82,13 +83,13 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(func=cmd_build)
 
     bundle = sub.add_parser("bundle", help="gói dữ liệu danh mục cho API (functions/)")
-    bundle.add_argument("--catalogue", default=str(ROOT / "catalogue"))
+    bundle.add_argument("--catalogue", default=str(paths.CATALOGUE))
     bundle.add_argument("--out", help="mặc định functions/chalicelib/data/bundle.json")
     bundle.set_defaults(func=cmd_bundle)
 
     new = sub.add_parser("new", help="tạo thủ tục mới hoặc phiên bản mới từ phiên bản gần nhất")
     new.add_argument("code", help="mã thủ tục, ví dụ 1.001193")
-    new.add_argument("--catalogue", default=str(ROOT / "catalogue"))
+    new.add_argument("--catalogue", default=str(paths.CATALOGUE))
     new.add_argument("--effective-from", help="ngày hiệu lực của phiên bản mới (YYYY-MM-DD)")
     new.add_argument("--name", help="tên thủ tục (khi tạo thủ tục mới)")
     new.add_argument("--field", help="mã lĩnh vực (khi tạo thủ tục mới)")
@@ -98,7 +99,7 @@ def parser() -> argparse.ArgumentParser:
         "import", help="nhập bản ghi Cổng DVCQG (JSON, thư mục, .tar.gz) thành bản nháp"
     )
     imp.add_argument("paths", nargs="*", help="mặc định: ../shared/reference/procedures/*.tar.gz")
-    imp.add_argument("--out", default=str(ROOT / "build" / "corpus" / "catalogue"))
+    imp.add_argument("--out", default=str(paths.CORPUS))
     imp.add_argument(
         "--effective-from", help="ngày hiệu lực của phiên bản nhập (mặc định: hôm nay)"
     )
@@ -111,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
+    except BuildError as error:  # ours, with a message for the editor; a bug keeps its traceback
+        print(error, file=sys.stderr)
+        return 1
     except BrokenPipeError:  # output piped into `head` and closed early: not an error of ours
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
         return 1

@@ -1,6 +1,6 @@
 """Benchmark of the API: our server (waitress, functions/serve.py) next to `chalice local`.
 
-python bench/api_bench.py [--duration 5] [--concurrency 1,4,16] [--max-requests 50000]
+python -m bench.api_bench [--duration 5] [--concurrency 1,4,16] [--max-requests 50000]
                           [--upload-mb 100] [--bundle PATH] [--skip-chalice] [--profile]
 
 Starts every server itself on 127.0.0.1 (free ports, temporary data directories, stopped at the
@@ -35,6 +35,8 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from chalicelib.versions import version_in_force
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
@@ -252,20 +254,15 @@ def upload_slots(data: dict) -> Iterator[tuple[str, dict]]:
     (the newest version of each procedure that has an online form)."""
     today = time.strftime("%Y-%m-%d")
     for code, versions in sorted(data["procedures"].items()):
-        current = [
-            v
-            for v in versions
-            if v["effective_from"] <= today and (v.get("effective_to") or "9999") > today
-        ]
-        for version in current:
-            form_id = (version.get("online_service") or {}).get("form")
-            form = data["forms"].get(form_id) if form_id else None
-            for page in (form or {}).get("pages", []):
-                if "when" in page:
-                    continue
-                for slot in page.get("uploads", []):
-                    if "when" not in slot and "pdf" in slot["accept"]:
-                        yield code, slot
+        version = version_in_force(versions, today) or {}
+        form_id = (version.get("online_service") or {}).get("form")
+        form = data["forms"].get(form_id) if form_id else None
+        for page in (form or {}).get("pages", []):
+            if "when" in page:
+                continue
+            for slot in page.get("uploads", []):
+                if "when" not in slot and "pdf" in slot["accept"]:
+                    yield code, slot
 
 
 # --- servers ---------------------------------------------------------------------------------
@@ -388,7 +385,6 @@ def call(
 
 
 def form_answers(server: Server) -> dict:
-    sys.path[:0] = [str(ROOT), str(FUNCTIONS)]
     from tests.api.filling import answers_for
 
     conn = server.connection(timeout=10)
@@ -646,7 +642,7 @@ def cold_import(python: str, work: Path, bundle: Path, repeat: int = 5) -> dict[
             # In functions/, which `python -c` puts first on sys.path: `import app` as on Lambda.
             out = subprocess.run(
                 [python, "-c", code],
-                cwd=FUNCTIONS,
+                cwd=FUNCTIONS,  # `import app` from the app's folder, as Lambda and chalice do
                 env=env,
                 capture_output=True,
                 text=True,

@@ -109,8 +109,7 @@ def ensure_catalogue(python: str, workdir: Path, size: int, seed: int) -> Path:
 def cache_key(size: int, seed: int) -> str:
     digest = hashlib.sha256(f"{size}/{seed}".encode())
     inputs = [
-        ROOT / "buildlib" / "synthetic.py",
-        ROOT / "buildlib" / "synthetic_words.py",
+        *sorted((ROOT / "buildlib" / "synthetic").glob("*.py")),
         ROOT / "catalogue" / "fields.yaml",
     ]
     for folder in ("units", "calendar"):

@@ -59,8 +59,8 @@ def _gz(path: Path) -> int:
 
 
 def ours(catalogue_dir: Path) -> dict:
-    from buildlib import search
-    from buildlib.catalogue import load
+    from buildlib.catalogue.load import load
+    from buildlib.site import search
 
     catalogue = load(catalogue_dir)
     site = Path(tempfile.mkdtemp())
@@ -93,7 +93,8 @@ def ours(catalogue_dir: Path) -> dict:
 
 def stock(catalogue_dir: Path) -> dict:
     """A minimal mkdocs-material site, one page per procedure, search plugin with defaults."""
-    from buildlib.catalogue import load, version_in_force
+    from buildlib.catalogue.load import load
+    from chalicelib.versions import version_in_force
 
     work = Path(tempfile.mkdtemp())
     docs = work / "docs"
@@ -137,8 +138,6 @@ def kb(n: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
     rows = [
         "| catalogue | index | build | total raw | total gzip | gzip fetched before 1st result "
         "(median / max of 5 queries) | node: load + query (median) |",

@@ -1,6 +1,6 @@
 """Search on a cheap phone: time from typing a query on the home page to the first result.
 
-python bench/search_phone.py [--site-dir site] [--sizes 10000] [--runs 3]
+python -m bench.search_phone [--site-dir site] [--sizes 10000] [--runs 3]
     -> Markdown table, also bench/out/search-phone-results.md
 
 Real Chromium (Debian's /usr/bin/chromium through Playwright, as the browser tests) at 360x800,
@@ -36,12 +36,11 @@ import time
 from functools import partial
 from pathlib import Path
 
+from tests.browser.conftest import CHROMIUM  # Debian's Chromium, as the tests run it
+from tests.browser.conftest import CHROMIUM_ARGS as ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-sys.path.insert(0, str(ROOT))
-
-from tests.browser.conftest import CHROMIUM  # noqa: E402  (Debian's Chromium, as the tests run it)
-from tests.browser.conftest import CHROMIUM_ARGS as ARGS  # noqa: E402
 
 # (cold query, warm query typed next in the same page)
 QUERIES = [
@@ -109,8 +108,8 @@ def serve(directory: Path, gzip_on: bool) -> tuple[http.server.ThreadingHTTPServ
 
 
 def synthetic_site(seed_site: Path, count: int, work: Path) -> Path:
-    from buildlib import search
-    from buildlib.catalogue import load
+    from buildlib.catalogue.load import load
+    from buildlib.site import search
 
     catalogue = OUT / f"catalogue-{count}-seed0"
     if not (catalogue / "procedures").is_dir():

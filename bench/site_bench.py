@@ -1,6 +1,6 @@
 """The site build and its search, ours next to the stock mkdocs setup, in one table.
 
-python bench/site_bench.py [--sizes 500,2000,10000] [--stock-sizes 500,2000] [--no-corpus]
+python -m bench.site_bench [--sizes 500,2000,10000] [--stock-sizes 500,2000] [--no-corpus]
                            [--no-stock-corpus] [--keep]
 
 For each synthetic catalogue (bench/out/catalogue-N-seed0, made by bench/synthetic.py when
@@ -40,10 +40,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.check_bench import PYTHON, ensure_catalogue
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-sys.path.insert(0, str(BENCH))
-from check_bench import PYTHON, ensure_catalogue  # noqa: E402
 
 CORPUS = ROOT / "build" / "corpus" / "catalogue"
 QUERIES = ["khai sinh", "đăng ký kết hôn", "giấy phép xây dựng", "sổ đỏ", "cấp lại căn cước"]
@@ -212,8 +212,7 @@ def rebuild(python: str, catalogue: Path, work: Path) -> Build:
 
 
 def ours_search(site: Path) -> Search:
-    sys.path.insert(0, str(ROOT))
-    from buildlib import search
+    from buildlib.site import search
 
     index_dir = site / "search"
     script = site / "assets" / "search.js"
@@ -240,9 +239,8 @@ def _node_median(args: list[str]) -> float:
 
 def stock_docs(catalogue: Path, docs: Path) -> int:
     """Every procedure version as a Markdown page (what the stock setup builds)."""
-    sys.path.insert(0, str(ROOT))
-    from buildlib import labels
-    from buildlib.catalogue import load
+    from buildlib.catalogue import labels
+    from buildlib.catalogue.load import load
 
     count = 0
     for code, versions in load(catalogue).procedures().items():
@@ -288,7 +286,7 @@ def stock(python: str, catalogue: Path, work: Path) -> tuple[Build, Search]:
         encoding="utf-8",
     )
     script = (
-        f"import sys; sys.path.insert(0, {str(BENCH)!r}); from site_bench import stock_docs; "
+        "from bench.site_bench import stock_docs; "
         f"from pathlib import Path; stock_docs(Path({str(catalogue)!r}), Path({str(docs)!r})); "
         "from mkdocs.commands.build import build; from mkdocs.config import load_config; "
         f"build(load_config({str(config)!r}))"

@@ -1,4 +1,4 @@
-"""Writes a synthetic catalogue (buildlib/synthetic.py) for benchmarks.
+"""Writes a synthetic catalogue (buildlib/synthetic/) for benchmarks.
 
 python bench/synthetic.py --count 10000 --out bench/out/catalogue-10000 [--seed 0]
 """
@@ -21,9 +21,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    from buildlib.synthetic import generate
+    from buildlib.synthetic.generator import generate
 
     started = time.perf_counter()
 

@@ -1,1 +1,2 @@
-"""The steps behind build.py: load the catalogue, check it, compare versions, scaffold, render."""
+"""The stages behind build.py: the catalogue model, the editors' review tools, the importer, the
+site, and the synthetic catalogue of the benchmarks."""

@@ -12,14 +12,14 @@ import subprocess
 from pathlib import Path
 from typing import TextIO
 
-from .catalogue import Catalogue
-from .check import load_valid
+from . import paths
+from .catalogue.load import Catalogue
+from .review.check import load_valid
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OUT = ROOT / "functions" / "chalicelib" / "data" / "bundle.json"
+DEFAULT_OUT = paths.BUNDLE
 
 
-def catalogue_revision(root: Path = ROOT) -> str:
+def catalogue_revision(root: Path = paths.ROOT) -> str:
     result = subprocess.run(
         ["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True, text=True
     )

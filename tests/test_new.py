@@ -6,8 +6,8 @@ import io
 from pathlib import Path
 
 import build
-from buildlib.check import check
-from buildlib.yamlsource import load_text
+from buildlib.catalogue.yamlsource import load_text
+from buildlib.review.check import check
 
 
 def run_new(*args: str) -> tuple[int, str]:

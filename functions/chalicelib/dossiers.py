@@ -18,8 +18,8 @@ from dataclasses import asdict
 from typing import Any
 
 from . import forms, receipt
+from .bundle import Bundle
 from .calendar import VIETNAM
-from .catalogue import Bundle
 from .errors import ApiError, NotFoundError, RateLimitedError, ValidationFailedError
 from .storage.ports import Dossiers, NewDossier, StoredDossier, Uploads
 

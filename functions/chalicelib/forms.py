@@ -343,5 +343,10 @@ def _range(item: dict[str, Any]) -> str:
     return ""
 
 
+# The build shows the browser the same messages (buildlib/site/application.py): public names.
+message = _message
+range_text = _range
+
+
 def _escape(key: str) -> str:
     return re.sub("~", "~0", str(key)).replace("/", "~1")[:100]

@@ -6,7 +6,7 @@ SqliteDossiers and DynamoDossiers are Dossiers, FilesystemUploads and S3Uploads 
 
 from functools import lru_cache
 
-from .catalogue import Bundle
+from .bundle import Bundle
 from .config import Settings
 from .dossiers import FailureLimiter, Service
 from .storage.ports import Dossiers, Uploads

@@ -12,7 +12,7 @@ import material
 import pytest
 from playwright.sync_api import expect
 
-from buildlib import labels
+from buildlib.catalogue import labels
 
 MATERIAL_EN = Path(material.__file__).parent / "templates/partials/languages/en.html"
 BIRTH = "1.001193"  # Đăng ký khai sinh: one version, an online form, fees with amounts

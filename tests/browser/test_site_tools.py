@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from buildlib import labels
-from buildlib.yamlsource import load_text
+from buildlib.catalogue import labels
+from buildlib.catalogue.yamlsource import load_text
 from chalicelib.calendar import VIETNAM, WorkingCalendar
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,201 @@
+"""Reads catalogue YAML strictly and fast, and finds the source position of any field on demand.
+
+Loading uses libyaml (CSafeLoader) with three extra rules: duplicate keys are errors, dates stay
+ISO strings (JSON Schema validates them), and anchors/aliases are refused (no shared or recursive
+structures, no alias bombs). Positions are not kept while loading: a second parse, done only when
+a problem must be located, maps a field path to its line and column.
+"""
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .problems import Problem, field_path
+
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_DEPTH = 60
+
+
+class _DuplicateKeyError(yaml.MarkedYAMLError):
+    pass
+
+
+class StrictLoader(_Loader):  # type: ignore[misc, valid-type]
+    """CSafeLoader that refuses duplicate keys and keeps timestamps as text."""
+
+
+def _construct_mapping(loader: StrictLoader, node: yaml.MappingNode) -> dict:
+    loader.flatten_mapping(node)
+    mapping: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (list, dict)):
+            raise yaml.constructor.ConstructorError(
+                None, None, "khóa phải là chuỗi, không phải danh sách hay bảng", key_node.start_mark
+            )
+        key = key if isinstance(key, str) else _scalar_text(key_node, key)
+        if key in mapping:
+            raise _DuplicateKeyError(
+                None, None, f"khóa '{key}' bị lặp lại trong cùng một bảng", key_node.start_mark
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    return mapping
+
+
+def _scalar_text(node: yaml.Node, value: Any) -> str:
+    return node.value if isinstance(node, yaml.ScalarNode) else str(value)
+
+
+def _construct_timestamp(loader: StrictLoader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
+StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+_TAB_IN_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
+
+
+def _plain(value: Any, seen: set[int], depth: int = 0) -> str | None:
+    """Returns a reason if the value is not a plain JSON-like tree (aliases, recursion, depth)."""
+    if depth > MAX_DEPTH:
+        return f"lồng nhau quá {MAX_DEPTH} cấp"
+    if isinstance(value, (dict, list)):
+        if id(value) in seen:
+            return _ALIAS_MESSAGE
+        seen.add(id(value))
+        children = value.values() if isinstance(value, dict) else value
+        for child in children:
+            reason = _plain(child, seen, depth + 1)
+            if reason:
+                return reason
+    elif isinstance(value, float) and value != value:
+        return "giá trị NaN không hợp lệ"
+    return None
+
+
+def load_text(text: str, rel: str) -> tuple[Any, list[Problem]]:
+    """Parses one YAML document. Returns (data, problems); data is None when it cannot be read."""
+    problems = [
+        Problem(rel, text.count("\n", 0, m.start()) + 1, m.end() - m.start(), "", _TAB_MESSAGE)
+        for m in _TAB_IN_INDENT.finditer(text)
+    ]
+    try:
+        data = yaml.load(text, Loader=StrictLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = _yaml_message(error)
+        if not any(p.line == line for p in problems):
+            problems.append(Problem(rel, line, column, "", message))
+        return None, problems
+    except yaml.YAMLError as error:  # e.g. a reader error: bytes that are not UTF-8
+        problems.append(Problem(rel, 1, 1, "", f"không đọc được YAML: {error}"))
+        return None, problems
+    except RecursionError:
+        problems.append(Problem(rel, 1, 1, "", f"lồng nhau quá {MAX_DEPTH} cấp"))
+        return None, problems
+    if data is None:
+        problems.append(Problem(rel, 1, 1, "", "tệp trống: cần một bảng dạng khóa: giá trị"))
+        return None, problems
+    alias = _first_alias(text) if ("&" in text or "*" in text) else None
+    if alias:
+        problems.append(Problem(rel, alias.line + 1, alias.column + 1, "", _ALIAS_MESSAGE))
+        return None, problems
+    reason = _plain(data, set())
+    if reason:
+        problems.append(Problem(rel, 1, 1, "", reason))
+        return None, problems
+    return data, problems
+
+
+def _first_alias(text: str) -> Any:  # a yaml Mark (libyaml's or pure Python's) or None
+    """Where the first anchor or alias is, if any (the text parsed already, so no error here)."""
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            return event.start_mark
+    return None
+
+
+def load_file(path: Path, rel: str) -> tuple[Any, list[Problem]]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        return None, [Problem(rel, line, 1, "", "tệp không phải UTF-8")]
+    except OSError as error:
+        return None, [Problem(rel, 1, 1, "", f"không mở được tệp: {error.strerror}")]
+    return load_text(text, rel)
+
+
+_ALIAS_MESSAGE = "không dùng neo/bí danh YAML (& và *): hãy viết đầy đủ giá trị"
+_TAB_MESSAGE = "có ký tự tab ở đầu dòng: YAML chỉ dùng dấu cách để thụt lề"
+
+
+def _yaml_message(error: yaml.MarkedYAMLError) -> str:
+    if isinstance(error, _DuplicateKeyError):
+        return error.problem or "khóa bị lặp lại"
+    problem = (error.problem or "").strip()
+    if "'\\t'" in problem or "tab" in problem:
+        return _TAB_MESSAGE
+    context = (error.context or "").strip()
+    detail = f"{context}; {problem}" if context else problem
+    mark, opened = error.problem_mark, error.context_mark
+    if mark and opened and opened.line != mark.line:
+        detail += f" (mở ở dòng {opened.line + 1})"
+    return f"lỗi cú pháp YAML: {detail}"
+
+
+class Locator:
+    """Maps a field path to (line, column) in one YAML text, parsing it only when first asked."""
+
+    def __init__(self, text: str):
+        self._text = text
+        self._root: yaml.Node | None = None
+        self._parsed = False
+
+    def _node(self) -> yaml.Node | None:
+        if not self._parsed:
+            self._parsed = True
+            try:
+                self._root = yaml.compose(self._text, Loader=_Loader)
+            except (yaml.YAMLError, RecursionError):
+                self._root = None
+        return self._root
+
+    def find(self, parts: tuple, *, key: bool = False) -> tuple[int, int]:
+        """Position of the value at `parts` (or of its key, with key=True); the nearest existing
+        ancestor when the path does not exist (a missing required field points at its parent)."""
+        node = self._node()
+        if node is None:
+            return 1, 1
+        best = node.start_mark
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+                for key_node, value_node in node.value:
+                    if getattr(key_node, "value", None) == part:
+                        best = key_node.start_mark if (key and last) else value_node.start_mark
+                        node = value_node
+                        break
+                else:
+                    break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                if 0 <= part < len(node.value):
+                    node = node.value[part]
+                    best = node.start_mark
+                else:
+                    break
+            else:
+                break
+        return best.line + 1, best.column + 1
+
+    def problem(self, rel: str, parts: tuple, message: str, **kw: Any) -> Problem:
+        key = kw.pop("key", False)
+        line, column = self.find(parts, key=key)
+        return Problem(rel, line, column, field_path(parts), message, **kw)
+
+
+__all__ = ["Locator", "StrictLoader", "field_path", "load_file", "load_text"]

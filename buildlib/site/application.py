@@ -1,0 +1,192 @@
+"""Application pages (`nop-ho-so/<code>/`): the online form of each procedure, rendered from the
+same catalogue form definition the API validates against.
+
+The page holds every question as plain HTML (labels, hints, error slots), so it reads without
+JavaScript; theme/assets/apply.js turns it into one page per step, keeps a draft, uploads files
+and submits. The client's rules (theme/assets/apply-rules.js) get their patterns, limits and
+Vietnamese messages from the API's own rules module, `functions/chalicelib/forms.py`, through the
+page's JSON configuration: one source, so a message the browser shows is the one the server
+would send.
+
+Also written: the administrative units as small JSON files, one per province
+(`du-lieu/don-vi/<code>.json`), so an address question loads only the communes of the province
+the applicant picked.
+"""
+
+import json
+from collections.abc import Iterator
+
+import markupsafe
+from jinja2 import Environment
+
+from buildlib.catalogue import labels
+from chalicelib import forms
+from chalicelib.versions import version_in_force
+
+from .pagedata import script_json
+from .search import fold
+from .shell import Shell
+
+UNITS_DIR = "du-lieu/don-vi"
+API = "/api/"  # the API is served from the site's own origin (functions/serve.py, API Gateway)
+RADIO_MAX = 7  # more options than this become a drop-down list
+EXTENSIONS = {"pdf": [".pdf"], "jpeg": [".jpg", ".jpeg"], "png": [".png"]}
+
+
+def field_messages(item: dict) -> dict[str, str]:
+    """Every message the server can give for this field, keyed as forms.MESSAGES."""
+    kind = item["type"]
+    keys = ["required"]
+    if kind in ("select", "yes_no", "number", "date", "cccd", "phone", "email", "address"):
+        keys.append(kind)
+    if kind in ("text", "textarea"):
+        keys.append("text")
+    if kind == "date":
+        keys.append("future")
+    extra = {
+        "max_length": item.get("max_length", forms.TEXT_LIMITS.get(kind, 0)),
+        "range": forms.range_text(item),
+    }
+    return {key: forms.message(key, item, **extra) for key in keys}
+
+
+def slot_messages(slot: dict) -> dict[str, str]:
+    limits = forms.slot_limits(slot)
+    names, size = limits["names"], limits["max_size"]
+    return {
+        "files_min": forms.MESSAGES["files_min"].format(**slot),
+        "files_max": forms.MESSAGES["files_max"].format(**slot),
+        "file_missing": forms.MESSAGES["file_missing"],
+        "type": limits["type"],
+        "size": limits["size"],
+        "limits": (
+            f"Tệp {names}, mỗi tệp tối đa {size}; "
+            + (
+                f"cần ít nhất {slot['min_files']} tệp, "
+                if slot["min_files"]
+                else "không bắt buộc, "
+            )
+            + f"tối đa {slot['max_files']} tệp."
+        ),
+    }
+
+
+def client_config(form: dict, version: dict, provinces: list[list[str]]) -> dict:
+    """What apply.js and apply-rules.js need, in the page as JSON."""
+    pages = []
+    for page in form["pages"]:
+        pages.append(
+            {
+                "id": page["id"],
+                "title": page["title"],
+                "when": page.get("when"),
+                "fields": [
+                    {
+                        **{k: v for k, v in item.items() if k not in ("hint", "autocomplete")},
+                        "required": item.get("required", True),
+                        "messages": field_messages(item),
+                    }
+                    for item in page.get("fields", [])
+                ],
+                "uploads": [
+                    {
+                        **{k: v for k, v in slot.items() if k != "hint"},
+                        "mime": [forms.CONTENT_TYPES[k] for k in slot["accept"]],
+                        "extensions": [e for k in slot["accept"] for e in EXTENSIONS[k]],
+                        "messages": slot_messages(slot),
+                    }
+                    for slot in page.get("uploads", [])
+                ],
+            }
+        )
+    return {
+        "procedure": version["code"],
+        "name": version["name"],
+        "form": form["id"],
+        "pages": pages,
+        "patterns": forms.PATTERNS,
+        "text_limits": forms.TEXT_LIMITS,
+        "commune_message": forms.MESSAGES["commune"],
+        "unknown_message": forms.MESSAGES["unknown"],
+        "provinces": provinces,
+    }
+
+
+def _online_deadline(version: dict) -> str | None:
+    channel = next((c for c in version["channels"] if c["kind"] == "online"), None)
+    return labels.deadline(channel["deadline"]) if channel else None
+
+
+def provinces(units: list[dict]) -> list[list[str]]:
+    return sorted(([u["code"], u["name"]] for u in units), key=lambda p: _sort_key(p[1]))
+
+
+def _sort_key(name: str) -> list[str]:
+    """Communes and provinces sort by their proper name, not by "Phường"/"Xã"/"Tỉnh"."""
+    words = fold(name)
+    for prefix in (["thanh", "pho"], ["dac", "khu"], ["phuong"], ["xa"], ["tinh"]):
+        if words[: len(prefix)] == prefix:
+            return words[len(prefix) :] + words[: len(prefix)]
+    return words
+
+
+def unit_files(units: list[dict]) -> Iterator[tuple[str, str]]:
+    """(path, JSON) per province: its communes as [code, name] pairs, in name order."""
+    for unit in units:
+        communes = sorted(
+            ([c["code"], c["name"]] for c in unit["communes"]), key=lambda c: _sort_key(c[1])
+        )
+        body = {"code": unit["code"], "name": unit["name"], "communes": communes}
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        yield f"{UNITS_DIR}/{unit['code']}.json", text
+
+
+def pages(
+    env: Environment,
+    shell: Shell,
+    *,
+    forms: dict[str, dict],
+    procedures: dict[str, list[dict]],
+    agencies: dict[str, dict],
+    units: list[dict],
+    today: str,
+) -> Iterator[tuple[str, str]]:
+    """(path, HTML) of the application page of every procedure whose version in force today
+    offers an online form."""
+    template = env.get_template("apply.html.j2")
+    province_list = provinces(units)
+    for code in sorted(procedures):
+        version = version_in_force(procedures[code], today)
+        form_id = version and version.get("online_service", {}).get("form")
+        if version is None or not form_id or form_id not in forms:
+            continue
+        form = forms[form_id]
+        names = [agencies[a]["name"] for a in version["agencies"]["implementing"]]
+        path = f"nop-ho-so/{code}/"
+        html = template.render(
+            root="../../",
+            code=code,
+            v=version,
+            form=form,
+            deadline=_online_deadline(version),
+            agencies=names,
+            provinces=province_list,
+            radio_max=RADIO_MAX,
+            slot_limits={
+                s["id"]: slot_messages(s)["limits"]
+                for p in form["pages"]
+                for s in p.get("uploads", [])
+            },
+            config=markupsafe.Markup(
+                script_json(
+                    {
+                        **client_config(form, version, province_list),
+                        "agencies": names,
+                        "root": "../../",
+                        "api": API,
+                    }
+                )
+            ),
+        )
+        title = f"Nộp hồ sơ trực tuyến: {version['name']}"
+        yield path + "index.html", shell.wrap(html, title=title, depth=2)

@@ -1,0 +1,261 @@
+"""Browse pages: by field, level, audience, online kind, agency and life event.
+
+They are built from one small summary per procedure (name, field, levels... of the version shown
+today), not from the catalogue itself, so an incremental rebuild can redo them from the cache
+without loading 10,000 procedures. A few dozen pages: rendered by our templates into the shell,
+and on a rebuild only those whose inputs changed (`made`: a digest of each page's inputs).
+"""
+
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from jinja2 import Environment, Template
+
+from buildlib.catalogue import labels
+from chalicelib.versions import has_ended, shown_version, state_of, version_in_force
+
+from .pagedata import SiteData
+from .shell import Shell
+
+ROLES = {
+    "implementing": "thực hiện",
+    "competent": "có thẩm quyền",
+    "coordinating": "phối hợp",
+    "intake": "tiếp nhận hồ sơ",
+}
+
+
+def summary(versions: list[dict], today: str) -> dict:
+    """What browse pages and other procedures' pages need to know about one procedure."""
+    v = shown_version(versions, today)
+    last = versions[-1]
+    agencies = {role: list(v.get("agencies", {}).get(role, [])) for role in ROLES}
+    agencies["intake"] = list(v.get("intake", {}).get("agencies", []))
+    ended = last.get("ended")
+    status = "active"
+    if state_of(v, today) == "future":
+        status = "future"
+    if ended and has_ended(versions, today):
+        status = ended["kind"]
+    in_force = version_in_force(versions, today)
+    return {
+        "name": v["name"],
+        "form": (in_force or {}).get("online_service", {}).get("form"),
+        "field": v["field"],
+        "levels": list(v["levels"]),
+        "audiences": list(v.get("audiences", [])),
+        "online": v.get("online_service", {}).get("kind", "unpublished"),
+        "agencies": agencies,
+        "status": status,
+        "from": v["effective_from"],
+        "ranges": [[x["effective_from"], x.get("effective_to")] for x in versions],
+        "refs": sorted(set(v.get("related", [])) | set((ended or {}).get("replaced_by", []))),
+    }
+
+
+STATUS = {
+    "active": "",
+    "future": "chưa áp dụng",
+    "replaced": "đã bị thay thế",
+    "abolished": "đã bị bãi bỏ",
+}
+
+
+def _item(root: str, code: str, s: dict, extra: str = "") -> dict:
+    meta = [code]
+    if s["status"] == "future":
+        meta.append(f"áp dụng từ {labels.date(s['from'])}")
+    elif STATUS[s["status"]]:
+        meta.append(STATUS[s["status"]])
+    if extra:
+        meta.append(extra)
+    return {"href": f"{root}thu-tuc/{code}/", "text": s["name"], "meta": " · ".join(meta)}
+
+
+def _sorted(summaries: dict[str, dict], codes) -> list[str]:
+    return sorted(
+        codes,
+        key=lambda c: (summaries[c]["status"] not in ("active", "future"), summaries[c]["name"], c),
+    )
+
+
+Page = tuple[str, str | None]  # (path below the site, HTML; None: unchanged, not rendered)
+
+
+def pages(
+    env: Environment, shell: Shell, site: SiteData, made: dict[str, str] | None = None
+) -> Iterator[Page]:
+    """(path below the site, HTML) of every browse, agency and life-event page.
+
+    `made` maps page paths to a digest of what each was made from (template, inputs, date): given
+    the previous build's, a page made from the same inputs comes with HTML None (its file is
+    already right) and is not rendered. It is updated with this build's digests."""
+    s = site.summaries
+    listing = env.get_template("list.html.j2")
+    renderer = _Renderer(shell, site.today, {} if made is None else made)
+
+    def page(path: str, title: str, sections: list[dict], intro: str = "") -> Page:
+        depth = path.count("/")
+        root = "../" * depth
+        for section in sections:
+            for item in section["items"]:
+                item["href"] = item["href"].replace("{root}", root)
+        context = {"title": title, "intro": intro, "sections": sections, "root": root}
+        return renderer.page(path, listing, title, context, basis=context)
+
+    def group(key, names: dict[str, str], base: str, title: str, noun: str):
+        buckets: dict[str, list[str]] = {}
+        for code, item in s.items():
+            values = item[key] if isinstance(item[key], list) else [item[key]]
+            for value in values:
+                buckets.setdefault(value, []).append(code)
+        index = []
+        slugs = labels.SLUGS.get(key, {})
+        for value in sorted(buckets, key=lambda x: names.get(x, x)):
+            name = names.get(value, value)
+            slug = slugs.get(value, value)
+            codes = _sorted(s, buckets[value])
+            items = [_item("{root}", c, s[c]) for c in codes]
+            yield page(
+                f"{base}/{slug}/",
+                f"{noun} {name}".strip(),
+                [{"heading": None, "items": items}],
+                f"{len(codes)} thủ tục.",
+            )
+            index.append(
+                {
+                    "href": f"{{root}}{base}/{slug}/",
+                    "text": name.capitalize(),
+                    "meta": f"{len(codes)} thủ tục",
+                }
+            )
+        yield page(f"{base}/", title, [{"heading": None, "items": index}])
+
+    yield from group("field", site.fields, "duyet/linh-vuc", "Thủ tục theo lĩnh vực", "Lĩnh vực")
+    yield from group("levels", labels.LEVELS, "duyet/cap", "Thủ tục theo cấp thực hiện", "Thủ tục")
+    yield from group(
+        "audiences",
+        labels.AUDIENCES,
+        "duyet/doi-tuong",
+        "Thủ tục theo đối tượng thực hiện",
+        "Thủ tục dành cho",
+    )
+    yield from group(
+        "online",
+        labels.ONLINE,
+        "duyet/truc-tuyen",
+        "Thủ tục theo mức độ dịch vụ công trực tuyến",
+        "Dịch vụ công trực tuyến",
+    )
+    kinds = [
+        ("duyet/linh-vuc/", "Theo lĩnh vực"),
+        ("su-kien/", "Theo sự kiện cuộc sống"),
+        ("co-quan/", "Theo cơ quan giải quyết"),
+        ("duyet/cap/", "Theo cấp thực hiện"),
+        ("duyet/doi-tuong/", "Theo đối tượng thực hiện"),
+        ("duyet/truc-tuyen/", "Theo mức độ dịch vụ công trực tuyến"),
+    ]
+    yield page(
+        "duyet/",
+        "Tra cứu thủ tục hành chính",
+        [
+            {
+                "heading": None,
+                "items": [
+                    {"href": "{root}" + href, "text": text, "meta": ""} for href, text in kinds
+                ],
+            }
+        ],
+        f"{len(s)} thủ tục. Dữ liệu tại ngày {labels.date(site.today)}.",
+    )
+    yield from agency_pages(env, renderer, site, page)
+    yield from life_event_pages(env, renderer, site, page)
+
+
+class _Renderer:
+    """Renders a page into the shell unless it is made from the same inputs as last time."""
+
+    def __init__(self, shell: Shell, today: str, made: dict[str, str]) -> None:
+        self.shell, self.today, self.made = shell, today, made
+
+    def page(
+        self, path: str, template: Template, title: str, context: dict[str, Any], basis: Any
+    ) -> Page:
+        """`basis`: everything the page shows, JSON-able (the context without SiteData)."""
+        text = json.dumps([template.name, self.today, title, basis], ensure_ascii=False)
+        digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        target = path + "index.html"
+        if self.made.get(target) == digest:
+            return target, None
+        self.made[target] = digest
+        html = template.render(**context)
+        return target, self.shell.wrap(html, title=title, depth=path.count("/"))
+
+
+def agency_pages(env, renderer: _Renderer, site: SiteData, page) -> Iterator[Page]:
+    handled: dict[str, dict[str, list[str]]] = {}
+    for code, item in site.summaries.items():
+        for role, ids in item["agencies"].items():
+            for agency in ids:
+                handled.setdefault(agency, {}).setdefault(role, []).append(code)
+    template = env.get_template("agency.html.j2")
+    index = []
+    for agency_id, agency in sorted(site.agencies.items(), key=lambda a: a[1]["name"]):
+        roles = handled.get(agency_id, {})
+        sections = [
+            {
+                "heading": f"Là cơ quan {label}",
+                "items": [
+                    _item("../../", c, site.summaries[c])
+                    for c in _sorted(site.summaries, roles[role])
+                ],
+            }
+            for role, label in ROLES.items()
+            if role in roles
+        ]
+        parent = site.agencies.get(agency.get("parent") or "", {}).get("name")
+        yield renderer.page(
+            f"co-quan/{agency_id}/",
+            template,
+            agency["name"],
+            {"a": agency, "sections": sections, "root": "../../", "site": site},
+            basis=[agency, sections, parent],
+        )
+        count = len({c for codes in roles.values() for c in codes})
+        index.append(
+            {
+                "href": f"{{root}}co-quan/{agency_id}/",
+                "text": agency["name"],
+                "meta": f"{count} thủ tục",
+            }
+        )
+    yield page("co-quan/", "Cơ quan giải quyết thủ tục", [{"heading": None, "items": index}])
+
+
+def life_event_pages(env, renderer: _Renderer, site: SiteData, page) -> Iterator[Page]:
+    template = env.get_template("life_event.html.j2")
+    index = []
+    for event_id, event in sorted(site.life_event_docs.items()):
+        steps = [site.summaries.get(step.get("procedure")) for step in event["steps"]]
+        yield renderer.page(
+            f"su-kien/{event_id}/",
+            template,
+            event["name"],
+            {"e": event, "root": "../../", "site": site},
+            basis=[event, steps],
+        )
+        index.append(
+            {
+                "href": f"{{root}}su-kien/{event_id}/",
+                "text": event["name"],
+                "meta": f"{len(event['steps'])} bước",
+            }
+        )
+    yield page(
+        "su-kien/",
+        "Sự kiện cuộc sống",
+        [{"heading": None, "items": index}],
+        "Những việc thường phải làm cùng nhau, theo thứ tự.",
+    )

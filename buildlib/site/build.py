@@ -1,0 +1,600 @@
+"""`build.py build`: catalogue -> site/, full or incremental.
+
+mkdocs-material builds only the hand-sized pages (home, about, and a hidden shell page); every
+procedure, agency and browse page is rendered by our templates into the shell's frame and
+written straight into site/. Why: mkdocs with one page per procedure is quadratic (2,000
+procedures: 282 s, 7 GB), this is linear (see bench/site_bench.py).
+
+Incremental: build/cache/pages.marshal keeps a hash per procedure (its files' bytes) and one for
+everything else a page depends on (other catalogue files, templates, build code, shell). When
+only procedures changed, only they are loaded, checked and rendered again (plus the procedures
+that name them); browse pages come from cached summaries and are rendered only when their inputs
+changed, the search index from cached records, the open data from cached fragments
+(opendata.Fragment); mkdocs is skipped when its inputs did not change. Everything is checked
+before anything is written.
+
+`build_command` reads as its phases: plan (what changed, from hashes) -> load (and check) ->
+frame (mkdocs' shell, static files) -> pages (browse, procedures, with their links checked) ->
+data (search index, open data) -> application pages -> save the cache. A phase that fails
+raises a BuildError whose message is what the editor reads.
+"""
+
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple, TextIO
+
+from jinja2 import Environment, TemplateError
+
+from buildlib import paths
+from buildlib.bundle import catalogue_revision
+from buildlib.catalogue.crosschecks import run_all
+from buildlib.catalogue.load import Catalogue, Document, discover, load, load_jobs
+from buildlib.errors import BuildError, CatalogueError, MkdocsError, RenderError
+from chalicelib.calendar import WorkingCalendar
+from chalicelib.versions import has_ended, shown_index, shown_version, state
+
+from . import application, browse, cache, opendata, search, webfont
+from .cache import VERSION as CACHE_VERSION
+from .links import check_links
+from .opendata import Fragment, write_open_data
+from .pagedata import SiteData, compact_json, environment
+from .parallel import render_procedures
+from .shell import Shell
+
+THEME = paths.THEME
+OUR_DIRS = ("thu-tuc", "co-quan", "duyet", "su-kien", "mau")
+CALENDAR_DAYS = 400
+
+
+@dataclass
+class Plan:
+    """What this build does, decided from hashes before anything is read or written."""
+
+    catalogue_dir: Path
+    site_dir: Path
+    cache_dir: Path
+    today: str
+    hashes: dict[str, str]  # per procedure code: its files
+    per_code: dict[str, list[Path]]
+    others: str  # every other catalogue file
+    code: str  # templates and build code (cache.code_inputs)
+    shell_hash: str
+    previous: dict[str, Any]  # what the last build saved (empty: none, or a full build)
+    keep_shell: bool  # mkdocs' frame is still right
+    incremental: bool
+    changed: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)
+
+    @property
+    def old(self) -> dict[str, dict]:
+        """The last build's entry per procedure (only on an incremental build)."""
+        return self.previous.get("procedures", {}) if self.incremental else {}
+
+    @property
+    def cache_file(self) -> Path:
+        return self.cache_dir / "pages.marshal"
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return (
+            self.incremental
+            and not self.changed
+            and not self.removed
+            and self.previous.get("today") == self.today
+        )
+
+
+@dataclass
+class Loaded:
+    """The catalogue as far as this build needs it, checked."""
+
+    catalogue: Catalogue
+    procedures: dict[str, list[dict]]  # code -> versions: those loaded (changed, dependents)
+    summaries: dict[str, dict]  # code -> browse.summary() of every procedure
+    todo: set[str]  # procedures whose pages are rendered: changed ones and those naming them
+    cached_others: Any  # the other files' data as the last build saved it, if read
+
+    @property
+    def forms(self) -> dict[str, dict]:
+        return {d.data["id"]: d.data for d in self.catalogue.of_kind("form")}
+
+
+class Rendered(NamedTuple):
+    browse_written: int
+    procedure_pages: int
+    records: dict[str, Any]  # code -> (search record, open-data fragment) of changed procedures
+    browse_inputs: dict[str, str]  # browse page -> digest of its inputs (browse.pages' `made`)
+
+
+def build_command(
+    catalogue_dir: Path,
+    *,
+    out: TextIO,
+    today: str | None = None,
+    site_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    full: bool = False,
+    workers: int | None = None,
+) -> int:
+    started = time.perf_counter()
+    run = plan(
+        catalogue_dir,
+        today=today or dt.date.today().isoformat(),
+        site_dir=(site_dir or paths.SITE).resolve(),
+        cache_dir=(cache_dir or paths.CACHE).resolve(),
+        full=full,
+    )
+    if run.nothing_to_do:
+        print("Không có gì thay đổi kể từ lần dựng trước.", file=out)
+        return 0
+    try:
+        loaded = load_catalogue(run)
+        shell = frame(run, loaded, out)
+        site = _site_data(loaded.catalogue, run.today, loaded.summaries)
+        rendered = pages(run, loaded, shell, site, workers)
+        search_records = search_index(run, loaded, rendered.records)
+        fragments = open_data(run, loaded, shell, rendered.records)
+        application_pages(run, loaded, shell)
+    except BuildError as error:
+        print(str(error), file=out)
+        return 1
+    save_cache(run, loaded, rendered, search_records, fragments)
+    kind = "một phần" if run.incremental else "toàn bộ"
+    seconds = time.perf_counter() - started
+    print(
+        f"Đã dựng ({kind}) {len(loaded.todo)} thủ tục, {rendered.procedure_pages} trang thủ tục, "
+        f"{rendered.browse_written} trang duyệt vào {run.site_dir} trong {seconds:.1f} s",
+        file=out,
+    )
+    return 0
+
+
+def plan(catalogue_dir: Path, *, today: str, site_dir: Path, cache_dir: Path, full: bool) -> Plan:
+    """Full or incremental, and which procedures changed (their files, or what today shows)."""
+    hashes, per_code, others = cache.scan(catalogue_dir)
+    code = cache.code_inputs()
+    shell_hash = cache.shell_inputs()
+    cache_file = cache_dir / "pages.marshal"
+    previous = (None if full else cache.read(cache_file, [CACHE_VERSION])) or {}
+    keep_shell = (
+        previous.get("version") == CACHE_VERSION
+        and previous.get("site") == str(site_dir)
+        and previous.get("shell") == shell_hash
+        and (site_dir / "_shell" / "index.html").exists()
+    )
+    incremental = keep_shell and previous.get("others") == others and previous.get("code") == code
+    run = Plan(
+        catalogue_dir,
+        site_dir,
+        cache_dir,
+        today,
+        hashes,
+        per_code,
+        others,
+        code,
+        shell_hash,
+        previous,
+        keep_shell,
+        incremental,
+    )
+    if incremental:
+        old = run.old
+        run.changed = {
+            c
+            for c, h in hashes.items()
+            if c not in old
+            or old[c]["hash"] != h
+            or old[c]["day"] != _day_state(old[c]["summary"]["ranges"], today)
+        }
+        run.removed = set(old) - set(hashes)
+    else:
+        run.changed = set(hashes)
+    return run
+
+
+def load_catalogue(run: Plan) -> Loaded:
+    """The changed procedures (all of them on a full build) and every other file, checked; the
+    procedures that name a renamed or ended one, whose links must say so."""
+    cached_others = None
+    if run.incremental:
+        key = [CACHE_VERSION, run.others, run.code]
+        cached_others = cache.read(run.cache_dir / "others.marshal", key)
+        catalogue = _load_partial(run.catalogue_dir, run.changed, cached_others or {})
+    else:
+        catalogue = load(run.catalogue_dir)
+    _check(catalogue)
+    procedures = {c: [d.data for d in docs] for c, docs in catalogue.procedures().items()}
+    old = run.old
+    summaries = {c: old[c]["summary"] for c in run.hashes if c in old}
+    renamed = set(run.removed)
+    for c in run.changed:
+        summaries[c] = browse.summary(procedures[c], run.today)
+        if c in old and (
+            old[c]["summary"]["name"] != summaries[c]["name"]
+            or old[c]["summary"]["status"] != summaries[c]["status"]
+        ):
+            renamed.add(c)
+    dependents = {c for c, s in summaries.items() if renamed & set(s["refs"])} - run.changed
+    if dependents:  # their links to a renamed or ended procedure must say so
+        procedures.update(_load_procedures(run.catalogue_dir, dependents, run.per_code))
+    return Loaded(catalogue, procedures, summaries, run.changed | dependents, cached_others)
+
+
+def frame(run: Plan, loaded: Loaded, out: TextIO) -> Shell:
+    """mkdocs' frame (when its inputs changed), the folders this build rewrites emptied, and the
+    static files made from the catalogue (working calendar, form templates)."""
+    site_dir = run.site_dir
+    if not run.keep_shell:
+        print("Dựng khung trang bằng mkdocs...", file=out)
+        _run_mkdocs(site_dir, run.cache_dir)
+    elif not run.incremental:
+        for name in OUR_DIRS:
+            shutil.rmtree(site_dir / name, ignore_errors=True)
+    for c in run.removed | loaded.todo:
+        shutil.rmtree(site_dir / "thu-tuc" / c, ignore_errors=True)
+    shell = Shell.from_html((site_dir / "_shell" / "index.html").read_text(encoding="utf-8"))
+    assets = site_dir / "assets"
+    assets.mkdir(parents=True, exist_ok=True)
+    calendar = _calendar_script(loaded.catalogue, run.today)
+    (assets / "ngay-nghi.js").write_text(calendar, encoding="utf-8")
+    templates = loaded.catalogue.root / "templates"
+    if templates.is_dir():
+        shutil.copytree(templates, site_dir / "mau", dirs_exist_ok=True)
+    return shell
+
+
+def pages(run: Plan, loaded: Loaded, shell: Shell, site: SiteData, workers: int | None) -> Rendered:
+    """Browse pages (those whose inputs changed) and procedure pages, every link checked; the
+    render workers also make each changed procedure's search record and open-data fragment."""
+    site_dir, today = run.site_dir, run.today
+    env = environment()
+    made = dict(run.previous.get("browse", {})) if run.incremental else {}
+    try:
+        browse_pages = list(browse.pages(env, shell, site, made))
+    except TemplateError as error:
+        raise RenderError(f"Không dựng được trang duyệt: {error}") from error
+    known = {"", "gioi-thieu/", "du-lieu-mo/"} | {p[: -len("index.html")] for p, _ in browse_pages}
+    forms = loaded.forms
+    known.update(f"nop-ho-so/{c}/" for c, s in loaded.summaries.items() if s.get("form") in forms)
+    for c, s in loaded.summaries.items():
+        known.add(f"thu-tuc/{c}/")
+        known.update(f"thu-tuc/{c}/{start}/" for start, _ in s["ranges"])
+
+    def exists(path: str) -> bool:
+        return path in known or (not path.endswith("/") and (site_dir / path).is_file())
+
+    problems = []
+    for path in set(made) - {p for p, _ in browse_pages}:  # e.g. a field without procedures
+        del made[path]
+        (site_dir / path).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # its folder, unless something else is in it
+            (site_dir / path).parent.rmdir()
+    for path, html in browse_pages:
+        if html is None:  # made from the same inputs as the file already there
+            continue
+        problems.extend(check_links(path, html, exists))
+        target = site_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+    # Each changed procedure's search record (its folded, weighted tokens) and open-data
+    # fragment are made in the render workers, which also write its own open-data file.
+    catalogue = loaded.catalogue
+    fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
+    agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
+    revision = catalogue_revision()
+    changed = run.changed
+
+    def data_of(c: str, versions: list[dict]) -> tuple[dict, tuple] | None:
+        if c not in changed:  # re-rendered for a renamed procedure's name: its data is the same
+            return None
+        version, ended = shown_version(versions, today), has_ended(versions, today)
+        fragment = opendata.fragment(c, versions, today, fields, agencies)
+        opendata.write_single(site_dir, c, fragment.versions, revision, today)
+        return search.record(version, ended, fields, agencies), tuple(fragment)
+
+    written, found, data = render_procedures(
+        loaded.todo,
+        loaded.procedures,
+        shell=shell,
+        site=site,
+        out=site_dir,
+        exists=exists,
+        files={c: f"catalogue/procedures/{c}" for c in loaded.todo},
+        workers=workers,
+        also=data_of,
+    )
+    problems.extend(found)
+    if problems:
+        run.cache_file.unlink(missing_ok=True)  # the next build starts from scratch
+        lines = [*problems[:50], f"Dựng trang thất bại: {len(problems)} lỗi."]
+        raise RenderError("\n".join(lines))
+    return Rendered(sum(h is not None for _, h in browse_pages), written, data, made)
+
+
+def search_index(run: Plan, loaded: Loaded, records: dict[str, Any]) -> dict[str, dict]:
+    """The search index: records are cached with the page hash, so a rebuild tokenises only
+    what changed and re-assembles the shards. Returns every procedure's record."""
+    old = run.old
+    search_records = {
+        c: old[c]["search"] for c in loaded.summaries if c in old and c not in run.changed
+    }
+    search_records.update({c: records[c][0] for c in run.changed})
+    search.write_files(search.assemble(list(search_records.values())), run.site_dir, measure=False)
+    shutil.copy2(THEME / "assets" / "search.js", run.site_dir / "assets" / "search.js")
+    return search_records
+
+
+def open_data(
+    run: Plan, loaded: Loaded, shell: Shell, records: dict[str, Any]
+) -> dict[str, Fragment]:
+    """Open data covers every procedure, but only changed ones are serialised again: the
+    others' shares of the catalogue-wide files come from the previous build (opendata.Fragment).
+    Returns every procedure's fragment."""
+    site_dir, changed = run.site_dir, run.changed
+    cached = (
+        cache.read(_fragment_file(run), _fragment_key(run)) if run.incremental else None
+    ) or {}
+    fragments = {c: Fragment(*f) for c, f in cached.items()}
+    singles = site_dir / "du-lieu-mo" / "thu-tuc"
+    published = (
+        {n.removesuffix(".json") for n in os.listdir(singles)} if singles.is_dir() else set()
+    )
+    fragments.update({c: Fragment(*records[c][1]) for c in changed})  # made by the workers
+    stale = {c for c in run.hashes if c not in fragments or c not in published} - changed
+    serialise = {c: loaded.procedures[c] for c in stale if c in loaded.procedures}
+    serialise.update(
+        _published_versions(stale - set(serialise), site_dir, run.catalogue_dir, run.per_code)
+    )
+    _, every = write_open_data(
+        loaded.catalogue,
+        site_dir,
+        run.today,
+        catalogue_revision(),
+        shell=shell,
+        procedures=serialise,
+        fragments={c: f for c, f in fragments.items() if c in run.hashes and c not in stale},
+    )
+    return every
+
+
+def application_pages(run: Plan, loaded: Loaded, shell: Shell) -> None:
+    """Application pages of the procedures whose version in force has a form, and the units
+    their address questions load. A rebuild redoes only changed procedures' pages: forms,
+    agencies and units are "others" (a change to them means a full build)."""
+    redo = run.changed | run.removed if run.incremental else None
+    forms = loaded.forms
+    with_form = {
+        c
+        for c, s in loaded.summaries.items()
+        if s.get("form") in forms and (redo is None or c in redo)
+    }
+    applying = {c: loaded.procedures[c] for c in with_form if c in loaded.procedures}
+    applying.update(
+        _published_versions(
+            with_form - set(applying), run.site_dir, run.catalogue_dir, run.per_code
+        )
+    )
+    try:
+        _write_application_pages(
+            environment(), shell, loaded.catalogue, forms, applying, run.site_dir, run.today, redo
+        )
+    except TemplateError as error:
+        raise RenderError(f"Không dựng được trang nộp hồ sơ: {error}") from error
+
+
+def save_cache(
+    run: Plan,
+    loaded: Loaded,
+    rendered: Rendered,
+    search_records: dict[str, dict],
+    fragments: dict[str, Fragment],
+) -> None:
+    run.cache_dir.mkdir(parents=True, exist_ok=True)
+    entries = {
+        c: {
+            "hash": run.hashes[c],
+            "summary": s,
+            "day": _day_state(s["ranges"], run.today),
+            "search": search_records[c],
+        }
+        for c, s in loaded.summaries.items()
+    }
+    cache.save(_fragment_file(run), _fragment_key(run), {c: tuple(f) for c, f in fragments.items()})
+    if not run.incremental or loaded.cached_others is None:
+        others = {d.rel: d.data for d in loaded.catalogue.documents if d.kind != "procedure"}
+        key = [CACHE_VERSION, run.others, run.code]
+        cache.save(run.cache_dir / "others.marshal", key, others)
+    cache.save(
+        run.cache_file,
+        [CACHE_VERSION],
+        {
+            "version": CACHE_VERSION,
+            "site": str(run.site_dir),
+            "shell": run.shell_hash,
+            "others": run.others,
+            "code": run.code,
+            "today": run.today,
+            "procedures": entries,
+            "browse": rendered.browse_inputs,
+        },
+    )
+
+
+def _fragment_file(run: Plan) -> Path:
+    return run.cache_dir / "opendata.marshal"
+
+
+def _fragment_key(run: Plan) -> list:
+    return [CACHE_VERSION, str(run.site_dir), run.shell_hash, run.others, run.code]
+
+
+# --- helpers of the phases ------------------------------------------------------------------
+
+
+def _day_state(ranges: list[list], today: str) -> str:
+    """Everything about `today` a procedure page shows: the version shown and each one's state
+    (from the cached [start, end] ranges of its versions)."""
+    spans = [(start, end) for start, end in ranges]
+    states = "".join(state(start, end, today)[0] for start, end in spans)
+    return f"{shown_index(spans, today)}:{states}"
+
+
+def _load_partial(catalogue_dir: Path, codes: set[str], others: dict[str, Any]) -> Catalogue:
+    """The catalogue with only `codes` loaded; other procedures are known by name (data None),
+    so cross-checks see them as existing without reading 10,000 files. `others` holds the data
+    of the other files (forms, agencies...) as the last build loaded them, by path: they are
+    unchanged (same hash), so they are not parsed and validated again."""
+    catalogue_dir = catalogue_dir.resolve()
+    root = catalogue_dir.parent
+    wanted, kept, stubs = [], [], []
+    for kind, path in discover(catalogue_dir):
+        code = path.parent.name if kind == "procedure" else None
+        rel = str(path.relative_to(root))
+        if kind == "procedure" and code not in codes:
+            stubs.append(Document(kind, rel, path, None))
+        elif kind != "procedure" and rel in others:
+            kept.append(Document(kind, rel, path, others[rel]))
+        else:
+            wanted.append((kind, str(path), rel))
+    results = load_jobs(wanted, paths.SCHEMAS)
+    catalogue = Catalogue(root=catalogue_dir)
+    for (kind, file, rel), (data, problems) in zip(wanted, results, strict=True):
+        catalogue.documents.append(Document(kind, rel, Path(file), data))
+        catalogue.problems.extend(problems)
+    catalogue.documents.extend(kept + stubs)
+    return catalogue
+
+
+def _load_procedures(
+    catalogue_dir: Path, codes: set[str], per_code: dict[str, list[Path]]
+) -> dict[str, list[dict]]:
+    """Just these procedures' versions (already checked in an earlier build, unchanged since)."""
+    root = catalogue_dir.resolve().parent
+    jobs = [
+        ("procedure", str(path), str(path.resolve().relative_to(root)))
+        for code in sorted(codes)
+        for path in sorted(per_code[code])
+    ]
+    out: dict[str, list[dict]] = {}
+    for (_, path, _), (data, _) in zip(jobs, load_jobs(jobs, paths.SCHEMAS), strict=True):
+        out.setdefault(Path(path).parent.name, []).append(data)
+    for versions in out.values():
+        versions.sort(key=lambda v: v["effective_from"])
+    return out
+
+
+def _published_versions(
+    codes: set[str], site_dir: Path, catalogue_dir: Path, per_code: dict[str, list[Path]]
+) -> dict[str, list[dict]]:
+    """Versions of procedures that did not change: read back from their own open-data file (all
+    versions, as edited), far cheaper than their YAML, which is read when that file is missing."""
+    out, missing = {}, set()
+    for c in codes:
+        published = site_dir / "du-lieu-mo" / "thu-tuc" / f"{c}.json"
+        if published.is_file():
+            out[c] = json.loads(published.read_text(encoding="utf-8"))["versions"]
+        else:
+            missing.add(c)
+    if missing:
+        out.update(_load_procedures(catalogue_dir, missing, per_code))
+    return out
+
+
+def _check(catalogue: Catalogue) -> None:
+    errors = [p for p in catalogue.problems + run_all(catalogue) if p.severity == "error"]
+    if errors:
+        lines = [p.text() for p in errors]
+        raise CatalogueError(
+            "\n".join([*lines, f"Không dựng trang: {len(errors)} lỗi trong danh mục."])
+        )
+
+
+def _run_mkdocs(site_dir: Path, work: Path) -> None:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    docs = work / "docs"
+    shutil.rmtree(docs, ignore_errors=True)
+    shutil.copytree(THEME / "pages", docs)
+    (docs / "assets").mkdir(exist_ok=True)
+    for asset in cache.files(THEME / "assets"):
+        if cache.theme_asset(asset):
+            shutil.copy2(asset, docs / "assets" / asset.name)
+    webfont.copy_fonts(docs / "assets" / "fonts")
+    config = load_config(
+        str(paths.MKDOCS_CONFIG),
+        docs_dir=str(docs),
+        site_dir=str(site_dir),
+        site_url=paths.site_url(),  # the API's public address too (chalicelib.config)
+    )
+    try:
+        build(config)
+    except MkDocsException as error:  # mkdocs' strict mode: a warning aborts the build
+        raise MkdocsError(f"mkdocs: {error}") from error
+
+
+def _calendar_script(catalogue: Catalogue, today: str) -> str:
+    """Non-working days of the next ~400 days, for the expected-result-date calculator."""
+    calendar = WorkingCalendar.from_documents(d.data for d in catalogue.of_kind("calendar"))
+    start = dt.date.fromisoformat(today)
+    days = [start + dt.timedelta(days=i) for i in range(CALENDAR_DAYS)]
+    off = [d.isoformat() for d in days if not calendar.is_working_day(d)]
+    data = {"from": days[0].isoformat(), "to": days[-1].isoformat(), "off": off}
+    return f"window.MOTCUA_NGAY_NGHI={compact_json(data)};\n"
+
+
+def _site_data(catalogue: Catalogue, today: str, summaries: dict[str, dict]) -> SiteData:
+    templates = catalogue.root / "templates"
+    return SiteData(
+        today=today,
+        fields={f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]},
+        agencies={d.data["id"]: d.data for d in catalogue.of_kind("agency")},
+        forms={d.data["id"] for d in catalogue.of_kind("form")},
+        life_events={d.data["id"]: d.data["name"] for d in catalogue.of_kind("life-event")},
+        life_event_docs={d.data["id"]: d.data for d in catalogue.of_kind("life-event")},
+        summaries=summaries,
+        templates={str(p.relative_to(templates)) for p in cache.files(templates)}
+        if templates.is_dir()
+        else set(),
+    )
+
+
+def _write_application_pages(
+    env: Environment,
+    shell: Shell,
+    catalogue: Catalogue,
+    forms: dict[str, dict],
+    procedures: dict[str, list[dict]],
+    site_dir: Path,
+    today: str,
+    only: set[str] | None = None,
+) -> None:
+    """`only`: the codes whose pages may have changed (a rebuild), else all of them."""
+    if only is None:
+        shutil.rmtree(site_dir / "nop-ho-so", ignore_errors=True)
+    for c in only or ():
+        shutil.rmtree(site_dir / "nop-ho-so" / c, ignore_errors=True)
+    units = [d.data for d in catalogue.of_kind("units")]
+    agencies = {d.data["id"]: d.data for d in catalogue.of_kind("agency")}
+    written = list(
+        application.pages(
+            env,
+            shell,
+            forms=forms,
+            procedures=procedures,
+            agencies=agencies,
+            units=units,
+            today=today,
+        )
+    )
+    for path, text in [*written, *application.unit_files(units)]:
+        target = site_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")

@@ -1,0 +1,489 @@
+"""Open data: the catalogue as downloads under site/du-lieu-mo/, and machine-readable page data.
+
+Why: the catalogue is public information that other portals, researchers and journalists want as
+data, not as 10,000 HTML pages. Every download says which catalogue revision (git commit) and
+which build date it comes from, so a copy found elsewhere can be traced and dated.
+
+  du-lieu-mo/thu-tuc.json.gz       every procedure with all its versions, as edited (plus "meta"),
+                                   one procedure per line (gzipped: it repeats the files below)
+  du-lieu-mo/thu-tuc/<code>.json   the same, one procedure per file (stable per-procedure URL); its
+                                   meta gives the revision and date at which the file last changed
+  du-lieu-mo/thu-tuc.csv           one row per procedure: the version shown on its page today
+  du-lieu-mo/thu-tuc.csv.meta.json revision and build date of the CSV (a comment row in the CSV
+                                   itself breaks spreadsheet and CSV tools)
+  du-lieu-mo/cpsv-ap.jsonld.gz     the EU Core Public Service Vocabulary (CPSV-AP) as JSON-LD
+  du-lieu-mo/index.html            the "Dữ liệu mở" page listing them (when given the shell)
+
+CPSV-AP context (CPSV_CONTEXT): cpsv = http://purl.org/vocab/cpsv#, cv = http://data.europa.eu/m8g/,
+dct = http://purl.org/dc/terms/, skos, xsd, and our extension namespace motcua =
+https://motcua.example/ns# for what CPSV-AP cannot say: motcua:workingDays (a deadline counted in
+working days, which an ISO 8601 duration cannot express), motcua:sameDay, and motcua:unpublished
+(the CPSV-AP properties the authorities have not published for this service or channel).
+Deadlines and costs differ per channel (in person, online, post), so cv:processingTime and the
+costs hang off each cv:Channel; every cv:Cost also names its channel with cv:ifAccessedThrough.
+
+Incremental: each procedure's share of the catalogue-wide files (its thu-tuc.json member, CSV row
+and CPSV-AP node) is serialised once into a `Fragment`; the build caches fragments with the page
+hashes, so a rebuild serialises only the procedures that changed, joins the rest as text, and
+rewrites only the per-procedure files whose content changed (the others keep their bytes, meta
+included: it says when that content was produced, while the catalogue-wide files say when the
+whole catalogue was built).
+"""
+
+import csv
+import gzip
+import io
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import markupsafe
+
+from buildlib import paths
+from buildlib.catalogue import labels
+from chalicelib.versions import has_ended, shown_version, state_of
+
+from .pagedata import compact_json, script_json
+
+FOLDER = "du-lieu-mo"
+NS = "https://motcua.example/ns#"
+CPSV_CONTEXT = {
+    "cpsv": "http://purl.org/vocab/cpsv#",
+    "cv": "http://data.europa.eu/m8g/",
+    "dct": "http://purl.org/dc/terms/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "motcua": NS,
+    "cv:value": {"@type": "xsd:decimal"},
+    "cv:processingTime": {"@type": "xsd:duration"},
+    "motcua:workingDays": {"@type": "xsd:integer"},
+}
+CSV_COLUMNS = [
+    "code",
+    "name",
+    "field",
+    "field_name",
+    "levels",
+    "status",
+    "online_kind",
+    "deadline_in_person",
+    "fees_in_person",
+    "deadline_online",
+    "fees_online",
+    "deadline_post",
+    "fees_post",
+    "decision",
+    "effective_from",
+    "effective_to",
+    "url",
+]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def procedure_url(code: str) -> str:
+    return f"{paths.site_url()}thu-tuc/{code}/"
+
+
+# --- cell values ---------------------------------------------------------------------------
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run: a leading = + - @ TAB or CR starts a formula
+    (e.g. =HYPERLINK(...) that leaks data), so such cells get a leading apostrophe (OWASP)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def fees_text(fees: dict | None) -> str:
+    """One channel's fees as the page words them, on one line."""
+    if not fees or fees.get("status") == "unpublished":
+        return labels.UNPUBLISHED
+    if fees.get("status") == "none":
+        return "Không thu"
+    items = []
+    for item in fees.get("items", []):
+        kind = labels.FEE_KINDS.get(item.get("kind", ""), "Khoản thu")
+        name = str(item.get("name", ""))
+        if not name.lower().startswith(kind.lower()):  # "Lệ phí đăng ký", not "Lệ phí Lệ phí"
+            name = f"{kind} {name}"
+        text = f"{name}: {labels.money(item.get('amount'))}"
+        if item.get("per"):
+            text += f"/{item['per']}"
+        if item.get("condition"):
+            text += f" ({item['condition']})"
+        items.append(text)
+    return "; ".join(items) or labels.UNPUBLISHED
+
+
+def _channel(version: dict, kind: str) -> dict | None:
+    return next((c for c in version.get("channels", []) if c.get("kind") == kind), None)
+
+
+def _status(versions: list[dict], shown: dict, today: str) -> str:
+    last = versions[-1]
+    if state_of(shown, today) == "future":
+        return "future"
+    if has_ended(versions, today):
+        return (last.get("ended") or {}).get("kind", "ended")
+    return "in_force"
+
+
+# --- the downloads -------------------------------------------------------------------------
+
+
+def _procedures(catalogue: Any) -> dict[str, list[dict]]:
+    """Versions by code, oldest first, from a Catalogue or an already built mapping."""
+    if isinstance(catalogue, Mapping):
+        return {c: list(v) for c, v in sorted(catalogue.items())}
+    return {c: [d.data for d in docs] for c, docs in sorted(catalogue.procedures().items())}
+
+
+def _names(catalogue: Any) -> tuple[dict[str, str], dict[str, str]]:
+    if isinstance(catalogue, Mapping):
+        return {}, {}
+    fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
+    agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
+    return fields, agencies
+
+
+def _json(value: Any) -> str:
+    return compact_json(value) + "\n"
+
+
+def csv_row(code: str, versions: list[dict], fields: Mapping[str, str], today: str) -> str:
+    """The procedure's CSV row (CRLF-terminated): the version its page shows today (in force,
+    else scheduled, else the last one, with `status` saying which)."""
+    v = shown_version(versions, today)
+    row = {
+        "code": code,
+        "name": v.get("name"),
+        "field": v.get("field"),
+        "field_name": fields.get(v.get("field", ""), v.get("field")),
+        "levels": "; ".join(labels.LEVELS.get(x, x) for x in v.get("levels", [])),
+        "status": _status(versions, v, today),
+        "online_kind": v.get("online_service", {}).get("kind", "unpublished"),
+        "decision": labels.decision(v.get("decision")),
+        "effective_from": v.get("effective_from"),
+        "effective_to": v.get("effective_to", ""),
+        "url": procedure_url(code),
+    }
+    for kind in labels.CHANNELS:
+        channel = _channel(v, kind)
+        row[f"deadline_{kind}"] = labels.deadline(channel.get("deadline")) if channel else ""
+        row[f"fees_{kind}"] = fees_text(channel.get("fees")) if channel else ""
+    return _csv_line([safe_cell(row[c]) for c in CSV_COLUMNS])
+
+
+def _csv_line(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()
+
+
+def csv_text(procedures: dict[str, list[dict]], fields: Mapping[str, str], today: str) -> str:
+    """The whole CSV: a header row, then one row per procedure."""
+    rows = (csv_row(code, versions, fields, today) for code, versions in procedures.items())
+    return _csv_line(CSV_COLUMNS) + "".join(rows)
+
+
+def _duration(deadline: dict | None) -> dict:
+    """CPSV-AP properties of one deadline: an ISO 8601 duration where the unit allows it."""
+    if not deadline:
+        return {"motcua:unpublished": ["cv:processingTime"]}
+    unit, amount = deadline.get("unit", "unpublished"), deadline.get("amount")
+    if unit == "same_day":
+        return {"motcua:sameDay": True}
+    if not isinstance(amount, int) or unit == "unpublished":
+        return {"motcua:unpublished": ["cv:processingTime"]}
+    if unit == "days":
+        return {"cv:processingTime": f"P{amount}D"}
+    if unit == "hours":
+        return {"cv:processingTime": f"PT{amount}H"}
+    return {"motcua:workingDays": amount}  # working days: not an ISO 8601 duration
+
+
+def cpsv_service(code: str, v: dict, agencies: Mapping[str, str]) -> dict:
+    """One procedure's shown version as a cpsv:PublicService node."""
+    url = procedure_url(code)
+    roles = v.get("agencies", {})
+    competent = roles.get("competent") or roles.get("implementing") or []
+    channels, costs = [], []
+    for c in v.get("channels", []):
+        channel_id = f"{url}#kenh-{c['kind']}"
+        node: dict[str, Any] = {
+            "@id": channel_id,
+            "@type": "cv:Channel",
+            "dct:type": {"@id": f"motcua:{c['kind']}"},
+            "skos:prefLabel": {"@value": labels.CHANNELS[c["kind"]], "@language": "vi"},
+            **_duration(c.get("deadline")),
+        }
+        fees = c.get("fees") or {}
+        if fees.get("status") == "unpublished" or not fees:
+            node.setdefault("motcua:unpublished", []).append("cv:hasCost")
+        elif fees.get("status") == "none":
+            costs.append(_cost(f"{channel_id}-phi-0", 0, "Không thu", channel_id))
+        for i, item in enumerate(fees.get("items", []) if fees.get("status") == "charged" else []):
+            text = fees_text({"status": "charged", "items": [item]})
+            costs.append(_cost(f"{channel_id}-phi-{i + 1}", item.get("amount"), text, channel_id))
+        channels.append(node)
+    return {
+        "@id": url,
+        "@type": "cpsv:PublicService",
+        "dct:identifier": code,
+        "dct:title": {"@value": v.get("name"), "@language": "vi"},
+        "dct:issued": v.get("effective_from"),
+        "cv:hasCompetentAuthority": [
+            {
+                "@id": f"{paths.site_url()}co-quan/{a}/",
+                "@type": "cv:PublicOrganisation",
+                "skos:prefLabel": {"@value": agencies.get(a, a), "@language": "vi"},
+            }
+            for a in competent
+        ],
+        "cv:hasChannel": channels,
+        "cv:hasCost": costs,
+    }
+
+
+def _cost(node_id: str, amount: object, text: str, channel_id: str) -> dict:
+    cost: dict[str, Any] = {
+        "@id": node_id,
+        "@type": "cv:Cost",
+        "dct:description": {"@value": text, "@language": "vi"},
+        "cv:ifAccessedThrough": {"@id": channel_id},
+    }
+    if isinstance(amount, int):
+        cost.update({"cv:value": amount, "cv:currency": "VND"})
+    else:
+        cost["motcua:unpublished"] = ["cv:value"]
+    return cost
+
+
+class Fragment(NamedTuple):
+    """One procedure's share of the catalogue-wide downloads, as text ready to be joined."""
+
+    versions: str  # its versions as JSON (also the body of its own file)
+    row: str  # its thu-tuc.csv row
+    service: str  # its cpsv-ap.jsonld @graph node
+
+
+def fragment(
+    code: str,
+    versions: list[dict],
+    today: str,
+    fields: Mapping[str, str],
+    agencies: Mapping[str, str],
+) -> Fragment:
+    shown = shown_version(versions, today)
+    return Fragment(
+        compact_json(versions),
+        csv_row(code, versions, fields, today),
+        compact_json(cpsv_service(code, shown, agencies)),
+    )
+
+
+def write_single(site_dir: Path, code: str, versions_json: str, revision: str, today: str) -> None:
+    """`du-lieu-mo/thu-tuc/<code>.json`, unless it already holds these versions: then it keeps
+    its bytes, meta included (the revision and date its content was produced at). `meta` comes
+    last, so an unchanged file is recognised by its beginning without parsing it."""
+    content = f'{{"code":{compact_json(code)},"url":{compact_json(procedure_url(code))},'
+    content += f'"versions":{versions_json},"meta":'
+    target = site_dir / FOLDER / "thu-tuc" / f"{code}.json"
+    try:
+        if target.read_text(encoding="utf-8").startswith(content):
+            return
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "revision": revision,
+        "built": today,
+        "source": paths.site_url(),
+        "licence": LICENCE,
+        "note": SINGLE_NOTE,
+    }
+    target.write_text(content + compact_json(meta) + "}\n", encoding="utf-8")
+
+
+def write_open_data(
+    catalogue: Any,
+    site_dir: Path,
+    today: str,
+    revision: str,
+    *,
+    shell: Any = None,
+    procedures: Mapping[str, list[dict]] | None = None,
+    fragments: Mapping[str, Fragment] | None = None,
+) -> tuple[list[tuple[str, int]], dict[str, Fragment]]:
+    """Writes the downloads (see the module docstring); returns (path below the site, size in
+    bytes) of each catalogue-wide file and the fragments of every procedure, for the next build.
+
+    `catalogue` gives field and agency names, and the procedures unless `procedures`
+    ({code: versions}) is given: those are serialised and get their own files (`write_single`).
+    `fragments` are those of the other procedures, already serialised (cached, or made with
+    their own files by the build's workers); the downloads cover the procedures of both, and
+    per-procedure files of any other code are removed. With `shell` (shell.Shell) it also writes
+    the "Dữ liệu mở" page, du-lieu-mo/index.html."""
+    procedures = _procedures(catalogue if procedures is None else procedures)
+    fields, agencies = _names(catalogue)
+    out = site_dir / FOLDER
+    (out / "thu-tuc").mkdir(parents=True, exist_ok=True)
+    every = dict(fragments or {})
+    for code, versions in procedures.items():
+        every[code] = fragment(code, versions, today, fields, agencies)
+        write_single(site_dir, code, every[code].versions, revision, today)
+    every = dict(sorted(every.items()))
+    for old in (out / "thu-tuc").glob("*.json"):
+        if old.stem not in every:
+            old.unlink()
+
+    meta = {
+        "revision": revision,
+        "built": today,
+        "source": paths.site_url(),
+        "procedures": len(every),
+        "licence": LICENCE,
+    }
+    graph_meta = {**meta, "note": "meta is not part of the graph (no @context term)"}
+    # One procedure per line: JSON allows the newlines, and line tools and diffs can use them.
+    files = {
+        "thu-tuc.json": f'{{"meta":{compact_json(meta)},"procedures":{{\n'
+        + ",\n".join(f"{compact_json(c)}:{f.versions}" for c, f in every.items())
+        + "\n}}\n",
+        "thu-tuc.csv": _csv_line(CSV_COLUMNS) + "".join(f.row for f in every.values()),
+        "thu-tuc.csv.meta.json": _json({"meta": {**meta, "file": "thu-tuc.csv"}}),
+        "cpsv-ap.jsonld": f'{{"@context":{compact_json(CPSV_CONTEXT)},'
+        + f'"meta":{compact_json(graph_meta)},'
+        + '"@graph":[\n'
+        + ",\n".join(f.service for f in every.values())
+        + "\n]}\n",
+    }
+    written = []
+    for name, text in files.items():
+        data = text.encode("utf-8")
+        if name in GZIPPED:  # bulk downloads; level 1: a rebuild pays ~0.3 s for 10,000
+            name, data = name + ".gz", gzip.compress(data, compresslevel=1, mtime=0)
+            (out / name.removesuffix(".gz")).unlink(missing_ok=True)
+        (out / name).write_bytes(data)
+        written.append((f"{FOLDER}/{name}", len(data)))
+    if shell is not None:
+        singles = [p.stat().st_size for p in (out / "thu-tuc").iterdir()]
+        page = open_data_page_html(written, revision, today, singles=singles)
+        html = shell.wrap(page, title="Dữ liệu mở", depth=1)
+        (out / "index.html").write_text(html, encoding="utf-8")
+    return written, every
+
+
+# The two catalogue-wide files that repeat every procedure's own file are published gzipped
+# (bulk data, read by programs): at 10,000 procedures they are ~66 MB plain, ~8 MB gzipped.
+GZIPPED = {"thu-tuc.json", "cpsv-ap.jsonld"}
+LICENCE = "Thông tin công khai của cơ quan nhà nước; ghi rõ nguồn khi dùng lại."
+SINGLE_NOTE = (
+    "revision và built: phiên bản danh mục và ngày dựng khi nội dung tệp này thay đổi lần cuối; "
+    "thu-tuc.json.gz ghi lần dựng hiện tại."
+)
+
+
+DESCRIPTIONS = {
+    "thu-tuc.json.gz": "Toàn bộ danh mục: mọi thủ tục với mọi phiên bản (JSON, nén gzip)",
+    "thu-tuc.csv": "Mỗi thủ tục một dòng, phiên bản đang áp dụng (CSV, UTF-8)",
+    "thu-tuc.csv.meta.json": "Phiên bản danh mục và ngày dựng của tệp CSV (JSON)",
+    "cpsv-ap.jsonld.gz": "Danh mục theo từ vựng CPSV-AP của châu Âu (JSON-LD, nén gzip)",
+}
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB".replace(".", ",")
+    return f"{n / 1024 / 1024:.1f} MB".replace(".", ",")
+
+
+def open_data_page_html(
+    written: list[tuple[str, int]], revision: str, today: str, *, singles: list[int]
+) -> str:
+    """The "Dữ liệu mở" page's content (an HTML fragment for shell.Shell.wrap at depth 1,
+    links relative to du-lieu-mo/): the downloads with sizes, revision and build date;
+    `singles` are the sizes of the per-procedure files."""
+    e = markupsafe.escape
+    rows = []
+    for path, size in written:
+        name = path.removeprefix(f"{FOLDER}/")
+        if name in DESCRIPTIONS:
+            rows.append(
+                f'<tr><td><a href="{e(name)}" download>{e(name)}</a></td>'
+                f"<td>{e(DESCRIPTIONS[name])}</td><td>{e(_size(size))}</td></tr>"
+            )
+    total = sum(singles)
+    return (
+        "<h1>Dữ liệu mở</h1>\n"
+        "<p>Danh mục thủ tục hành chính trên trang này được công bố lại dưới dạng dữ liệu để "
+        "các hệ thống và người dùng khác sử dụng.</p>\n"
+        f'<p class="tthc-meta">Phiên bản danh mục <code>{e(revision)}</code> · '
+        f"ngày dựng {e(labels.date(today))}</p>\n"
+        '<div class="tthc-table"><table>\n<caption>Tệp tải về</caption>\n'
+        '<thead><tr><th scope="col">Tệp</th><th scope="col">Nội dung</th>'
+        '<th scope="col">Dung lượng</th></tr></thead>\n<tbody>\n'
+        + "\n".join(rows)
+        + "\n</tbody></table></div>\n"
+        f"<p>Mỗi thủ tục còn có một tệp riêng: <code>thu-tuc/&lt;mã thủ tục&gt;.json</code> "
+        f"({len(singles)} tệp, tổng {e(_size(total))}).</p>\n"
+        "<p>Mỗi tệp JSON ghi phiên bản danh mục (<code>meta.revision</code>) và ngày dựng "
+        "(<code>meta.built</code>); với tệp CSV, hai thông tin này nằm trong "
+        "<code>thu-tuc.csv.meta.json</code>. Tệp riêng của một thủ tục ghi phiên bản và ngày "
+        "dựng khi nội dung của nó thay đổi lần cuối. Ô CSV bắt đầu bằng = + - @ được thêm "
+        "dấu ' ở đầu để bảng tính không chạy chúng như công thức. Trong "
+        "<code>cpsv-ap.jsonld.gz</code>, "
+        f"không gian tên mở rộng <code>motcua:</code> ({e(NS)}) ghi thời hạn tính theo ngày "
+        "làm việc (<code>motcua:workingDays</code>) và những thông tin chưa được công bố "
+        "(<code>motcua:unpublished</code>).</p>\n"
+    )
+
+
+# --- on the pages --------------------------------------------------------------------------
+
+
+def government_service_jsonld(
+    version: dict, url: str, agencies: Mapping[str, Any], fields: Mapping[str, str] | None = None
+) -> str:
+    """schema.org GovernmentService for one procedure page, safe inside
+    <script type="application/ld+json">: search engines show services from it."""
+    roles = version.get("agencies", {})
+    providers = []
+    for a in roles.get("competent") or roles.get("implementing") or []:
+        data = agencies.get(a)
+        name = data.get("name", a) if isinstance(data, Mapping) else (data or a)
+        providers.append({"@type": "GovernmentOrganization", "name": name})
+    channels = []
+    for c in version.get("channels", []):
+        channel: dict[str, Any] = {"@type": "ServiceChannel", "name": labels.CHANNELS[c["kind"]]}
+        deadline = c.get("deadline")
+        if deadline:
+            channel["description"] = f"Thời hạn giải quyết: {labels.deadline(deadline)}"
+        channels.append(channel)
+    service: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "GovernmentService",
+        "@id": url,
+        "url": url,
+        "name": version.get("name"),
+        "identifier": version.get("code"),
+        "serviceType": (fields or {}).get(version.get("field", ""), version.get("field")),
+        "provider": providers,
+        "availableChannel": channels,
+        "inLanguage": "vi",
+    }
+    if version.get("audience_text"):
+        service["audience"] = {"@type": "Audience", "audienceType": version["audience_text"]}
+    return script_json(service)
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of `url` as inline SVG (made at build time: no request, no script); a
+    viewBox without width or height, so it takes the size the stylesheet gives it."""
+    from chalicelib import qr  # segno: only the builds that print checklists need it
+
+    svg = qr.svg(url, svgclass="tthc-qr")
+    label = f'role="img" aria-label="Mã QR dẫn tới {markupsafe.escape(url)}"'
+    return re.sub(r"^<svg ", f"<svg {label} ", svg, count=1)

@@ -1,0 +1,69 @@
+"""What every page is rendered with: the Jinja2 environment, the facts all pages may refer to
+(SiteData), and JSON made safe to embed in a page."""
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from buildlib import paths
+from buildlib.catalogue import labels
+
+
+def environment() -> Environment:
+    """Autoescape everywhere: catalogue text must never become markup."""
+    env = Environment(
+        loader=FileSystemLoader(paths.TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["date"] = labels.date
+    env.filters["money"] = labels.money
+    env.filters["deadline"] = labels.deadline
+    env.filters["decision"] = labels.decision
+    env.globals["L"] = labels
+    return env
+
+
+@dataclass
+class SiteData:
+    """What every page may refer to: names of fields, agencies, life events, other procedures."""
+
+    today: str
+    fields: dict[str, str]
+    agencies: dict[str, dict]
+    forms: set[str]
+    life_events: dict[str, str]
+    summaries: dict[str, dict]  # code -> browse.summary() of every procedure
+    templates: set[str] = field(default_factory=set)  # files under catalogue/templates/
+    life_event_docs: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def browsed(self) -> dict[str, set[str]]:
+        """Fields and levels that have a browse page (an old version may name one that has not)."""
+        if not hasattr(self, "_browsed"):
+            self._browsed = {
+                "field": {s["field"] for s in self.summaries.values()},
+                "levels": {x for s in self.summaries.values() for x in s["levels"]},
+            }
+        return self._browsed
+
+
+def compact_json(value: Any) -> str:
+    """Compact JSON for data files and pages: indented output forces json's pure-Python encoder
+    (10,000 files: 19 s -> ~2 s)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def script_json(value: Any) -> str:
+    """JSON that cannot end its <script> element early: '</' (as in '</script>') is written
+    '<\\/', and '<!--' and '<script' (which together switch the HTML parser into a state where
+    '</script>' no longer ends the element) start with '\\u003c'; JSON reads both back unchanged."""
+    text = compact_json(value).replace("</", "<\\/")
+    text = re.sub(r"<(?=!--|script)", r"\\u003c", text, flags=re.I)
+    # U+2028/2029 are valid in JSON but end a line in older JavaScript parsers.
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")

@@ -1,0 +1,130 @@
+"""Procedure pages of a large catalogue, rendered by one process per core.
+
+The catalogue is handed to the workers through fork (module state set before the pool starts),
+so only procedure codes cross the pipe; other per-procedure work of the build (search record,
+open data) rides along in the same workers (`also`).
+"""
+
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateError
+
+from buildlib import paths
+
+from .links import check_links
+from .pagedata import SiteData, environment
+from .procedure import procedure_pages
+from .shell import Shell
+
+PARALLEL_FROM = 300  # procedures; below this, starting workers costs more than it saves
+CHUNK = 250
+
+_job: dict[str, Any] = {}
+
+
+def _render_chunk(codes: list[str]) -> tuple[int, list[str], dict[str, Any]]:
+    env, shell, site = _job["env"], _job["shell"], _job["site"]
+    out, exists, also = _job["out"], _job["exists"], _job["also"]
+    written, problems, extras = 0, [], {}
+    for code in codes:
+        if also is not None:
+            extras[code] = also(code, _job["procedures"][code])
+        try:
+            pages = procedure_pages(code, _job["procedures"][code], env, shell, site)
+        except TemplateError as error:
+            problems.append(f"{_job['files'].get(code, code)}: {_where(error)}")
+            continue
+        own = {p[: -len("index.html")] for p, _ in pages}  # the pages link to each other
+
+        def known(url: str, own: set[str] = own) -> bool:
+            return url in own or exists(url)
+
+        for path, html in pages:
+            problems.extend(check_links(path, html, known))
+            target = out / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, encoding="utf-8")
+            written += 1
+    return written, problems, extras
+
+
+def _where(error: TemplateError) -> str:
+    """template:line of a rendering error; Jinja2 maps its frames back to template lines."""
+    name, line = getattr(error, "filename", None), getattr(error, "lineno", None)
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename.endswith(".j2"):
+            name, line = frame.filename, frame.lineno
+    if name:
+        name = os.path.relpath(name, paths.ROOT) if os.path.isabs(name) else name
+    return f"mẫu {name or '?'}" + (f":{line}" if line else "") + f": {error}"
+
+
+def render_procedures(
+    codes: Iterable[str],
+    procedures: dict[str, list[dict]],
+    *,
+    shell: Shell,
+    site: SiteData,
+    out: Path,
+    exists: Callable[[str], bool],
+    files: dict[str, str],
+    workers: int | None = None,
+    also: Callable[[str, list[dict]], Any] | None = None,
+) -> tuple[int, list[str], dict[str, Any]]:
+    """Render the given procedures into `out`; (pages written, problems, {code: what `also`
+    returned}). `also(code, versions)` runs in the same workers: other per-procedure work of the
+    build (its search record, its open data) shares the processes and their copy of the
+    catalogue; what it returns comes back through the pipe. Progress to stderr."""
+    codes = sorted(codes)
+    _job.update(
+        env=environment(),
+        shell=shell,
+        site=site,
+        out=out,
+        exists=exists,
+        procedures=procedures,
+        files=files,
+        also=also,
+    )
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    chunks = [codes[i : i + CHUNK] for i in range(0, len(codes), CHUNK)]
+    written, problems, extras, done = 0, [], {}, 0
+    try:
+        if workers > 1 and len(codes) >= PARALLEL_FROM and "fork" in _start_methods():
+            import multiprocessing
+
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                results = pool.map(_render_chunk, chunks)
+                for chunk, (count, found, more) in zip(chunks, results, strict=True):
+                    written, done = written + count, done + len(chunk)
+                    problems.extend(found)
+                    extras.update(more)
+                    _progress(done, len(codes))
+        else:
+            for chunk in chunks:
+                count, found, more = _render_chunk(chunk)
+                written, done = written + count, done + len(chunk)
+                problems.extend(found)
+                extras.update(more)
+                _progress(done, len(codes))
+    finally:
+        _job.clear()
+    return written, problems, extras
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
+
+
+def _progress(done: int, total: int) -> None:
+    if total >= 1000 and (done % 2000 < CHUNK or done == total):
+        print(f"Đã dựng {done}/{total} trang thủ tục...", file=sys.stderr, flush=True)

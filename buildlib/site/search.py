@@ -1,0 +1,439 @@
+"""Search index for the static site: Vietnamese as people type it, small enough for a cheap phone.
+
+Why not the stock mkdocs-material search: it does not fold diacritics ("dang ky" finds nothing)
+and at 10,000 procedures its one index file is 17.4 MB gzip, fetched before the first result.
+
+Layout written under site/search/ (all JSON, served gzip by the static host, cached by the
+browser, so search works offline once the files were fetched):
+  meta.json        the documents (codes, names, field and level ids, ended flags, name lengths),
+                   the scoring constants, and the list of shards. Codes are matched here, so a
+                   code query needs no other file.
+  t/<prefix>.json  the inverted index of name, synonym, field, result and agency tokens, sharded
+                   by the first two folded letters of the token: a query fetches only its shards.
+  b/<prefix>.json  the same for steps and document names, low weight, fetched only when the
+                   first pass finds few results.
+A shard maps a token to a flat list [doc delta, weight, doc delta, weight, ...]; deltas keep
+the numbers short and repetitive, which gzip likes. Adjacent word pairs of names and
+synonyms are indexed too ("so_do"), so a phrase earns a bonus without storing positions.
+
+`query(index, text)` is the same ranking as theme/assets/search.js; the constants travel in
+meta.json so the two cannot drift, and a test runs both on the same queries.
+"""
+
+import gzip
+import itertools
+import json
+import math
+import re
+import shutil
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from buildlib.catalogue.load import Catalogue
+from chalicelib.versions import has_ended, shown_version
+
+FORMAT = 1
+URL = "thu-tuc/{code}/"
+
+# Scoring constants, copied into meta.json for the JavaScript side.
+# Integers keep the shards short; a weight of `unit` counts as one occurrence in BM25.
+WEIGHTS = {"name": 8, "synonym": 6, "field": 2, "result": 2, "agency": 1, "body": 2}
+SCORING = {
+    "unit": 4,
+    "k1": 1.2,
+    "b": 0.75,
+    "exact": 1.0,
+    "prefix": 0.75,  # the last word while typing: "sin" -> "sinh"
+    "fuzzy": 0.6,  # one edit on words of 5 letters or more
+    "split": 0.8,  # a missing space: "khaisinh" -> "khai sinh"
+    "body": 0.3,  # steps and documents only count when nothing better is found
+    "phrase": 3.0,  # the whole query inside the name, in order
+    "pair": 1.0,  # each adjacent pair of query words found as a pair in a name or synonym
+    "code_exact": 100.0,
+    "code_partial": 50.0,
+    "coverage": 2.0,  # exponent: a document matching every word beats one matching most
+    # Most of what citizens do is done at the commune; on equal text, local procedures first.
+    "level_prior": {"xa": 1.0, "tinh": 0.96, "trung-uong": 0.92},
+    "level_other": 0.94,
+    "ended": 0.5,  # ended procedures stay findable but below those in force
+    "fuzzy_min": 5,
+    "deep_below": 5,  # fetch the body shards when the first pass finds fewer results
+    "limit": 10,
+}
+
+_SPLIT = re.compile(r"[^0-9a-z]+")
+_MARKS = re.compile("[\u0300-\u036f]")  # combining diacritical marks, as in search.js
+_CODE = re.compile(r"^\d{1,2}\.\d{6}$")
+_DIGITS = re.compile(r"^\d{4,8}$")
+_HEAD = re.compile(r"[,;:(]")
+_SHORT_Y = re.compile(r"^([bcdghklmnpqrstvx]+)y$")
+
+
+def fold(text: str) -> list[str]:
+    """Folded tokens: lowercase, no diacritics, đ -> d, split on anything not a letter or digit.
+
+    A token that is consonants + "y" ends in "i" ("ký" and "kí", "lý" and "lí" are both
+    correct spellings, and people type either). theme/assets/search.js has the same rules;
+    a test checks both agree.
+    """
+    text = unicodedata.normalize("NFD", text.lower()).replace("đ", "d").replace("Đ", "d")
+    text = _MARKS.sub("", text)
+    return [_SHORT_Y.sub(r"\1i", t) for t in _SPLIT.split(text) if t]
+
+
+def core_length(name: str) -> int:
+    """Words in a name's head, before the first , ; : or (, without a leading "Thủ tục".
+
+    What follows that punctuation lists the cases a procedure covers ("..., cấp IV (công trình
+    không theo tuyến/...)"); it does not make the procedure more specialised, so it should not
+    push the procedure down. The head does: "đăng ký khai sinh" < "... có yếu tố nước ngoài".
+    """
+    tokens = fold(_HEAD.split(name, maxsplit=1)[0])
+    if tokens[:2] == ["thu", "tuc"]:
+        tokens = tokens[2:]
+    return max(len(tokens), 1)
+
+
+def shard_of(token: str) -> str:
+    """The shard holding a token or a pair: the first two letters of its (first) word."""
+    return token.split("_")[0][:2]
+
+
+@dataclass
+class _Builder:
+    postings: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
+
+    def add(self, doc: int, text: str, weight: int) -> None:
+        for token in fold(text):
+            self.postings[token][doc] = self.postings[token].get(doc, 0) + weight
+
+    def add_pairs(self, doc: int, text: str, weight: int) -> None:
+        """Adjacent word pairs ("so_do"): phrases without positions, in the first word's shard."""
+        tokens = fold(text)
+        for pair in {f"{a}_{b}" for a, b in itertools.pairwise(tokens)}:
+            self.postings[pair][doc] = self.postings[pair].get(doc, 0) + weight
+
+    def shards(self) -> dict[str, dict[str, list[int]]]:
+        out: dict[str, dict[str, list[int]]] = defaultdict(dict)
+        for token in sorted(self.postings):
+            flat: list[int] = []
+            previous = 0
+            for doc, weight in sorted(self.postings[token].items()):
+                flat += [doc - previous, weight]
+                previous = doc
+            out[shard_of(token)][token] = flat
+        return out
+
+
+def _documents(catalogue: Catalogue, today: str) -> list[tuple[dict, bool]]:
+    shown = []
+    for _code, docs in sorted(catalogue.procedures().items()):
+        versions = [d.data for d in docs]
+        shown.append((shown_version(versions, today), has_ended(versions, today)))
+    return shown
+
+
+def record(version: dict, ended: bool, fields: dict, agencies: dict) -> dict[str, Any]:
+    """What one procedure contributes to the index, tokens already folded and weighted. Pure and
+    per procedure, so an incremental site build recomputes it only for changed procedures."""
+    main, body = _Builder(), _Builder()
+    main.add(0, version["name"], WEIGHTS["name"])
+    main.add_pairs(0, version["name"], WEIGHTS["name"])
+    for synonym in version.get("synonyms", []):
+        main.add(0, synonym, WEIGHTS["synonym"])
+        main.add_pairs(0, synonym, WEIGHTS["synonym"])
+    main.add(0, fields.get(version["field"], version["field"]), WEIGHTS["field"])
+    for result in version.get("result", []):
+        main.add(0, result["name"], WEIGHTS["result"])
+    for agency in version["agencies"]["implementing"]:
+        main.add(0, agencies.get(agency, agency), WEIGHTS["agency"])
+    for case in version["cases"]:
+        for step in case["steps"]:
+            body.add(0, step, WEIGHTS["body"])
+        for document in case["documents"]:
+            body.add(0, document["name"], WEIGHTS["body"])
+    return {
+        "code": version["code"],
+        "name": version["name"],
+        "field": version["field"],
+        "field_name": fields.get(version["field"], version["field"]),
+        "levels": version["levels"],
+        "ended": ended,
+        "main": {token: docs[0] for token, docs in main.postings.items()},
+        "body": {token: docs[0] for token, docs in body.postings.items()},
+    }
+
+
+def records(catalogue: Catalogue, today: str) -> list[dict[str, Any]]:
+    fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
+    agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
+    return [record(v, ended, fields, agencies) for v, ended in _documents(catalogue, today)]
+
+
+def build(catalogue: Catalogue, today: str) -> dict[str, Any]:
+    """The index as {relative path: JSON-able object}; pure, so tests and the bench can use it."""
+    return assemble(records(catalogue, today))
+
+
+def assemble(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The index files from per-procedure records (sorted by code: document ids are positions)."""
+    items = sorted(items, key=lambda r: r["code"])
+    main, body = _Builder(), _Builder()
+    field_names = {r["field"]: r["field_name"] for r in items}
+    field_ids = sorted(field_names)
+    level_ids = sorted({lvl for r in items for lvl in r["levels"]})
+    meta: dict[str, Any] = {
+        "format": FORMAT,
+        "url": URL,
+        "weights": WEIGHTS,
+        "scoring": SCORING,
+        "fields": [[f, field_names[f]] for f in field_ids],
+        "levels": level_ids,
+        "codes": [],
+        "names": [],
+        "field": [],
+        "level": [],
+        "ended": [],
+        "length": [],
+    }
+    for i, item in enumerate(items):
+        meta["codes"].append(item["code"])
+        meta["names"].append(item["name"])
+        meta["field"].append(field_ids.index(item["field"]))
+        meta["level"].append(sum(1 << level_ids.index(lvl) for lvl in item["levels"]))
+        meta["length"].append(core_length(item["name"]))
+        if item["ended"]:
+            meta["ended"].append(i)
+        for token, weight in item["main"].items():
+            main.postings[token][i] = weight
+        for token, weight in item["body"].items():
+            body.postings[token][i] = weight
+    lengths = meta["length"]
+    meta["avglength"] = round(sum(lengths) / max(len(lengths), 1), 3)
+    files: dict[str, Any] = {}
+    main_shards, body_shards = main.shards(), body.shards()
+    meta["shards"] = sorted(main_shards)
+    meta["body"] = sorted(body_shards)
+    for prefix, shard in main_shards.items():
+        files[f"t/{prefix}.json"] = shard
+    for prefix, shard in body_shards.items():
+        files[f"b/{prefix}.json"] = shard
+    files["meta.json"] = meta
+    return files
+
+
+def _dump(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def write_index(catalogue: Catalogue, site_dir: Path, today: str) -> dict[str, int]:
+    """Writes site_dir/search/; returns sizes {"files", "raw", "gzip", "meta_gzip"} in bytes."""
+    return write_files(build(catalogue, today), site_dir)
+
+
+def write_files(files: dict[str, Any], site_dir: Path, *, measure: bool = True) -> dict[str, int]:
+    """Replaces site_dir/search/ with `files`; gzip sizes only when measured (the bench)."""
+    out = Path(site_dir) / "search"
+    shutil.rmtree(out, ignore_errors=True)
+    sizes = {"files": 0, "raw": 0, "gzip": 0, "meta_gzip": 0}
+    for rel, obj in files.items():
+        data = _dump(obj)
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        packed = len(gzip.compress(data, 9)) if measure else 0
+        sizes["files"] += 1
+        sizes["raw"] += len(data)
+        sizes["gzip"] += packed
+        if rel == "meta.json":
+            sizes["meta_gzip"] = packed
+    return sizes
+
+
+class Index:
+    """An index on disk, read the way the browser reads it: meta first, shards when needed.
+
+    `fetched` lists the files read, so the bench can count the bytes before the first result.
+    """
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.fetched: list[str] = []
+        self._cache: dict[str, Any] = {}
+        self.meta = self.load("meta.json")
+
+    def load(self, rel: str) -> Any:
+        if rel not in self._cache:
+            self.fetched.append(rel)
+            self._cache[rel] = json.loads((self.directory / rel).read_text(encoding="utf-8"))
+        return self._cache[rel]
+
+    def shard(self, kind: str, prefix: str) -> dict[str, list[int]]:
+        listed = self.meta["shards"] if kind == "t" else self.meta["body"]
+        return self.load(f"{kind}/{prefix}.json") if prefix in listed else {}
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when a and b differ by one insertion, deletion, substitution or transposition."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and (a[diff[1]] == b[diff[0]])
+        )
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+def _expand(index: Index, kind: str, token: str, last: bool) -> dict[str, float]:
+    """Vocabulary tokens a query word stands for, with the factor each match earns."""
+    scoring = index.meta["scoring"]
+    shard = index.shard(kind, shard_of(token))
+    found: dict[str, float] = {}
+    if token in shard:
+        found[token] = scoring["exact"]
+    if last and len(token) >= 2:
+        for term in shard:
+            if term != token and term.startswith(token) and "_" not in term:
+                found.setdefault(term, scoring["prefix"])
+    if not found and len(token) >= scoring["fuzzy_min"]:
+        for term in shard:
+            if "_" not in term and _one_edit(token, term):
+                found[term] = scoring["fuzzy"]
+    return found
+
+
+def _words(index: Index, kind: str, tokens: list[str]) -> list[dict[str, float]]:
+    """One expansion per query word; a word found nowhere may be two words without a space."""
+    words: list[dict[str, float]] = []
+    for n, token in enumerate(tokens):
+        last = n == len(tokens) - 1
+        found = _expand(index, kind, token, last)
+        if not found and kind == "t" and len(token) >= 4:
+            for cut in range(2, len(token) - 1):
+                left, right = token[:cut], token[cut:]
+                if left in index.shard(kind, shard_of(left)) and right in index.shard(
+                    kind, shard_of(right)
+                ):
+                    words.append({left: index.meta["scoring"]["split"]})
+                    found = {right: index.meta["scoring"]["split"]}
+                    break
+        words.append(found)
+    return words
+
+
+def _idf(total: int, flat: list[int]) -> float:
+    df = len(flat) // 2
+    return math.log(1 + (total - df + 0.5) / (df + 0.5))
+
+
+def _score_pass(index: Index, kind: str, tokens: list[str]) -> dict[int, float]:
+    """BM25 over field-weighted postings; pairs add phrase evidence but not coverage."""
+    meta, scoring = index.meta, index.meta["scoring"]
+    total = len(meta["codes"])
+    k1, b, avg, unit = scoring["k1"], scoring["b"], meta["avglength"], scoring["unit"]
+    words = _words(index, kind, tokens)
+    pairs = [f"{x}_{y}" for x, y in itertools.pairwise(tokens)] if kind == "t" else []
+    scores: dict[int, float] = defaultdict(float)
+    matched: dict[int, int] = defaultdict(int)
+    for n, found in enumerate(words + [{p: scoring["pair"]} for p in pairs]):
+        best: dict[int, float] = {}
+        # A completion or a correction is never rarer than the word typed, when that word exists.
+        cap = math.inf
+        for term, factor in found.items():
+            flat = index.shard(kind, shard_of(term)).get(term)
+            if factor == scoring["exact"] and flat:
+                cap = min(cap, _idf(total, flat))
+        for term, factor in found.items():
+            flat = index.shard(kind, shard_of(term)).get(term)
+            if not flat:
+                continue
+            idf = min(_idf(total, flat), cap)
+            doc = 0
+            for i in range(0, len(flat), 2):
+                doc += flat[i]
+                weight = flat[i + 1] / unit
+                norm = k1 * (1 - b + b * meta["length"][doc] / avg)
+                value = factor * idf * weight * (k1 + 1) / (weight + norm)
+                if value > best.get(doc, 0.0):
+                    best[doc] = value
+        for doc, value in best.items():
+            scores[doc] += value
+            if n < len(words):
+                matched[doc] += 1
+    count = max(len(words), 1)
+    return {doc: s * (matched[doc] / count) ** scoring["coverage"] for doc, s in scores.items()}
+
+
+def query(index: Index, text: str, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """Ranked results [{code, name, url, score, ended}] for what a citizen typed."""
+    meta, scoring = index.meta, index.meta["scoring"]
+    limit = limit or scoring["limit"]
+    raw = text.strip()
+    scores: dict[int, float] = defaultdict(float)
+    tokens = fold(raw)
+    compact = raw.replace(" ", "")
+    if _CODE.match(compact) or _DIGITS.match(compact):
+        for doc, code in enumerate(meta["codes"]):
+            if code == compact:
+                scores[doc] += scoring["code_exact"]
+            elif compact in code.replace(".", "") or compact in code:
+                scores[doc] += scoring["code_partial"]
+        if scores:
+            tokens = []
+    if tokens:
+        for doc, value in _score_pass(index, "t", tokens).items():
+            scores[doc] += value
+        if len(scores) < scoring["deep_below"]:
+            for doc, value in _score_pass(index, "b", tokens).items():
+                scores[doc] += scoring["body"] * value
+        _bonus(index, tokens, scores)
+    _prior(meta, scores)
+    ended = set(meta["ended"])
+    for doc in ended & scores.keys():
+        scores[doc] *= scoring["ended"]
+    order = sorted(scores, key=lambda d: (-round(scores[d], 6), meta["length"][d], d))
+    return [
+        {
+            "code": meta["codes"][d],
+            "name": meta["names"][d],
+            "url": meta["url"].replace("{code}", meta["codes"][d]),
+            "score": round(scores[d], 6),
+            "ended": d in ended,
+        }
+        for d in order[:limit]
+    ]
+
+
+def _prior(meta: dict[str, Any], scores: dict[int, float]) -> None:
+    """Scales each score by the most local of the procedure's levels."""
+    scoring = meta["scoring"]
+    factors = [scoring["level_prior"].get(lvl, scoring["level_other"]) for lvl in meta["levels"]]
+    for doc in scores:
+        mask = meta["level"][doc]
+        scores[doc] *= max((f for i, f in enumerate(factors) if mask >> i & 1), default=1.0)
+
+
+def _bonus(index: Index, tokens: list[str], scores: dict[int, float]) -> None:
+    """The whole query inside a name, in order; checked on the best 50 candidates only, whose
+    names are folded on demand (folding every name up front would cost the phone time)."""
+    meta, scoring = index.meta, index.meta["scoring"]
+    if len(tokens) < 2:
+        return
+    phrase = f" {' '.join(tokens)} "
+    for doc in sorted(scores, key=lambda d: (-scores[d], d))[:50]:
+        if phrase in f" {' '.join(fold(meta['names'][doc]))} ":
+            scores[doc] += scoring["phrase"]

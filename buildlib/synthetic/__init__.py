@@ -1,0 +1,1 @@
+"""A synthetic catalogue of any size for the benchmarks (bench/); no stage imports it."""
