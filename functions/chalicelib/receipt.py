@@ -1,5 +1,9 @@
 """The receipt an applicant keeps after filing: the status page's address and its QR code.
 
+The submission's response carries the address; the QR code is made when the receipt is shown
+(GET /api/dossiers/{code}/receipt-qr, authorised by the secret as a lookup is), so filing a
+dossier does not pay for it.
+
 The lookup secret travels in the URL fragment (`#ma=...&khoa=...`): browsers never send the
 fragment to a server, so it reaches no access log; the status page reads it and then removes it
 from the address bar.
@@ -26,5 +30,9 @@ def qr_svg(url: str, title: str) -> str:
 
 
 def receipt(public_url: str, code: str, secret: str) -> dict[str, Any]:
-    url = status_url(public_url, code, secret)
-    return {"status_url": url, "qr_svg": qr_svg(url, f"Mã QR tra cứu hồ sơ {code}")}
+    return {"status_url": status_url(public_url, code, secret)}
+
+
+def receipt_qr(public_url: str, code: str, secret: str) -> str:
+    """The QR code of the receipt's status address, as SVG."""
+    return qr_svg(status_url(public_url, code, secret), f"Mã QR tra cứu hồ sơ {code}")
