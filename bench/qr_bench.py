@@ -1,6 +1,6 @@
 """CPU time per QR code: segno's stock make_qr (and its SVG writer) next to chalicelib.qr.
 
-python bench/qr_bench.py [--count 300] [--repeat 5]
+python -m bench.qr_bench [--count 300] [--repeat 5]
 
 For each kind of URL (the receipt's status address, a checklist's address, a long text for a
 larger version), `--count` distinct strings are encoded in a row and the CPU time
