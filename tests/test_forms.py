@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 
+import fastjsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -102,6 +103,8 @@ NOISE = st.one_of(
     st.integers(-5, 5),
     st.booleans(),
     st.sampled_from(list(SAMPLE.values())),
+    st.dates().map(dt.date.isoformat),
+    st.sampled_from(["2026-02-30", "2026-13-01", "2025-1-1", "2025-01-01T00:00", "０１２３"]),
 )
 
 
@@ -146,3 +149,23 @@ def test_a_slot_may_accept_exactly_the_file_types_of_the_one_table() -> None:
     extensions = [t.extension for t in forms.FILE_TYPES.values()]
     assert len(set(extensions)) == len(extensions)  # a stored key's extension names its kind
     assert all(f".{t.extension}" in t.extensions for t in forms.FILE_TYPES.values())
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_the_fast_and_the_full_validator_agree_on_every_answer_set(seed_bundle, data):
+    """check_answers trusts fastjsonschema's "valid" and asks jsonschema only for the errors of
+    invalid answers: the two must never disagree."""
+    form = seed_bundle["forms"][data.draw(st.sampled_from(sorted(seed_bundle["forms"])))]
+    answers = answers_for(form)
+    for _, item in forms.fields(form):
+        if data.draw(st.booleans()):
+            answers[item["id"]] = data.draw(NOISE)
+    fast, full = forms._answers_validators(form)
+    try:
+        fast(answers)
+        fast_valid = True
+    except fastjsonschema.JsonSchemaException:
+        fast_valid = False
+    assert fast_valid == full.is_valid(answers), answers
