@@ -12,7 +12,6 @@ Items, all under the string key `pk`:
     IDEM#<key>               `request_hash` and `code` of the dossier stored under that key
 """
 
-import dataclasses
 import json
 import random
 import time
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.errors import IdempotencyConflictError, StorageError
-from chalicelib.storage.ports import NewDossier, StoredDossier, format_code
+from chalicelib.storage.ports import NewDossier, StoredDossier, dossier_json, format_code
 
 if TYPE_CHECKING:  # boto3-stubs, for mypy only
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -173,7 +172,7 @@ def _dossier_item(code: str, seq: int, dossier: NewDossier) -> dict[str, Any]:
         "procedure": {"S": dossier.procedure},
         "status": {"N": str(dossier.status)},
         "received_at": {"S": dossier.received_at},
-        "body": {"S": json.dumps(dataclasses.asdict(dossier), ensure_ascii=False, sort_keys=True)},
+        "body": {"S": dossier_json(dossier)},
         "events": {"S": "[]"},
     }
 

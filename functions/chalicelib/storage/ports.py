@@ -10,6 +10,8 @@ Contract (tests/contract/ runs it against every adapter):
   with another hash it raises IdempotencyConflictError.
 """
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -29,6 +31,13 @@ class NewDossier:
     received_at: str  # ISO 8601 with offset
     due_at: str | None
     status: int = 1  # DVCQG code: 1 Mới đăng ký
+
+
+def dossier_json(dossier: NewDossier) -> str:
+    """The stored body of a dossier, the same for every adapter. Not dataclasses.asdict, which
+    deep-copies the answers first (0.2 ms of a 0.6 ms submission) only for json to read them."""
+    fields = {field.name: getattr(dossier, field.name) for field in dataclasses.fields(dossier)}
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ while one transaction was being synced go into the next transaction together, on
 of them; each still gets its own code and idempotency record, and all fail together if it does.
 """
 
-import dataclasses
 import json
 import sqlite3
 import threading
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chalicelib.errors import IdempotencyConflictError, StorageError
-from chalicelib.storage.ports import NewDossier, StoredDossier, format_code
+from chalicelib.storage.ports import NewDossier, StoredDossier, dossier_json, format_code
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -172,7 +171,7 @@ class SqliteDossiers:
                 dossier.procedure,
                 dossier.status,
                 dossier.received_at,
-                json.dumps(dataclasses.asdict(dossier), ensure_ascii=False, sort_keys=True),
+                dossier_json(dossier),
             ),
         )
         self._after_write("dossier")
