@@ -48,7 +48,7 @@ SAMPLE_EVERY = 0.02  # seconds between two RSS samples
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 GOALS = {
     "lookup": (2000.0, 20.0),  # at c=4: at least this many per second, p99 under this many ms
-    "submit": (500.0, 50.0),
+    "submit": (1000.0, 50.0),  # issue 12 raised it from 500/s
     "upload_mb": 50.0,  # RSS growth during one 100 MB upload
     "import_ms": 150.0,  # `import app` in a fresh interpreter
 }
@@ -362,8 +362,17 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+    """utime + stime of the server and its worker processes (serve.py forks one per core)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # gone meanwhile
+            continue
+        fields = text.rsplit(")", 1)[1].split()
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # itself, or its child
+            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return total
 
 
 def rss_kb(pid: int) -> int:

@@ -1,6 +1,7 @@
-"""Serves the built site and the API from one process, with waitress (a production WSGI server).
+"""Serves the built site and the API with waitress (a production WSGI server), in one process per
+core (`--workers`, pre-forked on one listening socket).
 
-    python functions/serve.py [--host H] [--port P] [--data-dir D]
+    python functions/serve.py [--host H] [--port P] [--data-dir D] [--workers N]
 
 Run as a script, its own folder is first on sys.path, so `app` (functions/app.py) imports as
 Lambda imports it; chalicelib is an installed package.
@@ -12,7 +13,11 @@ restarts.
 """
 
 import argparse
+import contextlib
+import ctypes
 import os
+import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -33,33 +38,108 @@ def make_application(site_dir: Path):
     return dispatcher(routes, StaticSite(site_dir))
 
 
+def default_workers() -> int:
+    """One serving process per core, at most 4: Python runs one thread at a time per process."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Phục vụ trang web và API MotCua")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--data-dir", default=str(ROOT / "var"))
     parser.add_argument("--site-dir", default=str(ROOT / "site"))
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=8, help="luồng mỗi tiến trình")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="số tiến trình phục vụ (mặc định: số lõi, tối đa 4)",
+    )
     args = parser.parse_args(argv)
     site = Path(args.site_dir)
     if not (site / "index.html").is_file():
         print(f"Chưa có trang web trong {site}: chạy `build.py build` trước.", file=sys.stderr)
         return 1
+    workers = max(1, args.workers)
     os.environ["MOTCUA_DATA_DIR"] = str(Path(args.data_dir).resolve())
     os.environ.setdefault("MOTCUA_PUBLIC_URL", f"http://{args.host}:{args.port}")
+    # Failed lookups are counted per process; a client's allowance is shared out so that all the
+    # processes together never allow more than one process would.
+    os.environ["MOTCUA_LOOKUP_WORKERS"] = str(workers)
+    listener = socket.create_server((args.host, args.port), backlog=1024)
+    print(
+        f"MotCua: http://{args.host}:{args.port}/ ({workers} tiến trình; Ctrl+C để dừng)",
+        file=sys.stderr,
+    )
+    if workers == 1:
+        return serve(site, listener, args.threads)
+    return supervise(site, listener, args.threads, workers)
+
+
+def serve(site: Path, listener: socket.socket, threads: int) -> int:
     import waitress
 
-    application = make_application(site)
-    print(f"MotCua: http://{args.host}:{args.port}/ (Ctrl+C để dừng)", file=sys.stderr)
     waitress.serve(
-        application,
-        host=args.host,
-        port=args.port,
-        threads=args.threads,
+        make_application(site),
+        sockets=[listener],
+        threads=threads,
         ident="motcua",
         max_request_body_size=101 * 1024 * 1024,
     )
     return 0
+
+
+def supervise(site: Path, listener: socket.socket, threads: int, workers: int) -> int:
+    """Forks `workers` processes that accept on the one listening socket (the kernel hands each
+    connection to one of them), before any thread or database connection exists. SQLite's locks
+    order the writers of all processes. A worker dies with this process (PR_SET_PDEATHSIG: a
+    SIGKILL here leaves no server behind holding the port); if one worker dies, the others are
+    stopped and the exit code says so, rather than serving on at part strength unnoticed."""
+    children: list[int] = []
+    parent = os.getpid()
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 1
+            try:
+                _die_with(parent)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                code = serve(site, listener, threads)
+            except KeyboardInterrupt:
+                code = 0
+            finally:
+                os._exit(code)
+        children.append(pid)
+    listener.close()
+
+    def stop(signum: int, _frame: object) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    status = 0
+    remaining = set(children)
+    while remaining:
+        try:
+            pid, code = os.wait()
+        except ChildProcessError:
+            break
+        remaining.discard(pid)
+        if remaining and code != 0:  # one died on its own: stop the rest
+            status = 1
+            stop(signal.SIGTERM, None)
+    return status
+
+
+def _die_with(parent: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(1, signal.SIGKILL) != 0:  # PR_SET_PDEATHSIG
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+    if os.getppid() != parent:  # the parent died before the call
+        os._exit(1)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,10 @@ class Settings:
             "bucket": env.get("MOTCUA_BUCKET", "motcua-uploads"),
             "aws_endpoint": env.get("MOTCUA_AWS_ENDPOINT") or None,
         }
+        # functions/serve.py with N processes: each counts failed lookups on its own, so each
+        # allows 1/N of a client's failures (never more in all than one process would).
+        workers = max(1, int(env.get("MOTCUA_LOOKUP_WORKERS", "1")))
+        values["lookup_failures_allowed"] = max(1, cls.lookup_failures_allowed // workers)
         values.update(overrides)
         if "secret_key" not in values:
             values["secret_key"] = _secret_key(env, values["data_dir"])

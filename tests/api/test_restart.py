@@ -6,12 +6,14 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +25,7 @@ pytestmark = pytest.mark.slow  # a server on loopback
 PROCEDURE = "1.000894"  # đăng ký kết hôn: a form without uploads
 
 
-def start(port: int, data_dir, site_dir, bundle_path) -> subprocess.Popen:
+def start(port: int, data_dir, site_dir, bundle_path, *, workers: int = 2) -> subprocess.Popen:
     env = {**os.environ, "MOTCUA_BUNDLE": str(bundle_path), "MOTCUA_STORAGE": "embedded"}
     process = subprocess.Popen(
         [
@@ -35,6 +37,8 @@ def start(port: int, data_dir, site_dir, bundle_path) -> subprocess.Popen:
             str(data_dir),
             "--site-dir",
             str(site_dir),
+            "--workers",
+            str(workers),
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -98,3 +102,38 @@ def test_no_dossier_is_lost_or_duplicated_when_the_server_is_killed(
     assert len(set(codes)) == len(keys)
     numbers = sorted(int(code.rsplit("-", 1)[1]) for code in codes)
     assert numbers == list(range(1, len(keys) + 1))
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting for whichever process adopted it to reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_the_workers_die_with_the_server_and_free_the_port(tmp_path, site_dir, bundle_path):
+    port = free_port()
+    process = start(port, tmp_path / "var", site_dir, bundle_path, workers=2)
+    workers = children_of(process.pid)
+    assert len(workers) == 2
+    process.send_signal(signal.SIGKILL)  # no chance to stop them: the kernel must
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(map(running, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(map(running, workers))
+    with socket.create_server(("127.0.0.1", port)):
+        pass  # the port is free again
