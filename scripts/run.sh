@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/venv.sh
+scripts/npm-deps.sh  # the web font the build copies into site/
 .venv/bin/python build.py build
 .venv/bin/python build.py bundle
 exec .venv/bin/python functions/serve.py "$@"

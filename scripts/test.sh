@@ -4,37 +4,29 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/venv.sh
 
-# Browser tests: Debian's chromium (driven by Playwright, never `playwright install`) and npm for
-# axe-core. On a fresh Debian machine both come from apt.
+# Browser tests: Debian's chromium (driven by Playwright, never `playwright install`); the npm
+# packages (web font, Biome, axe-core) and, if missing, nodejs and npm, by npm-deps.sh.
+# Playwright's wheel runs its own Node binary, linked against libatomic.so.1, which neither
+# chromium nor nodejs pulls in on a fresh Debian.
 apt_packages=()
 [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
-command -v npm >/dev/null 2>&1 || apt_packages+=(nodejs npm)
-if [ ${#apt_packages[@]} -gt 0 ]; then
-  echo "Cài đặt gói hệ thống: ${apt_packages[*]} ..." >&2
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    "${apt_packages[@]}"
-fi
-# axe-core at the version package-lock.json pins; re-installed only when the lock changed.
-stamp=node_modules/.lock-installed
-if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
-  echo "Cài đặt axe-core (package-lock.json) ..." >&2
-  npm ci --no-audit --no-fund
-  cp package-lock.json "$stamp"
-fi
+[ -n "$(/sbin/ldconfig -p | grep 'libatomic\.so\.1 ')" ] || apt_packages+=(libatomic1)
+scripts/npm-deps.sh "${apt_packages[@]}"
 
-echo "== ruff (lint, format) =="
+echo "== ruff (lint, format: Python) =="
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "== biome (lint, format: theme/ JavaScript and CSS) =="
+node_modules/.bin/biome ci --error-on-warnings .
 echo "== mypy (--strict on functions/chalicelib, default on the build) =="
 .venv/bin/mypy --strict functions/chalicelib
 .venv/bin/mypy buildlib build.py
 echo "== build.py check (danh mục mẫu) =="
 .venv/bin/python build.py check
+# Tiers are markers (pyproject.toml): everything but the browser tier in parallel, then the
+# browser tier. `make test-fast` runs only the unit tier.
 echo "== pytest =="
-.venv/bin/python -m pytest -n 2 -p no:cacheprovider --ignore=tests/browser "$@"
+.venv/bin/python -m pytest -n 2 -p no:cacheprovider --hypothesis-profile=ci -m "not browser" "$@"
 echo "== pytest: trình duyệt (Chromium, axe-core) =="
 # Serial: one server (the README's run command) and one Chromium for the whole session.
-.venv/bin/python -m pytest -p no:cacheprovider tests/browser
+.venv/bin/python -m pytest -p no:cacheprovider -m browser tests/browser

@@ -4,6 +4,11 @@ theme/assets/apply-rules.js runs under node against `functions/chalicelib/forms.
 answers to every catalogue form: both must keep the same answers and report the same problems
 with the same Vietnamese sentences. Also: the page's own JavaScript and CSS stay within their
 weight budget, and the page's configuration carries exactly its form's questions and messages.
+
+The parity tests are about the published content: the rules must agree on every form of
+catalogue/ (``world``), as must the 34 provinces' units files. The built application pages are
+the fixture catalogue's (``fixture_world``, ``site``). Every test loads a catalogue and builds a
+site or runs node (a second or more): the slow tier.
 """
 
 import datetime as dt
@@ -31,7 +36,9 @@ from chalicelib import forms
 from chalicelib.versions import version_in_force
 
 from .api.filling import answers_for
-from .conftest import ROOT
+from .conftest import CATALOGUE, ROOT, SEED_CATALOGUE
+
+pytestmark = pytest.mark.slow
 
 TODAY = dt.date(2026, 11, 25)  # the parity test's "today": dates after it are in the future
 SITE_TODAY = "2026-09-15"  # the site build's day (as tests/test_site.py)
@@ -89,7 +96,18 @@ class World:
 
 @pytest.fixture(scope="module")
 def world() -> World:
-    loaded = catalogue_module.load(ROOT / "catalogue", workers=1)
+    """catalogue/: every form the province publishes."""
+    return make_world(SEED_CATALOGUE)
+
+
+@pytest.fixture(scope="module")
+def fixture_world() -> World:
+    """tests/fixtures/catalogue, the catalogue `site` is built from."""
+    return make_world(CATALOGUE)
+
+
+def make_world(catalogue_dir: Path) -> World:
+    loaded = catalogue_module.load(catalogue_dir, workers=1)
     assert not loaded.problems, loaded.problems[:3]
     units = make_bundle(loaded, revision="test", built="test")["units"]
     form_docs = {d.data["id"]: d.data for d in loaded.of_kind("form")}
@@ -432,6 +450,7 @@ def strict(value):
     return value
 
 
+@pytest.mark.node
 @settings(max_examples=300, deadline=None)
 @given(data=st.data())
 def test_the_browser_keeps_and_rejects_exactly_what_the_server_does(
@@ -456,6 +475,7 @@ def test_the_browser_keeps_and_rejects_exactly_what_the_server_does(
     assert browser["uploads"] == counts
 
 
+@pytest.mark.node
 def test_a_wrong_answer_to_any_question_gets_the_same_message_from_both(
     world: World, node: Node
 ) -> None:
@@ -475,6 +495,7 @@ def test_a_wrong_answer_to_any_question_gets_the_same_message_from_both(
             assert browser["errors"] == errors, (form_id, key)
 
 
+@pytest.mark.node
 def test_an_address_missing_a_part_or_with_one_too_many_is_refused_by_both(
     world: World, node: Node
 ) -> None:
@@ -511,7 +532,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("apply-site")
     out = io.StringIO()
     code = build_command(
-        ROOT / "catalogue",
+        CATALOGUE,
         out=out,
         today=SITE_TODAY,
         site_dir=tmp / "site",
@@ -522,24 +543,45 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class Assets(HTMLParser):
-    """The scripts and stylesheets a page loads."""
+    """The scripts (module preloads too) and stylesheets a page loads."""
 
     def __init__(self) -> None:
         super().__init__()
         self.urls: list[str] = []
+        self.preloads: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         values = dict(attrs)
         if tag == "script" and values.get("src"):
             self.urls.append(values["src"])
-        if tag == "link" and "stylesheet" in (values.get("rel") or "").split():
+        rel = (values.get("rel") or "").split() if tag == "link" else []
+        if "stylesheet" in rel or "modulepreload" in rel:
             self.urls.append(values["href"])
+        if "modulepreload" in rel:
+            self.preloads.append(values["href"])
 
 
 def loaded_files(page: Path) -> set[Path]:
     parser = Assets()
     parser.feed(page.read_text(encoding="utf-8"))
     return {(page.parent / urlsplit(url).path).resolve() for url in parser.urls}
+
+
+# A static import of a module beside the importer: `import "./a.js"`, `import {x} from "./a.js"`.
+STATIC_IMPORT = re.compile(r"""^import\s+(?:[^"']*?\sfrom\s+)?["']\./([^"']+)["']""", re.M)
+
+
+def imported_modules(entry: Path) -> set[Path]:
+    """Every module `entry` imports, directly or through another."""
+    found: set[Path] = set()
+    todo = [entry]
+    while todo:
+        for name in STATIC_IMPORT.findall(todo.pop().read_text(encoding="utf-8")):
+            path = (entry.parent / name).resolve()
+            if path not in found:
+                found.add(path)
+                todo.append(path)
+    return found
 
 
 def application_pages(site: Path) -> list[Path]:
@@ -563,6 +605,18 @@ def test_the_application_page_own_scripts_and_styles_weigh_at_most_60_kb_gzip(si
     print(f"application page's own JS and CSS: {total} B gzip ({detail}); budget {BUDGET} B")
 
 
+def test_the_application_page_preloads_every_module_apply_js_imports(site: Path) -> None:
+    """apply.js is an ES module over others (no bundler): the page names them all as
+    modulepreload links, so they load in parallel and count in the budget above."""
+    modules = imported_modules(site / "assets" / "apply.js")
+    assert (site / "assets" / "apply-rules.js").resolve() in modules
+    for page in application_pages(site):
+        parser = Assets()
+        parser.feed(page.read_text(encoding="utf-8"))
+        preloaded = {(page.parent / urlsplit(url).path).resolve() for url in parser.preloads}
+        assert preloaded == modules, page
+
+
 def page_config(page: Path) -> dict:
     text = page.read_text(encoding="utf-8")
     found = re.search(r'<script type="application/json" id="ap-config">(.*?)</script>', text, re.S)
@@ -577,9 +631,10 @@ def in_force_form(code: str, world: World) -> str | None:
 
 
 def test_application_pages_exist_exactly_for_procedures_with_a_form(
-    site: Path, world: World
+    site: Path, fixture_world: World
 ) -> None:
-    codes = sorted(p.name for p in (ROOT / "catalogue" / "procedures").iterdir())
+    world = fixture_world
+    codes = sorted(p.name for p in (CATALOGUE / "procedures").iterdir())
     with_form = {code for code in codes if in_force_form(code, world)}
     assert with_form and set(codes) - with_form
     assert {p.parent.name for p in application_pages(site)} == with_form
@@ -588,8 +643,9 @@ def test_application_pages_exist_exactly_for_procedures_with_a_form(
 
 
 def test_each_page_configuration_carries_its_form_and_the_server_messages(
-    site: Path, world: World
+    site: Path, fixture_world: World
 ) -> None:
+    world = fixture_world
     for page in application_pages(site):
         config = page_config(page)
         form = world.forms[in_force_form(page.parent.name, world)]
@@ -645,9 +701,19 @@ def expected_messages(item: dict) -> dict[str, str]:
     return expected
 
 
-def test_the_units_files_hold_every_commune_of_each_of_the_34_provinces(site: Path) -> None:
-    sources = sorted((ROOT / "catalogue" / "units").glob("*.yaml"))
+def test_the_seed_catalogue_has_a_units_file_with_communes_for_each_of_the_34_provinces() -> None:
+    """About the published content (catalogue/units)."""
+    sources = sorted((SEED_CATALOGUE / "units").glob("*.yaml"))
     assert len(sources) == 34
+    for source in sources:
+        unit, problems = load_text(source.read_text(encoding="utf-8"), source.name)
+        assert not problems
+        assert unit["code"] == source.stem and unit["communes"], source.name
+
+
+def test_the_site_units_files_hold_every_commune_of_each_province(site: Path) -> None:
+    sources = sorted((CATALOGUE / "units").glob("*.yaml"))
+    assert len(sources) >= 2
     for source in sources:
         unit, problems = load_text(source.read_text(encoding="utf-8"), source.name)
         assert not problems
@@ -658,4 +724,4 @@ def test_the_units_files_hold_every_commune_of_each_of_the_34_provinces(site: Pa
         assert sorted(map(tuple, data["communes"])) == sorted(
             (c["code"], c["name"]) for c in unit["communes"]
         )
-    assert len(list((site / apply.UNITS_DIR).glob("*.json"))) == 34
+    assert len(list((site / apply.UNITS_DIR).glob("*.json"))) == len(sources)

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 from buildlib.catalogue.load import load
 from chalicelib.calendar import VIETNAM, WorkingCalendar
 
-from .conftest import ROOT
+from .conftest import CATALOGUE
 
 CALENDAR = WorkingCalendar.from_documents(
-    d.data for d in load(ROOT / "catalogue", workers=1).of_kind("calendar")
+    d.data for d in load(CATALOGUE, workers=1).of_kind("calendar")
 )
 
 

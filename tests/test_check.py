@@ -1,11 +1,12 @@
-"""`build.py check`: the seed catalogue passes; every cross-check and YAML error is reported at its
-place; no input, however broken, produces a traceback."""
+"""`build.py check`: the seed catalogue and the fixture catalogue pass; every cross-check and
+YAML error is reported at its place; no input, however broken, produces a traceback."""
 
 import io
 import re
 import string
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,7 +14,7 @@ import build
 from buildlib.catalogue.yamlsource import load_text
 from buildlib.review.check import check, report
 
-from .conftest import FIXTURES, ROOT
+from .conftest import CATALOGUE, FIXTURES, ROOT
 
 BROKEN = FIXTURES / "broken"
 LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<field>[^:]+): (?P<msg>.+)$")
@@ -28,10 +29,18 @@ def run_check(*args: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
+@pytest.mark.slow
 def test_the_seed_catalogue_passes_check():
+    """About the published content: every file of catalogue/ validates and cross-checks."""
     code, output = run_check()
     assert code == 0, output
     assert "Danh mục hợp lệ" in output
+
+
+def test_the_fixture_catalogue_passes_check():
+    code, output = run_check("--catalogue", str(CATALOGUE))
+    assert code == 0, output
+    assert "Danh mục hợp lệ (0 cảnh báo)" in output
 
 
 def test_the_broken_fixture_reports_every_problem_at_its_line():
@@ -114,6 +123,7 @@ def test_github_format_prints_annotations_with_file_and_line():
     assert "::warning file=catalogue/procedures/1.000001/2025-01-01.yaml," in output
 
 
+@pytest.mark.slow
 def test_parallel_and_serial_loading_report_the_same_problems():
     serial = check(BROKEN / "catalogue", workers=1)
     parallel_catalogue = check(BROKEN / "catalogue", workers=2)
@@ -148,6 +158,7 @@ def test_any_text_is_loaded_or_refused_with_a_positioned_problem(text: str):
 VALID = (ROOT / "schemas" / "examples" / "valid" / "procedure.yaml").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60,
     deadline=None,

@@ -1,5 +1,6 @@
-"""`build.py diff`: field-level changes in plain Vietnamese, golden on the seed catalogue's real
-version pairs, and the reviewer's report between two git revisions."""
+"""`build.py diff`: field-level changes in plain Vietnamese, golden on the version pairs of the
+fixture catalogue (real pairs copied from catalogue/, frozen there), and the reviewer's report
+between two git revisions."""
 
 import io
 import itertools
@@ -14,15 +15,15 @@ from buildlib.catalogue.changes import compare
 from buildlib.catalogue.load import load
 from buildlib.review.diff import diff_command
 
-from .conftest import ROOT
+from .conftest import CATALOGUE
+from .factories import make_procedure
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "diff"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
-EXAMPLE = (ROOT / "schemas" / "examples" / "valid" / "procedure.yaml").read_text(encoding="utf-8")
 
 
 def _pairs():
-    catalogue = load(ROOT / "catalogue", workers=1)
+    catalogue = load(CATALOGUE, workers=1)
     for code, docs in sorted(catalogue.procedures().items()):
         for old, new in itertools.pairwise(docs):
             yield pytest.param(old.data, new.data, id=f"{code}_{old.path.stem}_{new.path.stem}")
@@ -34,7 +35,7 @@ def _render(old: dict, new: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_the_seed_catalogue_has_real_version_pairs_to_compare():
+def test_the_fixture_catalogue_has_real_version_pairs_to_compare():
     assert len(list(_pairs())) >= 3
 
 
@@ -48,16 +49,9 @@ def test_changes_between_real_versions_match_the_golden_report(old, new, request
     assert text == golden.read_text(encoding="utf-8")
 
 
-def _version(**changes) -> dict:
-    data = yaml.safe_load(EXAMPLE)
-    data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
-    data.update(changes)
-    return data
-
-
 def test_fee_and_deadline_changes_read_as_plain_vietnamese():
-    old = _version()
-    new = _version()
+    old = make_procedure()
+    new = make_procedure()
     new["channels"][0]["deadline"] = {"amount": 2, "unit": "working_days"}
     new["channels"][0]["fees"]["items"][0]["amount"] = 8000
     new["cases"][0]["documents"].append(
@@ -74,7 +68,7 @@ def test_fee_and_deadline_changes_read_as_plain_vietnamese():
 
 
 def test_identical_versions_have_no_changes():
-    assert compare(_version(), _version()) == []
+    assert compare(make_procedure(), make_procedure()) == []
 
 
 def _git(root: Path, *args: str) -> None:
@@ -88,35 +82,42 @@ def _write(root: Path, code: str, start: str, data: dict) -> None:
     (folder / f"{start}.yaml").write_text(text, encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_the_report_between_two_revisions_names_each_kind_of_change(tmp_path: Path):
     _git(tmp_path, "init", "-q", "-b", "main")
     _git(tmp_path, "config", "user.email", "editor@example.vn")
     _git(tmp_path, "config", "user.name", "Biên tập viên")
-    _write(tmp_path, "1.004837", "2026-06-10", _version())
+    _write(tmp_path, "1.000001", "2026-06-10", make_procedure())
     _write(
-        tmp_path, "1.000002", "2026-06-10", _version(code="1.000002", name="Thủ tục sẽ bị bãi bỏ")
+        tmp_path,
+        "1.000002",
+        "2026-06-10",
+        make_procedure(code="1.000002", name="Thủ tục sẽ bị bãi bỏ"),
     )
     _write(
-        tmp_path, "1.000003", "2026-06-10", _version(code="1.000003", name="Thủ tục bị thay thế")
+        tmp_path,
+        "1.000003",
+        "2026-06-10",
+        make_procedure(code="1.000003", name="Thủ tục bị thay thế"),
     )
     _git(tmp_path, "add", "-A")
     _git(tmp_path, "commit", "-q", "-m", "base")
 
-    amended = _version(effective_from="2027-01-01")
+    amended = make_procedure(effective_from="2027-01-01")
     amended["decision"] = {"number": "99/QĐ-UBND", "date": "2026-12-01"}
     amended["channels"][1]["fees"] = {
         "status": "charged",
         "items": [{"kind": "charge", "name": "Lệ phí đăng ký giám hộ", "amount": 0}],
     }
     amended["channels"][0]["fees"]["items"][0]["amount"] = 5000
-    _write(tmp_path, "1.004837", "2026-06-10", _version(effective_to="2027-01-01"))
-    _write(tmp_path, "1.004837", "2027-01-01", amended)
+    _write(tmp_path, "1.000001", "2026-06-10", make_procedure(effective_to="2027-01-01"))
+    _write(tmp_path, "1.000001", "2027-01-01", amended)
     ended = {"kind": "abolished", "decision": {"number": "5/QĐ-UBND", "date": "2026-12-01"}}
     _write(
         tmp_path,
         "1.000002",
         "2026-06-10",
-        _version(
+        make_procedure(
             code="1.000002", name="Thủ tục sẽ bị bãi bỏ", effective_to="2027-01-01", ended=ended
         ),
     )
@@ -129,7 +130,7 @@ def test_the_report_between_two_revisions_names_each_kind_of_change(tmp_path: Pa
         tmp_path,
         "1.000003",
         "2026-06-10",
-        _version(
+        make_procedure(
             code="1.000003", name="Thủ tục bị thay thế", effective_to="2027-01-01", ended=replaced
         ),
     )
@@ -137,7 +138,7 @@ def test_the_report_between_two_revisions_names_each_kind_of_change(tmp_path: Pa
         tmp_path,
         "1.000004",
         "2027-01-01",
-        _version(code="1.000004", name="Thủ tục mới thay thế", effective_from="2027-01-01"),
+        make_procedure(code="1.000004", name="Thủ tục mới thay thế", effective_from="2027-01-01"),
     )
 
     out = io.StringIO()
@@ -166,6 +167,7 @@ def test_the_report_between_two_revisions_names_each_kind_of_change(tmp_path: Pa
     )
 
 
+@pytest.mark.slow
 def test_an_unknown_revision_is_reported_not_raised(tmp_path: Path):
     _git(tmp_path, "init", "-q")
     out = io.StringIO()

@@ -1,5 +1,9 @@
 """`build.py import`: portal records become draft versions, re-import is a diff, every record is
-accounted for, and no input (however mangled) raises."""
+accounted for, and no input (however mangled) raises.
+
+Imports write into a temporary folder with the fixture catalogue's units and calendar. The golden
+records and the whole-archive import are about the real national-portal records (the crawl in
+../shared), not the fixture catalogue."""
 
 import argparse
 import contextlib
@@ -21,7 +25,8 @@ from buildlib.importer import command as importer
 from buildlib.importer import parse
 from buildlib.review.check import check
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import CATALOGUE, ROOT
+
 ARCHIVE = ROOT.parent / "shared" / "reference" / "procedures" / "chatbot_tthc-raw-all.tar.gz"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "import"
 # The crawl lives in ../shared beside the checkout (as in CI). Outside CI a checkout without it
@@ -52,7 +57,7 @@ def draft_of(raw: bytes, tmp_path: Path) -> importer.Draft:
 
 def run_import(paths: list[Path], out: Path, start: str = "2026-12-01") -> importer.Run:
     return importer.import_records(
-        paths, out, start=start, today="2026-12-01", repo_catalogue=ROOT / "catalogue"
+        paths, out, start=start, today="2026-12-01", repo_catalogue=CATALOGUE
     )
 
 
@@ -231,6 +236,7 @@ def test_an_imported_version_is_marked_and_passes_check(tmp_path):
     assert any(p.severity == "warning" for p in problems)
 
 
+@pytest.mark.slow
 def test_reimport_of_a_changed_record_is_a_new_version_and_identical_writes_nothing(tmp_path):
     out = tmp_path / "out" / "catalogue"
     write_json(tmp_path / "v1", "r.json", sample_record())
@@ -323,6 +329,7 @@ def test_invalid_json_bytes_are_refused(raw):
 # --- the whole archive --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @needs_archive
 def test_the_whole_archive_imports_every_record_is_accounted_for_and_check_passes(tmp_path):
     out = tmp_path / "corpus" / "catalogue"

@@ -1,6 +1,6 @@
 """Open data downloads, schema.org JSON-LD on procedure pages, and the printable checklists.
 
-The seed catalogue is built into a temporary site (as tests/test_site.py does) and the downloads
+The fixture catalogue is built into a temporary site (as tests/test_site.py does) and the downloads
 are written next to it with `write_open_data`, then read back the way a user's tools would.
 """
 
@@ -24,10 +24,11 @@ from buildlib.site.links import check_links
 from buildlib.site.shell import Shell
 from chalicelib.versions import shown_version, version_in_force
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import CATALOGUE, ROOT
+
 TODAY = "2026-09-15"
 REVISION = "0123456789abcdef0123456789abcdef01234567"
-CODES = sorted(p.name for p in (ROOT / "catalogue" / "procedures").iterdir())
+CODES = sorted(p.name for p in (CATALOGUE / "procedures").iterdir())
 LD_JSON = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
 
 
@@ -50,12 +51,12 @@ def publish(catalogue: Path, site_dir: Path) -> list[tuple[str, int]]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("opendata")
-    site_dir = build(ROOT / "catalogue", tmp)
-    publish(ROOT / "catalogue", site_dir)
+    site_dir = build(CATALOGUE, tmp)
+    publish(CATALOGUE, site_dir)
     return site_dir
 
 
-def versions_of(code: str, catalogue: Path = ROOT / "catalogue") -> list[dict]:
+def versions_of(code: str, catalogue: Path = CATALOGUE) -> list[dict]:
     folder = catalogue / "procedures" / code
     return [
         load_text(p.read_text(encoding="utf-8"), p.name)[0] for p in sorted(folder.glob("*.yaml"))
@@ -82,6 +83,7 @@ def rename(catalogue: Path, code: str, name: str) -> None:
         path.write_text(re.sub(r"(?m)^name: .*$", f"name: {quoted}", text, count=1), "utf-8")
 
 
+@pytest.mark.slow
 def test_every_download_exists_parses_and_states_the_revision_and_build_date(site: Path) -> None:
     folder = site / "du-lieu-mo"
     whole = json.loads(read_download(folder, "thu-tuc.json"))
@@ -99,6 +101,7 @@ def test_every_download_exists_parses_and_states_the_revision_and_build_date(sit
     assert list(rows[0]) == opendata.CSV_COLUMNS
 
 
+@pytest.mark.slow
 def test_every_procedure_is_in_every_download_with_all_its_versions(site: Path) -> None:
     folder = site / "du-lieu-mo"
     whole = json.loads(read_download(folder, "thu-tuc.json"))
@@ -113,6 +116,7 @@ def test_every_procedure_is_in_every_download_with_all_its_versions(site: Path) 
         assert [v["effective_from"] for v in single["versions"]] == starts
 
 
+@pytest.mark.slow
 def test_the_csv_row_is_the_version_the_page_shows_today(site: Path) -> None:
     for row in read_csv(site / "du-lieu-mo" / "thu-tuc.csv"):
         shown = shown_version(versions_of(row["code"]), TODAY)
@@ -143,6 +147,7 @@ def test_a_procedure_name_starting_with_a_formula_is_neutralised_in_the_csv(
         assert not any(cell.startswith(opendata.FORMULA_START) for cell in rows.values())
 
 
+@pytest.mark.slow
 def test_cpsv_ap_channels_say_their_deadline_in_exactly_one_way(site: Path) -> None:
     graph = json.loads(read_download(site / "du-lieu-mo", "cpsv-ap.jsonld"))
     assert graph["@context"]["motcua"] == opendata.NS
@@ -169,6 +174,7 @@ def test_deadline_units_map_to_iso_durations_or_working_days() -> None:
     }
 
 
+@pytest.mark.slow
 def test_the_open_data_page_lists_the_downloads_with_sizes_revision_and_date(site: Path) -> None:
     page = site / "du-lieu-mo" / "index.html"
     raw = page.read_text(encoding="utf-8")
@@ -179,6 +185,7 @@ def test_the_open_data_page_lists_the_downloads_with_sizes_revision_and_date(sit
     assert check_links("du-lieu-mo/index.html", raw, lambda p: (site / p).exists()) == []
 
 
+@pytest.mark.slow
 def test_every_procedure_page_carries_a_parseable_government_service(site: Path) -> None:
     for code in CODES:
         raw = (site / "thu-tuc" / code / "index.html").read_text(encoding="utf-8")
@@ -190,6 +197,7 @@ def test_every_procedure_page_carries_a_parseable_government_service(site: Path)
         assert data["url"] == f"{paths.site_url()}thu-tuc/{code}/"
 
 
+@pytest.mark.slow
 def test_a_closing_script_tag_in_catalogue_text_cannot_break_out_of_the_json_ld(
     catalogue_copy: Path, tmp_path: Path
 ) -> None:
@@ -205,6 +213,7 @@ def test_a_closing_script_tag_in_catalogue_text_cannot_break_out_of_the_json_ld(
     assert "\u2028" not in opendata.script_json({"x": "a\u2028b"})
 
 
+@pytest.mark.slow
 def test_every_procedure_has_a_printable_checklist_with_a_qr_code_and_every_document(
     site: Path,
 ) -> None:
@@ -233,6 +242,7 @@ def test_print_styles_hide_the_site_frame() -> None:
     assert "@media print" in css and ".md-header" in css.split("@media print", 1)[1]
 
 
+@pytest.mark.slow
 def test_a_rebuild_after_one_change_publishes_the_same_downloads_as_a_full_build(
     catalogue_copy: Path, tmp_path: Path
 ) -> None:
@@ -301,6 +311,7 @@ def test_a_procedure_file_keeps_its_bytes_until_its_content_changes(
     }
 
 
+@pytest.mark.slow
 def test_the_checklist_is_a_light_page_with_the_site_styles_and_no_script(site: Path) -> None:
     page = site / "thu-tuc" / CODES[0] / "in" / "index.html"
     raw = page.read_text(encoding="utf-8")

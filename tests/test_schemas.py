@@ -62,7 +62,9 @@ def _documents():
         yield path.stem, data, str(path)
 
 
+@pytest.mark.slow
 def test_the_fast_validator_agrees_with_jsonschema_on_every_document():
+    """Every document of the seed catalogue (catalogue/) and every schema example."""
     for kind, data, rel in _documents():
         fast = SCHEMAS.is_valid(kind, data)
         full = not any(True for _ in SCHEMAS.full(kind).iter_errors(data))

@@ -2,6 +2,7 @@
 
 Queries and expected codes are in tests/fixtures/search-queries.yaml, written from the
 catalogue's names and synonyms. When one misses, improve the ranking; do not weaken the query.
+About the published content: the queries run on catalogue/ and on the imported national corpus.
 """
 
 import os
@@ -63,12 +64,14 @@ def test_fixture_has_at_least_forty_queries_per_catalogue() -> None:
     assert len(QUERIES["corpus"]) >= 40
 
 
+@pytest.mark.slow
 def test_seed_queries_find_the_meant_procedure_in_the_top_three(
     seed_index: search.Index,
 ) -> None:
     assert _misses(seed_index, QUERIES["seed"]) == []
 
 
+@pytest.mark.slow
 def test_corpus_queries_find_the_meant_procedure_in_the_top_three(
     corpus_index: search.Index,
 ) -> None:

@@ -1,4 +1,6 @@
-"""The seed catalogue (Hải Phòng) holds what the foundation issue asks of it."""
+"""The seed catalogue (Hải Phòng) holds what the foundation issue asks of it.
+
+About the published content: these tests read catalogue/, never the fixture catalogue."""
 
 import datetime as dt
 
@@ -8,6 +10,9 @@ from buildlib.catalogue.load import load
 from chalicelib.versions import version_in_force
 
 from .conftest import ROOT
+
+# Loads all of catalogue/ (about a second): the slow tier.
+pytestmark = pytest.mark.slow
 
 TODAY = "2026-11-25"
 

@@ -35,6 +35,7 @@ def _last_versions(root: Path) -> dict[str, dict]:
     return out
 
 
+@pytest.mark.slow
 def test_a_generated_catalogue_passes_check_with_no_errors(generated: Path):
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -47,12 +48,14 @@ def test_it_writes_the_requested_number_of_procedures(generated: Path):
     assert len(list((generated / "procedures").iterdir())) == COUNT
 
 
+@pytest.mark.slow
 def test_the_same_seed_writes_the_same_bytes(generated: Path, tmp_path: Path):
     again = tmp_path / "again"
     generate(again, COUNT, seed=SEED)
     assert _files(again) == _files(generated)
 
 
+@pytest.mark.slow
 def test_another_seed_writes_other_procedures(generated: Path, tmp_path: Path):
     other = tmp_path / "other"
     generate(other, COUNT, seed=SEED + 1)
@@ -61,6 +64,7 @@ def test_another_seed_writes_other_procedures(generated: Path, tmp_path: Path):
     )
 
 
+@pytest.mark.slow
 def test_some_procedures_have_older_district_versions_ending_on_the_reform_day(generated: Path):
     multi = [f for f in (generated / "procedures").iterdir() if len(list(f.glob("*.yaml"))) > 1]
     assert len(multi) >= COUNT // 10
@@ -72,6 +76,7 @@ def test_some_procedures_have_older_district_versions_ending_on_the_reform_day(g
         assert str(older[-1]["effective_to"]) == "2025-07-01"
 
 
+@pytest.mark.slow
 def test_replaced_procedures_name_a_successor_that_says_it_replaces_them(generated: Path):
     last = _last_versions(generated)
     replaced = {c: v for c, v in last.items() if v.get("ended", {}).get("kind") == "replaced"}
@@ -81,6 +86,7 @@ def test_replaced_procedures_name_a_successor_that_says_it_replaces_them(generat
         assert last[successor]["change"]["replaces"] == [code]
 
 
+@pytest.mark.slow
 def test_some_procedures_are_abolished(generated: Path):
     ended = [v.get("ended", {}).get("kind") for v in _last_versions(generated).values()]
     assert "abolished" in ended

@@ -1,5 +1,7 @@
 """Given a date, the version in force is computable."""
 
+import pytest
+
 from buildlib.catalogue.load import load
 from chalicelib.versions import version_in_force
 
@@ -26,7 +28,9 @@ def test_no_version_is_in_force_before_the_first_or_after_an_end():
     assert version_in_force(ended, "2025-07-01") is None
 
 
+@pytest.mark.slow
 def test_every_seed_procedure_with_history_has_one_version_per_date():
+    """About the published content: catalogue/'s version dates leave no gap and no overlap."""
     catalogue = load(ROOT / "catalogue", workers=1)
     for code, docs in catalogue.procedures().items():
         versions = [d.data for d in docs]

@@ -39,7 +39,7 @@ from buildlib.errors import BuildError, CatalogueError, MkdocsError, RenderError
 from chalicelib.calendar import WorkingCalendar
 from chalicelib.versions import has_ended, shown_index, shown_version, state
 
-from . import application, browse, cache, opendata, search
+from . import application, browse, cache, opendata, search, webfont
 from .cache import VERSION as CACHE_VERSION
 from .links import check_links
 from .opendata import Fragment, write_open_data
@@ -531,6 +531,7 @@ def _run_mkdocs(site_dir: Path, work: Path) -> None:
     for asset in cache.files(THEME / "assets"):
         if cache.theme_asset(asset):
             shutil.copy2(asset, docs / "assets" / asset.name)
+    webfont.copy_fonts(docs / "assets" / "fonts")
     config = load_config(
         str(paths.MKDOCS_CONFIG),
         docs_dir=str(docs),

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from buildlib import paths
+from buildlib.site import webfont
 
 VERSION = 5  # 2: search records cached per procedure; 3: summary has the form; 4: browse;
 # 5: stat signatures
@@ -51,6 +52,7 @@ def shell_inputs() -> str:
     theme = paths.THEME
     inputs = [paths.MKDOCS_CONFIG, *files(theme / "overrides"), *files(theme / "pages")]
     inputs += [p for p in files(theme / "assets") if theme_asset(p)]
+    inputs += webfont.inputs()
     extra = version("mkdocs") + version("mkdocs-material") + paths.site_url()
     return digest(inputs, extra)
 

@@ -1,10 +1,11 @@
 """A real server on loopback: waitress serving the same application as functions/serve.py, with
-its own data directory and a bundle built from the seed catalogue."""
+its own data directory and a bundle built from the fixture catalogue (tests/fixtures/catalogue).
+
+The modules whose tests start or talk to a server are marked ``slow``."""
 
 import contextlib
 import io
 import json
-import os
 import socket
 import threading
 import time
@@ -15,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from buildlib.bundle import bundle_command
+
+from ..conftest import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +32,7 @@ def free_port() -> int:
 def bundle_path(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("bundle") / "bundle.json"
     with contextlib.redirect_stdout(io.StringIO()):
-        assert bundle_command(ROOT / "catalogue", path, out=io.StringIO()) == 0
+        assert bundle_command(CATALOGUE, path, out=io.StringIO()) == 0
     return path
 
 
@@ -72,23 +75,26 @@ def server(tmp_path_factory, bundle_path, site_dir):
 
     data_dir = tmp_path_factory.mktemp("var")
     port = free_port()
-    os.environ.update(
-        {
+    from chalicelib.wiring import default_service
+    from serve import make_application
+
+    # default_service() reads its settings from the environment once and keeps them; the
+    # environment is restored at once, so other tests of this worker (a site build reads
+    # MOTCUA_PUBLIC_URL) never see the test server's values.
+    with pytest.MonkeyPatch.context() as environment:
+        for name, value in {
             "MOTCUA_DATA_DIR": str(data_dir),
             "MOTCUA_BUNDLE": str(bundle_path),
             "MOTCUA_PUBLIC_URL": f"http://127.0.0.1:{port}",
             "MOTCUA_STORAGE": "embedded",
-        }
-    )
-    from chalicelib.wiring import default_service
-    from serve import make_application
-
-    default_service.cache_clear()
-    wsgi = waitress.server.create_server(
-        make_application(site_dir), host="127.0.0.1", port=port, threads=8
-    )
+        }.items():
+            environment.setenv(name, value)
+        default_service.cache_clear()
+        application = make_application(site_dir)
+    wsgi = waitress.server.create_server(application, host="127.0.0.1", port=port, threads=8)
     thread = threading.Thread(target=wsgi.run, daemon=True)
     thread.start()
     time.sleep(0.2)
     yield Server(f"http://127.0.0.1:{port}")
     wsgi.close()
+    default_service.cache_clear()

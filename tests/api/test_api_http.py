@@ -4,6 +4,7 @@ import concurrent.futures
 import http.client
 import uuid
 
+import pytest
 from chalice.test import Client
 
 from app import app
@@ -11,6 +12,8 @@ from chalicelib import openapi
 from chalicelib.config import MAX_BODY_BYTES
 
 from .filling import FILES, answers_for
+
+pytestmark = pytest.mark.slow  # a server on loopback
 
 PROCEDURE = "1.004873"  # xác nhận tình trạng hôn nhân: two upload slots
 

@@ -13,8 +13,12 @@ import urllib.error
 import urllib.request
 import uuid
 
+import pytest
+
 from .conftest import ROOT, free_port
 from .filling import answers_for
+
+pytestmark = pytest.mark.slow  # a server on loopback
 
 PROCEDURE = "1.000894"  # đăng ký kết hôn: a form without uploads
 

@@ -5,6 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a server on loopback
+
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 

@@ -3,6 +3,10 @@
 import gzip
 import urllib.request
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a server on loopback
+
 
 def _get(server, path: str, encoding: str | None) -> tuple[dict, bytes]:
     headers = {"Accept-Encoding": encoding} if encoding else {}

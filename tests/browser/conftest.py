@@ -4,6 +4,10 @@ Chromium is the Debian package (/usr/bin/chromium), driven by Playwright's Pytho
 (`playwright install` is never run); axe-core comes from npm (package-lock.json). `make test`
 (scripts/test.sh) installs all three, then runs this folder as a separate, serial pytest run.
 
+Every test here is marked ``browser`` (pytest_collection_modifyitems below), so the unit tier
+(``make test-fast``) leaves them out. They run on the seed catalogue (catalogue/), the one the
+README's run command builds.
+
 Fixtures:
 
 - ``server`` (session): ``scripts/run.sh --port <free port> --data-dir <tmp>``, the README's run
@@ -65,6 +69,14 @@ SERVER_START_TIMEOUT = 300  # seconds: run.sh may install the venv, then builds 
 LOCAL_SCHEMES = ("data:", "blob:", "about:")
 TIMEOUT_MS = 15_000  # waits and expect(); generous: two cores shared with other work
 expect.set_options(timeout=TIMEOUT_MS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder is in the ``browser`` tier (a hook sees the whole session)."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
 
 
 @dataclass(frozen=True)

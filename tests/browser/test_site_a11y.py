@@ -1,5 +1,7 @@
-"""Every page type passes axe-core (WCAG 2.2 AA rules) on a phone (360 px) and a desktop (1280 px),
-fits the phone's width, and gets a screenshot in test-artifacts/screenshots/ (see conftest.py)."""
+"""Every page type passes axe-core (WCAG 2.2 AA rules) on a small phone (320 px), a phone (360 px)
+and a desktop (1280 px), fits the screen's width in the site's web font and in the fallback font
+the browser uses when the web font never arrives, and gets a screenshot in
+test-artifacts/screenshots/ (see conftest.py)."""
 
 import pytest
 from playwright.sync_api import expect
@@ -44,16 +46,44 @@ PAGES = {
 }
 
 
-@pytest.mark.parametrize("width", [360, 1280])
-@pytest.mark.parametrize("name", PAGES)
-def test_page_type_passes_axe_and_fits_the_screen(make_page, server, axe, shot, name, width):
+WEB_FONT = "Noto Sans Variable"
+
+
+def open_page(page, server, name):
     path, action = PAGES[name]
-    page = make_page(width, 800)
     response = page.goto(server.url + path)
     assert response.status == (404 if name == "not-found" else 200)
     if action:
         action(page)
+    page.evaluate("document.fonts.ready")  # measure the layout in its final font
+
+
+def overflow(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+@pytest.mark.parametrize("width", [320, 360, 1280])
+@pytest.mark.parametrize("name", PAGES)
+def test_page_type_passes_axe_and_fits_the_screen(make_page, server, axe, shot, name, width):
+    page = make_page(width, 800)
+    open_page(page, server, name)
     shot(page, f"{name}-{width}")
     axe(page, f"{name} at {width} px")
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{name} is {overflow} px wider than a {width} px screen"
+    assert overflow(page) <= 0, f"{name} is {overflow(page)} px wider than a {width} px screen"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_type_fits_a_small_phone_in_the_fallback_font(make_page, server, shot, name):
+    """The web font blocked (as on a connection that drops it): the fallback font's metrics,
+    here the test machine's DejaVu Sans (wider than Arial), must fit 320 px as well."""
+    page = make_page(320, 800)
+    page.route("**/*.woff2", lambda route: route.abort())
+    open_page(page, server, name)
+    loaded = page.evaluate(
+        "family => [...document.fonts].filter(f => f.family.replace(/\"/g, '') === family)"
+        ".map(f => f.status)",
+        WEB_FONT,
+    )
+    assert "loaded" not in loaded, f"{name}: the web font was not blocked ({loaded})"
+    shot(page, f"{name}-320-fallback-font")
+    assert overflow(page) <= 0, f"{name} is {overflow(page)} px wider than 320 px (fallback font)"

@@ -5,6 +5,7 @@ adapters. The AWS side is moto in server mode on a free loopback port: boto3 sig
 requests and presigned POSTs are sent by a real HTTP client, as in production.
 """
 
+import errno
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -95,7 +96,11 @@ def s3(moto_url: str):
     return aws_client("s3", moto_url)
 
 
-@pytest.fixture(params=["embedded", "aws"])
+# Tiers: moto (a server) and the local upload endpoint (waitress) make a test slow; SQLite does not.
+AWS = pytest.param("aws", marks=pytest.mark.slow)
+
+
+@pytest.fixture(params=["embedded", AWS])
 def make_dossiers(request, tmp_path: Path) -> Iterator[Callable[..., Dossiers]]:
     """Opens adapters on one store; each call is like another process sharing it."""
     if request.param == "embedded":
@@ -129,7 +134,7 @@ class UploadSide:
     send: Callable[[UploadTarget, bytes, str], int]  # returns the HTTP status
 
 
-@pytest.fixture(params=["embedded", "aws"])
+@pytest.fixture(params=[pytest.param("embedded", marks=pytest.mark.slow), AWS])
 def upload_side(request, tmp_path: Path) -> Iterator[UploadSide]:
     if request.param == "embedded":
         with local_upload_server() as serve:
@@ -183,9 +188,15 @@ def local_upload_server() -> Iterator[Serving]:
     try:
         yield serving
     finally:
-        server.trigger.pull_trigger(lambda: _close_all(channels))
-        thread.join(timeout=10)
+        try:
+            server.trigger.pull_trigger(lambda: _close_all(channels))
+        except OSError as error:  # the trigger is closed already: close the map from here
+            if error.errno != errno.EBADF:
+                raise
+            server.close()
+        thread.join(timeout=60)
         server.task_dispatcher.shutdown()
+        assert not thread.is_alive(), "the upload server did not stop"
 
 
 def _close_all(channels: dict) -> None:

@@ -20,6 +20,7 @@ from chalicelib.local.upload import LocalUploadEndpoint
 from chalicelib.storage.files import FilesystemUploads
 from tests.contract.conftest import SECRET, local_upload_server
 
+pytestmark = pytest.mark.slow  # a server on loopback per test
 BOUNDARY = "motcua-tests-boundary-7MA4YWxkTrZu0gW"
 PDF_TYPE = "application/pdf"
 MAX_BYTES = 1000

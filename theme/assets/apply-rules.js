@@ -2,13 +2,15 @@
    (functions/chalicelib/forms.py: check_answers, check_uploads). Patterns, limits and every
    message come from the page's configuration, which the build takes from that module, so the
    browser says exactly what the server would. tests/test_apply_rules.py runs this file under
-   node against the server's rules on generated answers. */
-(function (root) {
+   node against the server's rules on generated answers; in the page, apply-state.js imports it
+   (it then defines window.ApplyRules). */
+((root) => {
+  // biome-ignore lint/suspicious/noRedundantUseStrict: also a CommonJS script (node, the tests)
   "use strict";
   // Python's str.strip() whitespace (JS trim() differs on a few code points).
-  var SPACE =
+  const SPACE =
     "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
-  var STRIP = new RegExp("^" + SPACE + "+|" + SPACE + "+$", "g");
+  const STRIP = new RegExp(`^${SPACE}+|${SPACE}+$`, "g");
 
   function strip(text) {
     return text.replace(STRIP, "");
@@ -31,33 +33,31 @@
   // re.search with the pattern: Python's "$" also matches before a final newline, and "\s" is
   // Python's whitespace (our patterns use it only inside a [...] class); "u" counts code points.
   function matches(pattern, text) {
-    var source = pattern.replace(/\$$/, "\\n?$").replace(/\\s/g, SPACE.slice(1, -1));
+    const source = pattern.replace(/\$$/, "\\n?$").replace(/\\s/g, SPACE.slice(1, -1));
     return new RegExp(source, "u").test(text);
   }
   function length(text) {
     return Array.from(text).length;
   } // code points, as len() counts
   function has(obj, key) {
-    return Object.prototype.hasOwnProperty.call(obj, key);
+    return Object.hasOwn(obj, key);
   }
 
   function shown(item, page, answers) {
-    return [page.when, item.when].every(function (cond) {
+    return [page.when, item.when].every((cond) => {
       if (!cond) return true;
-      var value = has(answers, cond.field) ? answers[cond.field] : null;
-      return cond.in.some(function (x) {
-        return pyEqual(value, x);
-      });
+      const value = has(answers, cond.field) ? answers[cond.field] : null;
+      return cond.in.some((x) => pyEqual(value, x));
     });
   }
 
   function realDate(text) {
     if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(text)) return false;
-    var y = +text.slice(0, 4),
+    const y = +text.slice(0, 4),
       m = +text.slice(5, 7),
       d = +text.slice(8, 10);
     if (y < 1 || m < 1 || m > 12 || d < 1) return false;
-    var days = [
+    const days = [
       31,
       (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28,
       31,
@@ -80,23 +80,21 @@
 
   // Does the value meet the field's JSON Schema (forms._field_schema)?
   function valid(item, value, config) {
-    var kind = item.type;
+    const kind = item.type;
     if (kind === "text" || kind === "textarea") {
-      var limit = item.max_length || config.text_limits[kind];
+      const limit = item.max_length || config.text_limits[kind];
       return isString(value) && length(value) >= 1 && length(value) <= limit;
     }
     if (kind === "number") {
       return (
         typeof value === "number" &&
-        isFinite(value) &&
+        Number.isFinite(value) &&
         !(has(item, "min") && value < item.min) &&
         !(has(item, "max") && value > item.max)
       );
     }
     if (kind === "select") {
-      return item.options.some(function (o) {
-        return schemaEqual(value, o.value);
-      });
+      return item.options.some((o) => schemaEqual(value, o.value));
     }
     if (kind === "yes_no") return typeof value === "boolean";
     if (kind === "date") {
@@ -104,13 +102,8 @@
     }
     if (kind === "address") {
       if (!isObject(value)) return false;
-      var keys = Object.keys(value);
-      if (
-        keys.some(function (k) {
-          return ["province", "commune", "street"].indexOf(k) < 0;
-        })
-      )
-        return false;
+      const keys = Object.keys(value);
+      if (keys.some((k) => ["province", "commune", "street"].indexOf(k) < 0)) return false;
       if (!has(value, "province") || !has(value, "commune") || !has(value, "street")) return false;
       return (
         isString(value.province) &&
@@ -126,7 +119,7 @@
   }
 
   function typeProblem(item, value) {
-    var kind = item.type,
+    const kind = item.type,
       m = item.messages;
     if (kind === "text" || kind === "textarea") return isString(value) ? m.text : m.required;
     return m[kind];
@@ -139,7 +132,7 @@
       if (item.not_after_today && value > ctx.today) return item.messages.future;
     }
     if (item.type === "address") {
-      var communes = ctx.unit(value.province);
+      const communes = ctx.unit(value.province);
       if (communes === undefined) return item.messages.address;
       if (communes !== null && !has(communes, value.commune)) return config.commune_message;
       if (!strip(value.street)) return item.messages.address;
@@ -148,101 +141,99 @@
   }
 
   function items(config) {
-    var list = [];
-    config.pages.forEach(function (page) {
-      page.fields.forEach(function (item) {
+    const list = [];
+    config.pages.forEach((page) => {
+      page.fields.forEach((item) => {
         list.push({ item: item, page: page });
       });
     });
     return list;
   }
 
-  function escape(key) {
+  function pointerKey(key) {
     // the first 100 code points, as Python's [:100]
-    var text = String(key).replace(/~/g, "~0").replace(/\//g, "~1");
+    const text = String(key).replace(/~/g, "~0").replace(/\//g, "~1");
     return Array.from(text).slice(0, 100).join("");
   }
 
   // -> {kept: answers the server keeps, errors: {"/answers/<id>": message}}
   function checkAnswers(config, answers, ctx) {
     // No prototype: a key such as "__proto__" is an answer like any other (the server's dict).
-    var list = items(config),
+    const list = items(config),
       byId = {},
       asked = {},
       given = Object.create(null),
       errors = {};
     // Trimmed before anything else, so " cccd " asks the same questions that it requires.
-    var trimmed = Object.create(null);
-    Object.keys(answers).forEach(function (key) {
+    const trimmed = Object.create(null);
+    Object.keys(answers).forEach((key) => {
       trimmed[key] = isString(answers[key]) ? strip(answers[key]) : answers[key];
     });
-    list.forEach(function (x) {
+    list.forEach((x) => {
       byId[x.item.id] = x.item;
       if (shown(x.item, x.page, trimmed)) asked[x.item.id] = true;
     });
-    Object.keys(trimmed).forEach(function (key) {
+    Object.keys(trimmed).forEach((key) => {
       if (has(byId, key) && !asked[key]) return;
-      var value = trimmed[key];
+      const value = trimmed[key];
       if (value === null || value === "") return;
       given[key] = value;
     });
     function add(key, message) {
-      var pointer = "/answers/" + escape(key);
+      const pointer = `/answers/${pointerKey(key)}`;
       if (!has(errors, pointer)) errors[pointer] = message;
     }
-    list.forEach(function (x) {
-      var item = x.item;
+    list.forEach((x) => {
+      const item = x.item;
       if (item.required === false || has(given, item.id)) return;
-      var conditions = [x.page.when, item.when].filter(Boolean);
-      var applies = conditions.every(function (c) {
-        return (
-          has(given, c.field) &&
-          c.in.some(function (v) {
-            return schemaEqual(given[c.field], v);
-          })
-        );
-      });
+      const conditions = [x.page.when, item.when].filter(Boolean);
+      const applies = conditions.every(
+        (c) => has(given, c.field) && c.in.some((v) => schemaEqual(given[c.field], v)),
+      );
       if (applies) {
-        var kind = item.type === "select" || item.type === "yes_no" ? item.type : "required";
+        const kind = item.type === "select" || item.type === "yes_no" ? item.type : "required";
         add(item.id, item.messages[kind]);
       }
     });
-    Object.keys(given).forEach(function (key) {
+    Object.keys(given).forEach((key) => {
       if (!has(byId, key)) add(key, config.unknown_message);
       else if (!valid(byId[key], given[key], config)) add(key, typeProblem(byId[key], given[key]));
     });
-    Object.keys(given).forEach(function (key) {
-      if (has(byId, key) && !has(errors, "/answers/" + escape(key))) {
-        var problem = semanticProblem(byId[key], given[key], config, ctx);
-        if (problem) errors["/answers/" + key] = problem;
+    Object.keys(given).forEach((key) => {
+      if (has(byId, key) && !has(errors, `/answers/${pointerKey(key)}`)) {
+        const problem = semanticProblem(byId[key], given[key], config, ctx);
+        if (problem) errors[`/answers/${key}`] = problem;
       }
     });
-    var kept = {};
-    Object.keys(given).forEach(function (key) {
-      if (has(byId, key) && !has(errors, "/answers/" + escape(key))) kept[key] = given[key];
+    const kept = {};
+    Object.keys(given).forEach((key) => {
+      if (has(byId, key) && !has(errors, `/answers/${pointerKey(key)}`)) kept[key] = given[key];
     });
     return { kept: kept, errors: errors };
   }
 
   // Counts per asked slot (the server also checks each key was uploaded and verified).
   function checkUploads(config, kept, uploads) {
-    var errors = {};
-    config.pages.forEach(function (page) {
-      page.uploads.forEach(function (slot) {
+    const errors = {};
+    config.pages.forEach((page) => {
+      page.uploads.forEach((slot) => {
         if (!shown(slot, page, kept)) return;
-        var keys = uploads[slot.id] || [];
+        const keys = uploads[slot.id] || [];
         // A key listed twice is one file (the server drops repeats before counting).
-        var count = keys.filter(function (k, i) {
-          return keys.indexOf(k) === i;
-        }).length;
-        if (count < slot.min_files) errors["/uploads/" + slot.id] = slot.messages.files_min;
-        else if (count > slot.max_files) errors["/uploads/" + slot.id] = slot.messages.files_max;
+        const count = keys.filter((k, i) => keys.indexOf(k) === i).length;
+        if (count < slot.min_files) errors[`/uploads/${slot.id}`] = slot.messages.files_min;
+        else if (count > slot.max_files) errors[`/uploads/${slot.id}`] = slot.messages.files_max;
       });
     });
     return errors;
   }
 
-  var api = { shown: shown, checkAnswers: checkAnswers, checkUploads: checkUploads, strip: strip };
+  const api = {
+    shown: shown,
+    checkAnswers: checkAnswers,
+    checkUploads: checkUploads,
+    strip: strip,
+  };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.ApplyRules = api;
-})(this);
+})(typeof window === "undefined" ? this : window); // window: also when imported as a module

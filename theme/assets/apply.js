@@ -2,1200 +2,135 @@
    one step per form page, a draft kept in localStorage while typing, uploads with progress to the
    signed targets the API hands out, check your answers, one submission per draft (its
    Idempotency-Key is made once), and a confirmation with a printable receipt.
+
+   ES modules, no bundler (the page preloads every one: apply.html.j2), over one state object
+   (apply-state.js):
+     apply-util.js     DOM, dates, sizes, storage that may be refused
+     apply-answers.js  reading and writing the questions, conditions, communes, the rules' check
+     apply-errors.js   the error summary and the messages next to fields, the status line
+     apply-files.js    the list of a slot's files
+     apply-draft.js    the draft in localStorage, the receipt in sessionStorage
+     apply-uploads.js  choosing files, uploading them to the signed targets, the API client
+     apply-review.js   check your answers, the confirmation and its printable receipt, the start
+     apply-steps.js    which step shows, moving between steps
+     apply-submit.js   the submission (once per draft) and the server's answers to it
+   This module wires the page's events to them and shows the first step.
    Rules and messages: apply-rules.js, from the same source as the server's. */
-(function () {
-  "use strict";
-  var rules = window.ApplyRules;
-  var app = document.getElementById("ap-app");
-  var configNode = document.getElementById("ap-config");
-  if (!rules || !app || !configNode) return;
-  var cfg = JSON.parse(configNode.textContent);
-  var DRAFT = "motcua.nhap." + cfg.procedure;
-  var RECEIPT = "motcua.bien-nhan." + cfg.procedure;
-  var store = storage(window.localStorage);
-  var session = storage(window.sessionStorage);
-  var pages = cfg.pages;
-  var fieldsById = {},
-    slotsById = {};
-  pages.forEach(function (page) {
-    page.fields.forEach(function (f) {
-      fieldsById[f.id] = { item: f, page: page };
-    });
-    page.uploads.forEach(function (s) {
-      slotsById[s.id] = { slot: s, page: page };
-    });
-  });
-  var communes = {}; // province code -> {commune code: name}, loaded on demand
-  var files = {}; // slot id -> [{key, name, size, type, state, progress, file, error}]
-  var lastReceipt = null; // if sessionStorage is blocked, the confirmation still shows once
-  var focusAfter = null; // a field to focus once its step shows (change links, error links)
-  var draft = null,
-    returnToCheck = false,
-    sending = false,
-    saveTimer = null;
-  var baseTitle = document.title;
+import { fill, loadCommunes, raw, refresh } from "./apply-answers.js";
+import { fresh, restore, save, saveSoon } from "./apply-draft.js";
+import { focusField, showErrors, status, validatePage } from "./apply-errors.js";
+import { drawFiles } from "./apply-files.js";
+import { createState, rules } from "./apply-state.js";
+import { back, go, next, show, shownPages, stepOf } from "./apply-steps.js";
+import { submit } from "./apply-submit.js";
+import { pick, send } from "./apply-uploads.js";
+import { $, read } from "./apply-util.js";
 
-  function $(id) {
-    return document.getElementById(id);
-  }
-  function storage(backend) {
-    try {
-      backend.setItem("motcua.thu", "1");
-      backend.removeItem("motcua.thu");
-      return backend;
-    } catch (e) {
-      return null;
-    }
-  }
-  function read(backend, key) {
-    try {
-      return backend ? JSON.parse(backend.getItem(key) || "null") : null;
-    } catch (e) {
-      return null;
-    }
-  }
-  function write(backend, key, value) {
-    try {
-      if (backend) backend.setItem(key, JSON.stringify(value));
-    } catch (e) {
-      /* full: keep going */
-    }
-  }
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) {
-      if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
-  function newKey() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    return Array.prototype.map
-      .call(bytes, function (b) {
-        return ("0" + b.toString(16)).slice(-2);
-      })
-      .join("");
-  }
-  function today() {
-    var now = new Date(Date.now() + 7 * 3600 * 1000); // the calendar day in Việt Nam
-    return now.toISOString().slice(0, 10);
-  }
-  function megabytes(size) {
-    if (size < 1048576) return Math.max(1, Math.round(size / 1024)) + " KB";
-    return (size / 1048576).toFixed(1).replace(".", ",") + " MB";
-  }
-  function isoToVn(text) {
-    var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text || "");
-    return m ? m[3] + "/" + m[2] + "/" + m[1] : "";
-  }
-  function dateTimeVn(text) {
-    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(text || "");
-    return m ? m[4] + ":" + m[5] + " ngày " + m[3] + "/" + m[2] + "/" + m[1] : "";
-  }
+const app = document.getElementById("ap-app");
+const configNode = document.getElementById("ap-config");
+if (rules && app && configNode) start(createState(app, JSON.parse(configNode.textContent)));
 
-  // --- reading and writing the questions ---------------------------------------------------
-
-  function raw(item) {
-    var id = item.id;
-    if (item.type === "address") {
-      var select = $("f-" + id + "-xa"); // while its communes load, the answer is the one restored
-      var commune = select.hasAttribute("data-pending")
-        ? select.getAttribute("data-pending")
-        : select.value;
-      return {
-        province: $("f-" + id).value,
-        commune: commune,
-        street: $("f-" + id + "-duong").value,
-      };
-    }
-    var radios = document.querySelectorAll('input[type=radio][name="' + id + '"]');
-    if (radios.length) {
-      for (var i = 0; i < radios.length; i++) if (radios[i].checked) return radios[i].value;
-      return "";
-    }
-    return $("f-" + id).value;
-  }
-
-  function fill(item, value) {
-    var id = item.id;
-    if (value === undefined || value === null) return;
-    if (item.type === "address") {
-      $("f-" + id).value = value.province || "";
-      $("f-" + id + "-duong").value = value.street || "";
-      loadCommunes(id, value.commune || "");
-      return;
-    }
-    var radios = document.querySelectorAll('input[type=radio][name="' + id + '"]');
-    if (radios.length) {
-      for (var i = 0; i < radios.length; i++) radios[i].checked = radios[i].value === value;
-      return;
-    }
-    $("f-" + id).value = value;
-  }
-
-  // The answer as the API takes it; what cannot be read stays as typed, so the rules say why.
-  function typed(item, value) {
-    if (item.type === "address") {
-      if (!value.province && !value.commune && !rules.strip(value.street)) return undefined;
-      return value;
-    }
-    if (value === "" || value === undefined) return undefined;
-    if (item.type === "yes_no") return value === "true";
-    if (item.type === "number") {
-      var text = rules.strip(value).replace(",", ".");
-      return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : value;
-    }
-    if (item.type === "date") {
-      var m = /^(\d{1,2})\s*[\/.-]\s*(\d{1,2})\s*[\/.-]\s*(\d{4})$/.exec(rules.strip(value));
-      return m ? m[3] + "-" + ("0" + m[2]).slice(-2) + "-" + ("0" + m[1]).slice(-2) : value;
-    }
-    if (item.type === "cccd" || item.type === "phone") return value.replace(/[\s.]/g, "");
-    return value;
-  }
-
-  function answers() {
-    var result = {};
-    Object.keys(fieldsById).forEach(function (id) {
-      var value = typed(fieldsById[id].item, raw(fieldsById[id].item));
-      if (value !== undefined) result[id] = value;
-    });
-    return result;
-  }
-
-  function context() {
-    var known = {};
-    cfg.provinces.forEach(function (p) {
-      known[p[0]] = true;
-    });
-    return {
-      today: today(),
-      unit: function (code) {
-        return known[code] ? communes[code] || null : undefined;
-      },
-    };
-  }
-
-  function check() {
-    var result = rules.checkAnswers(cfg, answers(), context());
-    var uploads = uploadKeys(result.kept);
-    var uploadErrors = rules.checkUploads(cfg, result.kept, uploads);
-    Object.keys(uploadErrors).forEach(function (k) {
-      result.errors[k] = uploadErrors[k];
-    });
-    Object.keys(files).forEach(function (slot) {
-      if (
-        files[slot].some(function (f) {
-          return f.state === "uploading";
-        })
-      ) {
-        result.errors["/uploads/" + slot] = "Tệp đang được tải lên; vui lòng đợi tải xong.";
-      }
-    });
-    result.uploads = uploads;
-    return result;
-  }
-
-  function uploadKeys(kept) {
-    var result = {};
-    pages.forEach(function (page) {
-      page.uploads.forEach(function (slot) {
-        if (!rules.shown(slot, page, kept)) return;
-        result[slot.id] = (files[slot.id] || [])
-          .filter(function (f) {
-            return f.state === "done";
-          })
-          .map(function (f) {
-            return f.key;
-          });
-      });
-    });
-    return result;
-  }
-
-  // --- conditions, communes ------------------------------------------------------------------
-
-  function refresh() {
-    var current = answers();
-    pages.forEach(function (page) {
-      page.fields.concat(page.uploads).forEach(function (item) {
-        $("q-" + item.id).hidden = !rules.shown(item, page, current);
-      });
-    });
-  }
-
-  function loadCommunes(id, chosen) {
-    var province = $("f-" + id).value,
-      select = $("f-" + id + "-xa");
-    function show(list) {
-      select.removeAttribute("data-pending");
-      select.textContent = "";
-      select.appendChild(
-        el("option", {
-          value: "",
-          text: list ? "Chọn xã, phường, đặc khu" : "Chọn tỉnh, thành phố trước",
-        }),
-      );
-      Object.keys(list || {}).forEach(function (code) {
-        select.appendChild(el("option", { value: code, text: list[code] }));
-      });
-      select.disabled = !list;
-      if (chosen && list && list[chosen]) select.value = chosen;
-    }
-    if (!province) return show(null);
-    if (communes[province]) return show(communes[province]);
-    select.disabled = true;
-    select.setAttribute("data-pending", chosen || "");
-    select.firstChild.textContent = "Đang tải danh sách xã, phường…";
-    return fetch(cfg.root + "du-lieu/don-vi/" + province + ".json")
-      .then(function (r) {
-        if (!r.ok) throw new Error(r.status);
-        return r.json();
-      })
-      .then(function (body) {
-        var map = {};
-        body.communes.forEach(function (c) {
-          map[c[0]] = c[1];
-        });
-        communes[province] = map;
-        if ($("f-" + id).value === province) show(map);
-      })
-      .catch(function () {
-        select.disabled = true;
-        select.removeAttribute("data-pending");
-        select.firstChild.textContent =
-          "Không tải được danh sách xã, phường: chọn lại tỉnh để thử lại";
-      });
-  }
-
-  function communeName(value) {
-    var list = communes[value.province] || {};
-    var province = cfg.provinces.filter(function (p) {
-      return p[0] === value.province;
-    })[0];
-    return [
-      value.street,
-      list[value.commune] || value.commune,
-      province ? province[1] : value.province,
-    ]
-      .filter(Boolean)
-      .join(", ");
-  }
-
-  // --- the draft -------------------------------------------------------------------------------
-
-  function save() {
-    if (!draft) return;
-    var values = {};
-    Object.keys(fieldsById).forEach(function (id) {
-      values[id] = raw(fieldsById[id].item);
-    });
-    draft.values = values;
-    draft.files = {};
-    Object.keys(files).forEach(function (slot) {
-      draft.files[slot] = files[slot]
-        .filter(function (f) {
-          return f.state === "done";
-        })
-        .map(function (f) {
-          return { key: f.key, name: f.name, size: f.size };
-        });
-    });
-    draft.saved = new Date().toISOString();
-    write(store, DRAFT, draft);
-  }
-  function saveSoon() {
-    clearTimeout(saveTimer);
-    saveTimer = setTimeout(save, 300);
-  }
-
-  function restore(saved) {
-    draft = saved;
-    Object.keys(saved.values || {}).forEach(function (id) {
-      if (fieldsById[id]) fill(fieldsById[id].item, saved.values[id]);
-    });
-    files = {};
-    Object.keys(saved.files || {}).forEach(function (slot) {
-      if (!slotsById[slot]) return;
-      files[slot] = saved.files[slot].map(function (f) {
-        return { key: f.key, name: f.name, size: f.size, state: "done", progress: 100 };
-      });
-      drawFiles(slot);
-    });
-    refresh();
-  }
-
-  function fresh() {
-    draft = { v: 1, key: newKey(), values: {}, files: {}, step: "", saved: null };
-    files = {};
-    app.querySelectorAll("form").forEach(function (form) {
-      form.reset();
-    });
-    Object.keys(fieldsById).forEach(function (id) {
-      if (fieldsById[id].item.type === "address") loadCommunes(id);
-    });
-    Object.keys(slotsById).forEach(drawFiles);
-    refresh();
-    save();
-  }
-
-  // --- steps -----------------------------------------------------------------------------------
-
-  function shownPages() {
-    var current = answers();
-    return pages.filter(function (page) {
-      return rules.shown({}, page, current);
-    });
-  }
-
-  function stepOf(hash) {
-    var id = (hash || "").replace(/^#/, "");
-    if (id === "kiem-tra" || id === "xac-nhan" || id === "bat-dau") return id;
-    return pages.some(function (p) {
-      return "trang-" + p.id === id;
-    })
-      ? id
-      : "bat-dau";
-  }
-
-  function go(step) {
-    if ("#" + step === location.hash) show(step);
-    else location.hash = step;
-  }
-
-  function show(step) {
-    if (step !== "bat-dau" && step !== "xac-nhan" && !draft) step = "bat-dau";
-    if (step === "xac-nhan" && !receipt()) step = "bat-dau";
-    app.querySelectorAll(".ap-step").forEach(function (s) {
-      s.hidden = s.id !== step;
-    });
-    clearErrors();
-    status("");
-    var list = shownPages(),
-      index = -1;
-    list.forEach(function (p, i) {
-      if ("trang-" + p.id === step) index = i;
-    });
-    var progress = $("ap-progress");
-    var title = $("t-" + step.replace(/^trang-/, "")).textContent;
-    if (index >= 0) progress.textContent = "Phần " + (index + 1) + " trên " + list.length;
-    else if (step === "kiem-tra") progress.textContent = "Bước cuối: kiểm tra và nộp";
-    else progress.textContent = "";
-    if (step === "kiem-tra") drawAnswers();
-    if (step === "xac-nhan") drawReceipt(receipt());
-    if (step === "bat-dau") drawStart();
-    document.title = title + " – " + baseTitle;
-    if (draft && step !== "xac-nhan") {
-      draft.step = step;
-      save();
-    }
-    var heading = $("t-" + step.replace(/^trang-/, ""));
-    if (focusAfter) {
-      var id = focusAfter;
-      focusAfter = null;
-      return focusField(id);
-    }
-    if (heading && document.readyState !== "loading") heading.focus();
-  }
-
-  function next(from) {
-    var list = shownPages(),
-      index = -1;
-    list.forEach(function (p, i) {
-      if (p.id === from) index = i;
-    });
-    if (returnToCheck || index === list.length - 1) {
-      returnToCheck = false;
-      return go("kiem-tra");
-    }
-    go("trang-" + list[index + 1].id);
-  }
-
-  function back() {
-    var step = stepOf(location.hash);
-    if (step === "kiem-tra") {
-      var list = shownPages();
-      return go("trang-" + list[list.length - 1].id);
-    }
-    var all = shownPages(),
-      index = -1;
-    all.forEach(function (p, i) {
-      if ("trang-" + p.id === step) index = i;
-    });
-    go(index > 0 ? "trang-" + all[index - 1].id : "bat-dau");
-  }
-
-  // --- errors ----------------------------------------------------------------------------------
-
-  function target(pointer) {
-    var parts = pointer.split("/");
-    return parts[2] ? decodeURIComponent(parts[2].replace(/~1/g, "/").replace(/~0/g, "~")) : "";
-  }
-
-  function clearErrors() {
-    var summary = $("ap-errors");
-    summary.hidden = true;
-    summary.textContent = "";
-    app.querySelectorAll(".ap-error").forEach(function (p) {
-      p.hidden = true;
-      p.textContent = "";
-    });
-    app.querySelectorAll(".ap-field--error").forEach(function (q) {
-      q.classList.remove("ap-field--error");
-    });
-    app.querySelectorAll("[aria-invalid]").forEach(function (i) {
-      i.removeAttribute("aria-invalid");
-    });
-    document.title = document.title.replace(/^Lỗi: /, "");
-  }
-
-  // errors: [[field or slot id, message]]; links go to the field (on another step: `onPage`).
-  function showErrors(errors, heading, onPage) {
-    clearErrors();
-    var summary = $("ap-errors");
-    var list = el("ul", { class: "ap-summary__list" });
-    errors.forEach(function (pair) {
-      var id = pair[0],
-        message = pair[1];
-      var link = el("a", { href: "#f-" + id, "data-focus": id, text: message });
-      if (onPage && onPage(id)) link.setAttribute("data-page", onPage(id));
-      list.appendChild(el("li", {}, [link]));
-      var slot = $("e-" + id);
-      if (slot) {
-        slot.textContent = "";
-        slot.appendChild(el("span", { class: "ap-visually-hidden", text: "Lỗi: " }));
-        slot.appendChild(document.createTextNode(message));
-        slot.hidden = false;
-        $("q-" + id).classList.add("ap-field--error");
-        $("q-" + id)
-          .querySelectorAll("input, select, textarea")
-          .forEach(function (input) {
-            if (input.type !== "radio") input.setAttribute("aria-invalid", "true");
-            var ids = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
-            if (ids.indexOf("e-" + id) < 0)
-              input.setAttribute("aria-describedby", ids.concat("e-" + id).join(" "));
-          });
-      }
-    });
-    summary.appendChild(
-      el("h2", { class: "ap-summary__title", text: heading || "Có lỗi cần sửa" }),
-    );
-    summary.appendChild(list);
-    summary.hidden = false;
-    document.title = "Lỗi: " + document.title.replace(/^Lỗi: /, "");
-    summary.focus();
-  }
-
-  // A slot that now has its file: its error (and its line in the summary) goes away.
-  function clearError(id) {
-    var slot = $("e-" + id);
-    if (slot) {
-      slot.hidden = true;
-      slot.textContent = "";
-    }
-    if ($("q-" + id)) $("q-" + id).classList.remove("ap-field--error");
-    var summary = $("ap-errors");
-    summary.querySelectorAll('[data-focus="' + id + '"]').forEach(function (a) {
-      a.parentNode.remove();
-    });
-    if (!summary.querySelector("li")) {
-      summary.hidden = true;
-      summary.textContent = "";
-    }
-  }
-
-  function focusField(id) {
-    var node = $("f-" + id) || $(id) || $("q-" + id);
-    if (!node) return;
-    node.scrollIntoView({ block: "center" });
-    node.focus();
-  }
-
-  function validatePage(page) {
-    var result = check(),
-      found = [];
-    var current = result.kept;
-    page.fields.forEach(function (item) {
-      var message = result.errors["/answers/" + item.id];
-      if (message && rules.shown(item, page, answers())) found.push([item.id, message]);
-    });
-    page.uploads.forEach(function (slot) {
-      var message = result.errors["/uploads/" + slot.id];
-      if (message && rules.shown(slot, page, current)) found.push([slot.id, message]);
-    });
-    return found;
-  }
-
-  // --- uploads ---------------------------------------------------------------------------------
-
-  function drawFiles(slotId) {
-    var list = $("d-" + slotId);
-    list.textContent = "";
-    (files[slotId] || []).forEach(function (f, index) {
-      var status =
-        f.state === "done"
-          ? "Đã tải lên"
-          : f.state === "failed"
-            ? "Chưa tải lên được: " + f.error
-            : "Đang tải lên " + f.progress + "%";
-      var item = el("li", { class: "ap-file-item ap-file-item--" + f.state }, [
-        el("span", { class: "ap-file-name", text: f.name }),
-        el("span", { class: "ap-file-meta", text: megabytes(f.size) + " · " + status }),
-      ]);
-      if (f.state === "uploading") {
-        item.appendChild(
-          el("progress", {
-            max: "100",
-            value: String(f.progress),
-            "aria-label": "Tiến độ tải lên " + f.name,
-          }),
-        );
-      }
-      var actions = el("span", { class: "ap-file-actions" });
-      if (f.state === "failed" && f.file) {
-        actions.appendChild(
-          el("button", {
-            type: "button",
-            class: "ap-link",
-            "data-retry": slotId,
-            "data-index": String(index),
-            text: "Thử lại",
-          }),
-        );
-      }
-      if (f.state !== "uploading") {
-        actions.appendChild(
-          el(
-            "button",
-            {
-              type: "button",
-              class: "ap-link",
-              "data-remove": slotId,
-              "data-index": String(index),
-            },
-            ["Xóa", el("span", { class: "ap-visually-hidden", text: " tệp " + f.name })],
-          ),
-        );
-      }
-      item.appendChild(actions);
-      list.appendChild(item);
-    });
-  }
-
-  function kindOf(file, slot) {
-    var name = file.name.toLowerCase();
-    var ext = name.slice(name.lastIndexOf("."));
-    var byExt = {
-      ".pdf": "application/pdf",
-      ".jpg": "image/jpeg",
-      ".jpeg": "image/jpeg",
-      ".png": "image/png",
-    }[ext];
-    var type = slot.mime.indexOf(file.type) >= 0 ? file.type : byExt;
-    return slot.mime.indexOf(type) >= 0 && slot.extensions.indexOf(ext) >= 0 ? type : null;
-  }
-
-  function pick(slotId, chosen) {
-    var slot = slotsById[slotId].slot,
-      list = (files[slotId] = files[slotId] || []),
-      refused = [];
-    Array.prototype.forEach.call(chosen, function (file) {
-      var active = list.filter(function (f) {
-        return f.state !== "failed";
-      }).length;
-      var type = kindOf(file, slot);
-      if (active >= slot.max_files)
-        refused.push("Tệp “" + file.name + "”: " + slot.messages.files_max);
-      else if (!type) refused.push("Tệp “" + file.name + "”: " + slot.messages.type);
-      else if (file.size > slot.max_bytes)
-        refused.push(
-          "Tệp “" + file.name + "” (" + megabytes(file.size) + "): " + slot.messages.size,
-        );
-      else if (file.size < 1) refused.push("Tệp “" + file.name + "” rỗng.");
-      else {
-        var entry = {
-          name: file.name,
-          size: file.size,
-          type: type,
-          file: file,
-          state: "uploading",
-          progress: 0,
-        };
-        list.push(entry);
-        send(slotId, entry);
-      }
-    });
-    drawFiles(slotId);
-    if (refused.length)
-      showErrors(
-        refused.map(function (m) {
-          return [slotId, m];
-        }),
-        "Có tệp không được nhận",
-      );
-  }
-
-  function api(path, body, headers) {
-    return fetch(cfg.api + path, {
-      method: "POST",
-      headers: Object.assign({ "Content-Type": "application/json" }, headers || {}),
-      body: JSON.stringify(body),
-    }).then(function (response) {
-      return response
-        .json()
-        .catch(function () {
-          return {};
-        })
-        .then(function (json) {
-          return { status: response.status, body: json };
-        });
-    });
-  }
-
-  function problem(reply) {
-    var fields = reply.body.fields || {};
-    var first = Object.keys(fields)[0];
-    return (
-      (first && fields[first]) ||
-      reply.body.message ||
-      "Máy chủ từ chối tệp (mã " + reply.status + ")."
-    );
-  }
-
-  function send(slotId, entry) {
-    entry.state = "uploading";
-    entry.progress = 0;
-    drawFiles(slotId);
-    function fail(message) {
-      entry.state = "failed";
-      entry.error = message;
-      drawFiles(slotId);
-      save();
-    }
-    api("uploads", {
-      procedure: cfg.procedure,
-      slot: slotId,
-      content_type: entry.type,
-      size: entry.size,
-    }).then(
-      function (reply) {
-        if (reply.status !== 200) return fail(problem(reply));
-        var target = reply.body,
-          form = new FormData();
-        Object.keys(target.fields).forEach(function (k) {
-          form.append(k, target.fields[k]);
-        });
-        form.append("file", entry.file, entry.name);
-        var xhr = new XMLHttpRequest();
-        xhr.open("POST", target.url);
-        xhr.upload.onprogress = function (event) {
-          if (!event.lengthComputable) return;
-          entry.progress = Math.min(99, Math.round((event.loaded / event.total) * 100));
-          var bar = $("d-" + slotId).querySelector(
-            "li:nth-child(" + (files[slotId].indexOf(entry) + 1) + ") progress",
-          );
-          if (bar) bar.value = entry.progress;
-        };
-        xhr.onerror = function () {
-          fail("mất kết nối mạng khi tải lên.");
-        };
-        xhr.onload = function () {
-          if (xhr.status < 200 || xhr.status >= 300) {
-            var body = {};
-            try {
-              body = JSON.parse(xhr.responseText);
-            } catch (e) {
-              body = {};
-            }
-            return fail(problem({ status: xhr.status, body: body }));
-          }
-          api("uploads/verify", { key: target.key }).then(
-            function (verified) {
-              if (verified.status !== 200) return fail(problem(verified));
-              entry.key = target.key;
-              entry.state = "done";
-              entry.progress = 100;
-              entry.file = null;
-              drawFiles(slotId);
-              save();
-              clearError(slotId);
-              status("Đã tải lên tệp " + entry.name + ".");
-            },
-            function () {
-              fail("mất kết nối mạng khi kiểm tra tệp.");
-            },
-          );
-        };
-        xhr.send(form);
-      },
-      function () {
-        fail("mất kết nối mạng.");
-      },
-    );
-  }
-
-  function receipt() {
-    return read(session, RECEIPT) || lastReceipt;
-  }
-
-  function status(text) {
-    $("ap-status").textContent = text;
-  }
-
-  // --- check your answers ----------------------------------------------------------------------
-
-  function display(item, value) {
-    if (value === undefined) return "Không khai";
-    if (item.type === "yes_no") return value ? "Có" : "Không";
-    if (item.type === "select") {
-      var option = item.options.filter(function (o) {
-        return o.value === value;
-      })[0];
-      return option ? option.label : String(value);
-    }
-    if (item.type === "date") return isoToVn(value) || String(value);
-    if (item.type === "address") return communeName(value);
-    return String(value);
-  }
-
-  function drawAnswers() {
-    var box = $("ap-answers"),
-      current = answers(),
-      kept = rules.checkAnswers(cfg, current, context()).kept;
-    box.textContent = "";
-    pages.forEach(function (page) {
-      if (!rules.shown({}, page, kept)) return;
-      var rows = el("dl", { class: "ap-answers" });
-      page.fields.forEach(function (item) {
-        if (!rules.shown(item, page, current)) return;
-        rows.appendChild(row(item.label, display(item, current[item.id]), page.id, item.id));
-      });
-      page.uploads.forEach(function (slot) {
-        if (!rules.shown(slot, page, kept)) return;
-        var names = (files[slot.id] || [])
-          .filter(function (f) {
-            return f.state === "done";
-          })
-          .map(function (f) {
-            return f.name;
-          });
-        rows.appendChild(
-          row(slot.label, names.length ? names.join("; ") : "Không có tệp", page.id, slot.id),
-        );
-      });
-      box.appendChild(el("h3", { text: page.title }));
-      box.appendChild(rows);
-    });
-  }
-
-  function row(label, value, pageId, id) {
-    var change = el("a", { href: "#trang-" + pageId, "data-change": id }, [
-      "Thay đổi",
-      el("span", { class: "ap-visually-hidden", text: " " + label }),
-    ]);
-    return el("div", { class: "ap-answers__row" }, [
-      el("dt", { text: label }),
-      el("dd", { text: value }),
-      el("dd", { class: "ap-answers__change" }, [change]),
-    ]);
-  }
-
-  // --- submitting ------------------------------------------------------------------------------
-
-  function submit() {
-    if (sending) return;
-    var result = check(),
-      errors = Object.keys(result.errors);
-    if (errors.length)
-      return reportServer(result.errors, "Hồ sơ còn thông tin cần sửa trước khi nộp");
-    var body = { procedure: cfg.procedure, answers: result.kept, uploads: result.uploads };
-    sending = true;
-    var button = $("ap-submit");
-    button.disabled = true;
-    button.setAttribute("aria-disabled", "true");
-    status("Đang gửi hồ sơ, vui lòng không đóng trang…");
-    var attempt = function (payload) {
-      return api("submissions", payload, { "Idempotency-Key": draft.key });
-    };
-    if (!draft.sent) {
-      draft.sent = body;
-      save();
-    }
-    attempt(body)
-      .then(function (reply) {
-        if (reply.status === 409 && draft.sent) {
-          // Sent earlier with other answers and that dossier exists: show it.
-          return attempt(draft.sent).then(function (again) {
-            again.earlier = true;
-            return again;
-          });
-        }
-        return reply;
-      })
-      .then(
-        function (reply) {
-          sending = false;
-          button.disabled = false;
-          button.removeAttribute("aria-disabled");
-          if (reply.status === 201 || reply.status === 200) return done(reply.body, reply.earlier);
-          if (reply.status === 422) {
-            draft.sent = null;
-            save();
-            status("");
-            return reportServer(
-              reply.body.fields || {},
-              reply.body.message || "Máy chủ chưa nhận hồ sơ vì còn thông tin cần sửa",
-            );
-          }
-          failed(
-            reply.body.message || "Máy chủ tạm thời không nhận hồ sơ (mã " + reply.status + ").",
-          );
-        },
-        function () {
-          sending = false;
-          button.disabled = false;
-          button.removeAttribute("aria-disabled");
-          failed("Mất kết nối mạng khi gửi hồ sơ.");
-        },
-      );
-  }
-
-  function failed(reason) {
-    status("");
-    showErrors(
-      [
-        [
-          "ap-submit",
-          reason +
-            " Câu trả lời và tệp của bạn vẫn được giữ nguyên. Bấm “Xác nhận và nộp hồ sơ” để gửi lại: hồ sơ sẽ không bị nộp hai lần.",
-        ],
-      ],
-      "Chưa gửi được hồ sơ",
-    );
-  }
-
-  function reportServer(errors, heading) {
-    var pairs = [];
-    Object.keys(errors).forEach(function (pointer) {
-      var id = target(pointer);
-      pairs.push([fieldsById[id] || slotsById[id] ? id : "ap-submit", errors[pointer]]);
-    });
-    showErrors(pairs, heading, function (id) {
-      var owner = fieldsById[id] || slotsById[id];
-      return owner ? owner.page.id : "";
-    });
-  }
-
-  function done(result, earlier) {
-    var receipt = {
-      result: result,
-      earlier: !!earlier,
-      applicant: applicant(),
-      slots: Object.keys(result.uploads || {}),
-      files: Object.keys(files)
-        .map(function (slot) {
-          var count = files[slot].filter(function (f) {
-            return f.state === "done";
-          }).length;
-          return count ? [slotsById[slot].slot.label, count] : null;
-        })
-        .filter(Boolean),
-    };
-    lastReceipt = receipt;
-    status("");
-    write(session, RECEIPT, receipt);
-    try {
-      if (store) store.removeItem(DRAFT);
-    } catch (e) {
-      /* nothing to remove */
-    }
-    draft = null;
-    files = {};
-    go("xac-nhan");
-  }
-
-  function applicant() {
-    var current = answers(),
-      name = "",
-      phone = "";
-    Object.keys(fieldsById).forEach(function (id) {
-      var item = fieldsById[id].item;
-      if (!name && item.type === "text" && /họ.*tên/i.test(item.label) && current[id])
-        name = current[id];
-      if (!phone && item.type === "phone" && current[id]) phone = current[id];
-    });
-    return { name: name, phone: phone };
-  }
-
-  // --- confirmation and receipt ----------------------------------------------------------------
-
-  function drawReceipt(saved) {
-    var box = $("ap-receipt"),
-      r = saved.result;
-    var statusPath =
-      cfg.root +
-      "tra-cuu/#ma=" +
-      encodeURIComponent(r.code) +
-      "&khoa=" +
-      encodeURIComponent(r.secret);
-    var due = r.due_at ? isoToVn(r.due_at) : "";
-    box.textContent = "";
-    box.appendChild(
-      el("div", { class: "ap-panel ap-panel--done" }, [
-        el("p", { class: "ap-panel__title", text: "Hồ sơ đã được gửi" }),
-        el("p", {}, ["Mã hồ sơ: ", el("strong", { class: "ap-code", text: r.code })]),
-      ]),
-    );
-    if (saved.earlier) {
-      box.appendChild(
-        el("p", {
-          class: "tthc-notice",
-          text: "Hồ sơ này đã được nộp ở lần gửi trước (khi mạng bị gián đoạn), với nội dung đã khai lúc đó. Những thay đổi sau đó chưa được gửi; nếu cần sửa, hãy liên hệ bộ phận một cửa.",
-        }),
-      );
-    }
-    box.appendChild(
-      el("div", { class: "ap-secret" }, [
-        el("p", {}, ["Mã tra cứu: ", el("strong", { class: "ap-code", text: r.secret })]),
-        el("p", {
-          text: "Mã tra cứu chỉ hiện một lần, ngay bây giờ: chúng tôi không lưu và không gửi lại được. Hãy ghi lại, in giấy tiếp nhận hoặc chụp màn hình. Cần cả mã hồ sơ và mã tra cứu để xem tình trạng hồ sơ.",
-        }),
-      ]),
-    );
-    box.appendChild(
-      el("p", {
-        text: due
-          ? "Ngày hẹn trả kết quả (dự kiến): " +
-            due +
-            ". Thời hạn tính từ khi hồ sơ được tiếp nhận; nếu phải bổ sung giấy tờ, ngày hẹn sẽ thay đổi."
-          : "Ngày hẹn trả kết quả: cơ quan sẽ thông báo khi tiếp nhận (thời hạn giải quyết của thủ tục chưa được công bố bằng ngày làm việc).",
-      }),
-    );
-    box.appendChild(el("h3", { text: "Tiếp theo sẽ thế nào" }));
-    box.appendChild(
-      el("ol", {}, [
-        el("li", {
-          text: "Bộ phận một cửa kiểm tra hồ sơ và báo cho bạn hồ sơ được tiếp nhận hay cần bổ sung, qua số điện thoại hoặc thư điện tử đã khai.",
-        }),
-        el("li", { text: "Nếu thủ tục có phí, lệ phí, cơ quan sẽ hướng dẫn cách nộp." }),
-        el("li", {}, [
-          "Xem tình trạng hồ sơ bất cứ lúc nào ở trang ",
-          el("a", { href: statusPath, text: "Tra cứu hồ sơ" }),
-          " với mã hồ sơ và mã tra cứu.",
-        ]),
-        el("li", {
-          text: "Khi nhận kết quả, mang theo giấy tờ tùy thân và bản chính các giấy tờ đã tải lên nếu được yêu cầu.",
-        }),
-      ]),
-    );
-    box.appendChild(
-      el("p", { class: "ap-nav" }, [
-        el("button", {
-          type: "button",
-          class: "md-button md-button--primary",
-          "data-action": "print",
-          text: "In giấy tiếp nhận",
-        }),
-      ]),
-    );
-    box.appendChild(receiptSheet(saved, due));
-  }
-
-  function receiptSheet(saved, due) {
-    var r = saved.result;
-    var rows = [
-      ["Mã hồ sơ", r.code],
-      ["Thủ tục", (r.procedure_name || cfg.name) + " (mã " + r.procedure + ")"],
-      ["Cơ quan giải quyết", cfg.agencies.join("; ")],
-      ["Người nộp", saved.applicant.name || "—"],
-      ["Số điện thoại", saved.applicant.phone || "—"],
-      ["Hình thức nộp", "Trực tuyến"],
-      ["Thời điểm nộp", dateTimeVn(r.received_at)],
-      ["Ngày hẹn trả kết quả", due || "Cơ quan thông báo khi tiếp nhận"],
-      ["Tình trạng", r.status_label],
-      ["Mã tra cứu", r.secret],
-    ];
-    var table = el("table", { class: "ap-receipt__table" });
-    rows.forEach(function (pair) {
-      table.appendChild(
-        el("tr", {}, [el("th", { scope: "row", text: pair[0] }), el("td", { text: pair[1] })]),
-      );
-    });
-    var docs = el("ul", {});
-    saved.files.forEach(function (f) {
-      docs.appendChild(el("li", { text: f[0] + ": " + f[1] + " tệp" }));
-    });
-    var sheet = el("section", { class: "ap-receipt", "aria-labelledby": "ap-receipt-title" }, [
-      el("div", { class: "ap-receipt__head" }, [
-        el("p", { text: cfg.agencies[0] || "" }),
-        el("p", { class: "ap-receipt__motto" }, [
-          "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-          el("br"),
-          "Độc lập - Tự do - Hạnh phúc",
-        ]),
-      ]),
-      el("h3", { id: "ap-receipt-title", text: "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" }),
-      table,
-      saved.files.length ? el("p", { text: "Giấy tờ đã nộp (tệp tải lên):" }) : null,
-      saved.files.length ? docs : null,
-    ]);
-    if (r.receipt && r.receipt.qr_svg) {
-      var img = el("img", {
-        src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(r.receipt.qr_svg),
-        alt: "Mã QR mở trang tra cứu hồ sơ " + r.code,
-        width: "120",
-        height: "120",
-      });
-      sheet.appendChild(
-        el("figure", { class: "ap-receipt__qr" }, [
-          img,
-          el("figcaption", { text: "Quét mã để xem tình trạng hồ sơ" }),
-        ]),
-      );
-    }
-    sheet.appendChild(
-      el("p", {
-        class: "ap-receipt__note",
-        text: "Giấy này do hệ thống tạo khi hồ sơ được nộp trực tuyến (trạng thái “Mới đăng ký”). Bộ phận một cửa sẽ kiểm tra và tiếp nhận hồ sơ; ngày hẹn trả kết quả tính theo ngày làm việc.",
-      }),
-    );
-    return sheet;
-  }
-
-  // --- start -----------------------------------------------------------------------------------
-
-  function drawStart() {
-    var saved = read(store, DRAFT);
-    var has =
-      saved &&
-      saved.values &&
-      Object.keys(saved.values).some(function (k) {
-        var v = saved.values[k];
-        return v && (typeof v === "string" ? v : v.province || v.street);
-      });
-    $("ap-resume").hidden = !has;
-    $("ap-begin").hidden = !!has;
-    if (has) {
-      var when = new Date(saved.saved);
-      $("ap-resume-text").textContent =
-        "Bạn có một bản nháp chưa nộp, lưu lúc " +
-        ("0" + when.getHours()).slice(-2) +
-        ":" +
-        ("0" + when.getMinutes()).slice(-2) +
-        " ngày " +
-        when.toLocaleDateString("vi-VN") +
-        ". Tiếp tục để khai tiếp, hoặc bắt đầu lại để xóa bản nháp (kể cả các tệp đã tải lên).";
-    }
-  }
-
-  // --- events ----------------------------------------------------------------------------------
-
-  app.addEventListener("input", function (event) {
+function start(s) {
+  s.app.addEventListener("input", (event) => {
     if (event.target.type !== "file") {
-      refresh();
-      saveSoon();
+      refresh(s);
+      saveSoon(s);
     }
   });
-  app.addEventListener("change", function (event) {
-    var node = event.target;
+  s.app.addEventListener("change", (event) => {
+    const node = event.target;
     if (node.type === "file") {
-      pick(node.name, node.files);
+      pick(s, node.name, node.files);
       node.value = "";
       return;
     }
-    if (/\.province$/.test(node.name)) loadCommunes(node.name.replace(/\.province$/, ""));
-    refresh();
-    saveSoon();
+    if (/\.province$/.test(node.name)) loadCommunes(s, node.name.replace(/\.province$/, ""));
+    refresh(s);
+    saveSoon(s);
   });
-  app.addEventListener("submit", function (event) {
+  s.app.addEventListener("submit", (event) => {
     event.preventDefault();
-    var page = pages.filter(function (p) {
-      return p.id === event.target.getAttribute("data-page");
-    })[0];
-    var found = validatePage(page);
-    save();
-    if (found.length) return showErrors(found);
-    next(page.id);
+    const page = s.pages.filter((p) => p.id === event.target.getAttribute("data-page"))[0];
+    const found = validatePage(s, page);
+    save(s);
+    if (found.length) return showErrors(s, found);
+    next(s, page.id);
   });
-  app.addEventListener("click", function (event) {
-    var node = event.target.closest(
+  s.app.addEventListener("click", (event) => {
+    const node = event.target.closest(
       "[data-action], [data-focus], [data-change], [data-remove], [data-retry], [data-copy]",
     );
     if (!node) return;
-    var action = node.getAttribute("data-action");
+    const action = node.getAttribute("data-action");
     if (node.hasAttribute("data-focus")) {
       event.preventDefault();
-      var page = node.getAttribute("data-page");
-      if (page && stepOf(location.hash) !== "trang-" + page) {
-        returnToCheck = stepOf(location.hash) === "kiem-tra";
-        focusAfter = node.getAttribute("data-focus");
-        return go("trang-" + page);
+      const page = node.getAttribute("data-page");
+      if (page && stepOf(s, location.hash) !== `trang-${page}`) {
+        s.returnToCheck = stepOf(s, location.hash) === "kiem-tra";
+        s.focusAfter = node.getAttribute("data-focus");
+        return go(s, `trang-${page}`);
       }
       return focusField(node.getAttribute("data-focus"));
     }
     if (node.hasAttribute("data-change")) {
       event.preventDefault();
-      returnToCheck = true;
-      focusAfter = node.getAttribute("data-change");
-      return go(node.getAttribute("href").slice(1));
+      s.returnToCheck = true;
+      s.focusAfter = node.getAttribute("data-change");
+      return go(s, node.getAttribute("href").slice(1));
     }
     if (node.hasAttribute("data-remove") || node.hasAttribute("data-retry")) {
-      var slot = node.getAttribute("data-remove") || node.getAttribute("data-retry");
-      var entry = files[slot][+node.getAttribute("data-index")];
-      if (node.hasAttribute("data-retry")) return send(slot, entry);
-      files[slot].splice(files[slot].indexOf(entry), 1);
-      drawFiles(slot);
-      save();
-      status("Đã xóa tệp " + entry.name + ".");
-      return $("f-" + slot).focus();
+      const slot = node.getAttribute("data-remove") || node.getAttribute("data-retry");
+      const entry = s.files[slot][+node.getAttribute("data-index")];
+      if (node.hasAttribute("data-retry")) return send(s, slot, entry);
+      s.files[slot].splice(s.files[slot].indexOf(entry), 1);
+      drawFiles(s, slot);
+      save(s);
+      status(`Đã xóa tệp ${entry.name}.`);
+      return $(`f-${slot}`).focus();
     }
     if (node.hasAttribute("data-copy")) {
-      var from = raw(fieldsById[node.getAttribute("data-copy")].item);
-      fill(fieldsById[node.getAttribute("data-to")].item, from);
-      saveSoon();
+      const from = raw(s.fieldsById[node.getAttribute("data-copy")].item);
+      fill(s, s.fieldsById[node.getAttribute("data-to")].item, from);
+      saveSoon(s);
       return status("Đã chép địa chỉ.");
     }
     if (action === "start") {
-      fresh();
-      return go("trang-" + shownPages()[0].id);
+      fresh(s);
+      return go(s, `trang-${shownPages(s)[0].id}`);
     }
     if (action === "resume") {
-      restore(read(store, DRAFT));
+      restore(s, read(s.store, s.draftKey));
       return go(
-        draft.step && draft.step !== "bat-dau" ? draft.step : "trang-" + shownPages()[0].id,
+        s,
+        s.draft.step && s.draft.step !== "bat-dau" ? s.draft.step : `trang-${shownPages(s)[0].id}`,
       );
     }
     if (action === "restart") {
-      fresh();
-      return go("trang-" + shownPages()[0].id);
+      fresh(s);
+      return go(s, `trang-${shownPages(s)[0].id}`);
     }
     if (action === "back") {
       event.preventDefault();
-      returnToCheck = false;
-      return back();
+      s.returnToCheck = false;
+      return back(s);
     }
-    if (action === "submit") return submit();
+    if (action === "submit") return submit(s);
     if (action === "print") return window.print();
   });
-  window.addEventListener("hashchange", function () {
-    show(stepOf(location.hash));
+  window.addEventListener("hashchange", () => {
+    show(s, stepOf(s, location.hash));
   });
-  window.addEventListener("pagehide", save);
+  window.addEventListener("pagehide", () => save(s));
 
   // A reload mid-form comes back to the same step with the draft; a new visit offers to resume.
-  app.hidden = false;
+  s.app.hidden = false;
   $("ap-nojs").hidden = true;
-  var saved = read(store, DRAFT),
-    step = stepOf(location.hash);
-  if (saved && step !== "bat-dau" && step !== "xac-nhan") restore(saved);
-  show(step);
-  if (!store)
+  const saved = read(s.store, s.draftKey),
+    step = stepOf(s, location.hash);
+  if (saved && step !== "bat-dau" && step !== "xac-nhan") restore(s, saved);
+  show(s, step);
+  if (!s.store)
     status(
       "Trình duyệt đang chặn lưu trữ trên thiết bị: bản nháp sẽ không được lưu nếu bạn đóng trang.",
     );
-})();
+}

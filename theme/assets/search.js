@@ -3,37 +3,35 @@
  * shards the query needs. The ranking is the same as search.query in Python; the constants come
  * from meta.json, and tests run both on the same queries. No framework, no external request.
  */
-(function (root) {
+((root) => {
+  // biome-ignore lint/suspicious/noRedundantUseStrict: a classic script, not an ES module
   "use strict";
-
-  var SPLIT = /[^0-9a-z]+/;
-  var MARKS = /[\u0300-\u036f]/g;
-  var SHORT_Y = /^([bcdghklmnpqrstvx]+)y$/;
-  var CODE = /^\d{1,2}\.\d{6}$/;
-  var DIGITS = /^\d{4,8}$/;
+  const SPLIT = /[^0-9a-z]+/;
+  const MARKS = /[\u0300-\u036f]/g;
+  const SHORT_Y = /^([bcdghklmnpqrstvx]+)y$/;
+  const CODE = /^\d{1,2}\.\d{6}$/;
+  const DIGITS = /^\d{4,8}$/;
 
   /* Same rules as buildlib/search.py fold(); a test checks they agree. */
   function fold(text) {
-    var t = String(text).toLowerCase().normalize("NFD").replace(/đ/g, "d").replace(MARKS, "");
+    const t = String(text).toLowerCase().normalize("NFD").replace(/đ/g, "d").replace(MARKS, "");
     return t
       .split(SPLIT)
       .filter(Boolean)
-      .map(function (w) {
-        return w.replace(SHORT_Y, "$1i");
-      });
+      .map((w) => w.replace(SHORT_Y, "$1i"));
   }
 
   function shardOf(token) {
     return token.split("_")[0].slice(0, 2);
   }
 
-  var config = { index: null, site: null };
-  var cache = {};
+  const config = { index: null, site: null };
+  let cache = {};
 
   function load(rel) {
     if (!cache[rel]) {
-      cache[rel] = fetch(config.index + rel).then(function (r) {
-        if (!r.ok) throw new Error("search index: " + rel + " " + r.status);
+      cache[rel] = fetch(config.index + rel).then((r) => {
+        if (!r.ok) throw new Error(`search index: ${rel} ${r.status}`);
         return r.json();
       });
     }
@@ -46,17 +44,14 @@
     this.listed = { t: new Set(meta.shards), b: new Set(meta.body) };
   }
   Index.prototype.fetch = function (kind, prefixes) {
-    var self = this;
     return Promise.all(
       prefixes
-        .filter(function (p) {
-          return self.listed[kind].has(p) && !self.shards[kind + p];
-        })
-        .map(function (p) {
-          return load(kind + "/" + p + ".json").then(function (s) {
-            self.shards[kind + p] = s;
-          });
-        }),
+        .filter((p) => this.listed[kind].has(p) && !this.shards[kind + p])
+        .map((p) =>
+          load(`${kind}/${p}.json`).then((s) => {
+            this.shards[kind + p] = s;
+          }),
+        ),
     );
   };
   Index.prototype.shard = function (kind, prefix) {
@@ -64,14 +59,14 @@
   };
 
   function own(obj, key) {
-    return Object.prototype.hasOwnProperty.call(obj, key);
+    return Object.hasOwn(obj, key);
   }
 
   function oneEdit(a, b) {
     if (a === b || Math.abs(a.length - b.length) > 1) return false;
-    var i;
+    let i;
     if (a.length === b.length) {
-      var diff = [];
+      const diff = [];
       for (i = 0; i < a.length; i++) if (a[i] !== b[i]) diff.push(i);
       if (diff.length === 1) return true;
       return (
@@ -82,7 +77,7 @@
       );
     }
     if (a.length > b.length) {
-      var t = a;
+      const t = a;
       a = b;
       b = t;
     }
@@ -92,11 +87,11 @@
   }
 
   function expand(index, kind, token, last) {
-    var s = index.meta.scoring,
+    const s = index.meta.scoring,
       shard = index.shard(kind, shardOf(token)),
       found = new Map();
     if (own(shard, token)) found.set(token, s.exact);
-    var term;
+    let term;
     if (last && token.length >= 2) {
       for (term in shard) {
         if (
@@ -118,13 +113,13 @@
 
   /* A word found nowhere may be two words typed without a space: fetch the right half's shard. */
   async function words(index, kind, tokens) {
-    var out = [];
-    for (var n = 0; n < tokens.length; n++) {
-      var token = tokens[n],
+    const out = [];
+    for (let n = 0; n < tokens.length; n++) {
+      let token = tokens[n],
         found = expand(index, kind, token, n === tokens.length - 1);
       if (!found.size && kind === "t" && token.length >= 4) {
-        for (var cut = 2; cut < token.length - 1; cut++) {
-          var left = token.slice(0, cut),
+        for (let cut = 2; cut < token.length - 1; cut++) {
+          const left = token.slice(0, cut),
             right = token.slice(cut);
           if (!own(index.shard(kind, shardOf(left)), left)) continue;
           await index.fetch(kind, [shardOf(right)]);
@@ -141,71 +136,69 @@
   }
 
   function idf(total, flat) {
-    var df = Math.floor(flat.length / 2);
+    const df = Math.floor(flat.length / 2);
     return Math.log(1 + (total - df + 0.5) / (df + 0.5));
   }
 
   async function scorePass(index, kind, tokens) {
-    var meta = index.meta,
+    const meta = index.meta,
       s = meta.scoring,
       total = meta.codes.length;
     await index.fetch(kind, tokens.map(shardOf));
-    var ws = await words(index, kind, tokens),
+    const ws = await words(index, kind, tokens),
       all = ws.slice();
     if (kind === "t") {
-      for (var p = 0; p + 1 < tokens.length; p++) {
-        all.push(new Map([[tokens[p] + "_" + tokens[p + 1], s.pair]]));
+      for (let p = 0; p + 1 < tokens.length; p++) {
+        all.push(new Map([[`${tokens[p]}_${tokens[p + 1]}`, s.pair]]));
       }
     }
-    var scores = new Map(),
+    const scores = new Map(),
       matched = new Map();
-    all.forEach(function (found, n) {
-      var best = new Map(),
+    all.forEach((found, n) => {
+      let best = new Map(),
         cap = Infinity;
-      found.forEach(function (factor, term) {
-        var flat = index.shard(kind, shardOf(term))[term];
+      found.forEach((factor, term) => {
+        const flat = index.shard(kind, shardOf(term))[term];
         if (factor === s.exact && own(index.shard(kind, shardOf(term)), term) && flat.length) {
           cap = Math.min(cap, idf(total, flat));
         }
       });
-      found.forEach(function (factor, term) {
-        var shard = index.shard(kind, shardOf(term));
+      found.forEach((factor, term) => {
+        const shard = index.shard(kind, shardOf(term));
         if (!own(shard, term) || !shard[term].length) return;
-        var flat = shard[term],
+        let flat = shard[term],
           w = Math.min(idf(total, flat), cap),
           doc = 0;
-        for (var i = 0; i < flat.length; i += 2) {
+        for (let i = 0; i < flat.length; i += 2) {
           doc += flat[i];
-          var weight = flat[i + 1] / s.unit;
-          var norm = s.k1 * (1 - s.b + (s.b * meta.length[doc]) / meta.avglength);
-          var value = (factor * w * weight * (s.k1 + 1)) / (weight + norm);
+          const weight = flat[i + 1] / s.unit;
+          const norm = s.k1 * (1 - s.b + (s.b * meta.length[doc]) / meta.avglength);
+          const value = (factor * w * weight * (s.k1 + 1)) / (weight + norm);
           if (value > (best.get(doc) || 0)) best.set(doc, value);
         }
       });
-      best.forEach(function (value, doc) {
+      best.forEach((value, doc) => {
         scores.set(doc, (scores.get(doc) || 0) + value);
         if (n < ws.length) matched.set(doc, (matched.get(doc) || 0) + 1);
       });
     });
-    var count = Math.max(ws.length, 1),
+    const count = Math.max(ws.length, 1),
       out = new Map();
-    scores.forEach(function (v, doc) {
-      out.set(doc, v * Math.pow((matched.get(doc) || 0) / count, s.coverage));
+    scores.forEach((v, doc) => {
+      out.set(doc, v * ((matched.get(doc) || 0) / count) ** s.coverage);
     });
     return out;
   }
 
   function bonus(index, tokens, scores) {
-    var meta = index.meta;
+    const meta = index.meta;
     if (tokens.length < 2) return;
-    var phrase = " " + tokens.join(" ") + " ";
+    const phrase = ` ${tokens.join(" ")} `;
     Array.from(scores.keys())
-      .sort(function (a, b) {
-        return scores.get(b) - scores.get(a) || a - b;
-      })
+      .sort((a, b) => scores.get(b) - scores.get(a) || a - b)
       .slice(0, 50)
-      .forEach(function (doc) {
-        if ((" " + fold(meta.names[doc]).join(" ") + " ").indexOf(phrase) >= 0) {
+      .forEach((doc) => {
+        if (` ${fold(meta.names[doc]).join(" ")} `.indexOf(phrase) >= 0) {
           scores.set(doc, scores.get(doc) + meta.scoring.phrase);
         }
       });
@@ -213,27 +206,23 @@
 
   /* Scales each score by the most local of the procedure's levels. */
   function prior(meta, scores) {
-    var s = meta.scoring,
-      factors = meta.levels.map(function (l) {
-        return own(s.level_prior, l) ? s.level_prior[l] : s.level_other;
-      });
-    scores.forEach(function (v, doc) {
-      var best = -Infinity,
+    const s = meta.scoring,
+      factors = meta.levels.map((l) => (own(s.level_prior, l) ? s.level_prior[l] : s.level_other));
+    scores.forEach((v, doc) => {
+      let best = -Infinity,
         mask = meta.level[doc];
-      factors.forEach(function (f, i) {
+      factors.forEach((f, i) => {
         if ((mask >> i) & 1) best = Math.max(best, f);
       });
       scores.set(doc, v * (best === -Infinity ? 1 : best));
     });
   }
 
-  var indexPromise = null;
+  let indexPromise = null;
   function getIndex() {
     if (!indexPromise) {
-      indexPromise = load("meta.json").then(function (meta) {
-        return new Index(meta);
-      });
-      indexPromise.catch(function () {
+      indexPromise = load("meta.json").then((meta) => new Index(meta));
+      indexPromise.catch(() => {
         indexPromise = null;
       });
     }
@@ -245,18 +234,18 @@
   }
 
   async function search(text, options) {
-    var index = await getIndex(),
+    const index = await getIndex(),
       meta = index.meta,
       s = meta.scoring;
-    var limit = (options && options.limit) || s.limit;
-    var raw = String(text).trim(),
+    const limit = options?.limit || s.limit;
+    let raw = String(text).trim(),
       compact = raw.replace(/ /g, ""),
       tokens = fold(raw);
-    var scores = new Map(),
+    let scores = new Map(),
       doc;
     if (CODE.test(compact) || DIGITS.test(compact)) {
       for (doc = 0; doc < meta.codes.length; doc++) {
-        var code = meta.codes[doc];
+        const code = meta.codes[doc];
         if (code === compact) scores.set(doc, s.code_exact);
         else if (code.replace(".", "").indexOf(compact) >= 0 || code.indexOf(compact) >= 0) {
           scores.set(doc, s.code_partial);
@@ -265,38 +254,35 @@
       if (scores.size) tokens = [];
     }
     if (tokens.length) {
-      (await scorePass(index, "t", tokens)).forEach(function (v, d) {
+      (await scorePass(index, "t", tokens)).forEach((v, d) => {
         scores.set(d, (scores.get(d) || 0) + v);
       });
       if (scores.size < s.deep_below) {
-        (await scorePass(index, "b", tokens)).forEach(function (v, d) {
+        (await scorePass(index, "b", tokens)).forEach((v, d) => {
           scores.set(d, (scores.get(d) || 0) + s.body * v);
         });
       }
       bonus(index, tokens, scores);
     }
     prior(meta, scores);
-    var ended = new Set(meta.ended);
-    scores.forEach(function (v, d) {
+    const ended = new Set(meta.ended);
+    scores.forEach((v, d) => {
       if (ended.has(d)) scores.set(d, v * s.ended);
     });
     return Array.from(scores.keys())
-      .sort(function (a, b) {
-        return (
-          round6(scores.get(b)) - round6(scores.get(a)) || meta.length[a] - meta.length[b] || a - b
-        );
-      })
+      .sort(
+        (a, b) =>
+          round6(scores.get(b)) - round6(scores.get(a)) || meta.length[a] - meta.length[b] || a - b,
+      )
       .slice(0, limit)
-      .map(function (d) {
-        return {
-          code: meta.codes[d],
-          name: meta.names[d],
-          url: meta.url.replace("{code}", meta.codes[d]),
-          score: round6(scores.get(d)),
-          ended: ended.has(d),
-          field: meta.fields[meta.field[d]][1],
-        };
-      });
+      .map((d) => ({
+        code: meta.codes[d],
+        name: meta.names[d],
+        url: meta.url.replace("{code}", meta.codes[d]),
+        score: round6(scores.get(d)),
+        ended: ended.has(d),
+        field: meta.fields[meta.field[d]][1],
+      }));
   }
 
   /* The page: a labelled input, a list of links, and a polite live region with the count. */
@@ -307,82 +293,82 @@
       return;
     }
     status.textContent = results.length
-      ? "Có " + results.length + " thủ tục phù hợp với “" + query + "”."
+      ? `Có ${results.length} thủ tục phù hợp với “${query}”.`
       : "Không tìm thấy thủ tục nào phù hợp với “" +
         query +
         "”. Thử bỏ bớt từ hoặc nhập mã thủ tục.";
-    results.forEach(function (r) {
-      var li = document.createElement("li"),
+    results.forEach((r) => {
+      const li = document.createElement("li"),
         a = document.createElement("a");
       a.href = config.site + r.url;
       a.textContent = r.name;
       li.appendChild(a);
-      var small = document.createElement("span");
+      const small = document.createElement("span");
       small.className = "tthc-search-meta";
-      small.textContent = " " + r.code + " · " + r.field + (r.ended ? " · đã hết hiệu lực" : "");
+      small.textContent = ` ${r.code} · ${r.field}${r.ended ? " · đã hết hiệu lực" : ""}`;
       li.appendChild(small);
       box.appendChild(li);
     });
   }
 
   function init() {
-    var input = document.getElementById("tthc-search-input");
-    var out = document.getElementById("tthc-search-results");
+    const input = document.getElementById("tthc-search-input");
+    const out = document.getElementById("tthc-search-results");
     if (!input || !out) return;
-    var status = document.getElementById("tthc-search-status") || out;
+    const status = document.getElementById("tthc-search-status") || out;
     if (!status.hasAttribute("aria-live")) status.setAttribute("aria-live", "polite");
-    var list =
+    const list =
       out.tagName === "OL" || out.tagName === "UL"
         ? out
         : out.appendChild(document.createElement("ol"));
-    var timer = null,
+    let timer = null,
       latest = 0;
     function run() {
-      var q = input.value,
+      const q = input.value,
         ticket = ++latest;
       search(q).then(
-        function (results) {
+        (results) => {
           if (ticket === latest) render(list, status, q, results);
           if (results.length && root.CustomEvent) {
             // offline.js keeps the rest of the index then
             root.document.dispatchEvent(new root.CustomEvent("tthc-search-done"));
           }
         },
-        function () {
+        () => {
           if (ticket === latest)
             status.textContent = "Chưa tải được dữ liệu tìm kiếm. Thử lại sau.";
         },
       );
     }
-    input.addEventListener("input", function () {
+    input.addEventListener("input", () => {
       clearTimeout(timer);
       timer = setTimeout(run, 120);
     });
     input.addEventListener(
       "focus",
-      function () {
-        getIndex().catch(function () {});
+      () => {
+        getIndex().catch(() => {});
       },
       { once: true },
     );
-    var form = input.form;
+    const form = input.form;
     if (form)
-      form.addEventListener("submit", function (e) {
+      form.addEventListener("submit", (e) => {
         e.preventDefault();
         run();
       });
     if (input.value) run();
   }
 
-  var script = root.document && root.document.currentScript;
+  const script = root.document?.currentScript;
   if (script) {
-    var src = script.getAttribute("src") ? script.src : root.location.href;
+    const src = script.getAttribute("src") ? script.src : root.location.href;
     config.index = script.getAttribute("data-index") || new URL("../search/", src).href;
     config.site = script.getAttribute("data-site") || new URL("../", src).href;
   }
 
   search.fold = fold;
-  search.configure = function (options) {
+  search.configure = (options) => {
     if (options.index !== undefined) config.index = options.index;
     if (options.site !== undefined) config.site = options.site;
     cache = {};

@@ -2,32 +2,31 @@
    (GET <api>dossiers/<code> with the header X-Lookup-Secret). The receipt's QR code links here with
    both in the fragment (#ma=...&khoa=...), which browsers never send to a server: the script reads
    it, removes it from the address bar and history, then looks the dossier up. No other request. */
-(function () {
+(() => {
+  // biome-ignore lint/suspicious/noRedundantUseStrict: a classic script, not an ES module
   "use strict";
   // A dossier code's shape: the API's DOSSIER_CODE (functions/chalicelib/dossiers.py);
   // tests/test_status_rules.py runs both on generated codes and requires the same answer.
-  var CODE = /^[A-Za-z0-9.-]{3,60}-[0-9]{6}-[0-9]{4,}$/,
+  const CODE = /^[A-Za-z0-9.-]{3,60}-[0-9]{6}-[0-9]{4,}$/,
     SECRET = /^[a-z0-9]{8,100}$/;
   if (typeof module !== "undefined" && module.exports) {
-    module.exports = { CODE: CODE }; // under node, for that test: no page to run on
+    module.exports = { CODE }; // under node, for that test: no page to run on
     return;
   }
-  var script = document.currentScript || document.querySelector("script[data-api]");
-  var api = script.getAttribute("data-api"),
+  const script = document.currentScript || document.querySelector("script[data-api]");
+  const api = script.getAttribute("data-api"),
     site = script.getAttribute("data-site");
-  var byId = function (id) {
-    return document.getElementById(id);
-  };
-  var form = byId("tra-cuu");
+  const byId = (id) => document.getElementById(id);
+  const form = byId("tra-cuu");
   if (!form) {
     return;
   }
-  var summary = byId("tra-cuu-loi"),
+  const summary = byId("tra-cuu-loi"),
     progress = byId("tra-cuu-dang-tai");
-  var problem = byId("tra-cuu-su-co"),
+  const problem = byId("tra-cuu-su-co"),
     result = byId("tra-cuu-ket-qua");
-  var heading = byId("tra-cuu-tieu-de");
-  var fields = {
+  const heading = byId("tra-cuu-tieu-de");
+  const fields = {
     code: { input: byId("ma-ho-so"), error: byId("ma-ho-so-loi"), group: byId("nhom-ma-ho-so") },
     secret: {
       input: byId("ma-tra-cuu"),
@@ -35,9 +34,9 @@
       group: byId("nhom-ma-tra-cuu"),
     },
   };
-  var TIMEOUT = 20000;
+  const TIMEOUT = 20000;
   // What each DVCQG status means for the applicant, and what to do next.
-  var EXPLAIN = {
+  const EXPLAIN = {
     1: "Hồ sơ đã được gửi tới cơ quan và đang chờ cán bộ kiểm tra để tiếp nhận; bạn chưa cần làm gì, hãy giữ mã hồ sơ và mã tra cứu để theo dõi.",
     2: "Cơ quan đã tiếp nhận hồ sơ và sẽ giải quyết trong thời hạn của thủ tục; bạn chưa cần làm gì, hãy chờ đến ngày hẹn trả kết quả.",
     3: "Cơ quan không tiếp nhận hồ sơ này; hãy xem lý do trong thông báo của cơ quan (tin nhắn, thư điện tử) và nộp hồ sơ mới nếu vẫn cần làm thủ tục.",
@@ -49,7 +48,7 @@
     9: "Hồ sơ đã giải quyết xong và kết quả đang chờ trả; hãy nhận kết quả theo cách đã chọn khi nộp (trực tuyến, qua bưu chính hoặc tại Bộ phận Một cửa).",
     10: "Kết quả đã được trả cho bạn; thủ tục đã hoàn tất, bạn không cần làm gì thêm.",
   };
-  var MESSAGES = {
+  const MESSAGES = {
     code: "Nhập mã hồ sơ ghi trên biên nhận.",
     codeFormat:
       "Mã hồ sơ chưa đúng dạng: mã cơ quan, ngày nộp (6 chữ số) và số thứ tự, nối bằng dấu gạch ngang, ví dụ ubnd-cap-xa-260715-0042.",
@@ -64,7 +63,7 @@
       "Không kết nối được với hệ thống tra cứu. Hãy kiểm tra kết nối mạng rồi bấm “Thử lại”.",
     server: "Hệ thống tra cứu đang tạm thời gặp sự cố. Vui lòng bấm “Thử lại” sau ít phút.",
   };
-  var last = null,
+  let last = null,
     pending = false;
 
   function pad(n) {
@@ -73,7 +72,7 @@
 
   // "dd/mm/yyyy HH:mm" in Vietnam time (UTC+7, no daylight saving) from an ISO 8601 string.
   function when(iso) {
-    var m =
+    const m =
       /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(
         iso || "",
       );
@@ -81,12 +80,14 @@
       return iso || "";
     }
     if (!m[4]) {
-      return m[3] + "/" + m[2] + "/" + m[1];
+      return `${m[3]}/${m[2]}/${m[1]}`;
     }
     if (m[6]) {
-      var offset =
+      const offset =
         m[6] === "Z" ? 0 : (m[6][0] === "-" ? -1 : 1) * (60 * +m[6].slice(1, 3) + +m[6].slice(4));
-      var t = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]) + (7 * 60 - offset) * 60000);
+      const t = new Date(
+        Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]) + (7 * 60 - offset) * 60000,
+      );
       return (
         pad(t.getUTCDate()) +
         "/" +
@@ -99,15 +100,15 @@
         pad(t.getUTCMinutes())
       );
     }
-    return m[3] + "/" + m[2] + "/" + m[1] + " " + m[4] + ":" + m[5];
+    return `${m[3]}/${m[2]}/${m[1]} ${m[4]}:${m[5]}`;
   }
 
   function fieldError(name, message) {
-    var field = fields[name],
-      hint = field.input.id + "-goi-y";
+    const field = fields[name],
+      hint = `${field.input.id}-goi-y`;
     field.error.textContent = "";
     if (message) {
-      var prefix = document.createElement("span");
+      const prefix = document.createElement("span");
       prefix.className = "tthc-visually-hidden";
       prefix.textContent = "Lỗi: ";
       field.error.appendChild(prefix);
@@ -115,7 +116,7 @@
     }
     field.error.hidden = !message;
     field.group.classList.toggle("tthc-field--error", !!message);
-    field.input.setAttribute("aria-describedby", message ? hint + " " + field.error.id : hint);
+    field.input.setAttribute("aria-describedby", message ? `${hint} ${field.error.id}` : hint);
     if (message) {
       field.input.setAttribute("aria-invalid", "true");
     } else {
@@ -125,16 +126,16 @@
 
   // GOV.UK error summary: one link per problem, to the field; focused so it is read out.
   function showErrors(errors, summaryItems) {
-    var list = summary.querySelector("ul");
+    const list = summary.querySelector("ul");
     fieldError("code", errors.code);
     fieldError("secret", errors.secret);
     list.textContent = "";
-    summaryItems.forEach(function (item) {
-      var li = document.createElement("li"),
+    summaryItems.forEach((item) => {
+      const li = document.createElement("li"),
         a = document.createElement("a");
-      a.href = "#" + fields[item[0]].input.id;
+      a.href = `#${fields[item[0]].input.id}`;
       a.textContent = item[1];
-      a.addEventListener("click", function (event) {
+      a.addEventListener("click", (event) => {
         event.preventDefault();
         fields[item[0]].input.focus();
         fields[item[0]].group.scrollIntoView();
@@ -156,7 +157,7 @@
   }
 
   function check(v) {
-    var errors = {},
+    const errors = {},
       items = [];
     if (!v.code) {
       errors.code = MESSAGES.code;
@@ -185,7 +186,7 @@
   }
 
   function text(tag, content, className) {
-    var node = document.createElement(tag);
+    const node = document.createElement(tag);
     node.textContent = content;
     if (className) {
       node.className = className;
@@ -194,17 +195,17 @@
   }
 
   function fill(name, node) {
-    var dd = result.querySelector('[data-field="' + name + '"]');
+    const dd = result.querySelector(`[data-field="${name}"]`);
     dd.textContent = "";
     dd.appendChild(typeof node === "string" ? document.createTextNode(node) : node);
   }
 
   function show(dossier) {
-    var procedure = document.createElement("a"),
+    const procedure = document.createElement("a"),
       timeline = result.querySelector(".tthc-timeline");
-    heading.textContent = "Tình trạng: " + (dossier.status_label || "chưa rõ");
+    heading.textContent = `Tình trạng: ${dossier.status_label || "chưa rõ"}`;
     result.querySelector(".tthc-lookup-explain").textContent = EXPLAIN[dossier.status] || "";
-    procedure.href = site + "thu-tuc/" + encodeURIComponent(dossier.procedure) + "/";
+    procedure.href = `${site}thu-tuc/${encodeURIComponent(dossier.procedure)}/`;
     procedure.textContent = dossier.procedure_name || dossier.procedure;
     fill("procedure", procedure);
     fill("code", dossier.code);
@@ -216,8 +217,8 @@
         : "Chưa xác định (thời hạn giải quyết của thủ tục chưa được công bố).",
     );
     timeline.textContent = "";
-    (dossier.timeline || []).forEach(function (step, i, all) {
-      var li = document.createElement("li"),
+    (dossier.timeline || []).forEach((step, i, all) => {
+      const li = document.createElement("li"),
         time = text("time", when(step.at));
       time.setAttribute("datetime", step.at || "");
       li.appendChild(text("span", step.label || "", "tthc-timeline-label"));
@@ -235,7 +236,7 @@
   function parse(body) {
     try {
       return JSON.parse(body);
-    } catch (e) {
+    } catch (_e) {
       return null;
     }
   }
@@ -249,18 +250,18 @@
     problem.hidden = true;
     result.hidden = true;
     progress.textContent = "Đang tra cứu…";
-    var request = new XMLHttpRequest();
-    request.open("GET", api + "dossiers/" + encodeURIComponent(v.code));
+    const request = new XMLHttpRequest();
+    request.open("GET", `${api}dossiers/${encodeURIComponent(v.code)}`);
     request.setRequestHeader("Accept", "application/json");
     request.setRequestHeader("X-Lookup-Secret", v.secret);
     request.timeout = TIMEOUT;
-    var done = function () {
+    const done = () => {
       pending = false;
       progress.textContent = "";
     };
-    request.onload = function () {
+    request.onload = () => {
       done();
-      var body = parse(request.responseText);
+      const body = parse(request.responseText);
       if (request.status === 200 && body && body.code) {
         show(body);
       } else if (request.status === 404 && body) {
@@ -273,7 +274,7 @@
         trouble(MESSAGES.server, true);
       }
     };
-    request.onerror = request.ontimeout = function () {
+    request.onerror = request.ontimeout = () => {
       done();
       trouble(MESSAGES.network, true);
     };
@@ -281,7 +282,7 @@
   }
 
   function submit() {
-    var v = values(),
+    const v = values(),
       found = check(v);
     showErrors(found.errors, found.items);
     if (!found.items.length) {
@@ -298,7 +299,7 @@
     if (location.hash.length < 2) {
       return;
     }
-    var params = new URLSearchParams(location.hash.slice(1));
+    const params = new URLSearchParams(location.hash.slice(1));
     if (!params.has("ma") && !params.has("khoa")) {
       return;
     }
@@ -310,11 +311,11 @@
     submit();
   }
 
-  form.addEventListener("submit", function (event) {
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
     submit();
   });
-  problem.querySelector("button").addEventListener("click", function () {
+  problem.querySelector("button").addEventListener("click", () => {
     if (last) {
       lookup(last);
     }

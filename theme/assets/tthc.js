@@ -3,60 +3,51 @@
    working days with the non-working days the build precomputed (assets/ngay-nghi.js).
    Both tools are `hidden` in the HTML and shown here, so a page without JavaScript shows no
    control that does nothing (the version list and the deadlines table are plain HTML). */
-(function () {
+(() => {
+  // biome-ignore lint/suspicious/noRedundantUseStrict: a classic script, not an ES module
   "use strict";
-  var pad = function (n) {
-    return (n < 10 ? "0" : "") + n;
-  };
+  const pad = (n) => (n < 10 ? "0" : "") + n;
   /* UTC calendar arithmetic on "YYYY-MM-DD" strings ... */
-  var iso = function (d) {
-    return d.toISOString().slice(0, 10);
-  };
+  const iso = (d) => d.toISOString().slice(0, 10);
   /* ... but "today" is the reader's local date (toISOString is UTC: before 07:00 in Vietnam it
      would still be yesterday). */
-  var localToday = function () {
-    var d = new Date();
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
+  const localToday = () => {
+    const d = new Date();
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
   };
-  var vn = function (s) {
-    return s.slice(8, 10) + "/" + s.slice(5, 7) + "/" + s.slice(0, 4);
-  };
-  var form = document.querySelector("form.tthc-asof");
+  const vn = (s) => `${s.slice(8, 10)}/${s.slice(5, 7)}/${s.slice(0, 4)}`;
+  const form = document.querySelector("form.tthc-asof");
   if (form) {
-    var versions = JSON.parse(document.getElementById("tthc-phien-ban").textContent);
+    const versions = JSON.parse(document.getElementById("tthc-phien-ban").textContent);
     form.hidden = false;
-    form.addEventListener("submit", function (e) {
+    form.addEventListener("submit", (e) => {
       e.preventDefault();
-      var day = form.querySelector("input").value,
+      const day = form.querySelector("input").value,
         status = form.querySelector("[role=status]");
-      var hit = versions.filter(function (v) {
-        return v.from <= day && (!v.to || day < v.to);
-      })[0];
+      const hit = versions.filter((v) => v.from <= day && (!v.to || day < v.to))[0];
       if (hit) {
         location.href = hit.url;
       } else {
-        status.textContent = "Không có phiên bản nào áp dụng vào ngày " + vn(day) + ".";
+        status.textContent = `Không có phiên bản nào áp dụng vào ngày ${vn(day)}.`;
       }
     });
   }
-  var data = document.getElementById("tthc-thoi-han"),
+  const data = document.getElementById("tthc-thoi-han"),
     cal = window.MOTCUA_NGAY_NGHI;
   if (!data || !cal) {
     return;
   }
-  var deadlines = JSON.parse(data.textContent),
+  const deadlines = JSON.parse(data.textContent),
     off = new Set(cal.off);
-  var input = document.getElementById("ngay-nop"),
+  const input = document.getElementById("ngay-nop"),
     list = document.getElementById("ket-qua-du-kien");
-  var next = function (s) {
-    var d = new Date(s + "T00:00:00Z");
+  const next = (s) => {
+    const d = new Date(`${s}T00:00:00Z`);
     d.setUTCDate(d.getUTCDate() + 1);
     return iso(d);
   };
-  var working = function (s) {
-    return !off.has(s);
-  };
-  var nextWorking = function (s) {
+  const working = (s) => !off.has(s);
+  const nextWorking = (s) => {
     s = next(s);
     while (!working(s)) {
       s = next(s);
@@ -64,7 +55,7 @@
     return s;
   };
   function due(start, amount, unit) {
-    var day = working(start) ? start : nextWorking(start),
+    let day = working(start) ? start : nextWorking(start),
       i;
     if (unit === "same_day") {
       return day;
@@ -88,18 +79,18 @@
     return null;
   }
   function show() {
-    var start = input.value || localToday();
+    const start = input.value || localToday();
     list.textContent = "";
-    deadlines.forEach(function (d) {
-      var li = document.createElement("li"),
+    deadlines.forEach((d) => {
+      const li = document.createElement("li"),
         end = d.amount || d.unit === "same_day" ? due(start, d.amount, d.unit) : null;
-      var text =
+      const text =
         end && end <= cal.to
           ? vn(end)
           : end
             ? "ngoài phạm vi lịch đã công bố"
             : "chưa được công bố";
-      li.textContent = "Nộp " + d.channel + ": " + text;
+      li.textContent = `Nộp ${d.channel}: ${text}`;
       list.appendChild(li);
     });
   }

@@ -3,50 +3,47 @@
    request goes to the server as if this file did not exist, and a copy of the answer is kept;
    offline, the copy answers. The API and the open-data downloads are never kept. Registered by
    assets/offline.js on the home page. */
+// biome-ignore lint/suspicious/noRedundantUseStrict: a classic script, not an ES module
 "use strict";
-var CACHE = "motcua-1";
-var SKIP = /\/(api|du-lieu-mo)\//;
-var OFFLINE =
+
+const CACHE = "motcua-1";
+const SKIP = /\/(api|du-lieu-mo)\//;
+const OFFLINE =
   '<!doctype html><html lang="vi"><meta charset="utf-8">' +
   '<meta name="viewport" content="width=device-width,initial-scale=1"><title>Không có mạng</title>' +
   '<main style="font-family:sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem">' +
   "<h1>Không có kết nối mạng</h1><p>Trang này chưa được lưu trên thiết bị. Tìm kiếm thủ tục và " +
   'các trang đã xem vẫn dùng được; hãy thử lại khi có mạng.</p><p><a href="/">Về trang chủ</a></p></main>';
 
-self.addEventListener("install", function () {
+self.addEventListener("install", () => {
   self.skipWaiting();
 });
-self.addEventListener("activate", function (event) {
+self.addEventListener("activate", (event) => {
   event.waitUntil(self.clients.claim());
 });
-self.addEventListener("fetch", function (event) {
-  var request = event.request,
+self.addEventListener("fetch", (event) => {
+  const request = event.request,
     url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin || SKIP.test(url.pathname))
     return;
   event.respondWith(
     fetch(request).then(
-      function (response) {
+      (response) => {
         if (response.ok && response.type === "basic") {
-          var copy = response.clone();
-          event.waitUntil(
-            caches.open(CACHE).then(function (cache) {
-              return cache.put(request, copy);
-            }),
-          );
+          const copy = response.clone();
+          event.waitUntil(caches.open(CACHE).then((cache) => cache.put(request, copy)));
         }
         return response;
       },
-      function () {
-        return caches.match(request).then(function (hit) {
+      () =>
+        caches.match(request).then((hit) => {
           if (hit) return hit;
           if (request.mode !== "navigate") return Response.error();
           return new Response(OFFLINE, {
             status: 503,
             headers: { "Content-Type": "text/html; charset=utf-8" },
           });
-        });
-      },
+        }),
     ),
   );
 });

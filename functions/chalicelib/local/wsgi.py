@@ -23,6 +23,9 @@ from chalice.local import LambdaContext, LambdaEventConverter, RouteMatcher
 from chalicelib.config import MAX_BODY_BYTES
 from chalicelib.errors import PayloadTooLargeError
 
+mimetypes.add_type("font/woff2", ".woff2")  # Python 3.11 knows it only from /etc/mime.types
+# Web fonts carry a hash of their bytes in their name (buildlib/site/webfont.py): kept for a year.
+LONG_CACHE = {"font/woff2": "public, max-age=31536000, immutable"}
 STATUS_TEXT = {
     200: "OK",
     201: "Created",
@@ -158,7 +161,7 @@ class StaticSite:
         if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
             kind += "; charset=utf-8"
         size = target.stat().st_size
-        headers = [("Content-Type", kind), ("Cache-Control", "no-cache")]
+        headers = [("Content-Type", kind), ("Cache-Control", LONG_CACHE.get(kind, "no-cache"))]
         if kind.startswith(COMPRESSIBLE):
             headers.append(("Vary", "Accept-Encoding"))
             accepted = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")

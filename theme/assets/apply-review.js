@@ -1,0 +1,209 @@
+/* What the steps draw from the state: "check your answers", the confirmation with its printable
+   receipt, and the start (resume or begin). */
+import { answers, communeName, context } from "./apply-answers.js";
+import { rules } from "./apply-state.js";
+import { $, dateTimeVn, el, isoToVn, read } from "./apply-util.js";
+
+export function display(s, item, value) {
+  if (value === undefined) return "Không khai";
+  if (item.type === "yes_no") return value ? "Có" : "Không";
+  if (item.type === "select") {
+    const option = item.options.filter((o) => o.value === value)[0];
+    return option ? option.label : String(value);
+  }
+  if (item.type === "date") return isoToVn(value) || String(value);
+  if (item.type === "address") return communeName(s, value);
+  return String(value);
+}
+
+export function drawAnswers(s) {
+  const box = $("ap-answers"),
+    current = answers(s),
+    kept = rules.checkAnswers(s.cfg, current, context(s)).kept;
+  box.textContent = "";
+  s.pages.forEach((page) => {
+    if (!rules.shown({}, page, kept)) return;
+    const rows = el("dl", { class: "ap-answers" });
+    page.fields.forEach((item) => {
+      if (!rules.shown(item, page, current)) return;
+      rows.appendChild(row(item.label, display(s, item, current[item.id]), page.id, item.id));
+    });
+    page.uploads.forEach((slot) => {
+      if (!rules.shown(slot, page, kept)) return;
+      const names = (s.files[slot.id] || []).filter((f) => f.state === "done").map((f) => f.name);
+      rows.appendChild(
+        row(slot.label, names.length ? names.join("; ") : "Không có tệp", page.id, slot.id),
+      );
+    });
+    box.appendChild(el("h3", { text: page.title }));
+    box.appendChild(rows);
+  });
+}
+
+export function row(label, value, pageId, id) {
+  const change = el("a", { href: `#trang-${pageId}`, "data-change": id }, [
+    "Thay đổi",
+    el("span", { class: "ap-visually-hidden", text: ` ${label}` }),
+  ]);
+  return el("div", { class: "ap-answers__row" }, [
+    el("dt", { text: label }),
+    el("dd", { text: value }),
+    el("dd", { class: "ap-answers__change" }, [change]),
+  ]);
+}
+
+export function drawReceipt(s, saved) {
+  const box = $("ap-receipt"),
+    r = saved.result;
+  const statusPath =
+    s.cfg.root +
+    "tra-cuu/#ma=" +
+    encodeURIComponent(r.code) +
+    "&khoa=" +
+    encodeURIComponent(r.secret);
+  const due = r.due_at ? isoToVn(r.due_at) : "";
+  box.textContent = "";
+  box.appendChild(
+    el("div", { class: "ap-panel ap-panel--done" }, [
+      el("p", { class: "ap-panel__title", text: "Hồ sơ đã được gửi" }),
+      el("p", {}, ["Mã hồ sơ: ", el("strong", { class: "ap-code", text: r.code })]),
+    ]),
+  );
+  if (saved.earlier) {
+    box.appendChild(
+      el("p", {
+        class: "tthc-notice",
+        text: "Hồ sơ này đã được nộp ở lần gửi trước (khi mạng bị gián đoạn), với nội dung đã khai lúc đó. Những thay đổi sau đó chưa được gửi; nếu cần sửa, hãy liên hệ bộ phận một cửa.",
+      }),
+    );
+  }
+  box.appendChild(
+    el("div", { class: "ap-secret" }, [
+      el("p", {}, ["Mã tra cứu: ", el("strong", { class: "ap-code", text: r.secret })]),
+      el("p", {
+        text: "Mã tra cứu chỉ hiện một lần, ngay bây giờ: chúng tôi không lưu và không gửi lại được. Hãy ghi lại, in giấy tiếp nhận hoặc chụp màn hình. Cần cả mã hồ sơ và mã tra cứu để xem tình trạng hồ sơ.",
+      }),
+    ]),
+  );
+  box.appendChild(
+    el("p", {
+      text: due
+        ? "Ngày hẹn trả kết quả (dự kiến): " +
+          due +
+          ". Thời hạn tính từ khi hồ sơ được tiếp nhận; nếu phải bổ sung giấy tờ, ngày hẹn sẽ thay đổi."
+        : "Ngày hẹn trả kết quả: cơ quan sẽ thông báo khi tiếp nhận (thời hạn giải quyết của thủ tục chưa được công bố bằng ngày làm việc).",
+    }),
+  );
+  box.appendChild(el("h3", { text: "Tiếp theo sẽ thế nào" }));
+  box.appendChild(
+    el("ol", {}, [
+      el("li", {
+        text: "Bộ phận một cửa kiểm tra hồ sơ và báo cho bạn hồ sơ được tiếp nhận hay cần bổ sung, qua số điện thoại hoặc thư điện tử đã khai.",
+      }),
+      el("li", { text: "Nếu thủ tục có phí, lệ phí, cơ quan sẽ hướng dẫn cách nộp." }),
+      el("li", {}, [
+        "Xem tình trạng hồ sơ bất cứ lúc nào ở trang ",
+        el("a", { href: statusPath, text: "Tra cứu hồ sơ" }),
+        " với mã hồ sơ và mã tra cứu.",
+      ]),
+      el("li", {
+        text: "Khi nhận kết quả, mang theo giấy tờ tùy thân và bản chính các giấy tờ đã tải lên nếu được yêu cầu.",
+      }),
+    ]),
+  );
+  box.appendChild(
+    el("p", { class: "ap-nav" }, [
+      el("button", {
+        type: "button",
+        class: "md-button md-button--primary",
+        "data-action": "print",
+        text: "In giấy tiếp nhận",
+      }),
+    ]),
+  );
+  box.appendChild(receiptSheet(s, saved, due));
+}
+
+export function receiptSheet(s, saved, due) {
+  const r = saved.result;
+  const rows = [
+    ["Mã hồ sơ", r.code],
+    ["Thủ tục", `${r.procedure_name || s.cfg.name} (mã ${r.procedure})`],
+    ["Cơ quan giải quyết", s.cfg.agencies.join("; ")],
+    ["Người nộp", saved.applicant.name || "—"],
+    ["Số điện thoại", saved.applicant.phone || "—"],
+    ["Hình thức nộp", "Trực tuyến"],
+    ["Thời điểm nộp", dateTimeVn(r.received_at)],
+    ["Ngày hẹn trả kết quả", due || "Cơ quan thông báo khi tiếp nhận"],
+    ["Tình trạng", r.status_label],
+    ["Mã tra cứu", r.secret],
+  ];
+  const table = el("table", { class: "ap-receipt__table" });
+  rows.forEach((pair) => {
+    table.appendChild(
+      el("tr", {}, [el("th", { scope: "row", text: pair[0] }), el("td", { text: pair[1] })]),
+    );
+  });
+  const docs = el("ul", {});
+  saved.files.forEach((f) => {
+    docs.appendChild(el("li", { text: `${f[0]}: ${f[1]} tệp` }));
+  });
+  const sheet = el("section", { class: "ap-receipt", "aria-labelledby": "ap-receipt-title" }, [
+    el("div", { class: "ap-receipt__head" }, [
+      el("p", { text: s.cfg.agencies[0] || "" }),
+      el("p", { class: "ap-receipt__motto" }, [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        el("br"),
+        "Độc lập - Tự do - Hạnh phúc",
+      ]),
+    ]),
+    el("h3", { id: "ap-receipt-title", text: "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" }),
+    table,
+    saved.files.length ? el("p", { text: "Giấy tờ đã nộp (tệp tải lên):" }) : null,
+    saved.files.length ? docs : null,
+  ]);
+  if (r.receipt?.qr_svg) {
+    const img = el("img", {
+      src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(r.receipt.qr_svg)}`,
+      alt: `Mã QR mở trang tra cứu hồ sơ ${r.code}`,
+      width: "120",
+      height: "120",
+    });
+    sheet.appendChild(
+      el("figure", { class: "ap-receipt__qr" }, [
+        img,
+        el("figcaption", { text: "Quét mã để xem tình trạng hồ sơ" }),
+      ]),
+    );
+  }
+  sheet.appendChild(
+    el("p", {
+      class: "ap-receipt__note",
+      text: "Giấy này do hệ thống tạo khi hồ sơ được nộp trực tuyến (trạng thái “Mới đăng ký”). Bộ phận một cửa sẽ kiểm tra và tiếp nhận hồ sơ; ngày hẹn trả kết quả tính theo ngày làm việc.",
+    }),
+  );
+  return sheet;
+}
+
+export function drawStart(s) {
+  const saved = read(s.store, s.draftKey);
+  const has =
+    saved?.values &&
+    Object.keys(saved.values).some((k) => {
+      const v = saved.values[k];
+      return v && (typeof v === "string" ? v : v.province || v.street);
+    });
+  $("ap-resume").hidden = !has;
+  $("ap-begin").hidden = !!has;
+  if (has) {
+    const when = new Date(saved.saved);
+    $("ap-resume-text").textContent =
+      "Bạn có một bản nháp chưa nộp, lưu lúc " +
+      `0${when.getHours()}`.slice(-2) +
+      ":" +
+      `0${when.getMinutes()}`.slice(-2) +
+      " ngày " +
+      when.toLocaleDateString("vi-VN") +
+      ". Tiếp tục để khai tiếp, hoặc bắt đầu lại để xóa bản nháp (kể cả các tệp đã tải lên).";
+  }
+}

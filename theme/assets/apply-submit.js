@@ -1,0 +1,129 @@
+/* The submission: once per draft (its Idempotency-Key), kept and sent again as it was if the
+   network failed, and the server's answers (created, errors per field, refused). */
+import { answers, check } from "./apply-answers.js";
+import { save } from "./apply-draft.js";
+import { showErrors, status, target } from "./apply-errors.js";
+import { go } from "./apply-steps.js";
+import { api } from "./apply-uploads.js";
+import { $, write } from "./apply-util.js";
+
+export function submit(s) {
+  if (s.sending) return;
+  const result = check(s),
+    errors = Object.keys(result.errors);
+  if (errors.length)
+    return reportServer(s, result.errors, "Hồ sơ còn thông tin cần sửa trước khi nộp");
+  const body = { procedure: s.cfg.procedure, answers: result.kept, uploads: result.uploads };
+  s.sending = true;
+  const button = $("ap-submit");
+  button.disabled = true;
+  button.setAttribute("aria-disabled", "true");
+  status("Đang gửi hồ sơ, vui lòng không đóng trang…");
+  const attempt = (payload) => api(s, "submissions", payload, { "Idempotency-Key": s.draft.key });
+  if (!s.draft.sent) {
+    s.draft.sent = body;
+    save(s);
+  }
+  attempt(body)
+    .then((reply) => {
+      if (reply.status === 409 && s.draft.sent) {
+        // Sent earlier with other answers and that dossier exists: show it.
+        return attempt(s.draft.sent).then((again) => {
+          again.earlier = true;
+          return again;
+        });
+      }
+      return reply;
+    })
+    .then(
+      (reply) => {
+        s.sending = false;
+        button.disabled = false;
+        button.removeAttribute("aria-disabled");
+        if (reply.status === 201 || reply.status === 200) return done(s, reply.body, reply.earlier);
+        if (reply.status === 422) {
+          s.draft.sent = null;
+          save(s);
+          status("");
+          return reportServer(
+            s,
+            reply.body.fields || {},
+            reply.body.message || "Máy chủ chưa nhận hồ sơ vì còn thông tin cần sửa",
+          );
+        }
+        failed(s, reply.body.message || `Máy chủ tạm thời không nhận hồ sơ (mã ${reply.status}).`);
+      },
+      () => {
+        s.sending = false;
+        button.disabled = false;
+        button.removeAttribute("aria-disabled");
+        failed(s, "Mất kết nối mạng khi gửi hồ sơ.");
+      },
+    );
+}
+
+export function failed(s, reason) {
+  status("");
+  showErrors(
+    s,
+    [
+      [
+        "ap-submit",
+        reason +
+          " Câu trả lời và tệp của bạn vẫn được giữ nguyên. Bấm “Xác nhận và nộp hồ sơ” để gửi lại: hồ sơ sẽ không bị nộp hai lần.",
+      ],
+    ],
+    "Chưa gửi được hồ sơ",
+  );
+}
+
+export function reportServer(s, errors, heading) {
+  const pairs = [];
+  Object.keys(errors).forEach((pointer) => {
+    const id = target(pointer);
+    pairs.push([s.fieldsById[id] || s.slotsById[id] ? id : "ap-submit", errors[pointer]]);
+  });
+  showErrors(s, pairs, heading, (id) => {
+    const owner = s.fieldsById[id] || s.slotsById[id];
+    return owner ? owner.page.id : "";
+  });
+}
+
+export function done(s, result, earlier) {
+  const receipt = {
+    result: result,
+    earlier: !!earlier,
+    applicant: applicant(s),
+    slots: Object.keys(result.uploads || {}),
+    files: Object.keys(s.files)
+      .map((slot) => {
+        const count = s.files[slot].filter((f) => f.state === "done").length;
+        return count ? [s.slotsById[slot].slot.label, count] : null;
+      })
+      .filter(Boolean),
+  };
+  s.lastReceipt = receipt;
+  status("");
+  write(s.session, s.receiptKey, receipt);
+  try {
+    if (s.store) s.store.removeItem(s.draftKey);
+  } catch (_e) {
+    /* nothing to remove */
+  }
+  s.draft = null;
+  s.files = {};
+  go(s, "xac-nhan");
+}
+
+export function applicant(s) {
+  let current = answers(s),
+    name = "",
+    phone = "";
+  Object.keys(s.fieldsById).forEach((id) => {
+    const item = s.fieldsById[id].item;
+    if (!name && item.type === "text" && /họ.*tên/i.test(item.label) && current[id])
+      name = current[id];
+    if (!phone && item.type === "phone" && current[id]) phone = current[id];
+  });
+  return { name: name, phone: phone };
+}
