@@ -404,19 +404,20 @@ def test_the_permalink_of_the_version_in_force_points_to_the_stable_page(site: P
 def test_a_permalink_becomes_the_full_record_when_its_version_is_no_longer_in_force(
     tmp_path: Path,
 ) -> None:
-    """Rebuilt on the day the scheduled version starts, the site equals a full build of that
-    day, byte for byte: the old version's pointer became its record, the new one's a pointer."""
-    catalogue = ROOT / "catalogue"
-    older, newer = [v["effective_from"] for v in versions_of("1.014063")]
-    assert older <= TODAY < newer
-    assert build(catalogue, tmp_path / "a")[0] == 0
-    folder = tmp_path / "a" / "site" / "thu-tuc" / "1.014063"
+    """Built before 1.001612's 2026-08-08 version applies, then rebuilt on TODAY, the site
+    equals a full build of TODAY byte for byte: the old version's pointer became its record,
+    the new one's a pointer."""
+    before = "2026-07-01"
+    older, newer = [v["effective_from"] for v in versions_of("1.001612")][-2:]
+    assert older <= before < newer <= TODAY
+    assert build(CATALOGUE, tmp_path / "a", today=before)[0] == 0
+    folder = tmp_path / "a" / "site" / "thu-tuc" / "1.001612"
     assert (folder / older / "index.html").stat().st_size < 1024
-    code, output = build(catalogue, tmp_path / "a", today=newer)
+    code, output = build(CATALOGUE, tmp_path / "a")
     assert code == 0 and "(một phần)" in output, output
     assert "(đã hết hiệu lực)" in text(folder / older / "index.html")
     assert (folder / newer / "index.html").stat().st_size < 1024
-    assert build(catalogue, tmp_path / "b", today=newer)[0] == 0
+    assert build(CATALOGUE, tmp_path / "b")[0] == 0
     rebuilt, full = tmp_path / "a" / "site", tmp_path / "b" / "site"
     names = sorted(str(p.relative_to(full)) for p in full.rglob("*") if p.is_file())
     assert names == sorted(str(p.relative_to(rebuilt)) for p in rebuilt.rglob("*") if p.is_file())
@@ -425,5 +426,5 @@ def test_a_permalink_becomes_the_full_record_when_its_version_is_no_longer_in_fo
     assert all(n.startswith("du-lieu-mo/thu-tuc/") for n in differ), differ
     for n in differ:
         a, b = (json.loads((site / n).read_text("utf-8")) for site in (rebuilt, full))
-        assert a["meta"].pop("built") == TODAY and b["meta"].pop("built") == newer
+        assert a["meta"].pop("built") == before and b["meta"].pop("built") == TODAY
         assert a == b
