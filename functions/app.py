@@ -29,9 +29,24 @@ def _json(status: int, body: dict) -> Response:
     )
 
 
-def _handle(call, status: int = 200):
+def _svg(status: int, text: str) -> Response:
+    """An SVG image authorised by the X-Lookup-Secret header: the browser that asked may keep it
+    (the receipt is drawn again from the session), keyed by that header; no shared cache may."""
+    return Response(
+        body=text,
+        status_code=status,
+        headers={
+            "Content-Type": "image/svg+xml; charset=utf-8",
+            "Cache-Control": "private, max-age=86400",
+            "Vary": "X-Lookup-Secret",
+        },
+    )
+
+
+def _handle(call, status: int = 200, respond=_json):
+    """`call()`'s result as the response `respond` makes (JSON by default); errors as JSON."""
     try:
-        return _json(status, call())
+        return respond(status, call())
     except ApiError as error:
         return _json(error.status, error.body())
     except Exception:  # a bug: logged with its traceback, never shown to the client
@@ -93,3 +108,9 @@ def submit():
 def lookup(code):
     secret = app.current_request.headers.get("x-lookup-secret")
     return _handle(lambda: default_service().lookup(code, secret, _client()))
+
+
+@app.route("/api/dossiers/{code}/receipt-qr", methods=["GET"])
+def receipt_qr(code):
+    secret = app.current_request.headers.get("x-lookup-secret")
+    return _handle(lambda: default_service().receipt_qr(code, secret, _client()), respond=_svg)

@@ -201,13 +201,23 @@ class Service:
     # --- lookups -------------------------------------------------------------------------------
 
     def lookup(self, code: str, secret: str | None, client: str) -> dict[str, Any]:
+        return self._public(self._authorised(code, secret, client))
+
+    def receipt_qr(self, code: str, secret: str | None, client: str) -> str:
+        """The receipt's QR code (SVG), for whoever holds the dossier's secret."""
+        stored = self._authorised(code, secret, client)
+        return receipt.receipt_qr(self.public_url, stored.code, secret or "")
+
+    def _authorised(self, code: str, secret: str | None, client: str) -> StoredDossier:
+        """The dossier `code` if `secret` is its lookup secret. A wrong code and a wrong secret
+        get the same answer, and a client past its failures is refused before anything."""
         self.limiter.check(client)
         stored = self.dossiers.get(code) if is_dossier_code(code) else None
         given = _hash(secret or "")
         if stored is None or not hmac.compare_digest(given, stored.dossier.secret_hash):
             self.limiter.fail(client)
             raise NotFoundError("Không tìm thấy hồ sơ với mã và mã tra cứu này.")
-        return self._public(stored)
+        return stored
 
     def _public(self, stored: StoredDossier) -> dict[str, Any]:
         dossier = stored.dossier

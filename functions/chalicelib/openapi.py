@@ -37,6 +37,13 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+LOOKUP_SECRET = {
+    "name": "X-Lookup-Secret",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "Mã tra cứu của hồ sơ (không bao giờ đặt trong địa chỉ)",
+}
 
 
 @lru_cache(maxsize=1)
@@ -133,16 +140,25 @@ def document() -> dict[str, Any]:
             "/api/dossiers/{code}": {
                 "get": {
                     "summary": "Tra cứu hồ sơ bằng mã hồ sơ và mã tra cứu",
-                    "parameters": [
-                        CODE,
-                        {
-                            "name": "X-Lookup-Secret",
-                            "in": "header",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        },
-                    ],
+                    "parameters": [CODE, LOOKUP_SECRET],
                     "responses": {**_ok(dossier), **_errors(404, 429, 503)},
+                }
+            },
+            "/api/dossiers/{code}/receipt-qr": {
+                "get": {
+                    "summary": "Mã QR của biên nhận: địa chỉ trang tra cứu kèm mã tra cứu",
+                    "description": "Trang xác nhận và trang tra cứu lấy mã QR khi hiện biên "
+                    "nhận. Cùng điều kiện như tra cứu: mã hồ sơ và mã tra cứu đúng; sai mã nào "
+                    "cũng trả 404 giống nhau, thử sai nhiều lần bị chặn (429). Trình duyệt được "
+                    "giữ lại (Cache-Control: private), theo mã tra cứu đã gửi (Vary).",
+                    "parameters": [CODE, LOOKUP_SECRET],
+                    "responses": {
+                        "200": {
+                            "description": "SVG tự chứa, có viewBox, có <title>",
+                            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+                        },
+                        **_errors(404, 429, 503),
+                    },
                 }
             },
         },
@@ -201,12 +217,10 @@ def document() -> dict[str, Any]:
                 "Receipt": {
                     "type": "object",
                     "description": "Biên nhận: địa chỉ trang tra cứu (mã tra cứu nằm sau dấu #, "
-                    "không gửi tới máy chủ) và mã QR của địa chỉ đó.",
-                    "required": ["status_url", "qr_svg"],
-                    "properties": {
-                        "status_url": {"type": "string", "format": "uri"},
-                        "qr_svg": {"type": "string", "description": "SVG tự chứa, có viewBox"},
-                    },
+                    "không gửi tới máy chủ). Mã QR của địa chỉ đó: "
+                    "GET /api/dossiers/{code}/receipt-qr.",
+                    "required": ["status_url"],
+                    "properties": {"status_url": {"type": "string", "format": "uri"}},
                 },
                 "Dossier": {
                     "type": "object",

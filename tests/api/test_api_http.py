@@ -2,14 +2,19 @@
 
 import concurrent.futures
 import http.client
+import json
+import urllib.error
+import urllib.request
 import uuid
 
 import pytest
+import segno
 from chalice.test import Client
 
 from app import app
-from chalicelib import openapi
+from chalicelib import openapi, receipt
 from chalicelib.config import MAX_BODY_BYTES
+from tests.qr_modules import drawn_modules, with_quiet_zone
 
 from .filling import FILES, answers_for
 
@@ -116,16 +121,52 @@ def test_the_receipt_links_to_the_status_page_with_the_secret_in_the_fragment(se
     status, first = server.request("POST", "/api/submissions", body, {"Idempotency-Key": idem})
     assert status == 201, first
     code, secret = first["code"], first["secret"]
-    assert first["receipt"]["status_url"] == f"{server.base}/tra-cuu/#ma={code}&khoa={secret}"
-    svg = first["receipt"]["qr_svg"]
-    assert svg.startswith("<svg ") and 'viewBox="' in svg
-    assert f"<title>Mã QR tra cứu hồ sơ {code}</title>" in svg
+    assert first["receipt"] == {"status_url": f"{server.base}/tra-cuu/#ma={code}&khoa={secret}"}
     status, again = server.request("POST", "/api/submissions", body, {"Idempotency-Key": idem})
     assert status == 201 and again["receipt"] == first["receipt"]
     status, seen = server.request(
         "GET", f"/api/dossiers/{code}", headers={"X-Lookup-Secret": secret}
     )
     assert status == 200 and "receipt" not in seen and "secret" not in seen
+
+
+def get(server, path: str, headers: dict) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(server.base + path, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_the_receipt_qr_code_is_shown_to_the_holder_of_the_secret_and_kept_by_that_client(
+    server,
+):
+    status, filed = server.request(
+        "POST", "/api/submissions", submission(server), {"Idempotency-Key": key()}
+    )
+    assert status == 201, filed
+    code, secret = filed["code"], filed["secret"]
+    path = f"/api/dossiers/{code}/receipt-qr"
+    status, headers, svg = get(server, path, {"X-Lookup-Secret": secret})
+    assert status == 200
+    assert headers["Content-Type"] == "image/svg+xml; charset=utf-8"
+    assert headers["Cache-Control"] == "private, max-age=86400"
+    assert headers["Vary"] == "X-Lookup-Secret"
+    url = filed["receipt"]["status_url"]
+    assert svg.decode() == receipt.receipt_qr(server.base, code, secret)
+    assert drawn_modules(svg.decode()) == with_quiet_zone(segno.make_qr(url, error="m").matrix, 4)
+    assert f"<title>Mã QR tra cứu hồ sơ {code}</title>" in svg.decode()
+    # A wrong secret, an unknown code, no secret: one JSON answer, never stored by anyone.
+    refused = [
+        get(server, path, {"X-Lookup-Secret": "sai" + secret}),
+        get(server, f"/api/dossiers/{code[:-1]}9/receipt-qr", {"X-Lookup-Secret": secret}),
+        get(server, path, {}),
+    ]
+    for status, headers, reply in refused:
+        assert status == 404 and headers["Cache-Control"] == "no-store"
+        assert json.loads(reply)["code"] == "not_found"
+    assert len({reply for _, _, reply in refused}) == 1
 
 
 def test_one_body_limit_on_the_local_server_and_in_the_lambda_handler(server):

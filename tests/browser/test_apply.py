@@ -8,14 +8,18 @@ Screenshots of every step at 360 px go to test-artifacts/screenshots/apply-*.png
 import json
 import re
 import sqlite3
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+import segno
 import yaml
 from playwright.sync_api import Page, expect
 
+from chalicelib.receipt import qr_svg
 from tests.api.filling import FILES, answers_for
+from tests.qr_modules import drawn_modules, with_quiet_zone
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = re.compile(r"^[A-Za-z0-9.-]+-\d{6}-\d{4,}$")
@@ -293,6 +297,17 @@ def test_birth_registration_with_conditional_fields_two_upload_slots_and_fixed_e
     assert receipt["secret"] and "chỉ hiện một lần" in receipt["text"]
     assert "Ngày hẹn trả kết quả" in receipt["text"]
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in receipt["text"]
+    # The receipt's QR code, fetched from the API when the receipt is shown, is the status
+    # address with the code and the secret: what chalicelib.receipt makes, segno's modules.
+    qr_image = page.locator("#ap-receipt .ap-receipt__qr img")
+    expect(qr_image).to_be_visible()
+    status_url = page.evaluate(
+        "JSON.parse(sessionStorage.getItem('motcua.bien-nhan.1.001193')).result.receipt.status_url"
+    )
+    assert status_url.endswith(f"/tra-cuu/#ma={receipt['code']}&khoa={receipt['secret']}")
+    shown = urllib.parse.unquote(qr_image.get_attribute("src").split(",", 1)[1])
+    assert shown == qr_svg(status_url, f"Mã QR tra cứu hồ sơ {receipt['code']}")
+    assert drawn_modules(shown) == with_quiet_zone(segno.make_qr(status_url, error="m").matrix, 4)
     axe(page, "confirmation")
     shot(page, "apply-06-confirmation")
     page.emulate_media(media="print")
@@ -300,6 +315,17 @@ def test_birth_registration_with_conditional_fields_two_upload_slots_and_fixed_e
     expect(page.locator(".ap-receipt")).to_be_visible()
     expect(page.locator("#ap-receipt .ap-panel--done")).to_be_hidden()
     page.emulate_media(media="screen")
+
+    # Without the QR code (the request fails), the receipt still has all it takes to find the
+    # dossier: the code, the secret and the status page's address, and says what is missing.
+    page.route("**/receipt-qr", lambda route: route.abort())
+    page.reload()
+    expect(page.locator("#ap-receipt .ap-receipt__no-qr")).to_contain_text("Chưa tải được mã QR")
+    expect(page.locator("#ap-receipt .ap-receipt__qr")).to_have_count(0)
+    sheet = page.locator(".ap-receipt").inner_text()
+    for written in (receipt["code"], receipt["secret"], status_url.split("#")[0]):
+        assert written in sheet, written
+    page.unroute("**/receipt-qr")
 
     stored = dossiers(server, "1.001193")
     assert len(stored) == before + 1

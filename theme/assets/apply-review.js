@@ -137,6 +137,7 @@ export function receiptSheet(s, saved, due) {
     ["Ngày hẹn trả kết quả", due || "Cơ quan thông báo khi tiếp nhận"],
     ["Tình trạng", r.status_label],
     ["Mã tra cứu", r.secret],
+    ["Trang tra cứu", statusPage(s, r)],
   ];
   const table = el("table", { class: "ap-receipt__table" });
   rows.forEach((pair) => {
@@ -162,20 +163,7 @@ export function receiptSheet(s, saved, due) {
     saved.files.length ? el("p", { text: "Giấy tờ đã nộp (tệp tải lên):" }) : null,
     saved.files.length ? docs : null,
   ]);
-  if (r.receipt?.qr_svg) {
-    const img = el("img", {
-      src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(r.receipt.qr_svg)}`,
-      alt: `Mã QR mở trang tra cứu hồ sơ ${r.code}`,
-      width: "120",
-      height: "120",
-    });
-    sheet.appendChild(
-      el("figure", { class: "ap-receipt__qr" }, [
-        img,
-        el("figcaption", { text: "Quét mã để xem tình trạng hồ sơ" }),
-      ]),
-    );
-  }
+  sheet.appendChild(receiptQr(s, r));
   sheet.appendChild(
     el("p", {
       class: "ap-receipt__note",
@@ -183,6 +171,52 @@ export function receiptSheet(s, saved, due) {
     }),
   );
   return sheet;
+}
+
+/* The status page's address, written out on the receipt: with the code and the secret above it,
+   enough to find the dossier without the QR code. */
+function statusPage(s, r) {
+  const url = r.receipt?.status_url;
+  return url ? url.split("#")[0] : new URL(`${s.cfg.root}tra-cuu/`, window.location.href).href;
+}
+
+/* The receipt's QR code (the status address with the code and secret), made by the API when the
+   receipt is shown rather than with every submission: GET dossiers/<code>/receipt-qr with the
+   secret in a header, as the status page's lookup. The browser may keep it (private cache), so
+   drawing the receipt again costs nothing. If it cannot be had, the receipt says so and prints
+   without it. */
+export function receiptQr(s, r) {
+  const figure = el("figure", { class: "ap-receipt__qr", "aria-busy": "true" }, [
+    el("figcaption", { text: "Quét mã để xem tình trạng hồ sơ" }),
+  ]);
+  fetch(`${s.cfg.api}dossiers/${encodeURIComponent(r.code)}/receipt-qr`, {
+    headers: { "X-Lookup-Secret": r.secret },
+  })
+    .then((response) => {
+      if (!response.ok) throw new Error(`receipt-qr ${response.status}`);
+      return response.text();
+    })
+    .then(
+      (svg) => {
+        const img = el("img", {
+          src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`,
+          alt: `Mã QR mở trang tra cứu hồ sơ ${r.code}`,
+          width: "120",
+          height: "120",
+        });
+        figure.insertBefore(img, figure.firstChild);
+        figure.removeAttribute("aria-busy");
+      },
+      () => {
+        figure.replaceWith(
+          el("p", {
+            class: "ap-receipt__note ap-receipt__no-qr",
+            text: "Chưa tải được mã QR. Để xem tình trạng hồ sơ, mở trang tra cứu ghi ở trên và nhập mã hồ sơ cùng mã tra cứu.",
+          }),
+        );
+      },
+    );
+  return figure;
 }
 
 export function drawStart(s) {
