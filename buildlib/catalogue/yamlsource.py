@@ -91,6 +91,10 @@ class _Unusual(Exception):
     the same messages."""
 
 
+class _Plain(Exception):
+    """The reason `_plain` would give."""
+
+
 def _build(loader: _FastLoader, node: yaml.Node, depth: int = 0) -> Any:
     """The Python value of `node`, as StrictLoader builds it (nodes are trees here: a text with
     anchors or aliases never takes this path). Raises _Plain for what `_plain` refuses."""
@@ -121,10 +125,6 @@ def _build(loader: _FastLoader, node: yaml.Node, depth: int = 0) -> Any:
     if cls is yaml.SequenceNode and tag == _SEQ:
         return [_build(loader, child, depth + 1) for child in node.value]
     raise _Unusual
-
-
-class _Plain(Exception):
-    """The reason `_plain` would give."""
 
 
 _SCALARS = {
