@@ -17,7 +17,8 @@ from buildlib.errors import BuildError
 def cmd_check(args: argparse.Namespace) -> int:
     from buildlib.review.check import check, report
 
-    problems = check(Path(args.catalogue), workers=args.workers)
+    cache_dir = None if args.no_cache else Path(args.cache_dir or paths.CACHE)
+    problems = check(Path(args.catalogue), workers=args.workers, cache_dir=cache_dir)
     return report(problems, fmt=args.format, out=sys.stdout)
 
 
@@ -67,6 +68,8 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--catalogue", default=str(paths.CATALOGUE))
     check.add_argument("--format", choices=("text", "github"), default="text")
     check.add_argument("--workers", type=int, default=None, help="số tiến trình (mặc định: số lõi)")
+    check.add_argument("--cache-dir", help="kết quả của lần kiểm tra trước (mặc định build/cache/)")
+    check.add_argument("--no-cache", action="store_true", help="đọc lại mọi tệp, không ghi đệm")
     check.set_defaults(func=cmd_check)
 
     diff = sub.add_parser("diff", help="báo cáo thay đổi giữa hai phiên bản git (Markdown)")

@@ -187,3 +187,26 @@ def test_check_never_raises_on_a_mangled_procedure(tmp_path_factory, edits):
     for problem in problems:
         assert problem.path.startswith("catalogue/")
         assert problem.line >= 1
+
+
+def test_a_second_check_reads_again_only_the_files_that_changed(tmp_path, monkeypatch):
+    import shutil
+
+    from buildlib.catalogue import load as loading
+
+    shutil.copytree(BROKEN / "catalogue", tmp_path / "catalogue")
+    catalogue, cache = tmp_path / "catalogue", tmp_path / "cache"
+    first = check(catalogue, workers=1, cache_dir=cache)
+    assert first == check(catalogue, workers=1)  # the cache changes nothing reported
+    read: list[str] = []
+    real = loading.load_file
+    monkeypatch.setattr(loading, "load_file", lambda path, rel: read.append(rel) or real(path, rel))
+    assert check(catalogue, workers=1, cache_dir=cache) == first and read == []
+    agency = sorted((catalogue / "agencies").glob("*.yaml"))[0]
+    agency.touch()  # a new mtime, the same bytes: hashed, not read as YAML again
+    assert check(catalogue, workers=1, cache_dir=cache) == first and read == []
+    agency.write_text(agency.read_text(encoding="utf-8") + "name: lặp lại\n", encoding="utf-8")
+    again = check(catalogue, workers=1, cache_dir=cache)
+    assert read == [f"catalogue/agencies/{agency.name}"]
+    assert again == check(catalogue, workers=1) != first
+    assert any("bị lặp lại" in p.message and p.path.endswith(agency.name) for p in again)

@@ -6,6 +6,7 @@ The site is read back as files, the way a static host serves it; links are follo
 import html
 import io
 import itertools
+import json
 import re
 import shutil
 from html.parser import HTMLParser
@@ -285,7 +286,7 @@ def test_the_calculator_gets_the_working_calendar_and_the_deadlines(site: Path) 
 
 
 def test_the_shell_frame_is_reused_with_urls_for_each_depth(site: Path) -> None:
-    deep = site / "thu-tuc" / "1.001612" / "2026-08-08" / "index.html"
+    deep = site / "thu-tuc" / "1.001612" / "2025-07-01" / "index.html"
     css = [u for u in links(deep) if u.endswith(".css")]
     assert css and all((deep.parent / u).resolve().is_file() for u in css)
     assert '<html lang="vi"' in deep.read_text(encoding="utf-8")
@@ -376,11 +377,54 @@ def test_a_browse_page_left_without_procedures_is_removed_by_a_rebuild(
 
 
 def test_pages_carry_only_the_frame_they_use_and_json_ld_on_the_stable_page(site: Path) -> None:
-    stable = (site / "thu-tuc" / "1.001193" / "index.html").read_text(encoding="utf-8")
-    version = versions_of("1.001193")[-1]["effective_from"]
-    permalink = (site / "thu-tuc" / "1.001193" / version / "index.html").read_text("utf-8")
+    stable = (site / "thu-tuc" / "1.001612" / "index.html").read_text(encoding="utf-8")
+    version = versions_of("1.001612")[-2]["effective_from"]  # no longer in force: a full record
+    permalink = (site / "thu-tuc" / "1.001612" / version / "index.html").read_text("utf-8")
     for page in (stable, permalink):
         assert '<meta name="generator"' not in page and "__tabbed_" not in page
         assert "md-sidebar--secondary" not in page and "md-sidebar--primary" in page
     assert stable.count('type="application/ld+json"') == 1
     assert 'type="application/ld+json"' not in permalink
+
+
+def test_the_permalink_of_the_version_in_force_points_to_the_stable_page(site: Path) -> None:
+    current = versions_of("1.001612")[-1]
+    assert current["effective_from"] <= TODAY and "effective_to" not in current
+    page = site / "thu-tuc" / "1.001612" / current["effective_from"] / "index.html"
+    raw = page.read_text(encoding="utf-8")
+    assert page.stat().st_size < 1024  # not a second copy of the stable page
+    assert raw.startswith('<!doctype html>\n<html lang="vi">')
+    assert '<link rel="canonical" href="../">' in raw
+    assert '<meta http-equiv="refresh" content="0; url=../">' in raw
+    assert f"<h1>{html.escape(current['name'], quote=False)}</h1>" in raw
+    assert '<a href="../">Xem phiên bản đang áp dụng</a>' in raw
+    assert current["name"] in text(site / "thu-tuc" / "1.001612" / "index.html")
+
+
+def test_a_permalink_becomes_the_full_record_when_its_version_is_no_longer_in_force(
+    tmp_path: Path,
+) -> None:
+    """Built before 1.001612's 2026-08-08 version applies, then rebuilt on TODAY, the site
+    equals a full build of TODAY byte for byte: the old version's pointer became its record,
+    the new one's a pointer."""
+    before = "2026-07-01"
+    older, newer = [v["effective_from"] for v in versions_of("1.001612")][-2:]
+    assert older <= before < newer <= TODAY
+    assert build(CATALOGUE, tmp_path / "a", today=before)[0] == 0
+    folder = tmp_path / "a" / "site" / "thu-tuc" / "1.001612"
+    assert (folder / older / "index.html").stat().st_size < 1024
+    code, output = build(CATALOGUE, tmp_path / "a")
+    assert code == 0 and "(một phần)" in output, output
+    assert "(đã hết hiệu lực)" in text(folder / older / "index.html")
+    assert (folder / newer / "index.html").stat().st_size < 1024
+    assert build(CATALOGUE, tmp_path / "b")[0] == 0
+    rebuilt, full = tmp_path / "a" / "site", tmp_path / "b" / "site"
+    names = sorted(str(p.relative_to(full)) for p in full.rglob("*") if p.is_file())
+    assert names == sorted(str(p.relative_to(rebuilt)) for p in rebuilt.rglob("*") if p.is_file())
+    differ = [n for n in names if (rebuilt / n).read_bytes() != (full / n).read_bytes()]
+    # A procedure's own open-data file says when its content last changed (by design).
+    assert all(n.startswith("du-lieu-mo/thu-tuc/") for n in differ), differ
+    for n in differ:
+        a, b = (json.loads((site / n).read_text("utf-8")) for site in (rebuilt, full))
+        assert a["meta"].pop("built") == before and b["meta"].pop("built") == TODAY
+        assert a == b

@@ -1,16 +1,94 @@
-"""`build.py check`: load, validate and cross-check everything; report every problem at once."""
+"""`build.py check`: load, validate and cross-check everything; report every problem at once.
 
+The command line keeps each file's data and problems in build/cache/check.marshal, by path,
+with the file's size, mtime and inode and a hash of its bytes: a re-check reads and validates
+only the files that changed (a file whose stat changed but whose bytes did not is only hashed).
+Cross-checks always run on the whole catalogue.
+"""
+
+import hashlib
+import os
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
+from buildlib import paths
 from buildlib.catalogue.crosschecks import run_all
-from buildlib.catalogue.load import Catalogue, load
+from buildlib.catalogue.load import Catalogue, Job, Loaded, load
 from buildlib.catalogue.problems import Problem
+from buildlib.site import cache
+
+VERSION = 1
 
 
-def check(catalogue_dir: Path, *, workers: int | None = None) -> list[Problem]:
-    catalogue = load(catalogue_dir, workers=workers)
+def check(
+    catalogue_dir: Path, *, workers: int | None = None, cache_dir: Path | None = None
+) -> list[Problem]:
+    """Every problem, sorted. With `cache_dir`, unchanged files come from the last check."""
+    memo = Memo(cache_dir / "check.marshal", catalogue_dir) if cache_dir else None
+    catalogue = load(catalogue_dir, workers=workers, known=memo.known if memo else None)
+    if memo:
+        memo.save(catalogue)
     return sorted(catalogue.problems + run_all(catalogue))
+
+
+Signature = tuple[int, int, int]  # mtime in ns, size, inode
+
+
+class Memo:
+    """What the last check loaded from each file (see the module)."""
+
+    def __init__(self, file: Path, catalogue_dir: Path):
+        self.file = file
+        schemas = cache.digest(cache.files(paths.SCHEMAS))
+        code = cache.digest(cache.code_modules(("buildlib.catalogue",)))
+        self.key = [VERSION, str(catalogue_dir.resolve()), schemas, code]
+        self.entries: dict[str, tuple] = cache.read(file, self.key) or {}
+        self.seen: dict[str, tuple[Signature, str]] = {}  # rel -> stat and hash, read before load
+        self.stale = False  # a file is new or changed: save
+
+    def known(self, jobs: list[Job]) -> dict[str, Loaded]:
+        out: dict[str, Loaded] = {}
+        for _, path, rel in jobs:
+            entry = self.entries.get(rel)
+            signature = _signature(path)
+            if entry is not None and entry[0] == signature:
+                self.seen[rel] = (signature, entry[1])
+            else:
+                self.stale = True
+                self.seen[rel] = (signature, _hash(path))
+                if entry is None or entry[1] != self.seen[rel][1]:
+                    continue
+            out[rel] = (entry[2], [Problem(*p) for p in entry[3]])
+        return out
+
+    def save(self, catalogue: Catalogue) -> None:
+        if not self.stale and self.seen.keys() == self.entries.keys():
+            return
+        problems: dict[str, list[tuple]] = {}
+        for p in catalogue.problems:
+            problems.setdefault(p.path, []).append(_fields(p))
+        entries = {
+            d.rel: (*self.seen[d.rel], d.data, problems.get(d.rel, []))
+            for d in catalogue.documents
+            if d.rel in self.seen
+        }
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        part = self.file.with_name(f"{self.file.name}.{os.getpid()}")
+        cache.save(part, self.key, entries)
+        part.replace(self.file)  # whole or not at all, even with two checks at once
+
+
+def _signature(path: str) -> Signature:
+    st = os.stat(path)
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _hash(path: str) -> str:
+    return hashlib.blake2b(Path(path).read_bytes(), digest_size=16).hexdigest()
+
+
+def _fields(p: Problem) -> tuple[Any, ...]:
+    return (p.path, p.line, p.column, p.field, p.message, p.severity)
 
 
 def report(problems: list[Problem], *, fmt: str, out: TextIO) -> int:

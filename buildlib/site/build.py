@@ -61,7 +61,8 @@ class Plan:
     cache_dir: Path
     today: str
     hashes: dict[str, str]  # per procedure code: its files
-    per_code: dict[str, list[Path]]
+    per_code: dict[str, list[str]]
+    signatures: dict[str, tuple]  # per procedure code: its files' names and stat (cache.scan)
     others: str  # every other catalogue file
     code: str  # templates and build code (cache.code_inputs)
     shell_hash: str
@@ -157,11 +158,12 @@ def build_command(
 
 def plan(catalogue_dir: Path, *, today: str, site_dir: Path, cache_dir: Path, full: bool) -> Plan:
     """Full or incremental, and which procedures changed (their files, or what today shows)."""
-    hashes, per_code, others = cache.scan(catalogue_dir)
-    code = cache.code_inputs()
-    shell_hash = cache.shell_inputs()
     cache_file = cache_dir / "pages.marshal"
     previous = (None if full else cache.read(cache_file, [CACHE_VERSION])) or {}
+    known = {c: (p["stat"], p["hash"]) for c, p in previous.get("procedures", {}).items()}
+    hashes, per_code, others, signatures = cache.scan(catalogue_dir, known)
+    code = cache.code_inputs()
+    shell_hash = cache.shell_inputs()
     keep_shell = (
         previous.get("version") == CACHE_VERSION
         and previous.get("site") == str(site_dir)
@@ -176,6 +178,7 @@ def plan(catalogue_dir: Path, *, today: str, site_dir: Path, cache_dir: Path, fu
         today,
         hashes,
         per_code,
+        signatures,
         others,
         code,
         shell_hash,
@@ -399,6 +402,7 @@ def save_cache(
     entries = {
         c: {
             "hash": run.hashes[c],
+            "stat": run.signatures[c],
             "summary": s,
             "day": _day_state(s["ranges"], run.today),
             "search": search_records[c],
@@ -472,12 +476,12 @@ def _load_partial(catalogue_dir: Path, codes: set[str], others: dict[str, Any]) 
 
 
 def _load_procedures(
-    catalogue_dir: Path, codes: set[str], per_code: dict[str, list[Path]]
+    catalogue_dir: Path, codes: set[str], per_code: dict[str, list[str]]
 ) -> dict[str, list[dict]]:
     """Just these procedures' versions (already checked in an earlier build, unchanged since)."""
     root = catalogue_dir.resolve().parent
     jobs = [
-        ("procedure", str(path), str(path.resolve().relative_to(root)))
+        ("procedure", path, str(Path(path).resolve().relative_to(root)))
         for code in sorted(codes)
         for path in sorted(per_code[code])
     ]
@@ -490,7 +494,7 @@ def _load_procedures(
 
 
 def _published_versions(
-    codes: set[str], site_dir: Path, catalogue_dir: Path, per_code: dict[str, list[Path]]
+    codes: set[str], site_dir: Path, catalogue_dir: Path, per_code: dict[str, list[str]]
 ) -> dict[str, list[dict]]:
     """Versions of procedures that did not change: read back from their own open-data file (all
     versions, as edited), far cheaper than their YAML, which is read when that file is missing."""

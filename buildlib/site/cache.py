@@ -23,7 +23,8 @@ from typing import Any
 from buildlib import paths
 from buildlib.site import webfont
 
-VERSION = 4  # 2: search records cached per procedure; 3: summary has the form; 4: browse
+VERSION = 5  # 2: search records cached per procedure; 3: summary has the form; 4: browse;
+# 5: stat signatures
 STAGES = ("buildlib.site", "buildlib.catalogue")  # what `build.py build` runs
 FIRST_PARTY = ("buildlib", "chalicelib")
 
@@ -113,22 +114,46 @@ def _imports(source: Path, module: str, is_package: bool) -> Iterator[str]:
                 yield from (".".join(parts[:i]) for i in range(1, len(parts) + 1))
 
 
-def scan(catalogue_dir: Path) -> tuple[dict[str, str], dict[str, list[Path]], str]:
-    """Hash per procedure folder, its files, and one hash over every other catalogue file."""
-    per_code: dict[str, list[Path]] = {}
+Signature = tuple  # (name, mtime in ns, size, inode) of each file of a procedure's folder
+
+
+def scan(
+    catalogue_dir: Path, known: dict[str, tuple[Signature, str]] | None = None
+) -> tuple[dict[str, str], dict[str, list[str]], str, dict[str, Signature]]:
+    """Hash per procedure folder, its files, one hash over every other catalogue file, and each
+    procedure folder's signature. `known` (code -> signature, hash, from the last build): a
+    folder whose files have the same names, mtimes, sizes and inodes keeps its hash unread, as
+    make and git decide what changed. Paths are joined as text (pathlib's parsing of 12,600
+    paths was a fifth of a one-procedure rebuild)."""
+    known = known or {}
+    top = str(catalogue_dir)
+    procedures = os.path.join(top, "procedures") + os.sep
+    per_code: dict[str, list[str]] = {}
+    hashes: dict[str, str] = {}
+    signatures: dict[str, Signature] = {}
     others: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(catalogue_dir):
+    for dirpath, dirnames, filenames in os.walk(top):
         dirnames.sort()
-        rel = Path(dirpath).relative_to(catalogue_dir).parts
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if len(rel) == 2 and rel[0] == "procedures":
-                per_code.setdefault(rel[1], []).append(path)
-            else:
-                others.append(path)
-    hashes = {code: digest(found) for code, found in per_code.items()}
+        filenames.sort()
+        code = dirpath[len(procedures) :] if dirpath.startswith(procedures) else ""
+        if not code or os.sep in code:
+            others.extend(Path(dirpath, name) for name in filenames)
+            continue
+        found = per_code[code] = [os.path.join(dirpath, name) for name in filenames]
+        signature = tuple(_stat(name, path) for name, path in zip(filenames, found, strict=True))
+        signatures[code] = signature
+        previous = known.get(code)
+        if previous is not None and previous[0] == signature:
+            hashes[code] = previous[1]
+        else:
+            hashes[code] = digest([Path(path) for path in found])
     rels = "".join(str(p.relative_to(catalogue_dir)) for p in others)
-    return hashes, per_code, digest(others, rels)
+    return hashes, per_code, digest(others, rels), signatures
+
+
+def _stat(name: str, path: str) -> tuple[str, int, int, int]:
+    st = os.stat(path)
+    return (name, st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def read(path: Path, key: list) -> Any:

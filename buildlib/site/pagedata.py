@@ -13,9 +13,13 @@ from buildlib.catalogue import labels
 
 
 def environment() -> Environment:
-    """Autoescape everywhere: catalogue text must never become markup."""
+    """Autoescape everywhere: catalogue text must never become markup. Templates do not change
+    during a build, so a cached template is not checked against its file again (auto_reload
+    stat'ed it on each of the ~20,000 get_template calls at 10,000 procedures: ~7% of
+    rendering)."""
     env = Environment(
         loader=FileSystemLoader(paths.TEMPLATES),
+        auto_reload=False,
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

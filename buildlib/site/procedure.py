@@ -2,6 +2,9 @@
 
 Each procedure gives `thu-tuc/<code>/` (the version in force today), one permanent page per
 version, `thu-tuc/<code>/<effective_from>/`, and a printable checklist, `thu-tuc/<code>/in/`.
+The permanent page of the version in force is a pointer to the stable page, which shows that
+version (a full copy was ~140 MB at 10,000 procedures); it becomes the full record when the date
+moves past it (a rebuild re-renders a procedure whose version in force changed with the date).
 Pages are rendered by our Jinja2 templates with autoescape on and StrictUndefined.
 """
 
@@ -76,6 +79,10 @@ def procedure_pages(
     template = env.get_template("procedure.html.j2")
     pages = []
     for v in [None, *versions]:
+        if v is shown and state_of(v, today) == "current":
+            path = f"thu-tuc/{code}/{v['effective_from']}/index.html"
+            pages.append((path, pointer_page(v)))
+            continue
         version = v or shown
         depth = 2 if v is None else 3
         root = "../" * depth
@@ -112,6 +119,27 @@ def procedure_pages(
         pages.append((path + "index.html", shell.wrap(content, title=title, depth=depth)))
     pages.append(checklist_page(code, shown, env, shell, site))
     return pages
+
+
+def pointer_page(version: dict) -> str:
+    """The permanent page of the version in force: a small page that sends the reader to the
+    stable page showing the same version (at once, and by a link for those whose browser does
+    not follow the refresh), and names it as the page search engines should keep (relative, as
+    every link of ours is: the site works wherever it is served)."""
+    name = markupsafe.escape(version["name"])
+    start = labels.date(version["effective_from"])
+    return (
+        '<!doctype html>\n<html lang="vi">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">\n'
+        f"<title>{name} (từ {start})</title>\n"
+        '<link rel="canonical" href="../">\n'
+        '<meta http-equiv="refresh" content="0; url=../">\n'
+        "</head>\n<body>\n<main>\n"
+        f"<h1>{name}</h1>\n"
+        f'<p class="tthc-version">Phiên bản áp dụng từ {start} là phiên bản đang áp dụng. '
+        '<a href="../">Xem phiên bản đang áp dụng</a>.</p>\n'
+        "</main>\n</body>\n</html>\n"
+    )
 
 
 def checklist_page(
