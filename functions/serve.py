@@ -19,6 +19,7 @@ import os
 import signal
 import socket
 import sys
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,7 +109,11 @@ def supervise(site: Path, listener: socket.socket, threads: int, workers: int) -
                 code = serve(site, listener, threads)
             except KeyboardInterrupt:
                 code = 0
+            except BaseException:
+                traceback.print_exc()  # os._exit below would lose it
+                raise
             finally:
+                sys.stderr.flush()
                 os._exit(code)
         children.append(pid)
     listener.close()
@@ -129,6 +134,7 @@ def supervise(site: Path, listener: socket.socket, threads: int, workers: int) -
             break
         remaining.discard(pid)
         if remaining and code != 0:  # one died on its own: stop the rest
+            print(f"MotCua: tiến trình {pid} dừng bất thường ({code}); dừng máy chủ.", file=sys.stderr)
             status = 1
             stop(signal.SIGTERM, None)
     return status
