@@ -118,7 +118,11 @@ def supervise(site: Path, listener: socket.socket, threads: int, workers: int) -
         children.append(pid)
     listener.close()
 
+    stopping = False
+
     def stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
         for child in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)
@@ -133,8 +137,8 @@ def supervise(site: Path, listener: socket.socket, threads: int, workers: int) -
         except ChildProcessError:
             break
         remaining.discard(pid)
-        if remaining and code != 0:  # one died on its own: stop the rest
-            print(f"MotCua: tiến trình {pid} dừng bất thường ({code}); dừng máy chủ.", file=sys.stderr)
+        if remaining and code != 0 and not stopping:  # one died on its own: stop the rest
+            print(f"MotCua: tiến trình {pid} dừng ({code}); dừng máy chủ.", file=sys.stderr)
             status = 1
             stop(signal.SIGTERM, None)
     return status

@@ -87,7 +87,9 @@ class SqliteDossiers:
         self._path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self._path.with_name(self._path.name + ".write-lock")
         self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)  # closed by close()
-        with _wrapped():
+        # Several processes may open a new file at once (functions/serve.py's workers): one at a
+        # time switches it to WAL and creates the tables, or one of them fails "database is locked".
+        with self._process_lock(), _wrapped():
             self._connection().executescript(SCHEMA)
 
     def create(
