@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -361,6 +361,25 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def wsgi_call(
+    application: Callable, method: str, path: str, body: bytes = b"", headers: dict | None = None
+) -> tuple[str, bytes]:
+    """One request to a WSGI application in this process, no socket: (status line, body)."""
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": "application/json",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.input": io.BytesIO(body),
+        **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in (headers or {}).items()},
+    }
+    status: list[str] = []
+    chunks = application(environ, lambda s, h, exc=None: status.append(s))
+    return status[0], b"".join(chunks)
+
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of the server and its worker processes (serve.py forks one per core)."""
     total = 0.0
@@ -686,19 +705,7 @@ def profile_wsgi(work: Path, bundle: Path, site: Path, body: bytes, count: int =
     application = make_application(site)
 
     def request(method: str, path: str, payload: bytes, headers: dict) -> tuple[str, bytes]:
-        environ = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "CONTENT_LENGTH": str(len(payload)),
-            "CONTENT_TYPE": "application/json",
-            "REMOTE_ADDR": "127.0.0.1",
-            "wsgi.input": io.BytesIO(payload),
-            **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()},
-        }
-        status = []
-        chunks = application(environ, lambda s, h, exc=None: status.append(s))
-        return status[0], b"".join(chunks)
+        return wsgi_call(application, method, path, payload, headers)
 
     def submissions() -> list[tuple[str, str]]:
         made = []

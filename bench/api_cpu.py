@@ -12,7 +12,6 @@ temporary directory. See bench/README.md.
 """
 
 import argparse
-import io
 import json
 import os
 import tempfile
@@ -20,6 +19,8 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+
+from bench.api_bench import wsgi_call
 
 PROCEDURE = "1.000894"  # đăng ký kết hôn: a form without uploads
 
@@ -45,19 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         application = make_application(Path(work))
 
         def request(method: str, path: str, body: bytes = b"", **headers: str) -> tuple[str, bytes]:
-            environ = {
-                "REQUEST_METHOD": method,
-                "PATH_INFO": path,
-                "QUERY_STRING": "",
-                "CONTENT_LENGTH": str(len(body)),
-                "CONTENT_TYPE": "application/json",
-                "REMOTE_ADDR": "127.0.0.1",
-                "wsgi.input": io.BytesIO(body),
-                **{"HTTP_" + k.upper(): v for k, v in headers.items()},
-            }
-            status: list[str] = []
-            chunks = application(environ, lambda s, h, exc=None: status.append(s))
-            return status[0], b"".join(chunks)
+            return wsgi_call(application, method, path, body, headers)
 
         status, form = request("GET", f"/api/procedures/{PROCEDURE}/form")
         assert status.startswith("200"), (status, form[:200])
