@@ -22,19 +22,8 @@ from .bundle import Bundle
 from .calendar import VIETNAM
 from .errors import ApiError, NotFoundError, RateLimitedError, ValidationFailedError
 from .storage.ports import Dossiers, NewDossier, StoredDossier, Uploads
+from .workflow import STATUSES
 
-STATUSES = {
-    1: "Mới đăng ký",
-    2: "Được tiếp nhận",
-    3: "Không được tiếp nhận",
-    4: "Đang xử lý",
-    5: "Yêu cầu bổ sung giấy tờ",
-    6: "Yêu cầu thực hiện nghĩa vụ tài chính",
-    7: "Công dân yêu cầu rút hồ sơ",
-    8: "Dừng xử lý",
-    9: "Đã xử lý xong",
-    10: "Đã trả kết quả",
-}
 # A stored key's extension gives back its kind of file (forms.FILE_TYPES).
 KINDS_BY_EXTENSION = {file_type.extension: kind for kind, file_type in forms.FILE_TYPES.items()}
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")

@@ -37,6 +37,20 @@ class IdempotencyConflictError(ApiError):
     message = "Khóa Idempotency-Key này đã dùng cho một hồ sơ khác nội dung."
 
 
+class VersionConflictError(ApiError):
+    """Someone acted on the dossier since this view was loaded: reload and decide again."""
+
+    status, code = 409, "version_conflict"
+    message = "Hồ sơ vừa được người khác xử lý. Trang đã tải lại trạng thái mới, vui lòng xem lại."
+
+
+class ActionNotAllowedError(ApiError):
+    """The action does not exist in the dossier's state, or not for this role."""
+
+    status, code = 409, "action_not_allowed"
+    message = "Không thể thực hiện thao tác này ở trạng thái hiện tại của hồ sơ."
+
+
 class RateLimitedError(ApiError):
     status, code, message = 429, "rate_limited", "Bạn thử quá nhiều lần. Vui lòng đợi rồi thử lại."
 

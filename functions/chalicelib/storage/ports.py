@@ -8,6 +8,11 @@ Contract (tests/contract/ runs it against every adapter):
   concurrent creates.
 - The same idempotency key with the same request hash returns the dossier stored the first time;
   with another hash it raises IdempotencyConflictError.
+- Dossiers.transition appends one event and replaces the state only if the stored state's version
+  is the expected one (optimistic locking); otherwise it raises VersionConflictError and changes
+  nothing. Event and state are written together or not at all.
+- Dossiers.queue lists one office's dossiers matching a QueueQuery, sorted by due date (none last),
+  then code; Dossiers.counts counts them per status.
 """
 
 import dataclasses
@@ -31,6 +36,9 @@ class NewDossier:
     received_at: str  # ISO 8601 with offset
     due_at: str | None
     status: int = 1  # DVCQG code: 1 Mới đăng ký
+    office: str = ""  # the receiving office's id in the office register (bundle "offices")
+    applicant: str = ""  # the applicant's name as typed, for officers' queues
+    channel: str = "truc_tuyen"  # truc_tiep | truc_tuyen | buu_chinh (DVCQG channels 1, 2, 3)
 
 
 def dossier_json(dossier: NewDossier) -> str:
@@ -41,10 +49,66 @@ def dossier_json(dossier: NewDossier) -> str:
 
 
 @dataclass(frozen=True)
+class State:
+    """Where a dossier stands, folded from its events by workflow.apply; adapters store it as is
+    and index status, office, unit and due_at for the queues.
+
+    `version` counts the events applied (0 for a new dossier): a transition names the version
+    it was computed from. `head` is the hash of the last event (the chain's genesis for none)."""
+
+    status: int = 1
+    version: int = 0
+    office: str = ""
+    unit: str = ""  # the responsible unit inside the office (workflow.UNITS), "" before reception
+    stage: str = ""  # sub-state the law needs: "", "chuyen" (handed over), "cho_thanh_toan"
+    due_at: str | None = None  # ISO 8601, Asia/Ho_Chi_Minh offset: sorts as text
+    received_at: str | None = None  # when an officer received the dossier (the clock started)
+    clock_stopped_at: str | None = None  # set while the clock stands still
+    resume_status: int | None = None  # status to return to when the clock starts again
+    supplements: int = 0  # supplement requests made so far
+    finished_at: str | None = None  # when the result was ready (status 9) or processing ended
+    outcome: str | None = None  # truoc_han | dung_han | qua_han, set when the result is ready
+    head: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+
+
+@dataclass(frozen=True)
 class StoredDossier:
     code: str  # <agency>-<yyMMdd>-<NNNN>
     dossier: NewDossier
     events: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    state: State | None = None  # None until the first transition: workflow.initial_state
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """One page of an office's queue. Every filter is optional; `after` is the last item's
+    `cursor` of the previous page."""
+
+    office: str
+    statuses: tuple[int, ...] = ()
+    procedure: str | None = None
+    channel: str | None = None
+    due_from: str | None = None  # due_at >= due_from (ISO)
+    due_to: str | None = None  # due_at < due_to (ISO): "overdue" is due_to=now
+    limit: int = 50
+    after: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    code: str
+    procedure: str
+    applicant: str
+    channel: str
+    status: int
+    unit: str
+    received_at: str  # filed
+    due_at: str | None
+    version: int
+    cursor: str  # opaque: pass as QueueQuery.after for the next page
 
 
 class Dossiers(Protocol):
@@ -55,6 +119,19 @@ class Dossiers(Protocol):
         ...
 
     def get(self, code: str) -> StoredDossier | None: ...
+
+    def transition(
+        self, code: str, *, expected_version: int, event: dict[str, Any], state: State
+    ) -> StoredDossier:
+        """Appends `event` and stores `state` if the stored version is `expected_version`;
+        else VersionConflictError (or NotFoundError for an unknown code), nothing written."""
+        ...
+
+    def queue(self, query: QueueQuery) -> list[QueueItem]: ...
+
+    def counts(self, office: str) -> dict[int, int]:
+        """Dossiers of an office per status (statuses with none are left out)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,471 @@
+"""A dossier's legal lifecycle as one state machine: pure functions, no I/O.
+
+`apply(state, action, data, ...)` checks that `action` is allowed in `state` for the actor's roles
+and returns the next state and the event to append; storage writes both at once, only if nobody
+changed the dossier since `state` was read (storage/ports.py, optimistic locking).
+
+Statuses are the ten of the national portal (DVCQG); the law needs a few sub-states on top
+(`State.stage`: handed over between units, awaiting payment) and a clock that stands still while
+the applicant owes a supplement or a payment. Rules that the sources do not settle for every
+procedure (how many supplement requests, whether a payment stops the clock) are per-procedure data
+(`Rules`, from the catalogue's `processing`), with the defaults documented on `Rules`.
+
+Events form a hash chain: each event's `hash` covers its content and the previous event's hash,
+and the first one's `prev` is the hash of the dossier as filed, so changing any answer, event or
+their order is found by `verify_chain`.
+"""
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .calendar import VIETNAM, WorkingCalendar
+from .errors import ActionNotAllowedError, ValidationFailedError
+from .storage.ports import NewDossier, State, dossier_json
+
+STATUSES = {
+    1: "Mới đăng ký",
+    2: "Được tiếp nhận",
+    3: "Không được tiếp nhận",
+    4: "Đang xử lý",
+    5: "Yêu cầu bổ sung giấy tờ",
+    6: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    7: "Công dân yêu cầu rút hồ sơ",
+    8: "Dừng xử lý",
+    9: "Đã xử lý xong",
+    10: "Đã trả kết quả",
+}
+FINAL = frozenset({3, 7, 8, 10})
+OPEN = frozenset(STATUSES) - FINAL
+# Units of an office a dossier is handed between (the control slip, Mẫu 06, lists each hand-over).
+UNITS = {
+    "mot-cua": "Bộ phận Một cửa",
+    "chuyen-mon": "Bộ phận chuyên môn",
+    "lanh-dao": "Lãnh đạo phê duyệt",
+}
+ROLES = {
+    "mot_cua": "Công chức Bộ phận Một cửa",
+    "chuyen_vien": "Chuyên viên xử lý",
+    "lanh_dao": "Lãnh đạo",
+    "quan_tri": "Quản trị",
+}
+APPLICANT = "nguoi_nop"  # the role of whoever holds the dossier's lookup secret
+RETURN_METHODS = {
+    "truc_tiep": "Nhận trực tiếp tại Bộ phận Một cửa",
+    "buu_chinh": "Gửi qua dịch vụ bưu chính",
+    "truc_tuyen": "Nhận bản điện tử trực tuyến",
+}
+OUTCOMES = {"truoc_han": "Trước hạn", "dung_han": "Đúng hạn", "qua_han": "Quá hạn"}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the lifecycle needs from the procedure version the dossier was filed under.
+
+    Defaults (documented in docs/lifecycle.md): one supplement request, as under NĐ 61/2018 and
+    TT 01/2018 (what NĐ 118/2025 says is unverified here); the clock stands still while a
+    supplement or a payment is awaited ("không tính vào thời hạn giải quyết")."""
+
+    deadline_amount: int | None = None  # from the online channel; None when unpublished
+    deadline_unit: str = "unpublished"  # calendar.UNITS
+    fee: int | None = None  # VND the applicant pays online; None when unpublished or none
+    supplement_limit: int = 1
+    payment_stops_clock: bool = True
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str  # an officer's account id, or APPLICANT
+    roles: frozenset[str]
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Action:
+    label: str  # Vietnamese, for the buttons and the timeline
+    sources: frozenset[int]  # statuses it is allowed in
+    roles: frozenset[str]
+    form: str | None = None  # the TT 03/2025 form (Phụ lục I) it issues, if any
+    fields: tuple[str, ...] = field(default_factory=tuple)  # what `data` may hold
+
+
+_OFFICERS = frozenset({"mot_cua", "chuyen_vien", "lanh_dao"})
+_DESK = frozenset({"mot_cua", "lanh_dao"})
+_PROCESSING = frozenset({"chuyen_vien", "lanh_dao"})
+ACTIONS: dict[str, Action] = {
+    "receive": Action("Tiếp nhận hồ sơ", frozenset({1}), _DESK, "01"),
+    "refuse": Action("Từ chối tiếp nhận", frozenset({1, 5}), _DESK, "03", ("reason",)),
+    "request_supplement": Action(
+        "Yêu cầu bổ sung, hoàn thiện hồ sơ",
+        frozenset({1, 2, 4}),
+        _OFFICERS,
+        "02",
+        ("items", "reason"),
+    ),
+    "supplement": Action(
+        "Bổ sung hồ sơ", frozenset({5}), frozenset({APPLICANT}), None, ("uploads", "note")
+    ),
+    "transfer": Action("Chuyển xử lý", frozenset({2, 4}), _OFFICERS, "06", ("to_unit", "note")),
+    "request_payment": Action(
+        "Yêu cầu thực hiện nghĩa vụ tài chính",
+        frozenset({2, 4}),
+        _OFFICERS,
+        None,
+        ("amount", "note"),
+    ),
+    "confirm_payment": Action("Xác nhận đã nộp phí", frozenset({6}), _OFFICERS, None, ("note",)),
+    "done": Action("Hoàn thành xử lý", frozenset({2, 4}), _PROCESSING, None, ("note",)),
+    "return_result": Action(
+        "Trả kết quả", frozenset({9}), _DESK, None, ("method", "address", "result_file", "note")
+    ),
+    "withdraw": Action(
+        "Rút hồ sơ", frozenset({1, 2, 4, 5, 6}), frozenset({APPLICANT}), None, ("reason",)
+    ),
+    "stop": Action("Dừng xử lý", frozenset({2, 4, 5, 6}), _PROCESSING, "05", ("reason",)),
+    "extend": Action(
+        "Xin lỗi và gia hạn", frozenset({2, 4}), _PROCESSING, "04", ("reason", "new_due_at")
+    ),
+}
+TEXT_LIMIT = 2000
+
+
+def initial_state(dossier: NewDossier) -> State:
+    """The state of a dossier as filed: no event yet, the due date the receipt estimated."""
+    return State(
+        status=dossier.status,
+        office=dossier.office,
+        due_at=dossier.due_at,
+        head=genesis(dossier),
+    )
+
+
+def allowed(state: State, roles: frozenset[str]) -> list[str]:
+    """The actions an actor with `roles` may take in `state`, in ACTIONS order."""
+    return [
+        name
+        for name, action in ACTIONS.items()
+        if state.status in action.sources and action.roles & roles and _precondition(name, state)
+    ]
+
+
+def _precondition(name: str, state: State) -> bool:
+    if name == "refuse" and state.status == 5:
+        return state.resume_status == 1  # a supplement asked at reception was never given
+    return True
+
+
+def apply(
+    state: State,
+    action: str,
+    data: Mapping[str, Any],
+    *,
+    actor: Actor,
+    at: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+) -> tuple[State, dict[str, Any]]:
+    """The next state and the event that records it, or ActionNotAllowedError /
+    ValidationFailedError with a Vietnamese message per field."""
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise ActionNotAllowedError("Thao tác không tồn tại.")
+    if not spec.roles & actor.roles:
+        raise ActionNotAllowedError("Vai trò của bạn không được thực hiện thao tác này.")
+    if state.status not in spec.sources or not _precondition(action, state):
+        raise ActionNotAllowedError(
+            f"Không thể “{spec.label}” khi hồ sơ ở trạng thái “{STATUSES[state.status]}”."
+        )
+    unknown = set(data) - set(spec.fields)
+    if unknown:
+        raise ValidationFailedError(
+            fields={f"/{name}"[:100]: "Trường không có trong thao tác này." for name in unknown}
+        )
+    now = at.astimezone(VIETNAM).isoformat(timespec="seconds")
+    step = _STEPS[action]
+    nxt, recorded = step(state, dict(data), _Context(now, at, rules, calendar))
+    event: dict[str, Any] = {
+        "seq": state.version + 1,
+        "action": action,
+        "at": now,
+        "actor": {"id": actor.id, "name": actor.name},
+        "from": state.status,
+        "status": nxt.status,
+        "unit": nxt.unit,
+        "due_at": nxt.due_at,
+        "data": recorded,
+        "prev": state.head,
+    }
+    digest = event["hash"] = event_hash(event)
+    return replace(nxt, version=state.version + 1, head=digest), event
+
+
+@dataclass(frozen=True)
+class _Context:
+    now: str
+    at: dt.datetime
+    rules: Rules
+    calendar: WorkingCalendar
+
+
+def _receive(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dict[str, Any]]:
+    due = c.calendar.due(c.at, c.rules.deadline_amount, c.rules.deadline_unit)
+    due_at = due.isoformat(timespec="minutes") if due else None
+    return replace(state, status=2, unit="mot-cua", received_at=c.now, due_at=due_at), {}
+
+
+def _refuse(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dict[str, Any]]:
+    reason = _required_text(data, "reason")
+    return _finish(state, 3, c), {"reason": reason}
+
+
+def _request_supplement(
+    state: State, data: dict[str, Any], c: _Context
+) -> tuple[State, dict[str, Any]]:
+    if state.supplements >= c.rules.supplement_limit:
+        raise ActionNotAllowedError(
+            f"Thủ tục này chỉ cho phép yêu cầu bổ sung {c.rules.supplement_limit} lần;"
+            " hãy giải quyết hoặc từ chối với lý do."
+        )
+    items = data.get("items")
+    if not isinstance(items, list) or not items or len(items) > 50:
+        raise ValidationFailedError(
+            fields={"/items": "Liệt kê đầy đủ, cụ thể từng giấy tờ cần bổ sung (1–50 mục)."}
+        )
+    cleaned = []
+    for index, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip() or len(item) > 500:
+            raise ValidationFailedError(
+                fields={f"/items/{index}": "Mỗi mục là một dòng chữ, tối đa 500 ký tự."}
+            )
+        cleaned.append(item.strip())
+    recorded: dict[str, Any] = {"items": cleaned}
+    if data.get("reason"):
+        recorded["reason"] = _required_text(data, "reason")
+    nxt = replace(
+        state,
+        status=5,
+        resume_status=state.status,
+        supplements=state.supplements + 1,
+        clock_stopped_at=c.now if state.received_at else None,
+    )
+    return nxt, recorded
+
+
+def _supplement(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dict[str, Any]]:
+    uploads = data.get("uploads")
+    if not isinstance(uploads, list) or not uploads or not all(isinstance(k, str) for k in uploads):
+        raise ValidationFailedError(fields={"/uploads": "Tải lên ít nhất một tệp bổ sung."})
+    recorded: dict[str, Any] = {"uploads": uploads}
+    if data.get("note"):
+        recorded["note"] = _required_text(data, "note")
+    return _resume(state, state.resume_status or 1, c), recorded
+
+
+def _transfer(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dict[str, Any]]:
+    unit = data.get("to_unit")
+    if unit not in UNITS:
+        raise ValidationFailedError(fields={"/to_unit": "Chọn bộ phận nhận hồ sơ."})
+    if unit == state.unit:
+        raise ValidationFailedError(fields={"/to_unit": "Hồ sơ đang ở bộ phận này."})
+    recorded: dict[str, Any] = {"from_unit": state.unit, "to_unit": unit}
+    if data.get("note"):
+        recorded["note"] = _required_text(data, "note")
+    return replace(state, status=4, unit=unit, stage="chuyen"), recorded
+
+
+def _request_payment(
+    state: State, data: dict[str, Any], c: _Context
+) -> tuple[State, dict[str, Any]]:
+    amount = c.rules.fee
+    if amount is None:  # the catalogue publishes no amount: the officer states it
+        amount = data.get("amount")
+        if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount < 10**10:
+            raise ValidationFailedError(
+                fields={"/amount": "Nhập số tiền (đồng) theo văn bản quy định phí, lệ phí."}
+            )
+    elif "amount" in data and data["amount"] != amount:
+        raise ValidationFailedError(fields={"/amount": f"Mức thu theo danh mục là {amount} đồng."})
+    recorded: dict[str, Any] = {"amount": amount}
+    if data.get("note"):
+        recorded["note"] = _required_text(data, "note")
+    stopped = c.now if c.rules.payment_stops_clock else None
+    nxt = replace(
+        state,
+        status=6,
+        stage="cho_thanh_toan",
+        resume_status=state.status,
+        clock_stopped_at=stopped,
+    )
+    return nxt, recorded
+
+
+def _confirm_payment(
+    state: State, data: dict[str, Any], c: _Context
+) -> tuple[State, dict[str, Any]]:
+    recorded = {"note": _required_text(data, "note")} if data.get("note") else {}
+    return replace(_resume(state, state.resume_status or 4, c), stage=""), recorded
+
+
+def _done(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dict[str, Any]]:
+    recorded = {"note": _required_text(data, "note")} if data.get("note") else {}
+    outcome = None
+    if state.due_at:
+        due = dt.datetime.fromisoformat(state.due_at)
+        if c.at.astimezone(VIETNAM).date() < due.date():
+            outcome = "truoc_han"
+        else:
+            outcome = "dung_han" if c.at <= due else "qua_han"
+    nxt = replace(state, status=9, stage="", finished_at=c.now, outcome=outcome)
+    return nxt, {**recorded, "outcome": outcome}
+
+
+def _return_result(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dict[str, Any]]:
+    method = data.get("method")
+    if method not in RETURN_METHODS:
+        raise ValidationFailedError(fields={"/method": "Chọn cách trả kết quả."})
+    recorded: dict[str, Any] = {"method": method}
+    if method == "buu_chinh":
+        recorded["address"] = _required_text(
+            data, "address", "Nhập địa chỉ nhận kết quả qua bưu chính."
+        )
+    if method == "truc_tuyen":
+        result_file = data.get("result_file")
+        if not isinstance(result_file, str) or not result_file:
+            raise ValidationFailedError(fields={"/result_file": "Tải lên tệp kết quả điện tử."})
+        recorded["result_file"] = result_file
+    if data.get("note"):
+        recorded["note"] = _required_text(data, "note")
+    return replace(state, status=10, unit="mot-cua"), recorded
+
+
+def _withdraw(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dict[str, Any]]:
+    recorded = {"reason": _required_text(data, "reason")} if data.get("reason") else {}
+    return _finish(state, 7, c), recorded
+
+
+def _stop(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dict[str, Any]]:
+    return _finish(state, 8, c), {"reason": _required_text(data, "reason")}
+
+
+def _extend(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dict[str, Any]]:
+    reason = _required_text(data, "reason", "Nêu lý do chậm trễ (nội dung văn bản xin lỗi).")
+    if not state.due_at:
+        raise ActionNotAllowedError("Hồ sơ chưa có hạn giải quyết để gia hạn.")
+    due = dt.datetime.fromisoformat(state.due_at)
+    if c.at >= due:
+        raise ActionNotAllowedError("Chỉ gia hạn được trước thời hạn giải quyết; hồ sơ đã quá hạn.")
+    try:
+        new_due = dt.datetime.fromisoformat(str(data.get("new_due_at")))
+    except ValueError:
+        new_due = None
+    if new_due is None or new_due.tzinfo is None or new_due <= due:
+        raise ValidationFailedError(fields={"/new_due_at": "Chọn ngày hẹn mới, sau hạn hiện tại."})
+    new = new_due.astimezone(VIETNAM).isoformat(timespec="minutes")
+    return replace(state, due_at=new), {
+        "reason": reason,
+        "old_due_at": state.due_at,
+        "new_due_at": new,
+    }
+
+
+_STEPS = {
+    "receive": _receive,
+    "refuse": _refuse,
+    "request_supplement": _request_supplement,
+    "supplement": _supplement,
+    "transfer": _transfer,
+    "request_payment": _request_payment,
+    "confirm_payment": _confirm_payment,
+    "done": _done,
+    "return_result": _return_result,
+    "withdraw": _withdraw,
+    "stop": _stop,
+    "extend": _extend,
+}
+assert _STEPS.keys() == ACTIONS.keys()
+
+
+def _resume(state: State, status: int, c: _Context) -> State:
+    """Back to `status`; if the clock stood still, the due date moves by the working days it
+    stood still: each working day after the stop day up to and including the resume day."""
+    due_at = state.due_at
+    if state.clock_stopped_at and due_at:
+        stopped = dt.datetime.fromisoformat(state.clock_stopped_at).date()
+        paused = c.calendar.working_days_between(stopped, c.at.astimezone(VIETNAM).date())
+        due = dt.datetime.fromisoformat(due_at)
+        day = due.date()
+        for _ in range(paused):
+            day = c.calendar.next_working_day(day)
+        due_at = dt.datetime.combine(day, due.timetz()).isoformat(timespec="minutes")
+    return replace(state, status=status, resume_status=None, clock_stopped_at=None, due_at=due_at)
+
+
+def _finish(state: State, status: int, c: _Context) -> State:
+    return replace(state, status=status, stage="", clock_stopped_at=None, finished_at=c.now)
+
+
+def _required_text(data: Mapping[str, Any], name: str, message: str | None = None) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip() or len(value) > TEXT_LIMIT:
+        raise ValidationFailedError(
+            fields={f"/{name}": message or f"Bắt buộc, tối đa {TEXT_LIMIT} ký tự."}
+        )
+    return value.strip()
+
+
+# --- the hash chain ------------------------------------------------------------------------------
+
+
+def _canonical(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def genesis(dossier: NewDossier) -> str:
+    """The chain's first `prev`: the hash of the dossier as filed."""
+    return "sha256:" + hashlib.sha256(dossier_json(dossier).encode()).hexdigest()
+
+
+def event_hash(event: Mapping[str, Any]) -> str:
+    body = {key: value for key, value in event.items() if key != "hash"}
+    return "sha256:" + hashlib.sha256(_canonical(body)).hexdigest()
+
+
+def verify_chain(
+    dossier: NewDossier, events: tuple[dict[str, Any], ...] | list[dict[str, Any]]
+) -> list[str]:
+    """Every break in a dossier's chain, as Vietnamese sentences; empty when it is whole."""
+    problems, prev = [], genesis(dossier)
+    for index, event in enumerate(events, start=1):
+        if event.get("seq") != index:
+            problems.append(f"sự kiện {index}: số thứ tự {event.get('seq')} không liền mạch")
+        if event.get("prev") != prev:
+            problems.append(f"sự kiện {index}: không nối với sự kiện trước (prev sai)")
+        if event.get("hash") != event_hash(event):
+            problems.append(f"sự kiện {index}: nội dung đã bị thay đổi (hash sai)")
+        prev = str(event.get("hash"))
+    return problems
+
+
+__all__ = [
+    "ACTIONS",
+    "APPLICANT",
+    "FINAL",
+    "OPEN",
+    "OUTCOMES",
+    "RETURN_METHODS",
+    "ROLES",
+    "STATUSES",
+    "UNITS",
+    "Action",
+    "Actor",
+    "Rules",
+    "allowed",
+    "apply",
+    "event_hash",
+    "genesis",
+    "initial_state",
+    "verify_chain",
+]
