@@ -88,7 +88,7 @@ def test_typing_the_code_and_secret_shows_the_status_due_date_and_timeline(
     expect(result.locator('[data-field="due"]')).to_have_text(vietnam_time(filed["due_at"]))
     steps = result.locator(".tthc-timeline li")
     expect(steps).to_have_count(1)
-    expect(steps.first).to_have_text(f"Mới đăng ký {vietnam_time(filed['received_at'])}")
+    expect(steps.first).to_have_text(f"Bạn đã nộp hồ sơ {vietnam_time(filed['received_at'])}")
     expect(steps.first).to_have_attribute("aria-current", "step")
     assert not any(filed["secret"] in url for url in page.requested_urls)
     assert page.console_errors == []
@@ -116,7 +116,7 @@ def test_a_later_status_is_explained_and_every_step_is_listed_in_order(page, ser
     steps = page.locator(".tthc-timeline li")
     expect(steps).to_have_text(
         [
-            f"Mới đăng ký {vietnam_time(filed['received_at'])}",
+            f"Bạn đã nộp hồ sơ {vietnam_time(filed['received_at'])}",
             "Được tiếp nhận 16/07/2026 08:05",
             "Đang xử lý 16/07/2026 09:30",
             "Yêu cầu bổ sung giấy tờ 17/07/2026 08:15",  # 01:15 UTC is 08:15 in Vietnam

@@ -246,3 +246,5 @@ document.addEventListener("tra-cuu:ho-so", (event) => {
   confirmForm.hidden = true;
   byId("tra-cuu-rut-mo").setAttribute("aria-expanded", "false");
 });
+// tra-cuu.js may have shown a dossier before this module ran: ask for it again.
+document.dispatchEvent(new CustomEvent("tra-cuu:san-sang"));

@@ -64,6 +64,7 @@
     server: "Hệ thống tra cứu đang tạm thời gặp sự cố. Vui lòng bấm “Thử lại” sau ít phút.",
   };
   let last = null,
+    shown = null,
     pending = false;
 
   function pad(n) {
@@ -308,12 +309,10 @@
     });
     result.hidden = false;
     heading.focus();
-    // What the applicant can do now (supplement, withdraw): tra-cuu-viec.js.
-    document.dispatchEvent(
-      new CustomEvent("tra-cuu:ho-so", {
-        detail: { dossier: dossier, secret: last?.secret, api: api },
-      }),
-    );
+    // What the applicant can do now (supplement, withdraw): tra-cuu-viec.js, which may load
+    // after this answer came back: it asks for the last one then ("tra-cuu:san-sang").
+    shown = { dossier: dossier, secret: last?.secret, api: api };
+    document.dispatchEvent(new CustomEvent("tra-cuu:ho-so", { detail: shown }));
   }
 
   function parse(body) {
@@ -404,6 +403,11 @@
     }
   });
   window.addEventListener("hashchange", fromFragment);
+  document.addEventListener("tra-cuu:san-sang", () => {
+    if (shown) {
+      document.dispatchEvent(new CustomEvent("tra-cuu:ho-so", { detail: shown }));
+    }
+  });
   // After the applicant acted (tra-cuu-viec.js): the dossier as the API now returns it.
   document.addEventListener("tra-cuu:cap-nhat", (event) => {
     show(event.detail.dossier, event.detail.message);
