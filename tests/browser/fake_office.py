@@ -52,11 +52,13 @@ ANSWERS = [
     {
         "id": "dia_chi_tam_tru",
         "label": "Địa chỉ nơi đề nghị đăng ký tạm trú",
-        "value": {"text": "Số 12 Lạch Tray, Phường Lê Chân, Thành phố Hải Phòng"},
+        "value": {"province": "31", "commune": "11383", "street": "Số 12 Lạch Tray"},
+        "text": "Số 12 Lạch Tray, Phường Lê Chân, Thành phố Hải Phòng",
     },
 ]
 FILES = [
     {
+        "n": 0,
         "slot": "giay_to_cho_o",
         "label": "Giấy tờ chứng minh chỗ ở hợp pháp",
         "key": "1.004194/abc.pdf",
@@ -122,7 +124,7 @@ class FakeOfficeApi:
         timeline = [
             {
                 "seq": 0,
-                "action": "submit",
+                "action": "file",
                 "label": "Nộp hồ sơ",
                 "status": 1,
                 "status_label": workflow.STATUSES[1],
@@ -158,6 +160,7 @@ class FakeOfficeApi:
             "unit": s.unit,
             "unit_label": workflow.UNITS.get(s.unit, ""),
             "received_at": FILED_AT.isoformat(),
+            "accepted_at": s.received_at,
             "due_at": s.due_at,
             "clock_stopped_at": s.clock_stopped_at,
             "outcome": s.outcome,
@@ -177,9 +180,9 @@ class FakeOfficeApi:
             ],
             "rules": {"supplement_limit": 1, "fee": None},
             "printable": [
-                workflow.ACTIONS[e["action"]].form
+                {"form": form, "label": workflow.ACTIONS[e["action"]].label, "seq": e["seq"]}
                 for e in self.events
-                if workflow.ACTIONS[e["action"]].form
+                if (form := workflow.ACTIONS[e["action"]].form)
             ],
         }
 
@@ -194,13 +197,11 @@ class FakeOfficeApi:
             todo = {"kind": "supplement", **last["data"]}
         elif s.status == 6:
             todo = {"kind": "payment", "amount": last["data"]["amount"]}
-        elif s.status in (9, 10):
-            returned = last["data"] if last.get("action") == "return_result" else {}
-            todo = {
-                "kind": "collect",
-                "method": returned.get("method"),
-                **({"address": returned["address"]} if "address" in returned else {}),
-            }
+        elif s.status == 9:
+            todo = {"kind": "collect", "method": None}
+        elif s.status == 10:
+            method = last["data"]["method"]
+            todo = {"kind": "collect", "method": method, "label": workflow.RETURN_METHODS[method]}
         view["todo"] = todo
         view["actions"] = workflow.allowed(s, frozenset({workflow.APPLICANT}))
         for step in view["timeline"]:
@@ -271,6 +272,7 @@ class FakeOfficeApi:
             "id": "u1",
             "name": "Trần Thị Bình",
             "roles": sorted(ROLES),
+            "role_labels": [workflow.ROLES[r] for r in sorted(ROLES)],
             "offices": self.offices,
             "csrf": "csrf-token",
         }
@@ -347,7 +349,10 @@ class FakeOfficeApi:
         page = items[start : start + limit]
         more = start + limit < len(items)
         return {
-            "office": query.get("office", [OFFICE["id"]])[0],
+            "office": next(
+                (o for o in self.offices if o["id"] == query.get("office", [""])[0]),
+                self.offices[0],
+            ),
             "items": page,
             "next": str(start + limit) if more else None,
             "counts": {"2": self.queue_size, "overdue": 1, "soon": 1},

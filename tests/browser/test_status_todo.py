@@ -73,7 +73,9 @@ def test_a_supplement_request_shows_the_list_stops_the_clock_and_takes_the_files
         ["Bản sao hợp đồng thuê nhà", "Ảnh CCCD mặt sau"]
     )
     expect(todo).to_contain_text("Lý do: Thiếu giấy tờ")
-    expect(page.locator('[data-field="clock"]')).to_contain_text("đang tạm dừng")
+    expect(page.locator('[data-field="clock"]')).to_contain_text(
+        "Từ 07/12/2026 10:30, thời hạn giải quyết tạm dừng trong khi chờ bạn bổ sung hồ sơ"
+    )
     expect(page.locator('[data-field="unit"]')).to_have_text("Bộ phận Một cửa")
     expect(page.locator(".tthc-timeline li").nth(2)).to_contain_text(
         "Cơ quan yêu cầu bạn bổ sung, hoàn thiện hồ sơ"
@@ -146,6 +148,7 @@ def test_a_finished_dossier_says_how_the_result_comes_back_recorded_api(
     expect(page.locator("#tra-cuu-tieu-de")).to_have_text("Tình trạng: Đã xử lý xong")
     expect(page.locator('[data-field="unit"]')).to_have_text("Bộ phận chuyên môn")
     expect(page.locator("#tra-cuu-rut")).to_be_hidden()
+    expect(page.locator(".tthc-todo-collect")).to_contain_text("Kết quả đã có")
     axe(page, "tra-cuu: done")
     data = {"method": method}
     if method == "buu_chinh":
@@ -154,13 +157,15 @@ def test_a_finished_dossier_says_how_the_result_comes_back_recorded_api(
     look_up(page, server)
     collect = page.locator(".tthc-todo-collect")
     if method == "buu_chinh":
-        expect(collect).to_contain_text("gửi qua bưu chính")
-        expect(collect).to_contain_text("Số 12 Lạch Tray")
+        expect(collect).to_contain_text("Gửi qua dịch vụ bưu chính")
         expect(page.locator(".tthc-timeline li").last).to_contain_text(
             "Cách trả: gửi qua bưu chính, đến Số 12 Lạch Tray"
         )
     else:
-        expect(collect).to_contain_text("nhận trực tiếp tại Bộ phận Một cửa")
+        expect(collect).to_have_text(
+            "Nhận trực tiếp tại Bộ phận Một cửa. Mang theo giấy tờ tùy thân và mã hồ sơ đến"
+            " Bộ phận Một cửa của cơ quan giải quyết."
+        )
     expect(page.locator(".tthc-timeline li").nth(2)).to_contain_text(
         "Hồ sơ được chuyển đến bộ phận giải quyết"
     )

@@ -59,7 +59,7 @@ function answerText(value) {
 // The answers as [label, value, raw] (the API labels them; a list or a map both read).
 function answers() {
   const a = view.answers || [];
-  if (Array.isArray(a)) return a.map((x) => [x.label || x.id, answerText(x.value), x]);
+  if (Array.isArray(a)) return a.map((x) => [x.label || x.id, x.text || answerText(x.value), x]);
   return Object.keys(a).map((k) => {
     const x = a[k];
     return x && typeof x === "object" && "label" in x
@@ -75,8 +75,8 @@ function address() {
 }
 
 function clock() {
-  if (view.clock_stopped_at || ([5, 6].includes(view.status) && view.clock_stopped !== false)) {
-    const since = view.clock_stopped_at ? ` từ ${when(view.clock_stopped_at)}` : "";
+  if (view.clock_stopped_at) {
+    const since = ` từ ${when(view.clock_stopped_at)}`;
     return ` (thời hạn đang tạm dừng${since}, chờ người nộp)`;
   }
   return "";
@@ -92,12 +92,14 @@ function facts() {
   fill("applicant", view.applicant);
   fill("office", view.office ? view.office.name : "");
   fill("unit", view.unit_label || config.units[view.unit] || "Chưa tiếp nhận");
-  fill("submitted", when(view.submitted_at || view.timeline?.[0]?.at || view.received_at));
+  fill("submitted", when(view.received_at));
   const received = (view.timeline || []).filter((s) => s.action === "receive")[0];
-  fill("received", received ? when(received.at) : "Chưa tiếp nhận");
+  fill("received", when(view.accepted_at || received?.at) || "Chưa tiếp nhận");
   const due = el(
     "span",
-    view.due_at ? when(view.due_at) + clock() : "Chưa có (tính khi tiếp nhận)",
+    view.due_at
+      ? when(view.due_at) + (view.status === 1 ? " (dự kiến; tính lại khi tiếp nhận)" : clock())
+      : "Chưa có (tính khi tiếp nhận)",
   );
   if (view.due_flag && DUE_FLAGS[view.due_flag]) {
     due.appendChild(document.createTextNode(" "));
@@ -352,7 +354,9 @@ function answersList() {
 }
 
 function download(file, index, button) {
-  const path = file.download || `/api/office/dossiers/${encodeURIComponent(code)}/files/${index}`;
+  const route =
+    file.download || `office/dossiers/${encodeURIComponent(code)}/files/${file.n ?? index}`;
+  const path = /^(\/|https?:)/.test(route) ? route : config.api + route;
   button.disabled = true;
   fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then((r) =>
@@ -418,22 +422,23 @@ function timeline() {
   });
 }
 
+// The forms issued so far (one per event that issued one: `printable`), and the control slip.
 function printable() {
   const list = $("bo-in");
   list.textContent = "";
-  const forms = [];
-  (view.printable || []).forEach((p) => {
-    const form = typeof p === "string" ? p : p.form || p.mau;
-    if (form && !forms.includes(form)) forms.push(form);
-  });
-  (view.timeline || []).forEach((step) => {
-    const form = config.actions[step.action]?.form;
-    if (form && !forms.includes(form)) forms.push(form);
-  });
-  if (!forms.includes("06")) forms.push("06");
-  forms.sort().forEach((form) => {
-    const li = el("li");
-    li.appendChild(el("a", `Mẫu ${form}: ${config.forms[form]}`, { href: printHref(form) }));
+  const issued = (view.printable || []).map((p) => (typeof p === "string" ? { form: p } : p));
+  if (!issued.length) {
+    (view.timeline || []).forEach((step) => {
+      const form = config.actions[step.action]?.form;
+      if (form) issued.push({ form: form, seq: step.seq });
+    });
+  }
+  if (!issued.some((p) => p.form === "06")) issued.push({ form: "06" });
+  issued.forEach((p) => {
+    const li = el("li"),
+      suffix = p.seq ? ` (thao tác số ${p.seq})` : "";
+    const text = `Mẫu ${p.form}: ${config.forms[p.form] || p.label}${suffix}`;
+    li.appendChild(el("a", text, { href: printHref(p.form, p.seq) }));
     list.appendChild(li);
   });
 }

@@ -85,7 +85,7 @@ function dossier(view, me) {
   put("procedure", view.procedure_name || view.procedure);
   put("applicant", view.applicant || "");
   const received = (view.timeline || []).filter((s) => s.action === "receive")[0];
-  put("received", received ? when(received.at) : "");
+  put("received", when(view.accepted_at || received?.at));
   put("due", view.due_at ? when(view.due_at) : "");
   put(
     "files",

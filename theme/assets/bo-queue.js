@@ -115,9 +115,9 @@ function load(append) {
       more.hidden = !after;
       $("bo-ds-trong").hidden = tbody.children.length > 0;
       table.hidden = tbody.children.length === 0;
-      counts(body.counts, values.office || body.office);
-      $("bo-in-so").href =
-        `${root}can-bo/in/?${query(values, { mau: "07", office: values.office || body.office })}`;
+      const office = values.office || body.office?.id || "";
+      counts(body.counts, office);
+      $("bo-in-so").href = `${root}can-bo/in/?${query(values, { mau: "07", office: office })}`;
       $("bo-danh-sach").hidden = false;
       if (append && tbody.children[first]) tbody.children[first].querySelector("a").focus();
     });

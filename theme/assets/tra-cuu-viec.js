@@ -19,12 +19,10 @@ const fileInput = byId("tep-bo-sung"),
 const CONFLICT =
   "Hồ sơ vừa được cơ quan cập nhật nên thao tác chưa được ghi nhận. Đây là tình trạng mới nhất; hãy xem lại rồi thực hiện lại nếu vẫn cần.";
 const COLLECT = {
-  truc_tiep:
-    "Kết quả đã sẵn sàng: nhận trực tiếp tại Bộ phận Một cửa của cơ quan giải quyết; mang theo giấy tờ tùy thân và mã hồ sơ.",
+  truc_tiep: "Mang theo giấy tờ tùy thân và mã hồ sơ đến Bộ phận Một cửa của cơ quan giải quyết.",
   buu_chinh:
-    "Kết quả được gửi qua bưu chính đến địa chỉ bạn đã đăng ký; hãy để ý điện thoại khi bưu tá liên hệ.",
-  truc_tuyen:
-    "Kết quả được trả dưới dạng bản điện tử; cơ quan gửi đường dẫn tải về theo thông báo.",
+    "Kết quả được gửi qua bưu chính đến địa chỉ ghi trong quá trình giải quyết bên dưới; hãy để ý điện thoại khi bưu tá liên hệ.",
+  truc_tuyen: "Kết quả là bản điện tử, tải về bằng đường dẫn dưới đây.",
 };
 let current = null,
   secret = "",
@@ -236,10 +234,18 @@ document.addEventListener("tra-cuu:ho-so", (event) => {
         : "theo thông báo của cơ quan";
   }
   if (kind === "collect") {
-    const method = dossier.todo.method;
-    todo.querySelector(".tthc-todo-collect").textContent =
-      (COLLECT[method] || COLLECT.truc_tiep) +
-      (dossier.todo.address ? ` Địa chỉ: ${dossier.todo.address}.` : "");
+    const t = dossier.todo,
+      node = todo.querySelector(".tthc-todo-collect");
+    node.textContent = t.method
+      ? `${t.label || ""}. ${COLLECT[t.method] || ""}`
+      : "Kết quả đã có. Cơ quan trả kết quả theo cách bạn chọn khi nộp hồ sơ và sẽ báo cho bạn; bạn cũng có thể hỏi Bộ phận Một cửa của cơ quan giải quyết.";
+    if (t.download) {
+      const link = document.createElement("a");
+      link.href = t.download;
+      link.textContent = "Tải kết quả điện tử";
+      node.appendChild(document.createTextNode(" "));
+      node.appendChild(link);
+    }
   }
   todo.hidden = !kind;
   withdrawBox.hidden = !actions.includes("withdraw");

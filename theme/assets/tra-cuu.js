@@ -253,13 +253,12 @@
   }
 
   function clockText(dossier) {
-    if (dossier.status === 5) {
-      return "Thời hạn giải quyết đang tạm dừng trong khi chờ bạn bổ sung hồ sơ; ngày hẹn sẽ lùi thêm đúng số ngày làm việc đã dừng.";
+    if (!dossier.clock_stopped_at) {
+      return "";
     }
-    if (dossier.status === 6 && dossier.clock_stopped_at !== null) {
-      return "Thời hạn giải quyết đang tạm dừng trong khi chờ bạn nộp phí, lệ phí; ngày hẹn sẽ lùi thêm đúng số ngày làm việc đã dừng.";
-    }
-    return "";
+    const since = `Từ ${when(dossier.clock_stopped_at)}, thời hạn giải quyết tạm dừng trong khi chờ bạn`;
+    const what = dossier.status === 6 ? "nộp phí, lệ phí" : "bổ sung hồ sơ";
+    return `${since} ${what}; ngày hẹn sẽ lùi thêm đúng số ngày làm việc đã dừng.`;
   }
 
   function show(dossier, done) {
