@@ -68,10 +68,14 @@ function answers() {
   });
 }
 
-// The applicant's address from the answers, for a result sent by post.
+// The applicant's address from the answers, for a result sent by post: the first answer to an
+// address question (its value has a commune), else the first labelled as an address.
 function address() {
-  const found = answers().filter((a) => /địa chỉ|nơi ở|thường trú|tạm trú/i.test(a[0]) && a[1]);
-  return found.length ? found[0][1] : "";
+  const all = answers().filter((a) => a[1]);
+  const found =
+    all.filter((a) => a[2] && typeof a[2].value === "object" && a[2].value?.commune)[0] ||
+    all.filter((a) => /^địa chỉ/i.test(a[0]))[0];
+  return found ? found[1] : "";
 }
 
 function clock() {
