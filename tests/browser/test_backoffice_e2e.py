@@ -10,9 +10,6 @@ Screenshots: test-artifacts/screenshots/e2e-*.png."""
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 import urllib.request
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -22,7 +19,7 @@ from playwright.sync_api import Page, expect
 
 from tests.api.filling import answers_for
 
-from .conftest import ROOT
+from .officers import create_officer
 from .test_apply import PDF, PDF_TYPE, Applicant, upload_file
 
 OFFICE = {"id": "cong-an-phuong-le-chan", "name": "Công an Phường Lê Chân"}
@@ -32,35 +29,6 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 def vietnam_time(iso: str) -> str:
     return datetime.fromisoformat(iso).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
-
-
-def create_officer(server) -> None:
-    """The officer of Lê Chân's police: desk and processing roles, through the management
-    command the README documents, on the server's own data folder."""
-    env = {**os.environ, "MOTCUA_DATA_DIR": str(server.data_dir)}
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "functions" / "manage.py"),
-            "create-officer",
-            OFFICER["username"],
-            "--name",
-            OFFICER["name"],
-            "--role",
-            "mot_cua",
-            "--role",
-            "chuyen_vien",
-            "--office",
-            OFFICE["id"],
-            "--password-stdin",
-        ],
-        input=OFFICER["password"] + "\n",
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
 
 
 def lookup(server, code: str, secret: str) -> dict:
@@ -176,7 +144,7 @@ def axe(axe):
 def test_a_tam_tru_dossier_goes_from_filing_to_result_by_post_with_the_applicant_following(
     make_page, server, axe, shot
 ):
-    create_officer(server)
+    create_officer(server, **OFFICER, office=OFFICE["id"], roles=["mot_cua", "chuyen_vien"])
     phone = make_page(360, 800)
 
     # The applicant files with Phường Lê Chân's police, through the form.
