@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 
 from tests.api.filling import answers_for
 
-from .officers import create_officer
+from .officers import OfficerClient, create_officer
 from .test_apply import PDF, PDF_TYPE, Applicant, upload_file
 
 OFFICE = {"id": "cong-an-phuong-le-chan", "name": "Công an Phường Lê Chân"}
@@ -272,3 +272,60 @@ def test_a_tam_tru_dossier_goes_from_filing_to_result_by_post_with_the_applicant
     expect(desk.locator("#bo-thong-bao")).to_have_text("Bạn đã đăng xuất.")
     desk.goto(f"{server.url}/can-bo/hang-doi/")
     expect(desk).to_have_url(f"{server.url}/can-bo/?tiep=%2Fcan-bo%2Fhang-doi%2F")
+
+
+def test_an_electronic_result_is_uploaded_by_the_officer_and_offered_to_the_applicant(
+    make_page, server, axe, shot
+):
+    """The other way a result goes back: the officer uploads the PDF on the dossier page (the
+    result-upload target, then verify), and the status page links to it."""
+    username = "can-bo-le-chan-2"
+    create_officer(
+        server,
+        username=username,
+        name="Vũ Quang Huy",
+        password=OFFICER["password"],
+        office=OFFICE["id"],
+        roles=["mot_cua", "chuyen_vien"],
+    )
+    phone = make_page(360, 800)
+    applicant = Applicant(phone, server, "dang-ky-tam-tru")
+    applicant.open()
+    applicant.start()
+    files = {"cho-o-hop-phap": [upload_file("hop-dong.pdf", PDF_TYPE, PDF)]}
+    applicant.complete(answers_for(applicant.form), files, office="Phường Lê Chân")
+    filed = applicant.submit()
+    client = OfficerClient(server, username, OFFICER["password"])
+    for action in ("receive", "done"):
+        client.act(filed["code"], action)
+
+    desk = make_page(800, 900)
+    desk.goto(f"{server.url}/can-bo/")
+    desk.get_by_label("Tên đăng nhập").fill(username)
+    desk.get_by_label("Mật khẩu").fill(OFFICER["password"])
+    desk.get_by_role("button", name="Đăng nhập").click()
+    expect(desk).to_have_url(f"{server.url}/can-bo/hang-doi/")
+    desk.goto(f"{server.url}/can-bo/ho-so/?ma={filed['code']}")
+    desk.locator('[data-open="return_result"]').click()
+    result_form = desk.locator("#tt-return_result")
+    result_form.get_by_label("Nhận bản điện tử trực tuyến").check()
+    result_form.get_by_label("Tệp kết quả điện tử (PDF)").set_input_files(
+        [upload_file("ket-qua.pdf", PDF_TYPE, PDF)]
+    )
+    expect(desk.locator("#return_result-result_file-trang-thai")).to_have_text(
+        "Đã tải lên ket-qua.pdf."
+    )
+    axe(desk, "officer: electronic result uploaded")
+    result_form.locator("button[type=submit]").click()
+    expect(desk.locator("#bo-xong")).to_contain_text("Đã thực hiện: Trả kết quả.")
+    expect(desk.locator("#bo-tep")).to_contain_text(hashlib.sha256(PDF).hexdigest())
+
+    phone.goto(f"{server.url}/tra-cuu/#ma={filed['code']}&khoa={filed['secret']}")
+    expect(phone.locator("#tra-cuu-tieu-de")).to_have_text("Tình trạng: Đã trả kết quả")
+    link = phone.get_by_role("link", name="Tải kết quả điện tử")
+    expect(link).to_be_visible()
+    axe(phone, "status page: electronic result")
+    shot(phone, "e2e-tra-cuu-ket-qua-dien-tu")
+    with phone.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.endswith(".pdf")
