@@ -11,7 +11,8 @@ Screenshots: test-artifacts/screenshots/e2e-*.png."""
 import hashlib
 import json
 import urllib.request
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,10 +26,32 @@ from .test_apply import PDF, PDF_TYPE, Applicant, upload_file
 OFFICE = {"id": "cong-an-phuong-le-chan", "name": "Công an Phường Lê Chân"}
 OFFICER = {"username": "can-bo-le-chan", "name": "Phạm Thu Hà", "password": "mat-khau-cua-ha-2026"}
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+NO_UPLOAD = "1.010041"  # xác nhận thông tin về cư trú: no upload, a published deadline
 
 
 def vietnam_time(iso: str) -> str:
     return datetime.fromisoformat(iso).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+
+
+def api_call(server, method: str, path: str, body=None) -> dict:
+    request = urllib.request.Request(
+        server.url + path,
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def file_without_upload(server, form_reply: dict) -> dict:
+    """A dossier of NO_UPLOAD filed over HTTP with the first office the procedure accepts."""
+    body = {
+        "procedure": NO_UPLOAD,
+        "answers": answers_for(form_reply["form"]),
+        "office": form_reply["offices"][0]["id"],
+    }
+    return api_call(server, "POST", "/api/submissions", body)
 
 
 def lookup(server, code: str, secret: str) -> dict:
@@ -53,7 +76,7 @@ class StatusPage:
         page = self.page
         expect(page.locator("#tra-cuu-tieu-de")).to_have_text(f"Tình trạng: {view['status_label']}")
         result = page.locator("#tra-cuu-ket-qua")
-        expect(result.locator('[data-field="office"]')).to_have_text(OFFICE["name"])
+        expect(result.locator('[data-field="office"]')).to_have_text(view["office"]["name"])
         expect(result.locator('[data-field="unit"]')).to_have_text(
             view["unit_label"] or "Chưa tiếp nhận"
         )
@@ -85,15 +108,15 @@ class Officer:
     def __init__(self, page: Page, server, axe, shot):
         self.page, self.server, self.axe, self.shot = page, server, axe, shot
 
-    def log_in(self) -> None:
+    def log_in(self, username: str = OFFICER["username"]) -> None:
         page = self.page
         page.goto(f"{self.server.url}/can-bo/")
         self.axe(page, "officer: login")
-        page.get_by_label("Tên đăng nhập").fill(OFFICER["username"])
+        page.get_by_label("Tên đăng nhập").fill(username)
         page.get_by_label("Mật khẩu").fill(OFFICER["password"])
         page.get_by_role("button", name="Đăng nhập").click()
         expect(page).to_have_url(f"{self.server.url}/can-bo/hang-doi/")
-        expect(page.locator("#bo-ten")).to_have_text(OFFICER["name"])
+        expect(page.locator("#bo-ten")).not_to_be_empty()
 
     def open_from_queue(self, code: str) -> None:
         page = self.page
@@ -329,3 +352,76 @@ def test_an_electronic_result_is_uploaded_by_the_officer_and_offered_to_the_appl
     with phone.expect_download() as download:
         link.click()
     assert download.value.suggested_filename.endswith(".pdf")
+
+
+def test_refusal_extension_payment_and_stop_go_through_the_dossier_page(
+    make_page, server, axe, shot
+):
+    """The actions the main loop does not take, each from its form on the page against the real
+    API: refuse with a reason; then on another dossier extend before the due date (the apology),
+    ask for the fee and confirm it, and stop processing."""
+    reply = api_call(server, "GET", f"/api/procedures/{NO_UPLOAD}/form")
+    office = reply["offices"][0]
+    username = "can-bo-thu-tuc-khac"
+    create_officer(
+        server,
+        username=username,
+        name="Hoàng Lan Anh",
+        password=OFFICER["password"],
+        office=office["id"],
+        roles=["mot_cua", "chuyen_vien"],
+    )
+    first, second = (file_without_upload(server, reply) for _ in range(2))
+    desk = make_page(1280, 900)
+    officer = Officer(desk, server, axe, shot)
+    officer.log_in(username)
+
+    desk.goto(f"{server.url}/can-bo/ho-so/?ma={first['code']}")
+    officer.act("refuse", lambda f: f.get_by_label("Lý do từ chối").fill("Không thuộc thẩm quyền"))
+    expect(desk.locator('[data-f="status"]')).to_have_text("Không được tiếp nhận")
+    expect(desk.locator("#bo-in")).to_contain_text("Mẫu 03")
+    officer.check_state("3-tu-choi")
+    desk.goto(f"{server.url}/can-bo/in/?ma={first['code']}&mau=03")
+    expect(desk.locator('#bo-to section[data-mau="03"]')).to_contain_text("Không thuộc thẩm quyền")
+    axe(desk, "officer: form 03")
+
+    desk.goto(f"{server.url}/can-bo/ho-so/?ma={second['code']}")
+    officer.act("receive")
+    due = lookup(server, second["code"], second["secret"])["due_at"]
+    later = (datetime.fromisoformat(due) + timedelta(days=7)).date().isoformat()
+
+    def extend(form):
+        form.get_by_label("Ngày hẹn trả kết quả mới").fill(later)
+        form.get_by_label("Lý do chậm trễ").fill("Chờ xác minh của Công an nơi thường trú")
+
+    officer.act("extend", extend)
+    moved = lookup(server, second["code"], second["secret"])["due_at"]
+    assert moved[:10] == later and moved[11:16] == due[11:16]
+    expect(desk.locator('[data-f="due"]')).to_contain_text(vietnam_time(moved))
+    desk.goto(f"{server.url}/can-bo/in/?ma={second['code']}&mau=04")
+    sheet = desk.locator('#bo-to section[data-mau="04"]')
+    expect(sheet).to_contain_text(vietnam_time(moved))
+    expect(sheet).to_contain_text(vietnam_time(due))
+    axe(desk, "officer: form 04")
+
+    desk.goto(f"{server.url}/can-bo/ho-so/?ma={second['code']}")
+    amount = desk.get_by_label("Số tiền (đồng)")
+    desk.locator('[data-open="request_payment"]').click()
+    if not amount.input_value():  # the catalogue publishes no fee: the officer states it
+        amount.fill("20000")
+    desk.locator("#tt-request_payment button[type=submit]").click()
+    expect(desk.locator('[data-f="status"]')).to_have_text("Yêu cầu thực hiện nghĩa vụ tài chính")
+    officer.check_state("6-cho-nop-phi")
+    phone = make_page(360, 800)
+    status = StatusPage(phone, server, second, axe, shot)
+    view = status.check("6-cho-nop-phi")
+    expect(phone.locator(".tthc-todo-amount")).to_contain_text("đồng")
+    assert view["todo"]["kind"] == "payment"
+    officer.act("confirm_payment")
+    officer.act("stop", lambda f: f.get_by_label("Lý do dừng giải quyết").fill("Người nộp đề nghị"))
+    expect(desk.locator('[data-f="status"]')).to_have_text("Dừng xử lý")
+    officer.check_state("8-dung-xu-ly")
+    status.check("8-dung-xu-ly")
+    desk.goto(f"{server.url}/can-bo/in/?ma={second['code']}&mau=05")
+    expect(desk.locator('#bo-to section[data-mau="05"]')).to_contain_text("Người nộp đề nghị")
+    axe(desk, "officer: form 05")
