@@ -425,3 +425,39 @@ def test_refusal_extension_payment_and_stop_go_through_the_dossier_page(
     desk.goto(f"{server.url}/can-bo/in/?ma={second['code']}&mau=05")
     expect(desk.locator('#bo-to section[data-mau="05"]')).to_contain_text("Người nộp đề nghị")
     axe(desk, "officer: form 05")
+
+
+def test_two_officers_on_one_dossier_the_second_is_told_and_sees_the_fresh_view(
+    make_page, server, axe, shot
+):
+    reply = api_call(server, "GET", f"/api/procedures/{NO_UPLOAD}/form")
+    office = reply["offices"][0]
+    for username, name in (("can-bo-mot", "Trịnh Văn Một"), ("can-bo-hai", "Lý Thị Hai")):
+        create_officer(
+            server,
+            username=username,
+            name=name,
+            password=OFFICER["password"],
+            office=office["id"],
+            roles=["mot_cua"],
+        )
+    filed = file_without_upload(server, reply)
+    first = Officer(make_page(1280, 900), server, axe, shot)
+    second = Officer(make_page(800, 900), server, axe, shot)
+    first.log_in("can-bo-mot")
+    second.log_in("can-bo-hai")
+    for officer in (first, second):
+        officer.page.goto(f"{server.url}/can-bo/ho-so/?ma={filed['code']}")
+        expect(officer.page.locator('[data-f="status"]')).to_have_text("Mới đăng ký")
+    first.act("receive")
+    page = second.page
+    page.locator('[data-open="receive"]').click()
+    page.locator("#tt-receive button[type=submit]").click()
+    problem = page.locator("#bo-su-co")
+    expect(problem).to_be_focused()
+    expect(problem).to_contain_text("Hồ sơ vừa được người khác xử lý")
+    expect(page.locator('[data-f="status"]')).to_have_text("Được tiếp nhận")
+    expect(page.locator("#bo-qua-trinh")).to_contain_text("Trịnh Văn Một")
+    expect(page.locator('[data-open="receive"]')).to_have_count(0)
+    axe(page, "officer: after a conflict")
+    shot(page, "e2e-can-bo-conflict")
