@@ -512,21 +512,19 @@ function start(me) {
     form.removeAttribute("data-result-key");
     if (!file) return;
     state.textContent = `Đang tải lên ${file.name}…`;
-    uploadFile(
-      config.api,
-      `office/dossiers/${encodeURIComponent(code)}/result-upload`,
-      file,
-      csrfHeaders,
-      (p) => {
+    uploadFile(config.api, `office/dossiers/${encodeURIComponent(code)}/result-upload`, file, {
+      headers: csrfHeaders,
+      progress: (p) => {
         state.textContent = `Đang tải lên ${file.name}: ${p}%`;
       },
-    ).then((result) => {
+    }).then((result) => {
       if (result.key) {
         form.setAttribute("data-result-key", result.key);
         state.textContent = `Đã tải lên ${file.name}.`;
       } else {
         state.textContent = "";
-        showErrors([[input, $("return_result-result_file-loi"), result.error]], form);
+        const message = `Tệp ${file.name}: ${result.error}`;
+        showErrors([[input, $("return_result-result_file-loi"), message]], form);
       }
     });
   });

@@ -132,16 +132,13 @@ fileInput.addEventListener("change", () => {
   Array.prototype.forEach.call(fileInput.files, (file) => {
     const entry = { name: file.name, state: "đang tải lên…" };
     files.push(entry);
-    uploadFile(
-      api,
-      `dossiers/${encodeURIComponent(current.code)}/supplement-uploads`,
-      file,
-      { "X-Lookup-Secret": secret },
-      (p) => {
+    uploadFile(api, `dossiers/${encodeURIComponent(current.code)}/supplement-uploads`, file, {
+      headers: { "X-Lookup-Secret": secret },
+      progress: (p) => {
         entry.state = `đang tải lên ${p}%`;
         drawFiles();
       },
-    ).then((result) => {
+    }).then((result) => {
       if (result.key) {
         entry.key = result.key;
         entry.state = "đã tải lên";

@@ -1,9 +1,11 @@
-/* One file to the API's upload flow, as the application form does it (apply-uploads.js): ask the
-   API for a signed target (`targetPath`, {content_type, size}), POST the file to it with its
-   fields, then have the API verify it (uploads/verify). Resolves to {key} or {error} (a Vietnamese
-   sentence). Used by the applicant's supplement (tra-cuu/) and the officer's result file. */
+/* One file through the API's upload flow: ask for a signed target (POST <api><targetPath> with
+   {content_type, size} and any `fields`), POST the file to it with the target's fields (progress
+   reported), then have the API verify it (POST <api>uploads/verify). Resolves to {key} or
+   {error}: a Vietnamese phrase that follows the file's name ("mất kết nối mạng khi tải lên.").
+   Used by the application form (apply-uploads.js), the applicant's supplement (tra-cuu-viec.js)
+   and the officer's electronic result (bo-dossier.js). */
 
-function json(api, path, body, headers) {
+export function postJson(api, path, body, headers) {
   return fetch(api + path, {
     method: "POST",
     credentials: "same-origin",
@@ -13,11 +15,12 @@ function json(api, path, body, headers) {
     response
       .json()
       .catch(() => ({}))
-      .then((body) => ({ status: response.status, body: body || {} })),
+      .then((json) => ({ status: response.status, body: json || {} })),
   );
 }
 
-function refusal(reply) {
+// The API's own words for a refusal: the first field's message, else the message.
+export function problem(reply) {
   const fields = reply.body.fields || {};
   const first = Object.keys(fields)[0];
   return (
@@ -25,59 +28,61 @@ function refusal(reply) {
   );
 }
 
-export const KINDS = {
-  pdf: "application/pdf",
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  png: "image/png",
-};
+const KINDS = { pdf: "application/pdf", jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png" };
 
-export function kindOf(file) {
+// The content type to declare: the browser's, else from the extension; "" when not accepted.
+export function contentType(file) {
   if (file.type && Object.values(KINDS).includes(file.type)) return file.type;
   const ext = (file.name.split(".").pop() || "").toLowerCase();
   return KINDS[ext] || "";
 }
 
-export function uploadFile(api, targetPath, file, headers, onProgress) {
-  const lost = () => ({ error: "Mất kết nối mạng khi tải tệp lên; hãy thử lại." });
-  const type = kindOf(file);
-  if (!type) return Promise.resolve({ error: "Chỉ nhận tệp PDF, JPG hoặc PNG." });
-  return json(api, targetPath, { content_type: type, size: file.size }, headers).then((reply) => {
-    if (reply.status !== 200) return { error: refusal(reply) };
-    const target = reply.body,
-      form = new FormData();
-    Object.keys(target.fields || {}).forEach((k) => {
-      form.append(k, target.fields[k]);
-    });
-    form.append("file", file, file.name);
-    return new Promise((resolve) => {
-      const xhr = new XMLHttpRequest();
-      xhr.open("POST", target.url);
-      xhr.upload.onprogress = (event) => {
-        if (event.lengthComputable && onProgress) {
-          onProgress(Math.min(99, Math.round((event.loaded / event.total) * 100)));
-        }
-      };
-      xhr.onerror = () => resolve(lost());
-      xhr.onload = () => {
-        if (xhr.status < 200 || xhr.status >= 300) {
-          let body = {};
-          try {
-            body = JSON.parse(xhr.responseText) || {};
-          } catch (_e) {
-            body = {};
+// options: {type (default contentType(file)), fields (more of the target request's body),
+// headers, progress(percent)}
+export function uploadFile(api, targetPath, file, options) {
+  const o = options || {},
+    type = o.type || contentType(file);
+  if (!type) return Promise.resolve({ error: "chỉ nhận tệp PDF, JPG hoặc PNG." });
+  const body = Object.assign({}, o.fields || {}, { content_type: type, size: file.size });
+  return postJson(api, targetPath, body, o.headers).then(
+    (reply) => {
+      if (reply.status !== 200) return { error: problem(reply) };
+      const target = reply.body,
+        form = new FormData();
+      Object.keys(target.fields || {}).forEach((k) => {
+        form.append(k, target.fields[k]);
+      });
+      form.append("file", file, file.name);
+      return new Promise((resolve) => {
+        const xhr = new XMLHttpRequest();
+        xhr.open("POST", target.url);
+        xhr.upload.onprogress = (event) => {
+          if (event.lengthComputable && o.progress) {
+            o.progress(Math.min(99, Math.round((event.loaded / event.total) * 100)));
           }
-          resolve({ error: refusal({ status: xhr.status, body: body }) });
-          return;
-        }
-        json(api, "uploads/verify", { key: target.key }, headers).then(
-          (verified) => {
-            resolve(verified.status === 200 ? { key: target.key } : { error: refusal(verified) });
-          },
-          () => resolve(lost()),
-        );
-      };
-      xhr.send(form);
-    });
-  }, lost);
+        };
+        xhr.onerror = () => resolve({ error: "mất kết nối mạng khi tải lên." });
+        xhr.onload = () => {
+          if (xhr.status < 200 || xhr.status >= 300) {
+            let answer = {};
+            try {
+              answer = JSON.parse(xhr.responseText) || {};
+            } catch (_e) {
+              answer = {};
+            }
+            resolve({ error: problem({ status: xhr.status, body: answer }) });
+            return;
+          }
+          postJson(api, "uploads/verify", { key: target.key }, o.headers).then(
+            (verified) => {
+              resolve(verified.status === 200 ? { key: target.key } : { error: problem(verified) });
+            },
+            () => resolve({ error: "mất kết nối mạng khi kiểm tra tệp." }),
+          );
+        };
+        xhr.send(form);
+      });
+    },
+    () => ({ error: "mất kết nối mạng." }),
+  );
 }
