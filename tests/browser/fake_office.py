@@ -301,6 +301,9 @@ class FakeOfficeApi:
         match = re.fullmatch(r"dossiers/([^/]+)(?:/(actions|files)/(\w+)|/(result-upload))?", path)
         if not match or match[1] != CODE:
             return 404, {"code": "not_found", "message": "Không tìm thấy hồ sơ.", "fields": {}}
+        if match[4] == "result-upload":
+            key = "1.004194/ket-qua/1.pdf"
+            return 200, {"url": "/api/fake-upload", "fields": {"key": key}, "key": key}
         if match[2] == "files":
             return 200, {
                 "url": "/api/office/files/signed",

@@ -287,6 +287,35 @@ def test_errors_of_an_action_sit_next_to_their_fields_recorded_api(officer, serv
     expect(page.locator('[data-f="due"]')).to_contain_text("18/12/2026 17:00")
 
 
+def test_an_electronic_result_is_uploaded_then_returned_recorded_api(officer, server, axe):
+    page, fake = officer
+    for action, data in [("receive", {}), ("done", {})]:
+        fake.act(action, data)
+    open_dossier(page, server)
+    page.locator('[data-open="return_result"]').click()
+    form = page.locator("#tt-return_result")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#return_result-method-loi")).to_contain_text("Chọn cách trả kết quả.")
+    form.get_by_label("Nhận bản điện tử trực tuyến").check()
+    expect(form.get_by_label("Tệp kết quả điện tử (PDF)")).to_be_visible()
+    expect(form.get_by_label("Địa chỉ nhận kết quả")).to_be_hidden()
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#return_result-result_file-loi")).to_contain_text("Tải lên tệp kết quả")
+    axe(page, "can-bo: return online without a file")
+    form.get_by_label("Tệp kết quả điện tử (PDF)").set_input_files(
+        [{"name": "ket-qua.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 r"}]
+    )
+    expect(page.locator("#return_result-result_file-trang-thai")).to_have_text(
+        "Đã tải lên ket-qua.pdf."
+    )
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#bo-xong")).to_contain_text("Đã thực hiện: Trả kết quả.")
+    sent = [b for m, p, b in fake.requests if p.endswith("actions/return_result")]
+    assert sent[-1]["data"] == {"method": "truc_tuyen", "result_file": "1.004194/ket-qua/1.pdf"}
+    target = [b for m, p, b in fake.requests if p.endswith("result-upload")]
+    assert target == [{"content_type": "application/pdf", "size": 10}]
+
+
 def test_a_conflict_shows_the_fresh_dossier_and_says_someone_acted_first_recorded_api(
     officer, server, axe, shot
 ):
