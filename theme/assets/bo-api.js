@@ -1,12 +1,12 @@
 /* The officer API client (docs/lifecycle.md, section API): JSON in and out, the session cookie
    sent by the browser, the CSRF token from /api/office/me on every state-changing request. A 401
    on any page but the login page goes to the login page, which comes back here after. */
-import { $, config, el, root } from "./bo-util.js";
+import { $, config, root } from "./bo-util.js";
 
 const LOGIN = `${root}can-bo/`;
 let csrf = "";
 
-export function loginUrl(next) {
+function loginUrl(next) {
   return next ? `${LOGIN}?tiep=${encodeURIComponent(next)}` : LOGIN;
 }
 
@@ -70,7 +70,7 @@ export function whoami() {
   });
 }
 
-export function logout() {
+function logout() {
   call("POST", "office/logout", {}).then(() => {
     location.assign(`${LOGIN}?da-dang-xuat=1`);
   });
@@ -83,8 +83,4 @@ export function checked(reply) {
     return new Promise(() => {});
   }
   return reply;
-}
-
-export function link(text, href) {
-  return el("a", text, { href: href });
 }

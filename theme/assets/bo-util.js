@@ -60,15 +60,6 @@ export function money(n) {
 
 export const DUE_FLAGS = { overdue: "Quá hạn", soon: "Sắp đến hạn" };
 
-// A status label with its sub-state, as the officer needs it.
-export function statusText(view) {
-  return view.status_label || config.statuses[String(view.status)] || "";
-}
-
-export function show(node, visible) {
-  node.hidden = !visible;
-}
-
 export function problem(message) {
   const box = $("bo-su-co");
   box.querySelector("p").textContent = message;

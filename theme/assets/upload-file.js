@@ -31,7 +31,7 @@ export function problem(reply) {
 const KINDS = { pdf: "application/pdf", jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png" };
 
 // The content type to declare: the browser's, else from the extension; "" when not accepted.
-export function contentType(file) {
+function contentType(file) {
   if (file.type && Object.values(KINDS).includes(file.type)) return file.type;
   const ext = (file.name.split(".").pop() || "").toLowerCase();
   return KINDS[ext] || "";
