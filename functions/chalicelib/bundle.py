@@ -10,6 +10,7 @@ from typing import Any, cast
 from .calendar import WorkingCalendar
 from .errors import NotFoundError
 from .versions import version_in_force
+from .workflow import Rules
 
 JSON = dict[str, Any]  # a JSON object of the bundle, as build.py bundle wrote it
 
@@ -51,3 +52,35 @@ class Bundle:
         agency_id = version["agencies"]["implementing"][0]
         identifier = self.data["agencies"].get(agency_id, {}).get("identifier", "unpublished")
         return str(agency_id if identifier == "unpublished" else identifier)
+
+    # Interim (branch officers): the `offices` branch replaces these with the office register.
+    def rules(self, version: JSON) -> Rules:
+        """What the lifecycle needs from a procedure version: the online channel's deadline, its
+        fee when the catalogue publishes one, the `processing` block with its defaults."""
+        channel = next((c for c in version.get("channels", []) if c["kind"] == "online"), {})
+        deadline = channel.get("deadline", {})
+        amount = deadline.get("amount")
+        fees = channel.get("fees", {})
+        charged = [
+            item["amount"]
+            for item in fees.get("items", [])
+            if isinstance(item.get("amount"), int) and item["amount"] > 0
+        ]
+        processing = version.get("processing", {})
+        return Rules(
+            deadline_amount=amount if isinstance(amount, int) else None,
+            deadline_unit=deadline.get("unit", "unpublished"),
+            fee=charged[0] if fees.get("status") == "charged" and charged else None,
+            supplement_limit=processing.get("supplement_limit", 1),
+            payment_stops_clock=processing.get("payment_stops_clock", True),
+        )
+
+    def office(self, office_id: str) -> JSON:
+        """An office of the register; NotFoundError for an unknown id."""
+        offices: dict[str, JSON] = self.data.get("offices", {})
+        if office_id in offices:
+            return {"id": office_id, **offices[office_id]}
+        agency = self.data["agencies"].get(office_id)
+        if agency is None:
+            raise NotFoundError("Không tìm thấy cơ quan này.")
+        return {"id": office_id, "name": agency["name"]}
