@@ -166,9 +166,11 @@ def apply(
     at: dt.datetime,
     rules: Rules,
     calendar: WorkingCalendar,
+    request_id: str | None = None,
 ) -> tuple[State, dict[str, Any]]:
     """The next state and the event that records it, or ActionNotAllowedError /
-    ValidationFailedError with a Vietnamese message per field."""
+    ValidationFailedError with a Vietnamese message per field. `request_id` (the client's
+    Idempotency-Key) is recorded in the event's data, so a retry finds the event it made."""
     spec = ACTIONS.get(action)
     if spec is None:
         raise ActionNotAllowedError("Thao tác không tồn tại.")
@@ -186,6 +188,8 @@ def apply(
     now = at.astimezone(VIETNAM).isoformat(timespec="seconds")
     step = _STEPS[action]
     nxt, recorded = step(state, dict(data), _Context(now, at, rules, calendar))
+    if request_id:
+        recorded["request_id"] = request_id
     event: dict[str, Any] = {
         "seq": state.version + 1,
         "action": action,
