@@ -6,6 +6,7 @@ SqliteDossiers and DynamoDossiers are Dossiers, FilesystemUploads and S3Uploads 
 
 from functools import lru_cache
 
+from .backoffice import Backoffice
 from .bundle import Bundle
 from .config import Settings
 from .dossiers import FailureLimiter, Service
@@ -54,3 +55,8 @@ def _aws(settings: Settings) -> tuple[Dossiers, Uploads]:
 @lru_cache(maxsize=1)
 def default_service() -> Service:
     return build_service(Settings.from_env())
+
+
+@lru_cache(maxsize=1)
+def default_backoffice() -> Backoffice:
+    return Backoffice(default_service())

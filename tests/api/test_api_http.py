@@ -5,7 +5,6 @@ import http.client
 import json
 import urllib.error
 import urllib.request
-import uuid
 
 import pytest
 import segno
@@ -16,71 +15,9 @@ from chalicelib import openapi, receipt
 from chalicelib.config import MAX_BODY_BYTES
 from tests.qr_modules import drawn_modules, with_quiet_zone
 
-from .filling import FILES, answers_for
+from .client import PROCEDURE, key, submission, upload
 
 pytestmark = pytest.mark.slow  # a server on loopback
-
-PROCEDURE = "1.004873"  # xác nhận tình trạng hôn nhân: two upload slots
-
-
-def key() -> str:
-    return uuid.uuid4().hex
-
-
-def multipart(fields: dict, content: bytes, content_type: str) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-        for k, v in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-        f'filename="f"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
-        + content
-        + b"\r\n"
-    )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
-def upload(server, procedure: str, slot: dict, kind: str = "pdf", content: bytes | None = None):
-    content_type, data = FILES[kind]
-    data = content if content is not None else data
-    status, target = server.request(
-        "POST",
-        "/api/uploads",
-        {
-            "procedure": procedure,
-            "slot": slot["id"],
-            "filename": "giay-to.pdf",
-            "content_type": content_type,
-            "size": len(data),
-        },
-    )
-    assert status == 200, target
-    body, header = multipart(target["fields"], data, content_type)
-    path = target["url"].split("://", 1)[1].split("/", 1)[1]
-    status, reply = server.request("POST", "/" + path, raw=body, headers={"Content-Type": header})
-    assert status in (200, 201, 204), reply
-    return target["key"]
-
-
-def submission(server, procedure: str = PROCEDURE) -> dict:
-    status, form = server.request("GET", f"/api/procedures/{procedure}/form")
-    assert status == 200, form
-    answers = answers_for(form["form"])
-    uploads = {}
-    for page in form["form"]["pages"]:
-        for slot in page.get("uploads", []):
-            if slot["min_files"] == 0 or "when" in slot or "when" in page:
-                continue
-            kind = slot["accept"][0]
-            keys = [upload(server, procedure, slot, kind) for _ in range(slot["min_files"])]
-            for upload_key in keys:
-                status, reply = server.request("POST", "/api/uploads/verify", {"key": upload_key})
-                assert status == 200, reply
-            uploads[slot["id"]] = keys
-    return {"procedure": procedure, "answers": answers, "uploads": uploads}
 
 
 def test_every_route_is_in_the_openapi_document(server):
