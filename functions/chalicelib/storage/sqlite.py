@@ -10,6 +10,14 @@ Group commit: every COMMIT waits for an fsync (synchronous = FULL), a few ms on 
 and one fsync at a time would cap submissions there whatever the CPU. So the creates that queued
 while one transaction was being synced go into the next transaction together, one fsync for all
 of them; each still gets its own code and idempotency record, and all fail together if it does.
+A transition just takes the lock: it reads the stored version, then appends its event (one row
+of `events`, keyed (code, seq)) and stores the state (the whole `State` as JSON, and the columns
+the queues filter and sort on) in the same transaction.
+
+Queues: the index (office, status, queue_key) answers "one office, one status, by due date,
+after this cursor" as one index range read in order (ports.queue_key); several statuses or none
+read the office's ranges and sort what they found. Files made before the lifecycle (no queue
+columns, events as a JSON column) are migrated when opened, under the writers' lock.
 """
 
 import fcntl
@@ -21,13 +29,36 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from chalicelib.errors import IdempotencyConflictError, StorageError
-from chalicelib.storage.ports import NewDossier, StoredDossier, dossier_json, format_code
+from chalicelib import workflow
+from chalicelib.errors import (
+    IdempotencyConflictError,
+    NotFoundError,
+    StorageError,
+    VersionConflictError,
+)
+from chalicelib.storage.ports import (
+    NO_DUE,
+    NewDossier,
+    QueueItem,
+    QueueQuery,
+    State,
+    StoredDossier,
+    dossier_json,
+    format_code,
+    queue_key,
+)
 
 BUSY_TIMEOUT_MS = 30_000
 
-SCHEMA = """
+_EVENTS = """CREATE TABLE IF NOT EXISTS events (
+    code TEXT NOT NULL REFERENCES dossiers (code),
+    seq INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (code, seq)
+) WITHOUT ROWID"""
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS counters (
     agency TEXT NOT NULL,
     day TEXT NOT NULL,
@@ -43,17 +74,47 @@ CREATE TABLE IF NOT EXISTS dossiers (
     status INTEGER NOT NULL,
     received_at TEXT NOT NULL,
     body TEXT NOT NULL,
-    events TEXT NOT NULL DEFAULT '[]',
+    office TEXT NOT NULL DEFAULT '',
+    unit TEXT NOT NULL DEFAULT '',
+    channel TEXT NOT NULL DEFAULT '',
+    applicant TEXT NOT NULL DEFAULT '',
+    due_at TEXT,
+    queue_key TEXT NOT NULL DEFAULT '',
+    version INTEGER NOT NULL DEFAULT 0,
+    state TEXT,
     UNIQUE (agency, day, seq)
 );
 CREATE INDEX IF NOT EXISTS dossiers_by_procedure ON dossiers (procedure, received_at);
 CREATE INDEX IF NOT EXISTS dossiers_by_status ON dossiers (status, received_at);
+CREATE INDEX IF NOT EXISTS dossiers_queue ON dossiers (office, status, queue_key);
+{_EVENTS};
 CREATE TABLE IF NOT EXISTS idempotency (
     key TEXT PRIMARY KEY,
     request_hash TEXT NOT NULL,
     code TEXT NOT NULL REFERENCES dossiers (code)
 );
 """
+# Columns the lifecycle added to `dossiers`, and how a file made before it fills them in from the
+# stored body (a NULL state reads as workflow.initial_state, exactly as for a new dossier).
+_ADDED_COLUMNS = {
+    "office": "TEXT NOT NULL DEFAULT ''",
+    "unit": "TEXT NOT NULL DEFAULT ''",
+    "channel": "TEXT NOT NULL DEFAULT ''",
+    "applicant": "TEXT NOT NULL DEFAULT ''",
+    "due_at": "TEXT",
+    "queue_key": "TEXT NOT NULL DEFAULT ''",
+    "version": "INTEGER NOT NULL DEFAULT 0",
+    "state": "TEXT",
+}
+_BACKFILL = f"""
+UPDATE dossiers SET
+    office = ifnull(json_extract(body, '$.office'), ''),
+    channel = ifnull(json_extract(body, '$.channel'), 'truc_tuyen'),
+    applicant = ifnull(json_extract(body, '$.applicant'), ''),
+    due_at = json_extract(body, '$.due_at'),
+    queue_key = ifnull(json_extract(body, '$.due_at'), '{NO_DUE}') || '|' || code
+"""
+_QUEUE_COLUMNS = "code, procedure, applicant, channel, status, unit, received_at, due_at, version"
 
 
 @dataclass
@@ -89,8 +150,10 @@ class SqliteDossiers:
         self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)  # closed by close()
         # Several processes may open a new file at once (functions/serve.py's workers): one at a
         # time switches it to WAL and creates the tables, or one of them fails "database is locked".
-        with self._process_lock(), _wrapped():
-            self._connection().executescript(SCHEMA)
+        with self._process_lock(), self._transaction() as db:
+            _migrate(db)
+            for statement in SCHEMA.split(";"):  # not executescript, which would COMMIT first
+                db.execute(statement)
 
     def create(
         self, dossier: NewDossier, *, idempotency_key: str, request_hash: str
@@ -141,11 +204,81 @@ class SqliteDossiers:
             (create.idempotency_key, create.request_hash, code),
         )
         self._after_write("idempotency")
-        return StoredDossier(code=code, dossier=dossier)
+        return StoredDossier(code=code, dossier=dossier, state=workflow.initial_state(dossier))
 
     def get(self, code: str) -> StoredDossier | None:
+        db = self._connection()
         with _wrapped():
-            return _load(self._connection(), code)
+            db.execute("BEGIN")  # one snapshot for the dossier and its events
+            try:
+                return _load(db, code)
+            finally:
+                db.execute("COMMIT")
+
+    def transition(
+        self, code: str, *, expected_version: int, event: dict[str, Any], state: State
+    ) -> StoredDossier:
+        with self._write_lock, self._immediate() as db:
+            row = db.execute("SELECT version FROM dossiers WHERE code = ?", (code,)).fetchone()
+            if row is None:
+                raise NotFoundError()
+            if row[0] != expected_version:
+                raise VersionConflictError()
+            db.execute(
+                "INSERT INTO events (code, seq, body) VALUES (?, ?, ?)",
+                (code, state.version, json.dumps(event, ensure_ascii=False)),
+            )
+            self._after_write("event")
+            db.execute(
+                "UPDATE dossiers SET status = ?, office = ?, unit = ?, due_at = ?, queue_key = ?,"
+                " version = ?, state = ? WHERE code = ?",
+                (
+                    state.status,
+                    state.office,
+                    state.unit,
+                    state.due_at,
+                    queue_key(state.due_at, code),
+                    state.version,
+                    json.dumps(state.as_dict(), ensure_ascii=False),
+                    code,
+                ),
+            )
+            self._after_write("state")
+            stored = _load(db, code)
+        self._after_write("commit")
+        assert stored is not None
+        return stored
+
+    def queue(self, query: QueueQuery) -> list[QueueItem]:
+        sql, params = queue_sql(query)
+        with _wrapped():
+            rows = self._connection().execute(sql, params).fetchall()
+        return [_queue_item(row) for row in rows]
+
+    def counts(self, office: str) -> dict[int, int]:
+        with _wrapped():
+            rows = self._connection().execute(
+                "SELECT status, count(*) FROM dossiers WHERE office = ? GROUP BY status",
+                (office,),
+            )
+            return {int(status): int(count) for status, count in rows}
+
+    def codes(self) -> Iterator[str]:
+        """In pages of 1,000, so no read transaction stays open while the caller works."""
+        after = ""
+        while True:
+            with _wrapped():
+                page = [
+                    row[0]
+                    for row in self._connection().execute(
+                        "SELECT code FROM dossiers WHERE code > ? ORDER BY code LIMIT 1000",
+                        (after,),
+                    )
+                ]
+            yield from page
+            if len(page) < 1000:
+                return
+            after = page[-1]
 
     def close(self) -> None:
         """Closes every connection any thread opened (tests and server shutdown)."""
@@ -170,8 +303,9 @@ class SqliteDossiers:
         self, db: sqlite3.Connection, code: str, seq: int, dossier: NewDossier
     ) -> None:
         db.execute(
-            "INSERT INTO dossiers (code, agency, day, seq, procedure, status, received_at, body)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO dossiers (code, agency, day, seq, procedure, status, received_at, body,"
+            " office, channel, applicant, due_at, queue_key) VALUES"
+            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 code,
                 dossier.agency,
@@ -181,6 +315,11 @@ class SqliteDossiers:
                 dossier.status,
                 dossier.received_at,
                 dossier_json(dossier),
+                dossier.office,
+                dossier.channel,
+                dossier.applicant,
+                dossier.due_at,
+                queue_key(dossier.due_at, code),
             ),
         )
         self._after_write("dossier")
@@ -262,12 +401,83 @@ def _stored_under(
 
 
 def _load(db: sqlite3.Connection, code: str) -> StoredDossier | None:
-    row = db.execute("SELECT body, events FROM dossiers WHERE code = ?", (code,)).fetchone()
+    row = db.execute("SELECT body, state FROM dossiers WHERE code = ?", (code,)).fetchone()
     if row is None:
         return None
+    dossier = NewDossier(**json.loads(row[0]))
+    state = State(**json.loads(row[1])) if row[1] else workflow.initial_state(dossier)
+    events = db.execute("SELECT body FROM events WHERE code = ? ORDER BY seq", (code,))
     return StoredDossier(
-        code=code, dossier=NewDossier(**json.loads(row[0])), events=tuple(json.loads(row[1]))
+        code=code,
+        dossier=dossier,
+        events=tuple(json.loads(body) for (body,) in events),
+        state=state,
     )
+
+
+def queue_sql(query: QueueQuery) -> tuple[str, list[Any]]:
+    """The statement and parameters queue() runs (public so a test can EXPLAIN it)."""
+    where: list[str] = ["office = ?"]
+    params: list[Any] = [query.office]
+    if query.statuses:
+        where.append(f"status IN ({', '.join('?' * len(query.statuses))})")
+        params += query.statuses
+    if query.procedure is not None:
+        where.append("procedure = ?")
+        params.append(query.procedure)
+    if query.channel is not None:
+        where.append("channel = ?")
+        params.append(query.channel)
+    if query.due_from is not None:
+        where.append("queue_key >= ? AND queue_key < ?")  # a dossier with no due date is not due
+        params += [query.due_from, NO_DUE]
+    if query.due_to is not None:
+        where.append("queue_key < ?")
+        params.append(query.due_to)
+    if query.after is not None:
+        where.append("queue_key > ?")
+        params.append(query.after)
+    sql = (
+        f"SELECT {_QUEUE_COLUMNS}, queue_key FROM dossiers WHERE {' AND '.join(where)}"
+        " ORDER BY queue_key LIMIT ?"
+    )
+    return sql, [*params, query.limit]
+
+
+def _queue_item(row: tuple[Any, ...]) -> QueueItem:
+    code, procedure, applicant, channel, status, unit, received_at, due_at, version, key = row
+    return QueueItem(
+        code=code,
+        procedure=procedure,
+        applicant=applicant,
+        channel=channel,
+        status=status,
+        unit=unit,
+        received_at=received_at,
+        due_at=due_at,
+        version=version,
+        cursor=key,
+    )
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Brings a file made before the lifecycle to SCHEMA: adds and fills the queue columns, and
+    moves the events JSON column into the events table (in the caller's transaction)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(dossiers)")}
+    if not columns or "queue_key" in columns:
+        return  # a new file (SCHEMA creates it) or one already migrated
+    for name, definition in _ADDED_COLUMNS.items():
+        if name not in columns:
+            db.execute(f"ALTER TABLE dossiers ADD COLUMN {name} {definition}")
+    db.execute(_BACKFILL)
+    if "events" in columns:
+        db.execute(_EVENTS)
+        db.execute(
+            "INSERT INTO events (code, seq, body)"
+            " SELECT code, CAST(item.key AS INTEGER) + 1, item.value"
+            " FROM dossiers, json_each(dossiers.events) AS item"
+        )
+        db.execute("ALTER TABLE dossiers DROP COLUMN events")
 
 
 @contextmanager
