@@ -86,3 +86,7 @@ class Accounts(Protocol):
         """The attempt succeeded: forget it and the username's earlier failures (not the
         client's, which may have tried other usernames)."""
         ...
+
+    def close(self) -> None:
+        """Releases connections (a command's end, tests)."""
+        ...
