@@ -10,6 +10,8 @@ from .backoffice import Backoffice
 from .bundle import Bundle
 from .config import Settings
 from .dossiers import FailureLimiter, Service
+from .officers import OfficerAuth
+from .storage.accounts import Accounts
 from .storage.ports import Dossiers, Uploads
 
 
@@ -55,6 +57,27 @@ def _aws(settings: Settings) -> tuple[Dossiers, Uploads]:
 @lru_cache(maxsize=1)
 def default_service() -> Service:
     return build_service(Settings.from_env())
+
+
+def build_officer_auth(settings: Settings) -> OfficerAuth:
+    """Officers' sign-in on accounts in var/officers.sqlite3 (functions/manage.py creates them).
+
+    On AWS an identity provider takes the place of these accounts (docs/lifecycle.md, "Officers
+    and identity"); there is no DynamoDB accounts table, so this refuses to guess."""
+    from .storage.accounts_sqlite import SqliteAccounts
+
+    if settings.storage == "aws":
+        raise NotImplementedError(
+            "officers sign in through an OIDC provider on AWS, not yet wired: "
+            "docs/lifecycle.md, Officers and identity"
+        )
+    accounts: Accounts = SqliteAccounts(settings.data_dir / "officers.sqlite3")
+    return OfficerAuth(accounts, secret_key=settings.secret_key)
+
+
+@lru_cache(maxsize=1)
+def default_officer_auth() -> OfficerAuth:
+    return build_officer_auth(Settings.from_env())
 
 
 @lru_cache(maxsize=1)
