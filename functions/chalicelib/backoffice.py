@@ -131,10 +131,13 @@ class Backoffice:
         }
 
     def _soon_until(self, now: dt.datetime) -> dt.datetime:
-        """The end of "due within 1 working day": the same time on the next working day,
-        included (due dates are kept to the minute)."""
-        day = self.bundle.calendar.next_working_day(now.date())
-        return dt.datetime.combine(day, now.timetz()) + dt.timedelta(minutes=1)
+        """The end of "due within 1 working day": the close of the next working day (a dossier
+        due by tomorrow evening is flagged today), excluded."""
+        calendar = self.bundle.calendar
+        day = calendar.next_working_day(now.date())
+        return dt.datetime.combine(day, calendar.hours.closes, tzinfo=now.tzinfo) + dt.timedelta(
+            minutes=1
+        )
 
     def _flagged(
         self, office: str, *, due_to: dt.datetime, due_from: dt.datetime | None = None

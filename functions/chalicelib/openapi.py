@@ -220,6 +220,60 @@ def _applicant_paths() -> dict[str, Any]:
     }
 
 
+def _dossier(
+    description: str,
+    actions: dict[str, Any],
+    required: list[str] | None = None,
+    properties: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A dossier's view: the applicant's (actions are names) or the officer's (actions with
+    their fields, and more properties)."""
+    return _object(
+        [
+            "code",
+            "procedure",
+            "status",
+            "status_label",
+            "office",
+            "unit_label",
+            "received_at",
+            "due_at",
+            "outcome",
+            "version",
+            "timeline",
+            "todo",
+            "actions",
+            *(required or []),
+        ],
+        {
+            "code": STRING,
+            "procedure": STRING,
+            "procedure_name": STRING,
+            "procedure_version": STRING,
+            "channel": STRING,
+            "office": OFFICE,
+            "received_at": STRING,
+            "status": {"type": "integer", "minimum": 1, "maximum": 10},
+            "status_label": STRING,
+            "stage": STRING,
+            "unit": STRING,
+            "unit_label": STRING,
+            "due_at": NULLABLE,
+            "accepted_at": NULLABLE,
+            "clock_stopped_at": NULLABLE,
+            "finished_at": NULLABLE,
+            "outcome": NULLABLE,
+            "outcome_label": NULLABLE,
+            "version": {"type": "integer", "minimum": 0},
+            "timeline": {"type": "array", "items": _ref("TimelineEntry")},
+            "todo": _ref("Todo"),
+            "actions": actions,
+            **(properties or {}),
+        },
+        description=description,
+    )
+
+
 def _lifecycle_schemas() -> dict[str, Any]:
     timeline_entry = _object(
         ["seq", "action", "label", "status", "status_label", "at", "unit_label", "data"],
@@ -307,47 +361,43 @@ def _lifecycle_schemas() -> dict[str, Any]:
                 "version": INTEGER,
             },
         ),
-        "OfficerDossier": {
-            "allOf": [
-                {"$ref": "#/components/schemas/Dossier"},
-                _object(
-                    ["answers", "files", "actions", "rules", "printable"],
+        "OfficerDossier": _dossier(
+            "Hồ sơ cho cán bộ: trạng thái, câu trả lời, tệp, thao tác được phép",
+            {
+                "type": "array",
+                "items": _object(
+                    ["name", "label", "fields", "form"],
                     {
-                        "applicant": STRING,
-                        "answers": {"type": "array", "items": {"type": "object"}},
-                        "files": {
-                            "type": "array",
-                            "items": _object(
-                                ["n", "slot", "label", "key", "size", "sha256", "download"],
-                                {
-                                    "n": INTEGER,
-                                    "slot": STRING,
-                                    "label": STRING,
-                                    "key": STRING,
-                                    "size": INTEGER,
-                                    "sha256": STRING,
-                                    "download": STRING,
-                                },
-                            ),
-                        },
-                        "actions": {
-                            "type": "array",
-                            "items": _object(
-                                ["name", "label", "fields", "form"],
-                                {
-                                    "name": STRING,
-                                    "label": STRING,
-                                    "form": NULLABLE,
-                                    "fields": {"type": "array", "items": {"type": "object"}},
-                                },
-                            ),
-                        },
-                        "rules": {"type": "object"},
-                        "printable": {"type": "array", "items": {"type": "object"}},
+                        "name": STRING,
+                        "label": STRING,
+                        "form": NULLABLE,
+                        "fields": {"type": "array", "items": {"type": "object"}},
                     },
                 ),
-            ]
-        },
+            },
+            ["answers", "files", "rules", "printable"],
+            {
+                "applicant": STRING,
+                "answers": {"type": "array", "items": {"type": "object"}},
+                "files": {
+                    "type": "array",
+                    "items": _object(
+                        ["n", "slot", "label", "key", "size", "sha256", "download"],
+                        {
+                            "n": INTEGER,
+                            "slot": STRING,
+                            "label": STRING,
+                            "key": STRING,
+                            "size": INTEGER,
+                            "sha256": STRING,
+                            "download": STRING,
+                        },
+                    ),
+                },
+                "rules": {"type": "object"},
+                "printable": {"type": "array", "items": {"type": "object"}},
+            },
+        ),
     }
 
 
@@ -555,49 +605,10 @@ def document() -> dict[str, Any]:
                     "required": ["status_url"],
                     "properties": {"status_url": {"type": "string", "format": "uri"}},
                 },
-                "Dossier": {
-                    "type": "object",
-                    "description": "Trạng thái hồ sơ cho người nộp (docs/lifecycle.md, API)",
-                    "required": [
-                        "code",
-                        "procedure",
-                        "status",
-                        "status_label",
-                        "office",
-                        "unit_label",
-                        "received_at",
-                        "due_at",
-                        "outcome",
-                        "version",
-                        "timeline",
-                        "todo",
-                        "actions",
-                    ],
-                    "properties": {
-                        "code": STRING,
-                        "procedure": STRING,
-                        "procedure_name": STRING,
-                        "procedure_version": STRING,
-                        "channel": STRING,
-                        "office": OFFICE,
-                        "received_at": STRING,
-                        "status": {"type": "integer", "minimum": 1, "maximum": 10},
-                        "status_label": STRING,
-                        "stage": STRING,
-                        "unit": STRING,
-                        "unit_label": STRING,
-                        "due_at": NULLABLE,
-                        "accepted_at": NULLABLE,
-                        "clock_stopped_at": NULLABLE,
-                        "finished_at": NULLABLE,
-                        "outcome": NULLABLE,
-                        "outcome_label": NULLABLE,
-                        "version": {"type": "integer", "minimum": 0},
-                        "timeline": {"type": "array", "items": _ref("TimelineEntry")},
-                        "todo": _ref("Todo"),
-                        "actions": {"type": "array", "items": STRING},
-                    },
-                },
+                "Dossier": _dossier(
+                    "Trạng thái hồ sơ cho người nộp (docs/lifecycle.md, API)",
+                    {"type": "array", "items": STRING},
+                ),
             },
         },
     }

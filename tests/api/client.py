@@ -3,11 +3,13 @@ act on a dossier as its applicant (the lookup secret) or as an officer (a sessio
 
 import uuid
 
+from chalicelib import forms
 from chalicelib.wiring import default_officer_auth, default_service
 
 from .filling import FILES, answers_for
 
 PROCEDURE = "1.004873"  # xác nhận tình trạng hôn nhân: two upload slots
+WITH_FILES = {"cap-lai": True}  # PROCEDURE's answer that asks for the certificate issued before
 WITH_DEADLINE = "1.001612"  # đăng ký hộ kinh doanh: 3 working days online, no fee published
 PASSWORD = "mật khẩu đủ dài 2026"
 
@@ -59,14 +61,15 @@ def send(server, target: dict, data: bytes, content_type: str) -> str:
     return target["key"]
 
 
-def submission(server, procedure: str = PROCEDURE) -> dict:
+def submission(server, procedure: str = PROCEDURE, choices: dict | None = None) -> dict:
+    """A valid submission with the `choices` given and the files its shown slots require."""
     status, form = server.request("GET", f"/api/procedures/{procedure}/form")
     assert status == 200, form
-    answers = answers_for(form["form"])
+    answers = answers_for(form["form"], choices)
     uploads = {}
     for page in form["form"]["pages"]:
         for slot in page.get("uploads", []):
-            if slot["min_files"] == 0 or "when" in slot or "when" in page:
+            if slot["min_files"] == 0 or not forms.shown(slot, page, answers):
                 continue
             kind = slot["accept"][0]
             keys = [upload(server, procedure, slot, kind) for _ in range(slot["min_files"])]
@@ -143,10 +146,9 @@ class Applicant:
         return uploaded
 
 
-def file(server, procedure: str = WITH_DEADLINE) -> Applicant:
-    status, filed = server.request(
-        "POST", "/api/submissions", submission(server, procedure), {"Idempotency-Key": key()}
-    )
+def file(server, procedure: str = WITH_DEADLINE, choices: dict | None = None) -> Applicant:
+    body = submission(server, procedure, choices)
+    status, filed = server.request("POST", "/api/submissions", body, {"Idempotency-Key": key()})
     assert status == 201, filed
     return Applicant(server, filed)
 

@@ -3,6 +3,7 @@ follows it, supplements and withdraws from the status routes (docs/lifecycle.md,
 
 import concurrent.futures
 import datetime as dt
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from chalicelib.calendar import VIETNAM
 from chalicelib.wiring import default_service
 
-from .client import WITH_DEADLINE, file, key, officer
+from .client import PROCEDURE, WITH_DEADLINE, WITH_FILES, file, key, officer
 from .filling import FILES
 
 pytestmark = pytest.mark.slow  # a server on loopback
@@ -134,8 +135,9 @@ def test_a_dossier_goes_from_filing_to_a_result_sent_by_post(server, clock, desk
     assert all(answer["label"] and "text" in answer for answer in view["answers"])
 
 
-def test_an_officer_downloads_a_file_through_a_short_lived_link(server, clock, desk):
-    applicant, one_stop, _ = desk
+def test_an_officer_downloads_a_file_through_a_short_lived_link(server, clock):
+    applicant = file(server, PROCEDURE, WITH_FILES)
+    one_stop = officer(server, roles={"mot_cua"}, offices={applicant.office})
     status, view = one_stop.get(f"/api/office/dossiers/{applicant.code}")
     assert status == 200 and view["files"], view
     status, link = one_stop.get(view["files"][0]["download"])
@@ -294,13 +296,13 @@ def test_the_queue_lists_the_offices_dossiers_with_filters_and_counts(server, cl
     assert applicant.code in [item["code"] for item in queue["items"]], queue
     dues = [item["due_at"] for item in queue["items"] if item["due_at"]]
     assert dues == sorted(dues)
-    clock.advance(days=2)  # due on Thursday: within one working day on Wednesday
+    clock.advance(days=2)  # due on Thursday evening: within one working day on Wednesday
     status, queue = one_stop.get(base + "&due=soon")
     assert status == 200 and applicant.code in [item["code"] for item in queue["items"]], queue
     assert queue["counts"]["soon"] >= 1
     status, page = one_stop.get(base + "&limit=1")
     assert status == 200 and len(page["items"]) == 1 and page["next"], page
-    status, second = one_stop.get(base + f"&limit=1&after={page['next']}")
+    status, second = one_stop.get(base + "&limit=1&after=" + urllib.parse.quote(page["next"]))
     assert status == 200 and second["items"][0]["code"] != page["items"][0]["code"], second
     for bad in ("&status=11", "&due=tomorrow", "&limit=0", "&channel=fax"):
         status, reply = one_stop.get(base + bad)
