@@ -43,6 +43,7 @@ def _embedded(settings: Settings) -> tuple[Dossiers, Uploads]:
 
 def _aws(settings: Settings) -> tuple[Dossiers, Uploads]:
     import boto3
+    from botocore.config import Config
 
     from .storage.dynamo import DynamoDossiers
     from .storage.s3 import S3Uploads
@@ -50,7 +51,10 @@ def _aws(settings: Settings) -> tuple[Dossiers, Uploads]:
     session = boto3.session.Session()
     endpoint = settings.aws_endpoint  # the moto server in tests; None on AWS
     dossiers = DynamoDossiers(session.client("dynamodb", endpoint_url=endpoint), settings.table)
-    uploads = S3Uploads(session.client("s3", endpoint_url=endpoint), settings.bucket)
+    # SigV4 for presigned links: botocore would presign GETs with SigV2, which S3 refuses in
+    # regions opened since 2014 and is deprecated everywhere.
+    s3 = session.client("s3", endpoint_url=endpoint, config=Config(signature_version="s3v4"))
+    uploads = S3Uploads(s3, settings.bucket)
     return dossiers, uploads
 
 

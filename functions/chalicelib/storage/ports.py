@@ -180,6 +180,17 @@ class Uploads(Protocol):
         """Deletes an object that failed verification."""
         ...
 
+    def describe(self, key: str) -> tuple[int, str]:
+        """(size in bytes, SHA-256 in hex) of an accepted object; NotFoundError for any other
+        key, including one still in quarantine."""
+        ...
+
+    def download_url(self, key: str, *, filename: str, expires_in: int) -> str:
+        """A link that serves an accepted object as an attachment named `filename`, with its
+        content type, for at most `expires_in` seconds (never more than five minutes); after
+        that, or altered, it answers 403. NotFoundError for a key not accepted."""
+        ...
+
 
 NO_DUE = "~"  # stands for "no due date" in queue_key: after every ISO date
 
