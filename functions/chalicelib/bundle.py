@@ -57,7 +57,8 @@ class Bundle:
     def rules(self, version: JSON) -> Rules:
         """What the lifecycle needs from a procedure version: the online channel's deadline, its
         fee when the catalogue publishes one, the `processing` block with its defaults."""
-        channel = next((c for c in version.get("channels", []) if c["kind"] == "online"), {})
+        channels: list[JSON] = version.get("channels", [])
+        channel: JSON = next((c for c in channels if c["kind"] == "online"), {})
         deadline = channel.get("deadline", {})
         amount = deadline.get("amount")
         fees = channel.get("fees", {})

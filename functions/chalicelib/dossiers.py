@@ -401,9 +401,41 @@ class Service:
             "outcome_label": workflow.OUTCOMES.get(state.outcome or "", None),
             "version": state.version,
             "timeline": timeline(stored),
-            "todo": _todo(stored, state),
+            "todo": self._todo(stored, state),
             "actions": workflow.allowed(state, APPLICANT.roles),
         }
+
+    def _todo(self, stored: StoredDossier, state: State) -> dict[str, Any] | None:
+        """What the applicant must do now, from the event that asked for it; an electronic
+        result comes with a short-lived link to it."""
+        last = {event["action"]: event.get("data", {}) for event in stored.events}
+        if state.status == 5:
+            asked = last.get("request_supplement", {})
+            return {
+                "kind": "supplement",
+                "items": asked.get("items", []),
+                "reason": asked.get("reason"),
+            }
+        if state.status == 6:
+            return {"kind": "payment", "amount": last.get("request_payment", {}).get("amount")}
+        if state.status == 9:
+            return {"kind": "collect", "method": None}
+        if state.status == 10:
+            returned = last.get("return_result", {})
+            method = returned.get("method")
+            todo = {
+                "kind": "collect",
+                "method": method,
+                "label": workflow.RETURN_METHODS.get(method),
+            }
+            if returned.get("result_file"):
+                key = returned["result_file"]
+                filename = f"{stored.code}-ket-qua.{key.rsplit('.', 1)[-1]}"
+                todo["download"] = self.uploads.download_url(
+                    key, filename=filename, expires_in=self.upload_ttl
+                )
+            return todo
+        return None
 
     def office_of(self, dossier: NewDossier) -> dict[str, str]:
         try:
@@ -482,26 +514,6 @@ def timeline(stored: StoredDossier, *, actors: bool = False) -> list[dict[str, A
             entry["actor"] = event.get("actor", {})
         entries.append(entry)
     return entries
-
-
-def _todo(stored: StoredDossier, state: State) -> dict[str, Any] | None:
-    """What the applicant must do now, from the event that asked for it."""
-    last = {event["action"]: event.get("data", {}) for event in stored.events}
-    if state.status == 5:
-        asked = last.get("request_supplement", {})
-        return {
-            "kind": "supplement",
-            "items": asked.get("items", []),
-            "reason": asked.get("reason"),
-        }
-    if state.status == 6:
-        return {"kind": "payment", "amount": last.get("request_payment", {}).get("amount")}
-    if state.status == 9:
-        return {"kind": "collect", "method": None}
-    if state.status == 10:
-        method = last.get("return_result", {}).get("method")
-        return {"kind": "collect", "method": method, "label": workflow.RETURN_METHODS.get(method)}
-    return None
 
 
 def _made(stored: StoredDossier, action: str, request_id: str | None) -> bool:

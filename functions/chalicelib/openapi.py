@@ -62,8 +62,8 @@ IDEMPOTENCY_KEY = {
     "description": "Tùy chọn: gửi lại đúng yêu cầu sau khi mất phản hồi thì nhận trạng thái "
     "hiện tại thay vì 409",
 }
-OFFICER = [{"officerSession": []}]
-OFFICER_CHANGING = [{"officerSession": [], "csrfToken": []}]
+OFFICER: list[dict[str, list[str]]] = [{"officerSession": []}]
+OFFICER_CHANGING: list[dict[str, list[str]]] = [{"officerSession": [], "csrfToken": []}]
 
 
 def _action(names: list[str]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import pytest
 from chalicelib.calendar import VIETNAM
 from chalicelib.wiring import default_service
 
-from .client import PROCEDURE, WITH_DEADLINE, WITH_FILES, file, key, officer
+from .client import PROCEDURE, WITH_DEADLINE, WITH_FILES, file, key, officer, send
 from .filling import FILES
 
 pytestmark = pytest.mark.slow  # a server on loopback
@@ -325,3 +325,34 @@ def test_a_wrong_password_is_refused(server):
         "POST", "/api/office/login", {"username": "khong-co", "password": "sai mật khẩu rồi"}
     )
     assert status == 401 and reply["code"] == "login_failed", reply
+
+
+def test_an_electronic_result_is_uploaded_by_the_office_and_fetched_by_the_applicant(
+    server, clock, desk
+):
+    applicant, one_stop, specialist = desk
+    assert one_stop.act(applicant.code, "receive", 0)[0] == 200
+    path = f"/api/office/dossiers/{applicant.code}/result-upload"
+    content_type, data = FILES["pdf"]
+    status, reply = one_stop.post(path, {"content_type": content_type, "size": len(data)})
+    assert status == 409, reply  # not done yet
+    assert specialist.act(applicant.code, "done", 1)[0] == 200
+    status, reply = one_stop.act(applicant.code, "return_result", 2, {"method": "truc_tuyen"})
+    assert status == 422 and "/result_file" in reply["fields"], reply
+    status, target = one_stop.post(path, {"content_type": content_type, "size": len(data)})
+    assert status == 200, target
+    result = send(server, target, data, content_type)
+    assert server.request("POST", "/api/uploads/verify", {"key": result})[0] == 200
+    foreign = result.rsplit("/", 1)[0] + "/" + "B" * 32 + ".pdf"  # not under this dossier's tag
+    data_foreign = {"method": "truc_tuyen", "result_file": foreign}
+    assert one_stop.act(applicant.code, "return_result", 2, data_foreign)[0] == 422
+    status, view = one_stop.act(
+        applicant.code, "return_result", 2, {"method": "truc_tuyen", "result_file": result}
+    )
+    assert status == 200 and view["status"] == 10, view
+    assert view["files"][-1]["slot"] == "ket-qua" and view["files"][-1]["size"] == len(data)
+    todo = applicant.view()["todo"]
+    assert todo["method"] == "truc_tuyen" and todo["download"], todo
+    with urllib.request.urlopen(todo["download"], timeout=30) as response:
+        assert response.read() == data
+        assert "attachment" in response.headers["Content-Disposition"]
