@@ -3,7 +3,9 @@ SQLite and against DynamoDB in moto. The state machine itself is tests/test_work
 
 import datetime as dt
 import itertools
+import json
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -12,9 +14,10 @@ from buildlib.catalogue.load import load
 from chalicelib import workflow
 from chalicelib.calendar import VIETNAM, WorkingCalendar
 from chalicelib.errors import NotFoundError, VersionConflictError
+from chalicelib.storage.dynamo import QUEUE_ATTRIBUTES, QUEUE_INDEX, create_table
 from chalicelib.storage.ports import Dossiers, QueueQuery, StoredDossier
 
-from ..conftest import CATALOGUE
+from ..conftest import CATALOGUE, ROOT
 from .test_dossiers_contract import Crash, code, crash_at, make_dossier
 
 CALENDAR = WorkingCalendar.from_documents(
@@ -233,3 +236,28 @@ def test_codes_lists_every_dossier_in_code_order(dossiers):
         file(dossiers, number, office=f"office-{number}")
 
     assert list(dossiers.codes()) == [code(1), code(2), code(3)]
+
+
+@pytest.mark.slow
+def test_the_deployed_table_has_the_queue_index_create_table_makes(dynamodb):
+    """functions/resources.json (what `chalice package` deploys) and create_table (what the tests
+    and a fresh account use) describe the same table."""
+    template = json.loads((ROOT / "functions" / "resources.json").read_text())
+    deployed = template["Resources"]["DossiersTable"]["Properties"]
+    table = f"dossiers-{uuid.uuid4().hex}"
+    create_table(dynamodb, table)
+    try:
+        made = dynamodb.describe_table(TableName=table)["Table"]
+    finally:
+        dynamodb.delete_table(TableName=table)
+
+    assert sorted(deployed["AttributeDefinitions"], key=str) == sorted(
+        made["AttributeDefinitions"], key=str
+    )
+    assert deployed["KeySchema"] == made["KeySchema"]
+    ((index,),) = [deployed["GlobalSecondaryIndexes"]]
+    (made_index,) = made["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == made_index["IndexName"] == QUEUE_INDEX
+    assert index["KeySchema"] == made_index["KeySchema"]
+    assert index["Projection"]["ProjectionType"] == made_index["Projection"]["ProjectionType"]
+    assert index["Projection"]["NonKeyAttributes"] == QUEUE_ATTRIBUTES
