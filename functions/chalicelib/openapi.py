@@ -175,12 +175,37 @@ def document() -> dict[str, Any]:
                 },
                 "Form": {
                     "type": "object",
-                    "required": ["procedure", "version", "form", "schema"],
+                    "required": ["procedure", "version", "form", "schema", "offices"],
                     "properties": {
                         "procedure": {"type": "string"},
                         "version": {"type": "string"},
                         "form": {"type": "object"},
                         "schema": {"type": "object"},
+                        "offices": {
+                            "description": "Các văn phòng nhận hồ sơ của thủ tục này "
+                            "(docs/lifecycle.md, mục Offices); gửi id đã chọn ở trường office.",
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Office"},
+                        },
+                        "cross_boundary": {
+                            "description": "Phi địa giới: nộp ở xã nào trong tỉnh cũng được.",
+                            "type": "boolean",
+                        },
+                        "office_from": {
+                            "description": "Câu hỏi địa chỉ mà xã của nó là gợi ý nơi nộp.",
+                            "type": ["string", "null"],
+                        },
+                    },
+                },
+                "Office": {
+                    "type": "object",
+                    "required": ["id", "name", "identifier", "unit", "level"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "identifier": {"type": "string"},
+                        "unit": {"type": "string"},
+                        "level": {"type": "string", "enum": ["xa", "tinh"]},
                     },
                 },
                 "UploadRequest": {
@@ -207,11 +232,16 @@ def document() -> dict[str, Any]:
                 },
                 "Submission": {
                     "type": "object",
-                    "required": ["procedure", "answers"],
+                    "required": ["procedure", "answers", "office"],
                     "properties": {
                         "procedure": {"type": "string"},
                         "answers": {"type": "object"},
                         "uploads": {"type": "object"},
+                        "office": {
+                            "description": "id của văn phòng nhận hồ sơ, một trong offices của "
+                            "biểu mẫu; mã hồ sơ bắt đầu bằng mã định danh của văn phòng đó.",
+                            "type": "string",
+                        },
                     },
                 },
                 "Receipt": {
@@ -241,6 +271,10 @@ def document() -> dict[str, Any]:
                         "status_label": {"type": "string"},
                         "received_at": {"type": "string"},
                         "due_at": {"type": ["string", "null"]},
+                        "office": {
+                            "type": ["object", "null"],
+                            "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+                        },
                         "timeline": {"type": "array", "items": {"type": "object"}},
                     },
                 },
