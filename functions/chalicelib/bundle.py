@@ -90,27 +90,8 @@ class Bundle:
         return office
 
     def offices_for(self, version: JSON, commune: str | None = None) -> list[JSON]:
-        """The offices that accept dossiers of `version` (docs/lifecycle.md, "Offices").
-
-        Commune level (the first implementing agency is a commune-level one): the commune
-        offices of that agency when the register has them (the commune police for cư trú),
-        else the communes' one-stop centres. The applicant chooses the commune; `commune` (the
-        applicant's own, when known) narrows the list to its office unless the version is
-        cross-boundary, which accepts any commune of the province. Province level: the
-        implementing agency's office, else the province's one-stop centre."""
-        implementing = version["agencies"]["implementing"][0]
-        agency = self.data["agencies"].get(implementing, {})
-        if agency.get("level") == "xa":
-            by_commune = [o for o in self.offices if o["level"] == "xa"]
-            own = [o for o in by_commune if o["agency"] == implementing]
-            chosen = own or [o for o in by_commune if o["kind"] == "trung-tam-pvhcc"]
-            if commune and not is_cross_boundary(version):
-                return [o for o in chosen if o["unit"] == commune]
-            return chosen
-        province = [o for o in self.offices if o["level"] == "tinh"]
-        return [o for o in province if o["agency"] == implementing] or [
-            o for o in province if o["kind"] == "trung-tam-pvhcc"
-        ]
+        """The offices that accept dossiers of `version` (`accepting_offices`)."""
+        return accepting_offices(version, self.data["agencies"], self.offices, commune)
 
 
 def online_channel(version: JSON) -> JSON | None:
@@ -131,3 +112,30 @@ def is_cross_boundary(version: JSON) -> bool:
     """Accepted at any commune of the province (phi địa giới), as a source says; not known
     otherwise."""
     return version.get("cross_boundary", {}).get("allowed") is True
+
+
+def accepting_offices(
+    version: JSON, agencies: JSON, offices: list[JSON], commune: str | None = None
+) -> list[JSON]:
+    """The offices of the register that accept dossiers of `version` (docs/lifecycle.md,
+    "Offices"); the API checks a submission's office with it and the build lists the same on
+    the application page.
+
+    Commune level (the first implementing agency is a commune-level one): the commune offices
+    of that agency when the register has them (the commune police for cư trú), else the
+    communes' one-stop centres. The applicant chooses the commune; `commune` (the applicant's
+    own, when known) narrows the list to its office unless the version is cross-boundary, which
+    accepts any commune of the province. Province level: the implementing agency's office,
+    else the province's one-stop centre."""
+    implementing = version["agencies"]["implementing"][0]
+    if agencies.get(implementing, {}).get("level") == "xa":
+        by_commune = [o for o in offices if o["level"] == "xa"]
+        own = [o for o in by_commune if o["agency"] == implementing]
+        chosen = own or [o for o in by_commune if o["kind"] == "trung-tam-pvhcc"]
+        if commune and not is_cross_boundary(version):
+            return [o for o in chosen if o["unit"] == commune]
+        return chosen
+    province = [o for o in offices if o["level"] == "tinh"]
+    return [o for o in province if o["agency"] == implementing] or [
+        o for o in province if o["kind"] == "trung-tam-pvhcc"
+    ]

@@ -66,7 +66,7 @@ class Service:
             "schema": forms.submission_schema(form),
             "offices": [_office_choice(o) for o in self.bundle.offices_for(version)],
             "cross_boundary": is_cross_boundary(version),
-            "office_from": office_from(form),
+            "office_from": forms.office_from(form),
         }
 
     # --- uploads -------------------------------------------------------------------------------
@@ -254,12 +254,6 @@ class Service:
         except NotFoundError:
             return None
         return {"id": office["id"], "name": office["name"]}
-
-
-def office_from(form: dict[str, Any]) -> str | None:
-    """The address question whose commune suggests the office (the first one of the form: the
-    applicant's own in every form of the catalogue); None when the form asks no address."""
-    return next((f["id"] for _, f in forms.fields(form) if f["type"] == "address"), None)
 
 
 # The name field: the first text question whose label says "Họ ... tên" (theme/assets/
