@@ -33,6 +33,7 @@ from jinja2 import Environment, TemplateError
 
 from buildlib import paths
 from buildlib.bundle import catalogue_revision
+from buildlib.catalogue import offices
 from buildlib.catalogue.crosschecks import run_all
 from buildlib.catalogue.load import Catalogue, Document, discover, load, load_jobs
 from buildlib.errors import BuildError, CatalogueError, MkdocsError, RenderError
@@ -587,6 +588,7 @@ def _write_application_pages(
         shutil.rmtree(site_dir / "nop-ho-so" / c, ignore_errors=True)
     units = [d.data for d in catalogue.of_kind("units")]
     agencies = {d.data["id"]: d.data for d in catalogue.of_kind("agency")}
+    register = offices.of_catalogue([(d.kind, d.data) for d in catalogue.documents if d.data])
     written = list(
         application.pages(
             env,
@@ -595,6 +597,7 @@ def _write_application_pages(
             procedures=procedures,
             agencies=agencies,
             units=units,
+            offices=register,
             today=today,
         )
     )

@@ -21,7 +21,7 @@ from dataclasses import asdict
 from typing import Any
 
 from . import forms, receipt, workflow
-from .bundle import Bundle
+from .bundle import Bundle, is_cross_boundary
 from .calendar import VIETNAM
 from .errors import (
     ActionNotAllowedError,
@@ -97,6 +97,9 @@ class Service:
             "version": version["effective_from"],
             "form": form,
             "schema": forms.submission_schema(form),
+            "offices": [_office_choice(o) for o in self.bundle.offices_for(version)],
+            "cross_boundary": is_cross_boundary(version),
+            "office_from": forms.office_from(form),
         }
 
     # --- uploads -------------------------------------------------------------------------------
@@ -187,14 +190,18 @@ class Service:
             form, answers, body.get("uploads", {}), self.uploads.is_accepted, code
         )
         errors.update(upload_errors)
-        unknown = set(body) - {"procedure", "answers", "uploads"}
+        unknown = set(body) - {"procedure", "answers", "uploads", "office"}
         errors.update({f"/{k}"[:100]: forms.MESSAGES["unknown"] for k in unknown})
+        office, office_error = self._office(version, body.get("office"))
+        if office_error:
+            errors["/office"] = office_error
         if errors:
             raise ValidationFailedError(fields=errors)
         secret = self._secret(idempotency_key)
         dossier = NewDossier(
-            agency=self.bundle.agency_prefix(version),
-            office=version["agencies"]["implementing"][0],  # interim until the office register
+            agency=office["identifier"],
+            office=office["id"],
+            applicant=applicant_name(form, answers),
             day=received.strftime("%y%m%d"),
             procedure=code,
             version=version["effective_from"],
@@ -214,6 +221,15 @@ class Service:
             "secret": secret,
             "receipt": receipt.receipt(self.public_url, stored.code, secret),
         }
+
+    def _office(self, version: dict[str, Any], chosen: Any) -> tuple[dict[str, Any], str]:
+        """The office the applicant chose, if the version accepts it; else an error message."""
+        if not isinstance(chosen, str) or not chosen:
+            return {}, "Chọn nơi nộp hồ sơ."
+        accepted = {o["id"]: o for o in self.bundle.offices_for(version)}
+        if chosen not in accepted:
+            return {}, "Nơi nộp hồ sơ đã chọn không nhận hồ sơ của thủ tục này; hãy chọn lại."
+        return accepted[chosen], ""
 
     def _due(self, version: dict[str, Any], received: dt.datetime) -> str | None:
         channel = next((c for c in version["channels"] if c["kind"] == "online"), None)
@@ -386,7 +402,7 @@ class Service:
             "procedure_name": self._procedure_name(dossier),
             "procedure_version": dossier.version,
             "channel": dossier.channel,
-            "office": self.office_of(dossier),
+            "office": self._office_view(dossier.office),
             "received_at": dossier.received_at,
             "status": state.status,
             "status_label": STATUSES[state.status],
@@ -437,16 +453,36 @@ class Service:
             return todo
         return None
 
-    def office_of(self, dossier: NewDossier) -> dict[str, str]:
+    def _office_view(self, office_id: str) -> dict[str, str] | None:
+        """{id, name} of the receiving office; None for a dossier filed before offices existed
+        or with an office a later catalogue no longer has."""
         try:
-            office = self.bundle.office(dossier.office)
+            office = self.bundle.office(office_id)
         except NotFoundError:
-            return {"id": dossier.office, "name": ""}
-        return {"id": dossier.office, "name": str(office.get("name", ""))}
+            return None
+        return {"id": office["id"], "name": office["name"]}
 
     def _procedure_name(self, dossier: NewDossier) -> str:
         versions = self.bundle.data["procedures"].get(dossier.procedure, [])
         return next((v["name"] for v in versions if v["effective_from"] == dossier.version), "")
+
+
+# The name field: the first text question whose label says "Họ ... tên" (theme/assets/
+# apply-submit.js finds the receipt's "Người nộp" with the same rule).
+NAME_LABEL = re.compile(r"họ.*tên", re.IGNORECASE)
+
+
+def applicant_name(form: dict[str, Any], answers: dict[str, Any]) -> str:
+    """The requester's name as typed, for the officers' queues."""
+    for _, field in forms.fields(form):
+        value = answers.get(field["id"])
+        if field["type"] == "text" and NAME_LABEL.search(field["label"]) and value:
+            return str(value)
+    return ""
+
+
+def _office_choice(office: dict[str, Any]) -> dict[str, Any]:
+    return {key: office[key] for key in ("id", "name", "identifier", "unit", "level")}
 
 
 class StaleDossierError(VersionConflictError):

@@ -251,7 +251,7 @@ def _dossier(
             "procedure_name": STRING,
             "procedure_version": STRING,
             "channel": STRING,
-            "office": OFFICE,
+            "office": {**OFFICE, "type": ["object", "null"]},
             "received_at": STRING,
             "status": {"type": "integer", "minimum": 1, "maximum": 10},
             "status_label": STRING,
@@ -558,12 +558,37 @@ def document() -> dict[str, Any]:
                 },
                 "Form": {
                     "type": "object",
-                    "required": ["procedure", "version", "form", "schema"],
+                    "required": ["procedure", "version", "form", "schema", "offices"],
                     "properties": {
                         "procedure": {"type": "string"},
                         "version": {"type": "string"},
                         "form": {"type": "object"},
                         "schema": {"type": "object"},
+                        "offices": {
+                            "description": "Các văn phòng nhận hồ sơ của thủ tục này "
+                            "(docs/lifecycle.md, mục Offices); gửi id đã chọn ở trường office.",
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Office"},
+                        },
+                        "cross_boundary": {
+                            "description": "Phi địa giới: nộp ở xã nào trong tỉnh cũng được.",
+                            "type": "boolean",
+                        },
+                        "office_from": {
+                            "description": "Câu hỏi địa chỉ mà xã của nó là gợi ý nơi nộp.",
+                            "type": ["string", "null"],
+                        },
+                    },
+                },
+                "Office": {
+                    "type": "object",
+                    "required": ["id", "name", "identifier", "unit", "level"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "identifier": {"type": "string"},
+                        "unit": {"type": "string"},
+                        "level": {"type": "string", "enum": ["xa", "tinh"]},
                     },
                 },
                 "UploadRequest": {
@@ -590,11 +615,16 @@ def document() -> dict[str, Any]:
                 },
                 "Submission": {
                     "type": "object",
-                    "required": ["procedure", "answers"],
+                    "required": ["procedure", "answers", "office"],
                     "properties": {
                         "procedure": {"type": "string"},
                         "answers": {"type": "object"},
                         "uploads": {"type": "object"},
+                        "office": {
+                            "description": "id của văn phòng nhận hồ sơ, một trong offices của "
+                            "biểu mẫu; mã hồ sơ bắt đầu bằng mã định danh của văn phòng đó.",
+                            "type": "string",
+                        },
                     },
                 },
                 "Receipt": {

@@ -77,7 +77,8 @@ def submission(server, procedure: str = PROCEDURE, choices: dict | None = None) 
                 status, reply = server.request("POST", "/api/uploads/verify", {"key": upload_key})
                 assert status == 200, reply
             uploads[slot["id"]] = keys
-    return {"procedure": procedure, "answers": answers, "uploads": uploads}
+    office = form["offices"][0]["id"]
+    return {"procedure": procedure, "answers": answers, "uploads": uploads, "office": office}
 
 
 class Officer:

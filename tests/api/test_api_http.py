@@ -52,6 +52,59 @@ def test_a_dossier_is_filed_looked_up_and_a_retry_returns_the_same_one(server):
     assert status == 200 and seen["code"] == first["code"] and seen["timeline"][0]["status"] == 1
 
 
+def test_the_form_lists_the_offices_that_accept_it_and_the_address_that_suggests_one(server):
+    status, body = server.request("GET", f"/api/procedures/{PROCEDURE}/form")
+    assert status == 200
+    # xác nhận tình trạng hôn nhân: the one-stop centre of each of Hải Phòng's 114 communes.
+    assert len(body["offices"]) == 114
+    assert all(
+        o["level"] == "xa" and o["id"].startswith("trung-tam-pvhcc-") for o in body["offices"]
+    )
+    assert body["cross_boundary"] is False
+    addresses = [
+        f["id"]
+        for p in body["form"]["pages"]
+        for f in p.get("fields", [])
+        if f["type"] == "address"
+    ]
+    assert body["office_from"] == addresses[0]
+
+
+def test_a_dossier_is_filed_with_the_office_chosen_and_coded_by_its_identifier(server):
+    body = {**submission(server), "office": "trung-tam-pvhcc-phuong-le-chan"}
+    status, filed = server.request("POST", "/api/submissions", body, {"Idempotency-Key": key()})
+    assert status == 201, filed
+    assert filed["code"].startswith("11383.HCC-") and filed["code"].count("-") == 2
+    assert filed["office"] == {
+        "id": "trung-tam-pvhcc-phuong-le-chan",
+        "name": "Trung tâm Phục vụ hành chính công Phường Lê Chân",
+    }
+    status, seen = server.request(
+        "GET", f"/api/dossiers/{filed['code']}", headers={"X-Lookup-Secret": filed["secret"]}
+    )
+    assert status == 200 and seen["office"] == filed["office"]
+
+
+@pytest.mark.parametrize(
+    ("office", "message"),
+    [
+        (None, "Chọn nơi nộp hồ sơ."),
+        ("", "Chọn nơi nộp hồ sơ."),
+        ("cong-an-phuong-le-chan", "không nhận hồ sơ của thủ tục này"),  # police: not this one
+        ("trung-tam-pvhcc-khong-co", "không nhận hồ sơ của thủ tục này"),
+    ],
+)
+def test_a_missing_or_wrong_office_is_refused_on_its_field(server, office, message):
+    body = submission(server)
+    if office is None:
+        del body["office"]
+    else:
+        body["office"] = office
+    status, reply = server.request("POST", "/api/submissions", body, {"Idempotency-Key": key()})
+    assert status == 422 and reply["code"] == "validation_failed"
+    assert message in reply["fields"]["/office"]
+
+
 def test_the_receipt_links_to_the_status_page_with_the_secret_in_the_fragment(server):
     body = submission(server)
     idem = key()
