@@ -155,6 +155,11 @@ def file(server, procedure: str = WITH_DEADLINE, choices: dict | None = None) ->
 
 
 def other_office(office: str) -> str:
-    """An office of the register that is not `office` (another commune's)."""
-    register = default_service().bundle.data.get("offices", {})
-    return next((other for other in sorted(register) if other != office), "xa-khac")
+    """The same kind of office in another commune (another commune's centre or police)."""
+    bundle = default_service().bundle
+    mine = bundle.office(office)
+    return next(
+        other["id"]
+        for other in bundle.offices
+        if other["kind"] == mine["kind"] and other["unit"] != mine["unit"]
+    )
