@@ -191,10 +191,15 @@ class Backoffice:
     ) -> dict[str, Any]:
         stored = self._visible(officer, code)
         version, data = action_body(body)
-        if action == "return_result" and data.get("method") == "truc_tuyen":
+        roles = frozenset(officer.roles)
+        if (
+            action == "return_result"
+            and data.get("method") == "truc_tuyen"
+            and action in workflow.allowed(state_of(stored), roles)
+        ):
             files = [data.get("result_file")]
             self.service.check_owned(stored, "ket-qua", files, "/result_file")
-        actor = workflow.Actor(officer.id, frozenset(officer.roles), officer.name)
+        actor = workflow.Actor(officer.id, roles, officer.name)
         stored = self.service.transition(
             stored, action, version, data, actor, request_id, lambda s: self.view(officer, s)
         )

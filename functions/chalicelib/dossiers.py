@@ -284,7 +284,7 @@ class Service:
         ):
             raise ActionNotAllowedError("Người nộp hồ sơ chỉ được bổ sung hoặc rút hồ sơ.")
         version, data = action_body(body)
-        if action == "supplement":
+        if action == "supplement" and action in workflow.allowed(state_of(stored), APPLICANT.roles):
             self.check_owned(stored, "bo-sung", data.get("uploads"), "/uploads")
         stored = self.transition(stored, action, version, data, APPLICANT, request_id, self.view)
         return self.view(stored)
