@@ -8,7 +8,7 @@ from chalice import Chalice, Response
 from chalicelib import officers, openapi
 from chalicelib.config import MAX_BODY_BYTES
 from chalicelib.errors import ApiError, PayloadTooLargeError
-from chalicelib.wiring import default_backoffice, default_officer_auth, default_service
+from chalicelib.wiring import default_backoffice, default_service
 
 app = Chalice(app_name="motcua")
 log = logging.getLogger("motcua")
@@ -145,16 +145,12 @@ def _session() -> str | None:
 
 def _officer():
     """The signed-in officer (401 not_authenticated otherwise)."""
-    return default_officer_auth().current(_session())[0]
+    return default_backoffice().signed_in(_session())
 
 
 def _officer_changing():
-    """The signed-in officer of a state-changing request: also 403 csrf_failed unless the
-    X-CSRF-Token header is the session's."""
-    token = _session()
-    officer = default_officer_auth().current(token)[0]
-    default_officer_auth().check_csrf(token, _header("x-csrf-token"))
-    return officer
+    """The signed-in officer of a state-changing request (also 403 csrf_failed)."""
+    return default_backoffice().signed_in(_session(), changing=True, csrf=_header("x-csrf-token"))
 
 
 def _secure() -> bool:
@@ -166,32 +162,21 @@ def office_login():
     issued = {}
 
     def login():
-        body = _body()
-        if not isinstance(body, dict):
-            raise ApiError("Nội dung yêu cầu phải là một đối tượng JSON.")
-        username, password = body.get("username"), body.get("password")
-        if not isinstance(username, str) or not isinstance(password, str):
-            raise ApiError("Nhập tên đăng nhập và mật khẩu.")
-        officer, issued["token"], csrf = default_officer_auth().login(username, password, _client())
-        return {"officer": default_backoffice().me(officer, csrf), "csrf": csrf}
+        issued["token"], reply = default_backoffice().login(_body(), _client())
+        return reply
 
     response = _handle(login)
     if response.status_code == 200:
-        cookie = officers.session_cookie(
-            issued["token"], secure=_secure(), max_age=default_officer_auth().session_seconds
-        )
+        max_age = default_backoffice().auth.session_seconds
+        cookie = officers.session_cookie(issued["token"], secure=_secure(), max_age=max_age)
         response.headers["Set-Cookie"] = cookie
     return response
 
 
 @app.route("/api/office/logout", methods=["POST"], content_types=ANY_BODY)
 def office_logout():
-    def logout():
-        _officer_changing()
-        default_officer_auth().logout(_session())
-        return {"ok": True}
-
-    response = _handle(logout)
+    session, csrf = _session(), _header("x-csrf-token")
+    response = _handle(lambda: default_backoffice().logout(session, csrf))
     if response.status_code == 200:
         response.headers["Set-Cookie"] = officers.clear_cookie(secure=_secure())
     return response
@@ -199,11 +184,8 @@ def office_logout():
 
 @app.route("/api/office/me", methods=["GET"])
 def office_me():
-    def me():
-        officer, csrf = default_officer_auth().current(_session())
-        return default_backoffice().me(officer, csrf)
-
-    return _handle(me)
+    session = _session()
+    return _handle(lambda: default_backoffice().whoami(session))
 
 
 @app.route("/api/office/queue", methods=["GET"])

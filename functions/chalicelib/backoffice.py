@@ -1,8 +1,9 @@
 """The officers' side of the API: an office's queue, the officer's view of a dossier, actions,
 file links and the result's upload target.
 
-Who the officer is comes from officers.OfficerAuth (app.py resolves the session first). Every
-method here starts from the object-level rule: an officer sees and acts only on dossiers whose
+Who the officer is comes from officers.OfficerAuth (`signed_in` resolves the session, and the
+CSRF token for a state-changing request, before a route does anything else). Every method about
+a dossier starts from the object-level rule: an officer sees and acts only on dossiers whose
 `office` is one of their offices; any other dossier is NotFoundError, exactly as an unknown code,
 so an officer cannot even learn that a code exists elsewhere.
 """
@@ -22,6 +23,7 @@ from .dossiers import (
     timeline,
 )
 from .errors import ActionNotAllowedError, NotFoundError, ValidationFailedError
+from .officers import OfficerAuth
 from .storage.ports import QueueItem, QueueQuery, StoredDossier
 
 QUEUE_LIMIT = 50
@@ -68,11 +70,46 @@ class Officer(Protocol):
 
 
 class Backoffice:
-    def __init__(self, service: Service):
-        self.service = service
+    def __init__(self, service: Service, auth: OfficerAuth):
+        self.service, self.auth = service, auth
         self.bundle, self.dossiers = service.bundle, service.dossiers
 
     # --- who -----------------------------------------------------------------------------------
+
+    def login(self, body: Any, client: str) -> tuple[str, dict[str, Any]]:
+        """(session token for the cookie, `{officer, csrf}`)."""
+        if not isinstance(body, dict):
+            raise ValidationFailedError(fields={"": "Phải là một đối tượng JSON."})
+        fields = {
+            name: "Bắt buộc."
+            for name in ("username", "password")
+            if not isinstance(body.get(name), str) or not body[name]
+        }
+        if fields:
+            raise ValidationFailedError(
+                "Nhập tên đăng nhập và mật khẩu.", fields={f"/{k}": v for k, v in fields.items()}
+            )
+        officer, token, csrf = self.auth.login(body["username"], body["password"], client)
+        return token, {"officer": self.me(officer, csrf), "csrf": csrf}
+
+    def signed_in(
+        self, session: str | None, *, changing: bool = False, csrf: str | None = None
+    ) -> Officer:
+        """The officer of a live session (NotAuthenticatedError otherwise); for a request that
+        changes anything, also CsrfFailedError unless `csrf` is the session's token."""
+        officer = self.auth.current(session)[0]
+        if changing:
+            self.auth.check_csrf(session, csrf)
+        return officer
+
+    def logout(self, session: str | None, csrf: str | None) -> dict[str, Any]:
+        self.signed_in(session, changing=True, csrf=csrf)
+        self.auth.logout(session)
+        return {"ok": True}
+
+    def whoami(self, session: str | None) -> dict[str, Any]:
+        officer, csrf = self.auth.current(session)
+        return self.me(officer, csrf)
 
     def me(self, officer: Officer, csrf: str) -> dict[str, Any]:
         return {

@@ -105,7 +105,7 @@ def _officer_paths() -> dict[str, Any]:
                 ),
                 "responses": {
                     **_ok(_object(["officer", "csrf"], {"officer": _ref("Me"), "csrf": STRING})),
-                    **_errors(400, 401, 413, 429, 503),
+                    **_errors(400, 401, 413, 422, 429, 503),
                 },
             }
         },

@@ -86,4 +86,4 @@ def default_officer_auth() -> OfficerAuth:
 
 @lru_cache(maxsize=1)
 def default_backoffice() -> Backoffice:
-    return Backoffice(default_service())
+    return Backoffice(default_service(), default_officer_auth())

@@ -9,7 +9,8 @@ from chalicelib.backoffice import Backoffice
 from chalicelib.bundle import Bundle
 from chalicelib.calendar import VIETNAM
 from chalicelib.dossiers import Service
-from chalicelib.officers import Officer
+from chalicelib.officers import Officer, OfficerAuth
+from chalicelib.storage.accounts_sqlite import SqliteAccounts
 from chalicelib.storage.files import FilesystemUploads
 from chalicelib.storage.sqlite import SqliteDossiers
 
@@ -41,7 +42,8 @@ def desk(tmp_path, bundle_path):
     }
     filed = service.submit(body, "ma-thu-nghiem-0001")
     officer = Officer("cb1", "cb1", "Cán bộ", frozenset({"mot_cua"}), frozenset({office}))
-    return Backoffice(service), officer, filed["code"], office, moments
+    auth = OfficerAuth(SqliteAccounts(tmp_path / "officers.sqlite3"), secret_key=b"k" * 32)
+    return Backoffice(service, auth), officer, filed["code"], office, moments
 
 
 def flag(backoffice, officer, code, office):
