@@ -162,7 +162,7 @@ class Backoffice:
         counts["soon"] = self._flagged(office, due_from=now, due_to=soon_until)
         return {
             "office": self._office(office),
-            "items": [self._item(item, now, soon_until) for item in items],
+            "items": [self._item(item, now) for item in items],
             "next": items[-1].cursor if len(items) == query.limit else None,
             "counts": counts,
         }
@@ -188,11 +188,16 @@ class Backoffice:
         )
         return len(self.dossiers.queue(query))
 
-    def _item(self, item: QueueItem, now: dt.datetime, soon_until: dt.datetime) -> dict[str, Any]:
-        flag = None
-        if item.due_at and item.status in CLOCK_RUNNING:
-            due = dt.datetime.fromisoformat(item.due_at)
-            flag = "overdue" if due < now else "soon" if due < soon_until else None
+    def _flag(self, status: int, due_at: str | None, now: dt.datetime) -> str | None:
+        """`overdue`, `soon` (due by the close of the next working day) or None; only where the
+        clock runs."""
+        if not due_at or status not in CLOCK_RUNNING:
+            return None
+        due = dt.datetime.fromisoformat(due_at)
+        return "overdue" if due < now else "soon" if due < self._soon_until(now) else None
+
+    def _item(self, item: QueueItem, now: dt.datetime) -> dict[str, Any]:
+        flag = self._flag(item.status, item.due_at, now)
         return {
             "code": item.code,
             "procedure": item.procedure,
@@ -284,6 +289,7 @@ class Backoffice:
         base = self.service.view(stored)
         return {
             **base,
+            "due_flag": self._flag(state.status, state.due_at, self.service.now()),
             "applicant": stored.dossier.applicant,
             "timeline": timeline(stored, actors=True),
             "answers": _answers(self.bundle.form(version), stored.dossier.answers, self.bundle),

@@ -377,6 +377,7 @@ def _lifecycle_schemas() -> dict[str, Any]:
             },
             ["answers", "files", "rules", "printable"],
             {
+                "due_flag": {"enum": ["soon", "overdue", None]},
                 "applicant": STRING,
                 "answers": {"type": "array", "items": {"type": "object"}},
                 "files": {

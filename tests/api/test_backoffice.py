@@ -63,6 +63,7 @@ def test_due_flags_count_working_days_across_a_weekend(desk):
     moments.append(dt.datetime(2026, 12, 14, 17, 1, tzinfo=VIETNAM))  # Monday, after closing
     due_flag, queue = flag(backoffice, officer, code, office)
     assert due_flag == "overdue" and queue["counts"]["overdue"] == 1
+    assert backoffice.dossier(officer, code)["due_flag"] == "overdue"
     overdue = backoffice.queue(officer, {"office": office, "due": "overdue"})
     assert [item["code"] for item in overdue["items"]] == [code]
     assert backoffice.queue(officer, {"office": office, "due": "soon"})["items"] == []
