@@ -198,3 +198,8 @@ def test_the_applicant_s_name_is_the_first_name_question_answered():
     }
     assert dossiers.applicant_name(form, {"ten": "Nguyễn Văn An"}) == "Nguyễn Văn An"
     assert dossiers.applicant_name(form, {}) == ""
+
+
+def test_the_receipt_finds_the_applicant_s_name_with_the_same_rule():
+    script = (ROOT / "theme" / "assets" / "apply-submit.js").read_text(encoding="utf-8")
+    assert f'item.type === "text" && /{dossiers.NAME_LABEL.pattern}/i.test(item.label)' in script
