@@ -15,7 +15,7 @@ Contract (tests/contract/ runs it against every adapter):
   happened (so callers never handle None); its events are in `seq` order.
 - Dossiers.queue lists one office's dossiers matching a QueueQuery, sorted by due date (none last),
   then code (the order of `queue_key`); Dossiers.counts counts them per status.
-- Dossiers.codes yields every code (for the chain verifier), in code order.
+- Dossiers.codes yields every code once (for the chain verifier), in no promised order.
 """
 
 import dataclasses
@@ -139,7 +139,7 @@ class Dossiers(Protocol):
         ...
 
     def codes(self) -> Iterator[str]:
-        """Every dossier's code, in code order."""
+        """Every dossier's code once, in no promised order (SQLite: code order)."""
         ...
 
 
