@@ -415,3 +415,19 @@ def test_the_chain_finds_a_changed_answer():
         "sự kiện 1: không nối với sự kiện trước (prev sai)"
     ]
 
+
+def test_allowed_given_the_moment_and_rules_offers_only_what_apply_accepts():
+    officer = frozenset({"chuyen_vien"})
+    state = state_in(4)  # due Thu 03/12/2026 17:00, no supplement asked yet
+    assert "extend" in workflow.allowed(state, officer)  # without the moment: by status only
+    assert "extend" in workflow.allowed(state, officer, at=at("2026-12-03T16:59"))
+    assert "extend" not in workflow.allowed(state, officer, at=at("2026-12-03T17:00"))
+    undated = dataclasses.replace(state, due_at=None)
+    assert "extend" not in workflow.allowed(undated, officer, at=at("2026-12-01T10:00"))
+
+    asked_once = dataclasses.replace(state, supplements=1)
+    assert "request_supplement" not in workflow.allowed(asked_once, officer, rules=RULES)
+    twice = dataclasses.replace(RULES, supplement_limit=2)
+    assert "request_supplement" in workflow.allowed(asked_once, officer, rules=twice)
+    for name in workflow.allowed(asked_once, officer, at=at("2026-12-03T17:00"), rules=RULES):
+        apply(asked_once, name, actor=SPECIALIST, when="2026-12-03T17:00")  # none is refused
