@@ -7,9 +7,9 @@ consistent reads, then write the counter, the dossier and the idempotency record
 between. A cancelled transaction wrote nothing, so we read again and retry.
 
 Items, all under the string key `pk`:
-    DOSSIER#<code>           the dossier: JSON `body`, its `State` as JSON `state` (absent before
-                             the first transition: workflow.initial_state) and top-level attributes
-                             for the queue index (office, status, due_at, queue_pk, queue_key, ...)
+    DOSSIER#<code>           the dossier: JSON `body`, its `State` as JSON `state` (from create on:
+                             workflow.initial_state) and top-level attributes for the queue
+                             index (office, status, due_at, queue_pk, queue_key, ...)
     EVENT#<code>#<seq>       one event (`body`, JSON), seq zero-padded to six digits
     COUNTER#<agency>#<day>   `seq`, the last sequence number handed out that day
     IDEM#<key>               `request_hash` and `code` of the dossier stored under that key
@@ -121,7 +121,7 @@ class DynamoDossiers:
         if item is None:
             return None
         dossier = NewDossier(**json.loads(item["body"]["S"]))
-        if "state" not in item:
+        if "state" not in item:  # written before the lifecycle
             return StoredDossier(code, dossier, (), workflow.initial_state(dossier))
         state = State(**json.loads(item["state"]["S"]))
         return StoredDossier(code, dossier, self._events(code, state.version), state)
@@ -419,6 +419,7 @@ def _dossier_item(code: str, seq: int, dossier: NewDossier) -> dict[str, Any]:
         "queue_pk": {"S": f"{dossier.office}#{dossier.status}"},
         "queue_key": {"S": queue_key(dossier.due_at, code)},
         "version": {"N": "0"},
+        "state": {"S": json.dumps(workflow.initial_state(dossier).as_dict(), ensure_ascii=False)},
     }
     if dossier.due_at is not None:
         item["due_at"] = {"S": dossier.due_at}

@@ -11,11 +11,12 @@ Contract (tests/contract/ runs it against every adapter):
 - Dossiers.transition appends one event and replaces the state only if the stored state's version
   is the expected one (optimistic locking); otherwise it raises VersionConflictError and changes
   nothing. Event and state are written together or not at all.
-- Dossiers.get returns the stored State, or workflow.initial_state(dossier) while no transition
-  happened (so callers never handle None); its events are in `seq` order.
+- Dossiers.create stores workflow.initial_state(dossier) with the dossier, and get returns the
+  stored State (never None) with the events in `seq` order. The initial state's head is the hash
+  of the dossier as filed, so chain.verify finds a changed answer even before any event.
 - Dossiers.queue lists one office's dossiers matching a QueueQuery, sorted by due date (none last),
   then code (the order of `queue_key`); Dossiers.counts counts them per status.
-- Dossiers.codes yields every code (for the chain verifier), in code order.
+- Dossiers.codes yields every code once (for the chain verifier), in no promised order.
 """
 
 import dataclasses
@@ -83,7 +84,7 @@ class StoredDossier:
     code: str  # <agency>-<yyMMdd>-<NNNN>
     dossier: NewDossier
     events: tuple[dict[str, Any], ...] = field(default_factory=tuple)
-    state: State | None = None  # adapters return workflow.initial_state before any transition
+    state: State | None = None  # adapters store workflow.initial_state at create: never None
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ class Dossiers(Protocol):
         ...
 
     def codes(self) -> Iterator[str]:
-        """Every dossier's code, in code order."""
+        """Every dossier's code once, in no promised order (SQLite: code order)."""
         ...
 
 
