@@ -336,6 +336,13 @@ def test_one_locked_username_does_not_lock_another(auth):
     assert auth.login("binh.tran", PASSWORD, "10.0.0.1")[0].username == "binh.tran"
 
 
+def test_a_very_long_username_is_counted_cut_to_128_characters(auth, accounts):
+    fail(auth, username="x" * 10_000, times=5)
+
+    with pytest.raises(AccountLockedError):
+        auth.login("x" * 128, PASSWORD, "10.0.0.2")
+
+
 def test_locking_an_unknown_username_looks_like_locking_a_real_one(auth):
     fail(auth, username="khong.co.ai", times=5)
 

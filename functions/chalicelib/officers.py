@@ -49,6 +49,7 @@ COOKIE_PATH = "/api/office"
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 OFFICE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
+MAX_USERNAME = 128
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # argon2 takes any length; a megabyte "password" is only a way to load us
 TOUCH_EVERY = 60.0  # seconds: the idle clock is kept to the minute, not written on every request
@@ -98,7 +99,8 @@ class OfficerAuth:
         """(officer, session token for the cookie, CSRF token). LoginFailedError for an unknown
         username and a wrong password alike; AccountLockedError once the username or the client
         has used up its failures."""
-        username = username.strip().lower()
+        # No account has a longer name (USERNAME): a longer one is only stored and logged cut.
+        username = username.strip().lower()[:MAX_USERNAME]
         now = self.clock()
         limits = Limits(
             since=now - self.lock_seconds,
@@ -151,7 +153,8 @@ class OfficerAuth:
         return hmac.new(self._csrf_key, session_token.encode(), "sha256").hexdigest()
 
     def check_csrf(self, session_token: str | None, header: str | None) -> None:
-        """CsrfFailedError unless `header` is the CSRF token of `session_token`."""
+        """CsrfFailedError unless `header` is the CSRF token of `session_token`. It says nothing
+        of the session itself: a route calls `current` too."""
         if not session_token or not header:
             raise CsrfFailedError()
         if not hmac.compare_digest(self.csrf(session_token).encode(), header.encode()):
