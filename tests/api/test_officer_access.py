@@ -2,6 +2,9 @@
 own offices; any other dossier answers 404 exactly as an unknown code. The list of routes comes
 from the app, so a new officer route without a case here fails the first test."""
 
+import concurrent.futures
+import sys
+
 import pytest
 
 from app import app
@@ -108,3 +111,22 @@ def test_every_state_changing_officer_route_needs_the_csrf_token(server):
             assert status == 403 and reply["code"] == "csrf_failed", (route, token, reply)
     assert applicant.view()["version"] == 0
     assert insider.get("/api/office/me")[0] == 200  # the session was not ended
+
+
+def test_requests_served_at_once_each_see_their_own_session(server):
+    """The local server's threads must not share Chalice's current request: a state-changing
+    route reads the cookie, looks the session up, then reads the CSRF header; with another
+    request's header it would answer 403 instead of the 404 of an unknown dossier."""
+    applicant = file(server)
+    signed_in = [officer(server, roles={"mot_cua"}, offices={applicant.office}) for _ in range(4)]
+    path = f"/api/office/dossiers/{UNKNOWN}/result-upload"
+    body = {"content_type": "application/pdf", "size": 100}
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # the server's threads (in this process) take turns often
+    try:
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            asked = [pool.submit(who.post, path, body) for who in signed_in * 40]
+            answers = [future.result(timeout=60) for future in asked]
+    finally:
+        sys.setswitchinterval(interval)
+    assert [status for status, _ in answers] == [404] * len(answers), answers
