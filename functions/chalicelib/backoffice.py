@@ -14,6 +14,7 @@ from dataclasses import asdict, replace
 from typing import Any, Protocol
 
 from . import forms, workflow
+from .calendar import VIETNAM
 from .dossiers import (
     DOSSIER_SLOTS,
     Service,
@@ -135,8 +136,7 @@ class Backoffice:
         office = params.get("office") or min(officer.offices, default="")
         if office not in officer.offices:
             raise NotFoundError()
-        now = self.service.now()
-        soon_until = self._soon_until(now)
+        now, soon_until = self._now()
         query = QueueQuery(
             office=office,
             statuses=_statuses(params.get("status")),
@@ -162,19 +162,20 @@ class Backoffice:
         counts["soon"] = self._flagged(office, due_from=now, due_to=soon_until)
         return {
             "office": self._office(office),
-            "items": [self._item(item, now) for item in items],
+            "items": [self._item(item, now, soon_until) for item in items],
             "next": items[-1].cursor if len(items) == query.limit else None,
             "counts": counts,
         }
 
-    def _soon_until(self, now: dt.datetime) -> dt.datetime:
-        """The end of "due within 1 working day": the close of the next working day (a dossier
-        due by tomorrow evening is flagged today), excluded."""
+    def _now(self) -> tuple[dt.datetime, dt.datetime]:
+        """Now, to the minute as due dates are kept (so a flag and a filter agree), and the end
+        of "due within 1 working day": the close of the next working day, excluded (a dossier
+        due by tomorrow evening is flagged today)."""
+        now = self.service.now().astimezone(VIETNAM).replace(second=0, microsecond=0)
         calendar = self.bundle.calendar
         day = calendar.next_working_day(now.date())
-        return dt.datetime.combine(day, calendar.hours.closes, tzinfo=now.tzinfo) + dt.timedelta(
-            minutes=1
-        )
+        closes = dt.datetime.combine(day, calendar.hours.closes, tzinfo=now.tzinfo)
+        return now, closes + dt.timedelta(minutes=1)
 
     def _flagged(
         self, office: str, *, due_to: dt.datetime, due_from: dt.datetime | None = None
@@ -188,16 +189,18 @@ class Backoffice:
         )
         return len(self.dossiers.queue(query))
 
-    def _flag(self, status: int, due_at: str | None, now: dt.datetime) -> str | None:
-        """`overdue`, `soon` (due by the close of the next working day) or None; only where the
-        clock runs."""
+    @staticmethod
+    def _flag(
+        status: int, due_at: str | None, now: dt.datetime, soon_until: dt.datetime
+    ) -> str | None:
+        """`overdue`, `soon` or None; only where the clock runs."""
         if not due_at or status not in CLOCK_RUNNING:
             return None
         due = dt.datetime.fromisoformat(due_at)
-        return "overdue" if due < now else "soon" if due < self._soon_until(now) else None
+        return "overdue" if due < now else "soon" if due < soon_until else None
 
-    def _item(self, item: QueueItem, now: dt.datetime) -> dict[str, Any]:
-        flag = self._flag(item.status, item.due_at, now)
+    def _item(self, item: QueueItem, now: dt.datetime, soon_until: dt.datetime) -> dict[str, Any]:
+        flag = self._flag(item.status, item.due_at, now, soon_until)
         return {
             "code": item.code,
             "procedure": item.procedure,
@@ -289,7 +292,7 @@ class Backoffice:
         base = self.service.view(stored)
         return {
             **base,
-            "due_flag": self._flag(state.status, state.due_at, self.service.now()),
+            "due_flag": self._flag(state.status, state.due_at, *self._now()),
             "applicant": stored.dossier.applicant,
             "timeline": timeline(stored, actors=True),
             "answers": _answers(self.bundle.form(version), stored.dossier.answers, self.bundle),
