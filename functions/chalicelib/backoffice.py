@@ -298,7 +298,10 @@ class Backoffice:
             "answers": _answers(self.bundle.form(version), stored.dossier.answers, self.bundle),
             "files": self._files(stored),
             "actions": [
-                _action(name) for name in workflow.allowed(state, frozenset(officer.roles))
+                _action(name)
+                for name in workflow.allowed(
+                    state, frozenset(officer.roles), at=self.service.now(), rules=rules
+                )
             ],
             "rules": asdict(rules),
             "printable": _printable(stored),

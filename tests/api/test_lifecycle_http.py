@@ -89,6 +89,9 @@ def test_a_dossier_goes_from_filing_to_a_result_sent_by_post(server, clock, desk
     assert seen["status"] == 2 and seen["clock_stopped_at"] is None
     assert seen["due_at"] == working_days_later(due, 2)
 
+    status, view = one_stop.get(f"/api/office/dossiers/{applicant.code}")
+    offered = [action["name"] for action in view["actions"]]
+    assert "transfer" in offered and "request_supplement" not in offered  # one request, the default
     status, view = one_stop.act(applicant.code, "transfer", 3, {"to_unit": "chuyen-mon"})
     assert status == 200 and view["unit_label"] == "Bộ phận chuyên môn", view
     assert applicant.view()["unit_label"] == "Bộ phận chuyên môn"
@@ -254,6 +257,8 @@ def test_an_extension_is_possible_only_before_the_due_date(server, clock, desk):
     )
     assert status == 409 and reply["code"] == "action_not_allowed", reply
     assert "trước thời hạn" in reply["message"]
+    status, view = specialist.get(f"/api/office/dossiers/{applicant.code}")
+    assert "extend" not in [action["name"] for action in view["actions"]], view["actions"]
     status, queue = one_stop.get(f"/api/office/queue?office={applicant.office}&due=overdue")
     assert status == 200 and applicant.code in [item["code"] for item in queue["items"]], queue
     flagged = next(item for item in queue["items"] if item["code"] == applicant.code)
