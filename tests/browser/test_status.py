@@ -30,8 +30,9 @@ def api(server, method: str, path: str, body=None, headers=None) -> dict:
 
 
 def file_dossier(server, procedure: str = PROCEDURE) -> dict:
-    form = api(server, "GET", f"/api/procedures/{procedure}/form")["form"]
-    body = {"procedure": procedure, "answers": answers_for(form)}
+    reply = api(server, "GET", f"/api/procedures/{procedure}/form")
+    office = reply["offices"][0]["id"]
+    body = {"procedure": procedure, "answers": answers_for(reply["form"]), "office": office}
     return api(server, "POST", "/api/submissions", body, {"Idempotency-Key": uuid.uuid4().hex})
 
 
@@ -105,10 +106,11 @@ def test_a_later_status_is_explained_and_every_step_is_listed_in_order(page, ser
         {"status": 5, "at": "2026-07-17T01:15:00Z"},
     ]
     with sqlite3.connect(server.data_dir / "motcua.sqlite3") as db:
-        db.execute(
-            "UPDATE dossiers SET events = ?, status = 5 WHERE code = ?",
-            (json.dumps(events), filed["code"]),
+        db.executemany(
+            "INSERT INTO events (code, seq, body) VALUES (?, ?, ?)",
+            [(filed["code"], seq, json.dumps(event)) for seq, event in enumerate(events, 1)],
         )
+        db.execute("UPDATE dossiers SET status = 5 WHERE code = ?", (filed["code"],))
     open_form(page, server)
     look_up(page, filed["code"], filed["secret"].upper())  # typed in capitals: still found
     expect(page.locator("#tra-cuu-tieu-de")).to_have_text("Tình trạng: Yêu cầu bổ sung giấy tờ")
