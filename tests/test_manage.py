@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.config import Settings
-from chalicelib.errors import LoginFailedError, NotAuthenticatedError
+from chalicelib.errors import LoginFailedError, NotAuthenticatedError, NotConfiguredError
 from chalicelib.wiring import build_officer_auth
 from manage import main
 
@@ -130,3 +130,10 @@ def test_disabling_an_unknown_account_fails(data_dir, capsys):
     assert main(["disable", "khong.co.ai"]) == 1
 
     assert "Không có tài khoản này." in capsys.readouterr().err
+
+
+def test_officers_sign_in_on_aws_is_a_clear_not_configured_error():
+    """No accounts table on AWS: the officer routes answer 501 not_configured, never a 500."""
+    with pytest.raises(NotConfiguredError) as raised:
+        build_officer_auth(Settings(storage="aws", secret_key=b"k"))
+    assert (raised.value.status, raised.value.body()["code"]) == (501, "not_configured")

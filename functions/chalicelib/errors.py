@@ -59,6 +59,13 @@ class PayloadTooLargeError(ApiError):
     status, code, message = 413, "payload_too_large", "Dữ liệu gửi lên quá lớn."
 
 
+class NotConfiguredError(ApiError):
+    """A part this deployment has not set up (officers' sign-in on AWS needs an OIDC provider)."""
+
+    status, code = 501, "not_configured"
+    message = "Chức năng này chưa được cấu hình trên hệ thống đang chạy."
+
+
 class StorageError(ApiError):
     """A storage backend failed; the request can be retried with the same Idempotency-Key."""
 

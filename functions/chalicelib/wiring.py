@@ -10,6 +10,7 @@ from .backoffice import Backoffice
 from .bundle import Bundle
 from .config import Settings
 from .dossiers import FailureLimiter, Service
+from .errors import NotConfiguredError
 from .officers import OfficerAuth
 from .storage.accounts import Accounts
 from .storage.ports import Dossiers, Uploads
@@ -71,9 +72,9 @@ def build_officer_auth(settings: Settings) -> OfficerAuth:
     from .storage.accounts_sqlite import SqliteAccounts
 
     if settings.storage == "aws":
-        raise NotImplementedError(
-            "officers sign in through an OIDC provider on AWS, not yet wired: "
-            "docs/lifecycle.md, Officers and identity"
+        raise NotConfiguredError(
+            "Trên AWS, cán bộ đăng nhập qua nhà cung cấp định danh (OIDC), chưa được cấu hình"
+            " (docs/lifecycle.md, Officers and identity)."
         )
     accounts: Accounts = SqliteAccounts(settings.data_dir / "officers.sqlite3")
     return OfficerAuth(accounts, secret_key=settings.secret_key)
