@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
 OUT = ROOT / "bench" / "out"
 PROCEDURE = "1.000894"  # đăng ký kết hôn: a form without uploads
+OFFICE = "trung-tam-pvhcc-phuong-le-chan"  # one the procedure accepts (bundle "offices")
 MB = 1024 * 1024
 UPLOAD_LIMIT = 110 * MB  # max_bytes of the bench-only slot, when no real slot takes 100 MB
 SAMPLE_EVERY = 0.02  # seconds between two RSS samples
@@ -172,7 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         # One request alone first: concurrent first requests race to build the service
         # (secret.key written through one shared temporary name) and chalice local answers 500.
         answers = [form_answers(server) for server in servers]
-        body = json.dumps({"procedure": PROCEDURE, "answers": answers[0], "uploads": {}}).encode()
+        body = json.dumps(
+            {"procedure": PROCEDURE, "answers": answers[0], "uploads": {}, "office": OFFICE}
+        ).encode()
         loads: list[Load] = []
         checks: list[Check] = []
         for server in servers:

@@ -23,6 +23,7 @@ from pathlib import Path
 from bench.api_bench import wsgi_call
 
 PROCEDURE = "1.000894"  # đăng ký kết hôn: a form without uploads
+OFFICE = "trung-tam-pvhcc-phuong-le-chan"  # one the procedure accepts (bundle "offices")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         status, form = request("GET", f"/api/procedures/{PROCEDURE}/form")
         assert status.startswith("200"), (status, form[:200])
         answers = answers_for(json.loads(form)["form"])
-        body = json.dumps({"procedure": PROCEDURE, "answers": answers, "uploads": {}}).encode()
+        body = json.dumps(
+            {"procedure": PROCEDURE, "answers": answers, "uploads": {}, "office": OFFICE}
+        ).encode()
 
         def submit() -> tuple[str, str, int]:
             status, reply = request(

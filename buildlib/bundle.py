@@ -2,8 +2,9 @@
 
 The functions never read catalogue/ themselves: the build hands them the procedures that have an
 online form (every version, so a dossier is checked against the version in force when it is
-filed), the forms, agency identifiers, the working calendar and the administrative units. A
-catalogue change is a new bundle, not a code change.
+filed), the forms, agency identifiers, the office register (catalogue/offices.py: the offices a
+dossier is filed with), the working calendar and the administrative units. A catalogue change is
+a new bundle, not a code change.
 """
 
 import datetime as dt
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import paths
+from .catalogue import offices
 from .catalogue.load import Catalogue
 from .review.check import load_valid
 
@@ -46,6 +48,8 @@ def make_bundle(catalogue: Catalogue, *, revision: str, built: str) -> dict:
         d.data["id"]: {
             "name": d.data["name"],
             "identifier": d.data["identifier"],
+            "level": d.data["level"],
+            "kind": d.data.get("kind", "khac"),
         }
         for d in catalogue.of_kind("agency")
     }
@@ -64,6 +68,10 @@ def make_bundle(catalogue: Catalogue, *, revision: str, built: str) -> dict:
         "procedures": procedures,
         "forms": {k: v for k, v in forms.items() if k in used},
         "agencies": agencies,
+        "province": offices.PROVINCE,
+        "offices": offices.of_catalogue(
+            [(d.kind, d.data) for d in catalogue.documents if d.data is not None]
+        ),
         "units": units,
         "calendar": calendar,
     }
@@ -81,6 +89,8 @@ _VERSION_KEYS = (
     "agencies",
     "online_service",
     "decision",
+    "cross_boundary",
+    "processing",
 )
 
 

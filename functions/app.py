@@ -5,10 +5,10 @@ import logging
 
 from chalice import Chalice, Response
 
-from chalicelib import openapi
+from chalicelib import officers, openapi
 from chalicelib.config import MAX_BODY_BYTES
 from chalicelib.errors import ApiError, PayloadTooLargeError
-from chalicelib.wiring import default_service
+from chalicelib.wiring import default_backoffice, default_service
 
 app = Chalice(app_name="motcua")
 log = logging.getLogger("motcua")
@@ -114,3 +114,104 @@ def lookup(code):
 def receipt_qr(code):
     secret = app.current_request.headers.get("x-lookup-secret")
     return _handle(lambda: default_service().receipt_qr(code, secret, _client()), respond=_svg)
+
+
+def _header(name: str) -> str | None:
+    return app.current_request.headers.get(name)
+
+
+@app.route("/api/dossiers/{code}/supplement-uploads", methods=["POST"], content_types=ANY_BODY)
+def supplement_upload(code):
+    secret = _header("x-lookup-secret")
+    return _handle(lambda: default_service().supplement_target(code, secret, _client(), _body()))
+
+
+@app.route("/api/dossiers/{code}/actions/{action}", methods=["POST"], content_types=ANY_BODY)
+def applicant_action(code, action):
+    secret, request_id = _header("x-lookup-secret"), _header("idempotency-key")
+    return _handle(
+        lambda: default_service().applicant_act(
+            code, secret, _client(), action, _body(), request_id
+        )
+    )
+
+
+# --- officers: a session cookie; state-changing routes also need the X-CSRF-Token header --------
+
+
+def _session() -> str | None:
+    return officers.token_from_cookie_header(_header("cookie"))
+
+
+def _officer():
+    """The signed-in officer (401 not_authenticated otherwise)."""
+    return default_backoffice().signed_in(_session())
+
+
+def _officer_changing():
+    """The signed-in officer of a state-changing request (also 403 csrf_failed)."""
+    return default_backoffice().signed_in(_session(), changing=True, csrf=_header("x-csrf-token"))
+
+
+def _secure() -> bool:
+    return default_service().public_url.startswith("https://")
+
+
+@app.route("/api/office/login", methods=["POST"], content_types=ANY_BODY)
+def office_login():
+    issued = {}
+
+    def login():
+        issued["token"], reply = default_backoffice().login(_body(), _client())
+        return reply
+
+    response = _handle(login)
+    if response.status_code == 200:
+        max_age = default_backoffice().auth.session_seconds
+        cookie = officers.session_cookie(issued["token"], secure=_secure(), max_age=max_age)
+        response.headers["Set-Cookie"] = cookie
+    return response
+
+
+@app.route("/api/office/logout", methods=["POST"], content_types=ANY_BODY)
+def office_logout():
+    session, csrf = _session(), _header("x-csrf-token")
+    response = _handle(lambda: default_backoffice().logout(session, csrf))
+    if response.status_code == 200:
+        response.headers["Set-Cookie"] = officers.clear_cookie(secure=_secure())
+    return response
+
+
+@app.route("/api/office/me", methods=["GET"])
+def office_me():
+    session = _session()
+    return _handle(lambda: default_backoffice().whoami(session))
+
+
+@app.route("/api/office/queue", methods=["GET"])
+def office_queue():
+    params = dict(app.current_request.query_params or {})
+    return _handle(lambda: default_backoffice().queue(_officer(), params))
+
+
+@app.route("/api/office/dossiers/{code}", methods=["GET"])
+def office_dossier(code):
+    return _handle(lambda: default_backoffice().dossier(_officer(), code))
+
+
+@app.route("/api/office/dossiers/{code}/actions/{action}", methods=["POST"], content_types=ANY_BODY)
+def office_action(code, action):
+    request_id = _header("idempotency-key")
+    return _handle(
+        lambda: default_backoffice().act(_officer_changing(), code, action, _body(), request_id)
+    )
+
+
+@app.route("/api/office/dossiers/{code}/files/{n}", methods=["GET"])
+def office_file(code, n):
+    return _handle(lambda: default_backoffice().file_link(_officer(), code, n))
+
+
+@app.route("/api/office/dossiers/{code}/result-upload", methods=["POST"], content_types=ANY_BODY)
+def office_result_upload(code):
+    return _handle(lambda: default_backoffice().result_target(_officer_changing(), code, _body()))

@@ -143,6 +143,14 @@ def test_agency_pages_list_what_the_agency_handles_and_say_what_is_unpublished(
     assert "../../co-quan/ubnd-cap-xa/" in links(site / "thu-tuc" / "1.001612" / "index.html")
 
 
+def test_a_generic_agency_page_lists_its_offices_and_their_dossier_codes(site: Path) -> None:
+    page = text(site / "co-quan" / "cong-an-cap-xa" / "index.html")
+    assert "Nơi tiếp nhận hồ sơ (114)" in page
+    assert "Công an Phường Lê Chân" in page and "mã 11383.CA" in page
+    own = text(site / "co-quan" / "cong-an-thanh-pho-hai-phong" / "index.html")
+    assert "Mã hồ sơ nộp tại cơ quan này bắt đầu bằng 31.CA" in own
+
+
 def test_a_life_event_page_walks_through_its_procedures_in_order(site: Path) -> None:
     page = text(site / "su-kien" / "khai-sinh" / "index.html")
     positions = [page.index(code) for code in ("3.000722", "1.001193")]

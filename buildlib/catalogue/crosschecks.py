@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from . import offices
 from .load import Catalogue, Document
 from .problems import Problem
 
@@ -420,6 +421,36 @@ def check_review(ctx: _Context) -> Iterator[Problem]:
             )
 
 
+def check_offices(ctx: _Context) -> Iterator[Problem]:
+    """The office register (offices.py) gives every office its own id and identifier: the
+    dossier codes of two offices must never share a prefix."""
+    # An agency whose id is not its file name is reported by check_file_names and left out here.
+    named = [d for d in ctx.docs if d.kind != "agency" or d.data["id"] == d.path.stem]
+    register = offices.of_catalogue([(d.kind, d.data) for d in named])
+    clashes = set(offices.duplicates(register))
+    agencies = {d.path.stem: d for d in ctx.of("agency")}
+    for office in register:
+        if clashes & {office["id"], office["identifier"]} and office["agency"] in agencies:
+            yield agencies[office["agency"]].problem(
+                ("office_code",) if "office_code" in agencies[office["agency"]].data else (),
+                f"văn phòng {office['id']} ({office['identifier']}) trùng mã hoặc mã định danh "
+                "với văn phòng khác: ghi office_code khác hoặc mã định danh đã công bố",
+            )
+
+
+def check_cross_boundary(ctx: _Context) -> Iterator[Problem]:
+    """Filing regardless of the boundary is never guessed: `allowed: true` cites its source."""
+    for doc in ctx.of("procedure"):
+        marker = doc.data.get("cross_boundary", {})
+        if marker.get("allowed") is True and not (marker.get("basis") or marker.get("sources")):
+            yield doc.problem(
+                ("cross_boundary", "allowed"),
+                "tiếp nhận phi địa giới cần nguồn: ghi basis (quyết định công bố danh mục) "
+                "hoặc sources; chưa có nguồn thì ghi unpublished",
+                severity="warning",
+            )
+
+
 CHECKS: list[Callable[[_Context], Iterator[Problem]]] = [
     check_file_names,
     check_unique_ids,
@@ -431,4 +462,6 @@ CHECKS: list[Callable[[_Context], Iterator[Problem]]] = [
     check_calendars,
     check_calendar_library,
     check_review,
+    check_offices,
+    check_cross_boundary,
 ]

@@ -21,6 +21,8 @@ from jinja2 import Environment
 
 from buildlib.catalogue import labels
 from chalicelib import forms
+from chalicelib.bundle import accepting_offices, is_cross_boundary
+from chalicelib.forms import office_from
 from chalicelib.versions import version_in_force
 
 from .pagedata import script_json
@@ -112,6 +114,25 @@ def client_config(form: dict, version: dict, provinces: list[list[str]]) -> dict
     }
 
 
+def office_choices(accepted: list[dict], commune_names: dict[str, str]) -> list[dict]:
+    """The offices of the page's "where to file" question: a commune office is listed by its
+    commune's name (Phường Lê Chân), in the communes' name order, so typing the name finds it."""
+    return sorted(
+        (
+            {
+                "id": o["id"],
+                "name": o["name"],
+                "unit": o["unit"],
+                "label": commune_names.get(o["unit"], o["name"])
+                if o["level"] == "xa"
+                else o["name"],
+            }
+            for o in accepted
+        ),
+        key=lambda o: _sort_key(o["label"]),
+    )
+
+
 def _online_deadline(version: dict) -> str | None:
     channel = next((c for c in version["channels"] if c["kind"] == "online"), None)
     return labels.deadline(channel["deadline"]) if channel else None
@@ -149,12 +170,14 @@ def pages(
     procedures: dict[str, list[dict]],
     agencies: dict[str, dict],
     units: list[dict],
+    offices: list[dict],
     today: str,
 ) -> Iterator[tuple[str, str]]:
     """(path, HTML) of the application page of every procedure whose version in force today
     offers an online form."""
     template = env.get_template("apply.html.j2")
     province_list = provinces(units)
+    commune_names = {c["code"]: c["name"] for u in units for c in u["communes"]}
     for code in sorted(procedures):
         version = version_in_force(procedures[code], today)
         form_id = version and version.get("online_service", {}).get("form")
@@ -162,6 +185,7 @@ def pages(
             continue
         form = forms[form_id]
         names = [agencies[a]["name"] for a in version["agencies"]["implementing"]]
+        choices = office_choices(accepting_offices(version, agencies, offices), commune_names)
         path = f"nop-ho-so/{code}/"
         html = template.render(
             root="../../",
@@ -171,6 +195,8 @@ def pages(
             deadline=_online_deadline(version),
             agencies=names,
             provinces=province_list,
+            offices=choices,
+            cross_boundary=is_cross_boundary(version),
             radio_max=RADIO_MAX,
             slot_limits={
                 s["id"]: slot_messages(s)["limits"]
@@ -182,6 +208,9 @@ def pages(
                     {
                         **client_config(form, version, province_list),
                         "agencies": names,
+                        "offices": choices,
+                        "office_from": office_from(form),
+                        "province": offices[0]["province"] if offices else None,
                         "root": "../../",
                         "api": API,
                     }

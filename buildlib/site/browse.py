@@ -216,12 +216,19 @@ def agency_pages(env, renderer: _Renderer, site: SiteData, page) -> Iterator[Pag
             if role in roles
         ]
         parent = site.agencies.get(agency.get("parent") or "", {}).get("name")
+        offices = site.offices.get(agency_id, [])
         yield renderer.page(
             f"co-quan/{agency_id}/",
             template,
             agency["name"],
-            {"a": agency, "sections": sections, "root": "../../", "site": site},
-            basis=[agency, sections, parent],
+            {
+                "a": agency,
+                "sections": sections,
+                "offices": offices,
+                "root": "../../",
+                "site": site,
+            },
+            basis=[agency, sections, parent, offices],
         )
         count = len({c for codes in roles.values() for c in codes})
         index.append(

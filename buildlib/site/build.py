@@ -33,6 +33,7 @@ from jinja2 import Environment, TemplateError
 
 from buildlib import paths
 from buildlib.bundle import catalogue_revision
+from buildlib.catalogue import offices
 from buildlib.catalogue.crosschecks import run_all
 from buildlib.catalogue.load import Catalogue, Document, discover, load, load_jobs
 from buildlib.errors import BuildError, CatalogueError, MkdocsError, RenderError
@@ -571,6 +572,9 @@ def _calendar_script(catalogue: Catalogue, today: str) -> str:
 
 def _site_data(catalogue: Catalogue, today: str, summaries: dict[str, dict]) -> SiteData:
     templates = catalogue.root / "templates"
+    by_agency: dict[str, list[dict]] = {}
+    for office in offices.of_catalogue([(d.kind, d.data) for d in catalogue.documents if d.data]):
+        by_agency.setdefault(office["agency"], []).append(office)
     return SiteData(
         today=today,
         fields={f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]},
@@ -579,6 +583,7 @@ def _site_data(catalogue: Catalogue, today: str, summaries: dict[str, dict]) -> 
         life_events={d.data["id"]: d.data["name"] for d in catalogue.of_kind("life-event")},
         life_event_docs={d.data["id"]: d.data for d in catalogue.of_kind("life-event")},
         summaries=summaries,
+        offices=by_agency,
         templates={str(p.relative_to(templates)) for p in cache.files(templates)}
         if templates.is_dir()
         else set(),
@@ -602,6 +607,7 @@ def _write_application_pages(
         shutil.rmtree(site_dir / "nop-ho-so" / c, ignore_errors=True)
     units = [d.data for d in catalogue.of_kind("units")]
     agencies = {d.data["id"]: d.data for d in catalogue.of_kind("agency")}
+    register = offices.of_catalogue([(d.kind, d.data) for d in catalogue.documents if d.data])
     written = list(
         application.pages(
             env,
@@ -610,6 +616,7 @@ def _write_application_pages(
             procedures=procedures,
             agencies=agencies,
             units=units,
+            offices=register,
             today=today,
         )
     )

@@ -45,6 +45,7 @@ class SiteData:
     summaries: dict[str, dict]  # code -> browse.summary() of every procedure
     templates: set[str] = field(default_factory=set)  # files under catalogue/templates/
     life_event_docs: dict[str, dict] = field(default_factory=dict)
+    offices: dict[str, list[dict]] = field(default_factory=dict)  # agency id -> its offices
 
     @property
     def browsed(self) -> dict[str, set[str]]:

@@ -1,4 +1,5 @@
-"""The catalogue bundle written by `build.py bundle`: versions, forms, units, calendar."""
+"""The catalogue bundle written by `build.py bundle`: versions, forms, units, calendar, and the
+office register (buildlib/catalogue/offices.py, schemas/office.schema.json)."""
 
 import datetime as dt
 import json
@@ -10,6 +11,7 @@ from typing import Any, cast
 from .calendar import WorkingCalendar
 from .errors import NotFoundError
 from .versions import version_in_force
+from .workflow import Rules
 
 JSON = dict[str, Any]  # a JSON object of the bundle, as build.py bundle wrote it
 
@@ -45,9 +47,95 @@ class Bundle:
     def form(self, version: JSON) -> JSON:
         return cast(JSON, self.data["forms"][version["online_service"]["form"]])
 
-    def agency_prefix(self, version: JSON) -> str:
-        """The agency part of dossier codes: its QCVN 102 identifier, or its catalogue id when the
-        identifier is not published."""
-        agency_id = version["agencies"]["implementing"][0]
-        identifier = self.data["agencies"].get(agency_id, {}).get("identifier", "unpublished")
-        return str(agency_id if identifier == "unpublished" else identifier)
+    # --- per-procedure rules -----------------------------------------------------------------
+
+    def rules(self, version: JSON) -> Rules:
+        """What the lifecycle needs from a version: the online channel's deadline, the fee paid
+        online (when the catalogue publishes one amount), and the `processing` block with the
+        defaults of `workflow.Rules` (docs/lifecycle.md)."""
+        channel = online_channel(version)
+        deadline = channel.get("deadline", {}) if channel else {}
+        amount = deadline.get("amount")
+        processing = version.get("processing", {})
+        defaults = Rules()
+        return Rules(
+            deadline_amount=amount if isinstance(amount, int) else None,
+            deadline_unit=str(deadline.get("unit", "unpublished")),
+            fee=online_fee(channel),
+            supplement_limit=int(processing.get("supplement_limit", defaults.supplement_limit)),
+            payment_stops_clock=bool(
+                processing.get("payment_stops_clock", defaults.payment_stops_clock)
+            ),
+        )
+
+    # --- offices -------------------------------------------------------------------------------
+
+    @property
+    def province(self) -> str:
+        """The province this catalogue serves (its code)."""
+        return str(self.data["province"])
+
+    @property
+    def offices(self) -> list[JSON]:
+        return cast(list[JSON], self.data["offices"])
+
+    @cached_property
+    def _offices_by_id(self) -> dict[str, JSON]:
+        return {office["id"]: office for office in self.offices}
+
+    def office(self, office_id: str) -> JSON:
+        office = self._offices_by_id.get(office_id)
+        if office is None:
+            raise NotFoundError("Không có cơ quan tiếp nhận này.")
+        return office
+
+    def offices_for(self, version: JSON, commune: str | None = None) -> list[JSON]:
+        """The offices that accept dossiers of `version` (`accepting_offices`)."""
+        return accepting_offices(version, self.data["agencies"], self.offices, commune)
+
+
+def online_channel(version: JSON) -> JSON | None:
+    return next((c for c in version["channels"] if c["kind"] == "online"), None)
+
+
+def online_fee(channel: JSON | None) -> int | None:
+    """The fee in VND when the online channel publishes exactly one amount; None when it charges
+    nothing, is unpublished, or lists amounts that depend on the case (the officer says which)."""
+    fees = (channel or {}).get("fees", {})
+    if fees.get("status") != "charged":
+        return None
+    amounts = {item["amount"] for item in fees.get("items", []) if isinstance(item["amount"], int)}
+    return amounts.pop() if len(amounts) == 1 else None
+
+
+def is_cross_boundary(version: JSON) -> bool:
+    """Accepted at any commune of the province (phi địa giới), as a source says; not known
+    otherwise."""
+    return version.get("cross_boundary", {}).get("allowed") is True
+
+
+def accepting_offices(
+    version: JSON, agencies: JSON, offices: list[JSON], commune: str | None = None
+) -> list[JSON]:
+    """The offices of the register that accept dossiers of `version` (docs/lifecycle.md,
+    "Offices"); the API checks a submission's office with it and the build lists the same on
+    the application page.
+
+    Commune level (the first implementing agency is a commune-level one): the commune offices
+    of that agency when the register has them (the commune police for cư trú), else the
+    communes' one-stop centres. The applicant chooses the commune; `commune` (the applicant's
+    own, when known) narrows the list to its office unless the version is cross-boundary, which
+    accepts any commune of the province. Province level: the implementing agency's office,
+    else the province's one-stop centre."""
+    implementing = version["agencies"]["implementing"][0]
+    if agencies.get(implementing, {}).get("level") == "xa":
+        by_commune = [o for o in offices if o["level"] == "xa"]
+        own = [o for o in by_commune if o["agency"] == implementing]
+        chosen = own or [o for o in by_commune if o["kind"] == "trung-tam-pvhcc"]
+        if commune and not is_cross_boundary(version):
+            return [o for o in chosen if o["unit"] == commune]
+        return chosen
+    province = [o for o in offices if o["level"] == "tinh"]
+    return [o for o in province if o["agency"] == implementing] or [
+        o for o in province if o["kind"] == "trung-tam-pvhcc"
+    ]

@@ -1,6 +1,9 @@
-"""Online dossiers: upload targets and their verification, idempotent submission, status lookup.
+"""Online dossiers: upload targets and their verification, idempotent submission, the applicant's
+status view and actions (supplement, withdraw), and the transition every action goes through.
 
-Shared logic lives here once (codes, secrets, due dates, statuses); adapters only store.
+Shared logic lives here once (codes, secrets, due dates, statuses); adapters only store; the
+lifecycle's rules are workflow.py's. The officers' side (backoffice.py) builds on `Service.view`
+and `Service.transition`.
 """
 
 import base64
@@ -17,11 +20,19 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from . import forms, receipt
-from .bundle import Bundle
+from . import forms, receipt, workflow
+from .bundle import Bundle, is_cross_boundary
 from .calendar import VIETNAM
-from .errors import ApiError, NotFoundError, RateLimitedError, ValidationFailedError
-from .storage.ports import Dossiers, NewDossier, StoredDossier, Uploads
+from .errors import (
+    ActionNotAllowedError,
+    ApiError,
+    IdempotencyConflictError,
+    NotFoundError,
+    RateLimitedError,
+    ValidationFailedError,
+    VersionConflictError,
+)
+from .storage.ports import Dossiers, NewDossier, State, StoredDossier, Uploads
 from .workflow import STATUSES
 
 # A stored key's extension gives back its kind of file (forms.FILE_TYPES).
@@ -32,6 +43,28 @@ DOSSIER_CODE = re.compile(r"[A-Za-z0-9.-]{3,60}-[0-9]{6}-[0-9]{4,}")
 UPLOAD_KEY = re.compile(
     rf"[0-9.A-Za-z]+/[a-z0-9-]+/[A-Za-z0-9_-]{{16,64}}\.({'|'.join(KINDS_BY_EXTENSION)})"
 )
+# Files that belong to one dossier rather than to a form's slot: the applicant's supplement and
+# the office's electronic result. Their keys are `<procedure>/<slot>/<tag><random>.<ext>`, where
+# the tag is an HMAC of the dossier code (`Service.owned_key`), so an action accepts only files
+# uploaded for its own dossier.
+DOSSIER_SLOTS: dict[str, dict[str, Any]] = {
+    "bo-sung": {
+        "id": "bo-sung",
+        "label": "Giấy tờ bổ sung",
+        "accept": ["pdf", "jpeg", "png"],
+        "max_bytes": 10 * 1024 * 1024,
+    },
+    "ket-qua": {
+        "id": "ket-qua",
+        "label": "Kết quả giải quyết (bản điện tử)",
+        "accept": ["pdf"],
+        "max_bytes": 20 * 1024 * 1024,
+    },
+}
+OWNED_TAG = 16  # characters of the dossier's tag at the start of an owned key's name
+MAX_OWNED_FILES = 20
+APPLICANT = workflow.Actor(workflow.APPLICANT, frozenset({workflow.APPLICANT}), "Người nộp hồ sơ")
+FILED = "Nộp hồ sơ trực tuyến"  # the timeline's first entry
 
 
 class Service:
@@ -64,6 +97,9 @@ class Service:
             "version": version["effective_from"],
             "form": form,
             "schema": forms.submission_schema(form),
+            "offices": [_office_choice(o) for o in self.bundle.offices_for(version)],
+            "cross_boundary": is_cross_boundary(version),
+            "office_from": forms.office_from(form),
         }
 
     # --- uploads -------------------------------------------------------------------------------
@@ -72,10 +108,17 @@ class Service:
         body = _object(body)
         code = _text(body, "procedure")
         slot_id = _text(body, "slot")
-        content_type = _text(body, "content_type")
-        size = body.get("size")
         version = self.bundle.version(code, self.now().date())
         slot = _slot(self.bundle.form(version), slot_id)
+        key_name = secrets.token_urlsafe(18)
+        return self._target(f"{code}/{slot_id}", key_name, slot, body)
+
+    def _target(
+        self, folder: str, key_name: str, slot: dict[str, Any], body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A signed upload target for one file of `slot` under `folder/key_name.<ext>`."""
+        content_type = _text(body, "content_type")
+        size = body.get("size")
         allowed = {forms.FILE_TYPES[kind].content_type: kind for kind in slot["accept"]}
         errors = {}
         limits = forms.slot_limits(slot)
@@ -88,7 +131,7 @@ class Service:
         if errors:
             raise ValidationFailedError("Tệp không phù hợp với yêu cầu.", fields=errors)
         extension = forms.FILE_TYPES[allowed[content_type]].extension
-        key = f"{code}/{slot_id}/{secrets.token_urlsafe(18)}.{extension}"
+        key = f"{folder}/{key_name}.{extension}"
         target = self.uploads.target(
             key, content_type=content_type, max_bytes=slot["max_bytes"], expires_in=self.upload_ttl
         )
@@ -102,8 +145,11 @@ class Service:
         code, slot_id, name = key.split("/")
         if self.uploads.is_accepted(key):
             return {"key": key, "accepted": True}
-        version = self.bundle.version(code, self.now().date())
-        slot = _slot(self.bundle.form(version), slot_id)
+        if slot_id in DOSSIER_SLOTS:
+            slot = DOSSIER_SLOTS[slot_id]
+        else:
+            version = self.bundle.version(code, self.now().date())
+            slot = _slot(self.bundle.form(version), slot_id)
         size = self.uploads.size(key)
         if size is None:
             raise NotFoundError("Chưa nhận được tệp này; hãy tải lên lại.")
@@ -144,13 +190,18 @@ class Service:
             form, answers, body.get("uploads", {}), self.uploads.is_accepted, code
         )
         errors.update(upload_errors)
-        unknown = set(body) - {"procedure", "answers", "uploads"}
+        unknown = set(body) - {"procedure", "answers", "uploads", "office"}
         errors.update({f"/{k}"[:100]: forms.MESSAGES["unknown"] for k in unknown})
+        office, office_error = self._office(version, body.get("office"))
+        if office_error:
+            errors["/office"] = office_error
         if errors:
             raise ValidationFailedError(fields=errors)
         secret = self._secret(idempotency_key)
         dossier = NewDossier(
-            agency=self.bundle.agency_prefix(version),
+            agency=office["identifier"],
+            office=office["id"],
+            applicant=applicant_name(form, answers),
             day=received.strftime("%y%m%d"),
             procedure=code,
             version=version["effective_from"],
@@ -166,10 +217,19 @@ class Service:
             dossier, idempotency_key=idempotency_key, request_hash=request_hash
         )
         return {
-            **self._public(stored),
+            **self.view(stored),
             "secret": secret,
             "receipt": receipt.receipt(self.public_url, stored.code, secret),
         }
+
+    def _office(self, version: dict[str, Any], chosen: Any) -> tuple[dict[str, Any], str]:
+        """The office the applicant chose, if the version accepts it; else an error message."""
+        if not isinstance(chosen, str) or not chosen:
+            return {}, "Chọn nơi nộp hồ sơ."
+        accepted = {o["id"]: o for o in self.bundle.offices_for(version)}
+        if chosen not in accepted:
+            return {}, "Nơi nộp hồ sơ đã chọn không nhận hồ sơ của thủ tục này; hãy chọn lại."
+        return accepted[chosen], ""
 
     def _due(self, version: dict[str, Any], received: dt.datetime) -> str | None:
         channel = next((c for c in version["channels"] if c["kind"] == "online"), None)
@@ -187,15 +247,47 @@ class Service:
         digest = hmac.new(self.secret_key, b"lookup:" + idempotency_key.encode(), "sha256")
         return base64.b32encode(digest.digest()[:15]).decode().lower()
 
-    # --- lookups -------------------------------------------------------------------------------
+    # --- the applicant's status view and actions ----------------------------------------------
 
     def lookup(self, code: str, secret: str | None, client: str) -> dict[str, Any]:
-        return self._public(self._authorised(code, secret, client))
+        return self.view(self._authorised(code, secret, client))
 
     def receipt_qr(self, code: str, secret: str | None, client: str) -> str:
         """The receipt's QR code (SVG), for whoever holds the dossier's secret."""
         stored = self._authorised(code, secret, client)
         return receipt.receipt_qr(self.public_url, stored.code, secret or "")
+
+    def supplement_target(
+        self, code: str, secret: str | None, client: str, body: Any
+    ) -> dict[str, Any]:
+        """An upload target for one supplement file, under a key this dossier owns; only while
+        the office waits for a supplement."""
+        stored = self._authorised(code, secret, client)
+        if "supplement" not in workflow.allowed(state_of(stored), APPLICANT.roles):
+            raise ActionNotAllowedError("Hồ sơ không ở trạng thái chờ bổ sung giấy tờ.")
+        return self.owned_target(stored, "bo-sung", _object(body))
+
+    def applicant_act(
+        self,
+        code: str,
+        secret: str | None,
+        client: str,
+        action: str,
+        body: Any,
+        request_id: str | None = None,
+    ) -> dict[str, Any]:
+        """`supplement` or `withdraw`, by whoever holds the lookup secret: the new status view."""
+        stored = self._authorised(code, secret, client)
+        if (
+            action not in workflow.ACTIONS
+            or workflow.APPLICANT not in workflow.ACTIONS[action].roles
+        ):
+            raise ActionNotAllowedError("Người nộp hồ sơ chỉ được bổ sung hoặc rút hồ sơ.")
+        version, data = action_body(body)
+        if action == "supplement" and action in workflow.allowed(state_of(stored), APPLICANT.roles):
+            self.check_owned(stored, "bo-sung", data.get("uploads"), "/uploads")
+        stored = self.transition(stored, action, version, data, APPLICANT, request_id, self.view)
+        return self.view(stored)
 
     def _authorised(self, code: str, secret: str | None, client: str) -> StoredDossier:
         """The dossier `code` if `secret` is its lookup secret. A wrong code and a wrong secret
@@ -208,25 +300,271 @@ class Service:
             raise NotFoundError("Không tìm thấy hồ sơ với mã và mã tra cứu này.")
         return stored
 
-    def _public(self, stored: StoredDossier) -> dict[str, Any]:
-        dossier = stored.dossier
+    # --- transitions ---------------------------------------------------------------------------
+
+    def transition(
+        self,
+        stored: StoredDossier,
+        action: str,
+        version: int,
+        data: dict[str, Any],
+        actor: workflow.Actor,
+        request_id: str | None,
+        view: Callable[[StoredDossier], dict[str, Any]],
+    ) -> StoredDossier:
+        """Applies `action` to the dossier as it was at `version` and stores the result only if
+        nobody acted since; else StaleDossierError carrying `view` of the fresh dossier. A retry
+        with the same `request_id` (Idempotency-Key) after a lost response gets the dossier as
+        it is now instead of a conflict."""
+        if request_id is not None and not IDEMPOTENCY_KEY.match(request_id):
+            raise ApiError(
+                "Tiêu đề Idempotency-Key không hợp lệ (8–100 ký tự chữ, số, - hoặc _).",
+                fields={"/headers/Idempotency-Key": "Không hợp lệ."},
+            )
+        if _made(stored, action, request_id):
+            return stored
+        state = state_of(stored)
+        if version != state.version:
+            raise StaleDossierError(view(stored))
+        rules = self.bundle.rules(self.procedure_version(stored.dossier))
+        nxt, event = workflow.apply(
+            state,
+            action,
+            data,
+            actor=actor,
+            at=self.now(),
+            rules=rules,
+            calendar=self.bundle.calendar,
+            request_id=request_id,
+        )
+        try:
+            return self.dossiers.transition(
+                stored.code, expected_version=version, event=event, state=nxt
+            )
+        except VersionConflictError:
+            fresh = self.dossiers.get(stored.code)
+            if fresh is None:
+                raise NotFoundError() from None
+            if _made(fresh, action, request_id):
+                return fresh
+            raise StaleDossierError(view(fresh)) from None
+
+    def procedure_version(self, dossier: NewDossier) -> dict[str, Any]:
+        """The procedure version the dossier was filed under (its rules and its form)."""
         versions = self.bundle.data["procedures"].get(dossier.procedure, [])
-        name = next((v["name"] for v in versions if v["effective_from"] == dossier.version), "")
-        timeline = [{"status": 1, "label": STATUSES[1], "at": dossier.received_at}]
-        timeline += [
-            {**event, "label": STATUSES.get(event.get("status", 0), "")} for event in stored.events
-        ]
+        for version in versions:
+            if version["effective_from"] == dossier.version:
+                return dict(version)
+        raise NotFoundError("Không tìm thấy phiên bản thủ tục của hồ sơ này.")
+
+    # --- files a dossier owns ------------------------------------------------------------------
+
+    def owned_key(self, stored: StoredDossier, slot: str) -> str:
+        """The start of the keys of `slot`'s files of this dossier: `<procedure>/<slot>/<tag>`."""
+        digest = hmac.new(self.secret_key, f"{slot}:{stored.code}".encode(), "sha256").digest()
+        tag = base64.urlsafe_b64encode(digest).decode()[:OWNED_TAG]
+        return f"{stored.dossier.procedure}/{slot}/{tag}"
+
+    def owned_target(
+        self, stored: StoredDossier, slot: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        folder, tag = self.owned_key(stored, slot).rsplit("/", 1)
+        return self._target(folder, tag + secrets.token_urlsafe(12), DOSSIER_SLOTS[slot], body)
+
+    def check_owned(self, stored: StoredDossier, slot: str, keys: Any, pointer: str) -> None:
+        """ValidationFailedError unless `keys` are 1 to MAX_OWNED_FILES verified files uploaded
+        for this dossier's `slot`."""
+        prefix = self.owned_key(stored, slot)
+        if (
+            not isinstance(keys, list)
+            or not 1 <= len(keys) <= MAX_OWNED_FILES
+            or not all(
+                isinstance(key, str)
+                and key.startswith(prefix)
+                and UPLOAD_KEY.fullmatch(key)
+                and self.uploads.is_accepted(key)
+                for key in keys
+            )
+        ):
+            raise ValidationFailedError(
+                fields={pointer: "Tải lên (và chờ kiểm tra xong) tệp của chính hồ sơ này."}
+            )
+
+    # --- views ---------------------------------------------------------------------------------
+
+    def view(self, stored: StoredDossier) -> dict[str, Any]:
+        """The applicant's status view (docs/lifecycle.md, API): where the dossier stands, its
+        timeline, what the applicant must do now and may do."""
+        dossier, state = stored.dossier, state_of(stored)
         return {
             "code": stored.code,
             "procedure": dossier.procedure,
-            "procedure_name": name,
-            "version": dossier.version,
-            "status": timeline[-1]["status"],
-            "status_label": timeline[-1]["label"],
+            "procedure_name": self._procedure_name(dossier),
+            "procedure_version": dossier.version,
+            "channel": dossier.channel,
+            "office": self._office_view(dossier.office),
             "received_at": dossier.received_at,
-            "due_at": dossier.due_at,
-            "timeline": timeline,
+            "status": state.status,
+            "status_label": STATUSES[state.status],
+            "stage": state.stage,
+            "unit": state.unit,
+            "unit_label": workflow.UNITS.get(state.unit, ""),
+            "due_at": state.due_at,
+            "accepted_at": state.received_at,
+            "clock_stopped_at": state.clock_stopped_at,
+            "finished_at": state.finished_at,
+            "outcome": state.outcome,
+            "outcome_label": workflow.OUTCOMES.get(state.outcome or "", None),
+            "version": state.version,
+            "timeline": timeline(stored),
+            "todo": self._todo(stored, state),
+            "actions": workflow.allowed(state, APPLICANT.roles),
         }
+
+    def _todo(self, stored: StoredDossier, state: State) -> dict[str, Any] | None:
+        """What the applicant must do now, from the event that asked for it; an electronic
+        result comes with a short-lived link to it."""
+        last = {event["action"]: event.get("data", {}) for event in stored.events}
+        if state.status == 5:
+            asked = last.get("request_supplement", {})
+            return {
+                "kind": "supplement",
+                "items": asked.get("items", []),
+                "reason": asked.get("reason"),
+            }
+        if state.status == 6:
+            return {"kind": "payment", "amount": last.get("request_payment", {}).get("amount")}
+        if state.status == 9:
+            return {"kind": "collect", "method": None}
+        if state.status == 10:
+            returned = last.get("return_result", {})
+            method = returned.get("method")
+            todo = {
+                "kind": "collect",
+                "method": method,
+                "label": workflow.RETURN_METHODS.get(method),
+            }
+            if returned.get("result_file"):
+                key = returned["result_file"]
+                filename = f"{stored.code}-ket-qua.{key.rsplit('.', 1)[-1]}"
+                todo["download"] = self.uploads.download_url(
+                    key, filename=filename, expires_in=self.upload_ttl
+                )
+            return todo
+        return None
+
+    def _office_view(self, office_id: str) -> dict[str, str] | None:
+        """{id, name} of the receiving office; None for a dossier filed before offices existed
+        or with an office a later catalogue no longer has."""
+        try:
+            office = self.bundle.office(office_id)
+        except NotFoundError:
+            return None
+        return {"id": office["id"], "name": office["name"]}
+
+    def _procedure_name(self, dossier: NewDossier) -> str:
+        versions = self.bundle.data["procedures"].get(dossier.procedure, [])
+        return next((v["name"] for v in versions if v["effective_from"] == dossier.version), "")
+
+
+# The name field: the first text question whose label says "Họ ... tên" (theme/assets/
+# apply-submit.js finds the receipt's "Người nộp" with the same rule).
+NAME_LABEL = re.compile(r"họ.*tên", re.IGNORECASE)
+
+
+def applicant_name(form: dict[str, Any], answers: dict[str, Any]) -> str:
+    """The requester's name as typed, for the officers' queues."""
+    for _, field in forms.fields(form):
+        value = answers.get(field["id"])
+        if field["type"] == "text" and NAME_LABEL.search(field["label"]) and value:
+            return str(value)
+    return ""
+
+
+def _office_choice(office: dict[str, Any]) -> dict[str, Any]:
+    return {key: office[key] for key in ("id", "name", "identifier", "unit", "level")}
+
+
+class StaleDossierError(VersionConflictError):
+    """409 version_conflict with the dossier as it is now, so the client shows it at once."""
+
+    def __init__(self, dossier: dict[str, Any]):
+        super().__init__()
+        self.dossier = dossier
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "dossier": self.dossier}
+
+
+def state_of(stored: StoredDossier) -> State:
+    """Where a stored dossier stands (its state as filed until the first transition)."""
+    return stored.state or workflow.initial_state(stored.dossier)
+
+
+def action_body(body: Any) -> tuple[int, dict[str, Any]]:
+    """`{version, data}` of an action request."""
+    body = _object(body)
+    version, data = body.get("version"), body.get("data", {})
+    errors = {}
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        errors["/version"] = "Gửi kèm số phiên bản (version) của hồ sơ đang xem."
+    if not isinstance(data, dict):
+        errors["/data"] = "Phải là một đối tượng JSON."
+    unknown = set(body) - {"version", "data"}
+    errors.update({f"/{k}"[:100]: forms.MESSAGES["unknown"] for k in unknown})
+    if errors:
+        raise ValidationFailedError(fields=errors)
+    return version, data
+
+
+def timeline(stored: StoredDossier, *, actors: bool = False) -> list[dict[str, Any]]:
+    """The filing, then one entry per event, in plain Vietnamese; `actors` adds who acted (for
+    officers; the applicant sees the unit)."""
+    entries: list[dict[str, Any]] = [
+        {
+            "seq": 0,
+            "action": "file",
+            "label": FILED,
+            "status": 1,
+            "status_label": STATUSES[1],
+            "at": stored.dossier.received_at,
+            "unit_label": "",
+            "due_at": stored.dossier.due_at,
+            "data": {},
+        }
+    ]
+    for event in stored.events:
+        data = {k: v for k, v in event.get("data", {}).items() if k != "request_id"}
+        entry = {
+            "seq": event["seq"],
+            "action": event["action"],
+            "label": workflow.ACTIONS[event["action"]].label,
+            "status": event["status"],
+            "status_label": STATUSES[event["status"]],
+            "at": event["at"],
+            "unit_label": workflow.UNITS.get(event.get("unit") or "", ""),
+            "due_at": event.get("due_at"),
+            "data": data,
+        }
+        if actors:
+            entry["actor"] = event.get("actor", {})
+        entries.append(entry)
+    return entries
+
+
+def _made(stored: StoredDossier, action: str, request_id: str | None) -> bool:
+    """Whether an event of `stored` was made by this request (its Idempotency-Key); the same key
+    for another action is a client's mistake."""
+    if not request_id:
+        return False
+    for event in stored.events:
+        if event.get("data", {}).get("request_id") == request_id:
+            if event["action"] != action:
+                raise IdempotencyConflictError(
+                    "Khóa Idempotency-Key này đã dùng cho thao tác khác."
+                )
+            return True
+    return False
 
 
 def is_dossier_code(text: str) -> bool:
@@ -292,4 +630,14 @@ def _canonical(body: Any) -> str:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-__all__ = ["STATUSES", "FailureLimiter", "Service", "is_dossier_code"]
+__all__ = [
+    "DOSSIER_SLOTS",
+    "STATUSES",
+    "FailureLimiter",
+    "Service",
+    "StaleDossierError",
+    "action_body",
+    "is_dossier_code",
+    "state_of",
+    "timeline",
+]

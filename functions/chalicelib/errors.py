@@ -59,8 +59,44 @@ class PayloadTooLargeError(ApiError):
     status, code, message = 413, "payload_too_large", "Dữ liệu gửi lên quá lớn."
 
 
+class NotConfiguredError(ApiError):
+    """A part this deployment has not set up (officers' sign-in on AWS needs an OIDC provider)."""
+
+    status, code = 501, "not_configured"
+    message = "Chức năng này chưa được cấu hình trên hệ thống đang chạy."
+
+
 class StorageError(ApiError):
     """A storage backend failed; the request can be retried with the same Idempotency-Key."""
 
     status, code = 503, "storage_unavailable"
     message = "Hệ thống lưu trữ tạm thời không phản hồi. Vui lòng thử lại."
+
+
+class LoginFailedError(ApiError):
+    """The same answer for an unknown username and a wrong password."""
+
+    status, code = 401, "login_failed"
+    message = "Tên đăng nhập hoặc mật khẩu không đúng."
+
+
+class AccountLockedError(ApiError):
+    status, code = 429, "account_locked"
+    message = "Đăng nhập sai quá nhiều lần. Tài khoản tạm khóa, vui lòng thử lại sau ít phút."
+
+
+class NotAuthenticatedError(ApiError):
+    status, code = 401, "not_authenticated"
+    message = "Phiên làm việc đã hết hạn hoặc chưa đăng nhập. Vui lòng đăng nhập lại."
+
+
+class CsrfFailedError(ApiError):
+    status, code = 403, "csrf_failed"
+    message = "Yêu cầu thiếu mã xác thực phiên (CSRF). Vui lòng tải lại trang rồi thử lại."
+
+
+class ForbiddenError(ApiError):
+    """Authenticated, but the account's roles do not allow this."""
+
+    status, code = 403, "forbidden"
+    message = "Tài khoản không có quyền thực hiện thao tác này."

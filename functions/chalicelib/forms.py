@@ -68,6 +68,12 @@ def fields(form: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any
             yield page, item
 
 
+def office_from(form: dict[str, Any]) -> str | None:
+    """The address question whose commune suggests the receiving office (the form's first: the
+    applicant's own in every form of the catalogue); None when the form asks no address."""
+    return next((f["id"] for _, f in fields(form) if f["type"] == "address"), None)
+
+
 def slots(form: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     for page in form["pages"]:
         for slot in page.get("uploads", []):

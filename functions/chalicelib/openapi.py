@@ -4,22 +4,30 @@ Chalice route is here and that responses match it (schemathesis runs against the
 from functools import lru_cache
 from typing import Any
 
+from . import officers, workflow
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
     names = {
         400: "Yêu cầu sai",
-        404: "Không tìm thấy",
-        409: "Xung đột Idempotency-Key",
+        401: "Chưa đăng nhập, phiên hết hạn hoặc sai mật khẩu",
+        403: "Thiếu hoặc sai X-CSRF-Token",
+        404: "Không tìm thấy (kể cả hồ sơ của cơ quan khác)",
+        409: "Xung đột: Idempotency-Key, thao tác không được phép, phiên bản cũ",
         413: "Quá lớn",
         422: "Dữ liệu chưa hợp lệ",
         429: "Quá nhiều lần thử",
         503: "Lưu trữ tạm thời lỗi",
         500: "Lỗi hệ thống",
     }
+    schemas = {409: {"$ref": "#/components/schemas/Conflict"}}
     return {
-        str(code): {"description": names[code], "content": {"application/json": {"schema": ERROR}}}
+        str(code): {
+            "description": names[code],
+            "content": {"application/json": {"schema": schemas.get(code, ERROR)}},
+        }
         for code in (*statuses, 500)
     }
 
@@ -46,6 +54,354 @@ LOOKUP_SECRET = {
 }
 
 
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,100}$"},
+    "description": "Tùy chọn: gửi lại đúng yêu cầu sau khi mất phản hồi thì nhận trạng thái "
+    "hiện tại thay vì 409",
+}
+OFFICER: list[dict[str, list[str]]] = [{"officerSession": []}]
+OFFICER_CHANGING: list[dict[str, list[str]]] = [{"officerSession": [], "csrfToken": []}]
+
+
+def _action(names: list[str]) -> dict[str, Any]:
+    return {"name": "action", "in": "path", "required": True, "schema": {"enum": names}}
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(required: list[str], properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties, **extra}
+
+
+STRING, INTEGER, NULLABLE = {"type": "string"}, {"type": "integer"}, {"type": ["string", "null"]}
+OFFICE = _object(["id", "name"], {"id": STRING, "name": STRING})
+
+
+def _officer_paths() -> dict[str, Any]:
+    officer_dossier = _ref("OfficerDossier")
+    query = [
+        {"name": name, "in": "query", "required": False, "schema": schema, "description": text}
+        for name, schema, text in (
+            ("office", STRING, "Mã cơ quan (mặc định: cơ quan đầu tiên của tài khoản)"),
+            ("status", {"type": "string", "pattern": "^([1-9]|10)(,([1-9]|10))*$"}, "1..10"),
+            ("procedure", STRING, "Mã thủ tục"),
+            ("channel", {"enum": ["truc_tiep", "truc_tuyen", "buu_chinh"]}, "Kênh nộp"),
+            ("due", {"enum": ["soon", "overdue"]}, "Trong 1 ngày làm việc, hoặc quá hạn"),
+            ("after", STRING, "Con trỏ `next` của trang trước"),
+            ("limit", {"type": "string", "pattern": "^[0-9]{1,3}$"}, "1..200, mặc định 50"),
+        )
+    ]
+    return {
+        "/api/office/login": {
+            "post": {
+                "summary": "Cán bộ đăng nhập: đặt cookie phiên (HttpOnly, SameSite=Strict)",
+                "requestBody": _body(
+                    _object(["username", "password"], {"username": STRING, "password": STRING})
+                ),
+                "responses": {
+                    **_ok(_object(["officer", "csrf"], {"officer": _ref("Me"), "csrf": STRING})),
+                    **_errors(400, 401, 413, 422, 429, 503),
+                },
+            }
+        },
+        "/api/office/logout": {
+            "post": {
+                "summary": "Đăng xuất: kết thúc phiên, xóa cookie",
+                "security": OFFICER_CHANGING,
+                "responses": {
+                    **_ok(_object(["ok"], {"ok": {"type": "boolean"}})),
+                    **_errors(401, 403, 503),
+                },
+            }
+        },
+        "/api/office/me": {
+            "get": {
+                "summary": "Cán bộ đang đăng nhập, cơ quan và mã CSRF của phiên",
+                "security": OFFICER,
+                "responses": {**_ok(_ref("Me")), **_errors(401, 503)},
+            }
+        },
+        "/api/office/queue": {
+            "get": {
+                "summary": "Hàng đợi hồ sơ của một cơ quan, sắp theo hạn giải quyết",
+                "security": OFFICER,
+                "parameters": query,
+                "responses": {**_ok(_ref("Queue")), **_errors(401, 404, 422, 503)},
+            }
+        },
+        "/api/office/dossiers/{code}": {
+            "get": {
+                "summary": "Hồ sơ (chỉ hồ sơ của cơ quan mình; hồ sơ khác trả 404)",
+                "security": OFFICER,
+                "parameters": [CODE],
+                "responses": {**_ok(officer_dossier), **_errors(401, 404, 503)},
+            }
+        },
+        "/api/office/dossiers/{code}/actions/{action}": {
+            "post": {
+                "summary": "Thực hiện một thao tác trên hồ sơ (khóa lạc quan theo version)",
+                "security": OFFICER_CHANGING,
+                "parameters": [
+                    CODE,
+                    _action([n for n in workflow.ACTIONS if n not in ("supplement", "withdraw")]),
+                    IDEMPOTENCY_KEY,
+                ],
+                "requestBody": _body(_ref("ActionRequest")),
+                "responses": {
+                    **_ok(officer_dossier),
+                    **_errors(400, 401, 403, 404, 409, 413, 422, 503),
+                },
+            }
+        },
+        "/api/office/dossiers/{code}/files/{n}": {
+            "get": {
+                "summary": "Đường dẫn tải tệp ngắn hạn (tải về dạng tệp đính kèm)",
+                "security": OFFICER,
+                "parameters": [
+                    CODE,
+                    {"name": "n", "in": "path", "required": True, "schema": STRING},
+                ],
+                "responses": {
+                    **_ok(_object(["url", "expires_at"], {"url": STRING, "expires_at": STRING})),
+                    **_errors(401, 404, 503),
+                },
+            }
+        },
+        "/api/office/dossiers/{code}/result-upload": {
+            "post": {
+                "summary": "Địa chỉ tải lên tệp kết quả điện tử (hồ sơ đã xử lý xong)",
+                "security": OFFICER_CHANGING,
+                "parameters": [CODE],
+                "requestBody": _body(_ref("FileRequest")),
+                "responses": {
+                    **_ok(_ref("UploadTarget")),
+                    **_errors(400, 401, 403, 404, 409, 413, 422, 503),
+                },
+            }
+        },
+    }
+
+
+def _applicant_paths() -> dict[str, Any]:
+    return {
+        "/api/dossiers/{code}/supplement-uploads": {
+            "post": {
+                "summary": "Địa chỉ tải lên một tệp bổ sung (khi hồ sơ chờ bổ sung)",
+                "description": "Rồi gọi POST /api/uploads/verify như với tệp của biểu mẫu.",
+                "parameters": [CODE, LOOKUP_SECRET],
+                "requestBody": _body(_ref("FileRequest")),
+                "responses": {
+                    **_ok(_ref("UploadTarget")),
+                    **_errors(400, 404, 409, 413, 422, 429, 503),
+                },
+            }
+        },
+        "/api/dossiers/{code}/actions/{action}": {
+            "post": {
+                "summary": "Người nộp bổ sung hồ sơ hoặc rút hồ sơ",
+                "parameters": [
+                    CODE,
+                    _action(["supplement", "withdraw"]),
+                    LOOKUP_SECRET,
+                    IDEMPOTENCY_KEY,
+                ],
+                "requestBody": _body(_ref("ActionRequest")),
+                "responses": {
+                    **_ok({"$ref": "#/components/schemas/Dossier"}),
+                    **_errors(400, 404, 409, 413, 422, 429, 503),
+                },
+            }
+        },
+    }
+
+
+def _dossier(
+    description: str,
+    actions: dict[str, Any],
+    required: list[str] | None = None,
+    properties: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A dossier's view: the applicant's (actions are names) or the officer's (actions with
+    their fields, and more properties)."""
+    return _object(
+        [
+            "code",
+            "procedure",
+            "status",
+            "status_label",
+            "office",
+            "unit_label",
+            "received_at",
+            "due_at",
+            "outcome",
+            "version",
+            "timeline",
+            "todo",
+            "actions",
+            *(required or []),
+        ],
+        {
+            "code": STRING,
+            "procedure": STRING,
+            "procedure_name": STRING,
+            "procedure_version": STRING,
+            "channel": STRING,
+            "office": {**OFFICE, "type": ["object", "null"]},
+            "received_at": STRING,
+            "status": {"type": "integer", "minimum": 1, "maximum": 10},
+            "status_label": STRING,
+            "stage": STRING,
+            "unit": STRING,
+            "unit_label": STRING,
+            "due_at": NULLABLE,
+            "accepted_at": NULLABLE,
+            "clock_stopped_at": NULLABLE,
+            "finished_at": NULLABLE,
+            "outcome": NULLABLE,
+            "outcome_label": NULLABLE,
+            "version": {"type": "integer", "minimum": 0},
+            "timeline": {"type": "array", "items": _ref("TimelineEntry")},
+            "todo": _ref("Todo"),
+            "actions": actions,
+            **(properties or {}),
+        },
+        description=description,
+    )
+
+
+def _lifecycle_schemas() -> dict[str, Any]:
+    timeline_entry = _object(
+        ["seq", "action", "label", "status", "status_label", "at", "unit_label", "data"],
+        {
+            "seq": INTEGER,
+            "action": STRING,
+            "label": STRING,
+            "status": INTEGER,
+            "status_label": STRING,
+            "at": STRING,
+            "unit_label": STRING,
+            "due_at": NULLABLE,
+            "data": {"type": "object"},
+            "actor": {"type": "object"},
+        },
+    )
+    return {
+        "TimelineEntry": timeline_entry,
+        "Todo": {
+            "oneOf": [
+                {"type": "null"},
+                _object(["kind"], {"kind": {"enum": ["supplement", "payment", "collect"]}}),
+            ]
+        },
+        "ActionRequest": _object(
+            ["version"],
+            {
+                "version": {"type": "integer", "minimum": 0},
+                "data": {"type": "object", "description": "Trường của thao tác (lifecycle.md)"},
+            },
+        ),
+        "FileRequest": _object(
+            ["content_type", "size"],
+            {"content_type": STRING, "size": INTEGER, "filename": STRING},
+        ),
+        "Conflict": {
+            "allOf": [
+                ERROR,
+                {
+                    "type": "object",
+                    "properties": {
+                        "dossier": {
+                            "type": "object",
+                            "description": "Trạng thái mới nhất (với version_conflict)",
+                        }
+                    },
+                },
+            ]
+        },
+        "Me": _object(
+            ["id", "name", "roles", "offices", "csrf"],
+            {
+                "id": STRING,
+                "name": STRING,
+                "roles": {"type": "array", "items": STRING},
+                "role_labels": {"type": "array", "items": STRING},
+                "offices": {"type": "array", "items": OFFICE},
+                "csrf": STRING,
+            },
+        ),
+        "Queue": _object(
+            ["office", "items", "next", "counts"],
+            {
+                "office": OFFICE,
+                "items": {"type": "array", "items": _ref("QueueItem")},
+                "next": NULLABLE,
+                "counts": {"type": "object", "additionalProperties": INTEGER},
+            },
+        ),
+        "QueueItem": _object(
+            ["code", "procedure", "status", "status_label", "due_at", "due_flag", "version"],
+            {
+                "code": STRING,
+                "procedure": STRING,
+                "procedure_name": STRING,
+                "applicant": STRING,
+                "channel": STRING,
+                "status": INTEGER,
+                "status_label": STRING,
+                "unit": STRING,
+                "unit_label": STRING,
+                "received_at": STRING,
+                "due_at": NULLABLE,
+                "due_flag": {"enum": ["soon", "overdue", None]},
+                "version": INTEGER,
+            },
+        ),
+        "OfficerDossier": _dossier(
+            "Hồ sơ cho cán bộ: trạng thái, câu trả lời, tệp, thao tác được phép",
+            {
+                "type": "array",
+                "items": _object(
+                    ["name", "label", "fields", "form"],
+                    {
+                        "name": STRING,
+                        "label": STRING,
+                        "form": NULLABLE,
+                        "fields": {"type": "array", "items": {"type": "object"}},
+                    },
+                ),
+            },
+            ["answers", "files", "rules", "printable"],
+            {
+                "due_flag": {"enum": ["soon", "overdue", None]},
+                "applicant": STRING,
+                "answers": {"type": "array", "items": {"type": "object"}},
+                "files": {
+                    "type": "array",
+                    "items": _object(
+                        ["n", "slot", "label", "key", "size", "sha256", "download"],
+                        {
+                            "n": INTEGER,
+                            "slot": STRING,
+                            "label": STRING,
+                            "key": STRING,
+                            "size": INTEGER,
+                            "sha256": STRING,
+                            "download": STRING,
+                        },
+                    ),
+                },
+                "rules": {"type": "object"},
+                "printable": {"type": "array", "items": {"type": "object"}},
+            },
+        ),
+    }
+
+
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
     dossier = {"$ref": "#/components/schemas/Dossier"}
@@ -54,7 +410,8 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "MotCua API",
             "version": "1.0.0",
-            "description": "Nộp hồ sơ trực tuyến, tải tệp, tra cứu hồ sơ.",
+            "description": "Nộp hồ sơ trực tuyến, tải tệp, tra cứu hồ sơ; người nộp bổ sung "
+            "hoặc rút hồ sơ; cán bộ tiếp nhận và giải quyết hồ sơ của cơ quan mình.",
         },
         "paths": {
             "/api/openapi.json": {
@@ -161,9 +518,36 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            **_applicant_paths(),
+            **_officer_paths(),
         },
         "components": {
+            "securitySchemes": {
+                "officerSession": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": officers.SESSION_COOKIE,
+                    "description": "Phiên của cán bộ, đặt khi đăng nhập (HttpOnly, "
+                    "SameSite=Strict, Secure khi địa chỉ công khai là https)",
+                },
+                "csrfToken": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-CSRF-Token",
+                    "description": "Mã CSRF của phiên (trả về khi đăng nhập và ở /api/office/me),"
+                    " bắt buộc với mọi yêu cầu thay đổi dữ liệu của cán bộ",
+                },
+                "lookupSecret": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Lookup-Secret",
+                    "description": "Mã tra cứu của hồ sơ, cấp khi nộp: quyền của người nộp với "
+                    "hồ sơ đó (tra cứu, bổ sung, rút). Các thao tác dùng nó khai báo tham số "
+                    "tiêu đề X-Lookup-Secret.",
+                },
+            },
             "schemas": {
+                **_lifecycle_schemas(),
                 "Error": {
                     "type": "object",
                     "required": ["code", "message", "fields"],
@@ -175,12 +559,37 @@ def document() -> dict[str, Any]:
                 },
                 "Form": {
                     "type": "object",
-                    "required": ["procedure", "version", "form", "schema"],
+                    "required": ["procedure", "version", "form", "schema", "offices"],
                     "properties": {
                         "procedure": {"type": "string"},
                         "version": {"type": "string"},
                         "form": {"type": "object"},
                         "schema": {"type": "object"},
+                        "offices": {
+                            "description": "Các văn phòng nhận hồ sơ của thủ tục này "
+                            "(docs/lifecycle.md, mục Offices); gửi id đã chọn ở trường office.",
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Office"},
+                        },
+                        "cross_boundary": {
+                            "description": "Phi địa giới: nộp ở xã nào trong tỉnh cũng được.",
+                            "type": "boolean",
+                        },
+                        "office_from": {
+                            "description": "Câu hỏi địa chỉ mà xã của nó là gợi ý nơi nộp.",
+                            "type": ["string", "null"],
+                        },
+                    },
+                },
+                "Office": {
+                    "type": "object",
+                    "required": ["id", "name", "identifier", "unit", "level"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "identifier": {"type": "string"},
+                        "unit": {"type": "string"},
+                        "level": {"type": "string", "enum": ["xa", "tinh"]},
                     },
                 },
                 "UploadRequest": {
@@ -207,11 +616,16 @@ def document() -> dict[str, Any]:
                 },
                 "Submission": {
                     "type": "object",
-                    "required": ["procedure", "answers"],
+                    "required": ["procedure", "answers", "office"],
                     "properties": {
                         "procedure": {"type": "string"},
                         "answers": {"type": "object"},
                         "uploads": {"type": "object"},
+                        "office": {
+                            "description": "id của văn phòng nhận hồ sơ, một trong offices của "
+                            "biểu mẫu; mã hồ sơ bắt đầu bằng mã định danh của văn phòng đó.",
+                            "type": "string",
+                        },
                     },
                 },
                 "Receipt": {
@@ -222,28 +636,10 @@ def document() -> dict[str, Any]:
                     "required": ["status_url"],
                     "properties": {"status_url": {"type": "string", "format": "uri"}},
                 },
-                "Dossier": {
-                    "type": "object",
-                    "required": [
-                        "code",
-                        "procedure",
-                        "status",
-                        "status_label",
-                        "received_at",
-                        "timeline",
-                    ],
-                    "properties": {
-                        "code": {"type": "string"},
-                        "procedure": {"type": "string"},
-                        "procedure_name": {"type": "string"},
-                        "version": {"type": "string"},
-                        "status": {"type": "integer", "minimum": 1, "maximum": 10},
-                        "status_label": {"type": "string"},
-                        "received_at": {"type": "string"},
-                        "due_at": {"type": ["string", "null"]},
-                        "timeline": {"type": "array", "items": {"type": "object"}},
-                    },
-                },
-            }
+                "Dossier": _dossier(
+                    "Trạng thái hồ sơ cho người nộp (docs/lifecycle.md, API)",
+                    {"type": "array", "items": STRING},
+                ),
+            },
         },
     }

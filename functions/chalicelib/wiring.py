@@ -6,9 +6,13 @@ SqliteDossiers and DynamoDossiers are Dossiers, FilesystemUploads and S3Uploads 
 
 from functools import lru_cache
 
+from .backoffice import Backoffice
 from .bundle import Bundle
 from .config import Settings
 from .dossiers import FailureLimiter, Service
+from .errors import NotConfiguredError
+from .officers import OfficerAuth
+from .storage.accounts import Accounts
 from .storage.ports import Dossiers, Uploads
 
 
@@ -40,6 +44,7 @@ def _embedded(settings: Settings) -> tuple[Dossiers, Uploads]:
 
 def _aws(settings: Settings) -> tuple[Dossiers, Uploads]:
     import boto3
+    from botocore.config import Config
 
     from .storage.dynamo import DynamoDossiers
     from .storage.s3 import S3Uploads
@@ -47,10 +52,39 @@ def _aws(settings: Settings) -> tuple[Dossiers, Uploads]:
     session = boto3.session.Session()
     endpoint = settings.aws_endpoint  # the moto server in tests; None on AWS
     dossiers = DynamoDossiers(session.client("dynamodb", endpoint_url=endpoint), settings.table)
-    uploads = S3Uploads(session.client("s3", endpoint_url=endpoint), settings.bucket)
+    # SigV4 for presigned links: botocore would presign GETs with SigV2, which S3 refuses in
+    # regions opened since 2014 and is deprecated everywhere.
+    s3 = session.client("s3", endpoint_url=endpoint, config=Config(signature_version="s3v4"))
+    uploads = S3Uploads(s3, settings.bucket)
     return dossiers, uploads
 
 
 @lru_cache(maxsize=1)
 def default_service() -> Service:
     return build_service(Settings.from_env())
+
+
+def build_officer_auth(settings: Settings) -> OfficerAuth:
+    """Officers' sign-in on accounts in var/officers.sqlite3 (functions/manage.py creates them).
+
+    On AWS an identity provider takes the place of these accounts (docs/lifecycle.md, "Officers
+    and identity"); there is no DynamoDB accounts table, so this refuses to guess."""
+    from .storage.accounts_sqlite import SqliteAccounts
+
+    if settings.storage == "aws":
+        raise NotConfiguredError(
+            "Trên AWS, cán bộ đăng nhập qua nhà cung cấp định danh (OIDC), chưa được cấu hình"
+            " (docs/lifecycle.md, Officers and identity)."
+        )
+    accounts: Accounts = SqliteAccounts(settings.data_dir / "officers.sqlite3")
+    return OfficerAuth(accounts, secret_key=settings.secret_key)
+
+
+@lru_cache(maxsize=1)
+def default_officer_auth() -> OfficerAuth:
+    return build_officer_auth(Settings.from_env())
+
+
+@lru_cache(maxsize=1)
+def default_backoffice() -> Backoffice:
+    return Backoffice(default_service(), default_officer_auth())

@@ -142,13 +142,35 @@ def initial_state(dossier: NewDossier) -> State:
     )
 
 
-def allowed(state: State, roles: frozenset[str]) -> list[str]:
-    """The actions an actor with `roles` may take in `state`, in ACTIONS order."""
+def allowed(
+    state: State,
+    roles: frozenset[str],
+    *,
+    at: dt.datetime | None = None,
+    rules: Rules | None = None,
+) -> list[str]:
+    """The actions an actor with `roles` may take in `state`, in ACTIONS order. Given the moment
+    and the procedure's rules, it also leaves out what `apply` would refuse for them (so a page
+    offers no button that can only fail): an extension once the due time has come, a supplement
+    request past the procedure's limit."""
     return [
         name
         for name, action in ACTIONS.items()
-        if state.status in action.sources and action.roles & roles and _precondition(name, state)
+        if state.status in action.sources
+        and action.roles & roles
+        and _precondition(name, state)
+        and _in_time_and_rules(name, state, at, rules)
     ]
+
+
+def _in_time_and_rules(
+    name: str, state: State, at: dt.datetime | None, rules: Rules | None
+) -> bool:
+    if name == "extend" and at is not None:
+        return state.due_at is not None and at < dt.datetime.fromisoformat(state.due_at)
+    if name == "request_supplement" and rules is not None:
+        return state.supplements < rules.supplement_limit
+    return True
 
 
 def _precondition(name: str, state: State) -> bool:
@@ -166,9 +188,11 @@ def apply(
     at: dt.datetime,
     rules: Rules,
     calendar: WorkingCalendar,
+    request_id: str | None = None,
 ) -> tuple[State, dict[str, Any]]:
     """The next state and the event that records it, or ActionNotAllowedError /
-    ValidationFailedError with a Vietnamese message per field."""
+    ValidationFailedError with a Vietnamese message per field. `request_id` (the client's
+    Idempotency-Key) is recorded in the event's data, so a retry finds the event it made."""
     spec = ACTIONS.get(action)
     if spec is None:
         raise ActionNotAllowedError("Thao tác không tồn tại.")
@@ -186,6 +210,8 @@ def apply(
     now = at.astimezone(VIETNAM).isoformat(timespec="seconds")
     step = _STEPS[action]
     nxt, recorded = step(state, dict(data), _Context(now, at, rules, calendar))
+    if request_id:
+        recorded["request_id"] = request_id
     event: dict[str, Any] = {
         "seq": state.version + 1,
         "action": action,

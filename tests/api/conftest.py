@@ -48,6 +48,11 @@ class Server:
         self.base = base
 
     def request(self, method: str, path: str, body=None, headers=None, raw: bytes | None = None):
+        status, reply, _ = self.exchange(method, path, body, headers, raw)
+        return status, reply
+
+    def exchange(self, method: str, path: str, body=None, headers=None, raw: bytes | None = None):
+        """(status, decoded body, response headers)."""
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         request = urllib.request.Request(
             self.base + path,
@@ -57,9 +62,9 @@ class Server:
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, _decode(response.read())
+                return response.status, _decode(response.read()), response.headers
         except urllib.error.HTTPError as error:
-            return error.code, _decode(error.read())
+            return error.code, _decode(error.read()), error.headers
 
 
 def _decode(data: bytes):
@@ -75,7 +80,7 @@ def server(tmp_path_factory, bundle_path, site_dir):
 
     data_dir = tmp_path_factory.mktemp("var")
     port = free_port()
-    from chalicelib.wiring import default_service
+    from chalicelib.wiring import default_backoffice, default_officer_auth, default_service
     from serve import make_application
 
     # default_service() reads its settings from the environment once and keeps them; the
@@ -89,12 +94,15 @@ def server(tmp_path_factory, bundle_path, site_dir):
             "MOTCUA_STORAGE": "embedded",
         }.items():
             environment.setenv(name, value)
-        default_service.cache_clear()
+        for cached in (default_service, default_officer_auth, default_backoffice):
+            cached.cache_clear()
         application = make_application(site_dir)
+        default_officer_auth(), default_backoffice()  # built now, from this environment
     wsgi = waitress.server.create_server(application, host="127.0.0.1", port=port, threads=8)
     thread = threading.Thread(target=wsgi.run, daemon=True)
     thread.start()
     time.sleep(0.2)
     yield Server(f"http://127.0.0.1:{port}")
     wsgi.close()
-    default_service.cache_clear()
+    for cached in (default_service, default_officer_auth, default_backoffice):
+        cached.cache_clear()

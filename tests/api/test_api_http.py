@@ -5,7 +5,6 @@ import http.client
 import json
 import urllib.error
 import urllib.request
-import uuid
 
 import pytest
 import segno
@@ -16,71 +15,9 @@ from chalicelib import openapi, receipt
 from chalicelib.config import MAX_BODY_BYTES
 from tests.qr_modules import drawn_modules, with_quiet_zone
 
-from .filling import FILES, answers_for
+from .client import PROCEDURE, key, submission, upload
 
 pytestmark = pytest.mark.slow  # a server on loopback
-
-PROCEDURE = "1.004873"  # xác nhận tình trạng hôn nhân: two upload slots
-
-
-def key() -> str:
-    return uuid.uuid4().hex
-
-
-def multipart(fields: dict, content: bytes, content_type: str) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-        for k, v in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-        f'filename="f"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
-        + content
-        + b"\r\n"
-    )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
-def upload(server, procedure: str, slot: dict, kind: str = "pdf", content: bytes | None = None):
-    content_type, data = FILES[kind]
-    data = content if content is not None else data
-    status, target = server.request(
-        "POST",
-        "/api/uploads",
-        {
-            "procedure": procedure,
-            "slot": slot["id"],
-            "filename": "giay-to.pdf",
-            "content_type": content_type,
-            "size": len(data),
-        },
-    )
-    assert status == 200, target
-    body, header = multipart(target["fields"], data, content_type)
-    path = target["url"].split("://", 1)[1].split("/", 1)[1]
-    status, reply = server.request("POST", "/" + path, raw=body, headers={"Content-Type": header})
-    assert status in (200, 201, 204), reply
-    return target["key"]
-
-
-def submission(server, procedure: str = PROCEDURE) -> dict:
-    status, form = server.request("GET", f"/api/procedures/{procedure}/form")
-    assert status == 200, form
-    answers = answers_for(form["form"])
-    uploads = {}
-    for page in form["form"]["pages"]:
-        for slot in page.get("uploads", []):
-            if slot["min_files"] == 0 or "when" in slot or "when" in page:
-                continue
-            kind = slot["accept"][0]
-            keys = [upload(server, procedure, slot, kind) for _ in range(slot["min_files"])]
-            for upload_key in keys:
-                status, reply = server.request("POST", "/api/uploads/verify", {"key": upload_key})
-                assert status == 200, reply
-            uploads[slot["id"]] = keys
-    return {"procedure": procedure, "answers": answers, "uploads": uploads}
 
 
 def test_every_route_is_in_the_openapi_document(server):
@@ -113,6 +50,59 @@ def test_a_dossier_is_filed_looked_up_and_a_retry_returns_the_same_one(server):
         "GET", f"/api/dossiers/{first['code']}", headers={"X-Lookup-Secret": first["secret"]}
     )
     assert status == 200 and seen["code"] == first["code"] and seen["timeline"][0]["status"] == 1
+
+
+def test_the_form_lists_the_offices_that_accept_it_and_the_address_that_suggests_one(server):
+    status, body = server.request("GET", f"/api/procedures/{PROCEDURE}/form")
+    assert status == 200
+    # xác nhận tình trạng hôn nhân: the one-stop centre of each of Hải Phòng's 114 communes.
+    assert len(body["offices"]) == 114
+    assert all(
+        o["level"] == "xa" and o["id"].startswith("trung-tam-pvhcc-") for o in body["offices"]
+    )
+    assert body["cross_boundary"] is False
+    addresses = [
+        f["id"]
+        for p in body["form"]["pages"]
+        for f in p.get("fields", [])
+        if f["type"] == "address"
+    ]
+    assert body["office_from"] == addresses[0]
+
+
+def test_a_dossier_is_filed_with_the_office_chosen_and_coded_by_its_identifier(server):
+    body = {**submission(server), "office": "trung-tam-pvhcc-phuong-le-chan"}
+    status, filed = server.request("POST", "/api/submissions", body, {"Idempotency-Key": key()})
+    assert status == 201, filed
+    assert filed["code"].startswith("11383.HCC-") and filed["code"].count("-") == 2
+    assert filed["office"] == {
+        "id": "trung-tam-pvhcc-phuong-le-chan",
+        "name": "Trung tâm Phục vụ hành chính công Phường Lê Chân",
+    }
+    status, seen = server.request(
+        "GET", f"/api/dossiers/{filed['code']}", headers={"X-Lookup-Secret": filed["secret"]}
+    )
+    assert status == 200 and seen["office"] == filed["office"]
+
+
+@pytest.mark.parametrize(
+    ("office", "message"),
+    [
+        (None, "Chọn nơi nộp hồ sơ."),
+        ("", "Chọn nơi nộp hồ sơ."),
+        ("cong-an-phuong-le-chan", "không nhận hồ sơ của thủ tục này"),  # police: not this one
+        ("trung-tam-pvhcc-khong-co", "không nhận hồ sơ của thủ tục này"),
+    ],
+)
+def test_a_missing_or_wrong_office_is_refused_on_its_field(server, office, message):
+    body = submission(server)
+    if office is None:
+        del body["office"]
+    else:
+        body["office"] = office
+    status, reply = server.request("POST", "/api/submissions", body, {"Idempotency-Key": key()})
+    assert status == 422 and reply["code"] == "validation_failed"
+    assert message in reply["fields"]["/office"]
 
 
 def test_the_receipt_links_to_the_status_page_with_the_secret_in_the_fragment(server):

@@ -73,10 +73,18 @@ def test_no_dossier_is_lost_or_duplicated_when_the_server_is_killed(
 ):
     port = free_port()
     process = start(port, tmp_path / "var", site_dir, bundle_path)
-    form = json.loads(
+    reply = json.loads(
         urllib.request.urlopen(f"http://127.0.0.1:{port}/api/procedures/{PROCEDURE}/form").read()
-    )["form"]
-    body = json.dumps({"procedure": PROCEDURE, "answers": answers_for(form), "uploads": {}})
+    )
+    office = reply["offices"][0]["id"]
+    body = json.dumps(
+        {
+            "procedure": PROCEDURE,
+            "answers": answers_for(reply["form"]),
+            "uploads": {},
+            "office": office,
+        }
+    )
     keys = [uuid.uuid4().hex for _ in range(2000)]
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         futures = [pool.submit(submit, port, body.encode(), k) for k in keys]

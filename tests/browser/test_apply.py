@@ -119,12 +119,20 @@ class Applicant:
             arg=before,
         )
 
-    def complete(self, answers: dict, files: dict | None = None, name: str = "") -> None:
-        """Fills every page in turn up to the check-your-answers page."""
-        for _ in range(len(self.form["pages"]) + 1):
+    def complete(
+        self, answers: dict, files: dict | None = None, name: str = "", office: str = ""
+    ) -> None:
+        """Fills every page in turn up to the check-your-answers page; on "where to file",
+        chooses `office` (by its label, a commune's name) or keeps the suggested one."""
+        for _ in range(len(self.form["pages"]) + 2):
             if self.step_id() == "kiem-tra":
                 return
-            self.fill_page(answers, files)
+            if self.step_id() == "noi-nop" and office:
+                self.page.get_by_label("Xã, phường hoặc đặc khu nơi nộp hồ sơ").select_option(
+                    label=office
+                )
+            elif self.step_id() != "noi-nop":
+                self.fill_page(answers, files)
             if self.axe:
                 self.axe(self.page, f"step {self.step_id()}")
             if self.shot and name:
@@ -272,6 +280,10 @@ def test_birth_registration_with_conditional_fields_two_upload_slots_and_fixed_e
     shot(page, "apply-04-uploads")
     applicant.next()
 
+    # Where to file: the centre of the commune in the applicant's address, suggested.
+    expect(page.locator("#f-ap-office")).to_have_value("trung-tam-pvhcc-xa-vinh-bao")
+    applicant.next()
+
     # Check your answers, with a change link that comes back here.
     expect(page.locator("#kiem-tra")).to_be_visible()
     answers_text = page.locator("#ap-answers").inner_text()
@@ -380,6 +392,44 @@ def test_lost_response_then_retry_files_one_dossier(page: Page, server, axe, sho
     public = lookup(server, receipt["code"], receipt["secret"])
     year, month, day = public["due_at"][:10].split("-")
     assert f"Ngày hẹn trả kết quả (dự kiến): {day}/{month}/{year}" in receipt["text"]
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_tam_tru_dossier_filed_with_le_chan_goes_to_its_police(
+    make_page, server, axe, shot, width
+):
+    page = make_page(width=width)
+    applicant = Applicant(page, server, "dang-ky-tam-tru", shot, axe)
+    answers = answers_for(applicant.form)  # the address is in Xã Vĩnh Bảo
+    applicant.open()
+    applicant.start()
+    files = {"cho-o-hop-phap": [upload_file("hop-dong.pdf", PDF_TYPE, PDF)]}
+    for _ in range(len(applicant.form["pages"])):
+        if applicant.step_id() == "noi-nop":
+            break
+        applicant.fill_page(answers, files)
+        applicant.next()
+    expect(page.locator("#noi-nop")).to_be_visible()
+    where = page.get_by_label("Xã, phường hoặc đặc khu nơi nộp hồ sơ")
+    expect(where).to_have_value("cong-an-xa-vinh-bao")  # suggested from the address
+    expect(page.locator("#g-ap-office")).to_contain_text("Gợi ý theo địa chỉ bạn đã khai")
+    where.select_option("")
+    applicant.next()
+    expect(page.locator("#ap-errors")).to_contain_text("Chọn nơi nộp hồ sơ.")
+    axe(page, f"where to file, error, {width}px")
+    where.select_option(label="Phường Lê Chân")
+    axe(page, f"where to file, {width}px")
+    shot(page, f"apply-office-{width}")
+    applicant.next()
+    expect(page.locator("#kiem-tra")).to_be_visible()
+    expect(page.locator("#ap-answers")).to_contain_text("Công an Phường Lê Chân")
+    axe(page, f"check answers with the office, {width}px")
+    receipt = applicant.submit()
+    assert receipt["code"].startswith("11383.CA-") and CODE.match(receipt["code"])
+    assert "Nơi nhận hồ sơ: Công an Phường Lê Chân" in receipt["text"]
+    axe(page, f"receipt with the office, {width}px")
+    public = lookup(server, receipt["code"], receipt["secret"])
+    assert public["office"] == {"id": "cong-an-phuong-le-chan", "name": "Công an Phường Lê Chân"}
 
 
 def test_server_errors_land_on_their_fields_and_a_double_click_files_once(

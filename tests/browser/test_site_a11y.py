@@ -38,6 +38,7 @@ PAGES = {
     "online-kind": ("/duyet/truc-tuyen/", None),
     "agencies": ("/co-quan/", None),
     "agency": ("/co-quan/ubnd-cap-xa/", None),
+    "agency-offices": ("/co-quan/cong-an-cap-xa/", None),
     "life-events": ("/su-kien/", None),
     "life-event": ("/su-kien/khai-sinh/", None),
     "open-data": ("/du-lieu-mo/", None),

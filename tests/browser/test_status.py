@@ -30,8 +30,9 @@ def api(server, method: str, path: str, body=None, headers=None) -> dict:
 
 
 def file_dossier(server, procedure: str = PROCEDURE) -> dict:
-    form = api(server, "GET", f"/api/procedures/{procedure}/form")["form"]
-    body = {"procedure": procedure, "answers": answers_for(form)}
+    reply = api(server, "GET", f"/api/procedures/{procedure}/form")
+    office = reply["offices"][0]["id"]
+    body = {"procedure": procedure, "answers": answers_for(reply["form"]), "office": office}
     return api(server, "POST", "/api/submissions", body, {"Idempotency-Key": uuid.uuid4().hex})
 
 

@@ -82,6 +82,8 @@ def aws_client(service: str, url: str):
         max_pool_connections=32,
         retries={"mode": "standard", "max_attempts": 3},
         s3={"addressing_style": "path"},
+        # As wiring.py configures S3 in production: presigned links with SigV4, not SigV2.
+        signature_version="s3v4" if service == "s3" else None,
     )
     return boto3.session.Session().client(service, endpoint_url=url, config=config)
 

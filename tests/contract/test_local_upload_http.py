@@ -12,9 +12,10 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
+import requests
 
 from chalicelib.local.upload import LocalUploadEndpoint
 from chalicelib.storage.files import FilesystemUploads
@@ -259,7 +260,8 @@ def test_refuses_garbage_with_a_json_error(endpoint, body, content_type):
 
 
 def test_answers_other_methods_and_paths_with_json(endpoint):
-    assert_refused(endpoint, post_body(endpoint.url, b"", method="GET"), 405)
+    assert_refused(endpoint, post_body(endpoint.url, b"", method="PUT"), 405)
+    assert_refused(endpoint, post_body(endpoint.url, b"", method="DELETE"), 405)
     assert_refused(endpoint, post_body(endpoint.url, b"", path="/api/uploads/khac"), 404)
 
 
@@ -324,3 +326,114 @@ class PeakRss:
 def resident_bytes() -> int:
     pages = int(Path("/proc/self/statm").read_text().split()[1])
     return pages * PAGE_SIZE
+
+
+# Download links (GET), signed by FilesystemUploads.download_url.
+
+
+def accepted_file(endpoint: Endpoint, key: str = KEY, content: bytes = b"%PDF-1.7 tep") -> str:
+    assert post_body(endpoint.url, form_body(endpoint.form(key=key), content))[0] == 204
+    endpoint.uploads.accept(key)
+    return key
+
+
+def download(url: str) -> requests.Response:
+    with requests.get(url, timeout=30) as response:
+        return response
+
+
+def test_a_download_is_an_attachment_the_browser_may_not_sniff_or_render(endpoint):
+    key = accepted_file(endpoint, content=b"%PDF-1.7 <html><script>alert(1)</script>")
+
+    response = download(endpoint.uploads.download_url(key, filename="to-khai.pdf", expires_in=60))
+
+    assert response.status_code == 200
+    assert response.content == b"%PDF-1.7 <html><script>alert(1)</script>"
+    assert response.headers["Content-Type"] == PDF_TYPE
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="to-khai.pdf"')
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize(("key", "content_type"), [("a.jpg", "image/jpeg"), ("a.png", "image/png")])
+def test_a_download_has_the_content_type_of_its_file(endpoint, key, content_type):
+    accepted_file(endpoint, key)
+
+    response = download(endpoint.uploads.download_url(key, filename=key, expires_in=60))
+
+    assert response.headers["Content-Type"] == content_type
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("signature", "0" * 64),
+        ("key", "2026/11/25/khac.pdf"),
+        ("filename", "khac.html"),
+        ("expires", "9999999999"),
+    ],
+)
+def test_refuses_a_download_link_whose_signed_fields_were_changed(endpoint, field, value):
+    key = accepted_file(endpoint)
+    accepted_file(endpoint, "2026/11/25/khac.pdf")
+    url = endpoint.uploads.download_url(key, filename="a.pdf", expires_in=60)
+    query = dict(parse_qsl(urlsplit(url).query)) | {field: value}
+
+    response = download(f"{endpoint.url}/api/uploads/local?{urlencode(query)}")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "download_forbidden"
+
+
+def test_refuses_a_download_link_without_its_signature(endpoint):
+    key = accepted_file(endpoint)
+    url = endpoint.uploads.download_url(key, filename="a.pdf", expires_in=60)
+    query = dict(parse_qsl(urlsplit(url).query))
+    del query["signature"]
+
+    response = download(f"{endpoint.url}/api/uploads/local?{urlencode(query)}")
+
+    assert response.status_code == 403
+
+
+def test_refuses_a_download_link_past_its_expiry(endpoint):
+    key = accepted_file(endpoint)
+    url = endpoint.uploads.download_url(key, filename="a.pdf", expires_in=3600)
+
+    endpoint.clock.now += 301  # clamped to five minutes
+    response = download(url)
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "download_forbidden"
+
+
+def test_an_upload_forms_signature_is_not_a_download_link(endpoint):
+    key = accepted_file(endpoint)
+    form = endpoint.form(key=key)
+    query = {"key": key, "filename": "a.pdf", "expires": form["expires"]}
+
+    response = download(
+        f"{endpoint.url}/api/uploads/local?{urlencode(query | {'signature': form['signature']})}"
+    )
+
+    assert response.status_code == 403
+
+
+def test_a_link_to_a_file_deleted_since_answers_404(endpoint):
+    key = accepted_file(endpoint)
+    url = endpoint.uploads.download_url(key, filename="a.pdf", expires_in=60)
+    (endpoint.uploads.root / "accepted" / key).unlink()
+
+    response = download(url)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_keeps_the_digest_of_a_file_accepted_before_digests_were_kept(endpoint):
+    key = accepted_file(endpoint, content=b"%PDF-cu")
+    (endpoint.uploads.root / "digests" / key).unlink()
+
+    assert endpoint.uploads.describe(key) == (7, hashlib.sha256(b"%PDF-cu").hexdigest())
+    assert (endpoint.uploads.root / "digests" / key).is_file()

@@ -5,11 +5,14 @@ browser would send it.
 """
 
 import base64
+import hashlib
 import json
 import time
 from datetime import datetime
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import requests
 
 from chalicelib.errors import NotFoundError
 from chalicelib.storage.s3 import S3Uploads
@@ -125,3 +128,116 @@ def test_the_s3_policy_fixes_the_content_type(s3_uploads):
     policy = policy_of(s3_uploads, content_type="image/jpeg")
 
     assert {"Content-Type": "image/jpeg"} in policy["conditions"]
+
+
+# Describing and downloading accepted files: the officer's view of a dossier's files.
+
+
+def accepted(side, key: str, content: bytes = PDF) -> str:
+    upload(side, key, content)
+    side.uploads.accept(key)
+    return key
+
+
+def test_describes_an_accepted_file_by_size_and_sha256(upload_side):
+    key = accepted(upload_side, "2026/11/25/mo-ta.pdf")
+
+    assert upload_side.uploads.describe(key) == (len(PDF), hashlib.sha256(PDF).hexdigest())
+
+
+def test_describes_only_accepted_files(upload_side):
+    upload(upload_side, "con-cach-ly.pdf")
+
+    with pytest.raises(NotFoundError):
+        upload_side.uploads.describe("con-cach-ly.pdf")
+    with pytest.raises(NotFoundError):
+        upload_side.uploads.describe("chua-co.pdf")
+
+
+def test_a_download_link_serves_the_file_as_a_named_attachment(upload_side):
+    key = accepted(upload_side, "2026/11/25/tai-ve.pdf")
+
+    url = upload_side.uploads.download_url(key, filename="Tờ khai đăng ký.pdf", expires_in=60)
+    response = requests.get(url, timeout=30)
+
+    assert response.status_code == 200
+    assert response.content == PDF
+    assert response.headers["Content-Type"] == CONTENT_TYPE
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''T%E1%BB%9D%20khai%20%C4%91%C4%83ng%20k%C3%BD.pdf" in disposition
+    assert 'filename="To_khai_dang_ky.pdf"' in disposition
+
+
+def test_a_download_link_cannot_name_a_folder_or_break_the_header(upload_side):
+    key = accepted(upload_side, "ten-la.pdf")
+
+    url = upload_side.uploads.download_url(key, filename='../"a"\r\nX: y.pdf', expires_in=60)
+    response = requests.get(url, timeout=30)
+
+    assert response.status_code == 200
+    assert "X" not in response.headers
+    assert "filename*=UTF-8''aX%3A%20y.pdf" in response.headers["Content-Disposition"]
+
+
+def test_gives_download_links_only_for_accepted_files(upload_side):
+    upload(upload_side, "con-cach-ly.pdf")
+
+    for key in ("con-cach-ly.pdf", "chua-co.pdf"):
+        with pytest.raises(NotFoundError):
+            upload_side.uploads.download_url(key, filename="a.pdf", expires_in=60)
+
+
+# moto serves presigned GETs but checks neither their signature nor their expiry (its IAM checks
+# read only the Authorization header): read from the URL what S3 itself would enforce. The local
+# endpoint's refusals are tested over HTTP in test_local_upload_http.py.
+
+
+def presigned_query(s3, *, expires_in: int = 300) -> dict[str, str]:
+    s3.create_bucket(
+        Bucket="tai-ve", CreateBucketConfiguration={"LocationConstraint": "ap-southeast-1"}
+    )
+    s3.put_object(Bucket="tai-ve", Key="accepted/x.pdf", Body=PDF, ContentType=CONTENT_TYPE)
+    uploads = S3Uploads(s3, "tai-ve")
+    try:
+        url = uploads.download_url("x.pdf", filename="Tờ khai.pdf", expires_in=expires_in)
+    finally:
+        s3.delete_object(Bucket="tai-ve", Key="accepted/x.pdf")
+        s3.delete_bucket(Bucket="tai-ve")
+    query = dict(parse_qsl(urlsplit(url).query))
+    assert urlsplit(url).path.endswith("/tai-ve/accepted/x.pdf")
+    return query
+
+
+@pytest.mark.slow
+def test_the_s3_download_link_expires_within_five_minutes_even_if_asked_for_an_hour(s3_uploads, s3):
+    query = presigned_query(s3, expires_in=3600)
+
+    assert query["X-Amz-Expires"] == "300"
+
+
+@pytest.mark.slow
+def test_the_s3_download_link_is_signed_with_its_attachment_headers(s3):
+    """SigV4 signs every query parameter, so S3 refuses the link if any of these is changed."""
+    query = presigned_query(s3, expires_in=60)
+
+    assert query["X-Amz-Algorithm"] == "AWS4-HMAC-SHA256" and query["X-Amz-Signature"]
+    assert query["X-Amz-Expires"] == "60"
+    assert query["response-content-disposition"].startswith('attachment; filename="To_khai.pdf"')
+    assert query["response-content-type"] == CONTENT_TYPE
+    assert "host" in query["X-Amz-SignedHeaders"]
+
+
+@pytest.mark.slow
+def test_s3_describes_a_file_accepted_before_digests_were_kept(s3):
+    s3.create_bucket(
+        Bucket="cu-tep", CreateBucketConfiguration={"LocationConstraint": "ap-southeast-1"}
+    )
+    s3.put_object(Bucket="cu-tep", Key="accepted/cu.pdf", Body=PDF, ContentType=CONTENT_TYPE)
+    try:
+        described = S3Uploads(s3, "cu-tep").describe("cu.pdf")
+    finally:
+        s3.delete_object(Bucket="cu-tep", Key="accepted/cu.pdf")
+        s3.delete_bucket(Bucket="cu-tep")
+
+    assert described == (len(PDF), hashlib.sha256(PDF).hexdigest())

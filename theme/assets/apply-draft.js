@@ -2,6 +2,7 @@
    the last submission kept in sessionStorage. */
 import { fill, loadCommunes, raw, refresh } from "./apply-answers.js";
 import { drawFiles } from "./apply-files.js";
+import { officeId, setOffice } from "./apply-office.js";
 import { newKey, read, write } from "./apply-util.js";
 
 export function save(s) {
@@ -11,6 +12,7 @@ export function save(s) {
     values[id] = raw(s.fieldsById[id].item);
   });
   s.draft.values = values;
+  s.draft.office = officeId(s);
   s.draft.files = {};
   Object.keys(s.files).forEach((slot) => {
     s.draft.files[slot] = s.files[slot]
@@ -31,6 +33,7 @@ export function restore(s, saved) {
   Object.keys(saved.values || {}).forEach((id) => {
     if (s.fieldsById[id]) fill(s, s.fieldsById[id].item, saved.values[id]);
   });
+  setOffice(saved.office);
   s.files = {};
   Object.keys(saved.files || {}).forEach((slot) => {
     if (!s.slotsById[slot]) return;

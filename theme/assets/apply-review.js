@@ -1,6 +1,7 @@
 /* What the steps draw from the state: "check your answers", the confirmation with its printable
    receipt, and the start (resume or begin). */
 import { answers, communeName, context } from "./apply-answers.js";
+import { chosenOffice, hasOfficeStep } from "./apply-office.js";
 import { rules } from "./apply-state.js";
 import { $, dateTimeVn, el, isoToVn, read } from "./apply-util.js";
 
@@ -38,6 +39,14 @@ export function drawAnswers(s) {
     box.appendChild(el("h3", { text: page.title }));
     box.appendChild(rows);
   });
+  const office = chosenOffice(s);
+  const where = el("dl", { class: "ap-answers" }, [
+    row("Nơi nộp hồ sơ", office ? office.name : "Chưa chọn", "", "ap-office"),
+  ]);
+  if (!hasOfficeStep()) where.querySelector(".ap-answers__change").textContent = "";
+  else where.querySelector("a").setAttribute("href", "#noi-nop");
+  box.appendChild(el("h3", { text: "Nơi nộp hồ sơ" }));
+  box.appendChild(where);
 }
 
 export function row(label, value, pageId, id) {
@@ -67,6 +76,7 @@ export function drawReceipt(s, saved) {
     el("div", { class: "ap-panel ap-panel--done" }, [
       el("p", { class: "ap-panel__title", text: "Hồ sơ đã được gửi" }),
       el("p", {}, ["Mã hồ sơ: ", el("strong", { class: "ap-code", text: r.code })]),
+      r.office ? el("p", { text: `Nơi nhận hồ sơ: ${r.office.name}` }) : null,
     ]),
   );
   if (saved.earlier) {
@@ -129,7 +139,7 @@ export function receiptSheet(s, saved, due) {
   const rows = [
     ["Mã hồ sơ", r.code],
     ["Thủ tục", `${r.procedure_name || s.cfg.name} (mã ${r.procedure})`],
-    ["Cơ quan giải quyết", s.cfg.agencies.join("; ")],
+    ["Nơi nhận hồ sơ", r.office ? r.office.name : s.cfg.agencies.join("; ")],
     ["Người nộp", saved.applicant.name || "—"],
     ["Số điện thoại", saved.applicant.phone || "—"],
     ["Hình thức nộp", "Trực tuyến"],
@@ -151,7 +161,7 @@ export function receiptSheet(s, saved, due) {
   });
   const sheet = el("section", { class: "ap-receipt", "aria-labelledby": "ap-receipt-title" }, [
     el("div", { class: "ap-receipt__head" }, [
-      el("p", { text: s.cfg.agencies[0] || "" }),
+      el("p", { text: r.office ? r.office.name : s.cfg.agencies[0] || "" }),
       el("p", { class: "ap-receipt__motto" }, [
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         el("br"),

@@ -1,8 +1,10 @@
-/* The steps: one per form page shown under its conditions, then check your answers; the URL's
-   hash names the step, so back and reload work. */
+/* The steps: one per form page shown under its conditions, where to file (when more than one
+   office accepts the procedure), then check your answers; the URL's hash names the step, so
+   back and reload work. */
 import { answers } from "./apply-answers.js";
 import { receipt, save } from "./apply-draft.js";
 import { clearErrors, focusField, status } from "./apply-errors.js";
+import { hasOfficeStep, suggestOffice } from "./apply-office.js";
 import { drawAnswers, drawReceipt, drawStart } from "./apply-review.js";
 import { rules } from "./apply-state.js";
 import { $ } from "./apply-util.js";
@@ -15,6 +17,7 @@ export function shownPages(s) {
 export function stepOf(s, hash) {
   const id = (hash || "").replace(/^#/, "");
   if (id === "kiem-tra" || id === "xac-nhan" || id === "bat-dau") return id;
+  if (id === "noi-nop" && hasOfficeStep()) return id;
   return s.pages.some((p) => `trang-${p.id}` === id) ? id : "bat-dau";
 }
 
@@ -38,9 +41,12 @@ export function show(s, step) {
   });
   const progress = $("ap-progress");
   const title = $(`t-${step.replace(/^trang-/, "")}`).textContent;
-  if (index >= 0) progress.textContent = `Phần ${index + 1} trên ${list.length}`;
+  const total = list.length + (hasOfficeStep() ? 1 : 0);
+  if (index >= 0) progress.textContent = `Phần ${index + 1} trên ${total}`;
+  else if (step === "noi-nop") progress.textContent = `Phần ${total} trên ${total}`;
   else if (step === "kiem-tra") progress.textContent = "Bước cuối: kiểm tra và nộp";
   else progress.textContent = "";
+  if (step === "noi-nop") suggestOffice(s);
   if (step === "kiem-tra") drawAnswers(s);
   if (step === "xac-nhan") drawReceipt(s, receipt(s));
   if (step === "bat-dau") drawStart(s);
@@ -64,16 +70,18 @@ export function next(s, from) {
   list.forEach((p, i) => {
     if (p.id === from) index = i;
   });
-  if (s.returnToCheck || index === list.length - 1) {
+  if (s.returnToCheck || from === "noi-nop") {
     s.returnToCheck = false;
     return go(s, "kiem-tra");
   }
+  if (index === list.length - 1) return go(s, hasOfficeStep() ? "noi-nop" : "kiem-tra");
   go(s, `trang-${list[index + 1].id}`);
 }
 
 export function back(s) {
   const step = stepOf(s, location.hash);
-  if (step === "kiem-tra") {
+  if (step === "kiem-tra" && hasOfficeStep()) return go(s, "noi-nop");
+  if (step === "kiem-tra" || step === "noi-nop") {
     const list = shownPages(s);
     return go(s, `trang-${list[list.length - 1].id}`);
   }

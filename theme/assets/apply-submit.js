@@ -3,17 +3,23 @@
 import { answers, check } from "./apply-answers.js";
 import { save } from "./apply-draft.js";
 import { showErrors, status, target } from "./apply-errors.js";
+import { OFFICE, officeError, officeId } from "./apply-office.js";
 import { go } from "./apply-steps.js";
 import { api } from "./apply-uploads.js";
 import { $, write } from "./apply-util.js";
 
 export function submit(s) {
   if (s.sending) return;
-  const result = check(s),
-    errors = Object.keys(result.errors);
-  if (errors.length)
+  const result = check(s);
+  if (officeError(s)) result.errors["/office"] = officeError(s);
+  if (Object.keys(result.errors).length)
     return reportServer(s, result.errors, "Hồ sơ còn thông tin cần sửa trước khi nộp");
-  const body = { procedure: s.cfg.procedure, answers: result.kept, uploads: result.uploads };
+  const body = {
+    procedure: s.cfg.procedure,
+    answers: result.kept,
+    uploads: result.uploads,
+    office: officeId(s),
+  };
   s.sending = true;
   const button = $("ap-submit");
   button.disabled = true;
@@ -80,10 +86,12 @@ export function failed(s, reason) {
 export function reportServer(s, errors, heading) {
   const pairs = [];
   Object.keys(errors).forEach((pointer) => {
-    const id = target(pointer);
-    pairs.push([s.fieldsById[id] || s.slotsById[id] ? id : "ap-submit", errors[pointer]]);
+    const id = pointer === "/office" && $(`f-${OFFICE}`) ? OFFICE : target(pointer);
+    const known = s.fieldsById[id] || s.slotsById[id] || id === OFFICE;
+    pairs.push([known ? id : "ap-submit", errors[pointer]]);
   });
   showErrors(s, pairs, heading, (id) => {
+    if (id === OFFICE) return "noi-nop";
     const owner = s.fieldsById[id] || s.slotsById[id];
     return owner ? owner.page.id : "";
   });

@@ -12,6 +12,7 @@
      apply-draft.js    the draft in localStorage, the receipt in sessionStorage
      apply-uploads.js  choosing files, uploading them to the signed targets, the API client
      apply-review.js   check your answers, the confirmation and its printable receipt, the start
+     apply-office.js   where to file: the office chosen, suggested from the address
      apply-steps.js    which step shows, moving between steps
      apply-submit.js   the submission (once per draft) and the server's answers to it
    This module wires the page's events to them and shows the first step.
@@ -20,6 +21,7 @@ import { fill, loadCommunes, raw, refresh } from "./apply-answers.js";
 import { fresh, restore, save, saveSoon } from "./apply-draft.js";
 import { focusField, showErrors, status, validatePage } from "./apply-errors.js";
 import { drawFiles } from "./apply-files.js";
+import { OFFICE, officeError } from "./apply-office.js";
 import { createState, rules } from "./apply-state.js";
 import { back, go, next, show, shownPages, stepOf } from "./apply-steps.js";
 import { submit } from "./apply-submit.js";
@@ -50,6 +52,12 @@ function start(s) {
   });
   s.app.addEventListener("submit", (event) => {
     event.preventDefault();
+    if (event.target.id === "noi-nop") {
+      const problem = officeError(s);
+      save(s);
+      if (problem) return showErrors(s, [[OFFICE, problem]]);
+      return next(s, "noi-nop");
+    }
     const page = s.pages.filter((p) => p.id === event.target.getAttribute("data-page"))[0];
     const found = validatePage(s, page);
     save(s);
@@ -65,10 +73,11 @@ function start(s) {
     if (node.hasAttribute("data-focus")) {
       event.preventDefault();
       const page = node.getAttribute("data-page");
-      if (page && stepOf(s, location.hash) !== `trang-${page}`) {
+      const step = page === "noi-nop" ? page : `trang-${page}`;
+      if (page && stepOf(s, location.hash) !== step) {
         s.returnToCheck = stepOf(s, location.hash) === "kiem-tra";
         s.focusAfter = node.getAttribute("data-focus");
-        return go(s, `trang-${page}`);
+        return go(s, step);
       }
       return focusField(node.getAttribute("data-focus"));
     }

@@ -51,7 +51,7 @@
   const MESSAGES = {
     code: "Nhập mã hồ sơ ghi trên biên nhận.",
     codeFormat:
-      "Mã hồ sơ chưa đúng dạng: mã cơ quan, ngày nộp (6 chữ số) và số thứ tự, nối bằng dấu gạch ngang, ví dụ ubnd-cap-xa-260715-0042.",
+      "Mã hồ sơ chưa đúng dạng: mã cơ quan, ngày nộp (6 chữ số) và số thứ tự, nối bằng dấu gạch ngang, ví dụ 11383.HCC-260715-0042.",
     secret: "Nhập mã tra cứu ghi trên biên nhận.",
     secretFormat: "Mã tra cứu chỉ gồm chữ cái và chữ số, như trên biên nhận.",
     notFound:

@@ -1,4 +1,6 @@
-"""The local stand-in for an S3 presigned POST: `POST /api/uploads/local`, multipart/form-data.
+"""The local stand-in for S3's presigned POST and GET: `POST /api/uploads/local` receives a file
+(multipart/form-data), `GET /api/uploads/local?key&filename&expires&signature` serves an accepted
+one as an attachment (FilesystemUploads.download_url signed the link).
 
 The browser sends the signed fields of FilesystemUploads.target() first and the `file` part last,
 as it does for S3. The body is parsed as it arrives and the file goes straight to a temporary file,
@@ -8,16 +10,17 @@ once it is complete and within its limits. Every refusal is a JSON error, never 
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from typing import Any, BinaryIO
+from urllib.parse import parse_qs
 from wsgiref.types import StartResponse
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from chalicelib.errors import ApiError, PayloadTooLargeError
-from chalicelib.storage.files import SIGNED_FIELDS, FilesystemUploads, Grant
+from chalicelib.storage.files import SIGNED_FIELDS, FilesystemUploads, Grant, attachment
 
 PATH = "/api/uploads/local"
 CHUNK = 64 * 1024
@@ -25,6 +28,7 @@ CHUNK = 64 * 1024
 FORM_OVERHEAD = 64 * 1024
 MAX_BOUNDARY = 70
 REASONS = {
+    200: "OK",
     204: "No Content",
     400: "Bad Request",
     403: "Forbidden",
@@ -46,6 +50,8 @@ class LocalUploadEndpoint:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:
             self._route(environ)
+            if environ["REQUEST_METHOD"] == "GET":
+                return self._send(environ, start_response)
             self._receive(environ)
         except ApiError as error:
             return _respond(start_response, error.status, error.body())
@@ -59,8 +65,31 @@ class LocalUploadEndpoint:
     def _route(self, environ: dict[str, Any]) -> None:
         if environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "") != PATH:
             raise RefusedError(404, "not_found", "Không tìm thấy.")
-        if environ.get("REQUEST_METHOD") != "POST":
-            raise RefusedError(405, "method_not_allowed", "Chỉ nhận phương thức POST.")
+        if environ.get("REQUEST_METHOD") not in ("GET", "POST"):
+            raise RefusedError(405, "method_not_allowed", "Chỉ nhận phương thức GET và POST.")
+
+    def _send(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Serves the file of a valid download link, as an attachment the browser never renders
+        in the page's origin."""
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        fields = {name: values[0] for name, values in query.items() if len(values) == 1}
+        download = self._uploads.open_download(fields)
+        handle = download.path.open("rb")
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", download.content_type),
+                ("Content-Length", str(download.size)),
+                ("Content-Disposition", attachment(download.filename)),
+                ("X-Content-Type-Options", "nosniff"),
+                ("Content-Security-Policy", "default-src 'none'; sandbox"),
+                ("Cache-Control", "private, no-store"),
+            ],
+        )
+        wrapper = environ.get("wsgi.file_wrapper")
+        if wrapper is not None:
+            return wrapper(handle, CHUNK)  # type: ignore[no-any-return]
+        return _chunks(handle)
 
     def _receive(self, environ: dict[str, Any]) -> None:
         length = _content_length(environ)
@@ -217,6 +246,12 @@ def _feed(body: Any, length: int, parser: MultipartParser) -> None:
             parser.write(chunk)
         except FormParserError as error:
             raise _bad_form("Dữ liệu gửi lên sai định dạng.") from error
+
+
+def _chunks(handle: BinaryIO) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
 
 
 def _respond(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:

@@ -3,7 +3,8 @@ event that Lambda would receive, handed to the same `app` object (`app(event, co
 
 Routing and event shape come from Chalice's own LambdaEventConverter; only what its local dev
 server lacks is here: the client's real address, our JSON errors for unknown routes and methods,
-and a body size limit. Everything outside /api/ is the static site.
+a body size limit, and `app.current_request` kept per thread. Everything outside /api/ is the
+static site.
 """
 
 import base64
@@ -11,6 +12,7 @@ import gzip
 import json
 import mimetypes
 import posixpath
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -62,8 +64,33 @@ def _error(start_response: StartResponse, status: int, code: str, message: str) 
     return [body.encode()]
 
 
+class _PerThread:
+    """A data descriptor that keeps a value per thread."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        return getattr(self._local, "value", None) if instance is not None else self
+
+    def __set__(self, instance: object, value: Any) -> None:
+        self._local.value = value
+
+
+def _request_per_thread(app: Chalice) -> None:
+    """Chalice keeps the request it is handling in one attribute, `app.current_request`: right
+    on Lambda (one request at a time per process), wrong under waitress's threads, where a
+    route could read another request's headers or body (two officers acting at once sent each
+    other's CSRF token). The app's class becomes a subclass whose `current_request` is per
+    thread; a data descriptor wins over the instance attribute Chalice sets."""
+    cls = type(app)
+    if not isinstance(cls.__dict__.get("current_request"), _PerThread):
+        app.__class__ = type(cls.__name__, (cls,), {"current_request": _PerThread()})
+
+
 class ChaliceWSGI:
     def __init__(self, app: Chalice):
+        _request_per_thread(app)
         self.app = app
         self.converter = LambdaEventConverter(RouteMatcher(list(app.routes)), app.api.binary_types)
 

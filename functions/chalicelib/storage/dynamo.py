@@ -7,9 +7,29 @@ consistent reads, then write the counter, the dossier and the idempotency record
 between. A cancelled transaction wrote nothing, so we read again and retry.
 
 Items, all under the string key `pk`:
-    DOSSIER#<code>           the dossier: JSON `body` plus top-level attributes for future indexes
+    DOSSIER#<code>           the dossier: JSON `body`, its `State` as JSON `state` (from create on:
+                             workflow.initial_state) and top-level attributes for the queue
+                             index (office, status, due_at, queue_pk, queue_key, ...)
+    EVENT#<code>#<seq>       one event (`body`, JSON), seq zero-padded to six digits
     COUNTER#<agency>#<day>   `seq`, the last sequence number handed out that day
     IDEM#<key>               `request_hash` and `code` of the dossier stored under that key
+
+A transition is one `TransactWriteItems`: an update of the dossier conditioned on its `version`
+and a put of the next event conditioned on its absence. Either both are written or neither; a
+failed condition means another transition won (VersionConflictError) or the code is unknown
+(NotFoundError, told apart by reading the dossier). Events are items of their own rather than a
+list in the dossier, so a long history never nears the 400 KB item limit and nothing is rewritten;
+the table keeps its single key `pk` (adding a GSI is an in-place update of a deployed table, a
+sort key is not), and `get` fetches events 1..version with one BatchGetItem, exact because the
+dossier's version is read first and events are never changed.
+
+Queues: the GSI `queue` has partition `queue_pk` = `<office>#<status>` and sort `queue_key`
+(ports.queue_key: due date, none last, then code), projecting what a queue row shows. An office's
+page for one status is one Query read in order from the cursor; several statuses (or all ten) are
+one Query each, merged by queue_key. A partition per office and status, rather than per office,
+makes the common query (one status) need no filter, and `counts` is ten Select=COUNT queries on
+small partitions. Procedure and channel are filters; the due-date filters are the key condition's
+lower bound and a stop when the keys pass the upper bound.
 """
 
 import json
@@ -21,8 +41,24 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.errors import IdempotencyConflictError, StorageError
-from chalicelib.storage.ports import NewDossier, StoredDossier, dossier_json, format_code
+from chalicelib import workflow
+from chalicelib.errors import (
+    IdempotencyConflictError,
+    NotFoundError,
+    StorageError,
+    VersionConflictError,
+)
+from chalicelib.storage.ports import (
+    NO_DUE,
+    NewDossier,
+    QueueItem,
+    QueueQuery,
+    State,
+    StoredDossier,
+    dossier_json,
+    format_code,
+    queue_key,
+)
 
 if TYPE_CHECKING:  # boto3-stubs, for mypy only
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -32,6 +68,19 @@ BACKOFF_BASE_S = 0.005
 BACKOFF_CAP_S = 0.2
 # Reasons a transaction was cancelled that mean "someone else won the race": read again and retry.
 RETRYABLE_REASONS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+QUEUE_INDEX = "queue"
+# What a queue row shows (QueueItem), projected into the queue index beside its keys.
+QUEUE_ATTRIBUTES = [
+    "code",
+    "procedure",
+    "applicant",
+    "channel",
+    "status",
+    "unit",
+    "received_at",
+    "due_at",
+    "version",
+]
 
 
 class DynamoDossiers:
@@ -63,7 +112,7 @@ class DynamoDossiers:
             code = format_code(dossier.agency, dossier.day, current + 1)
             if self._write(dossier, code, current, idempotency_key, request_hash):
                 self._after_write("transaction")
-                return StoredDossier(code=code, dossier=dossier)
+                return StoredDossier(code, dossier, (), workflow.initial_state(dossier))
             time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))
         raise StorageError()
 
@@ -71,11 +120,185 @@ class DynamoDossiers:
         item = self._item(f"DOSSIER#{code}")
         if item is None:
             return None
-        return StoredDossier(
-            code=code,
-            dossier=NewDossier(**json.loads(item["body"]["S"])),
-            events=tuple(json.loads(item["events"]["S"])),
-        )
+        dossier = NewDossier(**json.loads(item["body"]["S"]))
+        if "state" not in item:  # written before the lifecycle
+            return StoredDossier(code, dossier, (), workflow.initial_state(dossier))
+        state = State(**json.loads(item["state"]["S"]))
+        return StoredDossier(code, dossier, self._events(code, state.version), state)
+
+    def transition(
+        self, code: str, *, expected_version: int, event: dict[str, Any], state: State
+    ) -> StoredDossier:
+        items: list[Any] = [  # TransactWriteItemTypeDef, built from plain dicts
+            {"Update": self._state_update(code, expected_version, state)},
+            {
+                "Put": self._put_new(
+                    {
+                        "pk": {"S": _event_pk(code, state.version)},
+                        "body": {"S": json.dumps(event, ensure_ascii=False)},
+                    }
+                )
+            },
+        ]
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                with _wrapped(passing=_lost_race):
+                    self._client.transact_write_items(TransactItems=items)
+            except ClientError as error:
+                if _reasons(error) <= {"TransactionConflict"}:  # another write in flight: again
+                    time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))
+                    continue
+                if self._item(f"DOSSIER#{code}") is None:
+                    raise NotFoundError() from None
+                raise VersionConflictError() from None
+            self._after_write("transaction")
+            stored = self.get(code)
+            assert stored is not None
+            return stored
+        raise StorageError()
+
+    def queue(self, query: QueueQuery) -> list[QueueItem]:
+        statuses = query.statuses or tuple(workflow.STATUSES)
+        found = [item for status in statuses for item in self._queue_of(query, status)]
+        found.sort(key=lambda item: item.cursor)
+        return found[: query.limit]
+
+    def counts(self, office: str) -> dict[int, int]:
+        counts = {}
+        for status in workflow.STATUSES:
+            count, start = 0, None
+            while True:
+                request: dict[str, Any] = {
+                    "TableName": self._table,
+                    "IndexName": QUEUE_INDEX,
+                    "KeyConditionExpression": "queue_pk = :pk",
+                    "ExpressionAttributeValues": {":pk": {"S": f"{office}#{status}"}},
+                    "Select": "COUNT",
+                }
+                if start:
+                    request["ExclusiveStartKey"] = start
+                with _wrapped():
+                    answer = self._client.query(**request)
+                count += answer["Count"]
+                start = answer.get("LastEvaluatedKey")
+                if not start:
+                    break
+            if count:
+                counts[status] = count
+        return counts
+
+    def codes(self) -> Iterator[str]:
+        """A scan of the dossier items, in pages; sorted only within a page."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "begins_with(pk, :dossier)",
+            "ExpressionAttributeValues": {":dossier": {"S": "DOSSIER#"}},
+            "ProjectionExpression": "code",
+            "ConsistentRead": True,
+        }
+        while True:
+            with _wrapped():
+                answer = self._client.scan(**request)
+            yield from sorted(item["code"]["S"] for item in answer.get("Items", []))
+            if "LastEvaluatedKey" not in answer:
+                return
+            request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def _queue_of(self, query: QueueQuery, status: int) -> list[QueueItem]:
+        """Up to query.limit matching dossiers of one status, in queue_key order."""
+        values: dict[str, Any] = {":pk": {"S": f"{query.office}#{status}"}}
+        condition = "queue_pk = :pk"
+        lower = max(query.after or "", query.due_from or "")
+        if lower:
+            condition += (
+                " AND queue_key > :lower" if lower == query.after else " AND queue_key >= :lower"
+            )
+            values[":lower"] = {"S": lower}
+        upper = query.due_to if query.due_to is not None else (NO_DUE if query.due_from else None)
+        filters, names = [], {}
+        for name in ("procedure", "channel"):
+            wanted = getattr(query, name)
+            if wanted is not None:
+                filters.append(f"#{name} = :{name}")
+                names[f"#{name}"] = name
+                values[f":{name}"] = {"S": wanted}
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": QUEUE_INDEX,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            "Limit": max(query.limit, 50),
+        }
+        if filters:
+            request["FilterExpression"] = " AND ".join(filters)
+            request["ExpressionAttributeNames"] = names
+        found: list[QueueItem] = []
+        while True:
+            with _wrapped():
+                answer = self._client.query(**request)
+            for item in answer.get("Items", []):
+                if upper is not None and item["queue_key"]["S"] >= upper:
+                    return found  # read in key order: nothing further is below the bound
+                found.append(_queue_item(item))
+                if len(found) == query.limit:
+                    return found
+            if "LastEvaluatedKey" not in answer:
+                return found
+            request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def _events(self, code: str, count: int) -> tuple[dict[str, Any], ...]:
+        """Events 1..count: BatchGetItem by key, 100 keys a request, retrying unprocessed keys."""
+        bodies: dict[str, str] = {}
+        wanted = [_event_pk(code, seq) for seq in range(1, count + 1)]
+        for start in range(0, len(wanted), 100):
+            keys: list[Any] = [{"pk": {"S": pk}} for pk in wanted[start : start + 100]]
+            for attempt in range(MAX_ATTEMPTS):
+                with _wrapped():
+                    answer = self._client.batch_get_item(
+                        RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}}
+                    )
+                for item in answer.get("Responses", {}).get(self._table, []):
+                    bodies[item["pk"]["S"]] = item["body"]["S"]
+                unprocessed = answer.get("UnprocessedKeys", {}).get(self._table)
+                keys = list(unprocessed["Keys"]) if unprocessed else []
+                if not keys:
+                    break
+                time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))
+            else:
+                raise StorageError()
+        if len(bodies) != count:
+            raise StorageError()  # a state without its events: never written so by transition
+        return tuple(json.loads(bodies[pk]) for pk in wanted)
+
+    def _state_update(self, code: str, expected_version: int, state: State) -> dict[str, Any]:
+        attributes: dict[str, Any] = {
+            "status": {"N": str(state.status)},
+            "office": {"S": state.office},
+            "unit": {"S": state.unit},
+            "queue_pk": {"S": f"{state.office}#{state.status}"},
+            "queue_key": {"S": queue_key(state.due_at, code)},
+            "version": {"N": str(state.version)},
+            "state": {"S": json.dumps(state.as_dict(), ensure_ascii=False)},
+        }
+        if state.due_at is not None:
+            attributes["due_at"] = {"S": state.due_at}
+        # Every name through a placeholder: status, state, unit... are DynamoDB reserved words.
+        update = "SET " + ", ".join(f"#{name} = :{name}" for name in attributes)
+        names = {f"#{name}": name for name in [*attributes, "due_at"]}
+        if state.due_at is None:
+            update += " REMOVE #due_at"
+        values = {f":{name}": value for name, value in attributes.items()}
+        return {
+            "TableName": self._table,
+            "Key": {"pk": {"S": f"DOSSIER#{code}"}},
+            "UpdateExpression": update,
+            "ConditionExpression": "attribute_exists(pk) AND #version = :expected",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {
+                **values,
+                ":expected": {"N": str(expected_version)},
+            },
+        }
 
     def _stored_under(self, idempotency_key: str, request_hash: str) -> StoredDossier | None:
         item = self._item(f"IDEM#{idempotency_key}")
@@ -153,8 +376,24 @@ def create_table(client: "DynamoDBClient", name: str) -> None:
     with _wrapped():
         client.create_table(
             TableName=name,
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            AttributeDefinitions=[
+                {"AttributeName": name, "AttributeType": "S"}
+                for name in ("pk", "queue_pk", "queue_key")
+            ],
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": QUEUE_INDEX,
+                    "KeySchema": [
+                        {"AttributeName": "queue_pk", "KeyType": "HASH"},
+                        {"AttributeName": "queue_key", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {
+                        "ProjectionType": "INCLUDE",
+                        "NonKeyAttributes": QUEUE_ATTRIBUTES,
+                    },
+                }
+            ],
             BillingMode="PAY_PER_REQUEST",
         )
         client.get_waiter("table_exists").wait(
@@ -163,7 +402,7 @@ def create_table(client: "DynamoDBClient", name: str) -> None:
 
 
 def _dossier_item(code: str, seq: int, dossier: NewDossier) -> dict[str, Any]:
-    return {
+    item = {
         "pk": {"S": f"DOSSIER#{code}"},
         "code": {"S": code},
         "agency": {"S": dossier.agency},
@@ -173,16 +412,51 @@ def _dossier_item(code: str, seq: int, dossier: NewDossier) -> dict[str, Any]:
         "status": {"N": str(dossier.status)},
         "received_at": {"S": dossier.received_at},
         "body": {"S": dossier_json(dossier)},
-        "events": {"S": "[]"},
+        "office": {"S": dossier.office},
+        "unit": {"S": ""},
+        "channel": {"S": dossier.channel},
+        "applicant": {"S": dossier.applicant},
+        "queue_pk": {"S": f"{dossier.office}#{dossier.status}"},
+        "queue_key": {"S": queue_key(dossier.due_at, code)},
+        "version": {"N": "0"},
+        "state": {"S": json.dumps(workflow.initial_state(dossier).as_dict(), ensure_ascii=False)},
     }
+    if dossier.due_at is not None:
+        item["due_at"] = {"S": dossier.due_at}
+    return item
+
+
+def _event_pk(code: str, seq: int) -> str:
+    return f"EVENT#{code}#{seq:06d}"
+
+
+def _queue_item(item: dict[str, Any]) -> QueueItem:
+    return QueueItem(
+        code=item["code"]["S"],
+        procedure=item["procedure"]["S"],
+        applicant=item["applicant"]["S"],
+        channel=item["channel"]["S"],
+        status=int(item["status"]["N"]),
+        unit=item["unit"]["S"],
+        received_at=item["received_at"]["S"],
+        due_at=item["due_at"]["S"] if "due_at" in item else None,
+        version=int(item["version"]["N"]),
+        cursor=item["queue_key"]["S"],
+    )
+
+
+def _reasons(error: ClientError) -> set[str]:
+    """Why a transaction was cancelled, one code per item ("None" for the items that were fine)."""
+    reasons = {reason.get("Code", "") for reason in error.response.get("CancellationReasons", [])}
+    reasons.discard("None")
+    return reasons
 
 
 def _lost_race(error: ClientError) -> bool:
     """A transaction cancelled only because a condition failed or another transaction ran."""
     if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
         return False
-    reasons = {reason.get("Code") for reason in error.response.get("CancellationReasons", [])}
-    reasons.discard("None")
+    reasons = _reasons(error)
     return bool(reasons) and reasons <= RETRYABLE_REASONS
 
 

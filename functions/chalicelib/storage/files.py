@@ -7,20 +7,27 @@ domain code are the same for both adapters; only the URL and the signed fields d
     root/tmp/         files still arriving (deleted if the request fails)
     root/quarantine/  complete files not yet verified (size, magic bytes)
     root/accepted/    verified files a submission may reference
+    root/digests/     the SHA-256 of each accepted file, computed once when it is accepted
+
+Officers download accepted files through links signed the same way (`download_url`), served by
+the same endpoint on GET, as S3 serves a presigned GET.
 """
 
 import hashlib
 import hmac
+import mimetypes
 import os
 import re
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import quote, urlencode
 
 from chalicelib.errors import ApiError, NotFoundError
 from chalicelib.storage.ports import UploadTarget
@@ -31,11 +38,20 @@ MAX_KEY_LENGTH = 512
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*")
 CONTENT_TYPE_PATTERN = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+")
 SIGNED_FIELDS = ("key", "content_type", "max_bytes", "expires", "signature")
+DOWNLOAD_FIELDS = ("key", "filename", "expires", "signature")
+MAX_FILENAME = 150
 
 
 class UploadForbiddenError(ApiError):
     status, code = 403, "upload_forbidden"
     message = "Biểu mẫu tải tệp không hợp lệ hoặc đã hết hạn. Vui lòng tải lại trang và thử lại."
+
+
+class DownloadForbiddenError(ApiError):
+    status, code = 403, "download_forbidden"
+    message = (
+        "Liên kết tải tệp không hợp lệ hoặc đã hết hạn. Vui lòng mở lại hồ sơ để lấy liên kết mới."
+    )
 
 
 @dataclass(frozen=True)
@@ -68,6 +84,45 @@ def check_target(content_type: str, max_bytes: int, expires_in: int) -> int:
     return min(expires_in, MAX_EXPIRES_IN)
 
 
+@dataclass(frozen=True)
+class Download:
+    """What a verified download link serves."""
+
+    path: Path
+    filename: str
+    content_type: str
+    size: int
+
+
+def download_lifetime(expires_in: int) -> int:
+    """A download link's lifetime in seconds, clamped to MAX_EXPIRES_IN like an upload form's."""
+    if expires_in < 1:
+        raise ValueError(f"expires_in must be at least 1, not {expires_in}")
+    return min(expires_in, MAX_EXPIRES_IN)
+
+
+def safe_filename(name: str) -> str:
+    """A file name to offer the browser: no folders, no control characters or quotes."""
+    base = re.split(r"[/\\]", name)[-1]
+    cleaned = "".join(c for c in base if unicodedata.category(c)[0] != "C" and c not in '"')
+    return cleaned.strip(" .")[:MAX_FILENAME] or "tep"
+
+
+def attachment(filename: str) -> str:
+    """Content-Disposition for a download (RFC 6266): the name in UTF-8 for browsers that read
+    `filename*`, an ASCII stand-in without diacritics for the rest."""
+    name = safe_filename(filename)
+    plain = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "_", "".join(c for c in plain if c.isascii()))
+    return f"attachment; filename=\"{plain or 'tep'}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def content_type_of(key: str) -> str:
+    """The content type of a stored file from its key's extension (keys end in .pdf, .jpg,
+    .png: forms.FILE_TYPES)."""
+    return mimetypes.guess_type(key)[0] or "application/octet-stream"
+
+
 def iso_utc(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
 
@@ -89,7 +144,9 @@ class FilesystemUploads:
         self.clock = clock
         self._secret = secret
         self._url = f"{base_url.rstrip('/')}/api/uploads/local"
-        for folder in ("tmp", "quarantine", "accepted"):
+        # Its own key, so an upload form's signature is never a valid download link.
+        self._download_secret = hmac.digest(secret, b"motcua download links", "sha256")
+        for folder in ("tmp", "quarantine", "accepted", "digests"):
             (self.root / folder).mkdir(parents=True, exist_ok=True)
 
     def target(
@@ -146,11 +203,20 @@ class FilesystemUploads:
             raise NotFoundError() from None
 
     def accept(self, key: str) -> None:
+        """Records the file's SHA-256, then moves it to accepted/: an accepted file always has
+        its digest."""
         accepted = self._path("accepted", key)
+        try:
+            digest = _sha256(self._path("quarantine", key))
+        except FileNotFoundError:
+            if accepted.is_file():
+                return
+            raise NotFoundError() from None
+        self._write_digest(key, digest)
         accepted.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.replace(self._path("quarantine", key), accepted)
-        except FileNotFoundError:
+        except FileNotFoundError:  # another accept of the same key moved it first
             if not accepted.is_file():
                 raise NotFoundError() from None
 
@@ -160,10 +226,73 @@ class FilesystemUploads:
     def reject(self, key: str) -> None:
         self._path("quarantine", key).unlink(missing_ok=True)
 
+    def describe(self, key: str) -> tuple[int, str]:
+        path = self._path("accepted", key)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise NotFoundError() from None
+        try:
+            digest = self._path("digests", key).read_text(encoding="ascii").strip()
+        except FileNotFoundError:  # accepted before digests were kept
+            digest = _sha256(path)
+            self._write_digest(key, digest)
+        return size, digest
+
+    def download_url(self, key: str, *, filename: str, expires_in: int) -> str:
+        lifetime = download_lifetime(expires_in)
+        if not self.is_accepted(key):
+            raise NotFoundError()
+        fields = {
+            "key": key,
+            "filename": safe_filename(filename),
+            "expires": str(int(self.clock()) + lifetime),
+        }
+        fields["signature"] = self._sign_download(fields)
+        return f"{self._url}?{urlencode(fields, quote_via=quote)}"
+
+    def open_download(self, fields: dict[str, str]) -> Download:
+        """What a download link serves, or DownloadForbiddenError if it was altered or expired
+        (NotFoundError if the file is gone)."""
+        if any(name not in fields for name in DOWNLOAD_FIELDS):
+            raise DownloadForbiddenError()
+        expected = self._sign_download(fields).encode()
+        if not hmac.compare_digest(expected, fields["signature"].encode()):
+            raise DownloadForbiddenError()
+        if not fields["expires"].isdigit() or self.clock() > int(fields["expires"]):
+            raise DownloadForbiddenError()
+        path = self._path("accepted", fields["key"])
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise NotFoundError() from None
+        return Download(path, fields["filename"], content_type_of(fields["key"]), size)
+
     def _path(self, area: str, key: str) -> Path:
         return self.root / area / check_key(key)
+
+    def _write_digest(self, key: str, digest: str) -> None:
+        target = self._path("digests", key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="digest-")
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as out:
+                out.write(digest)
+            os.replace(name, target)
+        finally:
+            Path(name).unlink(missing_ok=True)
+
+    def _sign_download(self, fields: dict[str, str]) -> str:
+        # key has no "|" and expires is last, so the joined string is unambiguous.
+        canonical = "|".join(fields[name] for name in DOWNLOAD_FIELDS[:-1])
+        return hmac.new(self._download_secret, canonical.encode(), hashlib.sha256).hexdigest()
 
     def _sign(self, fields: dict[str, str]) -> str:
         # key has no "|" and the last two are digits, so the joined string is unambiguous.
         canonical = "|".join(fields[name] for name in SIGNED_FIELDS[:-1])
         return hmac.new(self._secret, canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as source:
+        return hashlib.file_digest(source, "sha256").hexdigest()

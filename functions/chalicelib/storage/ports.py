@@ -11,12 +11,17 @@ Contract (tests/contract/ runs it against every adapter):
 - Dossiers.transition appends one event and replaces the state only if the stored state's version
   is the expected one (optimistic locking); otherwise it raises VersionConflictError and changes
   nothing. Event and state are written together or not at all.
+- Dossiers.create stores workflow.initial_state(dossier) with the dossier, and get returns the
+  stored State (never None) with the events in `seq` order. The initial state's head is the hash
+  of the dossier as filed, so chain.verify finds a changed answer even before any event.
 - Dossiers.queue lists one office's dossiers matching a QueueQuery, sorted by due date (none last),
-  then code; Dossiers.counts counts them per status.
+  then code (the order of `queue_key`); Dossiers.counts counts them per status.
+- Dossiers.codes yields every code once (for the chain verifier), in no promised order.
 """
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -79,7 +84,7 @@ class StoredDossier:
     code: str  # <agency>-<yyMMdd>-<NNNN>
     dossier: NewDossier
     events: tuple[dict[str, Any], ...] = field(default_factory=tuple)
-    state: State | None = None  # None until the first transition: workflow.initial_state
+    state: State | None = None  # adapters store workflow.initial_state at create: never None
 
 
 @dataclass(frozen=True)
@@ -124,13 +129,18 @@ class Dossiers(Protocol):
         self, code: str, *, expected_version: int, event: dict[str, Any], state: State
     ) -> StoredDossier:
         """Appends `event` and stores `state` if the stored version is `expected_version`;
-        else VersionConflictError (or NotFoundError for an unknown code), nothing written."""
+        else VersionConflictError (or NotFoundError for an unknown code), nothing written.
+        `state.version` is `expected_version + 1` and the event's `seq` (workflow.apply)."""
         ...
 
     def queue(self, query: QueueQuery) -> list[QueueItem]: ...
 
     def counts(self, office: str) -> dict[int, int]:
         """Dossiers of an office per status (statuses with none are left out)."""
+        ...
+
+    def codes(self) -> Iterator[str]:
+        """Every dossier's code once, in no promised order (SQLite: code order)."""
         ...
 
 
@@ -170,6 +180,28 @@ class Uploads(Protocol):
     def reject(self, key: str) -> None:
         """Deletes an object that failed verification."""
         ...
+
+    def describe(self, key: str) -> tuple[int, str]:
+        """(size in bytes, SHA-256 in hex) of an accepted object; NotFoundError for any other
+        key, including one still in quarantine."""
+        ...
+
+    def download_url(self, key: str, *, filename: str, expires_in: int) -> str:
+        """A link that serves an accepted object as an attachment named `filename`, with its
+        content type, for at most `expires_in` seconds (never more than five minutes); after
+        that, or altered, it answers 403. NotFoundError for a key not accepted."""
+        ...
+
+
+NO_DUE = "~"  # stands for "no due date" in queue_key: after every ISO date
+
+
+def queue_key(due_at: str | None, code: str) -> str:
+    """The queues' sort key and cursor: due date (none last), then code. Every adapter indexes
+    it, so an office's page is one index range: `queue_key > after`, and the due-date filters are
+    `queue_key >= due_from` and `queue_key < due_to` (a due date equal to `due_to` is excluded,
+    because `|` sorts after every character of an ISO date)."""
+    return f"{due_at or NO_DUE}|{code}"
 
 
 def format_code(agency: str, day: str, sequence: int) -> str:

@@ -4,8 +4,15 @@ The browser POSTs the file straight to S3 with a presigned policy, so no Lambda 
 (API Gateway would cap them at 10 MB). The policy pins the exact object key under quarantine/,
 the content type and the size range; S3 refuses anything else. Verified objects are copied to
 accepted/ and removed from quarantine/, which a lifecycle rule empties of abandoned uploads.
+
+Accepting reads the object once to record its SHA-256 in the accepted copy's metadata
+(`x-amz-meta-sha256`), so describing it later is one HEAD. Officers download through presigned
+GETs that make S3 answer with `Content-Disposition: attachment` and the stored content type; S3
+cannot add `X-Content-Type-Options: nosniff` itself (CloudFront's response headers policy does, in
+front of the bucket).
 """
 
+import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,13 +21,21 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.errors import NotFoundError, StorageError
-from chalicelib.storage.files import check_key, check_target, iso_utc
+from chalicelib.storage.files import (
+    attachment,
+    check_key,
+    check_target,
+    download_lifetime,
+    iso_utc,
+    safe_filename,
+)
 from chalicelib.storage.ports import UploadTarget
 
 if TYPE_CHECKING:  # boto3-stubs, for mypy only
     from mypy_boto3_s3 import S3Client
 
 MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
+CHUNK = 1024 * 1024
 
 
 class S3Uploads:
@@ -68,13 +83,18 @@ class S3Uploads:
                 return body.read()
 
     def accept(self, key: str) -> None:
-        """Copies to accepted/ then deletes from quarantine/; running it twice is harmless."""
+        """Copies to accepted/ with the SHA-256 in its metadata, then deletes from quarantine/;
+        running it twice is harmless."""
         try:
+            content_type, digest = self._sha256(_quarantined(key))
             with _wrapped():
                 self._client.copy_object(
                     Bucket=self._bucket,
                     Key=_accepted(key),
                     CopySource={"Bucket": self._bucket, "Key": _quarantined(key)},
+                    MetadataDirective="REPLACE",
+                    ContentType=content_type,
+                    Metadata={"sha256": digest},
                 )
         except NotFoundError:
             if self.is_accepted(key):
@@ -94,6 +114,43 @@ class S3Uploads:
     def reject(self, key: str) -> None:
         with _wrapped():
             self._client.delete_object(Bucket=self._bucket, Key=_quarantined(key))
+
+    def describe(self, key: str) -> tuple[int, str]:
+        with _wrapped():
+            head = self._client.head_object(Bucket=self._bucket, Key=_accepted(key))
+        digest = head.get("Metadata", {}).get("sha256")
+        if digest is None:  # accepted before digests were kept
+            digest = self._sha256(_accepted(key))[1]
+        return head["ContentLength"], digest
+
+    def download_url(self, key: str, *, filename: str, expires_in: int) -> str:
+        lifetime = download_lifetime(expires_in)
+        with _wrapped():
+            head = self._client.head_object(Bucket=self._bucket, Key=_accepted(key))
+            return self._client.generate_presigned_url(
+                "get_object",
+                Params={
+                    "Bucket": self._bucket,
+                    "Key": _accepted(key),
+                    "ResponseContentDisposition": attachment(safe_filename(filename)),
+                    "ResponseContentType": head["ContentType"],
+                    "ResponseCacheControl": "private, no-store",
+                },
+                ExpiresIn=lifetime,
+            )
+
+    def _sha256(self, object_key: str) -> tuple[str, str]:
+        """(content type, SHA-256 in hex) of an object, read in chunks."""
+        digest = hashlib.sha256()
+        with _wrapped():
+            answer = self._client.get_object(Bucket=self._bucket, Key=object_key)
+            body = answer["Body"]
+            try:
+                for chunk in body.iter_chunks(CHUNK):
+                    digest.update(chunk)
+            finally:
+                body.close()
+        return answer["ContentType"], digest.hexdigest()
 
 
 def _quarantined(key: str) -> str:

@@ -1,0 +1,239 @@
+"""Officers' accounts, sessions and sign-in attempts in one SQLite file (var/officers.sqlite3).
+
+The same conventions as the dossiers' adapter (storage/sqlite.py): WAL, a busy timeout, one
+connection per thread, every sqlite3 error wrapped in StorageError. Writes are rare here (a
+sign-in, a session touched once a minute), so they simply queue on SQLite's own lock with
+`BEGIN IMMEDIATE`, which is taken before the first read: counting the failures of a username and
+recording a new attempt is one serialised step across all of serve.py's processes.
+"""
+
+import fcntl
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from chalicelib.storage.accounts import Account, Limits, Session, UsernameTakenError
+
+# The dossiers' adapter's connection settings and error wrapping, shared inside this package.
+from chalicelib.storage.sqlite import _connect as connect
+from chalicelib.storage.sqlite import _wrapped as wrapped
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    roles TEXT NOT NULL,
+    offices TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts (id),
+    created_at REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_by_account ON sessions (account_id);
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL,
+    client TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attempts_by_username ON attempts (username, at);
+CREATE INDEX IF NOT EXISTS attempts_by_client ON attempts (client, at);
+CREATE INDEX IF NOT EXISTS attempts_by_time ON attempts (at);
+"""
+ACCOUNT_COLUMNS = "id, username, name, password_hash, roles, offices, created_at, disabled"
+
+
+class SqliteAccounts:
+    """`Accounts` on a SQLite file, safe to share between threads and processes."""
+
+    def __init__(self, path: Path):
+        self._path = Path(path)
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._opened_lock = threading.Lock()
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        # Processes opening a new file at once: one at a time switches it to WAL and creates the
+        # tables (as storage/sqlite.py does), or one of them fails "database is locked".
+        lock_path = self._path.with_name(self._path.name + ".schema-lock")
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            with wrapped():
+                self._connection().executescript(SCHEMA)
+        finally:
+            os.close(descriptor)  # releases the lock
+
+    def add(self, account: Account) -> None:
+        with self._immediate() as db:
+            try:
+                db.execute(
+                    f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    _account_row(account),
+                )
+            except sqlite3.IntegrityError:  # the UNIQUE username (ids are random)
+                raise UsernameTakenError(account.username) from None
+
+    def by_username(self, username: str) -> Account | None:
+        return self._account("username", username)
+
+    def by_id(self, account_id: str) -> Account | None:
+        return self._account("id", account_id)
+
+    def set_password_hash(self, account_id: str, password_hash: str) -> None:
+        with self._immediate() as db:
+            db.execute(
+                "UPDATE accounts SET password_hash = ? WHERE id = ?", (password_hash, account_id)
+            )
+
+    def disable(self, username: str) -> Account | None:
+        with self._immediate() as db:
+            row = db.execute(
+                f"UPDATE accounts SET disabled = 1 WHERE username = ? RETURNING {ACCOUNT_COLUMNS}",
+                (username,),
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute("DELETE FROM sessions WHERE account_id = ?", (row[0],))
+        return _account(row)
+
+    def open_session(self, session: Session) -> None:
+        with self._immediate() as db:
+            db.execute(
+                "INSERT INTO sessions (token_hash, account_id, created_at, last_seen, expires_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    session.token_hash,
+                    session.account_id,
+                    session.created_at,
+                    session.last_seen,
+                    session.expires_at,
+                ),
+            )
+            # Sessions that ended on their own are never read again.
+            db.execute("DELETE FROM sessions WHERE expires_at < ?", (session.created_at,))
+
+    def session(self, token_hash: str) -> Session | None:
+        with wrapped():
+            row = (
+                self._connection()
+                .execute(
+                    "SELECT token_hash, account_id, created_at, last_seen, expires_at"
+                    " FROM sessions WHERE token_hash = ?",
+                    (token_hash,),
+                )
+                .fetchone()
+            )
+        return None if row is None else Session(*row)
+
+    def touch_session(self, token_hash: str, last_seen: float) -> None:
+        with self._immediate() as db:
+            db.execute(
+                "UPDATE sessions SET last_seen = max(last_seen, ?) WHERE token_hash = ?",
+                (last_seen, token_hash),
+            )
+
+    def close_session(self, token_hash: str) -> None:
+        with self._immediate() as db:
+            db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+
+    def begin_attempt(self, username: str, client: str, at: float, limits: Limits) -> int | None:
+        with self._immediate() as db:
+            db.execute("DELETE FROM attempts WHERE at <= ?", (limits.since,))
+            (by_username,) = db.execute(
+                "SELECT count(*) FROM attempts WHERE username = ? AND at > ?",
+                (username, limits.since),
+            ).fetchone()
+            (by_client,) = db.execute(
+                "SELECT count(*) FROM attempts WHERE client = ? AND at > ?",
+                (client, limits.since),
+            ).fetchone()
+            if by_username >= limits.per_username or by_client >= limits.per_client:
+                return None
+            (attempt,) = db.execute(
+                "INSERT INTO attempts (username, client, at) VALUES (?, ?, ?) RETURNING id",
+                (username, client, at),
+            ).fetchone()
+        return int(attempt)
+
+    def succeeded(self, attempt: int, username: str) -> None:
+        with self._immediate() as db:
+            db.execute("DELETE FROM attempts WHERE id = ? OR username = ?", (attempt, username))
+
+    def close(self) -> None:
+        """Closes every connection any thread opened (tests and server shutdown)."""
+        with self._opened_lock:
+            for connection in self._opened:
+                connection.close()
+            self._opened.clear()
+
+    def _account(self, column: str, value: str) -> Account | None:
+        with wrapped():
+            row = (
+                self._connection()
+                .execute(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {column} = ?", (value,))
+                .fetchone()
+            )
+        return None if row is None else _account(row)
+
+    @contextmanager
+    def _immediate(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: COMMIT if the block finishes, ROLLBACK on any exception."""
+        db = self._connection()
+        with wrapped():
+            db.execute("BEGIN IMMEDIATE")
+        try:
+            with wrapped():
+                yield db
+                db.execute("COMMIT")
+        except BaseException:
+            with suppress(sqlite3.Error):
+                db.rollback()
+            raise
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            with wrapped():
+                connection = connect(self._path)
+            with self._opened_lock:
+                self._opened.append(connection)
+            self._local.connection = connection
+        return connection
+
+
+def _account_row(account: Account) -> tuple[object, ...]:
+    return (
+        account.id,
+        account.username,
+        account.name,
+        account.password_hash,
+        json.dumps(sorted(account.roles)),
+        json.dumps(sorted(account.offices)),
+        account.created_at,
+        int(account.disabled),
+    )
+
+
+def _account(row: tuple[object, ...]) -> Account:
+    identifier, username, name, password_hash, roles, offices, created_at, disabled = row
+    return Account(
+        id=str(identifier),
+        username=str(username),
+        name=str(name),
+        password_hash=str(password_hash),
+        roles=frozenset(json.loads(str(roles))),
+        offices=frozenset(json.loads(str(offices))),
+        created_at=float(str(created_at)),
+        disabled=bool(disabled),
+    )
