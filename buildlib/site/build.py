@@ -15,8 +15,8 @@ before anything is written.
 
 `build_command` reads as its phases: plan (what changed, from hashes) -> load (and check) ->
 frame (mkdocs' shell, static files) -> pages (browse, procedures, with their links checked) ->
-data (search index, open data) -> application pages -> save the cache. A phase that fails
-raises a BuildError whose message is what the editor reads.
+data (search index, open data) -> application pages -> back office pages -> save the cache. A
+phase that fails raises a BuildError whose message is what the editor reads.
 """
 
 import contextlib
@@ -40,7 +40,7 @@ from buildlib.errors import BuildError, CatalogueError, MkdocsError, RenderError
 from chalicelib.calendar import WorkingCalendar
 from chalicelib.versions import has_ended, shown_index, shown_version, state
 
-from . import application, browse, cache, opendata, search, webfont
+from . import application, backoffice, browse, cache, opendata, search, webfont
 from .cache import VERSION as CACHE_VERSION
 from .links import check_links
 from .opendata import Fragment, write_open_data
@@ -143,6 +143,7 @@ def build_command(
         search_records = search_index(run, loaded, rendered.records)
         fragments = open_data(run, loaded, shell, rendered.records)
         application_pages(run, loaded, shell)
+        backoffice_pages(run, loaded, shell)
     except BuildError as error:
         print(str(error), file=out)
         return 1
@@ -390,6 +391,20 @@ def application_pages(run: Plan, loaded: Loaded, shell: Shell) -> None:
         )
     except TemplateError as error:
         raise RenderError(f"Không dựng được trang nộp hồ sơ: {error}") from error
+
+
+def backoffice_pages(run: Plan, loaded: Loaded, shell: Shell) -> None:
+    """The officers' pages (can-bo/): four small files, written on every build."""
+    forms = loaded.forms
+    procedures = {c: s["name"] for c, s in loaded.summaries.items() if s.get("form") in forms}
+    try:
+        written = list(backoffice.pages(environment(), shell, procedures))
+    except TemplateError as error:
+        raise RenderError(f"Không dựng được trang cán bộ: {error}") from error
+    for path, html in written:
+        target = run.site_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
 
 
 def save_cache(

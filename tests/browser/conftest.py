@@ -24,8 +24,9 @@ Fixtures:
 - ``wide_page`` (function): the same at 1280x800.
 - ``make_page`` (function): ``make_page(width=360, height=800, **context_options)`` for other
   contexts, e.g. ``make_page(java_script_enabled=False)``; same checks at teardown.
-- ``axe``: ``axe(page, name)`` injects axe-core into the page, runs the WCAG 2.0/2.1/2.2 A and AA
-  rules and fails with a readable list (rule, impact, help, first three targets) on any violation.
+- ``axe``: ``axe(page, name)`` waits for running CSS transitions and animations to end, injects
+  axe-core into the page, runs the WCAG 2.0/2.1/2.2 A and AA rules and fails with a readable list
+  (rule, impact, help, first three targets) on any violation.
 - ``shot``: ``shot(page, name)`` saves a full-page PNG to test-artifacts/screenshots/<name>.png.
 - ``facts`` (session): what the pages should show, read from the seed catalogue (never from the
   built site): ``versions(code)``, ``shown(code)`` (the version the stable URL shows today, as the
@@ -269,6 +270,11 @@ def axe() -> Callable[[Page, str], None]:
         pytest.fail(f"{AXE_JS} is missing: run `npm ci` (scripts/test.sh does)")
 
     def check(page: Page, name: str) -> None:
+        # A colour caught half-way through a transition (the header's title fading in when the
+        # page scrolls to a focused element) is no contrast failure: let transitions finish.
+        page.wait_for_function(
+            "document.getAnimations().every(a => a.playState !== 'running')", timeout=3000
+        )
         if not page.evaluate("typeof window.axe === 'object'"):
             page.add_script_tag(path=str(AXE_JS))
         result = page.evaluate(

@@ -4,7 +4,6 @@ the API of the same server (the README's run command; see conftest.py)."""
 import datetime as dt
 import json
 import re
-import sqlite3
 import urllib.request
 import uuid
 from zoneinfo import ZoneInfo
@@ -13,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..api.filling import answers_for
+from .officers import OfficerClient, create_officer
 
 PROCEDURE = "1.010041"  # xác nhận thông tin về cư trú: no upload required, a published deadline
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -34,6 +34,10 @@ def file_dossier(server, procedure: str = PROCEDURE) -> dict:
     office = reply["offices"][0]["id"]
     body = {"procedure": procedure, "answers": answers_for(reply["form"]), "office": office}
     return api(server, "POST", "/api/submissions", body, {"Idempotency-Key": uuid.uuid4().hex})
+
+
+def secret(dossier: dict) -> dict:
+    return {"X-Lookup-Secret": dossier["secret"]}
 
 
 def vietnam_time(iso: str) -> str:
@@ -89,7 +93,7 @@ def test_typing_the_code_and_secret_shows_the_status_due_date_and_timeline(
     expect(result.locator('[data-field="due"]')).to_have_text(vietnam_time(filed["due_at"]))
     steps = result.locator(".tthc-timeline li")
     expect(steps).to_have_count(1)
-    expect(steps.first).to_have_text(f"Mới đăng ký {vietnam_time(filed['received_at'])}")
+    expect(steps.first).to_have_text(f"Bạn đã nộp hồ sơ {vietnam_time(filed['received_at'])}")
     expect(steps.first).to_have_attribute("aria-current", "step")
     assert not any(filed["secret"] in url for url in page.requested_urls)
     assert page.console_errors == []
@@ -98,19 +102,26 @@ def test_typing_the_code_and_secret_shows_the_status_due_date_and_timeline(
 
 
 def test_a_later_status_is_explained_and_every_step_is_listed_in_order(page, server, filed, shot):
-    # The officers' workflow is not built yet: its status changes are written as it will store
-    # them, into the server's own SQLite file.
-    events = [
-        {"status": 2, "at": "2026-07-16T08:05:00+07:00"},
-        {"status": 4, "at": "2026-07-16T09:30:00+07:00"},
-        {"status": 5, "at": "2026-07-17T01:15:00Z"},
-    ]
-    with sqlite3.connect(server.data_dir / "motcua.sqlite3") as db:
-        db.executemany(
-            "INSERT INTO events (code, seq, body) VALUES (?, ?, ?)",
-            [(filed["code"], seq, json.dumps(event)) for seq, event in enumerate(events, 1)],
-        )
-        db.execute("UPDATE dossiers SET status = 5 WHERE code = ?", (filed["code"],))
+    # An officer of the dossier's office moves it along through the officer API.
+    office = api(server, "GET", f"/api/dossiers/{filed['code']}", None, secret(filed))["office"]
+    username = f"can-bo-{uuid.uuid4().hex[:8]}"
+    password = "mat-khau-can-bo-2026"
+    create_officer(
+        server,
+        username=username,
+        name="Đỗ Minh Khoa",
+        password=password,
+        office=office["id"],
+        roles=["mot_cua", "chuyen_vien"],
+    )
+    officer = OfficerClient(server, username, password)
+    officer.act(filed["code"], "receive")
+    officer.act(filed["code"], "transfer", {"to_unit": "chuyen-mon"})
+    items = ["Giấy tờ chứng minh nơi ở hiện tại"]
+    officer.act(filed["code"], "request_supplement", {"items": items})
+    view = api(server, "GET", f"/api/dossiers/{filed['code']}", None, secret(filed))
+    times = [vietnam_time(step["at"]) for step in view["timeline"]]
+
     open_form(page, server)
     look_up(page, filed["code"], filed["secret"].upper())  # typed in capitals: still found
     expect(page.locator("#tra-cuu-tieu-de")).to_have_text("Tình trạng: Yêu cầu bổ sung giấy tờ")
@@ -118,15 +129,34 @@ def test_a_later_status_is_explained_and_every_step_is_listed_in_order(page, ser
     steps = page.locator(".tthc-timeline li")
     expect(steps).to_have_text(
         [
-            f"Mới đăng ký {vietnam_time(filed['received_at'])}",
-            "Được tiếp nhận 16/07/2026 08:05",
-            "Đang xử lý 16/07/2026 09:30",
-            "Yêu cầu bổ sung giấy tờ 17/07/2026 08:15",  # 01:15 UTC is 08:15 in Vietnam
+            f"Bạn đã nộp hồ sơ {times[0]}",
+            f"Cơ quan đã tiếp nhận hồ sơ {times[1]} — Bộ phận Một cửa",
+            f"Hồ sơ được chuyển đến bộ phận giải quyết {times[2]} — Bộ phận chuyên môn",
+            f"Cơ quan yêu cầu bạn bổ sung, hoàn thiện hồ sơ {times[3]} — Bộ phận chuyên môn"
+            f"Giấy tờ cần bổ sung: {items[0]}.",
         ]
     )
     expect(page.locator(".tthc-timeline li[aria-current=step]")).to_have_count(1)
     expect(steps.last).to_have_attribute("aria-current", "step")
+    expect(page.locator('[data-field="unit"]')).to_have_text("Bộ phận chuyên môn")
+    expect(page.locator('[data-field="clock"]')).to_contain_text("tạm dừng")
+    expect(page.locator(".tthc-todo-items li")).to_have_text(items)
     shot(page, "tra-cuu-timeline-360")
+
+
+def test_a_time_is_shown_in_vietnam_time_whatever_offset_the_api_writes(page, server, filed):
+    # 01:15 UTC is 08:15 in Vietnam: the page converts, whatever offset an answer carries.
+    def answer(route):
+        view = api(server, "GET", f"/api/dossiers/{filed['code']}", None, secret(filed))
+        view["timeline"][0]["at"] = "2026-07-17T01:15:00Z"
+        route.fulfill(status=200, json=view)
+
+    page.route(f"**/api/dossiers/{filed['code']}", answer)
+    open_form(page, server)
+    look_up(page, filed["code"], filed["secret"])
+    expect(page.locator(".tthc-timeline li").first).to_have_text(
+        "Bạn đã nộp hồ sơ 17/07/2026 08:15"
+    )
 
 
 def test_a_wrong_secret_says_not_found_next_to_the_fields(page, server, filed, axe, shot):

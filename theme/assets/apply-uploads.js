@@ -1,9 +1,11 @@
 /* Choosing files, uploading each to the signed target the API hands out (with progress), then
-   having the API verify it; and the small JSON client of the API. */
+   having the API verify it (upload-file.js, the flow the status page and the back office use
+   too); and the small JSON client of the API. */
 import { save } from "./apply-draft.js";
 import { clearError, showErrors, status } from "./apply-errors.js";
 import { drawFiles, kindOf } from "./apply-files.js";
 import { $, megabytes } from "./apply-util.js";
+import { postJson, problem, uploadFile } from "./upload-file.js";
 
 export function pick(s, slotId, chosen) {
   s.files[slotId] = s.files[slotId] || [];
@@ -41,94 +43,40 @@ export function pick(s, slotId, chosen) {
 }
 
 export function api(s, path, body, headers) {
-  return fetch(s.cfg.api + path, {
-    method: "POST",
-    headers: Object.assign({ "Content-Type": "application/json" }, headers || {}),
-    body: JSON.stringify(body),
-  }).then((response) =>
-    response
-      .json()
-      .catch(() => ({}))
-      .then((json) => ({ status: response.status, body: json })),
-  );
+  return postJson(s.cfg.api, path, body, headers);
 }
 
-export function problem(reply) {
-  const fields = reply.body.fields || {};
-  const first = Object.keys(fields)[0];
-  return (
-    (first && fields[first]) || reply.body.message || `Máy chủ từ chối tệp (mã ${reply.status}).`
-  );
-}
+export { problem };
 
 export function send(s, slotId, entry) {
   entry.state = "uploading";
   entry.progress = 0;
   drawFiles(s, slotId);
-  function fail(message) {
-    entry.state = "failed";
-    entry.error = message;
+  uploadFile(s.cfg.api, "uploads", entry.file, {
+    type: entry.type,
+    fields: { procedure: s.cfg.procedure, slot: slotId },
+    progress: (percent) => {
+      entry.progress = percent;
+      const bar = $(`d-${slotId}`).querySelector(
+        `li:nth-child(${s.files[slotId].indexOf(entry) + 1}) progress`,
+      );
+      if (bar) bar.value = entry.progress;
+    },
+  }).then((result) => {
+    if (result.error) {
+      entry.state = "failed";
+      entry.error = result.error;
+      drawFiles(s, slotId);
+      save(s);
+      return;
+    }
+    entry.key = result.key;
+    entry.state = "done";
+    entry.progress = 100;
+    entry.file = null;
     drawFiles(s, slotId);
     save(s);
-  }
-  api(s, "uploads", {
-    procedure: s.cfg.procedure,
-    slot: slotId,
-    content_type: entry.type,
-    size: entry.size,
-  }).then(
-    (reply) => {
-      if (reply.status !== 200) return fail(problem(reply));
-      const target = reply.body,
-        form = new FormData();
-      Object.keys(target.fields).forEach((k) => {
-        form.append(k, target.fields[k]);
-      });
-      form.append("file", entry.file, entry.name);
-      const xhr = new XMLHttpRequest();
-      xhr.open("POST", target.url);
-      xhr.upload.onprogress = (event) => {
-        if (!event.lengthComputable) return;
-        entry.progress = Math.min(99, Math.round((event.loaded / event.total) * 100));
-        const bar = $(`d-${slotId}`).querySelector(
-          `li:nth-child(${s.files[slotId].indexOf(entry) + 1}) progress`,
-        );
-        if (bar) bar.value = entry.progress;
-      };
-      xhr.onerror = () => {
-        fail("mất kết nối mạng khi tải lên.");
-      };
-      xhr.onload = () => {
-        if (xhr.status < 200 || xhr.status >= 300) {
-          let body = {};
-          try {
-            body = JSON.parse(xhr.responseText);
-          } catch (_e) {
-            body = {};
-          }
-          return fail(problem({ status: xhr.status, body: body }));
-        }
-        api(s, "uploads/verify", { key: target.key }).then(
-          (verified) => {
-            if (verified.status !== 200) return fail(problem(verified));
-            entry.key = target.key;
-            entry.state = "done";
-            entry.progress = 100;
-            entry.file = null;
-            drawFiles(s, slotId);
-            save(s);
-            clearError(slotId);
-            status(`Đã tải lên tệp ${entry.name}.`);
-          },
-          () => {
-            fail("mất kết nối mạng khi kiểm tra tệp.");
-          },
-        );
-      };
-      xhr.send(form);
-    },
-    () => {
-      fail("mất kết nối mạng.");
-    },
-  );
+    clearError(slotId);
+    status(`Đã tải lên tệp ${entry.name}.`);
+  });
 }

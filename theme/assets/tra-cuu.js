@@ -41,11 +41,11 @@
     2: "Cơ quan đã tiếp nhận hồ sơ và sẽ giải quyết trong thời hạn của thủ tục; bạn chưa cần làm gì, hãy chờ đến ngày hẹn trả kết quả.",
     3: "Cơ quan không tiếp nhận hồ sơ này; hãy xem lý do trong thông báo của cơ quan (tin nhắn, thư điện tử) và nộp hồ sơ mới nếu vẫn cần làm thủ tục.",
     4: "Cán bộ đang giải quyết hồ sơ; bạn chưa cần làm gì, cơ quan sẽ liên hệ nếu cần thêm thông tin.",
-    5: "Cơ quan cần bạn bổ sung hoặc sửa giấy tờ; hãy xem yêu cầu trong thông báo của cơ quan và bổ sung sớm để hồ sơ được giải quyết tiếp.",
-    6: "Bạn cần nộp phí, lệ phí hoặc nghĩa vụ tài chính (ví dụ thuế) theo thông báo của cơ quan; hồ sơ được giải quyết tiếp sau khi bạn nộp.",
+    5: "Cơ quan cần bạn bổ sung hoặc sửa giấy tờ; xem danh sách ở mục “Việc bạn cần làm” bên dưới và gửi bổ sung sớm để hồ sơ được giải quyết tiếp.",
+    6: "Bạn cần nộp phí, lệ phí hoặc nghĩa vụ tài chính (ví dụ thuế); xem số tiền ở mục “Việc bạn cần làm” bên dưới. Hồ sơ được giải quyết tiếp sau khi bạn nộp.",
     7: "Cơ quan đã nhận yêu cầu rút hồ sơ của bạn và không giải quyết hồ sơ này nữa; nếu vẫn cần làm thủ tục, hãy nộp hồ sơ mới.",
     8: "Cơ quan đã dừng giải quyết hồ sơ này; hãy xem lý do trong thông báo của cơ quan hoặc hỏi Bộ phận Một cửa nơi đã nộp hồ sơ.",
-    9: "Hồ sơ đã giải quyết xong và kết quả đang chờ trả; hãy nhận kết quả theo cách đã chọn khi nộp (trực tuyến, qua bưu chính hoặc tại Bộ phận Một cửa).",
+    9: "Hồ sơ đã giải quyết xong và kết quả đang chờ trả; xem cách nhận kết quả ở mục “Việc bạn cần làm” bên dưới.",
     10: "Kết quả đã được trả cho bạn; thủ tục đã hoàn tất, bạn không cần làm gì thêm.",
   };
   const MESSAGES = {
@@ -64,6 +64,7 @@
     server: "Hệ thống tra cứu đang tạm thời gặp sự cố. Vui lòng bấm “Thử lại” sau ít phút.",
   };
   let last = null,
+    shown = null,
     pending = false;
 
   function pad(n) {
@@ -200,30 +201,106 @@
     dd.appendChild(typeof node === "string" ? document.createTextNode(node) : node);
   }
 
-  function show(dossier) {
+  // The timeline in plain words: what happened, to whom it matters (the applicant).
+  const STEPS = {
+    receive: "Cơ quan đã tiếp nhận hồ sơ",
+    refuse: "Cơ quan từ chối tiếp nhận hồ sơ",
+    request_supplement: "Cơ quan yêu cầu bạn bổ sung, hoàn thiện hồ sơ",
+    supplement: "Bạn đã gửi giấy tờ bổ sung",
+    transfer: "Hồ sơ được chuyển đến bộ phận giải quyết",
+    request_payment: "Cơ quan yêu cầu bạn nộp phí, lệ phí",
+    confirm_payment: "Cơ quan xác nhận đã nhận phí, lệ phí",
+    done: "Hồ sơ đã giải quyết xong, đang chờ trả kết quả",
+    return_result: "Cơ quan đã trả kết quả",
+    withdraw: "Bạn đã rút hồ sơ",
+    stop: "Cơ quan dừng giải quyết hồ sơ",
+    extend: "Cơ quan xin lỗi vì chậm trễ và hẹn lại ngày trả kết quả",
+  };
+  const RETURNS = {
+    truc_tiep: "nhận trực tiếp tại Bộ phận Một cửa",
+    buu_chinh: "gửi qua bưu chính",
+    truc_tuyen: "bản điện tử trực tuyến",
+  };
+
+  function money(n) {
+    return `${String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".")} đồng`;
+  }
+
+  function detail(step) {
+    const d = step.data || {},
+      parts = [];
+    if (d.items?.length) {
+      parts.push(`Giấy tờ cần bổ sung: ${d.items.join("; ")}.`);
+    }
+    if (d.uploads?.length) {
+      parts.push(`Đã gửi ${d.uploads.length} tệp.`);
+    }
+    if (typeof d.amount === "number") {
+      parts.push(`Số tiền: ${money(d.amount)}.`);
+    }
+    if (d.new_due_at) {
+      parts.push(`Ngày hẹn mới: ${when(d.new_due_at)}.`);
+    }
+    if (d.method) {
+      parts.push(
+        `Cách trả: ${RETURNS[d.method] || d.method}${d.address ? `, đến ${d.address}` : ""}.`,
+      );
+    }
+    if (d.reason) {
+      parts.push(`Lý do: ${d.reason}`);
+    }
+    return parts.join(" ");
+  }
+
+  function clockText(dossier) {
+    if (!dossier.clock_stopped_at) {
+      return "";
+    }
+    const since = `Từ ${when(dossier.clock_stopped_at)}, thời hạn giải quyết tạm dừng trong khi chờ bạn`;
+    const what = dossier.status === 6 ? "nộp phí, lệ phí" : "bổ sung hồ sơ";
+    return `${since} ${what}; ngày hẹn sẽ lùi thêm đúng số ngày làm việc đã dừng.`;
+  }
+
+  function show(dossier, done) {
     const procedure = document.createElement("a"),
       timeline = result.querySelector(".tthc-timeline");
     heading.textContent = `Tình trạng: ${dossier.status_label || "chưa rõ"}`;
+    result.querySelector('[data-field="done"]').textContent = done || "";
     result.querySelector(".tthc-lookup-explain").textContent = EXPLAIN[dossier.status] || "";
     procedure.href = `${site}thu-tuc/${encodeURIComponent(dossier.procedure)}/`;
     procedure.textContent = dossier.procedure_name || dossier.procedure;
     fill("procedure", procedure);
     fill("code", dossier.code);
     fill("received", when(dossier.received_at));
+    fill("office", dossier.office?.name || "");
+    fill("unit", dossier.unit_label || (dossier.status === 1 ? "Chưa tiếp nhận" : ""));
+    result.querySelector('[data-field="due-label"]').textContent =
+      dossier.status === 1 ? "Ngày hẹn trả kết quả (dự kiến)" : "Ngày hẹn trả kết quả";
     fill(
       "due",
       dossier.due_at
         ? when(dossier.due_at)
         : "Chưa xác định (thời hạn giải quyết của thủ tục chưa được công bố).",
     );
+    const clock = result.querySelector('[data-field="clock"]');
+    clock.textContent = clockText(dossier);
+    clock.hidden = !clock.textContent;
     timeline.textContent = "";
     (dossier.timeline || []).forEach((step, i, all) => {
       const li = document.createElement("li"),
         time = text("time", when(step.at));
       time.setAttribute("datetime", step.at || "");
-      li.appendChild(text("span", step.label || "", "tthc-timeline-label"));
+      const label = i === 0 ? "Bạn đã nộp hồ sơ" : STEPS[step.action] || step.label || "";
+      li.appendChild(text("span", label, "tthc-timeline-label"));
       li.appendChild(document.createTextNode(" "));
       li.appendChild(time);
+      if (step.unit_label) {
+        li.appendChild(text("span", ` — ${step.unit_label}`, "tthc-timeline-unit"));
+      }
+      const more = detail(step);
+      if (more) {
+        li.appendChild(text("p", more, "tthc-timeline-detail"));
+      }
       if (i === all.length - 1) {
         li.setAttribute("aria-current", "step");
       }
@@ -231,6 +308,10 @@
     });
     result.hidden = false;
     heading.focus();
+    // What the applicant can do now (supplement, withdraw): tra-cuu-viec.js, which may load
+    // after this answer came back: it asks for the last one then ("tra-cuu:san-sang").
+    shown = { dossier: dossier, secret: last?.secret, api: api };
+    document.dispatchEvent(new CustomEvent("tra-cuu:ho-so", { detail: shown }));
   }
 
   function parse(body) {
@@ -321,6 +402,15 @@
     }
   });
   window.addEventListener("hashchange", fromFragment);
+  document.addEventListener("tra-cuu:san-sang", () => {
+    if (shown) {
+      document.dispatchEvent(new CustomEvent("tra-cuu:ho-so", { detail: shown }));
+    }
+  });
+  // After the applicant acted (tra-cuu-viec.js): the dossier as the API now returns it.
+  document.addEventListener("tra-cuu:cap-nhat", (event) => {
+    show(event.detail.dossier, event.detail.message);
+  });
   form.hidden = false;
   fromFragment();
 })();
