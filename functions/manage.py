@@ -4,6 +4,7 @@
     python functions/manage.py create-officer USERNAME --name "Họ và tên" --role mot_cua \\
         [--role chuyen_vien ...] --office ID [--office ID ...]
     python functions/manage.py disable USERNAME
+    python functions/manage.py offices [TEXT]     # the office ids --office takes, by name
 
 The password is asked twice at a prompt, or read from the first line of standard input with
 --password-stdin (for scripts); never from the command line, where `ps` and the shell's history
@@ -15,6 +16,7 @@ import argparse
 import getpass
 import json
 import sys
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -36,6 +38,8 @@ FIELD_NAMES = {
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
+    if args.command == "offices":
+        return _list_offices(settings.bundle, args.text)
     auth = build_officer_auth(settings)
     try:
         if args.command == "disable":
@@ -104,6 +108,29 @@ def _unknown_offices(bundle: Path, offices: Iterable[str]) -> list[str]:
     return sorted(set(offices) - known)
 
 
+def _list_offices(bundle: Path, text: str) -> int:
+    """One line per office of the register whose name or id contains `text`, with or without
+    Vietnamese marks: `id<TAB>identifier<TAB>name`."""
+    if not bundle.is_file():
+        print("Chưa có gói dữ liệu: chạy `make run` hoặc `build.py bundle` trước.", file=sys.stderr)
+        return 1
+    register = json.loads(bundle.read_text(encoding="utf-8")).get("offices") or {}
+    offices = register.values() if isinstance(register, dict) else register
+    wanted = _folded(text)
+    found = [o for o in offices if wanted in _folded(f"{o.get('name', '')} {o['id']}")]
+    for office in sorted(found, key=lambda o: o["id"]):
+        print(f"{office['id']}\t{office.get('identifier', '')}\t{office.get('name', '')}")
+    if not found:
+        print(f"Không có cơ quan nào khớp “{text}”.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Quản lý tài khoản cán bộ của MotCua")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -131,6 +158,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     disable = commands.add_parser("disable", help="khóa tài khoản và kết thúc các phiên")
     disable.add_argument("username")
+    offices = commands.add_parser("offices", help="tìm mã cơ quan (--office) theo tên")
+    offices.add_argument("text", nargs="?", default="", help="một phần tên, có dấu hoặc không")
     return parser
 
 

@@ -137,3 +137,25 @@ def test_officers_sign_in_on_aws_is_a_clear_not_configured_error():
     with pytest.raises(NotConfiguredError) as raised:
         build_officer_auth(Settings(storage="aws", secret_key=b"k"))
     assert (raised.value.status, raised.value.body()["code"]) == (501, "not_configured")
+
+
+def test_lists_the_office_ids_matching_a_name_with_or_without_marks(data_dir, capsys):
+    bundle = data_dir.parent / "bundle.json"
+    register = {
+        "cong-an-phuong-le-chan": {
+            "id": "cong-an-phuong-le-chan",
+            "identifier": "11383.CA",
+            "name": "Công an Phường Lê Chân",
+        },
+        "trung-tam-pvhcc-xa-vinh-bao": {
+            "id": "trung-tam-pvhcc-xa-vinh-bao",
+            "identifier": "11824.HCC",
+            "name": "Trung tâm Phục vụ hành chính công xã Vĩnh Bảo",
+        },
+    }
+    bundle.write_text(json.dumps({"offices": register}), encoding="utf-8")
+
+    assert main(["offices", "le chan"]) == 0
+    assert capsys.readouterr().out == "cong-an-phuong-le-chan\t11383.CA\tCông an Phường Lê Chân\n"
+    assert main(["offices", "Hải Dương"]) == 1
+    assert "Không có cơ quan nào khớp" in capsys.readouterr().err
