@@ -11,16 +11,12 @@ import fcntl
 import json
 import os
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from chalicelib.storage.accounts import Account, Limits, Session, UsernameTakenError
 
 # The dossiers' adapter's connection settings and error wrapping, shared inside this package.
-from chalicelib.storage.sqlite import _connect as connect
-from chalicelib.storage.sqlite import _wrapped as wrapped
+from chalicelib.storage.sqlite_connections import ThreadConnections, wrapped
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -59,9 +55,7 @@ class SqliteAccounts:
 
     def __init__(self, path: Path):
         self._path = Path(path)
-        self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
-        self._opened_lock = threading.Lock()
+        self._connections = ThreadConnections(self._path)
         self._path.parent.mkdir(parents=True, exist_ok=True)
         # Processes opening a new file at once: one at a time switches it to WAL and creates the
         # tables (as storage/sqlite.py does), or one of them fails "database is locked".
@@ -70,12 +64,12 @@ class SqliteAccounts:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX)
             with wrapped():
-                self._connection().executescript(SCHEMA)
+                self._connections.get().executescript(SCHEMA)
         finally:
             os.close(descriptor)  # releases the lock
 
     def add(self, account: Account) -> None:
-        with self._immediate() as db:
+        with self._connections.transaction() as db:
             try:
                 db.execute(
                     f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -91,13 +85,13 @@ class SqliteAccounts:
         return self._account("id", account_id)
 
     def set_password_hash(self, account_id: str, password_hash: str) -> None:
-        with self._immediate() as db:
+        with self._connections.transaction() as db:
             db.execute(
                 "UPDATE accounts SET password_hash = ? WHERE id = ?", (password_hash, account_id)
             )
 
     def disable(self, username: str) -> Account | None:
-        with self._immediate() as db:
+        with self._connections.transaction() as db:
             row = db.execute(
                 f"UPDATE accounts SET disabled = 1 WHERE username = ? RETURNING {ACCOUNT_COLUMNS}",
                 (username,),
@@ -108,7 +102,7 @@ class SqliteAccounts:
         return _account(row)
 
     def open_session(self, session: Session) -> None:
-        with self._immediate() as db:
+        with self._connections.transaction() as db:
             db.execute(
                 "INSERT INTO sessions (token_hash, account_id, created_at, last_seen, expires_at)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -126,7 +120,7 @@ class SqliteAccounts:
     def session(self, token_hash: str) -> Session | None:
         with wrapped():
             row = (
-                self._connection()
+                self._connections.get()
                 .execute(
                     "SELECT token_hash, account_id, created_at, last_seen, expires_at"
                     " FROM sessions WHERE token_hash = ?",
@@ -137,18 +131,18 @@ class SqliteAccounts:
         return None if row is None else Session(*row)
 
     def touch_session(self, token_hash: str, last_seen: float) -> None:
-        with self._immediate() as db:
+        with self._connections.transaction() as db:
             db.execute(
                 "UPDATE sessions SET last_seen = max(last_seen, ?) WHERE token_hash = ?",
                 (last_seen, token_hash),
             )
 
     def close_session(self, token_hash: str) -> None:
-        with self._immediate() as db:
+        with self._connections.transaction() as db:
             db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
 
     def begin_attempt(self, username: str, client: str, at: float, limits: Limits) -> int | None:
-        with self._immediate() as db:
+        with self._connections.transaction() as db:
             db.execute("DELETE FROM attempts WHERE at <= ?", (limits.since,))
             (by_username,) = db.execute(
                 "SELECT count(*) FROM attempts WHERE username = ? AND at > ?",
@@ -167,49 +161,21 @@ class SqliteAccounts:
         return int(attempt)
 
     def succeeded(self, attempt: int, username: str) -> None:
-        with self._immediate() as db:
+        with self._connections.transaction() as db:
             db.execute("DELETE FROM attempts WHERE id = ? OR username = ?", (attempt, username))
 
     def close(self) -> None:
         """Closes every connection any thread opened (tests and server shutdown)."""
-        with self._opened_lock:
-            for connection in self._opened:
-                connection.close()
-            self._opened.clear()
+        self._connections.close()
 
     def _account(self, column: str, value: str) -> Account | None:
         with wrapped():
             row = (
-                self._connection()
+                self._connections.get()
                 .execute(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {column} = ?", (value,))
                 .fetchone()
             )
         return None if row is None else _account(row)
-
-    @contextmanager
-    def _immediate(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: COMMIT if the block finishes, ROLLBACK on any exception."""
-        db = self._connection()
-        with wrapped():
-            db.execute("BEGIN IMMEDIATE")
-        try:
-            with wrapped():
-                yield db
-                db.execute("COMMIT")
-        except BaseException:
-            with suppress(sqlite3.Error):
-                db.rollback()
-            raise
-
-    def _connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            with wrapped():
-                connection = connect(self._path)
-            with self._opened_lock:
-                self._opened.append(connection)
-            self._local.connection = connection
-        return connection
 
 
 def _account_row(account: Account) -> tuple[object, ...]:

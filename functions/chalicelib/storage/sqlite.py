@@ -29,7 +29,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,6 @@ from chalicelib import workflow
 from chalicelib.errors import (
     IdempotencyConflictError,
     NotFoundError,
-    StorageError,
     VersionConflictError,
 )
 from chalicelib.storage.ports import (
@@ -52,8 +51,7 @@ from chalicelib.storage.ports import (
     format_code,
     queue_key,
 )
-
-BUSY_TIMEOUT_MS = 30_000
+from chalicelib.storage.sqlite_connections import ThreadConnections, wrapped
 
 _EVENTS = """CREATE TABLE IF NOT EXISTS events (
     code TEXT NOT NULL REFERENCES dossiers (code),
@@ -142,9 +140,7 @@ class SqliteDossiers:
     def __init__(self, path: Path, *, after_write: Callable[[str], None] | None = None):
         self._path = Path(path)
         self._after_write = after_write or (lambda _label: None)
-        self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
-        self._opened_lock = threading.Lock()
+        self._connections = ThreadConnections(self._path)
         self._write_lock = threading.Lock()
         self._waiting: list[_Create] = []  # guarded by _waiting_lock
         self._waiting_lock = threading.Lock()
@@ -153,7 +149,7 @@ class SqliteDossiers:
         self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)  # closed by close()
         # Several processes may open a new file at once (functions/serve.py's workers): one at a
         # time switches it to WAL and creates the tables, or one of them fails "database is locked".
-        with self._process_lock(), self._transaction() as db:
+        with self._process_lock(), self._connections.transaction() as db:
             _migrate(db)
             for statement in SCHEMA.split(";"):  # not executescript, which would COMMIT first
                 db.execute(statement)
@@ -210,8 +206,8 @@ class SqliteDossiers:
         return StoredDossier(code=code, dossier=dossier, state=state)
 
     def get(self, code: str) -> StoredDossier | None:
-        db = self._connection()
-        with _wrapped():
+        db = self._connections.get()
+        with wrapped():
             db.execute("BEGIN")  # one snapshot for the dossier and its events
             try:
                 return _load(db, code)
@@ -253,8 +249,8 @@ class SqliteDossiers:
         return stored
 
     def queue(self, query: QueueQuery) -> list[QueueItem]:
-        db = self._connection()
-        with _wrapped():
+        db = self._connections.get()
+        with wrapped():
             db.execute("BEGIN")  # one snapshot for the statuses' ranges
             try:
                 ranges = [db.execute(sql, params).fetchall() for sql, params in queue_sql(query)]
@@ -264,8 +260,8 @@ class SqliteDossiers:
         return [_queue_item(row) for row in itertools.islice(merged, query.limit)]
 
     def counts(self, office: str) -> dict[int, int]:
-        with _wrapped():
-            rows = self._connection().execute(
+        with wrapped():
+            rows = self._connections.get().execute(
                 "SELECT status, count(*) FROM dossiers WHERE office = ? GROUP BY status",
                 (office,),
             )
@@ -275,10 +271,10 @@ class SqliteDossiers:
         """In pages of 1,000, so no read transaction stays open while the caller works."""
         after = ""
         while True:
-            with _wrapped():
+            with wrapped():
                 page = [
                     row[0]
-                    for row in self._connection().execute(
+                    for row in self._connections.get().execute(
                         "SELECT code FROM dossiers WHERE code > ? ORDER BY code LIMIT 1000",
                         (after,),
                     )
@@ -290,10 +286,7 @@ class SqliteDossiers:
 
     def close(self) -> None:
         """Closes every connection any thread opened (tests and server shutdown)."""
-        with self._opened_lock:
-            for connection in self._opened:
-                connection.close()
-            self._opened.clear()
+        self._connections.close()
         if self._lock_fd >= 0:  # never twice: the number may belong to another file by then
             os.close(self._lock_fd)
             self._lock_fd = -1
@@ -346,7 +339,7 @@ class SqliteDossiers:
         rather than in SQLite's busy handler, which makes losing writers sleep in growing steps
         (about 50 ms in all, once the p99 of submissions at 4 concurrent clients): a released
         lock wakes the next writer at once. busy_timeout still covers any other writer."""
-        with self._process_lock(), self._transaction() as db:
+        with self._process_lock(), self._connections.transaction() as db:
             yield db
 
     @contextmanager
@@ -357,47 +350,6 @@ class SqliteDossiers:
             yield
         finally:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self._connection()
-        with _wrapped():
-            db.execute("BEGIN IMMEDIATE")
-        try:
-            with _wrapped():
-                yield db
-                db.execute("COMMIT")
-        except BaseException:
-            # Keep the original error: a failing ROLLBACK means SQLite already rolled back.
-            with suppress(sqlite3.Error):
-                db.rollback()
-            raise
-
-    def _connection(self) -> sqlite3.Connection:
-        """This thread's connection: sqlite3 objects must not be shared between threads."""
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            with _wrapped():
-                connection = _connect(self._path)
-            with self._opened_lock:
-                self._opened.append(connection)
-            self._local.connection = connection
-        return connection
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so the module never opens a
-    # deferred transaction behind our back. check_same_thread=False only so close() can run
-    # from another thread; each connection is otherwise used by the thread that opened it.
-    connection = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-    )
-    connection.execute("PRAGMA journal_mode = WAL")
-    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    # A receipt code handed to a citizen must survive a power cut: sync the WAL on every commit.
-    connection.execute("PRAGMA synchronous = FULL")
-    connection.execute("PRAGMA foreign_keys = ON")
-    return connection
 
 
 def _stored_under(
@@ -508,12 +460,3 @@ def _migrate(db: sqlite3.Connection) -> None:
             " FROM dossiers, json_each(dossiers.events) AS item"
         )
         db.execute("ALTER TABLE dossiers DROP COLUMN events")
-
-
-@contextmanager
-def _wrapped() -> Iterator[None]:
-    """sqlite3 errors leave this module as StorageError, which the API answers with 503."""
-    try:
-        yield
-    except sqlite3.Error as error:
-        raise StorageError() from error

@@ -1,0 +1,82 @@
+"""What both SQLite adapters (dossiers, officers' accounts) share: one connection per thread
+with the same settings, write transactions taken with `BEGIN IMMEDIATE`, and sqlite3 errors
+turned into StorageError."""
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from chalicelib.errors import StorageError
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class ThreadConnections:
+    """Connections to one SQLite file, one per thread (sqlite3 objects must not be shared between
+    threads), all closed together by `close`."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._opened_lock = threading.Lock()
+
+    def get(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            with wrapped():
+                connection = connect(self.path)
+            with self._opened_lock:
+                self._opened.append(connection)
+            self._local.connection = connection
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: COMMIT if the block finishes, ROLLBACK on any exception."""
+        db = self.get()
+        with wrapped():
+            db.execute("BEGIN IMMEDIATE")
+        try:
+            with wrapped():
+                yield db
+                db.execute("COMMIT")
+        except BaseException:
+            # Keep the original error: a failing ROLLBACK means SQLite already rolled back.
+            with suppress(sqlite3.Error):
+                db.rollback()
+            raise
+
+    def close(self) -> None:
+        """Closes every connection any thread opened (tests and server shutdown)."""
+        with self._opened_lock:
+            for connection in self._opened:
+                connection.close()
+            self._opened.clear()
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so the module never opens a
+    # deferred transaction behind our back. check_same_thread=False only so close() can run
+    # from another thread; each connection is otherwise used by the thread that opened it.
+    connection = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # A receipt code handed to a citizen must survive a power cut: sync the WAL on every commit.
+    connection.execute("PRAGMA synchronous = FULL")
+    connection.execute("PRAGMA foreign_keys = ON")
+    return connection
+
+
+@contextmanager
+def wrapped() -> Iterator[None]:
+    """sqlite3 errors leave the adapters as StorageError, which the API answers with 503."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise StorageError() from error
