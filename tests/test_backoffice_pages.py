@@ -75,6 +75,6 @@ def test_every_officer_action_has_its_form_on_the_dossier_page() -> None:
 
 def test_the_print_page_has_a_section_for_each_form_and_says_its_layout_is_unverified() -> None:
     html = built()["can-bo/in/index.html"]
-    for form in backoffice.FORMS:
+    for form in workflow.FORMS:
         assert f'<section data-mau="{form}"' in html
     assert "chưa được đối chiếu với mẫu chính thức" in html

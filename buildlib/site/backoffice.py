@@ -26,17 +26,6 @@ from .shell import Shell
 
 ROOT = "can-bo/"
 NOINDEX = '<meta name="robots" content="noindex">\n'
-# Thông tư 03/2025/TT-VPCP, Phụ lục I (LEGAL-FACTS.md §3: titles from one secondary source; the
-# official layouts could not be read, so the pages render each form's content, not its layout).
-FORMS = {
-    "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
-    "02": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
-    "03": "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
-    "04": "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết",
-    "05": "Thông báo dừng giải quyết hồ sơ",
-    "06": "Phiếu kiểm soát quá trình giải quyết hồ sơ",
-    "07": "Sổ theo dõi hồ sơ",
-}
 CHANNELS = {  # storage.ports.NewDossier.channel (DVCQG channels 1, 2, 3)
     "truc_tiep": "Trực tiếp",
     "truc_tuyen": "Trực tuyến",
@@ -66,7 +55,7 @@ def client_config(procedures: dict[str, str]) -> dict[str, Any]:
         "return_methods": workflow.RETURN_METHODS,
         "outcomes": workflow.OUTCOMES,
         "channels": CHANNELS,
-        "forms": FORMS,
+        "forms": workflow.FORMS,
         "procedures": [[code, procedures[code]] for code in sorted(procedures)],
     }
 

@@ -46,15 +46,6 @@ FIELDS = {
     "result_file": ("Tệp kết quả điện tử", "upload"),
     "new_due_at": ("Ngày hẹn trả mới", "datetime"),
 }
-FORMS = {
-    "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
-    "02": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
-    "03": "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
-    "04": "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết",
-    "05": "Thông báo dừng giải quyết hồ sơ",
-    "06": "Phiếu kiểm soát quá trình giải quyết hồ sơ",
-    "07": "Sổ theo dõi hồ sơ",
-}
 
 
 class Officer(Protocol):
@@ -364,7 +355,7 @@ def _printable(stored: StoredDossier) -> list[dict[str, Any]]:
     for event in stored.events:
         form = workflow.ACTIONS[event["action"]].form
         if form:
-            printable.append({"form": form, "label": FORMS[form], "seq": event["seq"]})
+            printable.append({"form": form, "label": workflow.FORMS[form], "seq": event["seq"]})
     return printable
 
 
@@ -429,4 +420,4 @@ def _limit(raw: str | None) -> int:
     return int(raw)
 
 
-__all__ = ["FORMS", "Backoffice", "Officer"]
+__all__ = ["Backoffice", "Officer"]

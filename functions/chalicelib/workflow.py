@@ -58,6 +58,17 @@ RETURN_METHODS = {
     "buu_chinh": "Gửi qua dịch vụ bưu chính",
     "truc_tuyen": "Nhận bản điện tử trực tuyến",
 }
+# The forms of Thông tư 03/2025/TT-VPCP, Phụ lục I (LEGAL-FACTS.md §3: titles from one secondary
+# source; the official layouts could not be read, so the pages render each form's content).
+FORMS = {
+    "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+    "02": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+    "03": "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
+    "04": "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết",
+    "05": "Thông báo dừng giải quyết hồ sơ",
+    "06": "Phiếu kiểm soát quá trình giải quyết hồ sơ",
+    "07": "Sổ theo dõi hồ sơ",
+}
 OUTCOMES = {"truoc_han": "Trước hạn", "dung_han": "Đúng hạn", "qua_han": "Quá hạn"}
 
 
@@ -479,6 +490,7 @@ __all__ = [
     "ACTIONS",
     "APPLICANT",
     "FINAL",
+    "FORMS",
     "OPEN",
     "OUTCOMES",
     "RETURN_METHODS",
