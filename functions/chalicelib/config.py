@@ -58,14 +58,35 @@ class Settings:
         values["lookup_failures_allowed"] = max(1, cls.lookup_failures_allowed // workers)
         values.update(overrides)
         if "secret_key" not in values:
-            values["secret_key"] = _secret_key(env, values["data_dir"])
+            values["secret_key"] = _secret_key(env, values["data_dir"], values["storage"])
         return cls(**values)
 
 
-def _secret_key(env: Mapping[str, str], data_dir: Path) -> bytes:
-    """From MOTCUA_SECRET_KEY; locally, a random key created once under the data dir."""
+class ConfigurationError(Exception):
+    """A setting the deployment must give is missing: startup stops with this message."""
+
+
+def _secret_key(env: Mapping[str, str], data_dir: Path, storage: str = "embedded") -> bytes:
+    """From MOTCUA_SECRET_KEY, or the file MOTCUA_SECRET_KEY_FILE names (a systemd credential, a
+    mounted secret). Only the embedded default may make its own: a random key created once under
+    the data dir. Anywhere else every process and instance must share one key (upload targets
+    and lookup secrets are derived from it, so a retried submission would get another secret),
+    and a Lambda's filesystem is read-only: a missing key is a clear error at startup."""
     if env.get("MOTCUA_SECRET_KEY"):
         return env["MOTCUA_SECRET_KEY"].encode()
+    if env.get("MOTCUA_SECRET_KEY_FILE"):
+        try:
+            key = Path(env["MOTCUA_SECRET_KEY_FILE"]).read_bytes().strip()
+        except OSError as error:
+            raise ConfigurationError(f"MOTCUA_SECRET_KEY_FILE: cannot read it: {error}") from error
+        if len(key) < 32:
+            raise ConfigurationError("MOTCUA_SECRET_KEY_FILE: the key must be at least 32 bytes")
+        return key
+    if storage != "embedded":
+        raise ConfigurationError(
+            f"MOTCUA_STORAGE={storage} needs a shared secret key: set MOTCUA_SECRET_KEY or"
+            " MOTCUA_SECRET_KEY_FILE (the same for every process and instance)"
+        )
     path = Path(data_dir) / "secret.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
