@@ -281,6 +281,10 @@ def test_a_tam_tru_dossier_goes_from_filing_to_result_by_post_with_the_applicant
         desk.goto(f"{server.url}/can-bo/in/?ma={receipt['code']}&mau={form}")
         sheet = desk.locator(f'#bo-to section[data-mau="{form}"]')
         expect(sheet).to_contain_text(text)
+        if form == "01":  # what the desk received: not the supplement sent after reception
+            received = sheet.locator('[data-f="files"]')
+            expect(received).to_contain_text("Giấy tờ chứng minh chỗ ở hợp pháp")
+            expect(received).not_to_contain_text("Giấy tờ bổ sung")
         expect(desk.locator("#bo-to")).to_contain_text(OFFICE["name"].upper())
         expect(desk.locator("#bo-to")).to_contain_text(receipt["code"])
         axe(desk, f"officer: form {form}")

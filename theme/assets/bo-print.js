@@ -79,6 +79,20 @@ function handovers(view) {
   });
 }
 
+// Form 01 lists what the desk received: the files filed with the form, and a supplement's only if
+// it was given before reception (asked at the desk); never later supplements or the result.
+function atReception(view, received) {
+  const before = received ? received.seq : Number.POSITIVE_INFINITY;
+  const early = new Set(
+    (view.timeline || [])
+      .filter((s) => s.action === "supplement" && s.seq < before)
+      .flatMap((s) => s.data?.uploads || []),
+  );
+  return (view.files || []).filter(
+    (f) => f.slot !== "ket-qua" && (f.slot !== "bo-sung" || early.has(f.key)),
+  );
+}
+
 function dossier(view, me) {
   office(view.office);
   put("code", view.code);
@@ -89,7 +103,7 @@ function dossier(view, me) {
   put("due", view.due_at ? when(view.due_at) : "");
   put(
     "files",
-    (view.files || []).map((f) => el("li", f.label || f.slot || f.key)),
+    atReception(view, received).map((f) => el("li", f.label || f.slot || f.key)),
   );
   const step = event(view),
     d = step?.data || {};
