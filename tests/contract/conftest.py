@@ -166,15 +166,16 @@ class PostgresCluster:
 
 
 def postgres_bindir() -> str:
-    """Debian's PostgreSQL server binaries; a clear failure, never a skip, when missing."""
-    found = shutil.which("initdb") or shutil.which("pg_ctl")
-    if found:
-        return os.path.dirname(os.path.realpath(found))
-    for bindir in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if os.path.exists(f"{bindir}/initdb"):
+    """Debian's PostgreSQL server binaries (newest version first, then PATH); a clear failure,
+    never a skip, when missing. Not PATH first: Debian's /usr/bin links point to a wrapper."""
+    found = shutil.which("initdb")
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    candidates += [os.path.dirname(os.path.realpath(found))] if found else []
+    for bindir in candidates:
+        if os.path.exists(f"{bindir}/initdb") and os.path.exists(f"{bindir}/pg_ctl"):
             return bindir
     pytest.fail(
-        "PostgreSQL is not installed (no initdb on PATH or in /usr/lib/postgresql/*/bin): the"
+        "PostgreSQL is not installed (no initdb in /usr/lib/postgresql/*/bin or on PATH): the"
         " contract tests need it. scripts/test.sh installs Debian's `postgresql` package;"
         " or run `apt-get install postgresql`."
     )
