@@ -11,6 +11,8 @@ scripts/venv.sh
 apt_packages=()
 [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
 [ -n "$(/sbin/ldconfig -p | grep 'libatomic\.so\.1 ')" ] || apt_packages+=(libatomic1)
+# The PostgreSQL adapter's contract tests start a throw-away cluster with Debian's initdb/pg_ctl.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_packages+=(postgresql)
 scripts/npm-deps.sh "${apt_packages[@]}"
 
 echo "== ruff (lint, format: Python) =="

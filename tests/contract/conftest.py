@@ -1,11 +1,18 @@
-"""Every storage adapter, on a real backend: SQLite and a directory, or moto spoken to over HTTP.
+"""Every storage adapter, on a real backend: SQLite and a directory, PostgreSQL, or moto spoken to
+over HTTP.
 
-The fixtures are parametrized over "embedded" and "aws", so each contract test runs against both
-adapters. The AWS side is moto in server mode on a free loopback port: boto3 signs real HTTP
-requests and presigned POSTs are sent by a real HTTP client, as in production.
+The fixtures are parametrized over "embedded", "postgres" (dossiers only) and "aws", so each
+contract test runs against every adapter. The AWS side is moto in server mode on a free loopback
+port: boto3 signs real HTTP requests and presigned POSTs are sent by a real HTTP client, as in
+production. PostgreSQL is Debian's, a throw-away cluster on a unix socket per test process.
 """
 
 import errno
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+import psycopg
 import pytest
 import requests
 import waitress
@@ -21,9 +29,11 @@ from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from chalicelib.local.upload import LocalUploadEndpoint
+from chalicelib.storage import postgres
 from chalicelib.storage.dynamo import DynamoDossiers, create_table
 from chalicelib.storage.files import FilesystemUploads
 from chalicelib.storage.ports import Dossiers, Uploads, UploadTarget
+from chalicelib.storage.postgres import PostgresDossiers
 from chalicelib.storage.s3 import S3Uploads
 from chalicelib.storage.sqlite import SqliteDossiers
 
@@ -98,23 +108,119 @@ def s3(moto_url: str):
     return aws_client("s3", moto_url)
 
 
-# Tiers: moto (a server) and the local upload endpoint (waitress) make a test slow; SQLite does not.
+class PostgresCluster:
+    """A throw-away PostgreSQL cluster: initdb into a temporary directory, served by pg_ctl on a
+    unix socket there (no TCP), trusting local connections. As root (CI runs the suite as root in
+    a clean chroot), initdb and the server run as `nobody`: PostgreSQL refuses to run as root.
+
+    `template` is a database migrated by the real command; each test gets a copy of it."""
+
+    def __init__(self) -> None:
+        bindir = postgres_bindir()
+        self.directory = tempfile.mkdtemp(prefix="motcua-postgres-")
+        as_user: list[str] = []
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "nobody", "nogroup")
+            as_user = ["runuser", "-u", "nobody", "--"]
+        self._pg_ctl = [*as_user, f"{bindir}/pg_ctl", "-D", f"{self.directory}/data"]
+        quiet = {"check": True, "capture_output": True, "text": True}
+        subprocess.run(
+            [*as_user, f"{bindir}/initdb", "-D", f"{self.directory}/data", "-U", "postgres",
+             "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"],
+            **quiet,
+        )  # fmt: skip
+        # Durability settings off: the cluster lives for one test session.
+        options = (
+            f"-k {self.directory} -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
+            " -c full_page_writes=off -c max_connections=300"
+        )
+        subprocess.run(
+            [*self._pg_ctl, "-l", f"{self.directory}/log", "-w", "-o", options, "start"], **quiet
+        )
+        self.template = "motcua_template"
+        self.execute(f"CREATE DATABASE {self.template}")
+        assert postgres.main(["migrate", "--dsn", self.dsn(self.template)]) == 0
+
+    def dsn(self, database: str) -> str:
+        return f"host={self.directory} user=postgres dbname={database}"
+
+    def execute(self, sql: str) -> None:
+        with psycopg.connect(self.dsn("postgres"), autocommit=True) as conn:
+            conn.execute(sql)
+
+    def new_database(self, *, migrated: bool = True) -> str:
+        """A new database (a copy of the migrated template, or empty); its dsn."""
+        name = f"test_{uuid.uuid4().hex}"
+        template = self.template if migrated else "template0"
+        self.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+        return self.dsn(name)
+
+    def drop(self, dsn: str) -> None:
+        self.execute(
+            f"DROP DATABASE {psycopg.conninfo.conninfo_to_dict(dsn)['dbname']} WITH (FORCE)"
+        )
+
+    def stop(self) -> None:
+        subprocess.run([*self._pg_ctl, "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def postgres_bindir() -> str:
+    """Debian's PostgreSQL server binaries (newest version first, then PATH); a clear failure,
+    never a skip, when missing. Not PATH first: Debian's /usr/bin links point to a wrapper."""
+    found = shutil.which("initdb")
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    candidates += [os.path.dirname(os.path.realpath(found))] if found else []
+    for bindir in candidates:
+        if os.path.exists(f"{bindir}/initdb") and os.path.exists(f"{bindir}/pg_ctl"):
+            return bindir
+    pytest.fail(
+        "PostgreSQL is not installed (no initdb in /usr/lib/postgresql/*/bin or on PATH): the"
+        " contract tests need it. scripts/test.sh installs Debian's `postgresql` package;"
+        " or run `apt-get install postgresql`."
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+# Tiers: moto (a server), PostgreSQL and the local upload endpoint (waitress) make a test slow;
+# SQLite does not.
 AWS = pytest.param("aws", marks=pytest.mark.slow)
+POSTGRES = pytest.param("postgres", marks=pytest.mark.slow)
 
 
-@pytest.fixture(params=["embedded", AWS])
+@pytest.fixture(params=["embedded", POSTGRES, AWS])
 def make_dossiers(request, tmp_path: Path) -> Iterator[Callable[..., Dossiers]]:
     """Opens adapters on one store; each call is like another process sharing it."""
-    if request.param == "embedded":
-        opened: list[SqliteDossiers] = []
+    if request.param in ("embedded", "postgres"):
+        opened: list[SqliteDossiers | PostgresDossiers] = []
+        if request.param == "postgres":
+            cluster = request.getfixturevalue("postgres_cluster")
+            dsn = cluster.new_database()
 
-        def embedded(*, after_write=None) -> Dossiers:
-            opened.append(SqliteDossiers(tmp_path / "dossiers.sqlite3", after_write=after_write))
-            return opened[-1]
+            def make(*, after_write=None) -> Dossiers:
+                opened.append(PostgresDossiers(dsn, after_write=after_write))
+                return opened[-1]
+        else:
 
-        yield embedded
+            def make(*, after_write=None) -> Dossiers:
+                opened.append(
+                    SqliteDossiers(tmp_path / "dossiers.sqlite3", after_write=after_write)
+                )
+                return opened[-1]
+
+        yield make
         for adapter in opened:
             adapter.close()
+        if request.param == "postgres":
+            cluster.drop(dsn)
         return
     client = request.getfixturevalue("dynamodb")
     table = f"dossiers-{uuid.uuid4().hex}"

@@ -48,9 +48,10 @@ from chalicelib.storage.ports import (
     format_code,
     queue_key,
 )
+from chalicelib.storage.postgres import PostgresDossiers
 from chalicelib.storage.sqlite import SqliteDossiers
 
-from .conftest import AWS
+from .conftest import AWS, POSTGRES
 from .test_dossiers_contract import AGENCY, DAY, make_dossier
 from .test_dossiers_lifecycle import CALENDAR
 
@@ -352,12 +353,24 @@ class Lifecycles(RuleBasedStateMachine):
             close()
 
 
-@pytest.fixture(params=["embedded", AWS])
+@pytest.fixture(params=["embedded", POSTGRES, AWS])
 def open_store(request, tmp_path: Path) -> Iterator[Callable[[], Dossiers]]:
-    """Opens an empty store each call (a new SQLite file, or a new DynamoDB table)."""
+    """Opens an empty store each call (a new SQLite file, PostgreSQL database or DynamoDB table)."""
     numbers = itertools.count()
     if request.param == "embedded":
         yield lambda: SqliteDossiers(tmp_path / f"model-{next(numbers)}.sqlite3")
+        return
+    if request.param == "postgres":
+        cluster = request.getfixturevalue("postgres_cluster")
+        databases: list[str] = []
+
+        def postgres() -> Dossiers:
+            databases.append(cluster.new_database())
+            return PostgresDossiers(databases[-1])
+
+        yield postgres
+        for dsn in databases:
+            cluster.drop(dsn)
         return
     client = request.getfixturevalue("dynamodb")
     tables: list[str] = []
