@@ -259,7 +259,7 @@ def wait_for_s3(url: str, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"SeaweedFS did not answer in {SEAWEED_START_SECONDS} s:\n{tail}")
 
 
-def seaweed_client(url: str):
+def seaweed_client(url: str, secret_key: str = SEAWEED_SECRET_KEY):
     """A boto3 client for SeaweedFS, configured as wiring.py configures any S3-compatible store."""
     config = Config(
         region_name=REGION,
@@ -272,7 +272,7 @@ def seaweed_client(url: str):
         "s3",
         endpoint_url=url,
         aws_access_key_id=SEAWEED_ACCESS_KEY,
-        aws_secret_access_key=SEAWEED_SECRET_KEY,
+        aws_secret_access_key=secret_key,
         aws_session_token=None,
         config=config,
     )
