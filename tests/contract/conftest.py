@@ -34,7 +34,7 @@ from chalicelib.local.upload import LocalUploadEndpoint
 from chalicelib.storage.dynamo import DynamoDossiers, create_table
 from chalicelib.storage.files import FilesystemUploads
 from chalicelib.storage.ports import Dossiers, Uploads, UploadTarget
-from chalicelib.storage.s3 import S3Uploads
+from chalicelib.storage.s3 import S3Uploads, s3_client
 from chalicelib.storage.sqlite import SqliteDossiers
 
 REGION = "ap-southeast-1"
@@ -260,21 +260,12 @@ def wait_for_s3(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 def seaweed_client(url: str, secret_key: str = SEAWEED_SECRET_KEY):
-    """A boto3 client for SeaweedFS, configured as wiring.py configures any S3-compatible store."""
-    config = Config(
-        region_name=REGION,
-        max_pool_connections=32,
-        retries={"mode": "standard", "max_attempts": 3},
-        s3={"addressing_style": "path"},
-        signature_version="s3v4",
+    """A boto3 client for SeaweedFS, built as wiring.py builds one for any S3-compatible store."""
+    session = boto3.session.Session(
+        aws_access_key_id=SEAWEED_ACCESS_KEY, aws_secret_access_key=secret_key
     )
-    return boto3.session.Session().client(
-        "s3",
-        endpoint_url=url,
-        aws_access_key_id=SEAWEED_ACCESS_KEY,
-        aws_secret_access_key=secret_key,
-        aws_session_token=None,
-        config=config,
+    return s3_client(
+        session, endpoint_url=url, region=REGION, path_style=True, max_pool_connections=32
     )
 
 
