@@ -35,6 +35,13 @@ class Settings:
     table: str = "motcua-dossiers"
     bucket: str = "motcua-uploads"
     aws_endpoint: str | None = None  # moto server in tests; None on AWS
+    # Any S3-compatible store (VNG vStorage, FPT Object Storage, a province's SeaweedFS): its
+    # endpoint URL, the region it signs for, and path-style addressing (True: the bucket in the
+    # path; False: in the host name). None: AWS's own endpoint, boto3's region, and botocore's
+    # choice of addressing (the host name on AWS, the path for other endpoints).
+    s3_endpoint: str | None = None
+    s3_region: str | None = None
+    s3_path_style: bool | None = None
     upload_ttl: int = 300
     lookup_failures_allowed: int = 20  # wrong code/secret per client per window
     lookup_window_seconds: int = 600
@@ -51,6 +58,9 @@ class Settings:
             "table": env.get("MOTCUA_TABLE", "motcua-dossiers"),
             "bucket": env.get("MOTCUA_BUCKET", "motcua-uploads"),
             "aws_endpoint": env.get("MOTCUA_AWS_ENDPOINT") or None,
+            "s3_endpoint": env.get("MOTCUA_S3_ENDPOINT") or None,
+            "s3_region": env.get("MOTCUA_S3_REGION") or None,
+            "s3_path_style": flag(env, "MOTCUA_S3_PATH_STYLE"),
         }
         # functions/serve.py with N processes: each counts failed lookups on its own, so each
         # allows 1/N of a client's failures (never more in all than one process would).
@@ -60,6 +70,23 @@ class Settings:
         if "secret_key" not in values:
             values["secret_key"] = _secret_key(env, values["data_dir"], values["storage"])
         return cls(**values)
+
+
+TRUE = frozenset({"1", "true", "yes", "on"})
+FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def flag(env: Mapping[str, str], name: str) -> bool | None:
+    """A yes/no setting, None when unset or empty; a value that is neither fails at startup
+    rather than meaning "no"."""
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return None
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ValueError(f"{name} must be 1/true/yes/on or 0/false/no/off, not {env[name]!r}")
 
 
 class ConfigurationError(Exception):

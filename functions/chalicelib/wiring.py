@@ -44,17 +44,19 @@ def _embedded(settings: Settings) -> tuple[Dossiers, Uploads]:
 
 def _aws(settings: Settings) -> tuple[Dossiers, Uploads]:
     import boto3
-    from botocore.config import Config
 
     from .storage.dynamo import DynamoDossiers
-    from .storage.s3 import S3Uploads
+    from .storage.s3 import S3Uploads, s3_client
 
     session = boto3.session.Session()
     endpoint = settings.aws_endpoint  # the moto server in tests; None on AWS
     dossiers = DynamoDossiers(session.client("dynamodb", endpoint_url=endpoint), settings.table)
-    # SigV4 for presigned links: botocore would presign GETs with SigV2, which S3 refuses in
-    # regions opened since 2014 and is deprecated everywhere.
-    s3 = session.client("s3", endpoint_url=endpoint, config=Config(signature_version="s3v4"))
+    s3 = s3_client(
+        session,
+        endpoint_url=settings.s3_endpoint or endpoint,
+        region=settings.s3_region,
+        path_style=settings.s3_path_style,
+    )
     uploads = S3Uploads(s3, settings.bucket)
     return dossiers, uploads
 

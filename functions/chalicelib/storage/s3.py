@@ -16,7 +16,7 @@ import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -32,10 +32,42 @@ from chalicelib.storage.files import (
 from chalicelib.storage.ports import UploadTarget
 
 if TYPE_CHECKING:  # boto3-stubs, for mypy only
+    from boto3.session import Session
     from mypy_boto3_s3 import S3Client
 
 MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 CHUNK = 1024 * 1024
+ADDRESSING: dict[bool | None, Literal["path", "virtual", "auto"]] = {
+    True: "path",
+    False: "virtual",
+    None: "auto",
+}
+
+
+def s3_client(
+    session: "Session",
+    *,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    path_style: bool | None = None,
+    max_pool_connections: int = 10,
+) -> "S3Client":
+    """A client for AWS S3 or any S3-compatible store (VNG vStorage, FPT Object Storage,
+    SeaweedFS): its endpoint, the region it signs for, and path-style addressing (True: the
+    bucket in the path, which stores without a wildcard DNS name for buckets need; False: in the
+    host name; None: botocore chooses, the host name on AWS, the path elsewhere). Presigned links
+    are signed with SigV4: botocore would presign GETs with SigV2, which S3 refuses in regions
+    opened since 2014, deprecated everywhere, and which S3-compatible stores need not accept."""
+    from botocore.config import Config
+
+    config = Config(
+        region_name=region,
+        signature_version="s3v4",
+        s3={"addressing_style": ADDRESSING[path_style]},
+        max_pool_connections=max_pool_connections,
+        retries={"mode": "standard", "max_attempts": 3},
+    )
+    return session.client("s3", endpoint_url=endpoint_url, config=config)
 
 
 class S3Uploads:
