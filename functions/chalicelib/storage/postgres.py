@@ -42,7 +42,6 @@ from chalicelib.errors import (
     VersionConflictError,
 )
 from chalicelib.storage.ports import (
-    NO_DUE,
     NewDossier,
     QueueItem,
     QueueQuery,
@@ -52,11 +51,11 @@ from chalicelib.storage.ports import (
     format_code,
     queue_key,
 )
+from chalicelib.storage.queue_sql import queue_item, status_sql
 
 MIGRATIONS = Path(__file__).with_name("migrations") / "postgres"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_\w+\.sql$")
 _MIGRATE_LOCK = 0x6D6F7463  # pg_advisory_xact_lock key: one migrate at a time ("motc")
-_QUEUE_COLUMNS = "code, procedure, applicant, channel, status, unit, received_at, due_at, version"
 _LOAD = """SELECT body, state,
     coalesce((SELECT array_agg(body ORDER BY seq) FROM events WHERE events.code = dossiers.code),
              '{}')
@@ -204,7 +203,7 @@ class PostgresDossiers:
     def queue(self, query: QueueQuery) -> list[QueueItem]:
         sql, params = queue_sql(query)
         with self._pool.connection() as conn, wrapped():
-            return [_queue_item(row) for row in conn.execute(sql, params)]
+            return [queue_item(row) for row in conn.execute(sql, params)]
 
     def counts(self, office: str) -> dict[int, int]:
         with self._pool.connection() as conn, wrapped():
@@ -342,53 +341,12 @@ def queue_sql(query: QueueQuery) -> tuple[str, list[Any]]:
     queue_key order up to the limit per status asked (every status when none is), merged."""
     parts, params = [], []
     for status in query.statuses or workflow.STATUSES:
-        sql, part_params = _status_sql(query, status)
+        sql, part_params = status_sql(query, status, "%s")
         parts.append(f"({sql})")
         params += part_params
     ranges = " UNION ALL ".join(parts)
     sql = f"SELECT * FROM ({ranges}) AS ranges ORDER BY queue_key LIMIT %s"
     return sql, [*params, query.limit]
-
-
-def _status_sql(query: QueueQuery, status: int) -> tuple[str, list[Any]]:
-    where: list[str] = ["office = %s", "status = %s"]
-    params: list[Any] = [query.office, status]
-    if query.procedure is not None:
-        where.append("procedure = %s")
-        params.append(query.procedure)
-    if query.channel is not None:
-        where.append("channel = %s")
-        params.append(query.channel)
-    if query.due_from is not None:
-        where.append("queue_key >= %s AND queue_key < %s")  # no due date is not due
-        params += [query.due_from, NO_DUE]
-    if query.due_to is not None:
-        where.append("queue_key < %s")
-        params.append(query.due_to)
-    if query.after is not None:
-        where.append("queue_key > %s")
-        params.append(query.after)
-    sql = (
-        f"SELECT {_QUEUE_COLUMNS}, queue_key FROM dossiers WHERE {' AND '.join(where)}"
-        " ORDER BY queue_key LIMIT %s"
-    )
-    return sql, [*params, query.limit]
-
-
-def _queue_item(row: tuple[Any, ...]) -> QueueItem:
-    code, procedure, applicant, channel, status, unit, received_at, due_at, version, key = row
-    return QueueItem(
-        code=code,
-        procedure=procedure,
-        applicant=applicant,
-        channel=channel,
-        status=status,
-        unit=unit,
-        received_at=received_at,
-        due_at=due_at,
-        version=version,
-        cursor=key,
-    )
 
 
 def main(argv: list[str] | None = None) -> int:

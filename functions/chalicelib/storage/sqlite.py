@@ -51,6 +51,7 @@ from chalicelib.storage.ports import (
     format_code,
     queue_key,
 )
+from chalicelib.storage.queue_sql import queue_item, status_sql
 from chalicelib.storage.sqlite_connections import ThreadConnections, wrapped
 
 _EVENTS = """CREATE TABLE IF NOT EXISTS events (
@@ -115,7 +116,6 @@ UPDATE dossiers SET
     due_at = json_extract(body, '$.due_at'),
     queue_key = ifnull(json_extract(body, '$.due_at'), '{NO_DUE}') || '|' || code
 """
-_QUEUE_COLUMNS = "code, procedure, applicant, channel, status, unit, received_at, due_at, version"
 
 
 @dataclass
@@ -257,7 +257,7 @@ class SqliteDossiers:
             finally:
                 db.execute("COMMIT")
         merged = heapq.merge(*ranges, key=lambda row: str(row[-1]))
-        return [_queue_item(row) for row in itertools.islice(merged, query.limit)]
+        return [queue_item(row) for row in itertools.islice(merged, query.limit)]
 
     def counts(self, office: str) -> dict[int, int]:
         with wrapped():
@@ -386,48 +386,7 @@ def queue_sql(query: QueueQuery) -> list[tuple[str, list[Any]]]:
     the limit, so a page costs at most `limit` rows a status however large the office; queue()
     merges them. (One `status IN (...)` statement would sort all the office's rows in those
     statuses for every page.)"""
-    return [_status_sql(query, status) for status in query.statuses or workflow.STATUSES]
-
-
-def _status_sql(query: QueueQuery, status: int) -> tuple[str, list[Any]]:
-    where: list[str] = ["office = ?", "status = ?"]
-    params: list[Any] = [query.office, status]
-    if query.procedure is not None:
-        where.append("procedure = ?")
-        params.append(query.procedure)
-    if query.channel is not None:
-        where.append("channel = ?")
-        params.append(query.channel)
-    if query.due_from is not None:
-        where.append("queue_key >= ? AND queue_key < ?")  # a dossier with no due date is not due
-        params += [query.due_from, NO_DUE]
-    if query.due_to is not None:
-        where.append("queue_key < ?")
-        params.append(query.due_to)
-    if query.after is not None:
-        where.append("queue_key > ?")
-        params.append(query.after)
-    sql = (
-        f"SELECT {_QUEUE_COLUMNS}, queue_key FROM dossiers WHERE {' AND '.join(where)}"
-        " ORDER BY queue_key LIMIT ?"
-    )
-    return sql, [*params, query.limit]
-
-
-def _queue_item(row: tuple[Any, ...]) -> QueueItem:
-    code, procedure, applicant, channel, status, unit, received_at, due_at, version, key = row
-    return QueueItem(
-        code=code,
-        procedure=procedure,
-        applicant=applicant,
-        channel=channel,
-        status=status,
-        unit=unit,
-        received_at=received_at,
-        due_at=due_at,
-        version=version,
-        cursor=key,
-    )
+    return [status_sql(query, status, "?") for status in query.statuses or workflow.STATUSES]
 
 
 def _migrate(db: sqlite3.Connection) -> None:
