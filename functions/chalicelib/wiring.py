@@ -1,8 +1,11 @@
-"""Builds the service from settings: embedded adapters by default, AWS ones on Lambda.
-Only this module chooses adapters; boto3 is imported only when the AWS ones are used.
+"""Builds the service from settings (`Settings.storage`): embedded adapters by default (SQLite
+and files), PostgreSQL and an S3-compatible store on `province`, DynamoDB and S3 on `aws`.
+Only this module chooses adapters; boto3 and psycopg are imported only when used.
 
 Each adapter is returned as its port (storage/ports.py), so mypy --strict checks here that
-SqliteDossiers and DynamoDossiers are Dossiers, FilesystemUploads and S3Uploads are Uploads."""
+SqliteDossiers, PostgresDossiers and DynamoDossiers are Dossiers, FilesystemUploads and S3Uploads
+are Uploads, and the failed-lookup counters (one store per target, shared by all its processes)
+are LookupFailures."""
 
 from functools import lru_cache
 
@@ -13,13 +16,19 @@ from .dossiers import FailureLimiter, Service
 from .errors import NotConfiguredError
 from .officers import OfficerAuth
 from .storage.accounts import Accounts
-from .storage.ports import Dossiers, Uploads
+from .storage.ports import Dossiers, LookupFailures, Uploads
 
 
 def build_service(settings: Settings) -> Service:
     bundle = Bundle.load(settings.bundle)
-    dossiers, uploads = _aws(settings) if settings.storage == "aws" else _embedded(settings)
-    limiter = FailureLimiter(settings.lookup_failures_allowed, settings.lookup_window_seconds)
+    adapters = {"embedded": _embedded, "province": _province, "aws": _aws}[settings.storage]
+    dossiers, uploads, failures = adapters(settings)
+    limiter = FailureLimiter(
+        failures,
+        secret_key=settings.secret_key,
+        allowed=settings.lookup_failures_allowed,
+        window=settings.lookup_window_seconds,
+    )
     return Service(
         bundle,
         dossiers,
@@ -31,34 +40,60 @@ def build_service(settings: Settings) -> Service:
     )
 
 
-def _embedded(settings: Settings) -> tuple[Dossiers, Uploads]:
+def _embedded(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
     from .storage.files import FilesystemUploads
+    from .storage.lookups_sqlite import SqliteLookupFailures
     from .storage.sqlite import SqliteDossiers
 
     dossiers = SqliteDossiers(settings.data_dir / "motcua.sqlite3")
     uploads = FilesystemUploads(
         settings.data_dir / "uploads", secret=settings.secret_key, base_url=settings.public_url
     )
-    return dossiers, uploads
+    failures = SqliteLookupFailures(settings.data_dir / "lookup-failures.sqlite3")
+    return dossiers, uploads, failures
 
 
-def _aws(settings: Settings) -> tuple[Dossiers, Uploads]:
+def _province(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
+    """PostgreSQL for dossiers and failed lookups, an S3-compatible store (SeaweedFS, VNG
+    vStorage, FPT Object Storage) for files; boto3 reads the store's credentials as usual
+    (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_SHARED_CREDENTIALS_FILE)."""
+    import boto3
+
+    from .storage.lookups_postgres import PostgresLookupFailures
+    from .storage.postgres import PostgresDossiers
+    from .storage.s3 import S3Uploads, s3_client
+
+    assert settings.database_url is not None  # Settings checked it
+    dossiers = PostgresDossiers(settings.database_url)
+    s3 = s3_client(
+        boto3.session.Session(),
+        endpoint_url=settings.s3_endpoint,
+        region=settings.s3_region,
+        path_style=settings.s3_path_style,
+    )
+    uploads = S3Uploads(s3, settings.bucket, public_url=settings.s3_public_url)
+    return dossiers, uploads, PostgresLookupFailures(settings.database_url)
+
+
+def _aws(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
     import boto3
 
     from .storage.dynamo import DynamoDossiers
+    from .storage.lookups_dynamo import DynamoLookupFailures
     from .storage.s3 import S3Uploads, s3_client
 
     session = boto3.session.Session()
     endpoint = settings.aws_endpoint  # the moto server in tests; None on AWS
-    dossiers = DynamoDossiers(session.client("dynamodb", endpoint_url=endpoint), settings.table)
+    dynamodb = session.client("dynamodb", endpoint_url=endpoint)
+    dossiers = DynamoDossiers(dynamodb, settings.table)
     s3 = s3_client(
         session,
         endpoint_url=settings.s3_endpoint or endpoint,
         region=settings.s3_region,
         path_style=settings.s3_path_style,
     )
-    uploads = S3Uploads(s3, settings.bucket)
-    return dossiers, uploads
+    uploads = S3Uploads(s3, settings.bucket, public_url=settings.s3_public_url)
+    return dossiers, uploads, DynamoLookupFailures(dynamodb, settings.table)
 
 
 @lru_cache(maxsize=1)
@@ -67,18 +102,26 @@ def default_service() -> Service:
 
 
 def build_officer_auth(settings: Settings) -> OfficerAuth:
-    """Officers' sign-in on accounts in var/officers.sqlite3 (functions/manage.py creates them).
+    """Officers' sign-in on accounts in var/officers.sqlite3 (embedded) or in the PostgreSQL
+    database (province); functions/manage.py creates them.
 
     On AWS an identity provider takes the place of these accounts (docs/lifecycle.md, "Officers
     and identity"); there is no DynamoDB accounts table, so this refuses to guess."""
-    from .storage.accounts_sqlite import SqliteAccounts
-
     if settings.storage == "aws":
         raise NotConfiguredError(
             "Trên AWS, cán bộ đăng nhập qua nhà cung cấp định danh (OIDC), chưa được cấu hình"
             " (docs/lifecycle.md, Officers and identity)."
         )
-    accounts: Accounts = SqliteAccounts(settings.data_dir / "officers.sqlite3")
+    accounts: Accounts
+    if settings.storage == "province":
+        from .storage.accounts_postgres import PostgresAccounts
+
+        assert settings.database_url is not None  # Settings.from_env checked it
+        accounts = PostgresAccounts(settings.database_url)
+    else:
+        from .storage.accounts_sqlite import SqliteAccounts
+
+        accounts = SqliteAccounts(settings.data_dir / "officers.sqlite3")
     return OfficerAuth(accounts, secret_key=settings.secret_key)
 
 
