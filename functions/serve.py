@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Chưa có trang web trong {site}: chạy `build.py build` trước.", file=sys.stderr)
         return 1
     workers = max(1, args.workers)
+    # Dossiers, files and the secret key are personal data and a credential: everything this
+    # server creates under the data folder is readable by its own user only.
+    os.umask(0o077)
     os.environ["MOTCUA_DATA_DIR"] = str(Path(args.data_dir).resolve())
     os.environ.setdefault("MOTCUA_PUBLIC_URL", f"http://{args.host}:{args.port}")
     # Failed lookups are counted per process; a client's allowance is shared out so that all the

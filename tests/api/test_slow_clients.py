@@ -17,21 +17,9 @@ import pytest
 from chalicelib.config import MAX_BODY_BYTES
 from chalicelib.local import guard
 
-from .conftest import free_port
-from .test_restart import start
-
 pytestmark = pytest.mark.slow  # a server on loopback, and deadlines of seconds
 
 SLOW_CLIENTS = 150  # more than waitress's default connection_limit of 100 that they used to fill
-
-
-@pytest.fixture
-def port(tmp_path, site_dir, bundle_path):
-    port = free_port()
-    process = start(port, tmp_path / "var", site_dir, bundle_path, workers=1)
-    yield port
-    process.terminate()
-    process.wait(timeout=10)
 
 
 def connect(port: int, source: str) -> socket.socket:
@@ -65,18 +53,18 @@ def closed_by_server(connection: socket.socket, drip: bytes, seconds: float) -> 
     return None
 
 
-def test_half_sent_requests_are_cut_off_and_the_site_keeps_answering(port):
+def test_half_sent_requests_are_cut_off_and_the_site_keeps_answering(served_port):
     slow_body = (
         b"POST /api/submissions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         b"Content-Length: 1000\r\n\r\n{"
     )
     slow_headers = b"GET / HTTP/1.1\r\nHost: x\r\n"
     sources = [f"127.0.0.{2 + n % 10}" for n in range(SLOW_CLIENTS)]  # 15 per address
-    connections = [connect(port, source) for source in sources]
+    connections = [connect(served_port, source) for source in sources]
     for n, connection in enumerate(connections):
         connection.sendall(slow_body if n % 2 else slow_headers)
 
-    assert answers_quickly(port)  # 150 held connections, and the site answers at once
+    assert answers_quickly(served_port)  # 150 held connections, and the site answers at once
 
     closed: dict[int, float | None] = {}
 
@@ -96,25 +84,25 @@ def test_half_sent_requests_are_cut_off_and_the_site_keeps_answering(port):
     limit = max(guard.Guard(lambda *_: 0).header_seconds, guard.Guard(lambda *_: 0).grace_seconds)
     assert all(seconds is not None for seconds in closed.values()), closed
     assert max(closed.values()) < limit + 2 * guard.MAINTENANCE_SECONDS + 3, closed
-    assert answers_quickly(port)
+    assert answers_quickly(served_port)
 
 
-def test_one_address_cannot_hold_more_than_its_budget_of_connections(port):
+def test_one_address_cannot_hold_more_than_its_budget_of_connections(served_port):
     budget = guard.Guard(lambda *_: 0).per_client
     assert budget is not None
-    held = [connect(port, "127.0.0.20") for _ in range(budget)]
-    refused = [connect(port, "127.0.0.20") for _ in range(5)]
+    held = [connect(served_port, "127.0.0.20") for _ in range(budget)]
+    refused = [connect(served_port, "127.0.0.20") for _ in range(5)]
 
     for connection in refused:
         reply = connection.recv(4096)
         assert reply.startswith(b"HTTP/1.1 503 "), reply
         assert b"Retry-After: 10" in reply
-    assert answers_quickly(port)  # from 127.0.0.1, another address
+    assert answers_quickly(served_port)  # from 127.0.0.1, another address
 
     for connection in held[:5]:
         connection.close()
     time.sleep(0.5)
-    again = connect(port, "127.0.0.20")
+    again = connect(served_port, "127.0.0.20")
     again.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert again.recv(4096).startswith(b"HTTP/1.1 200 ")
     for connection in [*held[5:], *refused, again]:
@@ -130,8 +118,8 @@ def test_one_address_cannot_hold_more_than_its_budget_of_connections(port):
         ("/thu-tuc/", 10),
     ],
 )
-def test_a_body_over_its_routes_limit_is_refused_before_it_is_sent(port, path, length):
-    connection = connect(port, "127.0.0.1")
+def test_a_body_over_its_routes_limit_is_refused_before_it_is_sent(served_port, path, length):
+    connection = connect(served_port, "127.0.0.1")
     connection.sendall(
         f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         f"Content-Length: {length}\r\n\r\n".encode()
@@ -146,11 +134,11 @@ def test_a_body_over_its_routes_limit_is_refused_before_it_is_sent(port, path, l
     assert time.monotonic() - started < 2  # from the headers, not after a body that never came
 
 
-def test_a_body_within_the_limit_still_reaches_the_api(port):
+def test_a_body_within_the_limit_still_reaches_the_api(served_port):
     body = json.dumps({"procedure": "x", "padding": "y" * (MAX_BODY_BYTES - 100)}).encode()
     assert len(body) <= MAX_BODY_BYTES
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/uploads", data=body, method="POST",
+        f"http://127.0.0.1:{served_port}/api/uploads", data=body, method="POST",
         headers={"Content-Type": "application/json"},
     )  # fmt: skip
     try:
