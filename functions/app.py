@@ -5,9 +5,9 @@ import logging
 
 from chalice import Chalice, Response
 
-from chalicelib import officers, openapi
+from chalicelib import jsonbody, officers, openapi
 from chalicelib.config import MAX_BODY_BYTES
-from chalicelib.errors import ApiError, PayloadTooLargeError
+from chalicelib.errors import ApiError
 from chalicelib.wiring import default_backoffice, default_service
 
 app = Chalice(app_name="motcua")
@@ -62,13 +62,7 @@ def _handle(call, status: int = 200, respond=_json):
 
 
 def _body():
-    raw = app.current_request.raw_body or b""
-    if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLargeError()
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ApiError("Nội dung yêu cầu không phải JSON hợp lệ.") from None
+    return jsonbody.parse(app.current_request.raw_body or b"", MAX_BODY_BYTES)
 
 
 def _client() -> str:

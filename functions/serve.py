@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Chưa có trang web trong {site}: chạy `build.py build` trước.", file=sys.stderr)
         return 1
     workers = max(1, args.workers)
+    # Dossiers, files and the secret key are personal data and a credential: everything this
+    # server creates under the data folder is readable by its own user only.
+    os.umask(0o077)
     os.environ["MOTCUA_DATA_DIR"] = str(Path(args.data_dir).resolve())
     os.environ.setdefault("MOTCUA_PUBLIC_URL", f"http://{args.host}:{args.port}")
     listener = socket.create_server((args.host, args.port), backlog=1024)
@@ -75,15 +78,36 @@ def main(argv: list[str] | None = None) -> int:
     return supervise(site, listener, args.threads, workers)
 
 
-def serve(site: Path, listener: socket.socket, threads: int) -> int:
-    import waitress
+# The largest body per route, checked on the headers before the body is read: the API's JSON
+# (MAX_BODY_BYTES), the local upload endpoint's form (the largest file a slot takes, 100 MiB, and
+# its fields), nothing on pages.
+UPLOAD_BODY_BYTES = 101 * 1024 * 1024
 
-    waitress.serve(
+
+def body_limit(method: str, path: str) -> int:
+    from chalicelib.config import MAX_BODY_BYTES
+    from chalicelib.local.upload import PATH as UPLOAD_PATH
+
+    if path == UPLOAD_PATH:
+        return UPLOAD_BODY_BYTES
+    return MAX_BODY_BYTES if path.startswith("/api/") else 0
+
+
+def serve(site: Path, listener: socket.socket, threads: int) -> int:
+    from chalicelib.local import guard
+
+    guard.serve(
         make_application(site),
-        sockets=[listener],
+        listener,
+        guard.Guard(body_limit),
         threads=threads,
         ident="motcua",
-        max_request_body_size=101 * 1024 * 1024,
+        max_request_body_size=UPLOAD_BODY_BYTES,
+        # Idle keep-alive connections are closed after 30 s; the guard's deadlines cut off slow
+        # requests and its budget keeps one client from holding most of the connections.
+        channel_timeout=30,
+        connection_limit=1000,
+        asyncore_use_poll=True,  # select() stops at 1,024 descriptors
     )
     return 0
 

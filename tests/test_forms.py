@@ -92,6 +92,44 @@ def test_a_broken_address_is_a_field_error_not_a_crash(bundle):
         assert "nyc-noi-cu-tru" not in kept
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "Nguyễn\u202eVăn A",
+        "Nguyễn\x00",
+        "Nguyễn\x1bA",
+        "Nguyễn\u2066A\u2069",
+        "Nguyễn\nVăn",
+        "A\x85B",
+    ],
+)
+def test_control_and_bidi_override_characters_are_refused_in_text(bundle, bad):
+    form = bundle["forms"]["dang-ky-khai-sinh"]
+    text = next(i for _, i in forms.fields(form) if i["type"] == "text")
+    address = _item(form)
+    for field, value in (
+        (text, bad),
+        (address, {**SAMPLE["address"], "street": bad}),
+    ):
+        answers = {**answers_for(form), field["id"]: value}
+        kept, errors = forms.check_answers(form, answers, bundle["units"], TODAY)
+        assert errors == {f"/answers/{field['id']}": forms._message("control", field)}, bad
+        assert field["id"] not in kept
+
+
+def test_a_textarea_keeps_its_line_breaks(bundle):
+    form = next(
+        f
+        for f in bundle["forms"].values()
+        if any(i["type"] == "textarea" for _, i in forms.fields(f))
+    )
+    area = next(i for _, i in forms.fields(form) if i["type"] == "textarea")
+    answers = {**answers_for(form), area["id"]: "Dòng một\nDòng hai\tcột"}
+    kept, errors = forms.check_answers(form, answers, bundle["units"], TODAY)
+    assert area["id"] not in errors
+    assert kept[area["id"]] == "Dòng một\nDòng hai\tcột"
+
+
 def _item(form: dict) -> dict:
     return next(i for _, i in forms.fields(form) if i["id"] == "nyc-noi-cu-tru")
 

@@ -38,7 +38,13 @@ MESSAGES = {
     "files_max": "Chỉ được tải lên tối đa {max_files} tệp cho “{label}”.",
     "file_missing": "Tệp này chưa tải lên xong hoặc không hợp lệ; hãy tải lại.",
     "unknown": "Trường này không có trong biểu mẫu.",
+    "control": "{label} có ký tự điều khiển hoặc ký tự đảo chiều văn bản, không được phép.",
 }
+# Characters no answer needs and some abuse: C0/C1 controls (a line break only in a textarea)
+# and the bidirectional overrides and isolates that make text read differently from what it
+# stores (a name or an address shown reversed on the officer's screen and on printed forms).
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+LINE_BREAKS = re.compile("[\n\r\t]")
 TEXT_LIMITS = {"text": 200, "textarea": 2000}
 
 
@@ -277,7 +283,10 @@ def _type_problem(item: dict[str, Any], value: Any) -> str:
 def _semantic_problem(
     item: dict[str, Any], value: Any, units: dict[str, Any], today: dt.date
 ) -> str | None:
-    """What the schema cannot say: a real date not in the future, a commune of that province."""
+    """What the schema cannot say: a real date not in the future, a commune of that province,
+    text without control characters."""
+    if _has_control(item["type"], value):
+        return _message("control", item)
     future = item["type"] == "date" and dt.date.fromisoformat(value) > today
     if future and item.get("not_after_today"):
         return _message("future", item)
@@ -290,6 +299,16 @@ def _semantic_problem(
         if not value["street"].strip():
             return _message("address", item)
     return None
+
+
+def _has_control(kind: str, value: Any) -> bool:
+    texts = [value] if isinstance(value, str) else []
+    if kind == "address" and isinstance(value, dict):
+        texts = [part for part in value.values() if isinstance(part, str)]
+    for text in texts:
+        if CONTROL.search(text) or (kind != "textarea" and LINE_BREAKS.search(text)):
+            return True
+    return False
 
 
 def check_uploads(

@@ -106,3 +106,15 @@ def server(tmp_path_factory, bundle_path, site_dir):
     wsgi.close()
     for cached in (default_service, default_officer_auth, default_backoffice):
         cached.cache_clear()
+
+
+@pytest.fixture
+def served_port(tmp_path, site_dir, bundle_path):
+    """functions/serve.py itself (one process, the guarded waitress) on tmp_path / "var"."""
+    from .test_restart import start
+
+    port = free_port()
+    process = start(port, tmp_path / "var", site_dir, bundle_path, workers=1)
+    yield port
+    process.terminate()
+    process.wait(timeout=10)

@@ -437,3 +437,17 @@ def test_keeps_the_digest_of_a_file_accepted_before_digests_were_kept(endpoint):
 
     assert endpoint.uploads.describe(key) == (7, hashlib.sha256(b"%PDF-cu").hexdigest())
     assert (endpoint.uploads.root / "digests" / key).is_file()
+
+
+def test_a_data_folder_that_cannot_be_written_answers_503_as_submissions_do(endpoint):
+    # The upload area's tmp/ replaced by a file: creating the temporary file fails with an
+    # OSError even as root (a read-only mode would not stop root, and CI runs as root).
+    tmp = endpoint.uploads.root / "tmp"
+    tmp.rmdir()
+    tmp.write_bytes(b"")
+
+    status, body = post_body(endpoint.url, form_body(endpoint.form(), b"%PDF-1.7 x"))
+
+    assert status == 503
+    assert body is not None and body["code"] == "storage_unavailable"
+    assert endpoint.uploads.size(KEY) is None

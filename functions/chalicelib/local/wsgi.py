@@ -167,6 +167,8 @@ class StaticSite:
             start_response(_status(405), [("Content-Type", "text/plain; charset=utf-8")])
             return [b"Method Not Allowed"]
         path = posixpath.normpath(unquote(environ.get("PATH_INFO", "/")))
+        if "\x00" in path:  # no file has it, and the filesystem calls would raise ValueError
+            return self._not_found(start_response)
         target = (self.root / path.lstrip("/")).resolve()
         if target.is_dir():
             if not environ.get("PATH_INFO", "/").endswith("/"):
@@ -174,16 +176,7 @@ class StaticSite:
                 return [b""]
             target = target / "index.html"
         if not target.is_relative_to(self.root) or not target.is_file():
-            page = self.root / "404.html"
-            content = page.read_bytes() if page.is_file() else "Không tìm thấy trang.".encode()
-            start_response(
-                _status(404),
-                [
-                    ("Content-Type", "text/html; charset=utf-8"),
-                    ("Content-Length", str(len(content))),
-                ],
-            )
-            return [content]
+            return self._not_found(start_response)
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
             kind += "; charset=utf-8"
@@ -203,6 +196,15 @@ class StaticSite:
         handle = target.open("rb")
         wrapper = environ.get("wsgi.file_wrapper")
         return wrapper(handle, 65536) if wrapper else iter(lambda: handle.read(65536), b"")
+
+    def _not_found(self, start_response: StartResponse) -> Iterable[bytes]:
+        page = self.root / "404.html"
+        content = page.read_bytes() if page.is_file() else "Không tìm thấy trang.".encode()
+        start_response(
+            _status(404),
+            [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(content)))],
+        )
+        return [content]
 
 
 def dispatcher(

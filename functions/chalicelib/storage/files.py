@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote, urlencode
 
-from chalicelib.errors import ApiError, NotFoundError
+from chalicelib.errors import ApiError, NotFoundError, StorageError
 from chalicelib.storage.ports import UploadTarget
 
 # A signed form is a bearer token for writing one object: keep its life short.
@@ -175,10 +175,14 @@ class FilesystemUploads:
     def incoming(self, key: str) -> Iterator[BinaryIO]:
         """A file in tmp/ that becomes quarantine/<key> only if the block finishes.
 
-        The rename is atomic, so a reader never sees half a file under quarantine/.
+        The rename is atomic, so a reader never sees half a file under quarantine/. A data
+        folder that cannot be written (read-only, full) is a StorageError (503), as for dossiers.
         """
         target = self._path("quarantine", key)
-        fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="upload-")
+        try:
+            fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="upload-")
+        except OSError as error:
+            raise StorageError() from error
         try:
             with os.fdopen(fd, "wb") as out:
                 yield out
@@ -186,6 +190,8 @@ class FilesystemUploads:
                 os.fsync(out.fileno())
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(name, target)
+        except OSError as error:
+            raise StorageError() from error
         finally:
             Path(name).unlink(missing_ok=True)
 

@@ -1,0 +1,148 @@
+"""waitress, guarded against slow and greedy clients: the embedded server (functions/serve.py) is
+the README's default and faces the network alone, without nginx in front.
+
+waitress on its own closes a connection only after `channel_timeout` seconds without a byte, so a
+client that sends one byte every few seconds holds its connection for ever, and ~100 of them
+(`connection_limit`) stop the whole site; it buffers any body up to one size for every route
+before the application sees the request. Here:
+
+- **Deadlines.** A request's line and headers must arrive within `header_seconds` of its first
+  byte; after `grace_seconds`, its body must have averaged at least `min_body_rate` bytes a
+  second. A request past either is cut off (the connection closed) at the next maintenance pass,
+  every `MAINTENANCE_SECONDS`.
+- **A connection budget per client.** At most `per_client` open connections from one address
+  (browsers open 6); one more is answered 503 and closed. Off behind a trusted proxy, where every
+  connection comes from the proxy (nginx limits connections per client there).
+- **Body limits per route, from the headers.** `body_limit(method, path)` bytes at most; a larger
+  Content-Length is answered 413 before a byte of the body is read (a chunked body, once it
+  passes the limit).
+
+This subclasses waitress's server, channel and request parser (pinned in requirements.lock;
+tests/api/test_slow_clients.py runs the real server, so an upgrade that moves these internals
+fails there). Timeouts are measured with time.monotonic().
+"""
+
+import functools
+import json
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.server import TcpWSGIServer
+from waitress.task import ThreadedTaskDispatcher
+from waitress.utilities import RequestEntityTooLarge
+
+from chalicelib.errors import PayloadTooLargeError
+
+MAINTENANCE_SECONDS = 1
+_BUSY_TEXT = "Quá nhiều kết nối từ địa chỉ này. Vui lòng thử lại sau.\n".encode()
+BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Retry-After: 10\r\nConnection: close\r\n"
+    + f"Content-Length: {len(_BUSY_TEXT)}\r\n\r\n".encode()
+    + _BUSY_TEXT
+)
+
+
+@dataclass(frozen=True)
+class Guard:
+    body_limit: Callable[[str, str], int]  # (method, path) -> the largest body, in bytes
+    header_seconds: float = 10.0
+    grace_seconds: float = 10.0
+    min_body_rate: int = 8 * 1024  # bytes a second: a slow 2G link still uploads its files
+    per_client: int | None = 24  # None: no budget (behind a trusted proxy)
+
+    def too_slow(self, request: "GuardedParser", now: float) -> bool:
+        elapsed = now - request.started
+        if not request.headers_finished:
+            return elapsed > self.header_seconds
+        if elapsed <= self.grace_seconds:
+            return False
+        received: int = request.body_bytes_received
+        return received < self.min_body_rate * (elapsed - self.grace_seconds)
+
+
+class TooLarge(RequestEntityTooLarge):  # type: ignore[misc]
+    """The API's JSON error (PayloadTooLargeError), where waitress would answer in plain text."""
+
+    def to_response(self, ident: str | None = None) -> tuple[str, list[tuple[str, str]], bytes]:
+        body = json.dumps(PayloadTooLargeError().body(), ensure_ascii=False).encode()
+        return "413 Payload Too Large", [("Content-Type", "application/json; charset=utf-8")], body
+
+
+class GuardedParser(HTTPRequestParser):  # type: ignore[misc]
+    """waitress's parser, timed from the request's first byte, with a per-route body limit."""
+
+    completed: bool
+    error: Any
+
+    def __init__(self, adj: Adjustments, *, guard: Guard):
+        super().__init__(adj)
+        self.guard = guard
+        self.started = time.monotonic()
+        self.limit: int | None = None
+
+    def received(self, data: bytes) -> int:
+        consumed: int = super().received(data)
+        if type(self.error) is RequestEntityTooLarge:  # waitress's own limit, in its plain text
+            self.error = TooLarge(self.error.body)
+        if self.completed or not self.headers_finished:
+            return consumed
+        if self.limit is None:
+            self.limit = self.guard.body_limit(self.command, self.path)
+        if self.content_length > self.limit or self.body_bytes_received > self.limit:
+            self.error = TooLarge(f"exceeds this route's limit of {self.limit}")
+            self.completed = True
+        return consumed
+
+
+class GuardedChannel(HTTPChannel):  # type: ignore[misc]
+    def __init__(self, server: "GuardedServer", sock: socket.socket, addr: Any, adj: Any, map: Any):
+        super().__init__(server, sock, addr, adj, map=map)
+        self.parser_class = functools.partial(GuardedParser, guard=server.guard)
+        budget = server.guard.per_client
+        if budget is not None and server.connections_from(self.addr[0]) > budget:
+            self.write_soon(BUSY)
+            self.close_when_flushed = True
+
+
+class GuardedServer(TcpWSGIServer):  # type: ignore[misc]
+    channel_class = GuardedChannel
+    guard: Guard
+
+    def connections_from(self, address: str) -> int:
+        return sum(1 for channel in self.active_channels.values() if channel.addr[0] == address)
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)  # idle connections, after channel_timeout
+        clock = time.monotonic()
+        for channel in list(self.active_channels.values()):
+            request = channel.request
+            pending = isinstance(request, GuardedParser) and not request.completed
+            if pending and self.guard.too_slow(request, clock):
+                channel.will_close = True
+
+
+def serve(application: Any, listener: socket.socket, guard: Guard, **adjustments: Any) -> None:
+    """Serves on `listener` (already bound and listening) until interrupted, as waitress.serve
+    does, with `guard`. `adjustments` are waitress's settings (threads, ident, ...)."""
+    adj = Adjustments(sockets=[listener], cleanup_interval=MAINTENANCE_SECONDS, **adjustments)
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(adj.threads)
+    server = GuardedServer(
+        application,
+        {},
+        True,
+        listener,
+        dispatcher=dispatcher,
+        adj=adj,
+        bind_socket=False,
+        sockinfo=(listener.family, listener.type, listener.proto, listener.getsockname()),
+    )
+    server.guard = guard
+    server.run()
