@@ -5,7 +5,7 @@ fields this module signed, just as it POSTs to S3 with a presigned policy. So th
 domain code are the same for both adapters; only the URL and the signed fields differ.
 
     root/tmp/         files still arriving (deleted if the request fails)
-    root/quarantine/  complete files not yet verified (size, magic bytes)
+    root/quarantine/  complete files not yet verified (size, structure, malware scan)
     root/accepted/    verified files a submission may reference
     root/digests/     the SHA-256 of each accepted file, computed once when it is accepted
 
@@ -201,6 +201,30 @@ class FilesystemUploads:
                 return source.read(max(count, 0))
         except FileNotFoundError:
             raise NotFoundError() from None
+
+    @contextmanager
+    def read(self, key: str) -> Iterator[BinaryIO]:
+        try:
+            source = self._path("quarantine", key).open("rb")
+        except FileNotFoundError:
+            raise NotFoundError() from None
+        with source:
+            yield source
+
+    def replace(self, key: str, content: bytes) -> None:
+        """Writes the new content beside the old, then renames it over: atomic, like `incoming`."""
+        target = self._path("quarantine", key)
+        if not target.is_file():
+            raise NotFoundError()
+        fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="replace-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(content)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(name, target)
+        finally:
+            Path(name).unlink(missing_ok=True)
 
     def accept(self, key: str) -> None:
         """Records the file's SHA-256, then moves it to accepted/: an accepted file always has

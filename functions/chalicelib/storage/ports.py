@@ -22,8 +22,9 @@ Contract (tests/contract/ runs it against every adapter):
 import dataclasses
 import json
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,16 @@ class Uploads(Protocol):
 
     def head_bytes(self, key: str, count: int) -> bytes:
         """The first `count` bytes (for magic-byte checks)."""
+        ...
+
+    def read(self, key: str) -> AbstractContextManager[BinaryIO]:
+        """The whole quarantined object as a stream read in order (for parsing and scanning);
+        NotFoundError if it is not in quarantine."""
+        ...
+
+    def replace(self, key: str, content: bytes) -> None:
+        """Replaces a quarantined object's content, type unchanged (a re-encoded image);
+        NotFoundError if it is not in quarantine."""
         ...
 
     def accept(self, key: str) -> None:

@@ -13,10 +13,11 @@ front of the bucket).
 """
 
 import hashlib
+import io
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -33,6 +34,7 @@ from chalicelib.storage.ports import UploadTarget
 
 if TYPE_CHECKING:  # boto3-stubs, for mypy only
     from boto3.session import Session
+    from botocore.response import StreamingBody
     from mypy_boto3_s3 import S3Client
 
 MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
@@ -114,6 +116,28 @@ class S3Uploads:
             with answer["Body"] as body:
                 return body.read()
 
+    @contextmanager
+    def read(self, key: str) -> Iterator[BinaryIO]:
+        with _wrapped():
+            answer = self._client.get_object(Bucket=self._bucket, Key=_quarantined(key))
+        body = answer["Body"]
+        try:
+            yield io.BufferedReader(_Reader(body), CHUNK)
+        finally:
+            body.close()
+
+    def replace(self, key: str, content: bytes) -> None:
+        """Puts the new content under the same key with the same content type (the presigned
+        POST fixed it); the policy's size range does not apply to our own PUT."""
+        with _wrapped():
+            head = self._client.head_object(Bucket=self._bucket, Key=_quarantined(key))
+            self._client.put_object(
+                Bucket=self._bucket,
+                Key=_quarantined(key),
+                Body=content,
+                ContentType=head["ContentType"],
+            )
+
     def accept(self, key: str) -> None:
         """Copies to accepted/ with the SHA-256 in its metadata, then deletes from quarantine/;
         running it twice is harmless."""
@@ -183,6 +207,25 @@ class S3Uploads:
             finally:
                 body.close()
         return answer["ContentType"], digest.hexdigest()
+
+
+class _Reader(io.RawIOBase):
+    """A botocore StreamingBody as a file object whose reads turn provider errors into ours."""
+
+    def __init__(self, body: "StreamingBody"):
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        with _wrapped():
+            return self._body.read(None if size is None or size < 0 else size)
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _quarantined(key: str) -> str:
