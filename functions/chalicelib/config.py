@@ -43,6 +43,9 @@ class Settings:
     s3_region: str | None = None
     s3_path_style: bool | None = None
     upload_ttl: int = 300
+    # clamd that scans every upload before it is accepted: its unix socket's path or
+    # tcp://host:port. None: no upload is accepted (verify answers 503), never one unscanned.
+    clamd: str | None = None
     lookup_failures_allowed: int = 20  # wrong code/secret per client per window
     lookup_window_seconds: int = 600
     extra: dict[str, Any] = field(default_factory=dict)
@@ -61,6 +64,7 @@ class Settings:
             "s3_endpoint": env.get("MOTCUA_S3_ENDPOINT") or None,
             "s3_region": env.get("MOTCUA_S3_REGION") or None,
             "s3_path_style": flag(env, "MOTCUA_S3_PATH_STYLE"),
+            "clamd": env.get("MOTCUA_CLAMD") or None,
         }
         # functions/serve.py with N processes: each counts failed lookups on its own, so each
         # allows 1/N of a client's failures (never more in all than one process would).
