@@ -3,15 +3,14 @@
 # what MOTCUA_CLAMD names. Its signatures: CLAMD_DATABASE if set, else Debian's freshclam
 # database in /var/lib/clamav when it has one, else our own test signature
 # (scripts/clamav/motcua-test.ndb: only the EICAR test file), with a warning, because then clamd
-# recognises no real malware. Installs Debian's clamav-daemon first if clamd is missing.
+# recognises no real malware. CLAMD_TCP_PORT: listen on 127.0.0.1:<port> instead of the socket.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(realpath -m "${1:-var/clamav}")
-if ! command -v clamd >/dev/null 2>&1 && [ ! -x /usr/sbin/clamd ]; then
-  echo "Cài clamav-daemon (Debian) ..." >&2
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get install -y --no-install-recommends clamav-daemon >&2
+clamd=$(command -v clamd || echo /usr/sbin/clamd)
+if [ ! -x "$clamd" ]; then
+  echo "Thiếu clamd: cài gói Debian clamav-daemon (scripts/run.sh và scripts/test.sh tự cài)." >&2
+  exit 1
 fi
 database=${CLAMD_DATABASE:-}
 if [ -z "$database" ]; then
@@ -35,6 +34,7 @@ $listen
 Foreground yes
 DatabaseDirectory $database
 TemporaryDirectory $dir
+LogFile $dir/clamd.log
 StreamMaxLength 30M
 CONF
-exec "$(command -v clamd || echo /usr/sbin/clamd)" --config-file="$dir/clamd.conf"
+exec "$clamd" --config-file="$dir/clamd.conf"

@@ -29,7 +29,7 @@ class Clamd:
         self.port = free_port() if tcp else None
         # What MOTCUA_CLAMD names: the socket's path, or tcp://127.0.0.1:<port>.
         self.address = f"tcp://127.0.0.1:{self.port}" if tcp else self.socket
-        self.log = directory / "clamd.log"
+        self.log = directory / "clamd.out"  # scripts/clamd.sh's output; clamd's own: clamd.log
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> "Clamd":
@@ -63,7 +63,9 @@ class Clamd:
         self.process = None
 
     def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")[-4000:]
+        logs = [self.log, self.directory / "clamd.log"]
+        text = "".join(p.read_text(encoding="utf-8", errors="replace") for p in logs if p.exists())
+        return text[-4000:]
 
 
 def free_port() -> int:
