@@ -177,14 +177,16 @@ class Service:
             problem = "Nội dung tệp không đúng loại đã khai (PDF, JPEG hoặc PNG)."
         if problem:
             self._refuse(key, problem)
-        size = self._inspect(key, kind, size)
-        self.uploads.accept(key)
+        size, sha256 = self._inspect(key, kind)
+        # Only what was verified: not a file uploaded again to the same target meanwhile.
+        self.uploads.accept(key, sha256=sha256)
         return {"key": key, "accepted": True, "size": size}
 
-    def _inspect(self, key: str, kind: str, size: int) -> int:
+    def _inspect(self, key: str, kind: str) -> tuple[int, str]:
         """Scans the quarantined file for malware, then checks its structure (filecheck): a
         refused file is deleted (422); one the scanner could not see stays in quarantine (503).
-        An image is replaced by its re-encoding; returns the size of what will be accepted."""
+        An image is replaced by its re-encoding. Returns the size and SHA-256 of what was
+        verified, the content to accept."""
         with contextlib.ExitStack() as stack:
             source: IO[bytes] = stack.enter_context(self.uploads.read(key))
             if not source.seekable():  # S3: parsing needs to seek, so a local copy first
@@ -200,10 +202,15 @@ class Service:
                 cleaned = filecheck.check(kind, source)
             except filecheck.UnsafeFileError as error:
                 self._refuse(key, str(error))
-        if cleaned is None:
-            return size
+            if cleaned is None:
+                source.seek(0)
+                digest, size = hashlib.sha256(), 0
+                while chunk := source.read(SPOOL_CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                return size, digest.hexdigest()
         self.uploads.replace(key, cleaned)
-        return len(cleaned)
+        return len(cleaned), hashlib.sha256(cleaned).hexdigest()
 
     def _refuse(self, key: str, problem: str) -> NoReturn:
         self.uploads.reject(key)

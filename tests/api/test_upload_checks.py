@@ -8,6 +8,11 @@ import urllib.request
 import pytest
 from PIL import Image
 
+from chalicelib.bundle import Bundle
+from chalicelib.dossiers import Service
+from chalicelib.errors import UploadChangedError
+from chalicelib.storage.files import FilesystemUploads
+from chalicelib.storage.sqlite import SqliteDossiers
 from chalicelib.wiring import default_service
 
 from .. import files
@@ -112,3 +117,58 @@ def test_while_clamd_is_down_nothing_is_accepted_and_verifying_again_later_works
     assert not uploads.is_accepted(key)
     assert uploads.size(key) is not None  # still in quarantine, waiting to be scanned
     assert verify(server, key)[0] == 200
+
+
+class SwappingScanner:
+    """A fake clamd that finds nothing, while the file is uploaded again to the same signed
+    target as it scans: the race an attacker would run against verify."""
+
+    def __init__(self, uploads: FilesystemUploads, key: str, content: bytes):
+        self.uploads, self.key, self.content = uploads, key, content
+
+    def scan(self, source) -> None:
+        source.read()
+        with self.uploads.incoming(self.key) as out:
+            out.write(self.content)
+
+
+def racing_service(tmp_path, bundle_path, key: str, first: bytes, again: bytes):
+    uploads = FilesystemUploads(tmp_path, secret=b"s" * 32, base_url="http://127.0.0.1")
+    with uploads.incoming(key) as out:
+        out.write(first)
+    service = Service(
+        Bundle.load(bundle_path),
+        SqliteDossiers(tmp_path / "motcua.sqlite3"),
+        uploads,
+        secret_key=b"k" * 32,
+        public_url="http://127.0.0.1",
+        scanner=SwappingScanner(uploads, key, again),
+    )
+    return service, uploads
+
+
+def test_a_pdf_uploaded_again_while_it_is_verified_is_not_accepted(tmp_path, bundle_path):
+    key = f"{PROCEDURE}/{SLOT['id']}/{'a' * 20}.pdf"
+    hostile = files.pdf() + files.EICAR
+    service, uploads = racing_service(tmp_path, bundle_path, key, files.pdf(), hostile)
+
+    with pytest.raises(UploadChangedError):
+        service.verify_upload({"key": key})
+
+    assert not uploads.is_accepted(key)
+    assert uploads.size(key) is None  # the unverified replacement is deleted
+
+
+def test_an_image_uploaded_again_while_it_is_verified_gives_way_to_the_verified_one(
+    tmp_path, bundle_path
+):
+    key = f"{PROCEDURE}/{SLOT['id']}/{'a' * 20}.png"
+    hostile = files.HOSTILE["png-svg"][1]
+    service, uploads = racing_service(tmp_path, bundle_path, key, files.png(), hostile)
+
+    reply = service.verify_upload({"key": key})
+
+    assert uploads.is_accepted(key)
+    content = (tmp_path / "accepted" / key).read_bytes()
+    assert reply["size"] == len(content) and content != hostile
+    assert Image.open(io.BytesIO(content)).size == (64, 48)  # the re-encoded original

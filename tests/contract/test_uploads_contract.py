@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from chalicelib.errors import NotFoundError
+from chalicelib.errors import NotFoundError, UploadChangedError
 from chalicelib.storage.s3 import S3Uploads
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
@@ -110,6 +110,30 @@ def test_replacing_a_quarantined_file_changes_what_is_accepted_but_not_its_type(
     response = requests.get(url, timeout=30)
     assert response.content == cleaned
     assert response.headers["Content-Type"] == CONTENT_TYPE
+
+
+def test_accepting_with_the_verified_digest_accepts_that_content(upload_side):
+    upload(upload_side, "da-kiem.pdf")
+
+    upload_side.uploads.accept("da-kiem.pdf", sha256=hashlib.sha256(PDF).hexdigest())
+    upload_side.uploads.accept("da-kiem.pdf", sha256=hashlib.sha256(PDF).hexdigest())
+
+    assert upload_side.uploads.describe("da-kiem.pdf") == (
+        len(PDF),
+        hashlib.sha256(PDF).hexdigest(),
+    )
+
+
+def test_a_file_replaced_after_it_was_verified_is_not_accepted_and_is_deleted(upload_side):
+    upload(upload_side, "doi-tep.pdf")
+    verified = hashlib.sha256(PDF).hexdigest()
+    upload(upload_side, "doi-tep.pdf", b"%PDF-1.7 uploaded again to the same target")
+
+    with pytest.raises(UploadChangedError):
+        upload_side.uploads.accept("doi-tep.pdf", sha256=verified)
+
+    assert upload_side.uploads.is_accepted("doi-tep.pdf") is False
+    assert upload_side.uploads.size("doi-tep.pdf") is None
 
 
 def test_replacing_a_file_not_in_quarantine_is_not_found(upload_side):

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote, urlencode
 
-from chalicelib.errors import ApiError, NotFoundError
+from chalicelib.errors import ApiError, NotFoundError, UploadChangedError
 from chalicelib.storage.ports import UploadTarget
 
 # A signed form is a bearer token for writing one object: keep its life short.
@@ -226,9 +226,12 @@ class FilesystemUploads:
         finally:
             Path(name).unlink(missing_ok=True)
 
-    def accept(self, key: str) -> None:
+    def accept(self, key: str, *, sha256: str | None = None) -> None:
         """Records the file's SHA-256, then moves it to accepted/: an accepted file always has
         its digest."""
+        if sha256 is not None:
+            self._accept_verified(key, sha256)
+            return
         accepted = self._path("accepted", key)
         try:
             digest = _sha256(self._path("quarantine", key))
@@ -243,6 +246,28 @@ class FilesystemUploads:
         except FileNotFoundError:  # another accept of the same key moved it first
             if not accepted.is_file():
                 raise NotFoundError() from None
+
+    def _accept_verified(self, key: str, sha256: str) -> None:
+        """Takes the file out of quarantine/ first (one rename: an upload to the same key from
+        now on lands beside it, not in it), then checks its digest and moves it to accepted/."""
+        accepted = self._path("accepted", key)
+        fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="accept-")
+        os.close(fd)
+        claimed = Path(name)
+        try:
+            try:
+                os.replace(self._path("quarantine", key), claimed)
+            except FileNotFoundError:
+                if accepted.is_file():
+                    return
+                raise NotFoundError() from None
+            if not hmac.compare_digest(_sha256(claimed), sha256):
+                raise UploadChangedError()
+            self._write_digest(key, sha256)
+            accepted.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(claimed, accepted)
+        finally:
+            claimed.unlink(missing_ok=True)
 
     def is_accepted(self, key: str) -> bool:
         return self._path("accepted", key).is_file()

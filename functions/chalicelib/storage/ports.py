@@ -180,8 +180,10 @@ class Uploads(Protocol):
         NotFoundError if it is not in quarantine."""
         ...
 
-    def accept(self, key: str) -> None:
-        """Moves a verified object out of quarantine."""
+    def accept(self, key: str, *, sha256: str | None = None) -> None:
+        """Moves a verified object out of quarantine. With `sha256` (what was verified), only
+        that content: if the object was replaced since, UploadChangedError, and the replacement
+        is deleted (the client uploads again) rather than accepted unverified."""
         ...
 
     def is_accepted(self, key: str) -> bool:

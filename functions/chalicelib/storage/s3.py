@@ -13,6 +13,7 @@ front of the bucket).
 """
 
 import hashlib
+import hmac
 import io
 import time
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.errors import NotFoundError, StorageError
+from chalicelib.errors import NotFoundError, StorageError, UploadChangedError
 from chalicelib.storage.files import (
     attachment,
     check_key,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # boto3-stubs, for mypy only
     from mypy_boto3_s3 import S3Client
 
 MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
+CHANGED = frozenset({"412", "PreconditionFailed"})
 CHUNK = 1024 * 1024
 ADDRESSING: dict[bool | None, Literal["path", "virtual", "auto"]] = {
     True: "path",
@@ -138,16 +140,21 @@ class S3Uploads:
                 ContentType=head["ContentType"],
             )
 
-    def accept(self, key: str) -> None:
+    def accept(self, key: str, *, sha256: str | None = None) -> None:
         """Copies to accepted/ with the SHA-256 in its metadata, then deletes from quarantine/;
-        running it twice is harmless."""
+        running it twice is harmless. The copy is conditional on the ETag of the version just
+        hashed, so what is accepted is what was hashed (and, with `sha256`, what was verified)."""
         try:
-            content_type, digest = self._sha256(_quarantined(key))
+            content_type, digest, etag = self._sha256(_quarantined(key))
+            if sha256 is not None and not hmac.compare_digest(digest, sha256):
+                self.reject(key)
+                raise UploadChangedError()
             with _wrapped():
                 self._client.copy_object(
                     Bucket=self._bucket,
                     Key=_accepted(key),
                     CopySource={"Bucket": self._bucket, "Key": _quarantined(key)},
+                    CopySourceIfMatch=etag,
                     MetadataDirective="REPLACE",
                     ContentType=content_type,
                     Metadata={"sha256": digest},
@@ -195,8 +202,8 @@ class S3Uploads:
                 ExpiresIn=lifetime,
             )
 
-    def _sha256(self, object_key: str) -> tuple[str, str]:
-        """(content type, SHA-256 in hex) of an object, read in chunks."""
+    def _sha256(self, object_key: str) -> tuple[str, str, str]:
+        """(content type, SHA-256 in hex, ETag) of an object, read in chunks."""
         digest = hashlib.sha256()
         with _wrapped():
             answer = self._client.get_object(Bucket=self._bucket, Key=object_key)
@@ -206,7 +213,7 @@ class S3Uploads:
                     digest.update(chunk)
             finally:
                 body.close()
-        return answer["ContentType"], digest.hexdigest()
+        return answer["ContentType"], digest.hexdigest(), answer["ETag"]
 
 
 class _Reader(io.RawIOBase):
@@ -242,8 +249,11 @@ def _wrapped() -> Iterator[None]:
     try:
         yield
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in MISSING:
+        code = error.response.get("Error", {}).get("Code")
+        if code in MISSING:
             raise NotFoundError() from error
+        if code in CHANGED:  # a conditional copy whose source changed since it was read
+            raise UploadChangedError() from error
         raise StorageError() from error
     except BotoCoreError as error:
         raise StorageError() from error
