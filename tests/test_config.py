@@ -155,3 +155,36 @@ def test_on_aws_the_client_signs_for_the_region_asked():
     assert urlsplit(url).hostname.startswith("ho-so.s3.")
     assert urlsplit(url).hostname.endswith(".amazonaws.com")
     assert "ap-southeast-1%2Fs3%2Faws4_request" in url
+
+
+@pytest.mark.slow  # builds a bundle from the fixture catalogue
+def test_the_clamd_setting_chooses_the_scanner_and_none_means_no_upload_is_accepted(
+    tmp_path: Path, monkeypatch, bundle_file
+):
+    from chalicelib.scanner import ClamdScanner, UnconfiguredScanner
+    from chalicelib.wiring import build_service
+
+    monkeypatch.delenv("MOTCUA_CLAMD", raising=False)
+    settings = Settings.from_env(data_dir=tmp_path, secret_key=b"k" * 32, bundle=bundle_file)
+    assert settings.clamd is None
+    assert isinstance(build_service(settings).scanner, UnconfiguredScanner)
+
+    monkeypatch.setenv("MOTCUA_CLAMD", "tcp://clamd.noi-bo:3310")
+    settings = Settings.from_env(data_dir=tmp_path, secret_key=b"k" * 32, bundle=bundle_file)
+    scanner = build_service(settings).scanner
+    assert isinstance(scanner, ClamdScanner) and scanner.address == "tcp://clamd.noi-bo:3310"
+
+
+@pytest.fixture
+def bundle_file(tmp_path: Path) -> Path:
+    import contextlib
+    import io
+
+    from buildlib.bundle import bundle_command
+
+    from .conftest import CATALOGUE
+
+    path = tmp_path / "bundle.json"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert bundle_command(CATALOGUE, path, out=io.StringIO()) == 0
+    return path
