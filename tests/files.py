@@ -77,18 +77,6 @@ def jpeg(*, size: tuple[int, int] = (64, 48), gps: bool = False, orientation: in
     return out.getvalue()
 
 
-def noise_image(kind: str, *, megabytes: float) -> bytes:
-    """A photo-like image of about `megabytes` (random pixels barely compress)."""
-    import random
-
-    side = int((megabytes * 1024 * 1024 / (3 if kind == "png" else 1.2)) ** 0.5)
-    pixels = random.Random(1).randbytes(side * side * 3)
-    image = Image.frombytes("RGB", (side, side), pixels)
-    out = io.BytesIO()
-    image.save(out, "PNG" if kind == "png" else "JPEG", quality=95)
-    return out.getvalue()
-
-
 def png_bomb(*, side: int = 100_000) -> bytes:
     """A PNG whose header declares side × side pixels: a few hundred bytes that would decode to
     gigabytes."""
