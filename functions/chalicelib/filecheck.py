@@ -117,8 +117,8 @@ def clean_image(kind: str, source: IO[bytes]) -> bytes:
             options = _jpeg_options(image) if name == "JPEG" else {}
             if icc_profile := image.info.get("icc_profile"):
                 options["icc_profile"] = icc_profile
-            upright = ImageOps.exif_transpose(image)  # the photo as the phone showed it
-            clean = upright.copy()
+            # The photo as the phone showed it: always a new image, the upload's stays untouched.
+            clean = ImageOps.exif_transpose(image)
             # Only what drawing needs: a PNG's transparent colour; no EXIF, XMP or text chunks.
             clean.info = {k: v for k, v in image.info.items() if k == "transparency"}
             out = io.BytesIO()
