@@ -15,8 +15,8 @@ scripts/npm-deps.sh "${apt_packages[@]}"
 
 # Every upload is scanned before it is accepted (MOTCUA_CLAMD). Unless one is given, a clamd of
 # our own runs beside the server and stops with it: with freshclam's database when the machine
-# has one (/var/lib/clamav; loading it takes tens of seconds and over a gigabyte of memory), else with
-# the EICAR test signature only (scripts/clamd.sh says so).
+# has one (/var/lib/clamav; loading it takes tens of seconds and over a gigabyte of memory),
+# else with the EICAR test signature only (scripts/clamd.sh says so).
 if [ -z "${MOTCUA_CLAMD:-}" ]; then
   clamd_dir=$(mktemp -d)
   scripts/clamd.sh "$clamd_dir" >/dev/null &  # its log: errors only (stderr)
