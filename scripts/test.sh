@@ -13,6 +13,8 @@ apt_packages=()
 [ -n "$(/sbin/ldconfig -p | grep 'libatomic\.so\.1 ')" ] || apt_packages+=(libatomic1)
 # The PostgreSQL adapter's contract tests start a throw-away cluster with Debian's initdb/pg_ctl.
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_packages+=(postgresql)
+# Uploads are scanned by clamd; the tests start their own (scripts/clamd.sh, tests/clamd.py).
+command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ] || apt_packages+=(clamav-daemon)
 scripts/npm-deps.sh "${apt_packages[@]}"
 
 echo "== ruff (lint, format: Python) =="

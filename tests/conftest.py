@@ -18,10 +18,13 @@ tests/browser). ``make test-fast`` runs ``-m "not slow and not node and not brow
 """
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from .clamd import Clamd
 
 # The test command (scripts/test.sh) runs with --hypothesis-profile=ci: no per-example deadline,
 # because on a shared two-core machine under `-n 2` a slow example says nothing about the code
@@ -32,6 +35,14 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CATALOGUE = FIXTURES / "catalogue"
 SEED_CATALOGUE = ROOT / "catalogue"
+
+
+@pytest.fixture(scope="session")
+def clamd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clamd]:
+    """One clamd per test process, knowing only the EICAR test signature (tests/clamd.py)."""
+    daemon = Clamd(tmp_path_factory.mktemp("clamd")).start()
+    yield daemon
+    daemon.stop()
 
 
 @pytest.fixture

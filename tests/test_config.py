@@ -202,3 +202,36 @@ def test_an_unknown_storage_target_stops_startup(tmp_path):
 def test_a_public_store_url_with_the_bucket_in_the_host_name_stops_startup(tmp_path):
     with pytest.raises(ConfigurationError, match="path-style"):
         Settings(s3_public_url="https://host/luu-tru", s3_path_style=False, secret_key=b"k")
+
+
+@pytest.mark.slow  # builds a bundle from the fixture catalogue
+def test_the_clamd_setting_chooses_the_scanner_and_none_means_no_upload_is_accepted(
+    tmp_path: Path, monkeypatch, bundle_file
+):
+    from chalicelib.scanner import ClamdScanner, UnconfiguredScanner
+    from chalicelib.wiring import build_service
+
+    monkeypatch.delenv("MOTCUA_CLAMD", raising=False)
+    settings = Settings.from_env(data_dir=tmp_path, secret_key=b"k" * 32, bundle=bundle_file)
+    assert settings.clamd is None
+    assert isinstance(build_service(settings).scanner, UnconfiguredScanner)
+
+    monkeypatch.setenv("MOTCUA_CLAMD", "tcp://clamd.noi-bo:3310")
+    settings = Settings.from_env(data_dir=tmp_path, secret_key=b"k" * 32, bundle=bundle_file)
+    scanner = build_service(settings).scanner
+    assert isinstance(scanner, ClamdScanner) and scanner.address == "tcp://clamd.noi-bo:3310"
+
+
+@pytest.fixture
+def bundle_file(tmp_path: Path) -> Path:
+    import contextlib
+    import io
+
+    from buildlib.bundle import bundle_command
+
+    from .conftest import CATALOGUE
+
+    path = tmp_path / "bundle.json"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert bundle_command(CATALOGUE, path, out=io.StringIO()) == 0
+    return path

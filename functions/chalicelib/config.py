@@ -50,6 +50,9 @@ class Settings:
     s3_public_url: str | None = None
     database_url: str | None = None  # province: a libpq connection string or URI
     upload_ttl: int = 300
+    # clamd that scans every upload before it is accepted: its unix socket's path or
+    # tcp://host:port. None: no upload is accepted (verify answers 503), never one unscanned.
+    clamd: str | None = None
     # Wrong code/secret per client per window, counted in the store all processes share.
     lookup_failures_allowed: int = 20
     lookup_window_seconds: int = 600
@@ -74,6 +77,7 @@ class Settings:
             "s3_path_style": flag(env, "MOTCUA_S3_PATH_STYLE"),
             "s3_public_url": (env.get("MOTCUA_S3_PUBLIC_URL") or "").rstrip("/") or None,
             "database_url": env.get("MOTCUA_DATABASE_URL") or None,
+            "clamd": env.get("MOTCUA_CLAMD") or None,
         }
         values.update(overrides)
         if "secret_key" not in values:

@@ -7,18 +7,21 @@ and `Service.transition`.
 """
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
 import json
 import re
 import secrets
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from typing import IO, Any, NoReturn
 
-from . import forms, receipt, workflow
+from . import filecheck, forms, receipt, workflow
 from .bundle import Bundle, is_cross_boundary
 from .calendar import VIETNAM
 from .errors import (
@@ -30,6 +33,7 @@ from .errors import (
     ValidationFailedError,
     VersionConflictError,
 )
+from .scanner import Scanner, UnconfiguredScanner
 from .storage.ports import Dossiers, LookupFailures, NewDossier, State, StoredDossier, Uploads
 from .workflow import STATUSES
 
@@ -59,6 +63,9 @@ DOSSIER_SLOTS: dict[str, dict[str, Any]] = {
         "max_bytes": 20 * 1024 * 1024,
     },
 }
+# A file read from S3 is copied before it is parsed: in memory up to SPOOL_BYTES, then on disk.
+SPOOL_BYTES = 4 * 1024 * 1024
+SPOOL_CHUNK = 1024 * 1024
 OWNED_TAG = 16  # characters of the dossier's tag at the start of an owned key's name
 MAX_OWNED_FILES = 20
 APPLICANT = workflow.Actor(workflow.APPLICANT, frozenset({workflow.APPLICANT}), "Người nộp hồ sơ")
@@ -76,6 +83,7 @@ class Service:
         public_url: str,
         upload_ttl: int = 300,
         limiter: "FailureLimiter",
+        scanner: Scanner | None = None,
         clock: Callable[[], dt.datetime] | None = None,
     ):
         self.bundle, self.dossiers, self.uploads = bundle, dossiers, uploads
@@ -83,6 +91,8 @@ class Service:
         self.public_url = public_url  # the site's origin: receipts link to its status page
         self.upload_ttl = min(upload_ttl, 300)
         self.limiter = limiter
+        # No scanner configured: no file is accepted (never unscanned), each verify answers 503.
+        self.scanner = scanner or UnconfiguredScanner()
         self.now = clock or (lambda: dt.datetime.now(VIETNAM))
 
     # --- forms ---------------------------------------------------------------------------------
@@ -136,7 +146,8 @@ class Service:
         return {**asdict(target), "max_bytes": slot["max_bytes"]}
 
     def verify_upload(self, body: Any) -> dict[str, Any]:
-        """Checks the stored bytes (size, magic bytes) before any submission may reference them."""
+        """Checks the stored file before any submission may reference it: size, type and magic
+        bytes, then a malware scan and its structure (`_inspect`)."""
         key = _text(_object(body), "key")
         if not UPLOAD_KEY.fullmatch(key):
             raise ValidationFailedError(fields={"/key": "Mã tệp không hợp lệ."})
@@ -163,10 +174,45 @@ class Service:
         elif not head.startswith(forms.FILE_TYPES[kind].magic):
             problem = "Nội dung tệp không đúng loại đã khai (PDF, JPEG hoặc PNG)."
         if problem:
-            self.uploads.reject(key)
-            raise ValidationFailedError(problem, fields={"/key": problem})
-        self.uploads.accept(key)
+            self._refuse(key, problem)
+        size, sha256 = self._inspect(key, kind)
+        # Only what was verified: not a file uploaded again to the same target meanwhile.
+        self.uploads.accept(key, sha256=sha256)
         return {"key": key, "accepted": True, "size": size}
+
+    def _inspect(self, key: str, kind: str) -> tuple[int, str]:
+        """Scans the quarantined file for malware, then checks its structure (filecheck): a
+        refused file is deleted (422); one the scanner could not see stays in quarantine (503).
+        An image is replaced by its re-encoding. Returns the size and SHA-256 of what was
+        verified, the content to accept."""
+        with contextlib.ExitStack() as stack:
+            source: IO[bytes] = stack.enter_context(self.uploads.read(key))
+            if not source.seekable():  # S3: parsing needs to seek, so a local copy first
+                copy = stack.enter_context(tempfile.SpooledTemporaryFile(SPOOL_BYTES))
+                shutil.copyfileobj(source, copy, SPOOL_CHUNK)
+                source = copy
+            source.seek(0)
+            found = self.scanner.scan(source)
+            if found:
+                self._refuse(key, f"Tệp có mã độc: {found}")
+            source.seek(0)
+            try:
+                cleaned = filecheck.check(kind, source)
+            except filecheck.UnsafeFileError as error:
+                self._refuse(key, str(error))
+            if cleaned is None:
+                source.seek(0)
+                digest, size = hashlib.sha256(), 0
+                while chunk := source.read(SPOOL_CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                return size, digest.hexdigest()
+        self.uploads.replace(key, cleaned)
+        return len(cleaned), hashlib.sha256(cleaned).hexdigest()
+
+    def _refuse(self, key: str, problem: str) -> NoReturn:
+        self.uploads.reject(key)
+        raise ValidationFailedError(problem, fields={"/key": problem})
 
     # --- submissions ---------------------------------------------------------------------------
 

@@ -55,6 +55,14 @@ class RateLimitedError(ApiError):
     status, code, message = 429, "rate_limited", "Bạn thử quá nhiều lần. Vui lòng đợi rồi thử lại."
 
 
+class UploadChangedError(ApiError):
+    """The quarantined file changed after it was verified (uploaded again to the same target):
+    what was verified is gone, and what replaced it is not accepted unverified."""
+
+    status, code = 409, "upload_changed"
+    message = "Tệp đã bị thay đổi trong khi đang được kiểm tra. Vui lòng tải lên lại."
+
+
 class PayloadTooLargeError(ApiError):
     status, code, message = 413, "payload_too_large", "Dữ liệu gửi lên quá lớn."
 

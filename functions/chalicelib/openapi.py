@@ -436,7 +436,12 @@ def document() -> dict[str, Any]:
             },
             "/api/uploads/verify": {
                 "post": {
-                    "summary": "Kiểm tra tệp đã tải lên (kích thước, loại tệp theo nội dung)",
+                    "summary": "Kiểm tra tệp đã tải lên (cỡ, loại, mã độc, cấu trúc)",
+                    "description": (
+                        "422: tệp bị từ chối và đã xóa (có mã độc, hỏng, chứa JavaScript...)."
+                        " 503 scanner_unavailable: chưa quét được, tệp vẫn chờ; gọi lại sau."
+                        " 409 upload_changed: tệp bị tải lên lại trong khi kiểm tra; tải lên lại."
+                    ),
                     "requestBody": _body(
                         {
                             "type": "object",
@@ -456,7 +461,7 @@ def document() -> dict[str, Any]:
                                 },
                             }
                         ),
-                        **_errors(400, 404, 413, 422, 503),
+                        **_errors(400, 404, 409, 413, 422, 503),
                     },
                 }
             },

@@ -15,6 +15,7 @@ from .config import Settings
 from .dossiers import FailureLimiter, Service
 from .errors import NotConfiguredError
 from .officers import OfficerAuth
+from .scanner import ClamdScanner
 from .storage.accounts import Accounts
 from .storage.ports import Dossiers, LookupFailures, Uploads
 
@@ -37,6 +38,7 @@ def build_service(settings: Settings) -> Service:
         public_url=settings.public_url,
         upload_ttl=settings.upload_ttl,
         limiter=limiter,
+        scanner=ClamdScanner(settings.clamd) if settings.clamd else None,
     )
 
 

@@ -75,7 +75,7 @@ def _decode(data: bytes):
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory, bundle_path, site_dir):
+def server(tmp_path_factory, bundle_path, site_dir, clamd):
     import waitress.server
 
     data_dir = tmp_path_factory.mktemp("var")
@@ -92,6 +92,7 @@ def server(tmp_path_factory, bundle_path, site_dir):
             "MOTCUA_BUNDLE": str(bundle_path),
             "MOTCUA_PUBLIC_URL": f"http://127.0.0.1:{port}",
             "MOTCUA_STORAGE": "embedded",
+            "MOTCUA_CLAMD": clamd.address,
         }.items():
             environment.setenv(name, value)
         for cached in (default_service, default_officer_auth, default_backoffice):

@@ -2,6 +2,8 @@
 
 from chalicelib import forms
 
+from .. import files
+
 SAMPLE = {
     "text": "Nguyễn Văn An",
     "textarea": "Không có",
@@ -12,10 +14,11 @@ SAMPLE = {
     "yes_no": False,
     "address": {"province": "31", "commune": "11824", "street": "Số 1, đường Trần Phú"},
 }
+# Genuine files: verifying an upload parses it whole (chalicelib/filecheck.py).
 FILES = {
-    "pdf": ("application/pdf", b"%PDF-1.4\n% test\n" + b"0" * 200),
-    "png": ("image/png", b"\x89PNG\r\n\x1a\n" + b"0" * 200),
-    "jpeg": ("image/jpeg", b"\xff\xd8\xff\xe0" + b"0" * 200),
+    "pdf": ("application/pdf", files.pdf()),
+    "png": ("image/png", files.png()),
+    "jpeg": ("image/jpeg", files.jpeg()),
 }
 
 

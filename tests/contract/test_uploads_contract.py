@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from chalicelib.errors import NotFoundError
+from chalicelib.errors import NotFoundError, UploadChangedError
 from chalicelib.storage.s3 import S3Uploads
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
@@ -69,6 +69,77 @@ def test_a_key_never_uploaded_has_no_size_and_cannot_be_accepted(upload_side):
         upload_side.uploads.accept("chua-co.pdf")
     with pytest.raises(NotFoundError):
         upload_side.uploads.head_bytes("chua-co.pdf", 4)
+
+
+# Verifying reads a quarantined file whole (scan, parse) and may replace it (a re-encoded image).
+
+
+def test_reads_a_quarantined_file_whole_as_a_stream(upload_side):
+    content = PDF * 30  # 300 kB: several reads
+    upload(upload_side, "doc.pdf", content)
+
+    with upload_side.uploads.read("doc.pdf") as source:
+        parts = list(iter(lambda: source.read(65536), b""))
+
+    assert b"".join(parts) == content and len(parts) > 1
+
+
+def test_reading_a_file_not_in_quarantine_is_not_found(upload_side):
+    accepted(upload_side, "da-nhan.pdf")
+
+    for key in ("chua-co.pdf", "da-nhan.pdf"):
+        with pytest.raises(NotFoundError), upload_side.uploads.read(key) as source:
+            source.read()
+
+
+def test_replacing_a_quarantined_file_changes_what_is_accepted_but_not_its_type(upload_side):
+    upload(upload_side, "thay.pdf")
+    cleaned = b"%PDF-1.7\n% da lam sach\n"
+
+    upload_side.uploads.replace("thay.pdf", cleaned)
+
+    assert upload_side.uploads.size("thay.pdf") == len(cleaned)
+    with upload_side.uploads.read("thay.pdf") as source:
+        assert source.read() == cleaned
+    upload_side.uploads.accept("thay.pdf")
+    assert upload_side.uploads.describe("thay.pdf") == (
+        len(cleaned),
+        hashlib.sha256(cleaned).hexdigest(),
+    )
+    url = upload_side.uploads.download_url("thay.pdf", filename="thay.pdf", expires_in=60)
+    response = requests.get(url, timeout=30)
+    assert response.content == cleaned
+    assert response.headers["Content-Type"] == CONTENT_TYPE
+
+
+def test_accepting_with_the_verified_digest_accepts_that_content(upload_side):
+    upload(upload_side, "da-kiem.pdf")
+
+    upload_side.uploads.accept("da-kiem.pdf", sha256=hashlib.sha256(PDF).hexdigest())
+    upload_side.uploads.accept("da-kiem.pdf", sha256=hashlib.sha256(PDF).hexdigest())
+
+    assert upload_side.uploads.describe("da-kiem.pdf") == (
+        len(PDF),
+        hashlib.sha256(PDF).hexdigest(),
+    )
+
+
+def test_a_file_replaced_after_it_was_verified_is_not_accepted_and_is_deleted(upload_side):
+    upload(upload_side, "doi-tep.pdf")
+    verified = hashlib.sha256(PDF).hexdigest()
+    upload(upload_side, "doi-tep.pdf", b"%PDF-1.7 uploaded again to the same target")
+
+    with pytest.raises(UploadChangedError):
+        upload_side.uploads.accept("doi-tep.pdf", sha256=verified)
+
+    assert upload_side.uploads.is_accepted("doi-tep.pdf") is False
+    assert upload_side.uploads.size("doi-tep.pdf") is None
+
+
+def test_replacing_a_file_not_in_quarantine_is_not_found(upload_side):
+    with pytest.raises(NotFoundError):
+        upload_side.uploads.replace("chua-co.pdf", b"%PDF-")
+    assert upload_side.uploads.size("chua-co.pdf") is None
 
 
 @pytest.mark.parametrize(

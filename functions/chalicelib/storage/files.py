@@ -5,7 +5,7 @@ fields this module signed, just as it POSTs to S3 with a presigned policy. So th
 domain code are the same for both adapters; only the URL and the signed fields differ.
 
     root/tmp/         files still arriving (deleted if the request fails)
-    root/quarantine/  complete files not yet verified (size, magic bytes)
+    root/quarantine/  complete files not yet verified (size, structure, malware scan)
     root/accepted/    verified files a submission may reference
     root/digests/     the SHA-256 of each accepted file, computed once when it is accepted
 
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote, urlencode
 
-from chalicelib.errors import ApiError, NotFoundError, StorageError
+from chalicelib.errors import ApiError, NotFoundError, StorageError, UploadChangedError
 from chalicelib.storage.ports import UploadTarget
 
 # A signed form is a bearer token for writing one object: keep its life short.
@@ -208,9 +208,36 @@ class FilesystemUploads:
         except FileNotFoundError:
             raise NotFoundError() from None
 
-    def accept(self, key: str) -> None:
+    @contextmanager
+    def read(self, key: str) -> Iterator[BinaryIO]:
+        try:
+            source = self._path("quarantine", key).open("rb")
+        except FileNotFoundError:
+            raise NotFoundError() from None
+        with source:
+            yield source
+
+    def replace(self, key: str, content: bytes) -> None:
+        """Writes the new content beside the old, then renames it over: atomic, like `incoming`."""
+        target = self._path("quarantine", key)
+        if not target.is_file():
+            raise NotFoundError()
+        fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="replace-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(content)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(name, target)
+        finally:
+            Path(name).unlink(missing_ok=True)
+
+    def accept(self, key: str, *, sha256: str | None = None) -> None:
         """Records the file's SHA-256, then moves it to accepted/: an accepted file always has
         its digest."""
+        if sha256 is not None:
+            self._accept_verified(key, sha256)
+            return
         accepted = self._path("accepted", key)
         try:
             digest = _sha256(self._path("quarantine", key))
@@ -225,6 +252,28 @@ class FilesystemUploads:
         except FileNotFoundError:  # another accept of the same key moved it first
             if not accepted.is_file():
                 raise NotFoundError() from None
+
+    def _accept_verified(self, key: str, sha256: str) -> None:
+        """Takes the file out of quarantine/ first (one rename: an upload to the same key from
+        now on lands beside it, not in it), then checks its digest and moves it to accepted/."""
+        accepted = self._path("accepted", key)
+        fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="accept-")
+        os.close(fd)
+        claimed = Path(name)
+        try:
+            try:
+                os.replace(self._path("quarantine", key), claimed)
+            except FileNotFoundError:
+                if accepted.is_file():
+                    return
+                raise NotFoundError() from None
+            if not hmac.compare_digest(_sha256(claimed), sha256):
+                raise UploadChangedError()
+            self._write_digest(key, sha256)
+            accepted.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(claimed, accepted)
+        finally:
+            claimed.unlink(missing_ok=True)
 
     def is_accepted(self, key: str) -> bool:
         return self._path("accepted", key).is_file()

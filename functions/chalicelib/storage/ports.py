@@ -22,8 +22,9 @@ Contract (tests/contract/ runs it against every adapter):
 import dataclasses
 import json
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 
 @dataclass(frozen=True)
@@ -169,8 +170,20 @@ class Uploads(Protocol):
         """The first `count` bytes (for magic-byte checks)."""
         ...
 
-    def accept(self, key: str) -> None:
-        """Moves a verified object out of quarantine."""
+    def read(self, key: str) -> AbstractContextManager[BinaryIO]:
+        """The whole quarantined object as a stream read in order (for parsing and scanning);
+        NotFoundError if it is not in quarantine."""
+        ...
+
+    def replace(self, key: str, content: bytes) -> None:
+        """Replaces a quarantined object's content, type unchanged (a re-encoded image);
+        NotFoundError if it is not in quarantine."""
+        ...
+
+    def accept(self, key: str, *, sha256: str | None = None) -> None:
+        """Moves a verified object out of quarantine. With `sha256` (what was verified), only
+        that content: if the object was replaced since, UploadChangedError, and the replacement
+        is deleted (the client uploads again) rather than accepted unverified."""
         ...
 
     def is_accepted(self, key: str) -> bool:

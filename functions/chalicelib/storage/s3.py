@@ -23,15 +23,17 @@ proves both through a prefix-stripping proxy in front of SeaweedFS.
 """
 
 import hashlib
+import hmac
+import io
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.errors import NotFoundError, StorageError
+from chalicelib.errors import NotFoundError, StorageError, UploadChangedError
 from chalicelib.storage.files import (
     attachment,
     check_key,
@@ -44,9 +46,11 @@ from chalicelib.storage.ports import UploadTarget
 
 if TYPE_CHECKING:  # boto3-stubs, for mypy only
     from boto3.session import Session
+    from botocore.response import StreamingBody
     from mypy_boto3_s3 import S3Client
 
 MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
+CHANGED = frozenset({"412", "PreconditionFailed"})
 CHUNK = 1024 * 1024
 ADDRESSING: dict[bool | None, Literal["path", "virtual", "auto"]] = {
     True: "path",
@@ -127,16 +131,43 @@ class S3Uploads:
             with answer["Body"] as body:
                 return body.read()
 
-    def accept(self, key: str) -> None:
-        """Copies to accepted/ with the SHA-256 in its metadata, then deletes from quarantine/;
-        running it twice is harmless."""
+    @contextmanager
+    def read(self, key: str) -> Iterator[BinaryIO]:
+        with _wrapped():
+            answer = self._client.get_object(Bucket=self._bucket, Key=_quarantined(key))
+        body = answer["Body"]
         try:
-            content_type, digest = self._sha256(_quarantined(key))
+            yield io.BufferedReader(_Reader(body), CHUNK)
+        finally:
+            body.close()
+
+    def replace(self, key: str, content: bytes) -> None:
+        """Puts the new content under the same key with the same content type (the presigned
+        POST fixed it); the policy's size range does not apply to our own PUT."""
+        with _wrapped():
+            head = self._client.head_object(Bucket=self._bucket, Key=_quarantined(key))
+            self._client.put_object(
+                Bucket=self._bucket,
+                Key=_quarantined(key),
+                Body=content,
+                ContentType=head["ContentType"],
+            )
+
+    def accept(self, key: str, *, sha256: str | None = None) -> None:
+        """Copies to accepted/ with the SHA-256 in its metadata, then deletes from quarantine/;
+        running it twice is harmless. The copy is conditional on the ETag of the version just
+        hashed, so what is accepted is what was hashed (and, with `sha256`, what was verified)."""
+        try:
+            content_type, digest, etag = self._sha256(_quarantined(key))
+            if sha256 is not None and not hmac.compare_digest(digest, sha256):
+                self.reject(key)
+                raise UploadChangedError()
             with _wrapped():
                 self._client.copy_object(
                     Bucket=self._bucket,
                     Key=_accepted(key),
                     CopySource={"Bucket": self._bucket, "Key": _quarantined(key)},
+                    CopySourceIfMatch=etag,
                     MetadataDirective="REPLACE",
                     ContentType=content_type,
                     Metadata={"sha256": digest},
@@ -195,8 +226,8 @@ class S3Uploads:
             (public.scheme, public.netloc, public.path + signed.path, signed.query, "")
         )
 
-    def _sha256(self, object_key: str) -> tuple[str, str]:
-        """(content type, SHA-256 in hex) of an object, read in chunks."""
+    def _sha256(self, object_key: str) -> tuple[str, str, str]:
+        """(content type, SHA-256 in hex, ETag) of an object, read in chunks."""
         digest = hashlib.sha256()
         with _wrapped():
             answer = self._client.get_object(Bucket=self._bucket, Key=object_key)
@@ -206,7 +237,26 @@ class S3Uploads:
                     digest.update(chunk)
             finally:
                 body.close()
-        return answer["ContentType"], digest.hexdigest()
+        return answer["ContentType"], digest.hexdigest(), answer["ETag"]
+
+
+class _Reader(io.RawIOBase):
+    """A botocore StreamingBody as a file object whose reads turn provider errors into ours."""
+
+    def __init__(self, body: "StreamingBody"):
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        with _wrapped():
+            return self._body.read(None if size is None or size < 0 else size)
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _quarantined(key: str) -> str:
@@ -223,8 +273,11 @@ def _wrapped() -> Iterator[None]:
     try:
         yield
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in MISSING:
+        code = error.response.get("Error", {}).get("Code")
+        if code in MISSING:
             raise NotFoundError() from error
+        if code in CHANGED:  # a conditional copy whose source changed since it was read
+            raise UploadChangedError() from error
         raise StorageError() from error
     except BotoCoreError as error:
         raise StorageError() from error
