@@ -698,6 +698,8 @@ def expected_messages(item: dict) -> dict[str, str]:
         expected[kind] = forms._message(kind, item)
     if kind == "date":
         expected["future"] = forms._message("future", item)
+    if kind in ("text", "textarea", "address"):
+        expected["control"] = forms._message("control", item)
     return expected
 
 

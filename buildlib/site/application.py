@@ -45,6 +45,8 @@ def field_messages(item: dict) -> dict[str, str]:
         keys.append("text")
     if kind == "date":
         keys.append("future")
+    if kind in forms.CONTROLLED:
+        keys.append("control")
     extra = {
         "max_length": item.get("max_length", forms.TEXT_LIMITS.get(kind, 0)),
         "range": forms.range_text(item),

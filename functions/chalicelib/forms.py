@@ -301,8 +301,12 @@ def _semantic_problem(
     return None
 
 
+CONTROLLED = ("text", "textarea", "address")  # the kinds whose free text is checked
+
+
 def _has_control(kind: str, value: Any) -> bool:
-    texts = [value] if isinstance(value, str) else []
+    """theme/assets/apply-rules.js has the same rule (tests/test_apply_rules.py)."""
+    texts = [value] if kind in CONTROLLED and isinstance(value, str) else []
     if kind == "address" and isinstance(value, dict):
         texts = [part for part in value.values() if isinstance(part, str)]
     for text in texts:

@@ -125,9 +125,29 @@
     return m[kind];
   }
 
+  // The server's forms.CONTROL and LINE_BREAKS: C0/C1 controls and the bidirectional overrides
+  // and isolates are refused in free text; a line break or tab only in a textarea.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+  const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+  const LINE_BREAKS = /[\n\r\t]/;
+
+  function hasControl(type, value) {
+    let texts = [];
+    if (["text", "textarea", "address"].indexOf(type) >= 0 && isString(value)) texts = [value];
+    if (type === "address" && value !== null && typeof value === "object") {
+      texts = Object.keys(value)
+        .map((key) => value[key])
+        .filter(isString);
+    }
+    return texts.some(
+      (text) => CONTROL.test(text) || (type !== "textarea" && LINE_BREAKS.test(text)),
+    );
+  }
+
   // ctx.today: "YYYY-MM-DD"; ctx.unit(code) -> undefined if the province is unknown, null if its
   // communes are not loaded yet (the check waits for the server), else {commune code: name}.
   function semanticProblem(item, value, config, ctx) {
+    if (hasControl(item.type, value)) return item.messages.control;
     if (item.type === "date") {
       if (item.not_after_today && value > ctx.today) return item.messages.future;
     }
