@@ -3,9 +3,10 @@
 In three phases, and nothing is written before the third:
 1. check: the manifest is whole, of this target, and every file's size and SHA-256 match it
    (a corrupt or unfinished backup is refused);
-2. check the target is empty: on `embedded` no database, secret key or object under
-   MOTCUA_DATA_DIR; on `province` no row in any table of the database (a database fresh from
-   `createdb`, or only migrated, is empty) and no object in the bucket. `--force` restores over
+2. check the target is empty: no row in any table of the database (a database fresh from
+   `createdb`, or only migrated, is empty; on `embedded`, the SQLite files under MOTCUA_DATA_DIR,
+   if there are any) and no object in the upload store (the bucket, or DATA_DIR/uploads). A
+   secret key found with no data is replaced by the backup's. `--force` restores over
    what is there (stop the app processes first);
 3. restore: the database (the SQLite files; or pg_restore in one transaction, dropping the
    empty tables of a migrated database first), the secret key when the backup carries it, then
@@ -14,6 +15,7 @@ In three phases, and nothing is written before the third:
 
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -71,11 +73,10 @@ def _checked(settings: Settings, directory: Path) -> Manifest:
 def _check_empty(settings: Settings, store: UploadStore) -> None:
     found = []
     if settings.storage == "embedded":
-        found += [
-            str(settings.data_dir / name)
-            for name in (*SQLITE_FILES, SECRET_KEY)
-            if (settings.data_dir / name).exists()
-        ]
+        for name in SQLITE_FILES:
+            path = settings.data_dir / name
+            if path.exists():
+                found += [f"bảng {table} của {path}" for table in _sqlite_tables_with_rows(path)]
     else:
         assert settings.database_url is not None
         found += [f"bảng {table}" for table in _tables_with_rows(settings.database_url)]
@@ -87,6 +88,19 @@ def _check_empty(settings: Settings, store: UploadStore) -> None:
             + ", ".join(found)
             + ". Dùng --force để ghi đè (dừng các tiến trình ứng dụng trước)."
         )
+
+
+def _sqlite_tables_with_rows(path: Path) -> list[str]:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as db:
+        tables = [
+            row[0]
+            for row in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY 1")
+        ]
+        return [
+            table
+            for table in tables
+            if db.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]
+        ]
 
 
 def _tables_with_rows(database_url: str) -> list[str]:
