@@ -262,7 +262,7 @@ def test_a_backup_restores_every_dossier_file_secret_and_account(target, tmp_pat
         assert main(["backup", str(backup_dir)]) == 0
     said = capsys.readouterr()
     included = target.name == "embedded"  # the embedded key is a file of the data dir
-    assert ("có trong bản sao lưu" in said.out) is included
+    assert ("KHÔNG có trong bản sao lưu" in said.out) is not included
     manifest = json.loads((backup_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["target"] == target.name and manifest["secret_key"]["included"] is included
     assert {item["name"] for item in manifest["objects"]} == set(digests)
