@@ -64,7 +64,9 @@ def backup(settings: Settings, directory: Path) -> Manifest:
         )
     if directory.exists() and any(directory.iterdir()):
         raise TargetNotEmptyError(f"{directory} không trống: chọn một thư mục mới cho bản sao lưu.")
-    (directory / "database").mkdir(parents=True, exist_ok=True)
+    # Personal data, and on embedded the key that opens every dossier: for its owner's eyes only.
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (directory / "database").mkdir(exist_ok=True)
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     if settings.storage == "embedded":
         database = _sqlite_databases(settings.data_dir, directory)
