@@ -24,6 +24,7 @@ import json
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 
@@ -206,6 +207,42 @@ class Uploads(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    """One object of an upload store as the admin command sees it: its name in the store
+    (`quarantine/<key>`, `accepted/<key>`, and `digests/<key>` for the files adapter; the object
+    key in S3), its size, when it was last written (Unix time), and what S3 keeps beside the
+    bytes (the content type, and the SHA-256 of an accepted object in its metadata)."""
+
+    name: str
+    size: int
+    modified: float
+    content_type: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class UploadStore(Protocol):
+    """What `motcua backup`, `restore` and `purge` need of the upload store beyond `Uploads`:
+    every object, byte for byte, and the removal of an upload nobody filed."""
+
+    def objects(self) -> Iterator[StoredObject]:
+        """Every stored object (files still arriving excluded), in no promised order."""
+        ...
+
+    def read_object(self, name: str) -> Iterator[bytes]:
+        """The object's bytes, in chunks; NotFoundError (at the first) if it is gone."""
+        ...
+
+    def write_object(self, stored: StoredObject, source: Path) -> None:
+        """Stores the file `source` as the object `stored.name`, with its content type and
+        metadata (a restore)."""
+        ...
+
+    def remove(self, key: str) -> None:
+        """Deletes an upload, in quarantine or accepted (purge); a missing one is no error."""
+        ...
+
+
 class LookupFailures(Protocol):
     """Failed status lookups per client, in the store every app process shares (serve.py's
     workers, a province's app servers, every Lambda container). dossiers.FailureLimiter holds
@@ -219,6 +256,11 @@ class LookupFailures(Protocol):
     def add(self, client: str, at: float, window: float) -> None:
         """Records a failure of `client` at `at`. It counts for `window` seconds; after that the
         adapter may delete it, and deletes expired failures itself (no background job)."""
+        ...
+
+    def prune(self, before: float, *, dry_run: bool = False) -> int:
+        """Deletes the failures recorded at or before `before`, which `add` leaves behind when
+        no failure follows (`motcua purge`); how many. `dry_run`: only counts them."""
         ...
 
     def close(self) -> None:
