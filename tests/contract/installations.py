@@ -63,9 +63,11 @@ class Target:
 
 @pytest.fixture(params=["embedded", "province"], name="target")
 def target_fixture(request, tmp_path: Path, bundle_path: Path, monkeypatch) -> Iterator[Target]:
-    for name in ("MOTCUA_SECRET_KEY", "MOTCUA_SECRET_KEY_FILE", "MOTCUA_LOOKUP_WORKERS"):
+    for name in ("MOTCUA_SECRET_KEY", "MOTCUA_SECRET_KEY_FILE"):
         monkeypatch.delenv(name, raising=False)
-    common = {"MOTCUA_BUNDLE": str(bundle_path)}
+    # Every upload is scanned before it is accepted: the session's clamd (tests/conftest.py).
+    clamd = request.getfixturevalue("clamd")
+    common = {"MOTCUA_BUNDLE": str(bundle_path), "MOTCUA_CLAMD": clamd.address}
     if request.param == "embedded":
         with local_upload_server() as serving:
             count = iter(range(100))
