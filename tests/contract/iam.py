@@ -8,7 +8,8 @@ each AWS test that functions/.chalice/policy.json grants all of them (conftest.p
 test_aws_policy.py that the policy grants nothing these calls do not need.
 
 Resources are written as in the policy: `${DossiersTable.Arn}`, `${UploadsBucket.Arn}/accepted/*`,
-`${SecretKey}`; the tests' own tables, buckets and secrets are recognised by their name prefixes.
+`${SecretKey}`. The function has one table, one bucket and one secret, so whatever names the tests
+give theirs, a table stands for DossiersTable, a bucket for UploadsBucket, a secret for SecretKey.
 """
 
 import json
@@ -27,11 +28,7 @@ NOT_IN_THE_LAMBDA = {
     "queue": "officers' queue: on AWS officers cannot sign in yet (wiring.build_officer_auth)",
     "counts": "officers' queue: on AWS officers cannot sign in yet (wiring.build_officer_auth)",
 }
-NAMES = {  # a test resource's name prefix -> the template resource it stands for
-    "dossiers-": "${DossiersTable.Arn}",
-    "uploads-": "${UploadsBucket.Arn}",
-    "secret-key-": "${SecretKey}",
-}
+TABLE, BUCKET, SECRET = "${DossiersTable.Arn}", "${UploadsBucket.Arn}", "${SecretKey}"
 TRANSACT_WRITE = {
     "Put": "PutItem",
     "Update": "UpdateItem",
@@ -91,7 +88,7 @@ class OperationLog:
             # browser then does with the form is a PutObject of the key it was signed for.
             key = _presigned_post_key()
             if key is not None:
-                self.made |= {("s3:PutObject", _object(params["Bucket"], key))}
+                self.made |= {("s3:PutObject", _object(key))}
                 return
         self.made |= _grants_for(service, model.name, params)
 
@@ -100,49 +97,39 @@ def _grants_for(service: str, operation: str, params: dict[str, Any]) -> set[Gra
     if service == "dynamodb":
         if operation == "TransactWriteItems":
             return {
-                (f"dynamodb:{TRANSACT_WRITE[kind]}", _symbol(item[kind]["TableName"]))
+                (f"dynamodb:{TRANSACT_WRITE[kind]}", TABLE)
                 for item in params["TransactItems"]
                 for kind in item
             }
-        if operation == "BatchGetItem":
-            return {("dynamodb:BatchGetItem", _symbol(table)) for table in params["RequestItems"]}
-        table = _symbol(params["TableName"])
+        table = TABLE
         if params.get("IndexName"):
             table = f"{table}/index/{params['IndexName']}"
         return {(f"dynamodb:{operation}", table)}
     if service == "s3":
-        bucket = params["Bucket"]
         if operation in ("GetObject", "HeadObject"):
             # Without s3:ListBucket, S3 answers 403 instead of 404 for a missing key, and the
             # adapter reads 404 as "not there" (S3Uploads.size, is_accepted).
             return {
-                ("s3:GetObject", _object(bucket, params["Key"])),
-                ("s3:ListBucket", _symbol(bucket)),
+                ("s3:GetObject", _object(params["Key"])),
+                ("s3:ListBucket", BUCKET),
             }
         if operation == "CopyObject":
             source = params["CopySource"]
             return {
-                ("s3:PutObject", _object(bucket, params["Key"])),
-                ("s3:GetObject", _object(source["Bucket"], source["Key"])),
+                ("s3:PutObject", _object(params["Key"])),
+                ("s3:GetObject", _object(source["Key"])),
             }
         if "Key" in params:
-            return {(f"s3:{operation}", _object(bucket, params["Key"]))}
-        return {(f"s3:{operation}", _symbol(bucket))}
+            return {(f"s3:{operation}", _object(params["Key"]))}
+        return {(f"s3:{operation}", BUCKET)}
     if service == "secretsmanager":
-        return {(f"secretsmanager:{operation}", _symbol(params["SecretId"]))}
+        return {(f"secretsmanager:{operation}", SECRET)}
     return {(f"{service}:{operation}", "?")}
 
 
-def _symbol(name: str) -> str:
-    for prefix, symbol in NAMES.items():
-        if name.startswith(prefix):
-            return symbol
-    return name  # no grant names it: the check fails and shows the name
-
-
-def _object(bucket: str, key: str) -> str:
+def _object(key: str) -> str:
     """Objects are granted per top-level prefix (quarantine/, accepted/)."""
-    return f"{_symbol(bucket)}/{key.split('/', 1)[0]}/*"
+    return f"{BUCKET}/{key.split('/', 1)[0]}/*"
 
 
 def _called_by_the_lambda() -> bool:
