@@ -21,12 +21,19 @@ ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "functions" / ".chalice" / "policy.json"
 # The runtime writes the function's logs, not our code: granted, never recorded.
 RUNTIME_STATEMENTS = frozenset({"Logs"})
-# Adapter functions the Lambda never runs, with the reason; their calls are not recorded.
+# Adapter functions the Lambda never runs (by qualified name), with the reason; their calls are not
+# recorded.
 NOT_IN_THE_LAMBDA = {
     "create_table": "creates the table for tests and local runs; on AWS the template does",
-    "codes": "only `python -m chalicelib.chain` lists every dossier, run by an operator",
-    "queue": "officers' queue: on AWS officers cannot sign in yet (wiring.build_officer_auth)",
-    "counts": "officers' queue: on AWS officers cannot sign in yet (wiring.build_officer_auth)",
+    "DynamoDossiers.codes": "only `python -m chalicelib.chain` lists every dossier, by an operator",
+    "DynamoDossiers.queue": "officers' queue: officers cannot sign in on AWS yet (wiring)",
+    "DynamoDossiers.counts": "officers' queue: officers cannot sign in on AWS yet (wiring)",
+    # UploadStore (the admin command's port): `motcua backup`, `restore` and `purge` are run by an
+    # operator with their own credentials, never by the function.
+    "S3Uploads.objects": "the admin command's UploadStore",
+    "S3Uploads.read_object": "the admin command's UploadStore",
+    "S3Uploads.write_object": "the admin command's UploadStore",
+    "S3Uploads.remove": "the admin command's UploadStore",
 }
 TABLE, BUCKET, SECRET = "${DossiersTable.Arn}", "${UploadsBucket.Arn}", "${SecretKey}"
 TRANSACT_WRITE = {
@@ -139,7 +146,7 @@ def _called_by_the_lambda() -> bool:
     by_chalicelib = False
     while frame is not None:
         if frame.f_globals.get("__name__", "").startswith("chalicelib."):
-            if frame.f_code.co_name in NOT_IN_THE_LAMBDA:
+            if frame.f_code.co_qualname in NOT_IN_THE_LAMBDA:
                 return False
             by_chalicelib = True
         frame = frame.f_back

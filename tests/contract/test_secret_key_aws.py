@@ -1,13 +1,16 @@
 """On AWS the secret key comes from the Secrets Manager secret the template creates, read once per
 cold start; a missing, unreadable or short one stops startup with a clear message."""
 
+import io
 import uuid
 
 import pytest
 
+from buildlib.bundle import bundle_command
 from chalicelib.config import ConfigurationError, Settings
 from chalicelib.wiring import build_service
 
+from ..conftest import CATALOGUE
 from .conftest import aws_client
 
 KEY = "a" * 64
@@ -48,7 +51,10 @@ def test_the_key_is_read_from_the_secret_once_per_cold_start(on_aws, secrets, tm
 
 
 @pytest.mark.slow
-def test_the_service_on_aws_signs_with_the_key_from_the_secret(on_aws, secrets):
+def test_the_service_on_aws_signs_with_the_key_from_the_secret(on_aws, secrets, tmp_path):
+    bundle = tmp_path / "bundle.json"
+    assert bundle_command(CATALOGUE, bundle, out=io.StringIO()) == 0
+    on_aws.setenv("MOTCUA_BUNDLE", str(bundle))
     on_aws.setenv("MOTCUA_SECRET_KEY_SECRET_ID", new_secret(secrets, KEY))
 
     service = build_service(Settings.from_env())
