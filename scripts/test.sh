@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/venv.sh
+scripts/checkov-venv.sh
 
 # Browser tests: Debian's chromium (driven by Playwright, never `playwright install`); the npm
 # packages (web font, Biome, axe-core) and, if missing, nodejs and npm, by npm-deps.sh.

@@ -5,6 +5,7 @@ import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,8 @@ def _secret_key(env: Mapping[str, str], data_dir: Path, storage: str = "embedded
         if len(key) < 32:
             raise ConfigurationError("MOTCUA_SECRET_KEY_FILE: the key must be at least 32 bytes")
         return key
+    if storage == "aws":
+        return aws_secret_key(env)
     if storage != "embedded":
         raise ConfigurationError(
             f"MOTCUA_STORAGE={storage} needs a shared secret key: set MOTCUA_SECRET_KEY or"
@@ -165,3 +168,26 @@ def _secret_key(env: Mapping[str, str], data_dir: Path, storage: str = "embedded
         finally:
             os.unlink(temporary)
     return path.read_bytes().strip()
+
+
+def aws_secret_key(env: Mapping[str, str]) -> bytes:
+    """On AWS, from the Secrets Manager secret MOTCUA_SECRET_KEY_SECRET_ID names (its name or
+    ARN; functions/resources.json creates it), read once per cold start (storage/secrets.py)."""
+    secret_id = env.get("MOTCUA_SECRET_KEY_SECRET_ID")
+    if not secret_id:
+        raise ConfigurationError(
+            "MOTCUA_STORAGE=aws needs a shared secret key: set MOTCUA_SECRET_KEY_SECRET_ID (the"
+            " Secrets Manager secret functions/resources.json creates), MOTCUA_SECRET_KEY or"
+            " MOTCUA_SECRET_KEY_FILE"
+        )
+    return _secret_from_secrets_manager(secret_id, env.get("MOTCUA_AWS_ENDPOINT") or None)
+
+
+@lru_cache(maxsize=4)
+def _secret_from_secrets_manager(secret_id: str, endpoint_url: str | None) -> bytes:
+    from .storage.secrets import SecretKeyError, read_secret_key, secrets_manager_client
+
+    try:
+        return read_secret_key(secrets_manager_client(endpoint_url), secret_id)
+    except SecretKeyError as error:
+        raise ConfigurationError(f"MOTCUA_SECRET_KEY_SECRET_ID: {error}") from error

@@ -44,6 +44,8 @@ from chalicelib.storage.postgres import PostgresDossiers
 from chalicelib.storage.s3 import S3Uploads, s3_client
 from chalicelib.storage.sqlite import SqliteDossiers
 
+from .iam import OperationLog, granted
+
 REGION = "ap-southeast-1"
 SECRET = b"contract-tests-signing-secret"
 DUMMY_AWS_ENVIRONMENT = {
@@ -102,7 +104,21 @@ def aws_client(service: str, url: str):
         # As wiring.py configures S3 in production: presigned links with SigV4, not SigV2.
         signature_version="s3v4" if service == "s3" else None,
     )
-    return boto3.session.Session().client(service, endpoint_url=url, config=config)
+    client = boto3.session.Session().client(service, endpoint_url=url, config=config)
+    return AWS_OPERATIONS.watch(client)
+
+
+# What the AWS adapters call in each test, as IAM grants (iam.py): the Lambda's policy must allow
+# every one of them, or the deployed function would meet AccessDenied where moto said yes.
+AWS_OPERATIONS = OperationLog()
+
+
+@pytest.fixture(autouse=True)
+def every_aws_call_is_granted_by_the_lambda_policy() -> Iterator[None]:
+    AWS_OPERATIONS.made.clear()
+    yield
+    missing = AWS_OPERATIONS.made - granted() if AWS_OPERATIONS.made else set()
+    assert not missing, f"functions/.chalice/policy.json does not grant {sorted(missing)}"
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,92 @@
+"""The Lambda's policy (functions/.chalice/policy.json) grants exactly what its code calls.
+
+conftest.py checks after every AWS contract test that each call the adapters made is granted. This
+test checks the other way: one pass through every port method the Lambda runs, against moto, makes
+every grant of the policy needed; a grant no call needs is too broad and fails here."""
+
+import uuid
+
+import pytest
+
+from chalicelib import workflow
+from chalicelib.config import Settings
+from chalicelib.errors import NotConfiguredError
+from chalicelib.storage.dynamo import DynamoDossiers, create_table
+from chalicelib.storage.ports import Dossiers, Uploads
+from chalicelib.storage.s3 import S3Uploads
+from chalicelib.storage.secrets import read_secret_key
+from chalicelib.wiring import build_officer_auth
+
+from .conftest import AWS_OPERATIONS, aws_client, post_form, s3_bucket
+from .iam import NOT_IN_THE_LAMBDA, granted
+from .test_dossiers_contract import make_dossier
+from .test_dossiers_lifecycle import CALENDAR, DESK, MONDAY, RULES
+
+PDF = b"%PDF-1.7\n" + b"x" * 100
+
+
+class Calls:
+    """Forwards to an adapter and notes which of its methods were called."""
+
+    def __init__(self, adapter: object, called: set[str]):
+        self._adapter = adapter
+        self._called = called
+
+    def __getattr__(self, name: str):
+        self._called.add(name)
+        return getattr(self._adapter, name)
+
+
+def lambda_methods(port: type) -> set[str]:
+    methods = {name for name in vars(port) if not name.startswith("_")}
+    return methods - {name.rsplit(".", 1)[-1] for name in NOT_IN_THE_LAMBDA}
+
+
+@pytest.mark.slow
+def test_every_grant_of_the_lambda_policy_is_needed_by_a_call_its_code_makes(
+    dynamodb, s3, moto_url
+):
+    called: set[str] = set()
+    table = f"dossiers-{uuid.uuid4().hex}"
+    create_table(dynamodb, table)
+    secrets = aws_client("secretsmanager", moto_url)
+    secret = f"secret-key-{uuid.uuid4().hex}"
+    secrets.create_secret(Name=secret, SecretString="k" * 64)
+    with s3_bucket(s3) as bucket:
+        AWS_OPERATIONS.made.clear()
+        dossiers = Calls(DynamoDossiers(dynamodb, table), called)
+        uploads = Calls(S3Uploads(s3, bucket), called)
+
+        assert read_secret_key(secrets, secret) == b"k" * 64
+        stored = dossiers.create(make_dossier(), idempotency_key="k1", request_hash="h1")
+        state, event = workflow.apply(
+            stored.state, "receive", {}, actor=DESK, at=MONDAY, rules=RULES, calendar=CALENDAR
+        )
+        dossiers.transition(stored.code, expected_version=0, event=event, state=state)
+        assert dossiers.get(stored.code).state.version == 1
+        for key, keep in (("2026/12/07/kept.pdf", True), ("2026/12/07/refused.pdf", False)):
+            target = uploads.target(
+                key, content_type="application/pdf", max_bytes=1000, expires_in=300
+            )
+            assert post_form(target, PDF, "application/pdf") in {200, 201, 204}
+            assert uploads.size(key) == len(PDF)
+            assert uploads.head_bytes(key, 5) == b"%PDF-"
+            if keep:
+                uploads.accept(key)
+            else:
+                uploads.reject(key)
+        assert uploads.is_accepted("2026/12/07/kept.pdf")
+        assert uploads.describe("2026/12/07/kept.pdf")[0] == len(PDF)
+        assert uploads.download_url("2026/12/07/kept.pdf", filename="a.pdf", expires_in=60)
+        made = set(AWS_OPERATIONS.made)
+    dynamodb.delete_table(TableName=table)
+
+    assert called >= lambda_methods(Dossiers) | lambda_methods(Uploads)
+    assert made == granted()
+
+
+def test_officers_cannot_sign_in_on_aws_so_the_policy_leaves_out_the_queue_index():
+    """NOT_IN_THE_LAMBDA leaves the queue's calls out of the policy because of this refusal; when
+    officers sign in on AWS, the queue index (dynamodb:Query) must be granted."""
+    with pytest.raises(NotConfiguredError):
+        build_officer_auth(Settings(storage="aws", secret_key=b"k" * 32))
