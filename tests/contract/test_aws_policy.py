@@ -71,7 +71,10 @@ def test_every_grant_of_the_lambda_policy_is_needed_by_a_call_its_code_makes(
             assert post_form(target, PDF, "application/pdf") in {200, 201, 204}
             assert uploads.size(key) == len(PDF)
             assert uploads.head_bytes(key, 5) == b"%PDF-"
+            with uploads.read(key) as stream:  # verify scans and parses the whole file
+                assert stream.read() == PDF
             if keep:
+                uploads.replace(key, PDF)  # verify's re-encoded image takes the upload's place
                 uploads.accept(key)
             else:
                 uploads.reject(key)
