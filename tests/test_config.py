@@ -155,3 +155,50 @@ def test_on_aws_the_client_signs_for_the_region_asked():
     assert urlsplit(url).hostname.startswith("ho-so.s3.")
     assert urlsplit(url).hostname.endswith(".amazonaws.com")
     assert "ap-southeast-1%2Fs3%2Faws4_request" in url
+
+
+# The province target: PostgreSQL and an S3-compatible store, both named at startup.
+
+
+def test_the_province_target_reads_its_database_and_store(monkeypatch, tmp_path):
+    monkeypatch.setenv("MOTCUA_STORAGE", "province")
+    monkeypatch.setenv("MOTCUA_DATABASE_URL", "postgresql://motcua@/motcua?host=/run/postgresql")
+    monkeypatch.setenv("MOTCUA_S3_ENDPOINT", "http://127.0.0.1:8333")
+    monkeypatch.setenv("MOTCUA_S3_PUBLIC_URL", "https://dichvucong.tinh.gov.vn/luu-tru/")
+
+    settings = Settings.from_env(secret_key=b"k", data_dir=tmp_path)
+
+    assert settings.storage == "province"
+    assert settings.database_url == "postgresql://motcua@/motcua?host=/run/postgresql"
+    assert settings.s3_public_url == "https://dichvucong.tinh.gov.vn/luu-tru"
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ({}, "MOTCUA_DATABASE_URL and MOTCUA_S3_ENDPOINT"),
+        ({"MOTCUA_S3_ENDPOINT": "http://127.0.0.1:8333"}, "needs MOTCUA_DATABASE_URL:"),
+        ({"MOTCUA_DATABASE_URL": "dbname=motcua"}, "needs MOTCUA_S3_ENDPOINT:"),
+    ],
+)
+def test_the_province_target_without_its_database_or_store_stops_startup(
+    monkeypatch, tmp_path, given, missing
+):
+    for name in ("MOTCUA_DATABASE_URL", "MOTCUA_S3_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MOTCUA_STORAGE", "province")
+    for name, value in given.items():
+        monkeypatch.setenv(name, value)
+
+    with pytest.raises(ConfigurationError, match=missing):
+        Settings.from_env(secret_key=b"k", data_dir=tmp_path)
+
+
+def test_an_unknown_storage_target_stops_startup(tmp_path):
+    with pytest.raises(ConfigurationError, match="embedded, province, aws"):
+        Settings(storage="postgres", data_dir=tmp_path, secret_key=b"k")
+
+
+def test_a_public_store_url_with_the_bucket_in_the_host_name_stops_startup(tmp_path):
+    with pytest.raises(ConfigurationError, match="path-style"):
+        Settings(s3_public_url="https://host/luu-tru", s3_path_style=False, secret_key=b"k")

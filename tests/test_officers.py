@@ -1,12 +1,15 @@
-"""OfficerAuth: sign-in, sessions, CSRF and lockout, on a real SQLite file with a fake clock.
+"""OfficerAuth: sign-in, sessions, CSRF and lockout, with a fake clock, on each Accounts adapter:
+a real SQLite file (embedded) and a throw-away PostgreSQL database (province).
 
 Hashes use cheap argon2 parameters (the production ones cost 0.1 s each); one test checks that
 the default hasher is RFC 9106's second recommendation.
 """
 
+import hashlib
 import logging
 from pathlib import Path
 
+import psycopg
 import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import RFC_9106_LOW_MEMORY
@@ -27,7 +30,9 @@ from chalicelib.officers import (
     session_cookie,
     token_from_cookie_header,
 )
+from chalicelib.storage.accounts_postgres import PostgresAccounts
 from chalicelib.storage.accounts_sqlite import SqliteAccounts
+from tests.contract.conftest import POSTGRES, postgres_cluster  # noqa: F401 (a fixture)
 
 SECRET = b"officer-tests-secret-key"
 PASSWORD = "mat-khau-du-dai-1"
@@ -50,11 +55,32 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-def accounts(tmp_path: Path):
-    store = SqliteAccounts(tmp_path / "officers.sqlite3")
+@pytest.fixture(params=["embedded", POSTGRES])
+def accounts(request, tmp_path: Path):
+    if request.param == "embedded":
+        store = SqliteAccounts(tmp_path / "officers.sqlite3")
+        yield store
+        store.close()
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    dsn = cluster.new_database()
+    store = PostgresAccounts(dsn)
     yield store
     store.close()
+    cluster.drop(dsn)
+
+
+def stored_bytes(accounts, tmp_path: Path) -> bytes:
+    """Everything the adapter stored, as bytes (after closing it)."""
+    accounts.close()
+    if isinstance(accounts, SqliteAccounts):
+        return b"".join(path.read_bytes() for path in tmp_path.glob("officers.sqlite3*"))
+    with psycopg.connect(accounts.conninfo) as conn:
+        rows = conn.execute(
+            "SELECT string_agg(t::text, ' ') FROM (SELECT * FROM accounts) t"
+            " UNION ALL SELECT string_agg(t::text, ' ') FROM (SELECT * FROM sessions) t"
+        ).fetchall()
+    return " ".join(str(row[0]) for row in rows).encode()
 
 
 def make_auth(accounts, clock, **overrides) -> OfficerAuth:
@@ -189,9 +215,9 @@ def test_stores_only_a_hash_of_the_session_token(auth, accounts, tmp_path):
 
     _officer, token, _csrf = auth.login("lan.nguyen", PASSWORD, "10.0.0.1")
 
-    accounts.close()
-    for path in tmp_path.glob("officers.sqlite3*"):
-        assert token.encode() not in path.read_bytes()
+    stored = stored_bytes(accounts, tmp_path)
+    assert hashlib.sha256(token.encode()).hexdigest().encode() in stored
+    assert token.encode() not in stored
 
 
 def test_every_login_gets_its_own_token(auth):

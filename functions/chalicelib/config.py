@@ -27,7 +27,9 @@ def public_url(env: Mapping[str, str] | None = None) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    storage: str = "embedded"  # embedded | aws
+    # embedded: SQLite + files under data_dir (one machine); province: PostgreSQL + an
+    # S3-compatible store (a province's data centre or a Vietnamese cloud); aws: DynamoDB + S3.
+    storage: str = "embedded"
     data_dir: Path = ROOT / "var"
     bundle: Path = DEFAULT_BUNDLE
     public_url: str = DEFAULT_PUBLIC_URL
@@ -42,10 +44,18 @@ class Settings:
     s3_endpoint: str | None = None
     s3_region: str | None = None
     s3_path_style: bool | None = None
+    # The address browsers use for the object store when the site proxies it under its own
+    # origin (https://host/luu-tru -> SeaweedFS on 127.0.0.1:8333): presigned upload and download
+    # URLs are rewritten to it (storage/s3.py). None: the endpoint's own address.
+    s3_public_url: str | None = None
+    database_url: str | None = None  # province: a libpq connection string or URI
     upload_ttl: int = 300
     lookup_failures_allowed: int = 20  # wrong code/secret per client per window
     lookup_window_seconds: int = 600
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_storage(vars(self))
 
     @classmethod
     def from_env(cls, **overrides: Any) -> "Settings":
@@ -61,6 +71,8 @@ class Settings:
             "s3_endpoint": env.get("MOTCUA_S3_ENDPOINT") or None,
             "s3_region": env.get("MOTCUA_S3_REGION") or None,
             "s3_path_style": flag(env, "MOTCUA_S3_PATH_STYLE"),
+            "s3_public_url": (env.get("MOTCUA_S3_PUBLIC_URL") or "").rstrip("/") or None,
+            "database_url": env.get("MOTCUA_DATABASE_URL") or None,
         }
         # functions/serve.py with N processes: each counts failed lookups on its own, so each
         # allows 1/N of a client's failures (never more in all than one process would).
@@ -91,6 +103,31 @@ def flag(env: Mapping[str, str], name: str) -> bool | None:
 
 class ConfigurationError(Exception):
     """A setting the deployment must give is missing: startup stops with this message."""
+
+
+STORAGES = ("embedded", "province", "aws")
+
+
+def _check_storage(values: Mapping[str, Any]) -> None:
+    """The target is one of STORAGES, and `province` names its database and object store: a
+    missing one stops startup with a clear message instead of a first request failing."""
+    storage = values["storage"]
+    if storage not in STORAGES:
+        choices = ", ".join(STORAGES)
+        raise ConfigurationError(f"MOTCUA_STORAGE={storage!r}: must be one of {choices}")
+    if values.get("s3_public_url") and values.get("s3_path_style") is False:
+        raise ConfigurationError(
+            "MOTCUA_S3_PUBLIC_URL needs path-style addressing (the bucket in the path): unset"
+            " MOTCUA_S3_PATH_STYLE or set it to true"
+        )
+    if storage == "province":
+        needed = {"MOTCUA_DATABASE_URL": "database_url", "MOTCUA_S3_ENDPOINT": "s3_endpoint"}
+        missing = [name for name, key in needed.items() if not values.get(key)]
+        if missing:
+            raise ConfigurationError(
+                f"MOTCUA_STORAGE=province needs {' and '.join(missing)}: the PostgreSQL database"
+                " (a libpq connection string or URI) and the S3-compatible store's endpoint URL"
+            )
 
 
 def _secret_key(env: Mapping[str, str], data_dir: Path, storage: str = "embedded") -> bytes:

@@ -1,8 +1,10 @@
-"""Builds the service from settings: embedded adapters by default, AWS ones on Lambda.
-Only this module chooses adapters; boto3 is imported only when the AWS ones are used.
+"""Builds the service from settings (`Settings.storage`): embedded adapters by default (SQLite
+and files), PostgreSQL and an S3-compatible store on `province`, DynamoDB and S3 on `aws`.
+Only this module chooses adapters; boto3 and psycopg are imported only when used.
 
 Each adapter is returned as its port (storage/ports.py), so mypy --strict checks here that
-SqliteDossiers and DynamoDossiers are Dossiers, FilesystemUploads and S3Uploads are Uploads."""
+SqliteDossiers, PostgresDossiers and DynamoDossiers are Dossiers, FilesystemUploads and S3Uploads
+are Uploads."""
 
 from functools import lru_cache
 
@@ -18,7 +20,8 @@ from .storage.ports import Dossiers, Uploads
 
 def build_service(settings: Settings) -> Service:
     bundle = Bundle.load(settings.bundle)
-    dossiers, uploads = _aws(settings) if settings.storage == "aws" else _embedded(settings)
+    adapters = {"embedded": _embedded, "province": _province, "aws": _aws}[settings.storage]
+    dossiers, uploads = adapters(settings)
     limiter = FailureLimiter(settings.lookup_failures_allowed, settings.lookup_window_seconds)
     return Service(
         bundle,
@@ -42,6 +45,27 @@ def _embedded(settings: Settings) -> tuple[Dossiers, Uploads]:
     return dossiers, uploads
 
 
+def _province(settings: Settings) -> tuple[Dossiers, Uploads]:
+    """PostgreSQL for dossiers, an S3-compatible store (SeaweedFS, VNG vStorage, FPT Object
+    Storage) for files; boto3 reads the store's credentials as usual (AWS_ACCESS_KEY_ID and
+    AWS_SECRET_ACCESS_KEY, or AWS_SHARED_CREDENTIALS_FILE)."""
+    import boto3
+
+    from .storage.postgres import PostgresDossiers
+    from .storage.s3 import S3Uploads, s3_client
+
+    assert settings.database_url is not None  # Settings.from_env checked it
+    dossiers = PostgresDossiers(settings.database_url)
+    s3 = s3_client(
+        boto3.session.Session(),
+        endpoint_url=settings.s3_endpoint,
+        region=settings.s3_region,
+        path_style=settings.s3_path_style,
+    )
+    uploads = S3Uploads(s3, settings.bucket, public_url=settings.s3_public_url)
+    return dossiers, uploads
+
+
 def _aws(settings: Settings) -> tuple[Dossiers, Uploads]:
     import boto3
 
@@ -57,7 +81,7 @@ def _aws(settings: Settings) -> tuple[Dossiers, Uploads]:
         region=settings.s3_region,
         path_style=settings.s3_path_style,
     )
-    uploads = S3Uploads(s3, settings.bucket)
+    uploads = S3Uploads(s3, settings.bucket, public_url=settings.s3_public_url)
     return dossiers, uploads
 
 
@@ -67,18 +91,26 @@ def default_service() -> Service:
 
 
 def build_officer_auth(settings: Settings) -> OfficerAuth:
-    """Officers' sign-in on accounts in var/officers.sqlite3 (functions/manage.py creates them).
+    """Officers' sign-in on accounts in var/officers.sqlite3 (embedded) or in the PostgreSQL
+    database (province); functions/manage.py creates them.
 
     On AWS an identity provider takes the place of these accounts (docs/lifecycle.md, "Officers
     and identity"); there is no DynamoDB accounts table, so this refuses to guess."""
-    from .storage.accounts_sqlite import SqliteAccounts
-
     if settings.storage == "aws":
         raise NotConfiguredError(
             "Trên AWS, cán bộ đăng nhập qua nhà cung cấp định danh (OIDC), chưa được cấu hình"
             " (docs/lifecycle.md, Officers and identity)."
         )
-    accounts: Accounts = SqliteAccounts(settings.data_dir / "officers.sqlite3")
+    accounts: Accounts
+    if settings.storage == "province":
+        from .storage.accounts_postgres import PostgresAccounts
+
+        assert settings.database_url is not None  # Settings.from_env checked it
+        accounts = PostgresAccounts(settings.database_url)
+    else:
+        from .storage.accounts_sqlite import SqliteAccounts
+
+        accounts = SqliteAccounts(settings.data_dir / "officers.sqlite3")
     return OfficerAuth(accounts, secret_key=settings.secret_key)
 
 

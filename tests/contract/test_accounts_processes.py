@@ -1,5 +1,6 @@
-"""SqliteAccounts shared by several processes, as functions/serve.py's workers share it: the
-lockout is counted in the file, so processes together allow no more failures than one."""
+"""Accounts shared by several processes, as functions/serve.py's workers share the SQLite file
+and a province's app processes the PostgreSQL database: the lockout is counted in the store, so
+processes together allow no more failures than one."""
 
 import multiprocessing
 from pathlib import Path
@@ -9,7 +10,9 @@ from argon2 import PasswordHasher
 
 from chalicelib.errors import AccountLockedError, LoginFailedError
 from chalicelib.officers import OfficerAuth
+from chalicelib.storage.accounts_postgres import PostgresAccounts
 from chalicelib.storage.accounts_sqlite import SqliteAccounts
+from tests.contract.conftest import POSTGRES
 
 pytestmark = pytest.mark.slow  # forks processes
 
@@ -19,8 +22,20 @@ PROCESSES = 4
 ATTEMPTS_EACH = 3
 
 
-def _guess(path: Path, barrier, results) -> None:
-    accounts = SqliteAccounts(path)
+@pytest.fixture(params=["embedded", POSTGRES])
+def open_accounts(request, tmp_path: Path):
+    """Opens an adapter on one store; each call is like another process sharing it."""
+    if request.param == "embedded":
+        yield lambda: SqliteAccounts(tmp_path / "officers.sqlite3")
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    dsn = cluster.new_database()
+    yield lambda: PostgresAccounts(dsn)
+    cluster.drop(dsn)
+
+
+def _guess(open_accounts, barrier, results) -> None:
+    accounts = open_accounts()
     auth = OfficerAuth(accounts, secret_key=SECRET, hasher=CHEAP)
     barrier.wait()
     for _ in range(ATTEMPTS_EACH):
@@ -36,9 +51,8 @@ def _guess(path: Path, barrier, results) -> None:
     accounts.close()
 
 
-def test_processes_guessing_at_once_get_five_tries_in_all(tmp_path):
-    path = tmp_path / "officers.sqlite3"
-    accounts = SqliteAccounts(path)
+def test_processes_guessing_at_once_get_five_tries_in_all(open_accounts):
+    accounts = open_accounts()
     OfficerAuth(accounts, secret_key=SECRET, hasher=CHEAP).create(
         username="lan.nguyen",
         name="Nguyễn Thị Lan",
@@ -50,7 +64,8 @@ def test_processes_guessing_at_once_get_five_tries_in_all(tmp_path):
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(PROCESSES), context.Queue()
     processes = [
-        context.Process(target=_guess, args=(path, barrier, results)) for _ in range(PROCESSES)
+        context.Process(target=_guess, args=(open_accounts, barrier, results))
+        for _ in range(PROCESSES)
     ]
     for process in processes:
         process.start()

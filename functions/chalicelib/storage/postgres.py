@@ -101,6 +101,23 @@ def migrate(conninfo: str) -> list[str]:
     return applied
 
 
+def require_migrated(pool: "Pool") -> None:
+    """Raises StorageError (and closes `pool`) unless the database has every migration: each
+    adapter's constructor checks it, none applies them."""
+    with pool.connection() as conn, wrapped():
+        exists = conn.execute("SELECT to_regclass('schema_migrations')").fetchone()
+        row = None
+        if exists is not None and exists[0] is not None:
+            row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    have = row[0] if row is not None and row[0] is not None else 0
+    if have < latest_version():
+        pool.close()
+        raise StorageError(
+            f"Cơ sở dữ liệu PostgreSQL ở phiên bản lược đồ {have}, cần {latest_version()}:"
+            " chạy `python -m chalicelib.storage.postgres migrate --dsn ...` trước."
+        )
+
+
 class PostgresDossiers:
     """`Dossiers` on a PostgreSQL database, safe to share between threads and processes.
 
@@ -110,19 +127,8 @@ class PostgresDossiers:
 
     def __init__(self, conninfo: str, *, after_write: Callable[[str], None] | None = None):
         self._after_write = after_write or (lambda _label: None)
-        self._pool = _Pool(conninfo)
-        with self._pool.connection() as conn, wrapped():
-            exists = conn.execute("SELECT to_regclass('schema_migrations')").fetchone()
-            row = None
-            if exists is not None and exists[0] is not None:
-                row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
-        have = row[0] if row is not None and row[0] is not None else 0
-        if have < latest_version():
-            self._pool.close()
-            raise StorageError(
-                f"Cơ sở dữ liệu PostgreSQL ở phiên bản lược đồ {have}, cần {latest_version()}:"
-                " chạy `python -m chalicelib.storage.postgres migrate --dsn ...` trước."
-            )
+        self._pool = Pool(conninfo)
+        require_migrated(self._pool)
 
     def create(
         self, dossier: NewDossier, *, idempotency_key: str, request_hash: str
@@ -271,8 +277,9 @@ class PostgresDossiers:
             yield conn
 
 
-class _Pool:
-    """Idle connections shared by the threads; one is never used by two threads at once."""
+class Pool:
+    """Idle connections shared by the threads; one is never used by two threads at once (the
+    PostgreSQL adapters of this package each keep one)."""
 
     def __init__(self, conninfo: str):
         self._conninfo = conninfo

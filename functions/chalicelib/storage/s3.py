@@ -10,6 +10,16 @@ Accepting reads the object once to record its SHA-256 in the accepted copy's met
 GETs that make S3 answer with `Content-Disposition: attachment` and the stored content type; S3
 cannot add `X-Content-Type-Options: nosniff` itself (CloudFront's response headers policy does, in
 front of the bucket).
+
+Behind a proxy (`public_url`, MOTCUA_S3_PUBLIC_URL): on a province's servers the store listens
+inside (SeaweedFS on http://127.0.0.1:8333) and nginx proxies it under the site's own origin
+(https://host/luu-tru/), so pages make no request to another host. The URLs are signed for the
+endpoint and then given the public origin and path prefix. That keeps them valid: a presigned
+POST's policy does not sign the host or the path; a presigned GET signs the host and the path,
+which are again the endpoint's when the proxy strips the prefix and sends the endpoint's Host
+(nginx's default `proxy_set_header Host $proxy_host`). Path-style addressing only (the bucket in
+the path): the host of a virtual-hosted URL would be lost. tests/contract/test_s3_public_url.py
+proves both through a prefix-stripping proxy in front of SeaweedFS.
 """
 
 import hashlib
@@ -17,6 +27,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -73,9 +84,10 @@ def s3_client(
 class S3Uploads:
     """`Uploads` in one bucket, with quarantine/ and accepted/ prefixes."""
 
-    def __init__(self, client: "S3Client", bucket: str):
+    def __init__(self, client: "S3Client", bucket: str, *, public_url: str | None = None):
         self._client = client
         self._bucket = bucket
+        self._public = urlsplit(public_url.rstrip("/")) if public_url else None
 
     def target(
         self, key: str, *, content_type: str, max_bytes: int, expires_in: int
@@ -94,7 +106,8 @@ class S3Uploads:
                 ],
                 ExpiresIn=lifetime,
             )
-        return UploadTarget(url=post["url"], fields=post["fields"], key=key, expires_at=expires_at)
+        url = self._browser_url(post["url"])
+        return UploadTarget(url=url, fields=post["fields"], key=key, expires_at=expires_at)
 
     def size(self, key: str) -> int | None:
         try:
@@ -159,7 +172,7 @@ class S3Uploads:
         lifetime = download_lifetime(expires_in)
         with _wrapped():
             head = self._client.head_object(Bucket=self._bucket, Key=_accepted(key))
-            return self._client.generate_presigned_url(
+            url = self._client.generate_presigned_url(
                 "get_object",
                 Params={
                     "Bucket": self._bucket,
@@ -170,6 +183,17 @@ class S3Uploads:
                 },
                 ExpiresIn=lifetime,
             )
+        return self._browser_url(url)
+
+    def _browser_url(self, url: str) -> str:
+        """`url` (signed for the endpoint) at the public origin and under its path prefix."""
+        if self._public is None:
+            return url
+        signed = urlsplit(url)
+        public = self._public
+        return urlunsplit(
+            (public.scheme, public.netloc, public.path + signed.path, signed.query, "")
+        )
 
     def _sha256(self, object_key: str) -> tuple[str, str]:
         """(content type, SHA-256 in hex) of an object, read in chunks."""
