@@ -32,6 +32,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from chalicelib.config import MAX_BODY_BYTES
 
@@ -46,6 +47,7 @@ INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re
 HANDLER = re.compile(r"""\son[a-z]+=(?P<quote>["'])(?P<body>.*?)(?P=quote)""", re.S | re.I)
 NOT_SCRIPT = re.compile(r"""\b(src=|type=["']?application/(ld\+)?json)""", re.I)
 PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -60,7 +62,11 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument(
         "--app-port", type=int, action="append", help="cổng một tiến trình ứng dụng (lặp lại)"
     )
-    top.add_argument("--store", default="127.0.0.1:8333", help="host:cổng kho S3")
+    top.add_argument(
+        "--store",
+        default="http://127.0.0.1:8333",
+        help="địa chỉ kho S3, đúng như MOTCUA_S3_ENDPOINT của ứng dụng",
+    )
     top.add_argument("--store-prefix", default="/luu-tru", help="đường dẫn kho dưới trang web")
     top.add_argument("--fail-timeout", default="5s", help="nghỉ một tiến trình lỗi bao lâu")
     top.add_argument(
@@ -75,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     if not (site / "index.html").is_file():
         print(f"Chưa có trang web trong {site}: chạy `build.py build` trước.", file=sys.stderr)
         return 1
+    if urlsplit(args.store).scheme not in ("http", "https") or urlsplit(args.store).path.strip("/"):
+        print(f"--store: cần dạng http(s)://host:cổng, không phải {args.store!r}", file=sys.stderr)
+        return 2
     if not re.fullmatch(r"(/[a-z0-9-]+)+", args.store_prefix):
         print(
             f"--store-prefix: cần dạng /ten-thu-muc, không phải {args.store_prefix!r}",
@@ -198,6 +207,7 @@ def _maxima(node: object) -> Iterator[int]:
 
 def settings(args: argparse.Namespace, site: Path, out: Path) -> dict[str, str]:
     ports = args.app_port or [8001, 8002]
+    store = urlsplit(args.store)
     https_port = args.https_listen.rsplit(":", 1)[-1]
     return {
         "APP_SERVERS": "\n".join(
@@ -205,7 +215,9 @@ def settings(args: argparse.Namespace, site: Path, out: Path) -> dict[str, str]:
             for port in ports
         ),
         "FAIL_TIMEOUT": args.fail_timeout,
-        "STORE_ADDRESS": args.store,
+        "STORE_SCHEME": store.scheme,
+        "STORE_ADDRESS": f"{store.hostname}:{store.port or DEFAULT_PORTS[store.scheme]}",
+        "STORE_HOST": store.netloc,
         "STORE_PREFIX": args.store_prefix,
         "SERVER_NAME": args.server_name,
         "HTTP_LISTEN": args.http_listen,

@@ -1,6 +1,8 @@
 """Throw-away backing services on loopback, for the tests and the benchmarks: Debian's
-PostgreSQL (a cluster in a temporary directory on a unix socket) and SeaweedFS (master, volume,
-filer and S3 gateway on free ports, one identity so every request is signature-checked).
+PostgreSQL (a cluster in a temporary directory on a unix socket), SeaweedFS (master, volume,
+filer and S3 gateway on free ports, one identity so every request is signature-checked), and the
+self-hosting recipe of deploy/ running on them (`recipe`: Debian's nginx with a self-signed
+certificate in front of app processes).
 
 Plain context managers, no pytest: tests/contract/conftest.py wraps them in fixtures, and
 bench/deploy_bench.py uses them directly. A missing binary raises MissingServiceError, whose
@@ -12,13 +14,16 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
@@ -220,3 +225,242 @@ def seaweed_client(url: str, secret_key: str = SEAWEED_SECRET_KEY):
     return s3_client(
         session, endpoint_url=url, region=REGION, path_style=True, max_pool_connections=32
     )
+
+
+# --- the self-hosting recipe: nginx in front of app processes (deploy/) ---------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+RENDER = ROOT / "deploy" / "render.py"
+SERVE = ROOT / "functions" / "serve.py"
+START_SECONDS = 30
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and localhost, valid for a day, and its key (PEM files); the
+    certificate is also the CA a client trusts."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    key_path.chmod(0o600)
+    return cert_path, key_path
+
+
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
+    if found is None:
+        raise MissingServiceError(
+            "nginx is not installed: scripts/test.sh installs Debian's `nginx-light` package;"
+            " or run `apt-get install nginx-light`."
+        )
+    return found
+
+
+@dataclass
+class Process:
+    """A server this module started, in its own process group, with its log."""
+
+    name: str
+    popen: subprocess.Popen
+    log: Path
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no cleanup, in-flight requests cut off."""
+        if self.alive():
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait()
+
+    def stop(self) -> None:
+        if self.alive():
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def tail(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")[-3000:]
+
+
+def start(name: str, command: list[str], log: Path, env: dict[str, str] | None = None) -> Process:
+    with log.open("wb") as out:
+        popen = subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    return Process(name, popen, log)
+
+
+def wait_until(process: Process, ready: Callable[[], bool], seconds: float = START_SECONDS) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not process.alive():
+            raise MissingServiceError(f"{process.name} exited:\n{process.tail()}")
+        try:
+            if ready():
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise MissingServiceError(
+        f"{process.name} did not answer in {seconds:.0f} s:\n{process.tail()}"
+    )
+
+
+def http_ok(url: str, context: ssl.SSLContext | None = None) -> bool:
+    with urllib.request.urlopen(url, timeout=2, context=context) as reply:
+        return reply.status == 200
+
+
+@dataclass
+class Recipe:
+    """deploy/'s recipe running: nginx on https://127.0.0.1:<https_port> in front of app
+    processes on PostgreSQL and SeaweedFS."""
+
+    url: str  # https://127.0.0.1:PORT, no trailing slash
+    http_url: str  # the plain-HTTP listener (redirects)
+    certificate: Path  # the CA to trust
+    apps: list[Process]
+    nginx: Process
+    dsn: str
+    bucket: str
+    env: dict[str, str]  # the app processes' environment (for admin commands)
+    conf: Path  # the rendered nginx configuration and nginx's logs
+    site: Path
+
+    def ssl_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.certificate))
+
+
+STORE_PREFIX = "/luu-tru"
+
+
+@contextmanager
+def recipe(
+    root: Path,
+    *,
+    cluster: PostgresCluster,
+    store_url: str,
+    store_client,
+    site: Path,
+    bundle: Path,
+    apps: int = 2,
+    threads: int = 8,
+) -> Iterator[Recipe]:
+    """Runs the recipe in `root` (an empty directory): a new database migrated by the migrate
+    command, a new bucket, the secret key in a file, `apps` app processes (serve.py, one process
+    each, as motcua@.service runs them) and nginx with the configuration deploy/render.py writes
+    (--standalone, as the current user). Everything is stopped at the end."""
+    dsn = cluster.new_database(migrated=False)
+    python = sys.executable
+    subprocess.run(
+        [python, "-m", "chalicelib.storage.postgres", "migrate", "--dsn", dsn],
+        check=True,
+        capture_output=True,
+    )
+    bucket = f"motcua-{uuid.uuid4().hex[:12]}"
+    store_client.create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    https_port, http_port, *app_ports = free_ports(2 + apps)
+    url = f"https://127.0.0.1:{https_port}"
+    secret = root / "secret.key"
+    secret.write_text(uuid.uuid4().hex + uuid.uuid4().hex)
+    secret.chmod(0o600)
+    certificate, key = self_signed_certificate(root)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("MOTCUA_", "AWS_"))},
+        "MOTCUA_STORAGE": "province",
+        "MOTCUA_DATABASE_URL": dsn,
+        "MOTCUA_S3_ENDPOINT": store_url,
+        "MOTCUA_S3_REGION": REGION,
+        "MOTCUA_S3_PATH_STYLE": "true",
+        "MOTCUA_S3_PUBLIC_URL": url + STORE_PREFIX,
+        "MOTCUA_BUCKET": bucket,
+        "MOTCUA_PUBLIC_URL": url,
+        "MOTCUA_BUNDLE": str(bundle),
+        "MOTCUA_SECRET_KEY_FILE": str(secret),
+        "MOTCUA_DATA_DIR": str(root / "var"),
+        "AWS_ACCESS_KEY_ID": SEAWEED_ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SEAWEED_SECRET_KEY,
+        "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+    }
+    conf = root / "nginx"
+    render = [
+        python, str(RENDER), "--site", str(site), "--out", str(conf), "--standalone",
+        "--certificate", str(certificate), "--key", str(key),
+        "--https-listen", f"127.0.0.1:{https_port}", "--http-listen", f"127.0.0.1:{http_port}",
+        "--store", store_url, "--store-prefix", STORE_PREFIX,
+        *(f"--app-port={port}" for port in app_ports),
+    ]  # fmt: skip
+    subprocess.run(render, check=True, capture_output=True)
+    started: list[Process] = []
+    try:
+        for port in app_ports:
+            command = [
+                python, str(SERVE), "--host", "127.0.0.1", "--port", str(port),
+                "--workers", "1", "--threads", str(threads), "--trusted-proxy", "127.0.0.1",
+                "--site-dir", str(site),
+            ]  # fmt: skip
+            started.append(start(f"app {port}", command, root / f"app-{port}.log", env))
+        for process, port in zip(started, app_ports, strict=True):
+            wait_until(process, lambda p=port: http_ok(f"http://127.0.0.1:{p}/api/openapi.json"))
+        command = [
+            nginx_binary(), "-p", str(conf), "-c", str(conf / "nginx.conf"),
+            "-e", str(conf / "error.log"), "-g", "daemon off;",
+        ]  # fmt: skip
+        server = start("nginx", command, root / "nginx.log")
+        started.append(server)
+        context = ssl.create_default_context(cafile=str(certificate))
+        wait_until(server, lambda: http_ok(f"{url}/api/openapi.json", context))
+        yield Recipe(
+            url=url,
+            http_url=f"http://127.0.0.1:{http_port}",
+            certificate=certificate,
+            apps=started[:-1],
+            nginx=server,
+            dsn=dsn,
+            bucket=bucket,
+            env=env,
+            conf=conf,
+            site=site,
+        )
+    finally:
+        for process in reversed(started):
+            process.stop()
