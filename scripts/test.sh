@@ -13,6 +13,8 @@ apt_packages=()
 [ -n "$(/sbin/ldconfig -p | grep 'libatomic\.so\.1 ')" ] || apt_packages+=(libatomic1)
 # The PostgreSQL adapter's contract tests start a throw-away cluster with Debian's initdb/pg_ctl.
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_packages+=(postgresql)
+# The self-hosting recipe's test runs deploy/'s configuration in Debian's nginx on loopback.
+[ -x /usr/sbin/nginx ] || apt_packages+=(nginx-light)
 scripts/npm-deps.sh "${apt_packages[@]}"
 
 echo "== ruff (lint, format: Python) =="
