@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import psycopg
@@ -44,9 +45,11 @@ class PostgresCluster:
     unix socket there (no TCP), trusting local connections. As root (CI runs the suite as root in
     a clean chroot), initdb and the server run as `nobody`: PostgreSQL refuses to run as root.
 
-    `template` is a database migrated by the real command; each test gets a copy of it."""
+    `template` is a database migrated by the real command; each test gets a copy of it. Durability
+    is off (the cluster lives for one test session) unless `durable`: the benchmarks compare it
+    with SQLite, which syncs every commit."""
 
-    def __init__(self, *, max_connections: int = 300) -> None:
+    def __init__(self, *, max_connections: int = 300, durable: bool = False) -> None:
         bindir = postgres_bindir()
         self.directory = tempfile.mkdtemp(prefix="motcua-postgres-")
         as_user: list[str] = []
@@ -60,11 +63,9 @@ class PostgresCluster:
              "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"],
             **quiet,
         )  # fmt: skip
-        # Durability settings off: the cluster lives for one test session.
-        options = (
-            f"-k {self.directory} -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
-            f" -c full_page_writes=off -c max_connections={max_connections}"
-        )
+        options = f"-k {self.directory} -c listen_addresses='' -c max_connections={max_connections}"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         subprocess.run(
             [*self._pg_ctl, "-l", f"{self.directory}/log", "-w", "-o", options, "start"], **quiet
         )
@@ -97,7 +98,7 @@ class PostgresCluster:
 
 
 @contextmanager
-def postgres_cluster(**options: int) -> Iterator[PostgresCluster]:
+def postgres_cluster(**options: Any) -> Iterator[PostgresCluster]:
     cluster = PostgresCluster(**options)
     try:
         yield cluster
