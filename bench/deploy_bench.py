@@ -3,7 +3,7 @@ SQLite + files, the README's run command) and deploy/'s recipe (nginx over HTTPS
 app processes on PostgreSQL and SeaweedFS).
 
 python -m bench.deploy_bench [--duration 5] [--concurrency 4,16] [--max-requests 50000]
-                             [--apps 2] [--bundle PATH] [--no-durable]
+                             [--apps 2] [--bundle PATH] [--no-durable] [--direct]
 
 Everything runs on 127.0.0.1 and is stopped at the end: a throw-away PostgreSQL cluster (with
 fsync and synchronous_commit on, as SQLite syncs each commit; --no-durable turns them off as the
@@ -11,7 +11,9 @@ tests do), SeaweedFS, the app processes and nginx (tests/services.py starts them
 end-to-end test does). Status lookups and submissions per second with p50/p99 latency per
 concurrency come from bench/api_bench.py's load generator (one keep-alive connection per client
 thread; over TLS to nginx), then every answered submission is checked (distinct codes, a sample
-found again). Prints a Markdown table and writes it to bench/out/deploy-results.md.
+found again). --direct also loads one app process of the recipe directly (plain HTTP, no nginx),
+to tell nginx's and TLS's share from PostgreSQL's. Prints a Markdown table and writes it to
+bench/out/deploy-results.md.
 """
 
 import argparse
@@ -60,6 +62,18 @@ class Stack:
         )
 
 
+@dataclass
+class Direct:
+    """One app process of the recipe without nginx (--direct): what nginx and TLS cost."""
+
+    name: str
+    port: int
+    pid: int
+
+    def connection(self, timeout: float) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(description="Đo: máy chủ nhúng và nginx + tiến trình ứng dụng")
     top.add_argument("--duration", type=float, default=5.0, help="giây cho mỗi phép đo tải")
@@ -69,6 +83,11 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--bundle", type=Path, help="bundle.json (mặc định: MOTCUA_BUNDLE, data/)")
     top.add_argument(
         "--no-durable", action="store_true", help="PostgreSQL không fsync (như khi chạy test)"
+    )
+    top.add_argument(
+        "--direct",
+        action="store_true",
+        help="đo thêm một tiến trình ứng dụng trực tiếp (HTTP, không nginx)",
     )
     top.add_argument("--out", type=Path, default=OUT / "deploy-results.md")
     return top
@@ -91,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         with ours(python, work, site, env) as embedded:
             embedded.name = "embedded (serve.py, SQLite + files)"
             measure(embedded, levels, args, loads, checks)
-        with province(work, site, bundle, args) as stack:
+        with province(work, site, bundle, args) as (stack, direct):
             measure(stack, levels, args, loads, checks)
+            if args.direct:
+                measure(direct, levels, args, loads, checks)
     text = report(loads, checks, levels, args)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -101,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 @contextlib.contextmanager
-def province(work: Path, site: Path, bundle: Path, args: argparse.Namespace) -> Iterator[Stack]:
+def province(
+    work: Path, site: Path, bundle: Path, args: argparse.Namespace
+) -> Iterator[tuple[Stack, Direct]]:
     log("PostgreSQL, SeaweedFS, app processes, nginx")
     (work / "seaweedfs").mkdir()
     (work / "recipe").mkdir()
@@ -119,13 +142,18 @@ def province(work: Path, site: Path, bundle: Path, args: argparse.Namespace) -> 
         ) as running,
     ):
         host, port = running.url.split("://", 1)[1].split(":")
-        yield Stack(
+        stack = Stack(
             name=f"nginx + {args.apps} app processes (PostgreSQL + SeaweedFS)",
             host=host,
             port=int(port),
             context=running.ssl_context(),
             pid=running.nginx.popen.pid,
         )
+        first = running.apps[0]
+        direct = Direct(
+            "1 app process, direct HTTP (PostgreSQL)", running.app_ports[0], first.popen.pid
+        )
+        yield stack, direct
 
 
 def measure(server, levels: list[int], args, loads: list[Load], checks: list[Check]) -> None:

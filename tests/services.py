@@ -8,7 +8,9 @@ Plain context managers, no pytest: tests/contract/conftest.py wraps them in fixt
 bench/deploy_bench.py uses them directly. A missing binary raises MissingServiceError, whose
 message says which package installs it (a test fails, never skips)."""
 
+import contextlib
 import glob
+import io
 import json
 import os
 import shutil
@@ -71,7 +73,8 @@ class PostgresCluster:
         )
         self.template = "motcua_template"
         self.execute(f"CREATE DATABASE {self.template}")
-        assert postgres.main(["migrate", "--dsn", self.dsn(self.template)]) == 0
+        with contextlib.redirect_stdout(io.StringIO()):  # one line per migration applied
+            assert postgres.main(["migrate", "--dsn", self.dsn(self.template)]) == 0
 
     def dsn(self, database: str) -> str:
         return f"host={self.directory} user=postgres dbname={database}"
@@ -357,6 +360,7 @@ class Recipe:
     http_url: str  # the plain-HTTP listener (redirects)
     certificate: Path  # the CA to trust
     apps: list[Process]
+    app_ports: list[int]
     nginx: Process
     dsn: str
     bucket: str
@@ -455,6 +459,7 @@ def recipe(
             http_url=f"http://127.0.0.1:{http_port}",
             certificate=certificate,
             apps=started[:-1],
+            app_ports=app_ports,
             nginx=server,
             dsn=dsn,
             bucket=bucket,
