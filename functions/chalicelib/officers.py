@@ -164,7 +164,7 @@ class OfficerAuth:
         if session_token and TOKEN.fullmatch(session_token):
             self.accounts.close_session(_digest(session_token))
 
-    # Managing accounts (functions/manage.py)
+    # Managing accounts (the `motcua` admin command, chalicelib/admin/accounts.py)
 
     def create(
         self,

@@ -15,7 +15,7 @@ from .dossiers import FailureLimiter, Service
 from .errors import NotConfiguredError
 from .officers import OfficerAuth
 from .storage.accounts import Accounts
-from .storage.ports import Dossiers, Uploads
+from .storage.ports import Dossiers, Uploads, UploadStore
 
 
 def build_service(settings: Settings) -> Service:
@@ -92,7 +92,7 @@ def default_service() -> Service:
 
 def build_officer_auth(settings: Settings) -> OfficerAuth:
     """Officers' sign-in on accounts in var/officers.sqlite3 (embedded) or in the PostgreSQL
-    database (province); functions/manage.py creates them.
+    database (province); `motcua create-officer` creates them.
 
     On AWS an identity provider takes the place of these accounts (docs/lifecycle.md, "Officers
     and identity"); there is no DynamoDB accounts table, so this refuses to guess."""
@@ -122,3 +122,34 @@ def default_officer_auth() -> OfficerAuth:
 @lru_cache(maxsize=1)
 def default_backoffice() -> Backoffice:
     return Backoffice(default_service(), default_officer_auth())
+
+
+# --- the admin command (chalicelib/admin): the stores without the service ---------------------
+
+
+def build_dossiers(settings: Settings) -> Dossiers:
+    """The dossiers' store alone (`motcua purge` reads which uploads dossiers reference)."""
+    adapters = {"embedded": _embedded, "province": _province, "aws": _aws}[settings.storage]
+    return adapters(settings)[0]
+
+
+def build_upload_store(settings: Settings) -> UploadStore:
+    """The upload store as `motcua backup`, `restore` and `purge` see it: every object. Makes
+    no database (a restore opens it before the database exists)."""
+    if settings.storage == "embedded":
+        from .storage.files import FilesystemUploads
+
+        return FilesystemUploads(
+            settings.data_dir / "uploads", secret=settings.secret_key, base_url=settings.public_url
+        )
+    import boto3
+
+    from .storage.s3 import S3Uploads, s3_client
+
+    s3 = s3_client(
+        boto3.session.Session(),
+        endpoint_url=settings.s3_endpoint or settings.aws_endpoint,
+        region=settings.s3_region,
+        path_style=settings.s3_path_style,
+    )
+    return S3Uploads(s3, settings.bucket, public_url=settings.s3_public_url)

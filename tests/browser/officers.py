@@ -1,6 +1,6 @@
-"""Officers of the server under test: made with functions/manage.py on the server's own data
-folder (as an administrator would, README), and a small HTTP client of the officer API for tests
-that need a dossier moved along without going through the back office pages."""
+"""Officers of the server under test: made with the `motcua` admin command on the server's own
+data folder (as an administrator would, README), and a small HTTP client of the officer API for
+tests that need a dossier moved along without going through the back office pages."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def create_officer(
     server, *, username: str, name: str, password: str, office: str, roles: list[str]
 ) -> None:
     env = {**os.environ, "MOTCUA_DATA_DIR": str(server.data_dir)}
-    command = [sys.executable, str(ROOT / "functions" / "manage.py"), "create-officer", username]
+    command = [sys.executable, "-m", "chalicelib.admin", "create-officer", username]
     command += ["--name", name, "--office", office, "--password-stdin"]
     for role in roles:
         command += ["--role", role]

@@ -1,7 +1,7 @@
 """Issue 13's loop end to end, in real Chromium against the README's run command (conftest's
 `server`): an applicant files a tạm trú dossier with Phường Lê Chân through the form; an officer
-of that office (made with functions/manage.py, as an administrator would) logs in, receives it and
-asks for a supplement; the applicant uploads it from the status page; the officer transfers it,
+of that office (made with `motcua create-officer`, as an administrator would) logs in, receives it
+and asks for a supplement; the applicant uploads it from the status page; the officer transfers it,
 marks it done and returns the result by post. At each step the applicant's status page shows what
 the API says (status, unit, times, due date, the stopped clock); the printable forms render; axe
 finds nothing on any officer page, in any state, with any action form open.

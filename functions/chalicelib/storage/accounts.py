@@ -87,6 +87,14 @@ class Accounts(Protocol):
         client's, which may have tried other usernames)."""
         ...
 
+    def remove_stale(
+        self, *, now: float, idle_since: float, attempts_before: float
+    ) -> tuple[int, int]:
+        """Deletes the sessions that ended (`expires_at` before `now`, or no request since
+        `idle_since`) and the attempts made before `attempts_before`, which no limit counts any
+        more (`motcua purge`); returns how many of each."""
+        ...
+
     def close(self) -> None:
         """Releases connections (a command's end, tests)."""
         ...

@@ -131,6 +131,18 @@ class PostgresAccounts:
         with self._transaction() as conn:
             conn.execute("DELETE FROM attempts WHERE id = %s OR username = %s", (attempt, username))
 
+    def remove_stale(
+        self, *, now: float, idle_since: float, attempts_before: float
+    ) -> tuple[int, int]:
+        with self._transaction() as conn:
+            sessions = conn.execute(
+                "DELETE FROM sessions WHERE expires_at < %s OR last_seen < %s", (now, idle_since)
+            ).rowcount
+            attempts = conn.execute(
+                "DELETE FROM attempts WHERE at < %s", (attempts_before,)
+            ).rowcount
+        return sessions, attempts
+
     def close(self) -> None:
         """Closes every connection (a command's end, tests, server shutdown)."""
         self._pool.close()

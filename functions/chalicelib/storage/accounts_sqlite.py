@@ -164,6 +164,16 @@ class SqliteAccounts:
         with self._connections.transaction() as db:
             db.execute("DELETE FROM attempts WHERE id = ? OR username = ?", (attempt, username))
 
+    def remove_stale(
+        self, *, now: float, idle_since: float, attempts_before: float
+    ) -> tuple[int, int]:
+        with self._connections.transaction() as db:
+            sessions = db.execute(
+                "DELETE FROM sessions WHERE expires_at < ? OR last_seen < ?", (now, idle_since)
+            ).rowcount
+            attempts = db.execute("DELETE FROM attempts WHERE at < ?", (attempts_before,)).rowcount
+        return sessions, attempts
+
     def close(self) -> None:
         """Closes every connection any thread opened (tests and server shutdown)."""
         self._connections.close()

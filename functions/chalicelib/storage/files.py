@@ -11,6 +11,9 @@ domain code are the same for both adapters; only the URL and the signed fields d
 
 Officers download accepted files through links signed the same way (`download_url`), served by
 the same endpoint on GET, as S3 serves a presigned GET.
+
+For the admin command (`UploadStore`), the objects are the files of quarantine/, accepted/ and
+digests/, named by their path under root/; tmp/ holds only files still arriving.
 """
 
 import hashlib
@@ -18,6 +21,7 @@ import hmac
 import mimetypes
 import os
 import re
+import shutil
 import tempfile
 import time
 import unicodedata
@@ -30,7 +34,7 @@ from typing import BinaryIO
 from urllib.parse import quote, urlencode
 
 from chalicelib.errors import ApiError, NotFoundError
-from chalicelib.storage.ports import UploadTarget
+from chalicelib.storage.ports import StoredObject, UploadTarget
 
 # A signed form is a bearer token for writing one object: keep its life short.
 MAX_EXPIRES_IN = 300
@@ -40,6 +44,8 @@ CONTENT_TYPE_PATTERN = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+"
 SIGNED_FIELDS = ("key", "content_type", "max_bytes", "expires", "signature")
 DOWNLOAD_FIELDS = ("key", "filename", "expires", "signature")
 MAX_FILENAME = 150
+CHUNK = 1024 * 1024
+STORED_AREAS = ("quarantine", "accepted", "digests")  # tmp/ holds only files still arriving
 
 
 class UploadForbiddenError(ApiError):
@@ -267,6 +273,55 @@ class FilesystemUploads:
         except FileNotFoundError:
             raise NotFoundError() from None
         return Download(path, fields["filename"], content_type_of(fields["key"]), size)
+
+    # --- UploadStore: backup, restore, purge -------------------------------------------------
+
+    def objects(self) -> Iterator[StoredObject]:
+        for area in STORED_AREAS:
+            for folder, _dirs, names in os.walk(self.root / area):
+                for name in names:
+                    path = Path(folder) / name
+                    try:
+                        status = path.stat()
+                    except FileNotFoundError:  # accepted or rejected meanwhile
+                        continue
+                    relative = path.relative_to(self.root).as_posix()
+                    yield StoredObject(relative, status.st_size, status.st_mtime)
+
+    def read_object(self, name: str) -> Iterator[bytes]:
+        try:
+            source = self._object_path(name).open("rb")
+        except FileNotFoundError:
+            raise NotFoundError() from None
+        with source:
+            while chunk := source.read(CHUNK):
+                yield chunk
+
+    def write_object(self, stored: StoredObject, source: Path) -> None:
+        """Copied through tmp/ and renamed, so the file appears whole or not at all."""
+        target = self._object_path(stored.name)
+        fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="restore-")
+        try:
+            with os.fdopen(fd, "wb") as out, source.open("rb") as data:
+                shutil.copyfileobj(data, out, CHUNK)
+                out.flush()
+                os.fsync(out.fileno())
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(name, target)
+        finally:
+            Path(name).unlink(missing_ok=True)
+
+    def remove(self, key: str) -> None:
+        for area in STORED_AREAS:
+            self._path(area, key).unlink(missing_ok=True)
+
+    def _object_path(self, name: str) -> Path:
+        """The path of an object's name, only inside one of the stored areas (a restore reads
+        names from a backup's manifest: never a path outside root/)."""
+        area, _, key = name.partition("/")
+        if area not in STORED_AREAS:
+            raise ValueError(f"not an object of the upload store: {name!r}")
+        return self._path(area, key)
 
     def _path(self, area: str, key: str) -> Path:
         return self.root / area / check_key(key)

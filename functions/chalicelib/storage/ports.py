@@ -23,6 +23,7 @@ import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 
@@ -190,6 +191,42 @@ class Uploads(Protocol):
         """A link that serves an accepted object as an attachment named `filename`, with its
         content type, for at most `expires_in` seconds (never more than five minutes); after
         that, or altered, it answers 403. NotFoundError for a key not accepted."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One object of an upload store as the admin command sees it: its name in the store
+    (`quarantine/<key>`, `accepted/<key>`, and `digests/<key>` for the files adapter; the object
+    key in S3), its size, when it was last written (Unix time), and what S3 keeps beside the
+    bytes (the content type, and the SHA-256 of an accepted object in its metadata)."""
+
+    name: str
+    size: int
+    modified: float
+    content_type: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class UploadStore(Protocol):
+    """What `motcua backup`, `restore` and `purge` need of the upload store beyond `Uploads`:
+    every object, byte for byte, and the removal of an upload nobody filed."""
+
+    def objects(self) -> Iterator[StoredObject]:
+        """Every stored object (files still arriving excluded), in no promised order."""
+        ...
+
+    def read_object(self, name: str) -> Iterator[bytes]:
+        """The object's bytes, in chunks; NotFoundError (at the first) if it is gone."""
+        ...
+
+    def write_object(self, stored: StoredObject, source: Path) -> None:
+        """Stores the file `source` as the object `stored.name`, with its content type and
+        metadata (a restore)."""
+        ...
+
+    def remove(self, key: str) -> None:
+        """Deletes an upload, in quarantine or accepted (purge); a missing one is no error."""
         ...
 
 

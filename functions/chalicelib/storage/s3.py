@@ -20,13 +20,17 @@ which are again the endpoint's when the proxy strips the prefix and sends the en
 (nginx's default `proxy_set_header Host $proxy_host`). Path-style addressing only (the bucket in
 the path): the host of a virtual-hosted URL would be lost. tests/contract/test_s3_public_url.py
 proves both through a prefix-stripping proxy in front of SeaweedFS.
+
+For the admin command (`UploadStore`), the objects are every object of the bucket, with their
+content type and metadata, so a restored accepted object keeps its recorded SHA-256.
 """
 
 import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -40,7 +44,7 @@ from chalicelib.storage.files import (
     iso_utc,
     safe_filename,
 )
-from chalicelib.storage.ports import UploadTarget
+from chalicelib.storage.ports import StoredObject, UploadTarget
 
 if TYPE_CHECKING:  # boto3-stubs, for mypy only
     from boto3.session import Session
@@ -193,6 +197,53 @@ class S3Uploads:
         public = self._public
         return urlunsplit(
             (public.scheme, public.netloc, public.path + signed.path, signed.query, "")
+        )
+
+    # --- UploadStore: backup, restore, purge -------------------------------------------------
+
+    def objects(self) -> Iterator[StoredObject]:
+        """A listing gives no content type or metadata: one HEAD per object for those."""
+        paginator = self._client.get_paginator("list_objects_v2")
+        with _wrapped():
+            for page in paginator.paginate(Bucket=self._bucket):
+                for item in page.get("Contents", []):
+                    try:
+                        yield self._stored(item["Key"])
+                    except NotFoundError:  # deleted since the listing (accepted, rejected)
+                        continue
+
+    def read_object(self, name: str) -> Iterator[bytes]:
+        with _wrapped():
+            answer = self._client.get_object(Bucket=self._bucket, Key=name)
+            body = answer["Body"]
+            try:
+                yield from body.iter_chunks(CHUNK)
+            finally:
+                body.close()
+
+    def write_object(self, stored: StoredObject, source: Path) -> None:
+        extra: dict[str, Any] = {"Metadata": dict(stored.metadata)}
+        if stored.content_type:
+            extra["ContentType"] = stored.content_type
+        with _wrapped(), source.open("rb") as data:
+            self._client.put_object(
+                Bucket=self._bucket, Key=check_key(stored.name), Body=data, **extra
+            )
+
+    def remove(self, key: str) -> None:
+        with _wrapped():
+            for object_key in (_quarantined(key), _accepted(key)):
+                self._client.delete_object(Bucket=self._bucket, Key=object_key)
+
+    def _stored(self, object_key: str) -> StoredObject:
+        with _wrapped():
+            head = self._client.head_object(Bucket=self._bucket, Key=object_key)
+        return StoredObject(
+            name=object_key,
+            size=head["ContentLength"],
+            modified=head["LastModified"].timestamp(),
+            content_type=head.get("ContentType"),
+            metadata=dict(head.get("Metadata", {})),
         )
 
     def _sha256(self, object_key: str) -> tuple[str, str]:

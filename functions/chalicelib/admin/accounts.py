@@ -1,15 +1,11 @@
-"""Officers' accounts of the embedded server, from the command line.
-
-    python functions/manage.py create-admin USERNAME --name "Họ và tên" [--office ID ...]
-    python functions/manage.py create-officer USERNAME --name "Họ và tên" --role mot_cua \\
-        [--role chuyen_vien ...] --office ID [--office ID ...]
-    python functions/manage.py disable USERNAME
-    python functions/manage.py offices [TEXT]     # the office ids --office takes, by name
+"""Officers' accounts: `create-admin`, `create-officer`, `disable`, and `offices` to find the
+office ids `--office` takes.
 
 The password is asked twice at a prompt, or read from the first line of standard input with
 --password-stdin (for scripts); never from the command line, where `ps` and the shell's history
-would show it. Accounts go to officers.sqlite3 under MOTCUA_DATA_DIR (default var/), the file
-functions/serve.py signs officers in against.
+would show it. Accounts go where the app signs officers in (wiring.build_officer_auth):
+officers.sqlite3 under MOTCUA_DATA_DIR on the embedded target, the PostgreSQL database on
+`province`; on AWS an identity provider holds them and these commands refuse.
 """
 
 import argparse
@@ -35,9 +31,36 @@ FIELD_NAMES = {
 }
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    settings = Settings.from_env()
+def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    admin = commands.add_parser("create-admin", help="tạo tài khoản quản trị")
+    officer = commands.add_parser("create-officer", help="tạo tài khoản cán bộ")
+    for command in (admin, officer):
+        command.add_argument("username", help="tên đăng nhập (chữ thường không dấu)")
+        command.add_argument("--name", required=True, help="họ và tên")
+        command.add_argument(
+            "--office",
+            action="append",
+            default=[],
+            required=command is officer,
+            help="mã cơ quan trong danh mục (lặp lại nếu nhiều cơ quan)",
+        )
+        command.add_argument(
+            "--password-stdin", action="store_true", help="đọc mật khẩu từ dòng đầu của stdin"
+        )
+    officer.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        choices=[role for role in ROLES if role != "quan_tri"],
+        help="vai trò (lặp lại nếu nhiều vai trò)",
+    )
+    disable = commands.add_parser("disable", help="khóa tài khoản và kết thúc các phiên")
+    disable.add_argument("username")
+    offices = commands.add_parser("offices", help="tìm mã cơ quan (--office) theo tên")
+    offices.add_argument("text", nargs="?", default="", help="một phần tên, có dấu hoặc không")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "offices":
         return _list_offices(settings.bundle, args.text)
     auth = build_officer_auth(settings)
@@ -129,39 +152,3 @@ def _list_offices(bundle: Path, text: str) -> int:
 def _folded(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description="Quản lý tài khoản cán bộ của MotCua")
-    commands = parser.add_subparsers(dest="command", required=True)
-    admin = commands.add_parser("create-admin", help="tạo tài khoản quản trị")
-    officer = commands.add_parser("create-officer", help="tạo tài khoản cán bộ")
-    for command in (admin, officer):
-        command.add_argument("username", help="tên đăng nhập (chữ thường không dấu)")
-        command.add_argument("--name", required=True, help="họ và tên")
-        command.add_argument(
-            "--office",
-            action="append",
-            default=[],
-            required=command is officer,
-            help="mã cơ quan trong danh mục (lặp lại nếu nhiều cơ quan)",
-        )
-        command.add_argument(
-            "--password-stdin", action="store_true", help="đọc mật khẩu từ dòng đầu của stdin"
-        )
-    officer.add_argument(
-        "--role",
-        action="append",
-        required=True,
-        choices=[role for role in ROLES if role != "quan_tri"],
-        help="vai trò (lặp lại nếu nhiều vai trò)",
-    )
-    disable = commands.add_parser("disable", help="khóa tài khoản và kết thúc các phiên")
-    disable.add_argument("username")
-    offices = commands.add_parser("offices", help="tìm mã cơ quan (--office) theo tên")
-    offices.add_argument("text", nargs="?", default="", help="một phần tên, có dấu hoặc không")
-    return parser
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,4 +1,5 @@
-"""functions/manage.py: the first admin and officers, created in a real var/officers.sqlite3."""
+"""`motcua create-admin`, `create-officer`, `disable`, `offices`: the first admin and officers,
+created in a real var/officers.sqlite3."""
 
 import io
 import json
@@ -6,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.admin.cli import main
 from chalicelib.config import Settings
 from chalicelib.errors import LoginFailedError, NotAuthenticatedError, NotConfiguredError
 from chalicelib.wiring import build_officer_auth
-from manage import main
 
 PASSWORD = "mat-khau-du-dai-1"
 

@@ -1,0 +1,1 @@
+"""`motcua`, the admin command of every target (chalicelib/admin/cli.py has the list)."""

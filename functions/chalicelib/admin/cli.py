@@ -1,0 +1,135 @@
+"""`motcua`: the admin command, the same for every target; it reads the app's own settings
+(MOTCUA_STORAGE, MOTCUA_DATA_DIR, MOTCUA_DATABASE_URL, MOTCUA_S3_*, MOTCUA_BUCKET, ...).
+
+    motcua migrate                                  the database's schema, up to date
+    motcua create-admin USERNAME --name "Họ và tên" [--office ID ...] [--password-stdin]
+    motcua create-officer USERNAME --name "Họ và tên" --role ROLE [--role ...] --office ID
+                                    [--office ...] [--password-stdin]
+    motcua disable USERNAME                         lock an account, end its sessions
+    motcua offices [TEXT]                           the office ids --office takes, by name
+    motcua backup DIRECTORY                         a consistent snapshot (backup.py)
+    motcua restore DIRECTORY [--force]              a fresh installation from it (restore.py)
+    motcua purge [--older-than 2d] [--dry-run]      unattached uploads, ended sessions (purge.py)
+
+Installed as a console script (pyproject.toml); `python -m chalicelib.admin` is the same.
+Exit codes: 0 done; 1 the work failed (storage, a PostgreSQL tool, an unknown account);
+2 usage or configuration (a missing setting, a command the target has no use for);
+3 refused before anything was written (a corrupt or unfinished backup, a target not empty).
+"""
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from chalicelib.admin import accounts
+from chalicelib.admin.errors import USAGE, AdminError
+from chalicelib.config import ConfigurationError, Settings
+from chalicelib.errors import StorageError
+
+# A restore signs nothing, and must not make a key of its own in an empty data dir before the
+# backup's key is restored there: any key does for the settings it reads.
+RESTORE_KEY = b"restore: this key signs nothing, never used"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        overrides = {"secret_key": RESTORE_KEY} if args.command == "restore" else {}
+        settings = Settings.from_env(**overrides)
+    except (ConfigurationError, ValueError) as error:
+        print(f"Cấu hình: {error}", file=sys.stderr)
+        return USAGE
+    try:
+        return _run(args, settings)
+    except AdminError as error:
+        print(error.message, file=sys.stderr)
+        return error.exit_code
+    except StorageError as error:
+        print(f"Lỗi kho lưu trữ: {error.__cause__ or error.message}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "migrate":
+        from chalicelib.admin.schema import migrate
+
+        for line in migrate(settings):
+            print(line)
+        return 0
+    if args.command == "backup":
+        from chalicelib.admin.backup import backup
+
+        made = backup(settings, args.directory)
+        print(
+            f"Đã sao lưu vào {args.directory}: {len(made.database)} tệp cơ sở dữ liệu,"
+            f" {len(made.objects)} tệp tải lên."
+        )
+        print(made.secret_key_note)
+        return 0
+    if args.command == "restore":
+        from chalicelib.admin.restore import restore
+
+        done = restore(settings, args.directory, force=args.force)
+        print(
+            f"Đã khôi phục bản sao lưu {done.created_at}: {len(done.objects)} tệp tải lên."
+            + ("" if settings.storage == "embedded" else " Chạy `motcua migrate` nếu mã mới hơn.")
+        )
+        print(done.secret_key_note)
+        return 0
+    if args.command == "purge":
+        return _purge(args, settings)
+    return accounts.run(args, settings)
+
+
+def _purge(args: argparse.Namespace, settings: Settings) -> int:
+    from chalicelib.admin.purge import purge
+
+    done = purge(
+        settings,
+        older_than=args.older_than,
+        dry_run=args.dry_run,
+        now=dt.datetime.now(dt.UTC),
+    )
+    verb = "Sẽ xóa" if args.dry_run else "Đã xóa"
+    for key in done.uploads:
+        print(f"{verb} tệp tải lên không thuộc hồ sơ nào: {key}")
+    print(f"{verb} {len(done.uploads)} tệp tải lên không thuộc hồ sơ nào.")
+    if not args.dry_run:
+        print(f"Đã xóa {done.sessions} phiên đã hết hạn, {done.attempts} lượt đăng nhập cũ.")
+    for note in done.notes:
+        print(note)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    from chalicelib.admin.purge import duration
+
+    parser = argparse.ArgumentParser(
+        prog="motcua", description="Quản trị MotCua: lược đồ, tài khoản, sao lưu, dọn dẹp."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="cập nhật lược đồ cơ sở dữ liệu")
+    accounts.add_parsers(commands)
+    backup = commands.add_parser("backup", help="sao lưu nhất quán vào một thư mục mới")
+    backup.add_argument("directory", type=Path, help="thư mục mới (hoặc trống) cho bản sao lưu")
+    restore = commands.add_parser("restore", help="khôi phục một bản cài đặt mới từ bản sao lưu")
+    restore.add_argument("directory", type=Path, help="thư mục của bản sao lưu")
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="ghi đè nơi khôi phục không trống (dừng ứng dụng trước)",
+    )
+    purge = commands.add_parser("purge", help="xóa tệp không thuộc hồ sơ nào, phiên hết hạn")
+    purge.add_argument(
+        "--older-than",
+        type=duration,
+        default=dt.timedelta(days=2),
+        help="chỉ xóa tệp cũ hơn (mặc định 2d; ví dụ 36h, 90m)",
+    )
+    purge.add_argument("--dry-run", action="store_true", help="chỉ liệt kê, không xóa gì")
+    return parser
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,127 @@
+"""`motcua purge [--older-than 2d] [--dry-run]`: removes what no one needs any more, and says what.
+
+- Uploads never attached to a dossier: an upload (in quarantine, or verified and accepted)
+  older than `--older-than` that no dossier references, neither in its filed slots nor in an
+  event (a supplement, a result file). Default 2 days, the lifetime the S3 bucket's lifecycle
+  rule gives quarantine/ on AWS (functions/resources.json). An applicant's draft keeps its file
+  keys in the browser: a draft submitted after its files were purged is told to upload them
+  again (the submission checks every key is accepted).
+- Officers' sessions that ended (past their end, or idle longer than the idle limit), and
+  sign-in attempts older than the lockout window, which no limit counts any more.
+
+Which uploads are referenced is read after the candidates are listed, from every dossier
+(`Dossiers.codes` and `get`), so a dossier committed before the scan keeps its files. A dossier
+committed during the scan, with a file older than the limit, could lose it: the window is the
+scan's length, and such a file was uploaded days before its submission. A slow scan of a large
+store is one more reason to run purge at night.
+"""
+
+import datetime as dt
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.config import Settings
+from chalicelib.dossiers import UPLOAD_KEY
+from chalicelib.errors import NotConfiguredError
+from chalicelib.storage.ports import Dossiers, StoredObject
+from chalicelib.wiring import build_dossiers, build_officer_auth, build_upload_store
+
+UPLOAD_AREAS = ("quarantine/", "accepted/")
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)([dhm]?)$")
+_UNITS = {"d": 86400, "h": 3600, "m": 60, "": 86400}
+
+
+@dataclass
+class Purged:
+    uploads: list[str] = field(default_factory=list)  # upload keys
+    sessions: int = 0
+    attempts: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def duration(text: str) -> dt.timedelta:
+    """`2d`, `36h`, `90m`, or a number of days."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise ValueError(f"không hiểu thời lượng {text!r} (ví dụ: 2d, 36h, 90m)")
+    return dt.timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def purge(
+    settings: Settings, *, older_than: dt.timedelta, dry_run: bool, now: dt.datetime
+) -> Purged:
+    purged = Purged()
+    cutoff = (now - older_than).timestamp()
+    store = build_upload_store(settings)
+    candidates = sorted({key for key in _old_uploads(store.objects(), cutoff)})
+    dossiers = build_dossiers(settings)
+    try:
+        referenced = _referenced(dossiers)
+    finally:
+        close = getattr(dossiers, "close", None)
+        if close is not None:
+            close()
+    purged.uploads = [key for key in candidates if key not in referenced]
+    if not dry_run:
+        for key in purged.uploads:
+            store.remove(key)
+    _accounts(settings, now.timestamp(), dry_run, purged)
+    return purged
+
+
+def _old_uploads(objects: Iterator[StoredObject], cutoff: float) -> Iterator[str]:
+    for stored in objects:
+        for area in UPLOAD_AREAS:
+            if stored.name.startswith(area) and stored.modified < cutoff:
+                yield stored.name[len(area) :]
+
+
+def _referenced(dossiers: Dossiers) -> set[str]:
+    """Every upload key a dossier names: its filed slots, and any key in its events."""
+    keys: set[str] = set()
+    scanned = 0
+    for code in dossiers.codes():
+        stored = dossiers.get(code)
+        if stored is None:
+            continue
+        for slot_keys in stored.dossier.uploads.values():
+            keys.update(slot_keys)
+        for event in stored.events:
+            keys.update(_keys_in(event))
+        scanned += 1
+        if scanned % 10_000 == 0:
+            print(f"Đã đọc {scanned} hồ sơ", file=sys.stderr, flush=True)
+    return keys
+
+
+def _keys_in(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        if UPLOAD_KEY.fullmatch(value):
+            yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _keys_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _keys_in(item)
+
+
+def _accounts(settings: Settings, now: float, dry_run: bool, purged: Purged) -> None:
+    try:
+        auth = build_officer_auth(settings)
+    except NotConfiguredError:
+        purged.notes.append("Trên AWS không có tài khoản cán bộ ở đây (OIDC): bỏ qua phiên.")
+        return
+    if dry_run:
+        purged.notes.append("Chạy thử: phiên và lượt đăng nhập cũ không được đếm hay xóa.")
+        auth.accounts.close()
+        return
+    try:
+        purged.sessions, purged.attempts = auth.accounts.remove_stale(
+            now=now, idle_since=now - auth.idle_seconds, attempts_before=now - auth.lock_seconds
+        )
+    finally:
+        auth.accounts.close()

@@ -1,0 +1,72 @@
+"""`motcua` as a command: its settings, its exit codes, `migrate` on the embedded target (the
+backup drill and purge run on real stores in tests/contract/)."""
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from chalicelib.admin.cli import main
+from chalicelib.admin.errors import REFUSED, USAGE
+
+
+@pytest.fixture
+def embedded(tmp_path: Path, monkeypatch) -> Path:
+    for name in ("MOTCUA_SECRET_KEY", "MOTCUA_SECRET_KEY_FILE", "MOTCUA_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MOTCUA_STORAGE", "embedded")
+    monkeypatch.setenv("MOTCUA_DATA_DIR", str(tmp_path / "var"))
+    return tmp_path / "var"
+
+
+def test_migrate_on_the_embedded_target_makes_both_sqlite_files(embedded, capsys):
+    assert main(["migrate"]) == 0
+
+    for name, table in (("motcua.sqlite3", "dossiers"), ("officers.sqlite3", "accounts")):
+        with sqlite3.connect(embedded / name) as db:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_schema")}
+        assert table in tables
+    assert "không cần migration" in capsys.readouterr().out
+
+
+def test_a_missing_setting_is_a_usage_error_with_its_name(embedded, monkeypatch, capsys):
+    monkeypatch.setenv("MOTCUA_STORAGE", "province")
+    monkeypatch.setenv("MOTCUA_SECRET_KEY", "k" * 32)
+
+    assert main(["migrate"]) == USAGE
+
+    assert "MOTCUA_DATABASE_URL" in capsys.readouterr().err
+
+
+def test_backup_on_aws_says_what_to_use_instead(embedded, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("MOTCUA_STORAGE", "aws")
+    monkeypatch.setenv("MOTCUA_SECRET_KEY", "k" * 32)
+
+    assert main(["backup", str(tmp_path / "sao-luu")]) == USAGE
+
+    assert "PITR" in capsys.readouterr().err
+    assert not (tmp_path / "sao-luu").exists()
+
+
+def test_backup_of_an_installation_without_data_fails_and_says_where_it_looked(
+    embedded, tmp_path, capsys
+):
+    assert main(["backup", str(tmp_path / "sao-luu")]) == 1
+
+    assert "motcua.sqlite3" in capsys.readouterr().err
+
+
+def test_restore_refuses_a_directory_that_is_not_a_backup(embedded, tmp_path, capsys):
+    (tmp_path / "khong-phai").mkdir()
+
+    assert main(["restore", str(tmp_path / "khong-phai")]) == REFUSED
+
+    assert "manifest.json" in capsys.readouterr().err
+    assert not embedded.exists()
+
+
+def test_the_console_script_is_installed():
+    """scripts/venv.sh's editable install makes `motcua` from pyproject.toml."""
+    import sys
+
+    assert (Path(sys.executable).parent / "motcua").is_file()
