@@ -387,17 +387,12 @@ def recipe(
     apps: int = 2,
     threads: int = 8,
 ) -> Iterator[Recipe]:
-    """Runs the recipe in `root` (an empty directory): a new database migrated by the migrate
-    command, a new bucket, the secret key in a file, `apps` app processes (serve.py, one process
+    """Runs the recipe in `root` (an empty directory): a new database migrated by `motcua
+    migrate`, a new bucket, the secret key in a file, `apps` app processes (serve.py, one process
     each, as motcua@.service runs them) and nginx with the configuration deploy/render.py writes
     (--standalone, as the current user). Everything is stopped at the end."""
     dsn = cluster.new_database(migrated=False)
     python = sys.executable
-    subprocess.run(
-        [python, "-m", "chalicelib.storage.postgres", "migrate", "--dsn", dsn],
-        check=True,
-        capture_output=True,
-    )
     bucket = f"motcua-{uuid.uuid4().hex[:12]}"
     store_client.create_bucket(
         Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
@@ -426,6 +421,10 @@ def recipe(
         "AWS_CONFIG_FILE": "/nonexistent/aws-config",
         "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
     }
+    # As motcua-migrate.service does before the app processes start.
+    subprocess.run(
+        [python, "-m", "chalicelib.admin", "migrate"], env=env, check=True, capture_output=True
+    )
     conf = root / "nginx"
     render = [
         python, str(RENDER), "--site", str(site), "--out", str(conf), "--standalone",

@@ -102,7 +102,7 @@ def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path: Path):
     # verify checks that ExecStart's program exists: this checkout stands in for /opt/motcua.
     units = []
     for unit in sorted(SYSTEMD.glob("motcua*.*")):
-        if unit.suffix not in (".service", ".target"):
+        if unit.suffix not in (".service", ".target", ".timer"):
             continue
         text = unit.read_text().replace(
             "/opt/motcua/.venv", str(Path(sys.executable).parent.parent)
@@ -111,7 +111,7 @@ def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path: Path):
         name = unit.name.replace("@.service", "@8001.service")
         (tmp_path / name).write_text(text)
         units.append(str(tmp_path / name))
-    assert len(units) == 3, units
+    assert len(units) == 5, units
 
     done = subprocess.run(
         [analyze, "verify", "--man=no", *units], capture_output=True, text=True, timeout=120

@@ -33,7 +33,6 @@ from ..conftest import CATALOGUE
 
 pytestmark = pytest.mark.slow
 
-MANAGE = ROOT / "functions" / "manage.py"
 LOAD_PROCEDURE = "1.000894"  # đăng ký kết hôn: a form without uploads
 SUBMISSIONS = 240
 CLIENTS = 16
@@ -127,9 +126,10 @@ def client(stack: Recipe) -> HttpsClient:
 
 
 def create_officer(stack: Recipe, office: str) -> str:
-    """As an operator would: the admin command with the app processes' settings."""
+    """As an operator would: `motcua create-officer` with the app processes' settings."""
     username = f"cb-{uuid.uuid4().hex[:8]}"
-    command = [sys.executable, str(MANAGE), "create-officer", username, "--name", "Lê Văn Tiếp"]
+    command = [sys.executable, "-m", "chalicelib.admin", "create-officer", username]
+    command += ["--name", "Lê Văn Tiếp"]
     command += ["--role", "mot_cua", "--office", office, "--password-stdin"]
     done = subprocess.run(
         command, input=PASSWORD + "\n", env=stack.env, capture_output=True, text=True
