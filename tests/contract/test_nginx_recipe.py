@@ -11,9 +11,11 @@ import io
 import json
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -261,6 +263,26 @@ def test_request_bodies_are_limited_per_route(stack, client):
     response = connection.getresponse()
     assert response.status == 413
     connection.close()
+
+
+def test_a_client_sending_its_headers_slowly_is_cut_off(stack):
+    """client_header_timeout: a connection that never finishes its request's headers is closed
+    after 10 s, instead of holding a worker's connection as long as the client likes."""
+    host, port = stack.url.split("://", 1)[1].split(":")
+    context = stack.ssl_context()
+    with (
+        socket.create_connection((host, int(port)), timeout=30) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        tls.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and nothing more
+        began = time.monotonic()
+        try:
+            closed = tls.recv(1024)
+        except (ConnectionResetError, ssl.SSLError):
+            closed = b""
+        waited = time.monotonic() - began
+    assert b"200 OK" not in closed
+    assert 8 <= waited <= 20, waited
 
 
 def test_an_app_process_killed_mid_load_loses_and_duplicates_nothing(stack, client):
