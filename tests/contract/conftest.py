@@ -40,7 +40,11 @@ from tests.services import (
     seaweed_client,
     seaweedfs,
 )
-from tests.services import free_ports as free_ports  # the services' helper, for the tests here
+
+# Re-exported for the tests here that import them from this conftest.
+from tests.services import SEAWEED_ACCESS_KEY as SEAWEED_ACCESS_KEY
+from tests.services import SEAWEED_SECRET_KEY as SEAWEED_SECRET_KEY
+from tests.services import free_ports as free_ports
 
 SECRET = b"contract-tests-signing-secret"
 DUMMY_AWS_ENVIRONMENT = {
