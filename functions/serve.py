@@ -70,9 +70,6 @@ def main(argv: list[str] | None = None) -> int:
     workers = max(1, args.workers)
     os.environ["MOTCUA_DATA_DIR"] = str(Path(args.data_dir).resolve())
     os.environ.setdefault("MOTCUA_PUBLIC_URL", f"http://{args.host}:{args.port}")
-    # Failed lookups are counted per process; a client's allowance is shared out so that all the
-    # processes together never allow more than one process would.
-    os.environ["MOTCUA_LOOKUP_WORKERS"] = str(workers)
     listener = socket.create_server((args.host, args.port), backlog=1024)
     print(
         f"MotCua: http://{args.host}:{args.port}/ ({workers} tiến trình; Ctrl+C để dừng)",

@@ -50,7 +50,8 @@ class Settings:
     s3_public_url: str | None = None
     database_url: str | None = None  # province: a libpq connection string or URI
     upload_ttl: int = 300
-    lookup_failures_allowed: int = 20  # wrong code/secret per client per window
+    # Wrong code/secret per client per window, counted in the store all processes share.
+    lookup_failures_allowed: int = 20
     lookup_window_seconds: int = 600
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -74,10 +75,6 @@ class Settings:
             "s3_public_url": (env.get("MOTCUA_S3_PUBLIC_URL") or "").rstrip("/") or None,
             "database_url": env.get("MOTCUA_DATABASE_URL") or None,
         }
-        # functions/serve.py with N processes: each counts failed lookups on its own, so each
-        # allows 1/N of a client's failures (never more in all than one process would).
-        workers = max(1, int(env.get("MOTCUA_LOOKUP_WORKERS", "1")))
-        values["lookup_failures_allowed"] = max(1, cls.lookup_failures_allowed // workers)
         values.update(overrides)
         if "secret_key" not in values:
             values["secret_key"] = _secret_key(env, values["data_dir"], values["storage"])

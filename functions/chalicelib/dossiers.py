@@ -13,9 +13,7 @@ import hmac
 import json
 import re
 import secrets
-import threading
 import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -32,7 +30,7 @@ from .errors import (
     ValidationFailedError,
     VersionConflictError,
 )
-from .storage.ports import Dossiers, NewDossier, State, StoredDossier, Uploads
+from .storage.ports import Dossiers, LookupFailures, NewDossier, State, StoredDossier, Uploads
 from .workflow import STATUSES
 
 # A stored key's extension gives back its kind of file (forms.FILE_TYPES).
@@ -77,14 +75,14 @@ class Service:
         secret_key: bytes,
         public_url: str,
         upload_ttl: int = 300,
-        limiter: "FailureLimiter | None" = None,
+        limiter: "FailureLimiter",
         clock: Callable[[], dt.datetime] | None = None,
     ):
         self.bundle, self.dossiers, self.uploads = bundle, dossiers, uploads
         self.secret_key = secret_key
         self.public_url = public_url  # the site's origin: receipts link to its status page
         self.upload_ttl = min(upload_ttl, 300)
-        self.limiter = limiter or FailureLimiter()
+        self.limiter = limiter
         self.now = clock or (lambda: dt.datetime.now(VIETNAM))
 
     # --- forms ---------------------------------------------------------------------------------
@@ -573,33 +571,38 @@ def is_dossier_code(text: str) -> bool:
 
 
 class FailureLimiter:
-    """Counts failed lookups per client in a sliding window; past the limit every lookup from that
-    client is refused until the window passes. Per process: on AWS, API Gateway throttling and WAF
-    rate rules sit in front of this."""
+    """Refuses a client's lookups (RateLimitedError, 429) while it has `allowed` or more failed
+    lookups in the last `window` seconds (a sliding window), counted in `failures`, the store
+    every app process shares (ports.LookupFailures), so N processes allow what one would.
+
+    The client is stored as an HMAC of its address under the secret key (an address is personal
+    data; the HMAC cannot be reversed without the key). A successful lookup costs one read
+    (`check`); only a failure writes. The check and the record are not one atomic step, so a
+    client's requests in flight at once can overshoot: with k of them, at most `allowed` + k - 1
+    failures are answered in a window (exact for a client that waits for each answer). On AWS,
+    API Gateway throttling and a WAF rate rule sit in front of this."""
 
     def __init__(
-        self, allowed: int = 20, window: float = 600.0, clock: Callable[[], float] = time.monotonic
+        self,
+        failures: LookupFailures,
+        *,
+        secret_key: bytes,
+        allowed: int = 20,
+        window: float = 600.0,
+        clock: Callable[[], float] = time.time,
     ):
-        self.allowed, self.window, self.clock = allowed, window, clock
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
+        self.failures, self.allowed, self.window, self.clock = failures, allowed, window, clock
+        self._key = hmac.digest(secret_key, b"motcua lookup client", "sha256")
 
-    def _recent(self, client: str) -> deque[float]:
-        failures, cutoff = self._failures[client], self.clock() - self.window
-        while failures and failures[0] < cutoff:
-            failures.popleft()
-        return failures
+    def client_id(self, client: str) -> str:
+        return hmac.digest(self._key, client.encode(), "sha256")[:16].hex()  # C's one-shot HMAC
 
     def check(self, client: str) -> None:
-        with self._lock:
-            if len(self._recent(client)) >= self.allowed:
-                raise RateLimitedError()
+        if self.failures.count(self.client_id(client), self.clock() - self.window) >= self.allowed:
+            raise RateLimitedError()
 
     def fail(self, client: str) -> None:
-        with self._lock:
-            self._recent(client).append(self.clock())
-            if len(self._failures) > 100_000:  # bound memory under a spray of client addresses
-                self._failures.clear()
+        self.failures.add(self.client_id(client), self.clock(), self.window)
 
 
 def _object(body: Any) -> dict[str, Any]:

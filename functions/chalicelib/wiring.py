@@ -4,7 +4,8 @@ Only this module chooses adapters; boto3 and psycopg are imported only when used
 
 Each adapter is returned as its port (storage/ports.py), so mypy --strict checks here that
 SqliteDossiers, PostgresDossiers and DynamoDossiers are Dossiers, FilesystemUploads and S3Uploads
-are Uploads."""
+are Uploads, and the failed-lookup counters (one store per target, shared by all its processes)
+are LookupFailures."""
 
 from functools import lru_cache
 
@@ -15,14 +16,19 @@ from .dossiers import FailureLimiter, Service
 from .errors import NotConfiguredError
 from .officers import OfficerAuth
 from .storage.accounts import Accounts
-from .storage.ports import Dossiers, Uploads, UploadStore
+from .storage.ports import Dossiers, LookupFailures, Uploads, UploadStore
 
 
 def build_service(settings: Settings) -> Service:
     bundle = Bundle.load(settings.bundle)
     adapters = {"embedded": _embedded, "province": _province, "aws": _aws}[settings.storage]
-    dossiers, uploads = adapters(settings)
-    limiter = FailureLimiter(settings.lookup_failures_allowed, settings.lookup_window_seconds)
+    dossiers, uploads, failures = adapters(settings)
+    limiter = FailureLimiter(
+        failures,
+        secret_key=settings.secret_key,
+        allowed=settings.lookup_failures_allowed,
+        window=settings.lookup_window_seconds,
+    )
     return Service(
         bundle,
         dossiers,
@@ -34,27 +40,30 @@ def build_service(settings: Settings) -> Service:
     )
 
 
-def _embedded(settings: Settings) -> tuple[Dossiers, Uploads]:
+def _embedded(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
     from .storage.files import FilesystemUploads
+    from .storage.lookups_sqlite import SqliteLookupFailures
     from .storage.sqlite import SqliteDossiers
 
     dossiers = SqliteDossiers(settings.data_dir / "motcua.sqlite3")
     uploads = FilesystemUploads(
         settings.data_dir / "uploads", secret=settings.secret_key, base_url=settings.public_url
     )
-    return dossiers, uploads
+    failures = SqliteLookupFailures(settings.data_dir / "lookup-failures.sqlite3")
+    return dossiers, uploads, failures
 
 
-def _province(settings: Settings) -> tuple[Dossiers, Uploads]:
-    """PostgreSQL for dossiers, an S3-compatible store (SeaweedFS, VNG vStorage, FPT Object
-    Storage) for files; boto3 reads the store's credentials as usual (AWS_ACCESS_KEY_ID and
-    AWS_SECRET_ACCESS_KEY, or AWS_SHARED_CREDENTIALS_FILE)."""
+def _province(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
+    """PostgreSQL for dossiers and failed lookups, an S3-compatible store (SeaweedFS, VNG
+    vStorage, FPT Object Storage) for files; boto3 reads the store's credentials as usual
+    (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_SHARED_CREDENTIALS_FILE)."""
     import boto3
 
+    from .storage.lookups_postgres import PostgresLookupFailures
     from .storage.postgres import PostgresDossiers
     from .storage.s3 import S3Uploads, s3_client
 
-    assert settings.database_url is not None  # Settings.from_env checked it
+    assert settings.database_url is not None  # Settings checked it
     dossiers = PostgresDossiers(settings.database_url)
     s3 = s3_client(
         boto3.session.Session(),
@@ -63,18 +72,20 @@ def _province(settings: Settings) -> tuple[Dossiers, Uploads]:
         path_style=settings.s3_path_style,
     )
     uploads = S3Uploads(s3, settings.bucket, public_url=settings.s3_public_url)
-    return dossiers, uploads
+    return dossiers, uploads, PostgresLookupFailures(settings.database_url)
 
 
-def _aws(settings: Settings) -> tuple[Dossiers, Uploads]:
+def _aws(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
     import boto3
 
     from .storage.dynamo import DynamoDossiers
+    from .storage.lookups_dynamo import DynamoLookupFailures
     from .storage.s3 import S3Uploads, s3_client
 
     session = boto3.session.Session()
     endpoint = settings.aws_endpoint  # the moto server in tests; None on AWS
-    dossiers = DynamoDossiers(session.client("dynamodb", endpoint_url=endpoint), settings.table)
+    dynamodb = session.client("dynamodb", endpoint_url=endpoint)
+    dossiers = DynamoDossiers(dynamodb, settings.table)
     s3 = s3_client(
         session,
         endpoint_url=settings.s3_endpoint or endpoint,
@@ -82,7 +93,7 @@ def _aws(settings: Settings) -> tuple[Dossiers, Uploads]:
         path_style=settings.s3_path_style,
     )
     uploads = S3Uploads(s3, settings.bucket, public_url=settings.s3_public_url)
-    return dossiers, uploads
+    return dossiers, uploads, DynamoLookupFailures(dynamodb, settings.table)
 
 
 @lru_cache(maxsize=1)

@@ -8,10 +8,11 @@ import pytest
 from chalicelib.backoffice import Backoffice
 from chalicelib.bundle import Bundle
 from chalicelib.calendar import VIETNAM
-from chalicelib.dossiers import Service
+from chalicelib.dossiers import FailureLimiter, Service
 from chalicelib.officers import Officer, OfficerAuth
 from chalicelib.storage.accounts_sqlite import SqliteAccounts
 from chalicelib.storage.files import FilesystemUploads
+from chalicelib.storage.lookups_sqlite import SqliteLookupFailures
 from chalicelib.storage.sqlite import SqliteDossiers
 
 from .client import WITH_DEADLINE
@@ -31,6 +32,9 @@ def desk(tmp_path, bundle_path):
         FilesystemUploads(tmp_path / "uploads", secret=b"s" * 32, base_url="http://127.0.0.1"),
         secret_key=b"k" * 32,
         public_url="http://127.0.0.1",
+        limiter=FailureLimiter(
+            SqliteLookupFailures(tmp_path / "lookup-failures.sqlite3"), secret_key=b"k" * 32
+        ),
         clock=lambda: moments[-1],
     )
     version = bundle.version(WITH_DEADLINE, WEDNESDAY.date())

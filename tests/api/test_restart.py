@@ -160,3 +160,59 @@ def test_the_workers_die_with_the_server(tmp_path, site_dir, bundle_path):
     while port in listening_ports() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert port not in listening_ports()  # nothing serves the port any more
+
+
+def guess(port: int, code: str, secret: str) -> int:
+    """One lookup from 127.0.0.3 over a new connection (the kernel hands it to either worker)."""
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=10, source_address=("127.0.0.3", 0)
+    )
+    try:
+        connection.request("GET", f"/api/dossiers/{code}", headers={"X-Lookup-Secret": secret})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def test_a_guessers_failures_are_shared_by_the_workers_and_outlive_a_restart(
+    tmp_path, site_dir, bundle_path
+):
+    """20 failures in 10 minutes for one client across both workers (one at a time: exact), and
+    a restart does not give it 20 more: the count is in var/, not in a process."""
+    port = free_port()
+    process = start(port, tmp_path / "var", site_dir, bundle_path, workers=2)
+    try:
+        reply = json.loads(
+            urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/api/procedures/{PROCEDURE}/form"
+            ).read()
+        )
+        body = {
+            "procedure": PROCEDURE,
+            "answers": answers_for(reply["form"]),
+            "uploads": {},
+            "office": reply["offices"][0]["id"],
+        }
+        status, filed = submit(port, json.dumps(body).encode(), uuid.uuid4().hex)
+        assert status == 201
+        answers = [guess(port, filed["code"], f"{n:024d}") for n in range(40)]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait()
+    assert answers == [404] * 20 + [429] * 20
+    process = start(port, tmp_path / "var", site_dir, bundle_path, workers=2)
+    try:
+        after_restart = guess(port, filed["code"], filed["secret"])
+        other_client = urllib.request.urlopen(
+            urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/dossiers/{filed['code']}",
+                headers={"X-Lookup-Secret": filed["secret"]},
+            )
+        ).status
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait()
+    assert after_restart == 429  # even with the right secret, until the window passes
+    assert other_client == 200

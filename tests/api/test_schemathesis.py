@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.dossiers import FailureLimiter
+from chalicelib.storage.lookups_sqlite import SqliteLookupFailures
 from chalicelib.wiring import default_service
 
 from .client import file, officer
@@ -51,10 +52,11 @@ def schemathesis(server, signed_in, *selection: str) -> str:
 
 
 def test_generated_requests_get_no_server_error_and_responses_match_the_document(
-    server, monkeypatch
+    server, monkeypatch, tmp_path
 ):
     # Its wrong lookup secrets are counted apart, so later tests of this server are not limited.
-    monkeypatch.setattr(default_service(), "limiter", FailureLimiter())
+    apart = SqliteLookupFailures(tmp_path / "lookup-failures.sqlite3")
+    monkeypatch.setattr(default_service(), "limiter", FailureLimiter(apart, secret_key=b"k" * 32))
     applicant = file(server)  # so that the officer's queue has something in it
     roles = {"mot_cua", "chuyen_vien", "lanh_dao"}
     signed_in = officer(server, roles=roles, offices={applicant.office})

@@ -9,6 +9,7 @@ import pytest
 from buildlib.bundle import bundle_command
 from chalicelib.config import Settings
 from chalicelib.storage.accounts_postgres import PostgresAccounts
+from chalicelib.storage.lookups_postgres import PostgresLookupFailures
 from chalicelib.storage.postgres import PostgresDossiers
 from chalicelib.storage.s3 import S3Uploads
 from chalicelib.wiring import build_officer_auth, build_service
@@ -24,6 +25,7 @@ def test_the_province_target_is_postgres_and_an_s3_compatible_store(
 ):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", SEAWEED_ACCESS_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SEAWEED_SECRET_KEY)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)  # moto's fixture may have set one
     bundle = tmp_path / "bundle" / "bundle.json"
     with contextlib.redirect_stdout(io.StringIO()):
         assert bundle_command(CATALOGUE, bundle, out=io.StringIO()) == 0
@@ -47,6 +49,7 @@ def test_the_province_target_is_postgres_and_an_s3_compatible_store(
             assert isinstance(service.dossiers, PostgresDossiers)
             assert isinstance(service.uploads, S3Uploads)
             assert isinstance(auth.accounts, PostgresAccounts)
+            assert isinstance(service.limiter.failures, PostgresLookupFailures)
             target = service.uploads.target(
                 "a.pdf", content_type="application/pdf", max_bytes=10, expires_in=60
             )
@@ -62,6 +65,7 @@ def test_the_province_target_is_postgres_and_an_s3_compatible_store(
             assert auth.accounts.by_username("lan.nguyen") is not None
         finally:
             service.dossiers.close()
+            service.limiter.failures.close()
             auth.accounts.close()
     assert not data_dir.exists()  # nothing on the local disk
     postgres_cluster.drop(dsn)

@@ -7,16 +7,14 @@ sign-in, a session touched once a minute), so they simply queue on SQLite's own 
 recording a new attempt is one serialised step across all of serve.py's processes.
 """
 
-import fcntl
 import json
-import os
 import sqlite3
 from pathlib import Path
 
 from chalicelib.storage.accounts import Account, Limits, Session, UsernameTakenError
 
 # The dossiers' adapter's connection settings and error wrapping, shared inside this package.
-from chalicelib.storage.sqlite_connections import ThreadConnections, wrapped
+from chalicelib.storage.sqlite_connections import ThreadConnections, create_schema, wrapped
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -54,19 +52,8 @@ class SqliteAccounts:
     """`Accounts` on a SQLite file, safe to share between threads and processes."""
 
     def __init__(self, path: Path):
-        self._path = Path(path)
-        self._connections = ThreadConnections(self._path)
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        # Processes opening a new file at once: one at a time switches it to WAL and creates the
-        # tables (as storage/sqlite.py does), or one of them fails "database is locked".
-        lock_path = self._path.with_name(self._path.name + ".schema-lock")
-        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
-            with wrapped():
-                self._connections.get().executescript(SCHEMA)
-        finally:
-            os.close(descriptor)  # releases the lock
+        self._connections = ThreadConnections(Path(path))
+        create_schema(self._connections, SCHEMA)
 
     def add(self, account: Account) -> None:
         with self._connections.transaction() as db:

@@ -230,6 +230,26 @@ class UploadStore(Protocol):
         ...
 
 
+class LookupFailures(Protocol):
+    """Failed status lookups per client, in the store every app process shares (serve.py's
+    workers, a province's app servers, every Lambda container). dossiers.FailureLimiter holds
+    the rule; adapters only count and record. `client` is already an HMAC of the address."""
+
+    def count(self, client: str, since: float) -> int:
+        """How many failures of `client` were recorded after `since` (Unix time): one read,
+        nothing written (it runs on every lookup)."""
+        ...
+
+    def add(self, client: str, at: float, window: float) -> None:
+        """Records a failure of `client` at `at`. It counts for `window` seconds; after that the
+        adapter may delete it, and deletes expired failures itself (no background job)."""
+        ...
+
+    def close(self) -> None:
+        """Releases connections (tests, server shutdown)."""
+        ...
+
+
 NO_DUE = "~"  # stands for "no due date" in queue_key: after every ISO date
 
 

@@ -2,6 +2,8 @@
 with the same settings, write transactions taken with `BEGIN IMMEDIATE`, and sqlite3 errors
 turned into StorageError."""
 
+import fcntl
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -56,6 +58,22 @@ class ThreadConnections:
             for connection in self._opened:
                 connection.close()
             self._opened.clear()
+
+
+def create_schema(connections: ThreadConnections, schema: str) -> None:
+    """Runs `schema` (CREATE ... IF NOT EXISTS) on the file, one process at a time: processes
+    opening a new file at once would otherwise race to switch it to WAL and one of them would
+    fail "database is locked"."""
+    path = connections.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".schema-lock")
+    descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        with wrapped():
+            connections.get().executescript(schema)
+    finally:
+        os.close(descriptor)  # releases the lock
 
 
 def connect(path: Path) -> sqlite3.Connection:
