@@ -96,7 +96,12 @@ def test_purge_ends_stale_sessions_and_forgets_old_sign_in_attempts(target):
         assert (kept.sessions, kept.attempts) == (0, 0)
         auth.current(token)  # still signed in
 
-        done = purge(settings, older_than=TWO_DAYS, dry_run=False, now=now + dt.timedelta(hours=9))
+        later = now + dt.timedelta(hours=9)
+        planned = purge(settings, older_than=TWO_DAYS, dry_run=True, now=later)
+        assert (planned.sessions, planned.attempts) == (2, 1)
+        auth.current(token)  # a dry run ends nothing
+
+        done = purge(settings, older_than=TWO_DAYS, dry_run=False, now=later)
         assert done.sessions == 2 and done.attempts == 1
         with pytest.raises(NotAuthenticatedError):
             auth.current(token)

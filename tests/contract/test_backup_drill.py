@@ -25,6 +25,8 @@ from chalicelib.wiring import build_officer_auth, build_upload_store
 from .installations import (  # noqa: F401 (the fixtures bundle_path and target)
     CLIENT,
     PASSWORD,
+    WITH_DEADLINE,
+    Filed,
     Target,
     bundle_fixture,
     environment,
@@ -32,6 +34,7 @@ from .installations import (  # noqa: F401 (the fixtures bundle_path and target)
     opened,
     populate,
     snapshot,
+    submit,
     target_fixture,
 )
 
@@ -109,6 +112,25 @@ def test_a_target_that_is_not_empty_is_refused(target, tmp_path, capsys):
         assert "không trống" in capsys.readouterr().err
         with opened(target) as service:
             assert snapshot(service) == before
+
+
+def test_force_restores_over_an_installation_going_back_to_the_backup(target, tmp_path):
+    source = target.new()
+    backup_dir = tmp_path / "backup"
+    with environment(source):
+        assert main(["migrate"]) == 0
+        filed = populate(target)
+        assert main(["backup", str(backup_dir)]) == 0
+        with opened(target) as service:
+            before = snapshot(service)
+            later = submit(service, WITH_DEADLINE, Filed())
+
+        assert main(["restore", "--force", str(backup_dir)]) == 0
+
+        with opened(target) as service:
+            assert later not in before and snapshot(service) == before
+            for code, secret in filed.secrets.items():
+                assert service.lookup(code, secret, CLIENT)["code"] == code
 
 
 def test_a_migrated_database_without_rows_counts_as_empty(target, tmp_path):

@@ -95,8 +95,7 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     for key in done.uploads:
         print(f"{verb} tệp tải lên không thuộc hồ sơ nào: {key}")
     print(f"{verb} {len(done.uploads)} tệp tải lên không thuộc hồ sơ nào.")
-    if not args.dry_run:
-        print(f"Đã xóa {done.sessions} phiên đã hết hạn, {done.attempts} lượt đăng nhập cũ.")
+    print(f"{verb} {done.sessions} phiên đã hết hạn, {done.attempts} lượt đăng nhập cũ.")
     for note in done.notes:
         print(note)
     return 0

@@ -115,13 +115,12 @@ def _accounts(settings: Settings, now: float, dry_run: bool, purged: Purged) -> 
     except NotConfiguredError:
         purged.notes.append("Trên AWS không có tài khoản cán bộ ở đây (OIDC): bỏ qua phiên.")
         return
-    if dry_run:
-        purged.notes.append("Chạy thử: phiên và lượt đăng nhập cũ không được đếm hay xóa.")
-        auth.accounts.close()
-        return
     try:
         purged.sessions, purged.attempts = auth.accounts.remove_stale(
-            now=now, idle_since=now - auth.idle_seconds, attempts_before=now - auth.lock_seconds
+            now=now,
+            idle_since=now - auth.idle_seconds,
+            attempts_before=now - auth.lock_seconds,
+            dry_run=dry_run,
         )
     finally:
         auth.accounts.close()

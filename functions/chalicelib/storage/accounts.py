@@ -88,11 +88,11 @@ class Accounts(Protocol):
         ...
 
     def remove_stale(
-        self, *, now: float, idle_since: float, attempts_before: float
+        self, *, now: float, idle_since: float, attempts_before: float, dry_run: bool = False
     ) -> tuple[int, int]:
         """Deletes the sessions that ended (`expires_at` before `now`, or no request since
         `idle_since`) and the attempts made before `attempts_before`, which no limit counts any
-        more (`motcua purge`); returns how many of each."""
+        more (`motcua purge`); returns how many of each. `dry_run`: only counts them."""
         ...
 
     def close(self) -> None:

@@ -132,16 +132,23 @@ class PostgresAccounts:
             conn.execute("DELETE FROM attempts WHERE id = %s OR username = %s", (attempt, username))
 
     def remove_stale(
-        self, *, now: float, idle_since: float, attempts_before: float
+        self, *, now: float, idle_since: float, attempts_before: float, dry_run: bool = False
     ) -> tuple[int, int]:
+        sessions = ("sessions", "expires_at < %s OR last_seen < %s", (now, idle_since))
+        attempts = ("attempts", "at < %s", (attempts_before,))
+        counts = []
         with self._transaction() as conn:
-            sessions = conn.execute(
-                "DELETE FROM sessions WHERE expires_at < %s OR last_seen < %s", (now, idle_since)
-            ).rowcount
-            attempts = conn.execute(
-                "DELETE FROM attempts WHERE at < %s", (attempts_before,)
-            ).rowcount
-        return sessions, attempts
+            for table, where, params in (sessions, attempts):
+                if dry_run:
+                    row = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", params)
+                    found = row.fetchone()
+                    assert found is not None
+                    counts.append(int(found[0]))
+                else:
+                    counts.append(
+                        conn.execute(f"DELETE FROM {table} WHERE {where}", params).rowcount
+                    )
+        return counts[0], counts[1]
 
     def close(self) -> None:
         """Closes every connection (a command's end, tests, server shutdown)."""

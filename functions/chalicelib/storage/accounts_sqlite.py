@@ -152,14 +152,19 @@ class SqliteAccounts:
             db.execute("DELETE FROM attempts WHERE id = ? OR username = ?", (attempt, username))
 
     def remove_stale(
-        self, *, now: float, idle_since: float, attempts_before: float
+        self, *, now: float, idle_since: float, attempts_before: float, dry_run: bool = False
     ) -> tuple[int, int]:
+        sessions = ("sessions", "expires_at < ? OR last_seen < ?", (now, idle_since))
+        attempts = ("attempts", "at < ?", (attempts_before,))
+        counts = []
         with self._connections.transaction() as db:
-            sessions = db.execute(
-                "DELETE FROM sessions WHERE expires_at < ? OR last_seen < ?", (now, idle_since)
-            ).rowcount
-            attempts = db.execute("DELETE FROM attempts WHERE at < ?", (attempts_before,)).rowcount
-        return sessions, attempts
+            for table, where, params in (sessions, attempts):
+                if dry_run:
+                    row = db.execute(f"SELECT count(*) FROM {table} WHERE {where}", params)
+                    counts.append(int(row.fetchone()[0]))
+                else:
+                    counts.append(db.execute(f"DELETE FROM {table} WHERE {where}", params).rowcount)
+        return counts[0], counts[1]
 
     def close(self) -> None:
         """Closes every connection any thread opened (tests and server shutdown)."""
