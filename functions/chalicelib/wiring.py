@@ -138,10 +138,11 @@ def default_backoffice() -> Backoffice:
 # --- the admin command (chalicelib/admin): the stores without the service ---------------------
 
 
-def build_dossiers(settings: Settings) -> Dossiers:
-    """The dossiers' store alone (`motcua purge` reads which uploads dossiers reference)."""
+def build_stores(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
+    """The stores without the service (`motcua purge` reads which uploads dossiers reference,
+    and prunes failed lookups)."""
     adapters = {"embedded": _embedded, "province": _province, "aws": _aws}[settings.storage]
-    return adapters(settings)[0]
+    return adapters(settings)
 
 
 def build_upload_store(settings: Settings) -> UploadStore:

@@ -146,6 +146,7 @@ def opened(target: Target) -> Iterator[Service]:
     try:
         yield service
     finally:
+        service.limiter.failures.close()
         close = getattr(service.dossiers, "close", None)
         if close is not None:
             close()

@@ -11,7 +11,7 @@ import pytest
 from chalicelib.admin.cli import main
 from chalicelib.admin.purge import duration, purge
 from chalicelib.config import Settings
-from chalicelib.errors import LoginFailedError, NotAuthenticatedError
+from chalicelib.errors import LoginFailedError, NotAuthenticatedError, NotFoundError
 from chalicelib.storage.ports import UploadTarget
 from chalicelib.wiring import build_officer_auth, build_upload_store
 
@@ -126,3 +126,29 @@ def test_older_than_refuses_anything_else():
         duration("hai ngày")
     with pytest.raises(SystemExit):
         main(["purge", "--older-than", "-1d"])
+
+
+def test_purge_forgets_failed_lookups_once_their_window_has_passed(target):
+    with environment(target.new()):
+        assert main(["migrate"]) == 0
+        filed = populate(target)
+        code = next(iter(filed.secrets))
+        with opened(target) as service:
+            for _ in range(3):
+                with pytest.raises(NotFoundError):
+                    service.lookup(code, "khong-phai-ma-tra-cuu", "203.0.113.9")
+        settings = Settings.from_env()
+        now = dt.datetime.now(dt.UTC)
+        after_window = now + dt.timedelta(seconds=settings.lookup_window_seconds + 60)
+
+        assert purge(settings, older_than=TWO_DAYS, dry_run=False, now=now).lookup_failures == 0
+        planned = purge(settings, older_than=TWO_DAYS, dry_run=True, now=after_window)
+        assert planned.lookup_failures == 3
+        assert (
+            purge(settings, older_than=TWO_DAYS, dry_run=False, now=after_window).lookup_failures
+            == 3
+        )
+        assert (
+            purge(settings, older_than=TWO_DAYS, dry_run=False, now=after_window).lookup_failures
+            == 0
+        )

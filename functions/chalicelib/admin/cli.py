@@ -9,7 +9,8 @@
     motcua offices [TEXT]                           the office ids --office takes, by name
     motcua backup DIRECTORY                         a consistent snapshot (backup.py)
     motcua restore DIRECTORY [--force]              a fresh installation from it (restore.py)
-    motcua purge [--older-than 2d] [--dry-run]      unattached uploads, ended sessions (purge.py)
+    motcua purge [--older-than 2d] [--dry-run]      unattached uploads, ended sessions, old failed
+                                                    lookups (purge.py)
 
 Installed as a console script (pyproject.toml); `python -m chalicelib.admin` is the same.
 Exit codes: 0 done; 1 the work failed (storage, a PostgreSQL tool, an unknown account);
@@ -95,7 +96,10 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     for key in done.uploads:
         print(f"{verb} tệp tải lên không thuộc hồ sơ nào: {key}")
     print(f"{verb} {len(done.uploads)} tệp tải lên không thuộc hồ sơ nào.")
-    print(f"{verb} {done.sessions} phiên đã hết hạn, {done.attempts} lượt đăng nhập cũ.")
+    print(
+        f"{verb} {done.sessions} phiên đã hết hạn, {done.attempts} lượt đăng nhập cũ,"
+        f" {done.lookup_failures} lượt tra cứu sai đã hết thời hạn tính."
+    )
     for note in done.notes:
         print(note)
     return 0

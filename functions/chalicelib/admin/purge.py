@@ -8,6 +8,8 @@
   again (the submission checks every key is accepted).
 - Officers' sessions that ended (past their end, or idle longer than the idle limit), and
   sign-in attempts older than the lockout window, which no limit counts any more.
+- Failed status lookups older than their window (the limiter deletes them itself at the next
+  failure; those of the last failures stay until then). On AWS the table's TTL does it.
 
 Which uploads are referenced is read after the candidates are listed, from every dossier
 (`Dossiers.codes` and `get`), so a dossier committed before the scan keeps its files. A dossier
@@ -27,7 +29,7 @@ from chalicelib.config import Settings
 from chalicelib.dossiers import UPLOAD_KEY
 from chalicelib.errors import NotConfiguredError
 from chalicelib.storage.ports import Dossiers, StoredObject
-from chalicelib.wiring import build_dossiers, build_officer_auth, build_upload_store
+from chalicelib.wiring import build_officer_auth, build_stores, build_upload_store
 
 UPLOAD_AREAS = ("quarantine/", "accepted/")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([dhm]?)$")
@@ -39,6 +41,7 @@ class Purged:
     uploads: list[str] = field(default_factory=list)  # upload keys
     sessions: int = 0
     attempts: int = 0
+    lookup_failures: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -57,17 +60,20 @@ def purge(
     cutoff = (now - older_than).timestamp()
     store = build_upload_store(settings)
     candidates = sorted({key for key in _old_uploads(store.objects(), cutoff)})
-    dossiers = build_dossiers(settings)
+    dossiers, _uploads, failures = build_stores(settings)
     try:
         referenced = _referenced(dossiers)
+        purged.uploads = [key for key in candidates if key not in referenced]
+        if not dry_run:
+            for key in purged.uploads:
+                store.remove(key)
+        window_start = now.timestamp() - settings.lookup_window_seconds
+        purged.lookup_failures = failures.prune(window_start, dry_run=dry_run)
     finally:
-        close = getattr(dossiers, "close", None)
+        failures.close()
+        close = getattr(dossiers, "close", None)  # not every Dossiers adapter holds connections
         if close is not None:
             close()
-    purged.uploads = [key for key in candidates if key not in referenced]
-    if not dry_run:
-        for key in purged.uploads:
-            store.remove(key)
     _accounts(settings, now.timestamp(), dry_run, purged)
     return purged
 

@@ -29,6 +29,16 @@ class PostgresLookupFailures:
             conn.execute("INSERT INTO lookup_failures (client, at) VALUES (%s, %s)", (client, at))
             conn.execute("DELETE FROM lookup_failures WHERE at <= %s", (at - window,))
 
+    def prune(self, before: float, *, dry_run: bool = False) -> int:
+        with self._pool.connection() as conn, wrapped(), conn.transaction():
+            if dry_run:
+                row = conn.execute(
+                    "SELECT count(*) FROM lookup_failures WHERE at <= %s", (before,)
+                ).fetchone()
+                assert row is not None
+                return int(row[0])
+            return conn.execute("DELETE FROM lookup_failures WHERE at <= %s", (before,)).rowcount
+
     def close(self) -> None:
         """Closes every connection (tests and server shutdown)."""
         self._pool.close()

@@ -42,6 +42,15 @@ class SqliteLookupFailures:
             db.execute("INSERT INTO lookup_failures (client, at) VALUES (?, ?)", (client, at))
             db.execute("DELETE FROM lookup_failures WHERE at <= ?", (at - window,))
 
+    def prune(self, before: float, *, dry_run: bool = False) -> int:
+        with self._connections.transaction() as db:
+            if dry_run:
+                (count,) = db.execute(
+                    "SELECT count(*) FROM lookup_failures WHERE at <= ?", (before,)
+                ).fetchone()
+                return int(count)
+            return int(db.execute("DELETE FROM lookup_failures WHERE at <= ?", (before,)).rowcount)
+
     def close(self) -> None:
         """Closes every connection any thread opened (tests and server shutdown)."""
         self._connections.close()

@@ -245,6 +245,11 @@ class LookupFailures(Protocol):
         adapter may delete it, and deletes expired failures itself (no background job)."""
         ...
 
+    def prune(self, before: float, *, dry_run: bool = False) -> int:
+        """Deletes the failures recorded at or before `before`, which `add` leaves behind when
+        no failure follows (`motcua purge`); how many. `dry_run`: only counts them."""
+        ...
+
     def close(self) -> None:
         """Releases connections (tests, server shutdown)."""
         ...
