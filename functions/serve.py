@@ -2,6 +2,7 @@
 core (`--workers`, pre-forked on one listening socket).
 
     python functions/serve.py [--host H] [--port P] [--data-dir D] [--workers N]
+                              [--trusted-proxy ADDR]
 
 Run as a script, its own folder is first on sys.path, so `app` (functions/app.py) imports as
 Lambda imports it; chalicelib is an installed package.
@@ -57,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         default=default_workers(),
         help="số tiến trình phục vụ (mặc định: số lõi, tối đa 4)",
     )
+    parser.add_argument(
+        "--trusted-proxy",
+        help="địa chỉ của nginx phía trước: tin X-Forwarded-For của nó (địa chỉ người dùng)",
+    )
     args = parser.parse_args(argv)
     site = Path(args.site_dir)
     if not (site / "index.html").is_file():
@@ -73,9 +78,24 @@ def main(argv: list[str] | None = None) -> int:
         f"MotCua: http://{args.host}:{args.port}/ ({workers} tiến trình; Ctrl+C để dừng)",
         file=sys.stderr,
     )
+    proxy = proxy_options(args.trusted_proxy)
     if workers == 1:
-        return serve(site, listener, args.threads)
-    return supervise(site, listener, args.threads, workers)
+        return serve(site, listener, args.threads, proxy)
+    return supervise(site, listener, args.threads, workers, proxy)
+
+
+def proxy_options(address: str | None) -> dict:
+    """Behind nginx (deploy/nginx/motcua.conf), every connection comes from the proxy: waitress
+    takes the client's address from the X-Forwarded-For the proxy set (the lookup limiter counts
+    per client), and only from that proxy; the header is dropped from anyone else."""
+    if not address:
+        return {}
+    return {
+        "trusted_proxy": address,
+        "trusted_proxy_count": 1,
+        "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+        "clear_untrusted_proxy_headers": True,
+    }
 
 
 # The largest body per route, checked on the headers before the body is read: the API's JSON
@@ -93,13 +113,16 @@ def body_limit(method: str, path: str) -> int:
     return MAX_BODY_BYTES if path.startswith("/api/") else 0
 
 
-def serve(site: Path, listener: socket.socket, threads: int) -> int:
+def serve(site: Path, listener: socket.socket, threads: int, proxy: dict | None = None) -> int:
     from chalicelib.local import guard
 
+    # Behind a trusted proxy every connection comes from it: the proxy limits connections per
+    # client (nginx's limit_conn), so the guard's per-address budget is off.
+    per_client = None if proxy else guard.Guard(body_limit).per_client
     guard.serve(
         make_application(site),
         listener,
-        guard.Guard(body_limit),
+        guard.Guard(body_limit, per_client=per_client),
         threads=threads,
         ident="motcua",
         max_request_body_size=UPLOAD_BODY_BYTES,
@@ -108,11 +131,14 @@ def serve(site: Path, listener: socket.socket, threads: int) -> int:
         channel_timeout=30,
         connection_limit=1000,
         asyncore_use_poll=True,  # select() stops at 1,024 descriptors
+        **(proxy or {}),
     )
     return 0
 
 
-def supervise(site: Path, listener: socket.socket, threads: int, workers: int) -> int:
+def supervise(
+    site: Path, listener: socket.socket, threads: int, workers: int, proxy: dict | None = None
+) -> int:
     """Forks `workers` processes that accept on the one listening socket (the kernel hands each
     connection to one of them), before any thread or database connection exists. SQLite's locks
     order the writers of all processes. A worker dies with this process (PR_SET_PDEATHSIG: a
@@ -127,7 +153,7 @@ def supervise(site: Path, listener: socket.socket, threads: int, workers: int) -
             try:
                 _die_with(parent)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                code = serve(site, listener, threads)
+                code = serve(site, listener, threads, proxy)
             except KeyboardInterrupt:
                 code = 0
             except BaseException:

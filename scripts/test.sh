@@ -16,6 +16,8 @@ apt_packages=()
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_packages+=(postgresql)
 # Uploads are scanned by clamd; the tests start their own (scripts/clamd.sh, tests/clamd.py).
 command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ] || apt_packages+=(clamav-daemon)
+# The self-hosting recipe's test runs deploy/'s configuration in Debian's nginx on loopback.
+[ -x /usr/sbin/nginx ] || apt_packages+=(nginx-light)
 scripts/npm-deps.sh "${apt_packages[@]}"
 
 echo "== ruff (lint, format: Python) =="

