@@ -386,11 +386,13 @@ def recipe(
     bundle: Path,
     apps: int = 2,
     threads: int = 8,
+    clamd: str | None = None,
 ) -> Iterator[Recipe]:
     """Runs the recipe in `root` (an empty directory): a new database migrated by `motcua
     migrate`, a new bucket, the secret key in a file, `apps` app processes (serve.py, one process
     each, as motcua@.service runs them) and nginx with the configuration deploy/render.py writes
-    (--standalone, as the current user). Everything is stopped at the end."""
+    (--standalone, as the current user). Everything is stopped at the end. `clamd`: what
+    MOTCUA_CLAMD names (uploads are verified only with a scanner)."""
     dsn = cluster.new_database(migrated=False)
     python = sys.executable
     bucket = f"motcua-{uuid.uuid4().hex[:12]}"
@@ -421,6 +423,8 @@ def recipe(
         "AWS_CONFIG_FILE": "/nonexistent/aws-config",
         "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
     }
+    if clamd:
+        env["MOTCUA_CLAMD"] = clamd
     # As motcua-migrate.service does before the app processes start.
     subprocess.run(
         [python, "-m", "chalicelib.admin", "migrate"], env=env, check=True, capture_output=True

@@ -108,7 +108,9 @@ def built(tmp_path_factory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, built, postgres_cluster, seaweed_url, seaweed_s3) -> Iterator[Recipe]:
+def stack(
+    tmp_path_factory, built, postgres_cluster, seaweed_url, seaweed_s3, clamd
+) -> Iterator[Recipe]:
     site, bundle = built
     root = tmp_path_factory.mktemp("recipe")
     with recipe(
@@ -118,6 +120,7 @@ def stack(tmp_path_factory, built, postgres_cluster, seaweed_url, seaweed_s3) ->
         store_client=seaweed_s3,
         site=site,
         bundle=bundle,
+        clamd=clamd.address,  # every upload is scanned before it is accepted
     ) as running:
         yield running
 
