@@ -230,6 +230,9 @@ class _Synth:
         }
         if agency_id in {a[0] for a in COMMON_AGENCIES}:
             agency["generic"] = True
+            # One identifier per commune office (offices.identifier derives them); a published
+            # one on the generic agency would be shared by every commune's office.
+            agency["identifier"] = "unpublished"
         if parent:
             agency["parent"] = parent
         if level == "tinh":
