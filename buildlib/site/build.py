@@ -324,13 +324,18 @@ def pages(run: Plan, loaded: Loaded, shell: Shell, site: SiteData, workers: int 
 
 def search_index(run: Plan, loaded: Loaded, records: dict[str, Any]) -> dict[str, dict]:
     """The search index: records are cached with the page hash, so a rebuild tokenises only
-    what changed and re-assembles the shards. Returns every procedure's record."""
+    what changed; with the same procedures as before it rewrites only the shards whose tokens
+    changed (search.update_files), else it re-assembles them all. Returns every procedure's
+    record."""
     old = run.old
     search_records = {
         c: old[c]["search"] for c in loaded.summaries if c in old and c not in run.changed
     }
     search_records.update({c: records[c][0] for c in run.changed})
-    search.write_files(search.assemble(list(search_records.values())), run.site_dir, measure=False)
+    before = {c: entry["search"] for c, entry in old.items()}
+    if not (run.incremental and search.update_files(run.site_dir, before, search_records)):
+        files = search.assemble(list(search_records.values()))
+        search.write_files(files, run.site_dir, measure=False)
     shutil.copy2(THEME / "assets" / "search.js", run.site_dir / "assets" / "search.js")
     return search_records
 
