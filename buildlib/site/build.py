@@ -9,9 +9,9 @@ Incremental: build/cache/pages.marshal keeps a hash per procedure (its files' by
 everything else a page depends on (other catalogue files, templates, build code, shell). When
 only procedures changed, only they are loaded, checked and rendered again (plus the procedures
 that name them); browse pages come from cached summaries and are rendered only when their inputs
-changed, the search index from cached records, the open data from cached fragments
-(opendata.Fragment); mkdocs is skipped when its inputs did not change. Everything is checked
-before anything is written.
+changed, the search index from cached records (only the shards whose tokens changed are
+rewritten), the open data from cached chunks and fragments (opendata.Chunk, Fragment); mkdocs
+is skipped when its inputs did not change. Everything is checked before anything is written.
 
 `build_command` reads as its phases: plan (what changed, from hashes) -> load (and check) ->
 frame (mkdocs' shell, static files) -> pages (browse, procedures, with their links checked) ->
@@ -43,7 +43,7 @@ from chalicelib.versions import has_ended, shown_index, shown_version, state
 from . import application, backoffice, browse, cache, opendata, search, webfont
 from .cache import VERSION as CACHE_VERSION
 from .links import check_links
-from .opendata import Fragment, write_open_data
+from .opendata import Fragment, Published, write_open_data
 from .pagedata import SiteData, compact_json, environment
 from .parallel import render_procedures
 from .shell import Shell
@@ -141,13 +141,13 @@ def build_command(
         site = _site_data(loaded.catalogue, run.today, loaded.summaries)
         rendered = pages(run, loaded, shell, site, workers)
         search_records = search_index(run, loaded, rendered.records)
-        fragments = open_data(run, loaded, shell, rendered.records)
+        published = open_data(run, loaded, shell, rendered.records)
         application_pages(run, loaded, shell)
         backoffice_pages(run, loaded, shell)
     except BuildError as error:
         print(str(error), file=out)
         return 1
-    save_cache(run, loaded, rendered, search_records, fragments)
+    save_cache(run, loaded, rendered, search_records, published)
     kind = "một phần" if run.incremental else "toàn bộ"
     seconds = time.perf_counter() - started
     print(
@@ -340,37 +340,47 @@ def search_index(run: Plan, loaded: Loaded, records: dict[str, Any]) -> dict[str
     return search_records
 
 
-def open_data(
-    run: Plan, loaded: Loaded, shell: Shell, records: dict[str, Any]
-) -> dict[str, Fragment]:
-    """Open data covers every procedure, but only changed ones are serialised again: the
-    others' shares of the catalogue-wide files come from the previous build (opendata.Fragment).
-    Returns every procedure's fragment."""
+def open_data(run: Plan, loaded: Loaded, shell: Shell, records: dict[str, Any]) -> Published:
+    """Open data covers every procedure, but a rebuild joins and compresses again only the
+    chunks (opendata.chunk_of) holding a procedure that changed, appeared or went: the others
+    come whole from the previous build, and the touched ones' other procedures from their
+    cached fragments (opendata.Fragment)."""
     site_dir, changed = run.site_dir, run.changed
-    cached = (
-        cache.read(_fragment_file(run), _fragment_key(run)) if run.incremental else None
-    ) or {}
-    fragments = {c: Fragment(*f) for c, f in cached.items()}
+    key = _fragment_key(run)
+    cached = (cache.read(_chunks_file(run), key) if run.incremental else None) or {}
     singles = site_dir / "du-lieu-mo" / "thu-tuc"
     published = (
         {n.removesuffix(".json") for n in os.listdir(singles)} if singles.is_dir() else set()
     )
+    by_chunk: dict[str, set[str]] = {}
+    for c in run.hashes:
+        by_chunk.setdefault(opendata.chunk_of(c), set()).add(c)
+    touched = {
+        opendata.chunk_of(c) for c in changed | run.removed | (run.hashes.keys() - published)
+    }
+    touched |= by_chunk.keys() - cached.keys()
+    kept = {k: opendata.Chunk(*cached[k]) for k in by_chunk.keys() - touched}
+    fragments: dict[str, Fragment] = {}
+    for k in sorted(touched & by_chunk.keys()):
+        part = cache.read(_chunk_file(run, k), key) if k in cached else None
+        fragments.update({c: Fragment(*f) for c, f in (part or {}).items() if c in by_chunk[k]})
     fragments.update({c: Fragment(*records[c][1]) for c in changed})  # made by the workers
-    stale = {c for c in run.hashes if c not in fragments or c not in published} - changed
+    redo = {c for k in touched for c in by_chunk.get(k, ())}
+    stale = {c for c in redo if c not in fragments or c not in published} - changed
     serialise = {c: loaded.procedures[c] for c in stale if c in loaded.procedures}
     serialise.update(
         _published_versions(stale - set(serialise), site_dir, run.catalogue_dir, run.per_code)
     )
-    _, every = write_open_data(
+    return write_open_data(
         loaded.catalogue,
         site_dir,
         run.today,
         catalogue_revision(),
         shell=shell,
         procedures=serialise,
-        fragments={c: f for c, f in fragments.items() if c in run.hashes and c not in stale},
+        fragments={c: f for c, f in fragments.items() if c not in stale},
+        chunks=kept,
     )
-    return every
 
 
 def application_pages(run: Plan, loaded: Loaded, shell: Shell) -> None:
@@ -417,7 +427,7 @@ def save_cache(
     loaded: Loaded,
     rendered: Rendered,
     search_records: dict[str, dict],
-    fragments: dict[str, Fragment],
+    published: Published,
 ) -> None:
     run.cache_dir.mkdir(parents=True, exist_ok=True)
     entries = {
@@ -430,7 +440,16 @@ def save_cache(
         }
         for c, s in loaded.summaries.items()
     }
-    cache.save(_fragment_file(run), _fragment_key(run), {c: tuple(f) for c, f in fragments.items()})
+    key = _fragment_key(run)
+    chunks = {k: tuple(chunk) for k, chunk in published.chunks.items()}
+    (run.cache_dir / "opendata").mkdir(exist_ok=True)
+    for k in published.chunks.keys() & {opendata.chunk_of(c) for c in published.fragments}:
+        parts = {c: tuple(published.fragments[c]) for c in published.chunks[k].codes}
+        cache.save(_chunk_file(run, k), key, parts)
+    for gone in (run.cache_dir / "opendata").glob("*.marshal"):
+        if gone.stem not in chunks:
+            gone.unlink()
+    cache.save(_chunks_file(run), key, chunks)
     if not run.incremental or loaded.cached_others is None:
         others = {d.rel: d.data for d in loaded.catalogue.documents if d.kind != "procedure"}
         key = [CACHE_VERSION, run.others, run.code]
@@ -451,8 +470,12 @@ def save_cache(
     )
 
 
-def _fragment_file(run: Plan) -> Path:
+def _chunks_file(run: Plan) -> Path:
     return run.cache_dir / "opendata.marshal"
+
+
+def _chunk_file(run: Plan, chunk: str) -> Path:
+    return run.cache_dir / "opendata" / f"{chunk}.marshal"
 
 
 def _fragment_key(run: Plan) -> list:

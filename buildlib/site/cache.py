@@ -23,8 +23,8 @@ from typing import Any
 from buildlib import paths
 from buildlib.site import webfont
 
-VERSION = 5  # 2: search records cached per procedure; 3: summary has the form; 4: browse;
-# 5: stat signatures
+VERSION = 6  # 2: search records cached per procedure; 3: summary has the form; 4: browse;
+# 5: stat signatures; 6: open data in chunks
 STAGES = ("buildlib.site", "buildlib.catalogue")  # what `build.py build` runs
 FIRST_PARTY = ("buildlib", "chalicelib")
 
