@@ -210,7 +210,7 @@ def load_catalogue(run: Plan) -> Loaded:
     if run.incremental:
         key = [CACHE_VERSION, run.others, run.code]
         cached_others = cache.read(run.cache_dir / "others.marshal", key)
-        catalogue = _load_partial(run.catalogue_dir, run.changed, cached_others or {})
+        catalogue = _load_partial(run.catalogue_dir, run.changed, cached_others or {}, run.per_code)
     else:
         catalogue = load(run.catalogue_dir)
     _check(catalogue)
@@ -493,23 +493,32 @@ def _day_state(ranges: list[list], today: str) -> str:
     return f"{shown_index(spans, today)}:{states}"
 
 
-def _load_partial(catalogue_dir: Path, codes: set[str], others: dict[str, Any]) -> Catalogue:
-    """The catalogue with only `codes` loaded; other procedures are known by name (data None),
-    so cross-checks see them as existing without reading 10,000 files. `others` holds the data
-    of the other files (forms, agencies...) as the last build loaded them, by path: they are
-    unchanged (same hash), so they are not parsed and validated again."""
-    catalogue_dir = catalogue_dir.resolve()
+def _load_partial(
+    catalogue_dir: Path, codes: set[str], others: dict[str, Any], per_code: dict[str, list[str]]
+) -> Catalogue:
+    """The catalogue with only `codes` loaded; every other procedure is one stub document (data
+    None, the path of its first file), so cross-checks see its code as existing without reading
+    10,000 files or walking their folders again (`per_code` is cache.scan's listing). `others`
+    holds the data of the other files (forms, agencies...) as the last build loaded them, by
+    path: they are unchanged (same hash), so they are not parsed and validated again."""
+    given, catalogue_dir = str(catalogue_dir), catalogue_dir.resolve()
     root = catalogue_dir.parent
     wanted, kept, stubs = [], [], []
-    for kind, path in discover(catalogue_dir):
-        code = path.parent.name if kind == "procedure" else None
+    for kind, path in discover(catalogue_dir, procedures=False):
         rel = str(path.relative_to(root))
-        if kind == "procedure" and code not in codes:
-            stubs.append(Document(kind, rel, path, None))
-        elif kind != "procedure" and rel in others:
+        if rel in others:
             kept.append(Document(kind, rel, path, others[rel]))
         else:
             wanted.append((kind, str(path), rel))
+    for code, files in sorted(per_code.items()):
+        below = [f[len(given) + 1 :] for f in files if f.endswith((".yaml", ".yml"))]
+        located = [
+            (os.path.join(catalogue_dir, b), os.path.join(catalogue_dir.name, b)) for b in below
+        ]
+        if code in codes:
+            wanted.extend(("procedure", file, rel) for file, rel in located)
+        elif located:
+            stubs.append(Document("procedure", located[0][1], Path(located[0][0]), None))
     results = load_jobs(wanted, paths.SCHEMAS)
     catalogue = Catalogue(root=catalogue_dir)
     for (kind, file, rel), (data, problems) in zip(wanted, results, strict=True):
