@@ -279,21 +279,21 @@ def test_a_procedure_file_keeps_its_bytes_until_its_content_changes(
     catalogue = load(catalogue_copy)
     everything = {c: [d.data for d in docs] for c, docs in catalogue.procedures().items()}
     site_dir = tmp_path / "site"
-    _, fragments = opendata.write_open_data(catalogue, site_dir, TODAY, "aaaa")
+    fragments = opendata.write_open_data(catalogue, site_dir, TODAY, "aaaa").fragments
     folder = site_dir / "du-lieu-mo"
     before = {p.name: p.read_bytes() for p in (folder / "thu-tuc").iterdir()}
     changed = everything[CODES[2]]
     changed[-1] = {**changed[-1], "name": "Tên mới"}
     unchanged = everything[CODES[3]]  # serialised again, same content
     later = "2026-10-01"
-    written, _ = opendata.write_open_data(
+    written = opendata.write_open_data(
         catalogue,
         site_dir,
         later,
         "bbbb",
         procedures={CODES[2]: changed, CODES[3]: unchanged},
         fragments={c: f for c, f in fragments.items() if c not in (CODES[2], CODES[3])},
-    )
+    ).files
     after = {p.name: p.read_bytes() for p in (folder / "thu-tuc").iterdir()}
     assert set(after) == set(before)
     assert [n for n in after if after[n] != before[n]] == [f"{CODES[2]}.json"]

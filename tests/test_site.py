@@ -436,3 +436,61 @@ def test_a_permalink_becomes_the_full_record_when_its_version_is_no_longer_in_fo
         a, b = (json.loads((site / n).read_text("utf-8")) for site in (rebuilt, full))
         assert a["meta"].pop("built") == before and b["meta"].pop("built") == TODAY
         assert a == b
+
+
+def _rename(catalogue: Path) -> None:
+    version = catalogue / "procedures" / "1.001193" / "2026-06-10.yaml"
+    text = version.read_text(encoding="utf-8")
+    version.write_text(text.replace("\nname: ", "\nname: Tên mới - ", 1), encoding="utf-8")
+
+
+def _edit_a_fee(catalogue: Path) -> None:
+    version = catalogue / "procedures" / "1.001193" / "2026-06-10.yaml"
+    text = version.read_text(encoding="utf-8")
+    assert "amount: 8000" in text
+    version.write_text(text.replace("amount: 8000", "amount: 9000", 1), encoding="utf-8")
+
+
+def _delete_a_procedure(catalogue: Path) -> None:
+    shutil.rmtree(catalogue / "procedures" / "1.004837")  # named by no other file
+
+
+def _add_a_version(catalogue: Path) -> None:
+    """1.004837 gets a version applying from 2026-09-01 (before TODAY): the one in force."""
+    folder = catalogue / "procedures" / "1.004837"
+    old = folder / "2026-06-10.yaml"
+    text = old.read_text(encoding="utf-8")
+    ended = "\neffective_from: 2026-06-10\neffective_to: 2026-09-01"
+    old.write_text(text.replace("\neffective_from: 2026-06-10", ended, 1), encoding="utf-8")
+    text = text.replace("\neffective_from: 2026-06-10", "\neffective_from: 2026-09-01", 1)
+    text = text.replace("\nname: ", "\nname: Đăng ký giám hộ (sửa đổi) - ", 1)
+    (folder / "2026-09-01.yaml").write_text(text, encoding="utf-8")
+
+
+def _add_a_procedure(catalogue: Path) -> None:
+    """A new code shifts every search document id after it: the index is re-assembled."""
+    source = catalogue / "procedures" / "1.004837"
+    target = catalogue / "procedures" / "1.004838"
+    target.mkdir()
+    text = (source / "2026-06-10.yaml").read_text(encoding="utf-8")
+    text = text.replace('code: "1.004837"', 'code: "1.004838"', 1)
+    (target / "2026-06-10.yaml").write_text(text.replace("giám hộ", "giám sát", 1), "utf-8")
+
+
+@pytest.mark.parametrize(
+    "change", [_rename, _edit_a_fee, _delete_a_procedure, _add_a_version, _add_a_procedure]
+)
+def test_a_rebuild_after_a_change_writes_the_site_a_full_build_writes(
+    catalogue_copy: Path, tmp_path: Path, change
+) -> None:
+    """Every file of the site, search index and open data included, byte for byte."""
+    assert build(catalogue_copy, tmp_path / "a")[0] == 0
+    change(catalogue_copy)
+    code, output = build(catalogue_copy, tmp_path / "a")
+    assert code == 0 and "(một phần)" in output, output
+    assert build(catalogue_copy, tmp_path / "b", full=True)[0] == 0
+    rebuilt, full = tmp_path / "a" / "site", tmp_path / "b" / "site"
+    names = sorted(str(p.relative_to(full)) for p in full.rglob("*") if p.is_file())
+    assert names == sorted(str(p.relative_to(rebuilt)) for p in rebuilt.rglob("*") if p.is_file())
+    differ = [n for n in names if (rebuilt / n).read_bytes() != (full / n).read_bytes()]
+    assert differ == []

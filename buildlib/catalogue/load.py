@@ -80,14 +80,16 @@ def _kind_of(parts: tuple[str, ...]) -> str | None:
     return "unknown"
 
 
-def discover(catalogue_dir: Path) -> list[tuple[str, Path]]:
-    """(kind, path) for every YAML file below catalogue/, skipping templates/. Paths are joined
-    as text: at 10,000 procedures pathlib's parsing was a third of a cached `check`."""
+def discover(catalogue_dir: Path, *, procedures: bool = True) -> list[tuple[str, Path]]:
+    """(kind, path) for every YAML file below catalogue/, skipping templates/ (and procedures/
+    unless `procedures`). Paths are joined as text: at 10,000 procedures pathlib's parsing was
+    a third of a cached `check`."""
     found: list[tuple[str, Path]] = []
     top = str(catalogue_dir)
+    skip = {"templates"} if procedures else {"templates", "procedures"}
     for dirpath, dirnames, filenames in os.walk(top):
         rel_dir = tuple(dirpath[len(top) + 1 :].split(os.sep)) if dirpath != top else ()
-        if rel_dir[:1] == ("templates",):
+        if rel_dir[:1] and rel_dir[0] in skip:
             dirnames[:] = []
             continue
         dirnames.sort()

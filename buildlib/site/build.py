@@ -9,9 +9,9 @@ Incremental: build/cache/pages.marshal keeps a hash per procedure (its files' by
 everything else a page depends on (other catalogue files, templates, build code, shell). When
 only procedures changed, only they are loaded, checked and rendered again (plus the procedures
 that name them); browse pages come from cached summaries and are rendered only when their inputs
-changed, the search index from cached records, the open data from cached fragments
-(opendata.Fragment); mkdocs is skipped when its inputs did not change. Everything is checked
-before anything is written.
+changed, the search index from cached records (only the shards whose tokens changed are
+rewritten), the open data from cached chunks and fragments (opendata.Chunk, Fragment); mkdocs
+is skipped when its inputs did not change. Everything is checked before anything is written.
 
 `build_command` reads as its phases: plan (what changed, from hashes) -> load (and check) ->
 frame (mkdocs' shell, static files) -> pages (browse, procedures, with their links checked) ->
@@ -43,7 +43,7 @@ from chalicelib.versions import has_ended, shown_index, shown_version, state
 from . import application, backoffice, browse, cache, opendata, search, webfont
 from .cache import VERSION as CACHE_VERSION
 from .links import check_links
-from .opendata import Fragment, write_open_data
+from .opendata import Fragment, Published, write_open_data
 from .pagedata import SiteData, compact_json, environment
 from .parallel import render_procedures
 from .shell import Shell
@@ -141,13 +141,13 @@ def build_command(
         site = _site_data(loaded.catalogue, run.today, loaded.summaries)
         rendered = pages(run, loaded, shell, site, workers)
         search_records = search_index(run, loaded, rendered.records)
-        fragments = open_data(run, loaded, shell, rendered.records)
+        published = open_data(run, loaded, shell, rendered.records)
         application_pages(run, loaded, shell)
         backoffice_pages(run, loaded, shell)
     except BuildError as error:
         print(str(error), file=out)
         return 1
-    save_cache(run, loaded, rendered, search_records, fragments)
+    save_cache(run, loaded, rendered, search_records, published)
     kind = "một phần" if run.incremental else "toàn bộ"
     seconds = time.perf_counter() - started
     print(
@@ -210,7 +210,7 @@ def load_catalogue(run: Plan) -> Loaded:
     if run.incremental:
         key = [CACHE_VERSION, run.others, run.code]
         cached_others = cache.read(run.cache_dir / "others.marshal", key)
-        catalogue = _load_partial(run.catalogue_dir, run.changed, cached_others or {})
+        catalogue = _load_partial(run.catalogue_dir, run.changed, cached_others or {}, run.per_code)
     else:
         catalogue = load(run.catalogue_dir)
     _check(catalogue)
@@ -324,48 +324,63 @@ def pages(run: Plan, loaded: Loaded, shell: Shell, site: SiteData, workers: int 
 
 def search_index(run: Plan, loaded: Loaded, records: dict[str, Any]) -> dict[str, dict]:
     """The search index: records are cached with the page hash, so a rebuild tokenises only
-    what changed and re-assembles the shards. Returns every procedure's record."""
+    what changed; with the same procedures as before it rewrites only the shards whose tokens
+    changed (search.update_files), else it re-assembles them all. Returns every procedure's
+    record."""
     old = run.old
     search_records = {
         c: old[c]["search"] for c in loaded.summaries if c in old and c not in run.changed
     }
     search_records.update({c: records[c][0] for c in run.changed})
-    search.write_files(search.assemble(list(search_records.values())), run.site_dir, measure=False)
+    before = {c: entry["search"] for c, entry in old.items()}
+    if not (run.incremental and search.update_files(run.site_dir, before, search_records)):
+        files = search.assemble(list(search_records.values()))
+        search.write_files(files, run.site_dir, measure=False)
     shutil.copy2(THEME / "assets" / "search.js", run.site_dir / "assets" / "search.js")
     return search_records
 
 
-def open_data(
-    run: Plan, loaded: Loaded, shell: Shell, records: dict[str, Any]
-) -> dict[str, Fragment]:
-    """Open data covers every procedure, but only changed ones are serialised again: the
-    others' shares of the catalogue-wide files come from the previous build (opendata.Fragment).
-    Returns every procedure's fragment."""
+def open_data(run: Plan, loaded: Loaded, shell: Shell, records: dict[str, Any]) -> Published:
+    """Open data covers every procedure, but a rebuild joins and compresses again only the
+    chunks (opendata.chunk_of) holding a procedure that changed, appeared or went: the others
+    come whole from the previous build, and the touched ones' other procedures from their
+    cached fragments (opendata.Fragment)."""
     site_dir, changed = run.site_dir, run.changed
-    cached = (
-        cache.read(_fragment_file(run), _fragment_key(run)) if run.incremental else None
-    ) or {}
-    fragments = {c: Fragment(*f) for c, f in cached.items()}
+    key = _fragment_key(run)
+    cached = (cache.read(_chunks_file(run), key) if run.incremental else None) or {}
     singles = site_dir / "du-lieu-mo" / "thu-tuc"
     published = (
         {n.removesuffix(".json") for n in os.listdir(singles)} if singles.is_dir() else set()
     )
+    by_chunk: dict[str, set[str]] = {}
+    for c in run.hashes:
+        by_chunk.setdefault(opendata.chunk_of(c), set()).add(c)
+    touched = {
+        opendata.chunk_of(c) for c in changed | run.removed | (run.hashes.keys() - published)
+    }
+    touched |= by_chunk.keys() - cached.keys()
+    kept = {k: opendata.Chunk(*cached[k]) for k in by_chunk.keys() - touched}
+    fragments: dict[str, Fragment] = {}
+    for k in sorted(touched & by_chunk.keys()):
+        part = cache.read(_chunk_file(run, k), key) if k in cached else None
+        fragments.update({c: Fragment(*f) for c, f in (part or {}).items() if c in by_chunk[k]})
     fragments.update({c: Fragment(*records[c][1]) for c in changed})  # made by the workers
-    stale = {c for c in run.hashes if c not in fragments or c not in published} - changed
+    redo = {c for k in touched for c in by_chunk.get(k, ())}
+    stale = {c for c in redo if c not in fragments or c not in published} - changed
     serialise = {c: loaded.procedures[c] for c in stale if c in loaded.procedures}
     serialise.update(
         _published_versions(stale - set(serialise), site_dir, run.catalogue_dir, run.per_code)
     )
-    _, every = write_open_data(
+    return write_open_data(
         loaded.catalogue,
         site_dir,
         run.today,
         catalogue_revision(),
         shell=shell,
         procedures=serialise,
-        fragments={c: f for c, f in fragments.items() if c in run.hashes and c not in stale},
+        fragments={c: f for c, f in fragments.items() if c not in stale},
+        chunks=kept,
     )
-    return every
 
 
 def application_pages(run: Plan, loaded: Loaded, shell: Shell) -> None:
@@ -412,7 +427,7 @@ def save_cache(
     loaded: Loaded,
     rendered: Rendered,
     search_records: dict[str, dict],
-    fragments: dict[str, Fragment],
+    published: Published,
 ) -> None:
     run.cache_dir.mkdir(parents=True, exist_ok=True)
     entries = {
@@ -425,7 +440,16 @@ def save_cache(
         }
         for c, s in loaded.summaries.items()
     }
-    cache.save(_fragment_file(run), _fragment_key(run), {c: tuple(f) for c, f in fragments.items()})
+    key = _fragment_key(run)
+    chunks = {k: tuple(chunk) for k, chunk in published.chunks.items()}
+    (run.cache_dir / "opendata").mkdir(exist_ok=True)
+    for k in published.chunks.keys() & {opendata.chunk_of(c) for c in published.fragments}:
+        parts = {c: tuple(published.fragments[c]) for c in published.chunks[k].codes}
+        cache.save(_chunk_file(run, k), key, parts)
+    for gone in (run.cache_dir / "opendata").glob("*.marshal"):
+        if gone.stem not in chunks:
+            gone.unlink()
+    cache.save(_chunks_file(run), key, chunks)
     if not run.incremental or loaded.cached_others is None:
         others = {d.rel: d.data for d in loaded.catalogue.documents if d.kind != "procedure"}
         key = [CACHE_VERSION, run.others, run.code]
@@ -446,8 +470,12 @@ def save_cache(
     )
 
 
-def _fragment_file(run: Plan) -> Path:
+def _chunks_file(run: Plan) -> Path:
     return run.cache_dir / "opendata.marshal"
+
+
+def _chunk_file(run: Plan, chunk: str) -> Path:
+    return run.cache_dir / "opendata" / f"{chunk}.marshal"
 
 
 def _fragment_key(run: Plan) -> list:
@@ -465,23 +493,32 @@ def _day_state(ranges: list[list], today: str) -> str:
     return f"{shown_index(spans, today)}:{states}"
 
 
-def _load_partial(catalogue_dir: Path, codes: set[str], others: dict[str, Any]) -> Catalogue:
-    """The catalogue with only `codes` loaded; other procedures are known by name (data None),
-    so cross-checks see them as existing without reading 10,000 files. `others` holds the data
-    of the other files (forms, agencies...) as the last build loaded them, by path: they are
-    unchanged (same hash), so they are not parsed and validated again."""
-    catalogue_dir = catalogue_dir.resolve()
+def _load_partial(
+    catalogue_dir: Path, codes: set[str], others: dict[str, Any], per_code: dict[str, list[str]]
+) -> Catalogue:
+    """The catalogue with only `codes` loaded; every other procedure is one stub document (data
+    None, the path of its first file), so cross-checks see its code as existing without reading
+    10,000 files or walking their folders again (`per_code` is cache.scan's listing). `others`
+    holds the data of the other files (forms, agencies...) as the last build loaded them, by
+    path: they are unchanged (same hash), so they are not parsed and validated again."""
+    given, catalogue_dir = str(catalogue_dir), catalogue_dir.resolve()
     root = catalogue_dir.parent
     wanted, kept, stubs = [], [], []
-    for kind, path in discover(catalogue_dir):
-        code = path.parent.name if kind == "procedure" else None
+    for kind, path in discover(catalogue_dir, procedures=False):
         rel = str(path.relative_to(root))
-        if kind == "procedure" and code not in codes:
-            stubs.append(Document(kind, rel, path, None))
-        elif kind != "procedure" and rel in others:
+        if rel in others:
             kept.append(Document(kind, rel, path, others[rel]))
         else:
             wanted.append((kind, str(path), rel))
+    for code, files in sorted(per_code.items()):
+        below = [f[len(given) + 1 :] for f in files if f.endswith((".yaml", ".yml"))]
+        located = [
+            (os.path.join(catalogue_dir, b), os.path.join(catalogue_dir.name, b)) for b in below
+        ]
+        if code in codes:
+            wanted.extend(("procedure", file, rel) for file, rel in located)
+        elif located:
+            stubs.append(Document("procedure", located[0][1], Path(located[0][0]), None))
     results = load_jobs(wanted, paths.SCHEMAS)
     catalogue = Catalogue(root=catalogue_dir)
     for (kind, file, rel), (data, problems) in zip(wanted, results, strict=True):

@@ -182,47 +182,107 @@ def assemble(items: list[dict[str, Any]]) -> dict[str, Any]:
     """The index files from per-procedure records (sorted by code: document ids are positions)."""
     items = sorted(items, key=lambda r: r["code"])
     main, body = _Builder(), _Builder()
+    for i, item in enumerate(items):
+        for token, weight in item["main"].items():
+            main.postings[token][i] = weight
+        for token, weight in item["body"].items():
+            body.postings[token][i] = weight
+    files: dict[str, Any] = {}
+    main_shards, body_shards = main.shards(), body.shards()
+    for prefix, shard in main_shards.items():
+        files[f"t/{prefix}.json"] = shard
+    for prefix, shard in body_shards.items():
+        files[f"b/{prefix}.json"] = shard
+    files["meta.json"] = _meta(items, sorted(main_shards), sorted(body_shards))
+    return files
+
+
+def _meta(items: list[dict[str, Any]], shards: list[str], body: list[str]) -> dict[str, Any]:
+    """meta.json of records sorted by code, given the prefixes of the shards that exist."""
     field_names = {r["field"]: r["field_name"] for r in items}
     field_ids = sorted(field_names)
     level_ids = sorted({lvl for r in items for lvl in r["levels"]})
-    meta: dict[str, Any] = {
+    field_at = {f: i for i, f in enumerate(field_ids)}
+    level_bit = {lvl: 1 << i for i, lvl in enumerate(level_ids)}
+    lengths = [core_length(r["name"]) for r in items]
+    return {
         "format": FORMAT,
         "url": URL,
         "weights": WEIGHTS,
         "scoring": SCORING,
         "fields": [[f, field_names[f]] for f in field_ids],
         "levels": level_ids,
-        "codes": [],
-        "names": [],
-        "field": [],
-        "level": [],
-        "ended": [],
-        "length": [],
+        "codes": [r["code"] for r in items],
+        "names": [r["name"] for r in items],
+        "field": [field_at[r["field"]] for r in items],
+        "level": [sum(level_bit[lvl] for lvl in r["levels"]) for r in items],
+        "ended": [i for i, r in enumerate(items) if r["ended"]],
+        "length": lengths,
+        "avglength": round(sum(lengths) / max(len(lengths), 1), 3),
+        "shards": shards,
+        "body": body,
     }
-    for i, item in enumerate(items):
-        meta["codes"].append(item["code"])
-        meta["names"].append(item["name"])
-        meta["field"].append(field_ids.index(item["field"]))
-        meta["level"].append(sum(1 << level_ids.index(lvl) for lvl in item["levels"]))
-        meta["length"].append(core_length(item["name"]))
-        if item["ended"]:
-            meta["ended"].append(i)
-        for token, weight in item["main"].items():
-            main.postings[token][i] = weight
-        for token, weight in item["body"].items():
-            body.postings[token][i] = weight
-    lengths = meta["length"]
-    meta["avglength"] = round(sum(lengths) / max(len(lengths), 1), 3)
-    files: dict[str, Any] = {}
-    main_shards, body_shards = main.shards(), body.shards()
-    meta["shards"] = sorted(main_shards)
-    meta["body"] = sorted(body_shards)
-    for prefix, shard in main_shards.items():
-        files[f"t/{prefix}.json"] = shard
-    for prefix, shard in body_shards.items():
-        files[f"b/{prefix}.json"] = shard
-    files["meta.json"] = meta
-    return files
+
+
+def update_files(site_dir: Path, before: dict[str, dict], after: dict[str, dict]) -> bool:
+    """Brings site_dir/search/, written from the records `before` (code -> record), to what
+    `assemble` makes of `after`, rewriting only meta.json and the shards holding a token whose
+    weight changed. Document ids are positions among the sorted codes, so this needs the same
+    codes on both sides; returns False otherwise (or without a written index), and the caller
+    writes every file. Byte for byte what a full build writes (a test compares them)."""
+    out = Path(site_dir) / "search"
+    if before.keys() != after.keys() or not (out / "meta.json").is_file():
+        return False
+    position = {code: i for i, code in enumerate(sorted(after))}
+    for part, folder in (("main", "t"), ("body", "b")):
+        changes: dict[str, dict[str, dict[int, int | None]]] = defaultdict(dict)
+        for code, new in after.items():
+            old = before[code]
+            if old is new or old[part] == new[part]:
+                continue
+            was, now = old[part], new[part]
+            for token in was.keys() | now.keys():
+                if was.get(token) != now.get(token):
+                    shard = changes[shard_of(token)]
+                    shard.setdefault(token, {})[position[code]] = now.get(token)
+        for prefix, tokens in changes.items():
+            _patch_shard(out / folder / f"{prefix}.json", tokens)
+    items = [after[code] for code in sorted(after)]
+    shards = sorted(p.stem for p in (out / "t").glob("*.json"))
+    body = sorted(p.stem for p in (out / "b").glob("*.json"))
+    (out / "meta.json").write_bytes(_dump(_meta(items, shards, body)))
+    return True
+
+
+def _patch_shard(path: Path, tokens: dict[str, dict[int, int | None]]) -> None:
+    """Sets the weights of documents in a shard file (None: the token left the document)."""
+    shard = json.loads(path.read_bytes()) if path.is_file() else {}
+    for token, weights in tokens.items():
+        postings: dict[int, int] = {}
+        doc = 0
+        flat = shard.get(token, [])
+        for k in range(0, len(flat), 2):
+            doc += flat[k]
+            postings[doc] = flat[k + 1]
+        for doc, weight in weights.items():
+            if weight is None:
+                postings.pop(doc, None)
+            else:
+                postings[doc] = weight
+        if not postings:
+            shard.pop(token, None)
+            continue
+        encoded: list[int] = []
+        previous = 0
+        for doc, weight in sorted(postings.items()):
+            encoded += [doc - previous, weight]
+            previous = doc
+        shard[token] = encoded
+    if shard:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(_dump(dict(sorted(shard.items()))))
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _dump(obj: Any) -> bytes:

@@ -230,6 +230,9 @@ class _Synth:
         }
         if agency_id in {a[0] for a in COMMON_AGENCIES}:
             agency["generic"] = True
+            # One identifier per commune office (offices.identifier derives them); a published
+            # one on the generic agency would be shared by every commune's office.
+            agency["identifier"] = "unpublished"
         if parent:
             agency["parent"] = parent
         if level == "tinh":
@@ -385,6 +388,8 @@ class _Synth:
             data["life_events"] = plan.life_events
         data["online_service"] = self._online_service(plan, channels, form)
         data["cross_boundary"] = {"allowed": rng.choice((True, False, "unpublished"))}
+        if data["cross_boundary"]["allowed"] is True:  # a true without a source is a warning
+            data["cross_boundary"]["sources"] = [{"title": NOTE}]
         data["synonyms"] = list(
             dict.fromkeys(s for s in (plan.action, plan.result.lower()) if len(s) <= 100)
         )
