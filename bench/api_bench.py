@@ -130,13 +130,19 @@ class Server:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
 
+def load_options(top: argparse.ArgumentParser, *, concurrency: str) -> argparse.ArgumentParser:
+    """The options of a load run, shared with bench/deploy_bench.py."""
+    top.add_argument("--duration", type=float, default=5.0, help="giây cho mỗi phép đo tải")
+    top.add_argument("--concurrency", default=concurrency, help="số kết nối song song, cách bằng ,")
+    top.add_argument("--max-requests", type=int, default=50_000, help="trần số yêu cầu mỗi phép")
+    top.add_argument("--bundle", type=Path, help="bundle.json (mặc định: MOTCUA_BUNDLE, data/)")
+    return top
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(description="Đo API: máy chủ của ta (waitress) và chalice local")
-    top.add_argument("--duration", type=float, default=5.0, help="giây cho mỗi phép đo tải")
-    top.add_argument("--concurrency", default="1,4,16", help="số kết nối song song, cách bằng ,")
-    top.add_argument("--max-requests", type=int, default=50_000, help="trần số yêu cầu mỗi phép")
+    load_options(top, concurrency="1,4,16")
     top.add_argument("--upload-mb", type=int, default=100, help="cỡ tệp tải lên (MiB), 0 = bỏ")
-    top.add_argument("--bundle", type=Path, help="bundle.json (mặc định: MOTCUA_BUNDLE, data/)")
     top.add_argument("--skip-chalice", action="store_true", help="không đo chalice local")
     top.add_argument("--profile", action="store_true", help="cProfile ứng dụng WSGI, gọi trực tiếp")
     top.add_argument("--out", type=Path, default=OUT / "api-results.md")

@@ -37,6 +37,7 @@ from bench.api_bench import (
     Load,
     bench_bundle,
     form_answers,
+    load_options,
     log,
     ours,
     run_load,
@@ -76,11 +77,8 @@ class Direct:
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(description="Đo: máy chủ nhúng và nginx + tiến trình ứng dụng")
-    top.add_argument("--duration", type=float, default=5.0, help="giây cho mỗi phép đo tải")
-    top.add_argument("--concurrency", default="4,16", help="số kết nối song song, cách bằng ,")
-    top.add_argument("--max-requests", type=int, default=50_000, help="trần số yêu cầu mỗi phép")
+    load_options(top, concurrency="4,16")
     top.add_argument("--apps", type=int, default=2, help="số tiến trình ứng dụng sau nginx")
-    top.add_argument("--bundle", type=Path, help="bundle.json (mặc định: MOTCUA_BUNDLE, data/)")
     top.add_argument(
         "--no-durable", action="store_true", help="PostgreSQL không fsync (như khi chạy test)"
     )

@@ -45,6 +45,14 @@ class Session:
     last_seen: float
     expires_at: float  # absolute end, whatever the activity
 
+    def row(self) -> tuple[str, str, float, float, float]:
+        """The values in SESSION_COLUMNS' order; `Session(*row)` reads one back."""
+        return (self.token_hash, self.account_id, self.created_at, self.last_seen, self.expires_at)
+
+
+# The sessions table's columns in both adapters, in the order of Session's fields.
+SESSION_COLUMNS = "token_hash, account_id, created_at, last_seen, expires_at"
+
 
 @dataclass(frozen=True)
 class Limits:

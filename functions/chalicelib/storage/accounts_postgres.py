@@ -14,11 +14,16 @@ from typing import Any
 
 import psycopg
 
-from chalicelib.storage.accounts import Account, Limits, Session, UsernameTakenError
+from chalicelib.storage.accounts import (
+    SESSION_COLUMNS,
+    Account,
+    Limits,
+    Session,
+    UsernameTakenError,
+)
 from chalicelib.storage.postgres import Pool, require_migrated, wrapped
 
 ACCOUNT_COLUMNS = "id, username, name, password_hash, roles, offices, created_at, disabled"
-SESSION_COLUMNS = "token_hash, account_id, created_at, last_seen, expires_at"
 
 
 class PostgresAccounts:
@@ -78,13 +83,7 @@ class PostgresAccounts:
         with self._transaction() as conn:
             conn.execute(
                 f"INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (%s, %s, %s, %s, %s)",
-                (
-                    session.token_hash,
-                    session.account_id,
-                    session.created_at,
-                    session.last_seen,
-                    session.expires_at,
-                ),
+                session.row(),
             )
             # Sessions that ended on their own are never read again.
             conn.execute("DELETE FROM sessions WHERE expires_at < %s", (session.created_at,))

@@ -11,7 +11,13 @@ import json
 import sqlite3
 from pathlib import Path
 
-from chalicelib.storage.accounts import Account, Limits, Session, UsernameTakenError
+from chalicelib.storage.accounts import (
+    SESSION_COLUMNS,
+    Account,
+    Limits,
+    Session,
+    UsernameTakenError,
+)
 
 # The dossiers' adapter's connection settings and error wrapping, shared inside this package.
 from chalicelib.storage.sqlite_connections import ThreadConnections, create_schema, wrapped
@@ -91,15 +97,7 @@ class SqliteAccounts:
     def open_session(self, session: Session) -> None:
         with self._connections.transaction() as db:
             db.execute(
-                "INSERT INTO sessions (token_hash, account_id, created_at, last_seen, expires_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (
-                    session.token_hash,
-                    session.account_id,
-                    session.created_at,
-                    session.last_seen,
-                    session.expires_at,
-                ),
+                f"INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?)", session.row()
             )
             # Sessions that ended on their own are never read again.
             db.execute("DELETE FROM sessions WHERE expires_at < ?", (session.created_at,))
@@ -109,9 +107,7 @@ class SqliteAccounts:
             row = (
                 self._connections.get()
                 .execute(
-                    "SELECT token_hash, account_id, created_at, last_seen, expires_at"
-                    " FROM sessions WHERE token_hash = ?",
-                    (token_hash,),
+                    f"SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = ?", (token_hash,)
                 )
                 .fetchone()
             )
