@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import IO, Any, NoReturn
 
-from . import filecheck, forms, receipt, workflow
+from . import forms, receipt, workflow
 from .bundle import Bundle, is_cross_boundary
 from .calendar import VIETNAM
 from .errors import (
@@ -185,6 +185,10 @@ class Service:
         refused file is deleted (422); one the scanner could not see stays in quarantine (503).
         An image is replaced by its re-encoding. Returns the size and SHA-256 of what was
         verified, the content to accept."""
+        # Imported here: pypdf and Pillow take ~55 ms to import, which only a verify needs, not
+        # every cold start (bench/api_bench.py's `import app` goal).
+        from . import filecheck
+
         with contextlib.ExitStack() as stack:
             source: IO[bytes] = stack.enter_context(self.uploads.read(key))
             if not source.seekable():  # S3: parsing needs to seek, so a local copy first
