@@ -28,9 +28,10 @@ from PIL import Image
 from chalicelib import filecheck, forms
 from chalicelib.bundle import Bundle
 from chalicelib.config import DEFAULT_BUNDLE
-from chalicelib.dossiers import Service
+from chalicelib.dossiers import FailureLimiter, Service
 from chalicelib.scanner import ClamdScanner
 from chalicelib.storage.files import FilesystemUploads
+from chalicelib.storage.lookups_sqlite import SqliteLookupFailures
 from chalicelib.storage.sqlite import SqliteDossiers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,6 +147,9 @@ def measure(root: Path, sizes: list[int], repeat: int, clamd_pid: int) -> list[R
         uploads,
         secret_key=b"k" * 32,
         public_url="http://127.0.0.1",
+        limiter=FailureLimiter(
+            SqliteLookupFailures(root / "lookup-failures.sqlite3"), secret_key=b"k" * 32
+        ),
         scanner=scanner,
     )
     rows = []
