@@ -43,8 +43,9 @@ MESSAGES = {
 # Characters no answer needs and some abuse: C0/C1 controls (a line break only in a textarea)
 # and the bidirectional overrides and isolates that make text read differently from what it
 # stores (a name or an address shown reversed on the officer's screen and on printed forms).
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-LINE_BREAKS = re.compile("[\n\r\t]")
+CONTROL = re.compile("[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]")
+# The same, and line breaks and tabs too: every kind of free text but a textarea.
+CONTROL_IN_LINE = re.compile("[\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]")
 TEXT_LIMITS = {"text": 200, "textarea": 2000}
 
 
@@ -306,12 +307,13 @@ CONTROLLED = ("text", "textarea", "address")  # the kinds whose free text is che
 
 def _has_control(kind: str, value: Any) -> bool:
     """theme/assets/apply-rules.js has the same rule (tests/test_apply_rules.py)."""
-    texts = [value] if kind in CONTROLLED and isinstance(value, str) else []
+    if kind not in CONTROLLED:
+        return False
+    pattern = CONTROL if kind == "textarea" else CONTROL_IN_LINE
+    if isinstance(value, str):
+        return pattern.search(value) is not None
     if kind == "address" and isinstance(value, dict):
-        texts = [part for part in value.values() if isinstance(part, str)]
-    for text in texts:
-        if CONTROL.search(text) or (kind != "textarea" and LINE_BREAKS.search(text)):
-            return True
+        return any(isinstance(part, str) and pattern.search(part) for part in value.values())
     return False
 
 

@@ -9,6 +9,7 @@ parses to a str that cannot be encoded: storage, logs and responses would fail o
 
 import json
 import math
+import re
 from typing import Any
 
 from .errors import ApiError, PayloadTooLargeError
@@ -17,6 +18,7 @@ from .errors import ApiError, PayloadTooLargeError
 # groups), four levels under the top; the rest is headroom.
 MAX_DEPTH = 16
 NOT_JSON = "Nội dung yêu cầu không phải JSON hợp lệ."
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def parse(raw: bytes, max_bytes: int) -> Any:
@@ -28,7 +30,11 @@ def parse(raw: bytes, max_bytes: int) -> Any:
         )
     except (UnicodeDecodeError, ValueError, RecursionError):  # JSONDecodeError is a ValueError
         raise ApiError(NOT_JSON) from None
-    _check(value)
+    # The walk only when it can find something: fewer brackets than MAX_DEPTH cannot nest deeper,
+    # and valid UTF-8 holds no surrogate, so a lone one can only come from a \uD800-\uDFFF escape.
+    brackets = raw.count(b"[") + raw.count(b"{")
+    if brackets > MAX_DEPTH or SURROGATE_ESCAPE.search(raw):
+        _check(value)
     return value
 
 
