@@ -117,7 +117,9 @@ def test_a_supplement_request_shows_the_list_stops_the_clock_and_takes_the_files
             },
         }
     ]
-    verified = [b["key"] for m, p, b in fake.requests if p == "uploads/verify"]
+    # The two files upload side by side: their verify requests may come in either order (the
+    # supplement above lists them in the order they were chosen).
+    verified = sorted(b["key"] for m, p, b in fake.requests if p == "uploads/verify")
     assert verified == ["1.004194/bo-sung/1.pdf", "1.004194/bo-sung/2.pdf"]
     axe(page, "tra-cuu: supplement sent")
 
