@@ -185,17 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         loads: list[Load] = []
         checks: list[Check] = []
         for server in servers:
-            seeds = warm_up(server, body)
-            for c in levels:
-                log(f"{server.name}: lookups, c={c}")
-                loads.append(run_load(server, "lookup", c, args, seeds=seeds))
-            created: list[tuple[str, str]] = []
-            for c in levels:
-                log(f"{server.name}: submissions, c={c}")
-                load = run_load(server, "submit", c, args, body=body)
-                loads.append(load)
-                created += load.created
-            checks.append(verify(server, created))
+            measure(server, levels, args, body, loads, checks)
         upload = None
         if args.upload_mb:
             log(f"{servers[0].name}: {args.upload_mb} MiB upload")
@@ -419,6 +409,22 @@ def call(
     conn.request(method, path, body=body, headers=headers or {})
     response = conn.getresponse()
     return response.status, response.read()
+
+
+def measure(server, levels: list[int], args, body: bytes, loads: list, checks: list) -> None:
+    """Lookups, then submissions, at each concurrency level; then every submission answered is
+    checked (distinct codes, a sample found again). Shared with bench/deploy_bench.py."""
+    seeds = warm_up(server, body)
+    for c in levels:
+        log(f"{server.name}: lookups, c={c}")
+        loads.append(run_load(server, "lookup", c, args, seeds=seeds))
+    created: list[tuple[str, str]] = []
+    for c in levels:
+        log(f"{server.name}: submissions, c={c}")
+        load = run_load(server, "submit", c, args, body=body)
+        loads.append(load)
+        created += load.created
+    checks.append(verify(server, created))
 
 
 def form_answers(server: Server) -> dict:

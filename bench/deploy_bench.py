@@ -39,10 +39,8 @@ from bench.api_bench import (
     form_answers,
     load_options,
     log,
+    measure,
     ours,
-    run_load,
-    verify,
-    warm_up,
 )
 from tests.services import postgres_cluster, recipe, seaweed_client, seaweedfs
 
@@ -107,11 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         env.pop("MOTCUA_PUBLIC_URL", None)
         with ours(python, work, site, env) as embedded:
             embedded.name = "embedded (serve.py, SQLite + files)"
-            measure(embedded, levels, args, loads, checks)
+            measure_one(embedded, levels, args, loads, checks)
         with province(work, site, bundle, args) as (stack, direct):
-            measure(stack, levels, args, loads, checks)
+            measure_one(stack, levels, args, loads, checks)
             if args.direct:
-                measure(direct, levels, args, loads, checks)
+                measure_one(direct, levels, args, loads, checks)
     text = report(loads, checks, levels, args)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -154,21 +152,11 @@ def province(
         yield stack, direct
 
 
-def measure(server, levels: list[int], args, loads: list[Load], checks: list[Check]) -> None:
+def measure_one(server, levels: list[int], args, loads: list[Load], checks: list[Check]) -> None:
     body = json.dumps(
         {"procedure": PROCEDURE, "answers": form_answers(server), "uploads": {}, "office": OFFICE}
     ).encode()
-    seeds = warm_up(server, body)
-    for c in levels:
-        log(f"{server.name}: lookups, c={c}")
-        loads.append(run_load(server, "lookup", c, args, seeds=seeds))
-    created: list[tuple[str, str]] = []
-    for c in levels:
-        log(f"{server.name}: submissions, c={c}")
-        load = run_load(server, "submit", c, args, body=body)
-        loads.append(load)
-        created += load.created
-    checks.append(verify(server, created))
+    measure(server, levels, args, body, loads, checks)
 
 
 def report(loads: list[Load], checks: list[Check], levels: list[int], args) -> str:
