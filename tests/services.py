@@ -310,6 +310,10 @@ class Process:
             os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait()
 
+    def freeze(self) -> None:
+        """SIGSTOP: the process holds its connections and answers nothing (a hung server)."""
+        os.killpg(self.popen.pid, signal.SIGSTOP)
+
     def stop(self) -> None:
         if self.alive():
             os.killpg(self.popen.pid, signal.SIGTERM)

@@ -334,6 +334,10 @@ def test_an_app_process_killed_mid_load_loses_and_duplicates_nothing(stack, clie
         filed = pool.map(submit, keys)
         for _ in range(KILL_AFTER):
             assert answered.acquire(timeout=60)
+        # Frozen first, so that requests nginx sends it meanwhile are surely in flight when it is
+        # killed: a kill between two requests would cut nothing off (and did once, under load).
+        victim.freeze()
+        time.sleep(1)
         victim.kill()
         filed = list(filed)
     assert not victim.alive() and stack.apps[1].alive()
