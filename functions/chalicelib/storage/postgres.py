@@ -47,11 +47,10 @@ from chalicelib.storage.ports import (
     QueueQuery,
     State,
     StoredDossier,
-    dossier_json,
     format_code,
     queue_key,
 )
-from chalicelib.storage.queue_sql import queue_item, status_sql
+from chalicelib.storage.queue_sql import dossier_row, insert_dossier_sql, queue_item, status_sql
 
 MIGRATIONS = Path(__file__).with_name("migrations") / "postgres"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_\w+\.sql$")
@@ -60,6 +59,8 @@ _LOAD = """SELECT body, state,
     coalesce((SELECT array_agg(body ORDER BY seq) FROM events WHERE events.code = dossiers.code),
              '{}')
     FROM dossiers WHERE code = %s"""
+
+INSERT_DOSSIER = insert_dossier_sql("%s")
 
 
 def migrations() -> list[tuple[int, Path]]:
@@ -246,27 +247,7 @@ class PostgresDossiers:
         """Stores the dossier with its initial state, whose head (the hash of the dossier as
         filed) lets chain.verify find an answer changed later, even before any event."""
         state = workflow.initial_state(dossier)
-        conn.execute(
-            "INSERT INTO dossiers (code, agency, day, seq, procedure, status, received_at, body,"
-            " office, channel, applicant, due_at, queue_key, state) VALUES"
-            " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                code,
-                dossier.agency,
-                dossier.day,
-                seq,
-                dossier.procedure,
-                dossier.status,
-                dossier.received_at,
-                dossier_json(dossier),
-                dossier.office,
-                dossier.channel,
-                dossier.applicant,
-                dossier.due_at,
-                queue_key(dossier.due_at, code),
-                Jsonb(state.as_dict()),
-            ),
-        )
+        conn.execute(INSERT_DOSSIER, dossier_row(code, seq, dossier, Jsonb(state.as_dict())))
         self._after_write("dossier")
         return state
 

@@ -1,10 +1,50 @@
-"""The officers' queue in SQL, shared by the SQLite and PostgreSQL adapters: one statement per
-status, each one index range read in queue_key order up to the page's limit (the adapters merge
-them), and the row it returns as a QueueItem. Only the placeholder differs (`?` or `%s`)."""
+"""The dossiers' SQL shared by the SQLite and PostgreSQL adapters: a new dossier's row, and the
+officers' queue (one statement per status, each one index range read in queue_key order up to the
+page's limit; the adapters merge them) with the row it returns as a QueueItem. Only the
+placeholder differs (`?` or `%s`)."""
 
 from typing import Any
 
-from chalicelib.storage.ports import NO_DUE, QueueItem, QueueQuery
+from chalicelib.storage.ports import (
+    NO_DUE,
+    NewDossier,
+    QueueItem,
+    QueueQuery,
+    dossier_json,
+    queue_key,
+)
+
+DOSSIER_COLUMNS = (
+    "code, agency, day, seq, procedure, status, received_at, body, office, channel, applicant,"
+    " due_at, queue_key, state"
+)
+
+
+def insert_dossier_sql(mark: str) -> str:
+    """The INSERT of a new dossier's row (`dossier_row`), with `mark` as the placeholder."""
+    marks = ", ".join([mark] * len(DOSSIER_COLUMNS.split(",")))
+    return f"INSERT INTO dossiers ({DOSSIER_COLUMNS}) VALUES ({marks})"
+
+
+def dossier_row(code: str, seq: int, dossier: NewDossier, state: Any) -> tuple[Any, ...]:
+    """The values of DOSSIER_COLUMNS; `state` as the adapter stores JSON (text or jsonb)."""
+    return (
+        code,
+        dossier.agency,
+        dossier.day,
+        seq,
+        dossier.procedure,
+        dossier.status,
+        dossier.received_at,
+        dossier_json(dossier),
+        dossier.office,
+        dossier.channel,
+        dossier.applicant,
+        dossier.due_at,
+        queue_key(dossier.due_at, code),
+        state,
+    )
+
 
 QUEUE_COLUMNS = "code, procedure, applicant, channel, status, unit, received_at, due_at, version"
 

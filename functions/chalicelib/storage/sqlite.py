@@ -47,12 +47,13 @@ from chalicelib.storage.ports import (
     QueueQuery,
     State,
     StoredDossier,
-    dossier_json,
     format_code,
     queue_key,
 )
-from chalicelib.storage.queue_sql import queue_item, status_sql
+from chalicelib.storage.queue_sql import dossier_row, insert_dossier_sql, queue_item, status_sql
 from chalicelib.storage.sqlite_connections import ThreadConnections, wrapped
+
+INSERT_DOSSIER = insert_dossier_sql("?")
 
 _EVENTS = """CREATE TABLE IF NOT EXISTS events (
     code TEXT NOT NULL REFERENCES dossiers (code),
@@ -306,27 +307,8 @@ class SqliteDossiers:
         """Stores the dossier with its initial state, whose head (the hash of the dossier as
         filed) lets chain.verify find an answer changed later, even before any event."""
         state = workflow.initial_state(dossier)
-        db.execute(
-            "INSERT INTO dossiers (code, agency, day, seq, procedure, status, received_at, body,"
-            " office, channel, applicant, due_at, queue_key, state) VALUES"
-            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                code,
-                dossier.agency,
-                dossier.day,
-                seq,
-                dossier.procedure,
-                dossier.status,
-                dossier.received_at,
-                dossier_json(dossier),
-                dossier.office,
-                dossier.channel,
-                dossier.applicant,
-                dossier.due_at,
-                queue_key(dossier.due_at, code),
-                json.dumps(state.as_dict(), ensure_ascii=False),
-            ),
-        )
+        stored_state = json.dumps(state.as_dict(), ensure_ascii=False)
+        db.execute(INSERT_DOSSIER, dossier_row(code, seq, dossier, stored_state))
         self._after_write("dossier")
         return state
 
