@@ -165,6 +165,19 @@ def test_an_unknown_action_and_an_unknown_field_are_refused():
     assert refused.value.fields == {"/points": "Trường không có trong thao tác này."}
 
 
+def test_action_texts_refuse_control_and_bidi_characters_but_keep_line_breaks():
+    reversed_name = "Lý do: \u202eAn Nguyễn"
+    for data in ({"reason": reversed_name}, {"reason": "a\x00b"}, {"reason": "a\x1bb"}):
+        with pytest.raises(ValidationFailedError) as refused:
+            apply(state_in(1), "refuse", data)
+        assert refused.value.fields == {"/reason": workflow.CONTROL_MESSAGE}
+    with pytest.raises(ValidationFailedError) as refused:
+        apply(state_in(2), "request_supplement", {"items": ["Tờ khai", "Ảnh\nthẻ"]})
+    assert refused.value.fields == {"/items/1": workflow.CONTROL_MESSAGE}
+    _, event = apply(state_in(1), "refuse", {"reason": "Thiếu giấy tờ.\nXem phiếu."})
+    assert event["data"] == {"reason": "Thiếu giấy tờ.\nXem phiếu."}
+
+
 def test_a_final_status_allows_nothing():
     for status in workflow.FINAL:
         roles = frozenset(ROLE_ACTORS)

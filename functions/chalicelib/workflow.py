@@ -24,6 +24,7 @@ from typing import Any
 
 from .calendar import VIETNAM, WorkingCalendar
 from .errors import ActionNotAllowedError, ValidationFailedError
+from .forms import CONTROL, CONTROL_IN_LINE
 from .storage.ports import NewDossier, State, dossier_json
 
 STATUSES = {
@@ -277,6 +278,8 @@ def _request_supplement(
             raise ValidationFailedError(
                 fields={f"/items/{index}": "Mỗi mục là một dòng chữ, tối đa 500 ký tự."}
             )
+        if CONTROL_IN_LINE.search(item):
+            raise ValidationFailedError(fields={f"/items/{index}": CONTROL_MESSAGE})
         cleaned.append(item.strip())
     recorded: dict[str, Any] = {"items": cleaned}
     if data.get("reason"):
@@ -444,12 +447,19 @@ def _finish(state: State, status: int, c: _Context) -> State:
     return replace(state, status=status, stage="", clock_stopped_at=None, finished_at=c.now)
 
 
+# The form answers' rule (forms.CONTROL): what an officer or applicant writes in an action is
+# shown and printed to the other side, so it may not read differently from what it stores.
+CONTROL_MESSAGE = "Có ký tự điều khiển hoặc ký tự đảo chiều văn bản, không được phép."
+
+
 def _required_text(data: Mapping[str, Any], name: str, message: str | None = None) -> str:
     value = data.get(name)
     if not isinstance(value, str) or not value.strip() or len(value) > TEXT_LIMIT:
         raise ValidationFailedError(
             fields={f"/{name}": message or f"Bắt buộc, tối đa {TEXT_LIMIT} ký tự."}
         )
+    if CONTROL.search(value):  # line breaks are fine in a reason or a note
+        raise ValidationFailedError(fields={f"/{name}": CONTROL_MESSAGE})
     return value.strip()
 
 
