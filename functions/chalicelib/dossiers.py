@@ -30,6 +30,7 @@ from .errors import (
     IdempotencyConflictError,
     NotFoundError,
     RateLimitedError,
+    SecretRequiredError,
     ValidationFailedError,
     VersionConflictError,
 )
@@ -340,6 +341,8 @@ class Service:
     def _authorised(self, code: str, secret: str | None, client: str) -> StoredDossier:
         """The dossier `code` if `secret` is its lookup secret. A wrong code and a wrong secret
         get the same answer, and a client past its failures is refused before anything."""
+        if not secret:
+            raise SecretRequiredError()
         self.limiter.check(client)
         stored = self.dossiers.get(code) if is_dossier_code(code) else None
         given = _hash(secret or "")

@@ -98,6 +98,13 @@ class NotAuthenticatedError(ApiError):
     message = "Phiên làm việc đã hết hạn hoặc chưa đăng nhập. Vui lòng đăng nhập lại."
 
 
+class SecretRequiredError(ApiError):
+    """A dossier route asked without its lookup secret: not a guess, so not counted as one."""
+
+    status, code = 401, "secret_required"
+    message = "Nhập mã tra cứu của hồ sơ (in trên biên nhận)."
+
+
 class CsrfFailedError(ApiError):
     status, code = 403, "csrf_failed"
     message = "Yêu cầu thiếu mã xác thực phiên (CSRF). Vui lòng tải lại trang rồi thử lại."

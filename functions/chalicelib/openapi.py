@@ -49,7 +49,7 @@ LOOKUP_SECRET = {
     "name": "X-Lookup-Secret",
     "in": "header",
     "required": True,
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "minLength": 1},
     "description": "Mã tra cứu của hồ sơ (không bao giờ đặt trong địa chỉ)",
 }
 
@@ -79,6 +79,7 @@ def _object(required: list[str], properties: dict[str, Any], **extra: Any) -> di
 
 
 STRING, INTEGER, NULLABLE = {"type": "string"}, {"type": "integer"}, {"type": ["string", "null"]}
+TEXT = {"type": "string", "minLength": 1}  # a required text the server refuses when empty
 OFFICE = _object(["id", "name"], {"id": STRING, "name": STRING})
 
 
@@ -88,12 +89,20 @@ def _officer_paths() -> dict[str, Any]:
         {"name": name, "in": "query", "required": False, "schema": schema, "description": text}
         for name, schema, text in (
             ("office", STRING, "Mã cơ quan (mặc định: cơ quan đầu tiên của tài khoản)"),
-            ("status", {"type": "string", "pattern": "^([1-9]|10)(,([1-9]|10))*$"}, "1..10"),
+            (
+                "status",
+                {"type": "string", "pattern": "^(([1-9]|10)(,([1-9]|10))*)?$"},
+                "1..10, cách nhau bởi dấu phẩy (trống: mọi trạng thái)",
+            ),
             ("procedure", STRING, "Mã thủ tục"),
             ("channel", {"enum": ["truc_tiep", "truc_tuyen", "buu_chinh"]}, "Kênh nộp"),
             ("due", {"enum": ["soon", "overdue"]}, "Trong 1 ngày làm việc, hoặc quá hạn"),
             ("after", STRING, "Con trỏ `next` của trang trước"),
-            ("limit", {"type": "string", "pattern": "^[0-9]{1,3}$"}, "1..200, mặc định 50"),
+            (
+                "limit",
+                {"type": "string", "pattern": "^(([1-9][0-9]?|1[0-9][0-9]|200))?$"},
+                "1..200 (trống: 50)",
+            ),
         )
     ]
     return {
@@ -101,7 +110,7 @@ def _officer_paths() -> dict[str, Any]:
             "post": {
                 "summary": "Cán bộ đăng nhập: đặt cookie phiên (HttpOnly, SameSite=Strict)",
                 "requestBody": _body(
-                    _object(["username", "password"], {"username": STRING, "password": STRING})
+                    _object(["username", "password"], {"username": TEXT, "password": TEXT})
                 ),
                 "responses": {
                     **_ok(_object(["officer", "csrf"], {"officer": _ref("Me"), "csrf": STRING})),
@@ -197,7 +206,7 @@ def _applicant_paths() -> dict[str, Any]:
                 "requestBody": _body(_ref("FileRequest")),
                 "responses": {
                     **_ok(_ref("UploadTarget")),
-                    **_errors(400, 404, 409, 413, 422, 429, 503),
+                    **_errors(400, 401, 404, 409, 413, 422, 429, 503),
                 },
             }
         },
@@ -213,7 +222,7 @@ def _applicant_paths() -> dict[str, Any]:
                 "requestBody": _body(_ref("ActionRequest")),
                 "responses": {
                     **_ok({"$ref": "#/components/schemas/Dossier"}),
-                    **_errors(400, 404, 409, 413, 422, 429, 503),
+                    **_errors(400, 401, 404, 409, 413, 422, 429, 503),
                 },
             }
         },
@@ -304,6 +313,7 @@ def _lifecycle_schemas() -> dict[str, Any]:
                 "version": {"type": "integer", "minimum": 0},
                 "data": {"type": "object", "description": "Trường của thao tác (lifecycle.md)"},
             },
+            additionalProperties=False,
         ),
         "FileRequest": _object(
             ["content_type", "size"],
@@ -446,7 +456,7 @@ def document() -> dict[str, Any]:
                         {
                             "type": "object",
                             "required": ["key"],
-                            "properties": {"key": {"type": "string"}},
+                            "properties": {"key": TEXT},
                         }
                     ),
                     "responses": {
@@ -503,7 +513,7 @@ def document() -> dict[str, Any]:
                 "get": {
                     "summary": "Tra cứu hồ sơ bằng mã hồ sơ và mã tra cứu",
                     "parameters": [CODE, LOOKUP_SECRET],
-                    "responses": {**_ok(dossier), **_errors(404, 429, 503)},
+                    "responses": {**_ok(dossier), **_errors(401, 404, 429, 503)},
                 }
             },
             "/api/dossiers/{code}/receipt-qr": {
@@ -519,7 +529,7 @@ def document() -> dict[str, Any]:
                             "description": "SVG tự chứa, có viewBox, có <title>",
                             "content": {"image/svg+xml": {"schema": {"type": "string"}}},
                         },
-                        **_errors(404, 429, 503),
+                        **_errors(401, 404, 429, 503),
                     },
                 }
             },
@@ -601,11 +611,11 @@ def document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["procedure", "slot", "content_type", "size"],
                     "properties": {
-                        "procedure": {"type": "string"},
-                        "slot": {"type": "string"},
+                        "procedure": TEXT,
+                        "slot": TEXT,
                         "filename": {"type": "string"},
-                        "content_type": {"type": "string"},
-                        "size": {"type": "integer"},
+                        "content_type": TEXT,
+                        "size": {"type": "integer", "minimum": 1},
                     },
                 },
                 "UploadTarget": {
@@ -623,13 +633,13 @@ def document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["procedure", "answers", "office"],
                     "properties": {
-                        "procedure": {"type": "string"},
+                        "procedure": TEXT,
                         "answers": {"type": "object"},
                         "uploads": {"type": "object"},
                         "office": {
                             "description": "id của văn phòng nhận hồ sơ, một trong offices của "
                             "biểu mẫu; mã hồ sơ bắt đầu bằng mã định danh của văn phòng đó.",
-                            "type": "string",
+                            **TEXT,
                         },
                     },
                 },

@@ -147,16 +147,37 @@ def test_the_receipt_qr_code_is_shown_to_the_holder_of_the_secret_and_kept_by_th
     assert svg.decode() == receipt.receipt_qr(server.base, code, secret)
     assert drawn_modules(svg.decode()) == with_quiet_zone(segno.make_qr(url, error="m").matrix, 4)
     assert f"<title>Mã QR tra cứu hồ sơ {code}</title>" in svg.decode()
-    # A wrong secret, an unknown code, no secret: one JSON answer, never stored by anyone.
+    # A wrong secret, an unknown code: one JSON answer, never stored by anyone.
     refused = [
         get(server, path, {"X-Lookup-Secret": "sai" + secret}),
         get(server, f"/api/dossiers/{code[:-1]}9/receipt-qr", {"X-Lookup-Secret": secret}),
-        get(server, path, {}),
     ]
     for status, headers, reply in refused:
         assert status == 404 and headers["Cache-Control"] == "no-store"
         assert json.loads(reply)["code"] == "not_found"
     assert len({reply for _, _, reply in refused}) == 1
+    # No secret at all is not a guess (401, not counted), and says nothing about the code either.
+    missing = [get(server, path, {}), get(server, f"/api/dossiers/{code[:-1]}9/receipt-qr", {})]
+    for status, headers, reply in missing:
+        assert status == 401 and headers["Cache-Control"] == "no-store"
+        assert json.loads(reply)["code"] == "secret_required"
+    assert len({reply for _, _, reply in missing}) == 1
+
+
+def test_a_405_names_the_allowed_methods(server):
+    for path, allowed in (
+        ("/api/submissions", "POST"),
+        ("/api/dossiers/10507.HCC-261207-0001", "GET"),
+        ("/api/uploads/local", "GET, POST"),
+    ):
+        status, reply, headers = server.exchange("DELETE", path)
+        assert status == 405 and reply["code"] == "method_not_allowed", reply
+        assert headers["Allow"] == allowed
+
+
+def test_an_encoded_question_mark_in_a_path_is_no_route(server):
+    status, reply = server.request("POST", "/api/office/dossiers/a%3Fb/actions/receive", {})
+    assert status == 404 and reply["code"] == "not_found", reply
 
 
 def test_one_body_limit_on_the_local_server_and_in_the_lambda_handler(server):

@@ -54,7 +54,8 @@ class LocalUploadEndpoint:
                 return self._send(environ, start_response)
             self._receive(environ)
         except ApiError as error:
-            return _respond(start_response, error.status, error.body())
+            allow = [("Allow", "GET, POST")] if error.status == 405 else []
+            return _respond(start_response, error.status, error.body(), allow)
         except Exception:
             log.exception("local upload failed")
             failure = RefusedError(500, "internal_error", "Lỗi hệ thống. Vui lòng thử lại.")
@@ -254,13 +255,19 @@ def _chunks(handle: BinaryIO) -> Iterator[bytes]:
             yield chunk
 
 
-def _respond(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
+def _respond(
+    start_response: StartResponse,
+    status: int,
+    body: dict[str, Any],
+    headers: list[tuple[str, str]] | None = None,
+) -> list[bytes]:
     payload = json.dumps(body, ensure_ascii=False).encode()
     start_response(
         f"{status} {REASONS.get(status, 'Error')}",
         [
             ("Content-Type", "application/json; charset=utf-8"),
             ("Content-Length", str(len(payload))),
+            *(headers or []),
         ],
     )
     return [payload]

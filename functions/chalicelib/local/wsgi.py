@@ -52,13 +52,20 @@ def _status(code: int) -> str:
     return f"{code} {STATUS_TEXT.get(code, 'Status')}"
 
 
-def _error(start_response: StartResponse, status: int, code: str, message: str) -> list[bytes]:
+def _error(
+    start_response: StartResponse,
+    status: int,
+    code: str,
+    message: str,
+    headers: list[tuple[str, str]] | None = None,
+) -> list[bytes]:
     body = json.dumps({"code": code, "message": message, "fields": {}}, ensure_ascii=False)
     start_response(
         _status(status),
         [
             ("Content-Type", "application/json; charset=utf-8"),
             ("Content-Length", str(len(body.encode()))),
+            *(headers or []),
         ],
     )
     return [body.encode()]
@@ -97,6 +104,8 @@ class ChaliceWSGI:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "/")
+        if "?" in path:  # an encoded %3F: no route has one, and the event would split it off
+            return _error(start_response, 404, "not_found", "Không có địa chỉ API này.")
         query = environ.get("QUERY_STRING", "")
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -122,10 +131,17 @@ class ChaliceWSGI:
         event["requestContext"]["identity"]["sourceIp"] = environ.get("REMOTE_ADDR", "unknown")
         context = LambdaContext("motcua", 1024, max_runtime_ms=30_000)
         response = self.app(event, context)
-        return self._reply(response, start_response)
+        allowed = self._allowed(event) if response["statusCode"] == 405 else ""
+        return self._reply(response, start_response, allowed)
+
+    def _allowed(self, event: dict[str, Any]) -> str:
+        """The methods of the matched route, for a 405's Allow header (RFC 9110)."""
+        return ", ".join(sorted(self.app.routes.get(event["requestContext"]["resourcePath"], {})))
 
     @staticmethod
-    def _reply(response: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+    def _reply(
+        response: dict[str, Any], start_response: StartResponse, allowed: str
+    ) -> list[bytes]:
         status = response["statusCode"]
         body = response.get("body") or b""
         if response.get("isBase64Encoded"):
@@ -140,7 +156,8 @@ class ChaliceWSGI:
             code = {405: "method_not_allowed", 415: "unsupported_media_type"}.get(
                 status, "bad_request"
             )
-            return _error(start_response, status, code, message)
+            extra = [("Allow", allowed)] if status == 405 else []
+            return _error(start_response, status, code, message, extra)
         headers = dict(response.get("headers") or {})
         for key, values in (response.get("multiValueHeaders") or {}).items():
             headers[key] = ", ".join(values)
