@@ -264,3 +264,47 @@ def test_the_scan_step_refuses_to_start_without_clamd(monkeypatch):
 
     with pytest.raises(ConfigurationError):
         scanstep.handler({"Records": []}, None)
+
+
+def test_the_api_answers_202_with_retry_after_while_the_scan_is_pending_then_200(
+    aws, moto_url, bundle_path, monkeypatch
+):
+    """app.py's verify route, wired from the API function's environment (no MOTCUA_CLAMD)."""
+    from chalice.test import Client
+
+    import app
+    from chalicelib.wiring import default_service
+
+    key = aws.upload(files.pdf())["key"]
+    environment = {
+        "MOTCUA_STORAGE": "aws",
+        "MOTCUA_AWS_ENDPOINT": moto_url,
+        "MOTCUA_TABLE": aws.table,
+        "MOTCUA_BUCKET": aws.bucket,
+        "MOTCUA_BUNDLE": str(bundle_path),
+        "MOTCUA_SECRET_KEY": "k" * 32,
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("MOTCUA_CLAMD", raising=False)
+    default_service.cache_clear()
+    try:
+        with Client(app.app) as client:
+
+            def verify():
+                body = json.dumps({"key": key})
+                headers = {"Content-Type": "application/json"}
+                return client.http.post("/api/uploads/verify", headers=headers, body=body)
+
+            pending = verify()
+            scan_all(aws)
+            verified = verify()
+    finally:
+        default_service.cache_clear()
+
+    assert pending.status_code == 202
+    assert pending.headers["Retry-After"] == str(json.loads(pending.body)["retry_after"])
+    assert json.loads(pending.body)["code"] == "scan_pending"
+    assert verified.status_code == 200, verified.body
+    assert json.loads(verified.body)["accepted"] is True
+    assert "Retry-After" not in verified.headers
