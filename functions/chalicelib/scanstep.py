@@ -1,4 +1,5 @@
-"""The scan step on AWS, between quarantine and acceptance (docs/deploy.en.md, "Malware scanning on AWS").
+"""The scan step on AWS, between quarantine and acceptance (docs/deploy.en.md, "Malware scanning
+on AWS").
 
 The API's function has no clamd, and uploads go from the browser straight to S3, so the scan is a
 step of its own: S3 sends each ObjectCreated event under `quarantine/` to the scanner function
