@@ -24,12 +24,12 @@ import logging
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_plus
 
+from .dossiers import UPLOAD_KEY
 from .errors import NotFoundError
 from .scanner import ClamdScanner, Scanner, ScannerUnavailableError, ScanVerdicts, sha256_of
 from .storage.ports import Uploads
@@ -54,24 +54,23 @@ class ScanStep:
 
     def run(self, event: dict[str, Any]) -> list[dict[str, str]]:
         """One entry per object of the event: its key and `clean`, `infected:<name>`,
-        `gone` or `ignored`. ScannerUnavailableError or StorageError if one could not be
-        scanned or recorded (verdicts recorded before it stay)."""
-        return [self._scan(key) for key in self._keys(event)]
-
-    def _keys(self, event: dict[str, Any]) -> Iterator[str]:
+        `gone` or `ignored` (not an upload in this bucket's quarantine). ScannerUnavailableError
+        or StorageError if one could not be scanned or recorded (verdicts recorded before it
+        stay)."""
+        results = []
         for record in event.get("Records", []):
             s3 = record.get("s3", {})
             bucket = s3.get("bucket", {}).get("name")
             name = unquote_plus(s3.get("object", {}).get("key", ""))
-            if bucket != self.bucket or not name.startswith(QUARANTINE):
-                log.warning("scan: ignored s3://%s/%s (not this bucket's quarantine)", bucket, name)
-                yield ""
-                continue
-            yield name.removeprefix(QUARANTINE)
+            key = name.removeprefix(QUARANTINE)
+            if bucket != self.bucket or key == name or not UPLOAD_KEY.fullmatch(key):
+                log.warning("scan: ignored s3://%s/%s (not an upload in quarantine)", bucket, name)
+                results.append({"key": name, "verdict": "ignored"})
+            else:
+                results.append(self._scan(key))
+        return results
 
     def _scan(self, key: str) -> dict[str, str]:
-        if not key:
-            return {"key": key, "verdict": "ignored"}
         try:
             with (
                 self.uploads.read(key) as source,

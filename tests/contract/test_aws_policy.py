@@ -99,11 +99,12 @@ def test_every_grant_of_the_scanner_role_is_needed_by_a_call_the_scan_step_makes
     table = f"dossiers-{uuid.uuid4().hex}"
     create_table(dynamodb, table)
     with s3_bucket(s3) as bucket:
-        s3.put_object(Bucket=bucket, Key="quarantine/2026/12/07/a.pdf", Body=PDF)
+        kept, gone = (f"1.001193/giay-chung-sinh/{name * 20}.pdf" for name in "ab")
+        s3.put_object(Bucket=bucket, Key=f"quarantine/{kept}", Body=PDF)
         event = {
             "Records": [
                 {"s3": {"bucket": {"name": bucket}, "object": {"key": f"quarantine/{key}"}}}
-                for key in ("2026/12/07/a.pdf", "2026/12/07/gone.pdf")
+                for key in (kept, gone)
             ]
         }
         verdicts = DynamoScanVerdicts(dynamodb, table)

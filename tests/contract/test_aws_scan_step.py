@@ -221,10 +221,13 @@ def test_a_late_event_for_an_accepted_file_and_foreign_events_are_skipped(aws):
     foreign["Records"][0]["s3"]["bucket"]["name"] = "another-bucket"
     outside = json.loads(json.dumps(event))
     outside["Records"][0]["s3"]["object"]["key"] = f"accepted/{key}"
+    strange = json.loads(json.dumps(event))
+    strange["Records"][0]["s3"]["object"]["key"] = "quarantine/../accepted/x.pdf"
 
     assert [r["verdict"] for r in aws.step.run(event)] == ["gone"]
     assert [r["verdict"] for r in aws.step.run(foreign)] == ["ignored"]
     assert [r["verdict"] for r in aws.step.run(outside)] == ["ignored"]
+    assert [r["verdict"] for r in aws.step.run(strange)] == ["ignored"]
     assert aws.step.run({"Service": "Amazon S3", "Event": TEST_EVENT}) == []
 
 
