@@ -8,6 +8,7 @@ from chalice import Chalice, Response
 from chalicelib import jsonbody, officers, openapi
 from chalicelib.config import MAX_BODY_BYTES
 from chalicelib.errors import ApiError
+from chalicelib.scanner import ScanPendingError
 from chalicelib.wiring import default_backoffice, default_service
 
 app = Chalice(app_name="motcua")
@@ -87,7 +88,10 @@ def create_upload():
 
 @app.route("/api/uploads/verify", methods=["POST"], content_types=ANY_BODY)
 def verify_upload():
-    return _handle(lambda: default_service().verify_upload(_body()))
+    response = _handle(lambda: default_service().verify_upload(_body()))
+    if response.status_code == ScanPendingError.status:  # AWS: the scan step has not answered yet
+        response.headers["Retry-After"] = str(ScanPendingError.retry_after)
+    return response
 
 
 @app.route("/api/submissions", methods=["POST"], content_types=ANY_BODY)

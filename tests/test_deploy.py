@@ -1,7 +1,7 @@
 """`chalice package` produces a deployable SAM/CloudFormation template that passes cfn-lint and
 checkov (every skipped check listed with its reason in functions/.checkov.yaml), with the table,
 bucket, secret, throttling and firewall the AWS deployment needs and one least-privilege role per
-function."""
+function, and the scanner function S3 invokes for every upload in quarantine/."""
 
 import io
 import json
@@ -87,9 +87,9 @@ def test_the_packaged_template_passes_checkov_skipping_only_checks_with_a_reason
     assert report["summary"]["passed"] >= 20  # it did scan the resources
 
 
-def test_one_function_is_packaged_with_its_own_role_holding_exactly_policy_json(resources):
+def test_the_api_function_is_packaged_with_its_own_role_holding_exactly_policy_json(resources):
     functions = {name for name, r in resources.items() if r["Type"].endswith("::Function")}
-    assert functions == {"APIHandler"}
+    assert functions == {"APIHandler", "UploadScanner"}
     function = resources["APIHandler"]["Properties"]
     role = resources[function["Role"]["Fn::GetAtt"][0]]["Properties"]
     policy = json.loads((FUNCTIONS / ".chalice" / "policy.json").read_text())
@@ -158,3 +158,55 @@ def test_the_table_has_point_in_time_recovery_and_expires_items_by_expires_at(re
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert resources["DossiersTable"]["DeletionPolicy"] == "Retain"
+
+
+def test_s3_invokes_the_scanner_function_for_every_object_created_in_quarantine(resources):
+    bucket = resources["UploadsBucket"]
+    (notification,) = bucket["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
+    assert notification["Event"] == "s3:ObjectCreated:*"
+    assert notification["Filter"] == {
+        "S3Key": {"Rules": [{"Name": "prefix", "Value": "quarantine/"}]}
+    }
+    assert notification["Function"] == {"Fn::GetAtt": ["UploadScanner", "Arn"]}
+    # S3 checks it may invoke the function when the notification is set: the permission first.
+    assert "UploadScannerPermission" in bucket["DependsOn"]
+    permission = resources["UploadScannerPermission"]["Properties"]
+    assert (permission["Principal"], permission["Action"]) == (
+        "s3.amazonaws.com",
+        "lambda:InvokeFunction",
+    )
+    assert permission["FunctionName"] == {"Fn::GetAtt": ["UploadScanner", "Arn"]}
+    bucket_name = bucket["Properties"]["BucketName"]["Fn::Sub"]
+    assert permission["SourceArn"] == {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket_name}"}
+    assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
+
+
+def test_the_scanner_function_is_an_image_with_its_own_role_and_the_api_s_table_and_bucket(
+    resources,
+):
+    scanner = resources["UploadScanner"]["Properties"]
+    assert scanner["PackageType"] == "Image"
+    assert scanner["Code"] == {"ImageUri": {"Ref": "ScannerImageUri"}}
+    assert scanner["Role"] == {"Fn::GetAtt": ["ScannerRole", "Arn"]}
+    role = resources["ScannerRole"]["Properties"]
+    assert "ManagedPolicyArns" not in role
+    statements = {s["Sid"]: s for s in role["Policies"][0]["PolicyDocument"]["Statement"]}
+    assert set(statements) == {"Logs", "ReadQuarantine", "UploadsMissingIs404", "RecordVerdicts"}
+    api = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    variables = scanner["Environment"]["Variables"]
+    assert variables["MOTCUA_STORAGE"] == "aws"
+    assert variables["MOTCUA_TABLE"] == {"Ref": "DossiersTable"}
+    assert api["MOTCUA_TABLE"] == "motcua-prod-dossiers"  # the same table, by name
+    bucket_name = resources["UploadsBucket"]["Properties"]["BucketName"]["Fn::Sub"]
+    assert variables["MOTCUA_BUCKET"] == {"Fn::Sub": bucket_name}
+    assert api["MOTCUA_BUCKET"] == bucket_name.replace("${StageName}", "prod")
+    assert "MOTCUA_CLAMD" not in variables  # the image's entrypoint starts its own clamd
+    # clamd loads the whole signature database at a cold start: memory and time for it.
+    assert scanner["MemorySize"] >= 2048 and scanner["Timeout"] >= 120
+    retries = resources["UploadScannerInvokeConfig"]["Properties"]
+    assert retries["FunctionName"] == {"Ref": "UploadScanner"}
+    assert retries["MaximumRetryAttempts"] == 2
+    log_group = resources["UploadScannerLogGroup"]["Properties"]["LogGroupName"]["Fn::Sub"]
+    assert log_group == f"/aws/lambda/{scanner['FunctionName']['Fn::Sub']}"
+    logs = statements["Logs"]["Resource"]["Fn::Sub"]
+    assert logs.endswith(f"log-group:{log_group}:*")

@@ -450,6 +450,8 @@ def document() -> dict[str, Any]:
                     "description": (
                         "422: tệp bị từ chối và đã xóa (có mã độc, hỏng, chứa JavaScript...)."
                         " 503 scanner_unavailable: chưa quét được, tệp vẫn chờ; gọi lại sau."
+                        " 202 scan_pending (AWS, nơi quét là một bước riêng): chưa quét xong,"
+                        " tệp vẫn chờ; gọi lại sau số giây ở Retry-After."
                         " 409 upload_changed: tệp bị tải lên lại trong khi kiểm tra; tải lên lại."
                     ),
                     "requestBody": _body(
@@ -470,6 +472,21 @@ def document() -> dict[str, Any]:
                                     "size": {"type": "integer"},
                                 },
                             }
+                        ),
+                        **_ok(
+                            {
+                                "type": "object",
+                                "required": ["code", "message", "accepted", "retry_after"],
+                                "properties": {
+                                    "code": {"const": "scan_pending"},
+                                    "message": {"type": "string"},
+                                    "fields": {"type": "object"},
+                                    "accepted": {"const": False},
+                                    "retry_after": {"type": "integer"},
+                                },
+                            },
+                            status="202",
+                            description="Đang quét mã độc: tệp vẫn chờ, gọi lại sau Retry-After",
                         ),
                         **_errors(400, 404, 409, 413, 422, 503),
                     },

@@ -9,11 +9,19 @@ lines, so it is written here (the `clamd` package on PyPI is unmaintained).
 A file is never accepted unscanned: when clamd cannot be reached, times out or answers anything
 else, scanning raises ScannerUnavailableError (503, retryable), and so does `UnconfiguredScanner`
 when no clamd is set (MOTCUA_CLAMD, config.py).
+
+Where the scan is a step of its own (AWS: a function started by the upload itself,
+chalicelib/scanstep.py), it records its verdict on the file's content, keyed by SHA-256, in a
+`ScanVerdicts` store, and verify's scanner is `RecordedScanner`: it hashes the content it is
+about to check and takes that content's recorded verdict, so a verdict can only ever speak for
+exactly the bytes it was given on. No verdict yet: ScanPendingError (202, verify again).
 """
 
+import hashlib
 import socket
 import struct
-from typing import IO, Protocol
+from dataclasses import dataclass
+from typing import IO, Any, Protocol
 
 from .errors import ApiError
 
@@ -30,6 +38,18 @@ class ScannerUnavailableError(ApiError):
         "Hệ thống kiểm tra mã độc tạm thời không phản hồi nên chưa nhận tệp."
         " Vui lòng thử lại sau ít phút."
     )
+
+
+class ScanPendingError(ApiError):
+    """The scan step has not yet given its verdict on this content: the file waits in quarantine,
+    the client verifies again after `retry_after` seconds (app.py sends it as Retry-After)."""
+
+    status, code = 202, "scan_pending"
+    message = "Đang quét mã độc cho tệp, vui lòng đợi trong giây lát."
+    retry_after = 3
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "accepted": False, "retry_after": self.retry_after}
 
 
 class Scanner(Protocol):
@@ -95,6 +115,46 @@ class UnconfiguredScanner:
             "Hệ thống chưa được cấu hình kiểm tra mã độc (MOTCUA_CLAMD) nên chưa nhận tệp."
             " Vui lòng báo cho cơ quan quản lý trang."
         )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the scan step found in one content: a malware's name, or None when clean."""
+
+    found: str | None
+    scanned_at: float  # Unix seconds
+
+
+class ScanVerdicts(Protocol):
+    """Verdicts of the scan step, by the SHA-256 (hex) of the content scanned."""
+
+    def record(self, sha256: str, found: str | None) -> None: ...
+
+    def get(self, sha256: str) -> Verdict | None:
+        """The latest verdict on this content, None if it was never scanned."""
+        ...
+
+
+class RecordedScanner:
+    """`Scanner` where a scan step of its own scans every upload (AWS): the verdict recorded for
+    exactly this content, ScanPendingError while there is none."""
+
+    def __init__(self, verdicts: ScanVerdicts):
+        self.verdicts = verdicts
+
+    def scan(self, source: IO[bytes]) -> str | None:
+        verdict = self.verdicts.get(sha256_of(source))
+        if verdict is None:
+            raise ScanPendingError()
+        return verdict.found
+
+
+def sha256_of(source: IO[bytes]) -> str:
+    """The SHA-256 (hex) of `source` read to its end."""
+    digest = hashlib.sha256()
+    while chunk := source.read(CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _reply(connection: socket.socket) -> str:

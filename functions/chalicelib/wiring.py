@@ -8,22 +8,30 @@ are Uploads, and the failed-lookup counters (one store per target, shared by all
 are LookupFailures."""
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from .backoffice import Backoffice
 from .bundle import Bundle
-from .config import Settings
+from .config import ConfigurationError, Settings
 from .dossiers import FailureLimiter, Service
 from .errors import NotConfiguredError
 from .officers import OfficerAuth
-from .scanner import ClamdScanner
+from .scanner import ClamdScanner, RecordedScanner, Scanner
 from .storage.accounts import Accounts
 from .storage.ports import Dossiers, LookupFailures, Uploads, UploadStore
+
+if TYPE_CHECKING:  # the scanner function's only: the API does not import it
+    from .scanstep import ScanStep
+
+# A target's stores, and the scanner verify uses when no clamd is configured (AWS: the scan step's
+# recorded verdicts; elsewhere None, and nothing is accepted without MOTCUA_CLAMD).
+Adapters = tuple[Dossiers, Uploads, LookupFailures, Scanner | None]
 
 
 def build_service(settings: Settings) -> Service:
     bundle = Bundle.load(settings.bundle)
     adapters = {"embedded": _embedded, "province": _province, "aws": _aws}[settings.storage]
-    dossiers, uploads, failures = adapters(settings)
+    dossiers, uploads, failures, recorded = adapters(settings)
     limiter = FailureLimiter(
         failures,
         secret_key=settings.secret_key,
@@ -38,11 +46,11 @@ def build_service(settings: Settings) -> Service:
         public_url=settings.public_url,
         upload_ttl=settings.upload_ttl,
         limiter=limiter,
-        scanner=ClamdScanner(settings.clamd) if settings.clamd else None,
+        scanner=ClamdScanner(settings.clamd) if settings.clamd else recorded,
     )
 
 
-def _embedded(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
+def _embedded(settings: Settings) -> Adapters:
     from .storage.files import FilesystemUploads
     from .storage.lookups_sqlite import SqliteLookupFailures
     from .storage.sqlite import SqliteDossiers
@@ -52,10 +60,10 @@ def _embedded(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
         settings.data_dir / "uploads", secret=settings.secret_key, base_url=settings.public_url
     )
     failures = SqliteLookupFailures(settings.data_dir / "lookup-failures.sqlite3")
-    return dossiers, uploads, failures
+    return dossiers, uploads, failures, None
 
 
-def _province(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
+def _province(settings: Settings) -> Adapters:
     """PostgreSQL for dossiers and failed lookups, an S3-compatible store (SeaweedFS, VNG
     vStorage, FPT Object Storage) for files; boto3 reads the store's credentials as usual
     (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_SHARED_CREDENTIALS_FILE)."""
@@ -74,15 +82,17 @@ def _province(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
         path_style=settings.s3_path_style,
     )
     uploads = S3Uploads(s3, settings.bucket, public_url=settings.s3_public_url)
-    return dossiers, uploads, PostgresLookupFailures(settings.database_url)
+    return dossiers, uploads, PostgresLookupFailures(settings.database_url), None
 
 
-def _aws(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
+def _aws(settings: Settings) -> Adapters:
+    """The scan is a step of its own on AWS (scanstep.py): verify takes its recorded verdicts."""
     import boto3
 
     from .storage.dynamo import DynamoDossiers
     from .storage.lookups_dynamo import DynamoLookupFailures
     from .storage.s3 import S3Uploads, s3_client
+    from .storage.scans_dynamo import DynamoScanVerdicts
 
     session = boto3.session.Session()
     endpoint = settings.aws_endpoint  # the moto server in tests; None on AWS
@@ -95,7 +105,25 @@ def _aws(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
         path_style=settings.s3_path_style,
     )
     uploads = S3Uploads(s3, settings.bucket, public_url=settings.s3_public_url)
-    return dossiers, uploads, DynamoLookupFailures(dynamodb, settings.table)
+    failures = DynamoLookupFailures(dynamodb, settings.table)
+    return (
+        dossiers,
+        uploads,
+        failures,
+        RecordedScanner(DynamoScanVerdicts(dynamodb, settings.table)),
+    )
+
+
+def build_scan_step(settings: Settings) -> "ScanStep":
+    """The AWS scanner function's step (scanstep.py): the bucket's uploads, clamd at
+    MOTCUA_CLAMD (the image's own, deploy/aws/scanner/), the verdicts in the table."""
+    if settings.storage != "aws" or not settings.clamd:
+        raise ConfigurationError("the scan step runs on MOTCUA_STORAGE=aws with MOTCUA_CLAMD set")
+    _dossiers, uploads, _failures, recorded = _aws(settings)
+    from .scanstep import ScanStep
+
+    assert isinstance(recorded, RecordedScanner)  # _aws's: the step records what verify reads
+    return ScanStep(settings.bucket, uploads, ClamdScanner(settings.clamd), recorded.verdicts)
 
 
 @lru_cache(maxsize=1)
@@ -144,7 +172,8 @@ def build_stores(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]
     """The stores without the service (`motcua purge` reads which uploads dossiers reference,
     and prunes failed lookups)."""
     adapters = {"embedded": _embedded, "province": _province, "aws": _aws}[settings.storage]
-    return adapters(settings)
+    dossiers, uploads, failures, _scanner = adapters(settings)
+    return dossiers, uploads, failures
 
 
 def build_upload_store(settings: Settings) -> UploadStore:

@@ -46,7 +46,7 @@ from tests.services import SEAWEED_ACCESS_KEY as SEAWEED_ACCESS_KEY
 from tests.services import SEAWEED_SECRET_KEY as SEAWEED_SECRET_KEY
 from tests.services import free_ports as free_ports
 
-from .iam import OperationLog, granted
+from .iam import OperationLog, granted, scanner_policy
 
 SECRET = b"contract-tests-signing-secret"
 DUMMY_AWS_ENVIRONMENT = {
@@ -116,10 +116,13 @@ AWS_OPERATIONS = OperationLog()
 
 @pytest.fixture(autouse=True)
 def every_aws_call_is_granted_by_the_lambda_policy() -> Iterator[None]:
-    AWS_OPERATIONS.made.clear()
+    AWS_OPERATIONS.clear()
     yield
     missing = AWS_OPERATIONS.made - granted() if AWS_OPERATIONS.made else set()
     assert not missing, f"functions/.chalice/policy.json does not grant {sorted(missing)}"
+    made = AWS_OPERATIONS.scanner_made
+    missing = made - granted(scanner_policy()) if made else set()
+    assert not missing, f"resources.json's ScannerRole does not grant {sorted(missing)}"
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,12 @@ test_aws_policy.py that the policy grants nothing these calls do not need.
 Resources are written as in the policy: `${DossiersTable.Arn}`, `${UploadsBucket.Arn}/accepted/*`,
 `${SecretKey}`. The function has one table, one bucket and one secret, so whatever names the tests
 give theirs, a table stands for DossiersTable, a bucket for UploadsBucket, a secret for SecretKey.
+
+The scanner function (chalicelib/scanstep.py, functions/resources.json `UploadScanner`) has a role
+of its own, written in resources.json: calls made under `chalicelib.scanstep` are recorded apart
+(`OperationLog.scanner_made`) and checked against that role's policy. It names the bucket by its
+ARN's text (the bucket's notification depends on the function, so the function's role cannot
+depend on the bucket), which reads here as `${UploadsBucket.Arn}`.
 """
 
 import json
@@ -19,6 +25,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "functions" / ".chalice" / "policy.json"
+RESOURCES = ROOT / "functions" / "resources.json"
+SCAN_STEP = "chalicelib.scanstep"  # the scanner function's code: its calls are its role's
+BUCKET_ARN_TEXT = "arn:${AWS::Partition}:s3:::motcua-${StageName}-uploads"
 # The runtime writes the function's logs, not our code: granted, never recorded.
 RUNTIME_STATEMENTS = frozenset({"Logs"})
 # Adapter functions the Lambda never runs (by qualified name), with the reason; their calls are not
@@ -62,12 +71,19 @@ def granted(policy: dict[str, Any] | None = None) -> set[Grant]:
     return grants
 
 
+def scanner_policy() -> dict[str, Any]:
+    """The scanner function's policy, from its role in resources.json."""
+    role = json.loads(RESOURCES.read_text())["Resources"]["ScannerRole"]
+    (policy,) = role["Properties"]["Policies"]
+    return policy["PolicyDocument"]
+
+
 def resource_text(resource: Any) -> str:
     """A policy resource as text: GetAtt and Ref written the way Fn::Sub writes them."""
     if isinstance(resource, str):
         return resource
     if "Fn::Sub" in resource:
-        return resource["Fn::Sub"]
+        return resource["Fn::Sub"].replace(BUCKET_ARN_TEXT, BUCKET)
     if "Fn::GetAtt" in resource:
         name, attribute = resource["Fn::GetAtt"]
         return f"${{{name}.{attribute}}}"
@@ -80,24 +96,31 @@ class OperationLog:
     """Records, as IAM grants, the calls adapters make through the clients it watches."""
 
     def __init__(self) -> None:
-        self.made: set[Grant] = set()
+        self.made: set[Grant] = set()  # by the API's function
+        self.scanner_made: set[Grant] = set()  # by the scanner function
+
+    def clear(self) -> None:
+        self.made.clear()
+        self.scanner_made.clear()
 
     def watch(self, client: Any) -> Any:
         client.meta.events.register("provide-client-params.*.*", self._record)
         return client
 
     def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        if not _called_by_the_lambda():
+        caller = _called_by_a_function()
+        if caller is None:
             return
+        made = self.scanner_made if caller == SCAN_STEP else self.made
         service = model.service_model.endpoint_prefix
         if service == "s3" and model.name == "CreateBucket":
             # generate_presigned_post borrows CreateBucket's model to build the URL; what the
             # browser then does with the form is a PutObject of the key it was signed for.
             key = _presigned_post_key()
             if key is not None:
-                self.made |= {("s3:PutObject", _object(key))}
+                made |= {("s3:PutObject", _object(key))}
                 return
-        self.made |= _grants_for(service, model.name, params)
+        made |= _grants_for(service, model.name, params)
 
 
 def _grants_for(service: str, operation: str, params: dict[str, Any]) -> set[Grant]:
@@ -139,18 +162,20 @@ def _object(key: str) -> str:
     return f"{BUCKET}/{key.split('/', 1)[0]}/*"
 
 
-def _called_by_the_lambda() -> bool:
-    """True when an adapter (a `chalicelib` function) made this call, and not one of those
-    NOT_IN_THE_LAMBDA."""
+def _called_by_a_function() -> str | None:
+    """SCAN_STEP when the scanner function's code made this call, "api" when another adapter (a
+    `chalicelib` function) did, None for the tests' own calls and those NOT_IN_THE_LAMBDA."""
     frame = sys._getframe(2)
-    by_chalicelib = False
+    caller = None
     while frame is not None:
-        if frame.f_globals.get("__name__", "").startswith("chalicelib."):
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith("chalicelib."):
             if frame.f_code.co_qualname in NOT_IN_THE_LAMBDA:
-                return False
-            by_chalicelib = True
+                return None
+            if module == SCAN_STEP or caller is None:
+                caller = SCAN_STEP if module == SCAN_STEP else "api"
         frame = frame.f_back
-    return by_chalicelib
+    return caller
 
 
 def _presigned_post_key() -> str | None:

@@ -2,7 +2,8 @@
 
 conftest.py checks after every AWS contract test that each call the adapters made is granted. This
 test checks the other way: one pass through every port method the Lambda runs, against moto, makes
-every grant of the policy needed; a grant no call needs is too broad and fails here."""
+every grant of the policy needed; a grant no call needs is too broad and fails here. The same for
+the scanner function's role (functions/resources.json `ScannerRole`) and the scan step."""
 
 import uuid
 
@@ -11,14 +12,17 @@ import pytest
 from chalicelib import workflow
 from chalicelib.config import Settings
 from chalicelib.errors import NotConfiguredError
+from chalicelib.scanner import ClamdScanner
+from chalicelib.scanstep import ScanStep
 from chalicelib.storage.dynamo import DynamoDossiers, create_table
 from chalicelib.storage.ports import Dossiers, Uploads
 from chalicelib.storage.s3 import S3Uploads
+from chalicelib.storage.scans_dynamo import DynamoScanVerdicts
 from chalicelib.storage.secrets import read_secret_key
 from chalicelib.wiring import build_officer_auth
 
 from .conftest import AWS_OPERATIONS, aws_client, post_form, s3_bucket
-from .iam import NOT_IN_THE_LAMBDA, granted
+from .iam import NOT_IN_THE_LAMBDA, granted, scanner_policy
 from .test_dossiers_contract import make_dossier
 from .test_dossiers_lifecycle import CALENDAR, DESK, MONDAY, RULES
 
@@ -86,6 +90,41 @@ def test_every_grant_of_the_lambda_policy_is_needed_by_a_call_its_code_makes(
 
     assert called >= lambda_methods(Dossiers) | lambda_methods(Uploads)
     assert made == granted()
+
+
+@pytest.mark.slow
+def test_every_grant_of_the_scanner_role_is_needed_by_a_call_the_scan_step_makes(
+    dynamodb, s3, clamd
+):
+    table = f"dossiers-{uuid.uuid4().hex}"
+    create_table(dynamodb, table)
+    with s3_bucket(s3) as bucket:
+        kept, gone = (f"1.001193/giay-chung-sinh/{name * 20}.pdf" for name in "ab")
+        s3.put_object(Bucket=bucket, Key=f"quarantine/{kept}", Body=PDF)
+        event = {
+            "Records": [
+                {"s3": {"bucket": {"name": bucket}, "object": {"key": f"quarantine/{key}"}}}
+                for key in (kept, gone)
+            ]
+        }
+        verdicts = DynamoScanVerdicts(dynamodb, table)
+        step = ScanStep(bucket, S3Uploads(s3, bucket), ClamdScanner(clamd.socket), verdicts)
+        AWS_OPERATIONS.clear()
+
+        verdicts_given = [result["verdict"] for result in step.run(event)]
+
+        made = set(AWS_OPERATIONS.scanner_made)
+    dynamodb.delete_table(TableName=table)
+
+    assert verdicts_given == ["clean", "gone"]
+    assert not AWS_OPERATIONS.made  # none of it is the API's
+    assert made == granted(scanner_policy())
+
+
+def test_the_scanner_role_writes_only_scan_verdicts_into_the_table():
+    (statement,) = [s for s in scanner_policy()["Statement"] if s["Action"] == ["dynamodb:PutItem"]]
+    condition = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    assert condition == ["SCAN#*"]  # storage/scans_dynamo.py's keys: never a dossier's
 
 
 def test_officers_cannot_sign_in_on_aws_so_the_policy_leaves_out_the_queue_index():

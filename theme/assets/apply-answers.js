@@ -89,7 +89,7 @@ export function check(s) {
     result.errors[k] = uploadErrors[k];
   });
   Object.keys(s.files).forEach((slot) => {
-    if (s.files[slot].some((f) => f.state === "uploading")) {
+    if (s.files[slot].some((f) => f.state === "uploading" || f.state === "scanning")) {
       result.errors[`/uploads/${slot}`] = "Tệp đang được tải lên; vui lòng đợi tải xong.";
     }
   });

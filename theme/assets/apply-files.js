@@ -10,7 +10,9 @@ export function drawFiles(s, slotId) {
         ? "Đã tải lên"
         : f.state === "failed"
           ? `Chưa tải lên được: ${f.error}`
-          : `Đang tải lên ${f.progress}%`;
+          : f.state === "scanning"
+            ? f.note
+            : `Đang tải lên ${f.progress}%`;
     const item = el("li", { class: `ap-file-item ap-file-item--${f.state}` }, [
       el("span", { class: "ap-file-name", text: f.name }),
       el("span", { class: "ap-file-meta", text: `${megabytes(f.size)} · ${status}` }),
@@ -36,7 +38,7 @@ export function drawFiles(s, slotId) {
         }),
       );
     }
-    if (f.state !== "uploading") {
+    if (f.state !== "uploading" && f.state !== "scanning") {
       actions.appendChild(
         el(
           "button",

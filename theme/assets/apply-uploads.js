@@ -62,6 +62,11 @@ export function send(s, slotId, entry) {
       );
       if (bar) bar.value = entry.progress;
     },
+    waiting: (message) => {
+      entry.state = "scanning";
+      entry.note = message;
+      drawFiles(s, slotId);
+    },
   }).then((result) => {
     if (result.error) {
       entry.state = "failed";

@@ -138,6 +138,10 @@ fileInput.addEventListener("change", () => {
         entry.state = `đang tải lên ${p}%`;
         drawFiles();
       },
+      waiting: () => {
+        entry.state = "đang quét mã độc…";
+        drawFiles();
+      },
     }).then((result) => {
       if (result.key) {
         entry.key = result.key;

@@ -1,6 +1,7 @@
 /* One file through the API's upload flow: ask for a signed target (POST <api><targetPath> with
    {content_type, size} and any `fields`), POST the file to it with the target's fields (progress
-   reported), then have the API verify it (POST <api>uploads/verify). Resolves to {key} or
+   reported), then have the API verify it (POST <api>uploads/verify, again while it answers 202
+   scan_pending: the scan is a step of its own on AWS). Resolves to {key} or
    {error}: a Vietnamese phrase that follows the file's name ("mất kết nối mạng khi tải lên.").
    Used by the application form (apply-uploads.js), the applicant's supplement (tra-cuu-viec.js)
    and the officer's electronic result (bo-dossier.js). */
@@ -37,8 +38,31 @@ function contentType(file) {
   return KINDS[ext] || "";
 }
 
+// How long the form waits for the malware scan where it is a step of its own (AWS): verify
+// answers 202 scan_pending with Retry-After until the scanner has seen the file.
+const SCAN_WAIT_MS = 3 * 60 * 1000;
+
+// Verifies the uploaded file; while the scan is pending, tells `o.waiting(message)` and asks
+// again after the seconds the API gives (1 to 30), until `deadline`.
+function verify(api, key, o, deadline) {
+  return postJson(api, "uploads/verify", { key: key }, o.headers).then(
+    (verified) => {
+      if (verified.status === 200) return { key: key };
+      if (verified.status !== 202) return { error: problem(verified) };
+      if (Date.now() > deadline)
+        return { error: "chưa quét xong mã độc; vui lòng thử lại sau ít phút." };
+      if (o.waiting) o.waiting(verified.body.message || "Đang quét mã độc…");
+      const seconds = Math.min(30, Math.max(1, Number(verified.body.retry_after) || 3));
+      return new Promise((wait) => {
+        setTimeout(wait, seconds * 1000);
+      }).then(() => verify(api, key, o, deadline));
+    },
+    () => ({ error: "mất kết nối mạng khi kiểm tra tệp." }),
+  );
+}
+
 // options: {type (default contentType(file)), fields (more of the target request's body),
-// headers, progress(percent)}
+// headers, progress(percent), waiting(message) while the malware scan is pending}
 export function uploadFile(api, targetPath, file, options) {
   const o = options || {},
     type = o.type || contentType(file);
@@ -73,12 +97,7 @@ export function uploadFile(api, targetPath, file, options) {
             resolve({ error: problem({ status: xhr.status, body: answer }) });
             return;
           }
-          postJson(api, "uploads/verify", { key: target.key }, o.headers).then(
-            (verified) => {
-              resolve(verified.status === 200 ? { key: target.key } : { error: problem(verified) });
-            },
-            () => resolve({ error: "mất kết nối mạng khi kiểm tra tệp." }),
-          );
+          verify(api, target.key, o, Date.now() + SCAN_WAIT_MS).then(resolve);
         };
         xhr.send(form);
       });
