@@ -8,6 +8,7 @@ are Uploads, and the failed-lookup counters (one store per target, shared by all
 are LookupFailures."""
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from .backoffice import Backoffice
 from .bundle import Bundle
@@ -18,6 +19,9 @@ from .officers import OfficerAuth
 from .scanner import ClamdScanner
 from .storage.accounts import Accounts
 from .storage.ports import Dossiers, LookupFailures, Uploads, UploadStore
+
+if TYPE_CHECKING:
+    from .sealing import Sealer
 
 
 def build_service(settings: Settings) -> Service:
@@ -47,12 +51,26 @@ def _embedded(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
     from .storage.lookups_sqlite import SqliteLookupFailures
     from .storage.sqlite import SqliteDossiers
 
-    dossiers = SqliteDossiers(settings.data_dir / "motcua.sqlite3")
+    sealer = data_sealer(settings)
+    dossiers = SqliteDossiers(settings.data_dir / "motcua.sqlite3", sealer=sealer)
     uploads = FilesystemUploads(
-        settings.data_dir / "uploads", secret=settings.secret_key, base_url=settings.public_url
+        settings.data_dir / "uploads",
+        secret=settings.secret_key,
+        base_url=settings.public_url,
+        sealer=sealer,
     )
     failures = SqliteLookupFailures(settings.data_dir / "lookup-failures.sqlite3")
     return dossiers, uploads, failures
+
+
+def data_sealer(settings: Settings) -> "Sealer":
+    """The embedded target's data key ring: the file MOTCUA_DATA_KEY_FILE names (it must
+    exist), or the user's own default file, made on first use (`make run` needs no setup)."""
+    from .sealing import default_key_file, load
+
+    if settings.data_key_file is not None:
+        return load(settings.data_key_file, create=False)
+    return load(default_key_file(), create=True)
 
 
 def _province(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
