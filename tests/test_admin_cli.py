@@ -1,6 +1,7 @@
 """`motcua` as a command: its settings, its exit codes, `migrate` on the embedded target (the
 backup drill and purge run on real stores in tests/contract/)."""
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -70,3 +71,21 @@ def test_the_console_script_is_installed():
     import sys
 
     assert (Path(sys.executable).parent / "motcua").is_file()
+
+
+def test_what_the_command_writes_is_its_users_own_whatever_the_umask(embedded, tmp_path):
+    umask = os.umask(0o022)
+    try:
+        assert main(["migrate"]) == 0
+        assert main(["backup", str(tmp_path / "backup")]) == 0
+    finally:
+        os.umask(umask)
+    written = [
+        embedded,
+        *embedded.rglob("*"),
+        tmp_path / "backup",
+        *(tmp_path / "backup").rglob("*"),
+    ]
+    assert {path.name for path in written} >= {"motcua.sqlite3", "manifest.json", "secret.key"}
+    for path in written:
+        assert path.stat().st_mode & 0o077 == 0, (path, oct(path.stat().st_mode))

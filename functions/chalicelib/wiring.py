@@ -73,6 +73,16 @@ def data_sealer(settings: Settings) -> "Sealer":
     return load(default_key_file(), create=True)
 
 
+def check_data_key(settings: Settings) -> None:
+    """Embedded: DataKeyError (a ConfigurationError) now, if the data key is missing or is not
+    the one that sealed the database, rather than in every server process at its first request."""
+    if settings.storage != "embedded":
+        return
+    from .storage.sqlite import check_data_key as check
+
+    check(settings.data_dir / "motcua.sqlite3", data_sealer(settings))
+
+
 def _province(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
     """PostgreSQL for dossiers and failed lookups, an S3-compatible store (SeaweedFS, VNG
     vStorage, FPT Object Storage) for files; boto3 reads the store's credentials as usual

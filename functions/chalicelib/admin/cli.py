@@ -20,6 +20,7 @@ Exit codes: 0 done; 1 the work failed (storage, a PostgreSQL tool, an unknown ac
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -34,6 +35,16 @@ RESTORE_KEY = b"restore: this key signs nothing, never used"
 
 
 def main(argv: list[str] | None = None) -> int:
+    # What the command writes (databases, restored files and keys, backups) is personal data or
+    # a credential: its user's only, whatever the shell's umask (serve.py does the same).
+    umask = os.umask(0o077)
+    try:
+        return _main(argv)
+    finally:
+        os.umask(umask)
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         overrides = {"secret_key": RESTORE_KEY} if args.command == "restore" else {}

@@ -27,6 +27,7 @@ sealed at creation, opened at startup: a wrong or missing key stops startup with
 instead of failing at the first dossier. Rows written before sealing (text) are read as they are.
 """
 
+import contextlib
 import dataclasses
 import fcntl
 import heapq
@@ -438,6 +439,21 @@ def _open(sealer: Sealer, stored: bytes | str, context: str) -> str:
         raise SealError(f"{context}: {error}") from None
 
 
+def check_data_key(path: Path, sealer: Sealer) -> None:
+    """DataKeyError if the database at `path` was sealed under a key `sealer` does not open; a
+    read only, closed at once (functions/serve.py runs it before forking its workers)."""
+    if not path.exists():
+        return
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        with contextlib.suppress(sqlite3.OperationalError):  # no table yet: sealed nothing
+            row = db.execute("SELECT value FROM sealing WHERE name = 'check'").fetchone()
+            if row is not None:
+                _open_check(row[0], sealer, path)
+    finally:
+        db.close()
+
+
 def _check_key(db: sqlite3.Connection, sealer: Sealer, path: Path) -> None:
     """Seals the check value in a new database; in one that has it, opens it, or stops startup
     with a message that says which key is needed."""
@@ -448,10 +464,14 @@ def _check_key(db: sqlite3.Connection, sealer: Sealer, path: Path) -> None:
             (sealer.seal(_CHECK, b"sealing/check"),),
         )
         return
+    _open_check(row[0], sealer, path)
+
+
+def _open_check(value: bytes, sealer: Sealer, path: Path) -> None:
     try:
-        sealer.open(row[0], b"sealing/check")
+        sealer.open(value, b"sealing/check")
     except SealError:
-        key_id = sealer.key_id_of(row[0]).hex()
+        key_id = sealer.key_id_of(value).hex()
         raise DataKeyError(
             f"{path} was sealed under data key {key_id}, which {sealer.source} does not open"
             f" (it holds {', '.join(sealer.key_ids)}). Set MOTCUA_DATA_KEY_FILE to this"
