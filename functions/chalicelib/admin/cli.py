@@ -10,7 +10,8 @@
     motcua backup DIRECTORY                         a consistent snapshot (backup.py)
     motcua restore DIRECTORY [--force]              a fresh installation from it (restore.py)
     motcua purge [--older-than 2d] [--dry-run]      unattached uploads, ended sessions, old failed
-                                                    lookups (purge.py)
+                                                    lookups, dossiers past their retention
+                                                    period with their files (purge.py)
 
 Installed as a console script (pyproject.toml); `python -m chalicelib.admin` is the same.
 Exit codes: 0 done; 1 the work failed (storage, a PostgreSQL tool, an unknown account);
@@ -107,6 +108,12 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     for key in done.uploads:
         print(f"{verb} tệp tải lên không thuộc hồ sơ nào: {key}")
     print(f"{verb} {len(done.uploads)} tệp tải lên không thuộc hồ sơ nào.")
+    for code in done.dossiers:
+        print(f"{verb} hồ sơ đã hết thời hạn lưu giữ: {code}")
+    print(
+        f"{verb} {len(done.dossiers)} hồ sơ đã kết thúc quá {settings.retention_days} ngày"
+        f" (cùng lịch sử xử lý) và {done.dossier_files} tệp của chúng."
+    )
     print(
         f"{verb} {done.sessions} phiên đã hết hạn, {done.attempts} lượt đăng nhập cũ,"
         f" {done.lookup_failures} lượt tra cứu sai đã hết thời hạn tính."

@@ -335,6 +335,15 @@ class SqliteDossiers:
                 return
             after = page[-1]
 
+    def delete(self, codes: list[str]) -> int:
+        deleted = 0
+        with self._write_lock, self._immediate() as db:
+            for code in codes:
+                db.execute("DELETE FROM idempotency WHERE code = ?", (code,))
+                db.execute("DELETE FROM events WHERE code = ?", (code,))
+                deleted += db.execute("DELETE FROM dossiers WHERE code = ?", (code,)).rowcount
+        return deleted
+
     def close(self) -> None:
         """Closes every connection any thread opened (tests and server shutdown)."""
         self._connections.close()
