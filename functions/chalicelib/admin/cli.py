@@ -12,6 +12,8 @@
     motcua purge [--older-than 2d] [--dry-run]      unattached uploads, ended sessions, old failed
                                                     lookups, dossiers past their retention
                                                     period with their files (purge.py)
+    motcua rotate-data-key                          embedded: a new data key seals every dossier
+                                                    and file again (rotate.py)
 
 Installed as a console script (pyproject.toml); `python -m chalicelib.admin` is the same.
 Exit codes: 0 done; 1 the work failed (storage, a PostgreSQL tool, an unknown account);
@@ -92,6 +94,16 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "purge":
         return _purge(args, settings)
+    if args.command == "rotate-data-key":
+        from chalicelib.admin.rotate import rotate
+
+        rotated = rotate(settings)
+        print(
+            f"Khóa dữ liệu mới {rotated.key_id}: đã mã hóa lại {rotated.dossiers} hồ sơ và"
+            f" {rotated.files} tệp. Khóa cũ ({', '.join(rotated.old_ids)}) vẫn ở trong tệp khóa để"
+            " mở các bản sao lưu trước đây; xóa dòng của chúng khi không còn bản sao lưu đó."
+        )
+        return 0
     return accounts.run(args, settings)
 
 
@@ -140,6 +152,10 @@ def _parser() -> argparse.ArgumentParser:
         "--force",
         action="store_true",
         help="ghi đè nơi khôi phục không trống (dừng ứng dụng trước)",
+    )
+    commands.add_parser(
+        "rotate-data-key",
+        help="khóa dữ liệu mới, mã hóa lại mọi hồ sơ và tệp (dừng máy chủ trước; cách nhúng)",
     )
     purge = commands.add_parser("purge", help="xóa tệp không thuộc hồ sơ nào, phiên hết hạn")
     purge.add_argument(

@@ -392,6 +392,31 @@ class FilesystemUploads:
         finally:
             Path(name).unlink(missing_ok=True)
 
+    def reseal(self) -> int:
+        """Seals every quarantined and accepted file again under the sealer's first key, each
+        through tmp/ and renamed over the old (`motcua rotate-data-key`). How many files."""
+        assert self._sealer is not None
+        done = 0
+        for area in ("quarantine", "accepted"):
+            for folder, _dirs, names in os.walk(self.root / area):
+                for name in names:
+                    path = Path(folder) / name
+                    key = path.relative_to(self.root / area).as_posix()
+                    fd, temporary = tempfile.mkstemp(dir=self.root / "tmp", prefix="reseal-")
+                    try:
+                        with (
+                            os.fdopen(fd, "wb") as out,
+                            _open_plain(path, self._sealer, key) as src,
+                        ):
+                            self._sealer.seal_file(src, out, key.encode())
+                            out.flush()
+                            os.fsync(out.fileno())
+                        os.replace(temporary, path)
+                    finally:
+                        Path(temporary).unlink(missing_ok=True)
+                    done += 1
+        return done
+
     def remove(self, key: str) -> None:
         for area in STORED_AREAS:
             self._path(area, key).unlink(missing_ok=True)

@@ -344,6 +344,49 @@ class SqliteDossiers:
                 deleted += db.execute("DELETE FROM dossiers WHERE code = ?", (code,)).rowcount
         return deleted
 
+    def reseal(self) -> int:
+        """Seals every sealed (or clear) column again under the sealer's first key, in batches
+        of 500 dossiers, one transaction each (`motcua rotate-data-key`, server stopped). How
+        many dossiers."""
+        assert self._sealer is not None
+        sealer, done, after = self._sealer, 0, ""
+        while True:
+            with self._write_lock, self._immediate() as db:
+                rows = db.execute(
+                    "SELECT code, body, applicant FROM dossiers WHERE code > ? ORDER BY code"
+                    " LIMIT 500",
+                    (after,),
+                ).fetchall()
+                for code, body, applicant in rows:
+                    sealed = [
+                        sealer.seal_text(
+                            _open(sealer, value, f"dossiers/{code}/{column}"),
+                            f"dossiers/{code}/{column}",
+                        )
+                        for column, value in (("body", body), ("applicant", applicant))
+                    ]
+                    db.execute(
+                        "UPDATE dossiers SET body = ?, applicant = ? WHERE code = ?",
+                        (*sealed, code),
+                    )
+                    events = db.execute(
+                        "SELECT seq, body FROM events WHERE code = ?", (code,)
+                    ).fetchall()
+                    for seq, event in events:
+                        context = f"events/{code}/{seq}"
+                        db.execute(
+                            "UPDATE events SET body = ? WHERE code = ? AND seq = ?",
+                            (sealer.seal_text(_open(sealer, event, context), context), code, seq),
+                        )
+                if not rows:
+                    db.execute(
+                        "UPDATE sealing SET value = ? WHERE name = 'check'",
+                        (sealer.seal(_CHECK, b"sealing/check"),),
+                    )
+                    return done
+            done += len(rows)
+            after = rows[-1][0]
+
     def close(self) -> None:
         """Closes every connection any thread opened (tests and server shutdown)."""
         self._connections.close()
