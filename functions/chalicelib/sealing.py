@@ -156,17 +156,28 @@ class SealedWriter:
         out.write(self._header)
 
     def write(self, data: bytes) -> int:
-        self._buffer += data
-        while len(self._buffer) > SEGMENT:  # keep one back: the last segment is marked
-            self._flush(bytes(self._buffer[:SEGMENT]), last=False)
-            del self._buffer[:SEGMENT]
+        """Seals whole segments as they come, without copying them; at most one segment waits
+        (the last one is marked, so one is always held back until more comes or `finish`)."""
+        view = memoryview(data)
+        if self._buffer:
+            room = SEGMENT - len(self._buffer)
+            self._buffer += view[:room]
+            view = view[room:]
+            if not view:
+                return len(data)
+            self._flush(bytes(self._buffer), last=False)
+            self._buffer.clear()
+        while len(view) > SEGMENT:
+            self._flush(view[:SEGMENT], last=False)
+            view = view[SEGMENT:]
+        self._buffer += view
         return len(data)
 
     def finish(self) -> None:
         self._flush(bytes(self._buffer), last=True)
         self._buffer.clear()
 
-    def _flush(self, segment: bytes, *, last: bool) -> None:
+    def _flush(self, segment: "bytes | memoryview", *, last: bool) -> None:
         nonce = _nonce(self._prefix, self._counter, last)
         self._out.write(self._aead.encrypt(nonce, segment, self._aad))
         self._counter += 1
