@@ -22,7 +22,6 @@ import io
 import os
 import secrets
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -114,12 +113,6 @@ class Sealer:
         while chunk := source.read(SEGMENT):
             writer.write(chunk)
         writer.finish()
-
-    def key_id_of_file(self, head: bytes) -> bytes | None:
-        """The key id of a sealed file's first bytes (None: a file written before sealing)."""
-        if not head.startswith(MAGIC):
-            return None
-        return head[len(MAGIC) : len(MAGIC) + _ID]
 
     def _aead(self, key_id: bytes, context: bytes) -> AESGCM:
         aead = self._keys.get(key_id)
@@ -300,8 +293,3 @@ def add_key(path: Path) -> str:
     finally:
         Path(temporary).unlink(missing_ok=True)
     return line.split(":", 1)[0]
-
-
-def chunks(source: BinaryIO, size: int = SEGMENT) -> Iterator[bytes]:
-    while chunk := source.read(size):
-        yield chunk
