@@ -73,6 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)
     os.environ["MOTCUA_DATA_DIR"] = str(Path(args.data_dir).resolve())
     os.environ.setdefault("MOTCUA_PUBLIC_URL", f"http://{args.host}:{args.port}")
+    from chalicelib.config import ConfigurationError, Settings
+    from chalicelib.wiring import check_data_key
+
+    try:  # the data key, before any worker starts (chalicelib/sealing.py)
+        check_data_key(Settings.from_env())
+    except ConfigurationError as error:
+        print(f"Cấu hình: {error}", file=sys.stderr)
+        return 2
     listener = socket.create_server((args.host, args.port), backlog=1024)
     print(
         f"MotCua: http://{args.host}:{args.port}/ ({workers} tiến trình; Ctrl+C để dừng)",

@@ -30,9 +30,11 @@ from hypothesis import strategies as st
 from buildlib.bundle import make_bundle
 from buildlib.catalogue import load as catalogue_module
 from buildlib.catalogue.yamlsource import load_text
+from buildlib.errors import BuildError
 from buildlib.site import application as apply
 from buildlib.site.build import build_command
 from chalicelib import forms
+from chalicelib.config import Settings
 from chalicelib.versions import version_in_force
 
 from .api.filling import answers_for
@@ -727,3 +729,27 @@ def test_the_site_units_files_hold_every_commune_of_each_province(site: Path) ->
             (c["code"], c["name"]) for c in unit["communes"]
         )
     assert len(list((site / apply.UNITS_DIR).glob("*.json"))) == len(sources)
+
+
+def test_every_application_page_states_the_privacy_notice_and_the_retention_period(
+    site: Path,
+) -> None:
+    """The notice is the catalogue's own text (catalogue/du-lieu-ca-nhan.md) with the period
+    `motcua purge` applies (the default here: MOTCUA_RETENTION_DAYS unset)."""
+    years = Settings.retention_days // 365
+    for page in application_pages(site):
+        text = page.read_text(encoding="utf-8")
+        notice = text.split('id="du-lieu-ca-nhan"', 1)[1].split("</section>", 1)[0]
+        assert "Dữ liệu cá nhân của bạn" in notice and "91/2025/QH15" in notice, page
+        assert f"được xóa {years} năm sau khi hồ sơ kết thúc" in notice, page
+        assert "{thoi_han}" not in text and "<!--" not in notice, page
+
+
+def test_the_privacy_notice_says_the_configured_period_and_must_have_one(tmp_path: Path) -> None:
+    assert "được xóa 90 ngày sau" in apply.privacy_notice(CATALOGUE, 90)
+    assert "được xóa 2 năm sau" in apply.privacy_notice(CATALOGUE, 730)
+    (tmp_path / "du-lieu-ca-nhan.md").write_text("Dữ liệu được giữ mãi.", encoding="utf-8")
+    with pytest.raises(BuildError, match="thoi_han"):
+        apply.privacy_notice(tmp_path)
+    with pytest.raises(BuildError, match=r"du-lieu-ca-nhan\.md"):
+        apply.privacy_notice(tmp_path / "khong-co")

@@ -14,14 +14,19 @@ the applicant picked.
 """
 
 import json
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
+import markdown  # type: ignore[import-untyped]
 import markupsafe
 from jinja2 import Environment
 
 from buildlib.catalogue import labels
+from buildlib.errors import BuildError
 from chalicelib import forms
 from chalicelib.bundle import accepting_offices, is_cross_boundary
+from chalicelib.config import retention_days
 from chalicelib.forms import office_from
 from chalicelib.versions import version_in_force
 
@@ -116,6 +121,30 @@ def client_config(form: dict, version: dict, provinces: list[list[str]]) -> dict
     }
 
 
+PRIVACY_NOTICE = "du-lieu-ca-nhan.md"  # in catalogue/: the province's text, edited like the rest
+
+
+def retention_text(days: int) -> str:
+    """The retention period as the notice says it: whole years as years, else days."""
+    return f"{days // 365} năm" if days % 365 == 0 else f"{days} ngày"
+
+
+def privacy_notice(catalogue_dir: Path, days: int | None = None) -> markupsafe.Markup:
+    """The application pages' notice on personal data (Law 91/2025): catalogue/du-lieu-ca-nhan.md,
+    Markdown, with `{thoi_han}` replaced by the retention period `motcua purge` applies
+    (MOTCUA_RETENTION_DAYS: build the site with the server's value)."""
+    path = catalogue_dir / PRIVACY_NOTICE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise BuildError(f"{path}: the privacy notice of the application pages: {error}") from None
+    if "{thoi_han}" not in text:
+        raise BuildError(f"{path}: must state the retention period: write {{thoi_han}} in it")
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
+    text = text.replace("{thoi_han}", retention_text(days or retention_days()))
+    return markupsafe.Markup(markdown.markdown(text))
+
+
 def office_choices(accepted: list[dict], commune_names: dict[str, str]) -> list[dict]:
     """The offices of the page's "where to file" question: a commune office is listed by its
     commune's name (Phường Lê Chân), in the communes' name order, so typing the name finds it."""
@@ -174,6 +203,7 @@ def pages(
     units: list[dict],
     offices: list[dict],
     today: str,
+    privacy: markupsafe.Markup,
 ) -> Iterator[tuple[str, str]]:
     """(path, HTML) of the application page of every procedure whose version in force today
     offers an online form."""
@@ -199,6 +229,7 @@ def pages(
             provinces=province_list,
             offices=choices,
             cross_boundary=is_cross_boundary(version),
+            privacy=privacy,
             radio_max=RADIO_MAX,
             slot_limits={
                 s["id"]: slot_messages(s)["limits"]

@@ -655,6 +655,7 @@ def _write_application_pages(
             units=units,
             offices=register,
             today=today,
+            privacy=application.privacy_notice(catalogue.root),
         )
     )
     for path, text in [*written, *application.unit_files(units)]:

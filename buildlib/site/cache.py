@@ -22,6 +22,7 @@ from typing import Any
 
 from buildlib import paths
 from buildlib.site import webfont
+from chalicelib.config import retention_days
 
 VERSION = 6  # 2: search records cached per procedure; 3: summary has the form; 4: browse;
 # 5: stat signatures; 6: open data in chunks
@@ -54,6 +55,7 @@ def shell_inputs() -> str:
     inputs += [p for p in files(theme / "assets") if theme_asset(p)]
     inputs += webfont.inputs()
     extra = version("mkdocs") + version("mkdocs-material") + paths.site_url()
+    extra += str(retention_days())  # the application pages' privacy notice states it
     return digest(inputs, extra)
 
 

@@ -57,6 +57,13 @@ class Settings:
     # Wrong code/secret per client per window, counted in the store all processes share.
     lookup_failures_allowed: int = 20
     lookup_window_seconds: int = 600
+    # Embedded: the key ring that seals dossiers and files at rest (chalicelib/sealing.py), kept
+    # apart from data_dir. None: sealing.default_key_file(), created on first use (`make run`).
+    data_key_file: Path | None = None
+    # Dossiers and their files are deleted this many days after they end (the result returned,
+    # or the dossier closed): `motcua purge`. A choice, not a figure from a source
+    # (docs/deploy.md, "Personal data"); the application page states it.
+    retention_days: int = 1825
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -79,11 +86,27 @@ class Settings:
             "s3_public_url": (env.get("MOTCUA_S3_PUBLIC_URL") or "").rstrip("/") or None,
             "database_url": env.get("MOTCUA_DATABASE_URL") or None,
             "clamd": env.get("MOTCUA_CLAMD") or None,
+            "data_key_file": Path(env["MOTCUA_DATA_KEY_FILE"])
+            if env.get("MOTCUA_DATA_KEY_FILE")
+            else None,
+            "retention_days": retention_days(env),
         }
         values.update(overrides)
         if "secret_key" not in values:
             values["secret_key"] = _secret_key(env, values["data_dir"], values["storage"])
         return cls(**values)
+
+
+def retention_days(env: Mapping[str, str] | None = None) -> int:
+    """MOTCUA_RETENTION_DAYS, a whole number of days of at least 1 (default 1825, five years).
+    The build reads it too, so the application page states the period purge applies."""
+    values = os.environ if env is None else env
+    text = values.get("MOTCUA_RETENTION_DAYS", "").strip()
+    if not text:
+        return Settings.retention_days
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigurationError(f"MOTCUA_RETENTION_DAYS must be a number of days, not {text!r}")
+    return int(text)
 
 
 TRUE = frozenset({"1", "true", "yes", "on"})

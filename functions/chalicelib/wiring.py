@@ -20,8 +20,9 @@ from .scanner import ClamdScanner, RecordedScanner, Scanner
 from .storage.accounts import Accounts
 from .storage.ports import Dossiers, LookupFailures, Uploads, UploadStore
 
-if TYPE_CHECKING:  # the scanner function's only: the API does not import it
+if TYPE_CHECKING:  # the scanner function's and the embedded target's only
     from .scanstep import ScanStep
+    from .sealing import Sealer
 
 # A target's stores, and the scanner verify uses when no clamd is configured (AWS: the scan step's
 # recorded verdicts; elsewhere None, and nothing is accepted without MOTCUA_CLAMD).
@@ -55,12 +56,36 @@ def _embedded(settings: Settings) -> Adapters:
     from .storage.lookups_sqlite import SqliteLookupFailures
     from .storage.sqlite import SqliteDossiers
 
-    dossiers = SqliteDossiers(settings.data_dir / "motcua.sqlite3")
+    sealer = data_sealer(settings)
+    dossiers = SqliteDossiers(settings.data_dir / "motcua.sqlite3", sealer=sealer)
     uploads = FilesystemUploads(
-        settings.data_dir / "uploads", secret=settings.secret_key, base_url=settings.public_url
+        settings.data_dir / "uploads",
+        secret=settings.secret_key,
+        base_url=settings.public_url,
+        sealer=sealer,
     )
     failures = SqliteLookupFailures(settings.data_dir / "lookup-failures.sqlite3")
     return dossiers, uploads, failures, None
+
+
+def data_sealer(settings: Settings) -> "Sealer":
+    """The embedded target's data key ring: the file MOTCUA_DATA_KEY_FILE names (it must
+    exist), or the user's own default file, made on first use (`make run` needs no setup)."""
+    from .sealing import default_key_file, load
+
+    if settings.data_key_file is not None:
+        return load(settings.data_key_file, create=False)
+    return load(default_key_file(), create=True)
+
+
+def check_data_key(settings: Settings) -> None:
+    """Embedded: DataKeyError (a ConfigurationError) now, if the data key is missing or is not
+    the one that sealed the database, rather than in every server process at its first request."""
+    if settings.storage != "embedded":
+        return
+    from .storage.sqlite import check_data_key as check
+
+    check(settings.data_dir / "motcua.sqlite3", data_sealer(settings))
 
 
 def _province(settings: Settings) -> Adapters:

@@ -17,7 +17,9 @@ import segno
 import yaml
 from playwright.sync_api import Page, expect
 
+from chalicelib.config import Settings
 from chalicelib.receipt import qr_svg
+from chalicelib.wiring import data_sealer
 from tests.api.filling import FILES, answers_for
 from tests.qr_modules import drawn_modules, with_quiet_zone
 
@@ -32,12 +34,19 @@ def form(form_id: str) -> dict:
 
 
 def dossiers(server, procedure: str) -> list[dict]:
+    """The stored rows, each `body` opened with the server's data key (it is sealed at rest)."""
     with sqlite3.connect(server.data_dir / "motcua.sqlite3") as db:
         db.row_factory = sqlite3.Row
         rows = db.execute(
             "SELECT * FROM dossiers WHERE procedure = ? ORDER BY code", (procedure,)
         ).fetchall()
-    return [dict(row) for row in rows]
+    sealer = data_sealer(Settings.from_env(secret_key=b"unused"))
+    opened = []
+    for row in map(dict, rows):
+        assert isinstance(row["body"], bytes), "sealed"
+        row["body"] = sealer.open_text(row["body"], f"dossiers/{row['code']}/body")
+        opened.append(row)
+    return opened
 
 
 def upload_file(name: str, mime: str, data: bytes) -> dict:

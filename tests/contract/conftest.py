@@ -27,6 +27,7 @@ from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from chalicelib.local.upload import LocalUploadEndpoint
+from chalicelib.sealing import Sealer
 from chalicelib.storage.dynamo import DynamoDossiers, create_table
 from chalicelib.storage.files import FilesystemUploads
 from chalicelib.storage.ports import Dossiers, Uploads, UploadTarget
@@ -49,6 +50,8 @@ from tests.services import free_ports as free_ports
 from .iam import OperationLog, granted, scanner_policy
 
 SECRET = b"contract-tests-signing-secret"
+# The embedded adapters run sealed, as wiring builds them (chalicelib/sealing.py).
+SEALER = Sealer([(b"\x00\x00\x00\x01", b"contract-tests-data-key-32-bytes")])
 DUMMY_AWS_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -168,7 +171,9 @@ def make_dossiers(request, tmp_path: Path) -> Iterator[Callable[..., Dossiers]]:
 
             def make(*, after_write=None) -> Dossiers:
                 opened.append(
-                    SqliteDossiers(tmp_path / "dossiers.sqlite3", after_write=after_write)
+                    SqliteDossiers(
+                        tmp_path / "dossiers.sqlite3", after_write=after_write, sealer=SEALER
+                    )
                 )
                 return opened[-1]
 
@@ -205,7 +210,9 @@ SEAWEEDFS = pytest.param("seaweedfs", marks=pytest.mark.slow)
 def upload_side(request, tmp_path: Path) -> Iterator[UploadSide]:
     if request.param == "embedded":
         with local_upload_server() as serve:
-            uploads = FilesystemUploads(tmp_path / "uploads", secret=SECRET, base_url=serve.url)
+            uploads = FilesystemUploads(
+                tmp_path / "uploads", secret=SECRET, base_url=serve.url, sealer=SEALER
+            )
             serve.app = LocalUploadEndpoint(uploads)
             yield UploadSide(uploads, post_form)
         return

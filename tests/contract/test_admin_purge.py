@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from chalicelib import workflow
 from chalicelib.admin.cli import main
 from chalicelib.admin.purge import duration, purge
 from chalicelib.config import Settings
@@ -152,3 +153,52 @@ def test_purge_forgets_failed_lookups_once_their_window_has_passed(target):
             purge(settings, older_than=TWO_DAYS, dry_run=False, now=after_window).lookup_failures
             == 0
         )
+
+
+def test_purge_deletes_dossiers_their_timeline_and_files_once_retention_has_passed(target, capsys):
+    with environment(target.new()):
+        assert main(["migrate"]) == 0
+        filed = populate(target)
+        settings = Settings.from_env()
+        withdrawn, *kept = filed.secrets
+        with opened(target) as service:
+            secret = filed.secrets[withdrawn]
+            version = service.lookup(withdrawn, secret, CLIENT)["version"]
+            body = {"version": version, "data": {}}
+            assert (
+                service.applicant_act(withdrawn, secret, CLIENT, "withdraw", body, None)["status"]
+                in workflow.FINAL
+            )
+            its_files = {
+                key
+                for keys in service.dossiers.get(withdrawn).dossier.uploads.values()
+                for key in keys
+            }
+        assert its_files and its_files <= upload_keys(settings)
+        retention = dt.timedelta(days=settings.retention_days)
+        now = dt.datetime.now(dt.UTC)
+
+        early = purge(settings, older_than=TWO_DAYS, dry_run=False, now=now + retention / 2)
+        assert early.dossiers == []
+        planned = purge(settings, older_than=TWO_DAYS, dry_run=True, now=now + retention + TWO_DAYS)
+        assert planned.dossiers == [withdrawn] and its_files <= upload_keys(settings)
+        with environment({"MOTCUA_RETENTION_DAYS": "400000"}):
+            assert (
+                purge(
+                    Settings.from_env(),
+                    older_than=TWO_DAYS,
+                    dry_run=True,
+                    now=now + retention + TWO_DAYS,
+                ).dossiers
+                == []
+            )
+
+        done = purge(settings, older_than=TWO_DAYS, dry_run=False, now=now + retention + TWO_DAYS)
+        assert done.dossiers == [withdrawn] and done.dossier_files == len(its_files)
+        assert not its_files & upload_keys(settings)
+        with opened(target) as service:
+            assert service.dossiers.get(withdrawn) is None
+            with pytest.raises(NotFoundError):
+                service.lookup(withdrawn, filed.secrets[withdrawn], CLIENT)
+            for code in kept:  # open dossiers stay, whatever their age
+                assert service.lookup(code, filed.secrets[code], CLIENT)["code"] == code

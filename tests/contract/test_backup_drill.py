@@ -16,11 +16,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from chalicelib import chain
+from chalicelib import chain, sealing
 from chalicelib.admin.cli import main
 from chalicelib.admin.errors import REFUSED
 from chalicelib.config import Settings
-from chalicelib.wiring import build_officer_auth, build_upload_store
+from chalicelib.wiring import build_officer_auth, build_service, build_upload_store
 
 from .installations import (  # noqa: F401 (the fixtures bundle_path and target)
     CLIENT,
@@ -173,3 +173,35 @@ def assert_empty(target: Target, env: dict[str, str]) -> None:
     assert tables == (0,)
     with environment(env):
         assert list(build_upload_store(Settings.from_env()).objects()) == []
+
+
+# Embedded only: on `province` the disk and the store encrypt (docs/deploy.md, Personal data).
+@pytest.mark.parametrize("target", ["embedded"], indirect=True)
+def test_an_embedded_backup_stays_sealed_and_restores_only_with_the_data_key(
+    target, tmp_path, capsys
+):
+    source = target.new()
+    backup_dir = tmp_path / "backup"
+    with environment(source):
+        filed = populate(target)
+        assert main(["backup", str(backup_dir)]) == 0
+    data_key = Path(source["MOTCUA_DATA_KEY_FILE"]).read_text(encoding="ascii").split(":")[1]
+    for path in [path for path in backup_dir.rglob("*") if path.is_file()]:
+        raw = path.read_bytes()
+        assert data_key.strip().encode() not in raw, path  # the key is not in the backup
+        assert "Nguyễn Văn An".encode() not in raw, path  # nor any answer in clear
+        assert not any(content[:64] in raw for content in filed.files.values()), path
+
+    restored = target.new()
+    other_key = tmp_path / "other.key"
+    other_key.write_text(sealing.new_key_line(), encoding="ascii")
+    with environment(restored):
+        assert main(["restore", str(backup_dir)]) == 0, capsys.readouterr().err
+        with (
+            environment({"MOTCUA_DATA_KEY_FILE": str(other_key)}),
+            pytest.raises(sealing.DataKeyError, match="sealed under data key"),
+        ):
+            build_service(Settings.from_env())
+        with opened(target) as service:  # with the installation's own key file
+            for key, content in filed.files.items():
+                assert service.uploads.describe(key)[0] == len(content)

@@ -261,3 +261,19 @@ def test_the_deployed_table_has_the_queue_index_create_table_makes(dynamodb):
     assert index["KeySchema"] == made_index["KeySchema"]
     assert index["Projection"]["ProjectionType"] == made_index["Projection"]["ProjectionType"]
     assert index["Projection"]["NonKeyAttributes"] == QUEUE_ATTRIBUTES
+
+
+def test_delete_removes_dossiers_with_their_events_and_idempotency_records(dossiers):
+    """Retention (`motcua purge`): a deleted dossier is gone whole; its code is never reused."""
+    first, second = file(dossiers, 1), file(dossiers, 2)
+    act(dossiers, first, "receive")
+
+    assert dossiers.delete([first.code, code(99)]) == 1
+
+    assert dossiers.get(first.code) is None
+    assert dossiers.get(second.code).code == second.code
+    assert set(dossiers.codes()) == {second.code}
+    assert [item.code for item in dossiers.queue(QueueQuery(office=OFFICE))] == [second.code]
+    again = file(dossiers, 1)  # its idempotency key is free again; the day's counter goes on
+    assert again.code not in (first.code, second.code)
+    assert dossiers.delete([]) == 0

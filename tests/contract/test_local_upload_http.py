@@ -19,7 +19,7 @@ import requests
 
 from chalicelib.local.upload import LocalUploadEndpoint
 from chalicelib.storage.files import FilesystemUploads
-from tests.contract.conftest import SECRET, local_upload_server
+from tests.contract.conftest import SEALER, SECRET, local_upload_server
 
 pytestmark = pytest.mark.slow  # a server on loopback per test
 BOUNDARY = "motcua-tests-boundary-7MA4YWxkTrZu0gW"
@@ -63,7 +63,7 @@ def endpoint(tmp_path: Path) -> Iterator[Endpoint]:
     clock = Clock()
     with local_upload_server() as serve:
         uploads = FilesystemUploads(
-            tmp_path / "uploads", secret=SECRET, base_url=serve.url, clock=clock
+            tmp_path / "uploads", secret=SECRET, base_url=serve.url, clock=clock, sealer=SEALER
         )
         serve.app = LocalUploadEndpoint(uploads)
         yield Endpoint(uploads, serve.url, clock)
@@ -279,7 +279,8 @@ def test_a_100_mb_upload_streams_without_holding_the_file_in_memory(endpoint):
 
     assert status == 204
     assert endpoint.uploads.size("lon.pdf") == size
-    assert file_digest(endpoint.uploads.root / "quarantine" / "lon.pdf") == sent.hexdigest()
+    with endpoint.uploads.read("lon.pdf") as stored:  # sealed on disk, opened as it is read
+        assert hashlib.file_digest(stored, "sha256").hexdigest() == sent.hexdigest()
     print(f"100 MiB upload: RSS grew by {rss.growth / MIB:.1f} MiB at most")
     assert rss.growth < 50 * MIB, f"RSS grew by {rss.growth / MIB:.1f} MiB"
 
@@ -292,11 +293,6 @@ def stream(size: int, digest, head: bytes) -> Iterator[bytes]:
         digest.update(block)
         yield block
     yield END
-
-
-def file_digest(path: Path) -> str:
-    with path.open("rb") as stored:
-        return hashlib.file_digest(stored, "sha256").hexdigest()
 
 
 class PeakRss:

@@ -10,7 +10,10 @@
     motcua backup DIRECTORY                         a consistent snapshot (backup.py)
     motcua restore DIRECTORY [--force]              a fresh installation from it (restore.py)
     motcua purge [--older-than 2d] [--dry-run]      unattached uploads, ended sessions, old failed
-                                                    lookups (purge.py)
+                                                    lookups, dossiers past their retention
+                                                    period with their files (purge.py)
+    motcua rotate-data-key                          embedded: a new data key seals every dossier
+                                                    and file again (rotate.py)
 
 Installed as a console script (pyproject.toml); `python -m chalicelib.admin` is the same.
 Exit codes: 0 done; 1 the work failed (storage, a PostgreSQL tool, an unknown account);
@@ -20,6 +23,7 @@ Exit codes: 0 done; 1 the work failed (storage, a PostgreSQL tool, an unknown ac
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -34,6 +38,16 @@ RESTORE_KEY = b"restore: this key signs nothing, never used"
 
 
 def main(argv: list[str] | None = None) -> int:
+    # What the command writes (databases, restored files and keys, backups) is personal data or
+    # a credential: its user's only, whatever the shell's umask (serve.py does the same).
+    umask = os.umask(0o077)
+    try:
+        return _main(argv)
+    finally:
+        os.umask(umask)
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         overrides = {"secret_key": RESTORE_KEY} if args.command == "restore" else {}
@@ -80,6 +94,16 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "purge":
         return _purge(args, settings)
+    if args.command == "rotate-data-key":
+        from chalicelib.admin.rotate import rotate
+
+        rotated = rotate(settings)
+        print(
+            f"Khóa dữ liệu mới {rotated.key_id}: đã mã hóa lại {rotated.dossiers} hồ sơ và"
+            f" {rotated.files} tệp. Khóa cũ ({', '.join(rotated.old_ids)}) vẫn ở trong tệp khóa để"
+            " mở các bản sao lưu trước đây; xóa dòng của chúng khi không còn bản sao lưu đó."
+        )
+        return 0
     return accounts.run(args, settings)
 
 
@@ -96,6 +120,12 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     for key in done.uploads:
         print(f"{verb} tệp tải lên không thuộc hồ sơ nào: {key}")
     print(f"{verb} {len(done.uploads)} tệp tải lên không thuộc hồ sơ nào.")
+    for code in done.dossiers:
+        print(f"{verb} hồ sơ đã hết thời hạn lưu giữ: {code}")
+    print(
+        f"{verb} {len(done.dossiers)} hồ sơ đã kết thúc quá {settings.retention_days} ngày"
+        f" (cùng lịch sử xử lý) và {done.dossier_files} tệp của chúng."
+    )
     print(
         f"{verb} {done.sessions} phiên đã hết hạn, {done.attempts} lượt đăng nhập cũ,"
         f" {done.lookup_failures} lượt tra cứu sai đã hết thời hạn tính."
@@ -122,6 +152,10 @@ def _parser() -> argparse.ArgumentParser:
         "--force",
         action="store_true",
         help="ghi đè nơi khôi phục không trống (dừng ứng dụng trước)",
+    )
+    commands.add_parser(
+        "rotate-data-key",
+        help="khóa dữ liệu mới, mã hóa lại mọi hồ sơ và tệp (dừng máy chủ trước; cách nhúng)",
     )
     purge = commands.add_parser("purge", help="xóa tệp không thuộc hồ sơ nào, phiên hết hạn")
     purge.add_argument(

@@ -10,6 +10,11 @@
   sign-in attempts older than the lockout window, which no limit counts any more.
 - Failed status lookups older than their window (the limiter deletes them itself at the next
   failure; those of the last failures stay until then). On AWS the table's TTL does it.
+- Dossiers past their retention period: `Settings.retention_days` (MOTCUA_RETENTION_DAYS) after
+  they ended (a final status, workflow.FINAL: result returned, refused, withdrawn, stopped; the
+  time of the event that ended them), with their events (the timeline is personal data too),
+  their idempotency records and every file they name, on every target (`Dossiers.delete`).
+  A dossier whose result waits to be collected (status 9) has not ended and is kept.
 
 Which uploads are referenced is read after the candidates are listed, from every dossier
 (`Dossiers.codes` and `get`), so a dossier committed before the scan keeps its files. A dossier
@@ -25,10 +30,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib import workflow
 from chalicelib.config import Settings
 from chalicelib.dossiers import UPLOAD_KEY
 from chalicelib.errors import NotConfiguredError
-from chalicelib.storage.ports import Dossiers, StoredObject
+from chalicelib.storage.ports import Dossiers, StoredDossier, StoredObject
 from chalicelib.wiring import build_officer_auth, build_stores, build_upload_store
 
 UPLOAD_AREAS = ("quarantine/", "accepted/")
@@ -39,6 +45,8 @@ _UNITS = {"d": 86400, "h": 3600, "m": 60, "": 86400}
 @dataclass
 class Purged:
     uploads: list[str] = field(default_factory=list)  # upload keys
+    dossiers: list[str] = field(default_factory=list)  # codes past their retention period
+    dossier_files: int = 0  # the files of those dossiers
     sessions: int = 0
     attempts: int = 0
     lookup_failures: int = 0
@@ -62,10 +70,18 @@ def purge(
     candidates = sorted({key for key in _old_uploads(store.objects(), cutoff)})
     dossiers, _uploads, failures = build_stores(settings)
     try:
-        referenced = _referenced(dossiers)
-        purged.uploads = [key for key in candidates if key not in referenced]
+        ended_before = now - dt.timedelta(days=settings.retention_days)
+        referenced, expired = _scan(dossiers, ended_before)
+        purged.dossiers = sorted(expired)
+        expired_files = sorted(set().union(*expired.values()) - referenced)
+        purged.dossier_files = len(expired_files)
+        purged.uploads = [
+            key for key in candidates if key not in referenced and key not in expired_files
+        ]
         if not dry_run:
-            for key in purged.uploads:
+            for start in range(0, len(purged.dossiers), 500):
+                dossiers.delete(purged.dossiers[start : start + 500])
+            for key in [*expired_files, *purged.uploads]:
                 store.remove(key)
         window_start = now.timestamp() - settings.lookup_window_seconds
         purged.lookup_failures = failures.prune(window_start, dry_run=dry_run)
@@ -85,22 +101,40 @@ def _old_uploads(objects: Iterator[StoredObject], cutoff: float) -> Iterator[str
                 yield stored.name[len(area) :]
 
 
-def _referenced(dossiers: Dossiers) -> set[str]:
-    """Every upload key a dossier names: its filed slots, and any key in its events."""
+def _scan(dossiers: Dossiers, ended_before: dt.datetime) -> tuple[set[str], dict[str, set[str]]]:
+    """Every upload key a dossier to keep names (its filed slots, and any key in its events),
+    and the dossiers that ended before `ended_before` with the keys each names."""
     keys: set[str] = set()
+    expired: dict[str, set[str]] = {}
     scanned = 0
     for code in dossiers.codes():
         stored = dossiers.get(code)
         if stored is None:
             continue
-        for slot_keys in stored.dossier.uploads.values():
-            keys.update(slot_keys)
-        for event in stored.events:
-            keys.update(_keys_in(event))
+        named = _keys_of(stored)
+        if _ended_before(stored, ended_before):
+            expired[code] = named
+        else:
+            keys.update(named)
         scanned += 1
         if scanned % 10_000 == 0:
             print(f"Đã đọc {scanned} hồ sơ", file=sys.stderr, flush=True)
+    return keys, expired
+
+
+def _keys_of(stored: StoredDossier) -> set[str]:
+    keys = {key for slot_keys in stored.dossier.uploads.values() for key in slot_keys}
+    for event in stored.events:
+        keys.update(_keys_in(event))
     return keys
+
+
+def _ended_before(stored: StoredDossier, moment: dt.datetime) -> bool:
+    """In a final status since before `moment` (the event that ended it; events carry an ISO
+    time with its offset)."""
+    if stored.state is None or stored.state.status not in workflow.FINAL or not stored.events:
+        return False
+    return dt.datetime.fromisoformat(stored.events[-1]["at"]) < moment
 
 
 def _keys_in(value: Any) -> Iterator[str]:

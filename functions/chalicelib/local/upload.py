@@ -75,7 +75,7 @@ class LocalUploadEndpoint:
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         fields = {name: values[0] for name, values in query.items() if len(values) == 1}
         download = self._uploads.open_download(fields)
-        handle = download.path.open("rb")
+        handle = download.open()
         start_response(
             "200 OK",
             [

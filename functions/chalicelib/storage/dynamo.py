@@ -204,6 +204,50 @@ class DynamoDossiers:
                 return
             request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
+    def delete(self, codes: list[str]) -> int:
+        """The dossier items, their events (1..version) and the IDEM# items naming them (one
+        scan: no index leads from a code to its idempotency key; purge runs at night)."""
+        doomed = set(codes)
+        keys: list[str] = []
+        deleted = 0
+        for code in codes:
+            item = self._item(f"DOSSIER#{code}")
+            if item is None:
+                continue
+            version = int(item["version"]["N"])
+            keys += [f"DOSSIER#{code}", *(_event_pk(code, seq) for seq in range(1, version + 1))]
+            deleted += 1
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "begins_with(pk, :idem)",
+            "ExpressionAttributeValues": {":idem": {"S": "IDEM#"}},
+            "ProjectionExpression": "pk, code",
+            "ConsistentRead": True,
+        }
+        while doomed:
+            with _wrapped():
+                answer = self._client.scan(**request)
+            keys += [
+                item["pk"]["S"] for item in answer.get("Items", []) if item["code"]["S"] in doomed
+            ]
+            if "LastEvaluatedKey" not in answer:
+                break
+            request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        for start in range(0, len(keys), 25):
+            self._delete_batch(keys[start : start + 25])
+        return deleted
+
+    def _delete_batch(self, pks: list[str]) -> None:
+        requests: list[Any] = [{"DeleteRequest": {"Key": {"pk": {"S": pk}}}} for pk in pks]
+        for attempt in range(MAX_ATTEMPTS):
+            with _wrapped():
+                answer = self._client.batch_write_item(RequestItems={self._table: requests})
+            requests = list(answer.get("UnprocessedItems", {}).get(self._table, []))
+            if not requests:
+                return
+            time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))
+        raise StorageError()
+
     def _queue_of(self, query: QueueQuery, status: int) -> list[QueueItem]:
         """Up to query.limit matching dossiers of one status, in queue_key order."""
         values: dict[str, Any] = {":pk": {"S": f"{query.office}#{status}"}}

@@ -14,6 +14,12 @@ the same endpoint on GET, as S3 serves a presigned GET.
 
 For the admin command (`UploadStore`), the objects are the files of quarantine/, accepted/ and
 digests/, named by their path under root/; tmp/ holds only files still arriving.
+
+Sealed at rest (chalicelib/sealing.py, when a Sealer is given: wiring always gives one): every
+file under quarantine/ and accepted/ is written sealed as it arrives (AES-GCM in 64 KiB segments,
+bound to its key) and opened as it is read; `size`, `describe` and downloads give the plain size
+and digest. Backups and restores copy the sealed bytes as they are. Files written before sealing
+(no sealed header) are read as they are.
 """
 
 import hashlib
@@ -30,10 +36,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 from urllib.parse import quote, urlencode
 
 from chalicelib.errors import ApiError, NotFoundError, StorageError, UploadChangedError
+from chalicelib.sealing import MAGIC, Sealer, plain_size
 from chalicelib.storage.ports import StoredObject, UploadTarget
 
 # A signed form is a bearer token for writing one object: keep its life short.
@@ -97,7 +104,13 @@ class Download:
     path: Path
     filename: str
     content_type: str
-    size: int
+    size: int  # of the plain content
+    key: str = ""
+    sealer: Sealer | None = None
+
+    def open(self) -> BinaryIO:
+        """The plain content, opened (the caller closes it)."""
+        return _open_plain(self.path, self.sealer, self.key)
 
 
 def download_lifetime(expires_in: int) -> int:
@@ -143,17 +156,19 @@ class FilesystemUploads:
         secret: bytes,
         base_url: str,
         clock: Callable[[], float] = time.time,
+        sealer: Sealer | None = None,
     ):
         if len(secret) < 16:
             raise ValueError("the upload signing secret must be at least 16 bytes")
         self.root = Path(root)
         self.clock = clock
+        self._sealer = sealer
         self._secret = secret
         self._url = f"{base_url.rstrip('/')}/api/uploads/local"
         # Its own key, so an upload form's signature is never a valid download link.
         self._download_secret = hmac.digest(secret, b"motcua download links", "sha256")
         for folder in ("tmp", "quarantine", "accepted", "digests"):
-            (self.root / folder).mkdir(parents=True, exist_ok=True)
+            (self.root / folder).mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def target(
         self, key: str, *, content_type: str, max_bytes: int, expires_in: int
@@ -191,7 +206,12 @@ class FilesystemUploads:
             raise StorageError() from error
         try:
             with os.fdopen(fd, "wb") as out:
-                yield out
+                if self._sealer is None:
+                    yield out
+                else:
+                    writer = self._sealer.file_writer(out, key.encode())
+                    yield cast(BinaryIO, writer)  # the endpoint only writes
+                    writer.finish()
                 out.flush()
                 os.fsync(out.fileno())
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -203,13 +223,13 @@ class FilesystemUploads:
 
     def size(self, key: str) -> int | None:
         try:
-            return self._path("quarantine", key).stat().st_size
+            return _plain_size(self._path("quarantine", key), self._sealer)
         except FileNotFoundError:
             return None
 
     def head_bytes(self, key: str, count: int) -> bytes:
         try:
-            with self._path("quarantine", key).open("rb") as source:
+            with _open_plain(self._path("quarantine", key), self._sealer, key) as source:
                 return source.read(max(count, 0))
         except FileNotFoundError:
             raise NotFoundError() from None
@@ -217,7 +237,7 @@ class FilesystemUploads:
     @contextmanager
     def read(self, key: str) -> Iterator[BinaryIO]:
         try:
-            source = self._path("quarantine", key).open("rb")
+            source = _open_plain(self._path("quarantine", key), self._sealer, key)
         except FileNotFoundError:
             raise NotFoundError() from None
         with source:
@@ -231,7 +251,12 @@ class FilesystemUploads:
         fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="replace-")
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(content)
+                if self._sealer is None:
+                    out.write(content)
+                else:
+                    writer = self._sealer.file_writer(out, key.encode())
+                    writer.write(content)
+                    writer.finish()
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(name, target)
@@ -246,7 +271,7 @@ class FilesystemUploads:
             return
         accepted = self._path("accepted", key)
         try:
-            digest = _sha256(self._path("quarantine", key))
+            digest = _sha256(self._path("quarantine", key), self._sealer, key)
         except FileNotFoundError:
             if accepted.is_file():
                 return
@@ -273,7 +298,7 @@ class FilesystemUploads:
                 if accepted.is_file():
                     return
                 raise NotFoundError() from None
-            if not hmac.compare_digest(_sha256(claimed), sha256):
+            if not hmac.compare_digest(_sha256(claimed, self._sealer, key), sha256):
                 raise UploadChangedError()
             self._write_digest(key, sha256)
             accepted.parent.mkdir(parents=True, exist_ok=True)
@@ -290,13 +315,13 @@ class FilesystemUploads:
     def describe(self, key: str) -> tuple[int, str]:
         path = self._path("accepted", key)
         try:
-            size = path.stat().st_size
+            size = _plain_size(path, self._sealer)
         except FileNotFoundError:
             raise NotFoundError() from None
         try:
             digest = self._path("digests", key).read_text(encoding="ascii").strip()
         except FileNotFoundError:  # accepted before digests were kept
-            digest = _sha256(path)
+            digest = _sha256(path, self._sealer, key)
             self._write_digest(key, digest)
         return size, digest
 
@@ -324,10 +349,11 @@ class FilesystemUploads:
             raise DownloadForbiddenError()
         path = self._path("accepted", fields["key"])
         try:
-            size = path.stat().st_size
+            size = _plain_size(path, self._sealer)
         except FileNotFoundError:
             raise NotFoundError() from None
-        return Download(path, fields["filename"], content_type_of(fields["key"]), size)
+        content_type = content_type_of(fields["key"])
+        return Download(path, fields["filename"], content_type, size, fields["key"], self._sealer)
 
     # --- UploadStore: backup, restore, purge -------------------------------------------------
 
@@ -366,6 +392,31 @@ class FilesystemUploads:
         finally:
             Path(name).unlink(missing_ok=True)
 
+    def reseal(self) -> int:
+        """Seals every quarantined and accepted file again under the sealer's first key, each
+        through tmp/ and renamed over the old (`motcua rotate-data-key`). How many files."""
+        assert self._sealer is not None
+        done = 0
+        for area in ("quarantine", "accepted"):
+            for folder, _dirs, names in os.walk(self.root / area):
+                for name in names:
+                    path = Path(folder) / name
+                    key = path.relative_to(self.root / area).as_posix()
+                    fd, temporary = tempfile.mkstemp(dir=self.root / "tmp", prefix="reseal-")
+                    try:
+                        with (
+                            os.fdopen(fd, "wb") as out,
+                            _open_plain(path, self._sealer, key) as src,
+                        ):
+                            self._sealer.seal_file(src, out, key.encode())
+                            out.flush()
+                            os.fsync(out.fileno())
+                        os.replace(temporary, path)
+                    finally:
+                        Path(temporary).unlink(missing_ok=True)
+                    done += 1
+        return done
+
     def remove(self, key: str) -> None:
         for area in STORED_AREAS:
             self._path(area, key).unlink(missing_ok=True)
@@ -403,6 +454,27 @@ class FilesystemUploads:
         return hmac.new(self._secret, canonical.encode(), hashlib.sha256).hexdigest()
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: Path, sealer: Sealer | None, key: str) -> str:
+    digest = hashlib.sha256()
+    with _open_plain(path, sealer, key) as source:
+        while chunk := source.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _open_plain(path: Path, sealer: Sealer | None, key: str) -> BinaryIO:
+    """The plain content of a stored file; a sealed one is bound to its key (the same in
+    quarantine/ and accepted/)."""
+    source = path.open("rb")
+    if sealer is None:
+        return source
+    return sealer.file_reader(source, key.encode())
+
+
+def _plain_size(path: Path, sealer: Sealer | None) -> int:
+    size = path.stat().st_size
+    if sealer is None:
+        return size
     with path.open("rb") as source:
-        return hashlib.file_digest(source, "sha256").hexdigest()
+        sealed = source.read(len(MAGIC)) == MAGIC
+    return plain_size(size) if sealed else size

@@ -17,6 +17,8 @@ Contract (tests/contract/ runs it against every adapter):
 - Dossiers.queue lists one office's dossiers matching a QueueQuery, sorted by due date (none last),
   then code (the order of `queue_key`); Dossiers.counts counts them per status.
 - Dossiers.codes yields every code once (for the chain verifier), in no promised order.
+- Dossiers.delete removes a dossier, its events and its idempotency records together; `get`
+  then answers None, a retry under its idempotency key files a new dossier.
 """
 
 import dataclasses
@@ -143,6 +145,12 @@ class Dossiers(Protocol):
 
     def codes(self) -> Iterator[str]:
         """Every dossier's code once, in no promised order (SQLite: code order)."""
+        ...
+
+    def delete(self, codes: list[str]) -> int:
+        """Deletes these dossiers with their events and idempotency records, for good (the
+        retention period has passed: `motcua purge`); unknown codes are skipped. How many were
+        deleted. The (agency, day) counters stay, so a code is never handed out twice."""
         ...
 
 

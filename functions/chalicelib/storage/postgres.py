@@ -237,6 +237,13 @@ class PostgresDossiers:
                 return
             after = page[-1]
 
+    def delete(self, codes: list[str]) -> int:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM idempotency WHERE code = ANY(%s)", (codes,))
+            conn.execute("DELETE FROM events WHERE code = ANY(%s)", (codes,))
+            cursor = conn.execute("DELETE FROM dossiers WHERE code = ANY(%s)", (codes,))
+            return cursor.rowcount
+
     def close(self) -> None:
         """Closes every connection (tests and server shutdown)."""
         self._pool.close()

@@ -18,8 +18,16 @@ Queues: the index (office, status, queue_key) answers "one office, one status, b
 after this cursor" as one index range read in order (ports.queue_key); several statuses or none
 are one such range each, merged. Files made before the lifecycle (no queue columns, events as a
 JSON column) are migrated when opened, under the writers' lock.
+
+Sealed at rest (chalicelib/sealing.py, when a Sealer is given: wiring always gives one): the body
+(answers, file keys, the applicant's name), each event's body and the `applicant` column are
+AES-GCM ciphertext bound to their code and column; what the queues filter and sort on (code,
+office, status, unit, procedure, channel, dates) stays clear. The table `sealing` holds one value
+sealed at creation, opened at startup: a wrong or missing key stops startup with DataKeyError
+instead of failing at the first dossier. Rows written before sealing (text) are read as they are.
 """
 
+import contextlib
 import dataclasses
 import fcntl
 import heapq
@@ -40,6 +48,7 @@ from chalicelib.errors import (
     NotFoundError,
     VersionConflictError,
 )
+from chalicelib.sealing import DataKeyError, Sealer, SealError
 from chalicelib.storage.ports import (
     NO_DUE,
     NewDossier,
@@ -50,10 +59,19 @@ from chalicelib.storage.ports import (
     format_code,
     queue_key,
 )
-from chalicelib.storage.queue_sql import dossier_row, insert_dossier_sql, queue_item, status_sql
+from chalicelib.storage.queue_sql import (
+    DOSSIER_COLUMNS,
+    dossier_row,
+    insert_dossier_sql,
+    queue_item,
+    status_sql,
+)
 from chalicelib.storage.sqlite_connections import ThreadConnections, wrapped
 
 INSERT_DOSSIER = insert_dossier_sql("?")
+_COLUMN = {name.strip(): index for index, name in enumerate(DOSSIER_COLUMNS.split(","))}
+_SEALING = """CREATE TABLE IF NOT EXISTS sealing (name TEXT PRIMARY KEY, value BLOB NOT NULL)"""
+_CHECK = b"motcua: the data key opens this database"
 
 _EVENTS = """CREATE TABLE IF NOT EXISTS events (
     code TEXT NOT NULL REFERENCES dossiers (code),
@@ -138,14 +156,23 @@ class SqliteDossiers:
     that raises simulates a crash at that point.
     """
 
-    def __init__(self, path: Path, *, after_write: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        path: Path,
+        *,
+        after_write: Callable[[str], None] | None = None,
+        sealer: Sealer | None = None,
+    ):
         self._path = Path(path)
+        self._sealer = sealer
         self._after_write = after_write or (lambda _label: None)
         self._connections = ThreadConnections(self._path)
         self._write_lock = threading.Lock()
         self._waiting: list[_Create] = []  # guarded by _waiting_lock
         self._waiting_lock = threading.Lock()
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Owner-only whatever the umask: SQLite gives the -wal and -shm files the same mode.
+        os.close(os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600))
         lock_path = self._path.with_name(self._path.name + ".write-lock")
         self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)  # closed by close()
         # Several processes may open a new file at once (functions/serve.py's workers): one at a
@@ -154,6 +181,9 @@ class SqliteDossiers:
             _migrate(db)
             for statement in SCHEMA.split(";"):  # not executescript, which would COMMIT first
                 db.execute(statement)
+            db.execute(_SEALING)
+            if sealer is not None:
+                _check_key(db, sealer, self._path)
 
     def create(
         self, dossier: NewDossier, *, idempotency_key: str, request_hash: str
@@ -193,7 +223,7 @@ class SqliteDossiers:
 
     def _create_in(self, db: sqlite3.Connection, create: _Create) -> StoredDossier:
         dossier = create.dossier
-        stored = _stored_under(db, create.idempotency_key, create.request_hash)
+        stored = _stored_under(db, create.idempotency_key, create.request_hash, self._sealer)
         if stored is not None:
             return stored
         seq = self._next_sequence(db, dossier.agency, dossier.day)
@@ -211,7 +241,7 @@ class SqliteDossiers:
         with wrapped():
             db.execute("BEGIN")  # one snapshot for the dossier and its events
             try:
-                return _load(db, code)
+                return _load(db, code, self._sealer)
             finally:
                 db.execute("COMMIT")
 
@@ -226,7 +256,11 @@ class SqliteDossiers:
                 raise VersionConflictError()
             db.execute(
                 "INSERT INTO events (code, seq, body) VALUES (?, ?, ?)",
-                (code, state.version, json.dumps(event, ensure_ascii=False)),
+                (
+                    code,
+                    state.version,
+                    self._seal(event_json(event), f"events/{code}/{state.version}"),
+                ),
             )
             self._after_write("event")
             db.execute(
@@ -244,7 +278,7 @@ class SqliteDossiers:
                 ),
             )
             self._after_write("state")
-            stored = _load(db, code)
+            stored = _load(db, code, self._sealer)
         self._after_write("commit")
         assert stored is not None
         return stored
@@ -258,7 +292,23 @@ class SqliteDossiers:
             finally:
                 db.execute("COMMIT")
         merged = heapq.merge(*ranges, key=lambda row: str(row[-1]))
-        return [queue_item(row) for row in itertools.islice(merged, query.limit)]
+        page = itertools.islice(merged, query.limit)
+        if self._sealer is None:
+            return [queue_item(row) for row in page]
+        return [queue_item(self._open_applicant(row)) for row in page]
+
+    def _open_applicant(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        code, procedure, applicant, *rest = row  # queue_sql.QUEUE_COLUMNS
+        assert self._sealer is not None
+        return (
+            code,
+            procedure,
+            _open(self._sealer, applicant, f"dossiers/{code}/applicant"),
+            *rest,
+        )
+
+    def _seal(self, text: str, context: str) -> str | bytes:
+        return text if self._sealer is None else self._sealer.seal_text(text, context)
 
     def counts(self, office: str) -> dict[int, int]:
         with wrapped():
@@ -285,6 +335,58 @@ class SqliteDossiers:
                 return
             after = page[-1]
 
+    def delete(self, codes: list[str]) -> int:
+        deleted = 0
+        with self._write_lock, self._immediate() as db:
+            for code in codes:
+                db.execute("DELETE FROM idempotency WHERE code = ?", (code,))
+                db.execute("DELETE FROM events WHERE code = ?", (code,))
+                deleted += db.execute("DELETE FROM dossiers WHERE code = ?", (code,)).rowcount
+        return deleted
+
+    def reseal(self) -> int:
+        """Seals every sealed (or clear) column again under the sealer's first key, in batches
+        of 500 dossiers, one transaction each (`motcua rotate-data-key`, server stopped). How
+        many dossiers."""
+        assert self._sealer is not None
+        sealer, done, after = self._sealer, 0, ""
+        while True:
+            with self._write_lock, self._immediate() as db:
+                rows = db.execute(
+                    "SELECT code, body, applicant FROM dossiers WHERE code > ? ORDER BY code"
+                    " LIMIT 500",
+                    (after,),
+                ).fetchall()
+                for code, body, applicant in rows:
+                    sealed = [
+                        sealer.seal_text(
+                            _open(sealer, value, f"dossiers/{code}/{column}"),
+                            f"dossiers/{code}/{column}",
+                        )
+                        for column, value in (("body", body), ("applicant", applicant))
+                    ]
+                    db.execute(
+                        "UPDATE dossiers SET body = ?, applicant = ? WHERE code = ?",
+                        (*sealed, code),
+                    )
+                    events = db.execute(
+                        "SELECT seq, body FROM events WHERE code = ?", (code,)
+                    ).fetchall()
+                    for seq, event in events:
+                        context = f"events/{code}/{seq}"
+                        db.execute(
+                            "UPDATE events SET body = ? WHERE code = ? AND seq = ?",
+                            (sealer.seal_text(_open(sealer, event, context), context), code, seq),
+                        )
+                if not rows:
+                    db.execute(
+                        "UPDATE sealing SET value = ? WHERE name = 'check'",
+                        (sealer.seal(_CHECK, b"sealing/check"),),
+                    )
+                    return done
+            done += len(rows)
+            after = rows[-1][0]
+
     def close(self) -> None:
         """Closes every connection any thread opened (tests and server shutdown)."""
         self._connections.close()
@@ -308,7 +410,10 @@ class SqliteDossiers:
         filed) lets chain.verify find an answer changed later, even before any event."""
         state = workflow.initial_state(dossier)
         stored_state = json.dumps(state.as_dict(), ensure_ascii=False)
-        db.execute(INSERT_DOSSIER, dossier_row(code, seq, dossier, stored_state))
+        row = dossier_row(code, seq, dossier, stored_state)
+        if self._sealer is not None:
+            row = _sealed_row(self._sealer, code, row)
+        db.execute(INSERT_DOSSIER, row)
         self._after_write("dossier")
         return state
 
@@ -335,7 +440,7 @@ class SqliteDossiers:
 
 
 def _stored_under(
-    db: sqlite3.Connection, idempotency_key: str, request_hash: str
+    db: sqlite3.Connection, idempotency_key: str, request_hash: str, sealer: Sealer | None
 ) -> StoredDossier | None:
     row = db.execute(
         "SELECT request_hash, code FROM idempotency WHERE key = ?", (idempotency_key,)
@@ -344,22 +449,86 @@ def _stored_under(
         return None
     if row[0] != request_hash:
         raise IdempotencyConflictError()
-    return _load(db, row[1])
+    return _load(db, row[1], sealer)
 
 
-def _load(db: sqlite3.Connection, code: str) -> StoredDossier | None:
+def _load(db: sqlite3.Connection, code: str, sealer: Sealer | None) -> StoredDossier | None:
     row = db.execute("SELECT body, state FROM dossiers WHERE code = ?", (code,)).fetchone()
     if row is None:
         return None
-    dossier = NewDossier(**json.loads(row[0]))
+    body = row[0] if sealer is None else _open(sealer, row[0], f"dossiers/{code}/body")
+    dossier = NewDossier(**json.loads(body))
     state = State(**json.loads(row[1]))
-    events = db.execute("SELECT body FROM events WHERE code = ? ORDER BY seq", (code,))
+    events = db.execute("SELECT seq, body FROM events WHERE code = ? ORDER BY seq", (code,))
     return StoredDossier(
         code=code,
         dossier=dossier,
-        events=tuple(json.loads(body) for (body,) in events),
+        events=tuple(
+            json.loads(body if sealer is None else _open(sealer, body, f"events/{code}/{seq}"))
+            for seq, body in events
+        ),
         state=state,
     )
+
+
+def event_json(event: dict[str, Any]) -> str:
+    return json.dumps(event, ensure_ascii=False)
+
+
+def _sealed_row(sealer: Sealer, code: str, row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A new dossier's row with its personal columns sealed, bound to the code and column."""
+    sealed = list(row)
+    for column in ("body", "applicant"):
+        index = _COLUMN[column]
+        sealed[index] = sealer.seal_text(sealed[index], f"dossiers/{code}/{column}")
+    return tuple(sealed)
+
+
+def _open(sealer: Sealer, stored: bytes | str, context: str) -> str:
+    try:
+        return sealer.open_text(stored, context)
+    except SealError as error:  # the startup check passed: this row was altered
+        raise SealError(f"{context}: {error}") from None
+
+
+def check_data_key(path: Path, sealer: Sealer) -> None:
+    """DataKeyError if the database at `path` was sealed under a key `sealer` does not open; a
+    read only, closed at once (functions/serve.py runs it before forking its workers)."""
+    if not path.exists():
+        return
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        with contextlib.suppress(sqlite3.OperationalError):  # no table yet: sealed nothing
+            row = db.execute("SELECT value FROM sealing WHERE name = 'check'").fetchone()
+            if row is not None:
+                _open_check(row[0], sealer, path)
+    finally:
+        db.close()
+
+
+def _check_key(db: sqlite3.Connection, sealer: Sealer, path: Path) -> None:
+    """Seals the check value in a new database; in one that has it, opens it, or stops startup
+    with a message that says which key is needed."""
+    row = db.execute("SELECT value FROM sealing WHERE name = 'check'").fetchone()
+    if row is None:
+        db.execute(
+            "INSERT INTO sealing (name, value) VALUES ('check', ?)",
+            (sealer.seal(_CHECK, b"sealing/check"),),
+        )
+        return
+    _open_check(row[0], sealer, path)
+
+
+def _open_check(value: bytes, sealer: Sealer, path: Path) -> None:
+    try:
+        sealer.open(value, b"sealing/check")
+    except SealError:
+        key_id = sealer.key_id_of(value).hex()
+        raise DataKeyError(
+            f"{path} was sealed under data key {key_id}, which {sealer.source} does not open"
+            f" (it holds {', '.join(sealer.key_ids)}). Set MOTCUA_DATA_KEY_FILE to this"
+            " installation's key file (docs/deploy.md, Personal data)."
+        ) from None
 
 
 def queue_sql(query: QueueQuery) -> list[tuple[str, list[Any]]]:
