@@ -573,6 +573,7 @@ def measure_upload(server: Server, slot: tuple[str, str], size: int) -> Upload:
     request = {
         "procedure": procedure,
         "slot": slot_id,
+        "draft": uuid.uuid4().hex,
         "filename": "ban-scan.pdf",
         "content_type": "application/pdf",
         "size": size,

@@ -15,9 +15,10 @@ from .config import Settings
 from .dossiers import FailureLimiter, Service
 from .errors import NotConfiguredError
 from .officers import OfficerAuth
+from .ratelimit import SUBMIT, UPLOAD, Limit, RateLimiter
 from .scanner import ClamdScanner
 from .storage.accounts import Accounts
-from .storage.ports import Dossiers, LookupFailures, Uploads, UploadStore
+from .storage.ports import Dossiers, LookupFailures, RateCounts, Uploads, UploadStore
 
 
 def build_service(settings: Settings) -> Service:
@@ -30,6 +31,14 @@ def build_service(settings: Settings) -> Service:
         allowed=settings.lookup_failures_allowed,
         window=settings.lookup_window_seconds,
     )
+    rates = RateLimiter(
+        _rate_counts(settings),
+        secret_key=settings.secret_key,
+        limits={
+            UPLOAD: Limit(settings.uploads_per_client, settings.uploads_per_minute),
+            SUBMIT: Limit(settings.submissions_per_client, settings.submissions_per_minute),
+        },
+    )
     return Service(
         bundle,
         dossiers,
@@ -38,6 +47,7 @@ def build_service(settings: Settings) -> Service:
         public_url=settings.public_url,
         upload_ttl=settings.upload_ttl,
         limiter=limiter,
+        rates=rates,
         scanner=ClamdScanner(settings.clamd) if settings.clamd else None,
     )
 
@@ -47,7 +57,9 @@ def _embedded(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
     from .storage.lookups_sqlite import SqliteLookupFailures
     from .storage.sqlite import SqliteDossiers
 
-    dossiers = SqliteDossiers(settings.data_dir / "motcua.sqlite3")
+    dossiers = SqliteDossiers(
+        settings.data_dir / "motcua.sqlite3", wait=settings.storage_wait_seconds
+    )
     uploads = FilesystemUploads(
         settings.data_dir / "uploads", secret=settings.secret_key, base_url=settings.public_url
     )
@@ -66,7 +78,7 @@ def _province(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
     from .storage.s3 import S3Uploads, s3_client
 
     assert settings.database_url is not None  # Settings checked it
-    dossiers = PostgresDossiers(settings.database_url)
+    dossiers = PostgresDossiers(settings.database_url, wait=settings.storage_wait_seconds)
     s3 = s3_client(
         boto3.session.Session(),
         endpoint_url=settings.s3_endpoint,
@@ -96,6 +108,26 @@ def _aws(settings: Settings) -> tuple[Dossiers, Uploads, LookupFailures]:
     )
     uploads = S3Uploads(s3, settings.bucket, public_url=settings.s3_public_url)
     return dossiers, uploads, DynamoLookupFailures(dynamodb, settings.table)
+
+
+def _rate_counts(settings: Settings) -> RateCounts:
+    """The rate limits' counts, in the store of each target's failed lookups."""
+    if settings.storage == "embedded":
+        from .storage.rates_sqlite import SqliteRateCounts
+
+        path = settings.data_dir / "lookup-failures.sqlite3"
+        return SqliteRateCounts(path, wait=settings.storage_wait_seconds)
+    if settings.storage == "province":
+        from .storage.rates_postgres import PostgresRateCounts
+
+        assert settings.database_url is not None  # Settings checked it
+        return PostgresRateCounts(settings.database_url, wait=settings.storage_wait_seconds)
+    import boto3
+
+    from .storage.rates_dynamo import DynamoRateCounts
+
+    client = boto3.session.Session().client("dynamodb", endpoint_url=settings.aws_endpoint)
+    return DynamoRateCounts(client, settings.table)
 
 
 @lru_cache(maxsize=1)

@@ -38,6 +38,7 @@ from chalicelib import workflow
 from chalicelib.errors import (
     IdempotencyConflictError,
     NotFoundError,
+    StorageError,
     VersionConflictError,
 )
 from chalicelib.storage.ports import (
@@ -51,7 +52,7 @@ from chalicelib.storage.ports import (
     queue_key,
 )
 from chalicelib.storage.queue_sql import dossier_row, insert_dossier_sql, queue_item, status_sql
-from chalicelib.storage.sqlite_connections import ThreadConnections, wrapped
+from chalicelib.storage.sqlite_connections import BUSY_TIMEOUT_MS, ThreadConnections, wrapped
 
 INSERT_DOSSIER = insert_dossier_sql("?")
 
@@ -119,7 +120,7 @@ UPDATE dossiers SET
 """
 
 
-@dataclass
+@dataclass(eq=False)
 class _Create:
     """One create waiting for a write transaction; whichever thread runs it fills in the result."""
 
@@ -138,10 +139,19 @@ class SqliteDossiers:
     that raises simulates a crash at that point.
     """
 
-    def __init__(self, path: Path, *, after_write: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        path: Path,
+        *,
+        wait: float = BUSY_TIMEOUT_MS / 1000,
+        after_write: Callable[[str], None] | None = None,
+    ):
         self._path = Path(path)
         self._after_write = after_write or (lambda _label: None)
-        self._connections = ThreadConnections(self._path)
+        # `wait`: seconds a write waits for the lock (this process's writers, then SQLite's)
+        # before it fails with StorageError (503): a lock held elsewhere never hangs a thread.
+        self._wait = wait
+        self._connections = ThreadConnections(self._path, wait=wait)
         self._write_lock = threading.Lock()
         self._waiting: list[_Create] = []  # guarded by _waiting_lock
         self._waiting_lock = threading.Lock()
@@ -161,11 +171,19 @@ class SqliteDossiers:
         mine = _Create(dossier, idempotency_key, request_hash)
         with self._waiting_lock:
             self._waiting.append(mine)
-        with self._write_lock:
+        if not self._write_lock.acquire(timeout=self._wait):
+            with self._waiting_lock:
+                if any(create is mine for create in self._waiting):  # no batch took it: give up
+                    self._waiting = [create for create in self._waiting if create is not mine]
+                    raise StorageError()
+            self._write_lock.acquire()  # a batch is running it, within its own wait: its outcome
+        try:
             if not mine.done:  # no transaction took it while this thread queued: run them all
                 with self._waiting_lock:
                     batch, self._waiting = self._waiting, []
                 self._run(batch)
+        finally:
+            self._write_lock.release()
         if mine.error is not None:
             raise mine.error
         assert mine.stored is not None
@@ -218,7 +236,7 @@ class SqliteDossiers:
     def transition(
         self, code: str, *, expected_version: int, event: dict[str, Any], state: State
     ) -> StoredDossier:
-        with self._write_lock, self._immediate() as db:
+        with self._writing(), self._immediate() as db:
             row = db.execute("SELECT version FROM dossiers WHERE code = ?", (code,)).fetchone()
             if row is None:
                 raise NotFoundError()
@@ -285,6 +303,15 @@ class SqliteDossiers:
                 return
             after = page[-1]
 
+    def filed_under(self, idempotency_key: str) -> str | None:
+        with wrapped():
+            row = (
+                self._connections.get()
+                .execute("SELECT code FROM idempotency WHERE key = ?", (idempotency_key,))
+                .fetchone()
+            )
+        return None if row is None else str(row[0])
+
     def close(self) -> None:
         """Closes every connection any thread opened (tests and server shutdown)."""
         self._connections.close()
@@ -311,6 +338,16 @@ class SqliteDossiers:
         db.execute(INSERT_DOSSIER, dossier_row(code, seq, dossier, stored_state))
         self._after_write("dossier")
         return state
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """This process's write turn (_write_lock), waited for at most `wait` seconds."""
+        if not self._write_lock.acquire(timeout=self._wait):
+            raise StorageError()
+        try:
+            yield
+        finally:
+            self._write_lock.release()
 
     @contextmanager
     def _immediate(self) -> Iterator[sqlite3.Connection]:
