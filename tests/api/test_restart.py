@@ -24,8 +24,16 @@ pytestmark = pytest.mark.slow  # a server on loopback
 PROCEDURE = "1.000894"  # đăng ký kết hôn: a form without uploads
 
 
-def start(port: int, data_dir, site_dir, bundle_path, *, workers: int = 2) -> subprocess.Popen:
-    env = {**os.environ, "MOTCUA_BUNDLE": str(bundle_path), "MOTCUA_STORAGE": "embedded"}
+def start(
+    port: int, data_dir, site_dir, bundle_path, *, workers: int = 2, env: dict | None = None
+) -> subprocess.Popen:
+    """functions/serve.py on `port`; `env`: more settings (MOTCUA_*) for it."""
+    env = {
+        **os.environ,
+        "MOTCUA_BUNDLE": str(bundle_path),
+        "MOTCUA_STORAGE": "embedded",
+        **(env or {}),
+    }
     process = subprocess.Popen(
         [
             sys.executable,
