@@ -8,6 +8,7 @@ Screenshots of every step at 360 px go to test-artifacts/screenshots/apply-*.png
 import json
 import re
 import sqlite3
+import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -276,6 +277,20 @@ def test_birth_registration_with_conditional_fields_two_upload_slots_and_fixed_e
     applicant.upload("bien-ban-bo-roi", [upload_file("bien-ban.png", "image/png", PNG)])
     expect(page.locator("#e-bien-ban-bo-roi")).to_be_hidden()
     expect(page.locator("#d-giay-chung-sinh")).to_contain_text("giay-cs.pdf")
+    # "Xóa" deletes the server's copy, not only the line on the page.
+    stored = server.data_dir / "uploads" / "accepted" / applicant.code / "giay-chung-sinh"
+    kept = set(stored.iterdir())
+    applicant.upload("giay-chung-sinh", [upload_file("thua.pdf", PDF_TYPE, PDF)])
+    extra = set(stored.iterdir()) - kept
+    assert len(extra) == 1, extra
+    page.locator("#d-giay-chung-sinh li", has_text="thua.pdf").get_by_role(
+        "button", name="Xóa"
+    ).click()
+    expect(page.locator("#d-giay-chung-sinh")).not_to_contain_text("thua.pdf")
+    deadline = time.monotonic() + 10
+    while any(path.exists() for path in extra) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(path.exists() for path in extra) and set(stored.iterdir()) == kept
     axe(page, "uploads done")
     shot(page, "apply-04-uploads")
     applicant.next()
