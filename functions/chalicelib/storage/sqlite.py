@@ -28,6 +28,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -169,6 +170,7 @@ class SqliteDossiers:
         self, dossier: NewDossier, *, idempotency_key: str, request_hash: str
     ) -> StoredDossier:
         mine = _Create(dossier, idempotency_key, request_hash)
+        deadline = time.monotonic() + self._wait
         with self._waiting_lock:
             self._waiting.append(mine)
         if not self._write_lock.acquire(timeout=self._wait):
@@ -181,7 +183,7 @@ class SqliteDossiers:
             if not mine.done:  # no transaction took it while this thread queued: run them all
                 with self._waiting_lock:
                     batch, self._waiting = self._waiting, []
-                self._run(batch)
+                self._run(batch, deadline)
         finally:
             self._write_lock.release()
         if mine.error is not None:
@@ -189,12 +191,12 @@ class SqliteDossiers:
         assert mine.stored is not None
         return mine.stored
 
-    def _run(self, batch: list[_Create]) -> None:
+    def _run(self, batch: list[_Create], deadline: float) -> None:
         """One write transaction for every create in `batch`. A conflicting idempotency key fails
         only its own create (it is found before that create writes anything); any other error
         rolls the whole transaction back and fails every create in it."""
         try:
-            with self._immediate() as db:
+            with self._immediate(deadline) as db:
                 for create in batch:
                     try:
                         create.stored = self._create_in(db, create)
@@ -236,7 +238,7 @@ class SqliteDossiers:
     def transition(
         self, code: str, *, expected_version: int, event: dict[str, Any], state: State
     ) -> StoredDossier:
-        with self._writing(), self._immediate() as db:
+        with self._writing(), self._immediate(time.monotonic() + self._wait) as db:
             row = db.execute("SELECT version FROM dossiers WHERE code = ?", (code,)).fetchone()
             if row is None:
                 raise NotFoundError()
@@ -350,15 +352,17 @@ class SqliteDossiers:
             self._write_lock.release()
 
     @contextmanager
-    def _immediate(self) -> Iterator[sqlite3.Connection]:
+    def _immediate(self, deadline: float) -> Iterator[sqlite3.Connection]:
         """One write transaction: COMMIT if the block finishes, ROLLBACK on any exception.
 
         The caller holds _write_lock: threads of this process queue on it, and processes
         (functions/serve.py runs one per core) on an exclusive lock of `<database>.write-lock`,
         rather than in SQLite's busy handler, which makes losing writers sleep in growing steps
         (about 50 ms in all, once the p99 of submissions at 4 concurrent clients): a released
-        lock wakes the next writer at once. busy_timeout still covers any other writer."""
-        with self._process_lock(), self._connections.transaction() as db:
+        lock wakes the next writer at once. busy_timeout still covers any other writer, until
+        `deadline` (time.monotonic()): a request waits about `wait` seconds in all, however many
+        writers queue before it, then fails with StorageError."""
+        with self._process_lock(), self._connections.transaction(deadline) as db:
             yield db
 
     @contextmanager

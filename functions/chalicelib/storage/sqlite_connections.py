@@ -6,6 +6,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -44,11 +45,15 @@ class ThreadConnections:
         return connection
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: COMMIT if the block finishes, ROLLBACK on any exception."""
+    def transaction(self, deadline: float | None = None) -> Iterator[sqlite3.Connection]:
+        """One write transaction: COMMIT if the block finishes, ROLLBACK on any exception. With
+        `deadline` (time.monotonic()), the lock is waited for until then only (StorageError)."""
         db = self.get()
         with wrapped():
-            db.execute("BEGIN IMMEDIATE")
+            if deadline is None:
+                db.execute("BEGIN IMMEDIATE")
+            else:
+                _begin_by(db, deadline, self.wait)
         try:
             with wrapped():
                 yield db
@@ -65,6 +70,19 @@ class ThreadConnections:
             for connection in self._opened:
                 connection.close()
             self._opened.clear()
+
+
+def _begin_by(db: sqlite3.Connection, deadline: float, wait: float) -> None:
+    """BEGIN IMMEDIATE, waiting for the lock until `deadline` at most, then the connection's
+    usual busy timeout (`wait`) again."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise StorageError()
+    db.execute(f"PRAGMA busy_timeout = {max(1, round(left * 1000)):d}")
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {round(wait * 1000):d}")
 
 
 def create_schema(connections: ThreadConnections, schema: str) -> None:
