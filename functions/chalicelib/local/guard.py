@@ -20,9 +20,10 @@ before the application sees the request. Here:
   process may hold (a backup, a long admin command, a stuck writer): without a cap, such requests
   take every thread, and pages and lookups, which need no lock, wait behind them. At most
   `slots` of them run at once and `queue` more wait (a waiting request holds a thread too), each
-  at most `wait` seconds, for a turn; any more, or one whose wait ends, is answered 503 with
-  Retry-After. The rest of the threads stay free for everything else. The storage adapters bound
-  their own waits for the lock the same way.
+  at most `wait` seconds, for a turn; any more wait `BURST_SECONDS` only (a healthy burst's writes
+  take milliseconds each, so they still get their turn), and one whose wait ends is answered 503
+  with Retry-After. The rest of the threads stay free for everything else. The storage adapters
+  bound their own waits for the lock the same way.
 
 This subclasses waitress's server, channel and request parser (pinned in requirements.lock;
 tests/api/test_slow_clients.py runs the real server, so an upgrade that moves these internals
@@ -48,6 +49,7 @@ from waitress.utilities import RequestEntityTooLarge
 from chalicelib.errors import PayloadTooLargeError, StorageError
 
 MAINTENANCE_SECONDS = 1
+BURST_SECONDS = 0.25  # how long a writer past WriterGate's queue waits for a turn
 _BUSY_TEXT = "Quá nhiều kết nối từ địa chỉ này. Vui lòng thử lại sau.\n".encode()
 BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
@@ -138,9 +140,9 @@ class GuardedServer(TcpWSGIServer):  # type: ignore[misc]
 
 class WriterGate:
     """At most `slots` requests for which `writes(method, path)` is true run `application` at
-    once and `queue` more wait, each `wait` seconds at most, for a turn; any other, or one whose
-    wait ends, gets 503 storage_unavailable (JSON, Retry-After) at once. The others pass straight
-    through."""
+    once and `queue` more wait, each `wait` seconds at most, for a turn; any other waits
+    BURST_SECONDS at most; one whose wait ends gets 503 storage_unavailable (JSON, Retry-After).
+    The others pass straight through."""
 
     def __init__(
         self,
@@ -163,7 +165,9 @@ class WriterGate:
             admitted = self._admitted < self._most
             self._admitted += admitted
         try:
-            if admitted and self._turns.acquire(timeout=self.wait):
+            if self._turns.acquire(
+                timeout=self.wait if admitted else min(self.wait, BURST_SECONDS)
+            ):
                 try:
                     return list(self.application(environ, start_response))  # one piece
                 finally:
