@@ -503,6 +503,43 @@ def test_coming_back_offers_to_resume_or_start_over(page: Page, server, axe, sho
     expect(page.locator(f"#f-{first['id']}")).to_have_value("")
 
 
+def test_starting_over_deletes_the_draft_s_files_on_the_server(page: Page, server, shot):
+    """A draft kept in the browser with a file uploaded and verified: "bắt đầu lại" deletes it
+    on the server too, as the page says."""
+    from tests.api.client import key, upload
+    from tests.api.conftest import Server as Api
+
+    applicant = Applicant(page, server, "dang-ky-khai-sinh")
+    slot = next(s for p in applicant.form["pages"] for s in p.get("uploads", []))
+    api, draft = Api(server.url), key()
+    uploaded = upload(api, applicant.code, slot, "pdf", draft=draft)
+    assert api.request("POST", "/api/uploads/verify", {"key": uploaded})[0] == 200
+    stored = server.data_dir / "uploads" / "accepted" / uploaded
+    assert stored.is_file()
+    first = applicant.form["pages"][0]["fields"][0]["id"]
+    saved = {
+        "v": 1,
+        "key": draft,
+        "values": {first: "Trần Thị Bình"},
+        "files": {slot["id"]: [{"key": uploaded, "name": "giay.pdf", "size": len(PDF)}]},
+        "step": "",
+        "saved": "2026-12-01T08:00:00.000Z",
+    }
+    applicant.open()
+    page.evaluate(
+        "([name, draft]) => localStorage.setItem(name, JSON.stringify(draft))",
+        [f"motcua.nhap.{applicant.code}", saved],
+    )
+    page.reload()
+    expect(page.locator("#ap-resume")).to_contain_text("kể cả các tệp đã tải lên")
+    page.click("[data-action=restart]")
+    expect(page.locator(f"#f-{first}")).to_have_value("")
+    deadline = time.monotonic() + 10
+    while stored.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not stored.exists()
+
+
 def test_without_javascript_the_page_says_what_to_do_instead(make_page, server, shot):
     page = make_page(java_script_enabled=False)
     page.goto(f"{server.url}/nop-ho-so/1.001193/")
