@@ -17,6 +17,9 @@ Contract (tests/contract/ runs it against every adapter):
 - Dossiers.queue lists one office's dossiers matching a QueueQuery, sorted by due date (none last),
   then code (the order of `queue_key`); Dossiers.counts counts them per status.
 - Dossiers.codes yields every code once (for the chain verifier), in no promised order.
+- Dossiers.filed_under(key) is the code created with that idempotency key, None before (a form's
+  draft is its submission's key: its files are then the dossier's).
+- RateCounts.hit counts atomically: hits of one key from any number of processes are all counted.
 """
 
 import dataclasses
