@@ -149,6 +149,8 @@ def opened(target: Target) -> Iterator[Service]:
         yield service
     finally:
         service.limiter.failures.close()
+        if service.rates is not None:
+            service.rates.counts.close()
         close = getattr(service.dossiers, "close", None)
         if close is not None:
             close()
