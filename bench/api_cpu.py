@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.api_bench import wsgi_call
+from bench.api_bench import BENCH_LIMITS, wsgi_call
 
 PROCEDURE = "1.000894"  # đăng ký kết hôn: a form without uploads
 OFFICE = "trung-tam-pvhcc-phuong-le-chan"  # one the procedure accepts (bundle "offices")
@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
                 "MOTCUA_STORAGE": "embedded",
                 "MOTCUA_DATA_DIR": work,
                 "MOTCUA_PUBLIC_URL": "http://127.0.0.1:8000",
+                **BENCH_LIMITS,
             }
         )
         if args.bundle:

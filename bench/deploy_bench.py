@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.api_bench import (
+    BENCH_LIMITS,
     OFFICE,
     OUT,
     PROCEDURE,
@@ -101,7 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         site = work / "site"
         site.mkdir()
         (site / "index.html").write_text("<!doctype html><title>MotCua</title>", encoding="utf-8")
-        env = {**os.environ, "MOTCUA_BUNDLE": str(bundle), "MOTCUA_STORAGE": "embedded"}
+        env = {
+            **os.environ,
+            "MOTCUA_BUNDLE": str(bundle),
+            "MOTCUA_STORAGE": "embedded",
+            **BENCH_LIMITS,
+        }
         env.pop("MOTCUA_PUBLIC_URL", None)
         with ours(python, work, site, env) as embedded:
             embedded.name = "embedded (serve.py, SQLite + files)"

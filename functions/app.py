@@ -49,7 +49,11 @@ def _handle(call, status: int = 200, respond=_json):
     try:
         return respond(status, call())
     except ApiError as error:
-        return _json(error.status, error.body())
+        response = _json(error.status, error.body())
+        retry_after = getattr(error, "retry_after", None)  # 429 and 503 say when to come back
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
     except Exception:  # a bug: logged with its traceback, never shown to the client
         log.exception("internal error")
         return _json(
@@ -83,7 +87,12 @@ def procedure_form(code):
 
 @app.route("/api/uploads", methods=["POST"], content_types=ANY_BODY)
 def create_upload():
-    return _handle(lambda: default_service().upload_target(_body()))
+    return _handle(lambda: default_service().upload_target(_body(), _client()))
+
+
+@app.route("/api/uploads/delete", methods=["POST"], content_types=ANY_BODY)
+def delete_upload():
+    return _handle(lambda: default_service().delete_upload(_body()))
 
 
 @app.route("/api/uploads/verify", methods=["POST"], content_types=ANY_BODY)
@@ -98,7 +107,8 @@ def verify_upload():
 def submit():
     headers = app.current_request.headers
     return _handle(
-        lambda: default_service().submit(_body(), headers.get("idempotency-key")), status=201
+        lambda: default_service().submit(_body(), headers.get("idempotency-key"), _client()),
+        status=201,
     )
 
 

@@ -2,7 +2,7 @@
 core (`--workers`, pre-forked on one listening socket).
 
     python functions/serve.py [--host H] [--port P] [--data-dir D] [--workers N]
-                              [--trusted-proxy ADDR]
+                              [--trusted-proxy ADDR] [--purge-every 1h]
 
 Run as a script, its own folder is first on sys.path, so `app` (functions/app.py) imports as
 Lambda imports it; chalicelib is an installed package.
@@ -10,34 +10,54 @@ Lambda imports it; chalicelib is an installed package.
 /api/* goes to the same Chalice app that runs on Lambda (chalicelib/local/wsgi.py), uploads
 signed by the embedded adapter go to the streaming upload endpoint, everything else is site/.
 Data (SQLite, uploaded files, the local secret key) live under --data-dir (default var/) across
-restarts.
+restarts. Every --purge-every (default 1h; 0 never) the serving process runs `motcua purge`
+(chalicelib/admin/purge.py): uploads older than two days that no dossier references, whether
+never verified or verified and never filed, ended sessions and old failed lookups.
 """
 
 import argparse
 import contextlib
 import ctypes
+import datetime as dt
 import os
 import signal
 import socket
 import sys
+import threading
 import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def make_application(site_dir: Path):
+def make_application(site_dir: Path, *, threads: int | None = None):
+    """The site, the API and the local upload endpoint; with `threads` (waitress's), API requests
+    that write may hold at most three quarters of them, running or waiting (guard.WriterGate),
+    so a held storage lock never takes every thread from the pages and lookups."""
     from app import app
+    from chalicelib.config import Settings
+    from chalicelib.local.guard import WriterGate
     from chalicelib.local.upload import LocalUploadEndpoint
     from chalicelib.local.wsgi import ChaliceWSGI, StaticSite, dispatcher
     from chalicelib.storage.files import FilesystemUploads
     from chalicelib.wiring import default_service
 
-    routes = [("/api/", ChaliceWSGI(app))]
+    api = ChaliceWSGI(app)
+    if threads is not None:
+        wait = Settings.from_env().storage_wait_seconds
+        slots, queue = max(1, threads // 2), max(1, threads // 4)
+        api = WriterGate(api, slots=slots, queue=queue, wait=wait, writes=writes_storage)
+    routes = [("/api/", api)]
     uploads = default_service().uploads
     if isinstance(uploads, FilesystemUploads):  # embedded: our own signed, streaming endpoint
         routes.insert(0, ("/api/uploads/local", LocalUploadEndpoint(uploads)))
     return dispatcher(routes, StaticSite(site_dir))
+
+
+def writes_storage(method: str, path: str) -> bool:
+    """Every API request but a GET may write (a submission, an action, a verify, a sign-in, a
+    rate count); the upload endpoint streams files and has the guard's deadlines instead."""
+    return method not in ("GET", "HEAD", "OPTIONS") and path.startswith("/api/")
 
 
 def default_workers() -> int:
@@ -57,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=default_workers(),
         help="số tiến trình phục vụ (mặc định: số lõi, tối đa 4)",
+    )
+    parser.add_argument(
+        "--purge-every",
+        default="1h",
+        help="chạy dọn dẹp (motcua purge) mỗi khoảng này (mặc định 1h; 0: không chạy)",
     )
     parser.add_argument(
         "--trusted-proxy",
@@ -87,9 +112,60 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     proxy = proxy_options(args.trusted_proxy)
+    every = purge_interval(args.purge_every)
     if workers == 1:
+        start_purging(every)
         return serve(site, listener, args.threads, proxy)
-    return supervise(site, listener, args.threads, workers, proxy)
+    return supervise(site, listener, args.threads, workers, proxy, every)
+
+
+PURGE_OLDER_THAN = dt.timedelta(days=2)  # `motcua purge`'s default: a draft's files live as long
+PURGE_FIRST_AFTER = 300.0  # seconds after start, then every interval
+
+
+def purge_interval(text: str) -> float | None:
+    """Seconds between purges (`2h`, `30m`, `1d`; `0`: never)."""
+    from chalicelib.admin.purge import duration
+
+    seconds = duration(text).total_seconds()
+    return seconds if seconds > 0 else None
+
+
+def start_purging(every: float | None, first: float = PURGE_FIRST_AFTER) -> threading.Event:
+    """A daemon thread of the serving process (the supervisor when there are workers, so one
+    process purges) that runs the purge `first` seconds after start, then every `every` seconds,
+    and says what it removed on stderr. A failed run is reported and the next one still runs.
+    Set the returned event to stop it."""
+    stop = threading.Event()
+    if every is None:
+        return stop
+
+    def run() -> None:
+        from chalicelib.admin.purge import purge
+        from chalicelib.config import Settings
+
+        delay = first
+        while not stop.wait(delay):
+            delay = every
+            try:
+                done = purge(
+                    Settings.from_env(),
+                    older_than=PURGE_OLDER_THAN,
+                    dry_run=False,
+                    now=dt.datetime.now(dt.UTC),
+                )
+            except Exception:  # reported, and tried again next time: the server serves on
+                traceback.print_exc()
+                continue
+            print(
+                f"MotCua: dọn dẹp xong: {len(done.uploads)} tệp không thuộc hồ sơ nào,"
+                f" {done.sessions} phiên hết hạn, {done.lookup_failures} lượt tra cứu sai cũ.",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    threading.Thread(target=run, name="motcua-purge", daemon=True).start()
+    return stop
 
 
 def proxy_options(address: str | None) -> dict:
@@ -128,7 +204,7 @@ def serve(site: Path, listener: socket.socket, threads: int, proxy: dict | None 
     # client (nginx's limit_conn), so the guard's per-address budget is off.
     per_client = None if proxy else guard.Guard(body_limit).per_client
     guard.serve(
-        make_application(site),
+        make_application(site, threads=threads),
         listener,
         guard.Guard(body_limit, per_client=per_client),
         threads=threads,
@@ -145,7 +221,12 @@ def serve(site: Path, listener: socket.socket, threads: int, proxy: dict | None 
 
 
 def supervise(
-    site: Path, listener: socket.socket, threads: int, workers: int, proxy: dict | None = None
+    site: Path,
+    listener: socket.socket,
+    threads: int,
+    workers: int,
+    proxy: dict | None = None,
+    purge_every: float | None = None,
 ) -> int:
     """Forks `workers` processes that accept on the one listening socket (the kernel hands each
     connection to one of them), before any thread or database connection exists. SQLite's locks
@@ -172,6 +253,7 @@ def supervise(
                 os._exit(code)
         children.append(pid)
     listener.close()
+    start_purging(purge_every)  # after the forks: no thread exists in a worker
 
     stopping = False
 

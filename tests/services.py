@@ -37,6 +37,14 @@ from chalicelib.storage.s3 import s3_client
 
 REGION = "ap-southeast-1"
 
+# Settings that turn the rate limits off (chalicelib/ratelimit.py), for loads from one address.
+NO_RATE_LIMITS = {
+    "MOTCUA_UPLOADS_PER_CLIENT": "0",
+    "MOTCUA_UPLOADS_PER_MINUTE": "0",
+    "MOTCUA_SUBMISSIONS_PER_CLIENT": "0",
+    "MOTCUA_SUBMISSIONS_PER_MINUTE": "0",
+}
+
 
 class MissingServiceError(Exception):
     """A service's binary is not installed, or the service did not start."""
@@ -426,6 +434,9 @@ def recipe(
         "AWS_SECRET_ACCESS_KEY": SEAWEED_SECRET_KEY,
         "AWS_CONFIG_FILE": "/nonexistent/aws-config",
         "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+        # The recipe's loads come from one address (the tests'): no rate limits here
+        # (tests/api/test_intake_limits.py tests them).
+        **NO_RATE_LIMITS,
     }
     if clamd:
         env["MOTCUA_CLAMD"] = clamd

@@ -64,6 +64,18 @@ class Settings:
     # or the dossier closed): `motcua purge`. A choice, not a figure from a source
     # (docs/deploy.md, "Personal data"); the application page states it.
     retention_days: int = 1825
+    # Requests per minute that fill storage (ratelimit.py), per client (an address; an IPv6 /64)
+    # and for everyone; 0 turns one off. A citizen's form asks for one upload target per file
+    # (a few to twenty) and submits once; a one-stop desk or a mobile carrier's shared address
+    # (CGNAT) puts many applicants behind one client. A province's busiest hour is a few hundred
+    # online dossiers: the overall limits are ten times that per minute.
+    uploads_per_client: int = 60
+    uploads_per_minute: int = 3000
+    submissions_per_client: int = 20
+    submissions_per_minute: int = 600
+    # Seconds a request waits for a storage lock another writer holds (SQLite's busy timeout,
+    # PostgreSQL's lock_timeout) before it fails with 503 storage_unavailable and Retry-After.
+    storage_wait_seconds: float = 5.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -91,6 +103,11 @@ class Settings:
             else None,
             "retention_days": retention_days(env),
         }
+        for name, key in RATE_SETTINGS.items():
+            if env.get(name):
+                values[key] = number(env, name, int)
+        if env.get("MOTCUA_STORAGE_WAIT"):
+            values["storage_wait_seconds"] = number(env, "MOTCUA_STORAGE_WAIT", float)
         values.update(overrides)
         if "secret_key" not in values:
             values["secret_key"] = _secret_key(env, values["data_dir"], values["storage"])
@@ -107,6 +124,25 @@ def retention_days(env: Mapping[str, str] | None = None) -> int:
     if not text.isdigit() or int(text) < 1:
         raise ConfigurationError(f"MOTCUA_RETENTION_DAYS must be a number of days, not {text!r}")
     return int(text)
+
+
+RATE_SETTINGS = {
+    "MOTCUA_UPLOADS_PER_CLIENT": "uploads_per_client",
+    "MOTCUA_UPLOADS_PER_MINUTE": "uploads_per_minute",
+    "MOTCUA_SUBMISSIONS_PER_CLIENT": "submissions_per_client",
+    "MOTCUA_SUBMISSIONS_PER_MINUTE": "submissions_per_minute",
+}
+
+
+def number(env: Mapping[str, str], name: str, kind: type[int] | type[float]) -> Any:
+    """A non-negative number setting; anything else fails at startup with the setting's name."""
+    try:
+        value = kind(env[name])
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ConfigurationError(f"{name} must be a number of at least 0, not {env[name]!r}")
+    return value
 
 
 TRUE = frozenset({"1", "true", "yes", "on"})

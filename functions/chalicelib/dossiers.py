@@ -34,6 +34,7 @@ from .errors import (
     ValidationFailedError,
     VersionConflictError,
 )
+from .ratelimit import SUBMIT, UPLOAD, RateLimiter
 from .scanner import Scanner, UnconfiguredScanner
 from .storage.ports import Dossiers, LookupFailures, NewDossier, State, StoredDossier, Uploads
 from .workflow import STATUSES
@@ -68,6 +69,12 @@ DOSSIER_SLOTS: dict[str, dict[str, Any]] = {
 SPOOL_BYTES = 4 * 1024 * 1024
 SPOOL_CHUNK = 1024 * 1024
 OWNED_TAG = 16  # characters of the dossier's tag at the start of an owned key's name
+# A form's uploads are bound to its draft the same way: the draft is the Idempotency-Key its
+# submission will carry (the form makes it once), and each key's name starts with an HMAC tag of
+# it (`Service.draft_tag`). A submission takes only its own draft's files, so a file is used in
+# one dossier at most: the idempotency record makes that dossier the draft's only one, created
+# atomically with it on every adapter, and a retry gets the same dossier back.
+OTHER_DRAFT = "Tệp này được tải lên cho một bản nháp khác; hãy tải lại tệp trong bản nháp này."
 MAX_OWNED_FILES = 20
 APPLICANT = workflow.Actor(workflow.APPLICANT, frozenset({workflow.APPLICANT}), "Người nộp hồ sơ")
 FILED = "Nộp hồ sơ trực tuyến"  # the timeline's first entry
@@ -84,6 +91,7 @@ class Service:
         public_url: str,
         upload_ttl: int = 300,
         limiter: "FailureLimiter",
+        rates: RateLimiter | None = None,
         scanner: Scanner | None = None,
         clock: Callable[[], dt.datetime] | None = None,
     ):
@@ -92,6 +100,7 @@ class Service:
         self.public_url = public_url  # the site's origin: receipts link to its status page
         self.upload_ttl = min(upload_ttl, 300)
         self.limiter = limiter
+        self.rates = rates  # None: no rate limits (tests that build a Service by hand)
         # No scanner configured: no file is accepted (never unscanned), each verify answers 503.
         self.scanner = scanner or UnconfiguredScanner()
         self.now = clock or (lambda: dt.datetime.now(VIETNAM))
@@ -113,23 +122,54 @@ class Service:
 
     # --- uploads -------------------------------------------------------------------------------
 
-    def upload_target(self, body: Any) -> dict[str, Any]:
+    def upload_target(self, body: Any, client: str = "unknown") -> dict[str, Any]:
+        """A signed target for one file of a form's slot, bound to the form's draft."""
+        self._limit(UPLOAD, client)
         body = _object(body)
         code = _text(body, "procedure")
         slot_id = _text(body, "slot")
+        draft = body.get("draft")
+        errors = {} if _is_key(draft) else {"/draft": DRAFT_NEEDED}
         version = self.bundle.version(code, self.now().date())
         slot = _slot(self.bundle.form(version), slot_id)
-        key_name = secrets.token_urlsafe(18)
-        return self._target(f"{code}/{slot_id}", key_name, slot, body)
+        key_name = self.draft_tag(str(draft)) + secrets.token_urlsafe(12)
+        return self._target(f"{code}/{slot_id}", key_name, slot, body, errors)
+
+    def delete_upload(self, body: Any) -> dict[str, Any]:
+        """The applicant's "Xóa": deletes a file of their draft, wherever it is (quarantine or
+        accepted), unless the draft was filed: a dossier's files are kept with it."""
+        body = _object(body)
+        key, draft = _text(body, "key"), _draft(body)
+        if not UPLOAD_KEY.fullmatch(key) or not _in_draft(key, self.draft_tag(draft)):
+            raise NotFoundError("Không có tệp này trong bản nháp của bạn.")
+        if self.dossiers.filed_under(draft) is not None:
+            raise ActionNotAllowedError("Tệp đã được nộp kèm hồ sơ nên không xóa được.")
+        self.uploads.remove(key)
+        return {"key": key, "deleted": True}
+
+    def draft_tag(self, draft: str) -> str:
+        """The start of the names of a draft's upload keys: an HMAC of the draft's key."""
+        digest = hmac.new(self.secret_key, f"draft:{draft}".encode(), "sha256").digest()
+        return base64.urlsafe_b64encode(digest).decode()[:OWNED_TAG]
+
+    def _limit(self, action: str, client: str) -> None:
+        if self.rates is not None:
+            self.rates.check(action, client)
 
     def _target(
-        self, folder: str, key_name: str, slot: dict[str, Any], body: dict[str, Any]
+        self,
+        folder: str,
+        key_name: str,
+        slot: dict[str, Any],
+        body: dict[str, Any],
+        errors: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """A signed upload target for one file of `slot` under `folder/key_name.<ext>`."""
+        """A signed upload target for one file of `slot` under `folder/key_name.<ext>`; `errors`
+        found in the request before, refused together with the file's."""
         content_type = _text(body, "content_type")
         size = body.get("size")
         allowed = {forms.FILE_TYPES[kind].content_type: kind for kind in slot["accept"]}
-        errors = {}
+        errors = dict(errors or {})
         limits = forms.slot_limits(slot)
         if content_type not in allowed:
             errors["/content_type"] = limits["type"]
@@ -221,8 +261,11 @@ class Service:
 
     # --- submissions ---------------------------------------------------------------------------
 
-    def submit(self, body: Any, idempotency_key: str | None) -> dict[str, Any]:
-        if not idempotency_key or not IDEMPOTENCY_KEY.match(idempotency_key):
+    def submit(
+        self, body: Any, idempotency_key: str | None, client: str = "unknown"
+    ) -> dict[str, Any]:
+        self._limit(SUBMIT, client)
+        if not idempotency_key or not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
             raise ApiError(
                 "Thiếu tiêu đề Idempotency-Key hợp lệ (8–100 ký tự chữ, số, - hoặc _).",
                 fields={"/headers/Idempotency-Key": "Bắt buộc."},
@@ -239,6 +282,11 @@ class Service:
             form, answers, body.get("uploads", {}), self.uploads.is_accepted, code
         )
         errors.update(upload_errors)
+        tag = self.draft_tag(idempotency_key)
+        for slot_id, keys in uploads.items():
+            for index, key in enumerate(keys):
+                if not _in_draft(key, tag):
+                    errors.setdefault(f"/uploads/{slot_id}/{index}", OTHER_DRAFT)
         unknown = set(body) - {"procedure", "answers", "uploads", "office"}
         errors.update({f"/{k}"[:100]: forms.MESSAGES["unknown"] for k in unknown})
         office, office_error = self._office(version, body.get("office"))
@@ -314,6 +362,7 @@ class Service:
         stored = self._authorised(code, secret, client)
         if "supplement" not in workflow.allowed(state_of(stored), APPLICANT.roles):
             raise ActionNotAllowedError("Hồ sơ không ở trạng thái chờ bổ sung giấy tờ.")
+        self._limit(UPLOAD, client)
         return self.owned_target(stored, "bo-sung", _object(body))
 
     def applicant_act(
@@ -669,6 +718,26 @@ def _text(body: dict[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value or len(value) > 200:
         raise ValidationFailedError(fields={f"/{key}": "Bắt buộc, là chuỗi ký tự."})
     return value
+
+
+DRAFT_NEEDED = "Bắt buộc: mã của bản nháp (khóa Idempotency-Key mà hồ sơ sẽ nộp kèm)."
+
+
+def _is_key(value: Any) -> bool:
+    return isinstance(value, str) and IDEMPOTENCY_KEY.fullmatch(value) is not None
+
+
+def _draft(body: dict[str, Any]) -> str:
+    """The `draft` of a request: the Idempotency-Key the form's submission will carry."""
+    draft = body.get("draft")
+    if not isinstance(draft, str) or not _is_key(draft):
+        raise ValidationFailedError(fields={"/draft": DRAFT_NEEDED})
+    return draft
+
+
+def _in_draft(key: str, tag: str) -> bool:
+    """Whether an upload key (`<procedure>/<slot>/<name>`) was made for the draft of `tag`."""
+    return key.rsplit("/", 1)[-1].startswith(tag)
 
 
 def _slot(form: dict[str, Any], slot_id: str) -> dict[str, Any]:

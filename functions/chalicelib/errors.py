@@ -52,7 +52,19 @@ class ActionNotAllowedError(ApiError):
 
 
 class RateLimitedError(ApiError):
+    """429; `retry_after` (seconds), when known, is sent as the Retry-After header."""
+
     status, code, message = 429, "rate_limited", "Bạn thử quá nhiều lần. Vui lòng đợi rồi thử lại."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        fields: dict[str, str] | None = None,
+        retry_after: int | None = None,
+    ):
+        super().__init__(message, fields=fields)
+        self.retry_after = retry_after
 
 
 class UploadChangedError(ApiError):
@@ -75,10 +87,12 @@ class NotConfiguredError(ApiError):
 
 
 class StorageError(ApiError):
-    """A storage backend failed; the request can be retried with the same Idempotency-Key."""
+    """A storage backend failed or did not answer in time (a held lock); the request can be
+    retried with the same Idempotency-Key."""
 
     status, code = 503, "storage_unavailable"
     message = "Hệ thống lưu trữ tạm thời không phản hồi. Vui lòng thử lại."
+    retry_after = 5  # seconds, sent as the Retry-After header
 
 
 class LoginFailedError(ApiError):

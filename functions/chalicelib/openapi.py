@@ -18,8 +18,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
         409: "Xung đột: Idempotency-Key, thao tác không được phép, phiên bản cũ",
         413: "Quá lớn",
         422: "Dữ liệu chưa hợp lệ",
-        429: "Quá nhiều lần thử",
-        503: "Lưu trữ tạm thời lỗi",
+        429: "Quá nhiều lần thử hoặc quá nhiều yêu cầu (mỗi người dùng, toàn hệ thống)",
+        503: "Lưu trữ tạm thời lỗi hoặc đang bận",
         500: "Lỗi hệ thống",
     }
     schemas = {409: {"$ref": "#/components/schemas/Conflict"}}
@@ -27,9 +27,16 @@ def _errors(*statuses: int) -> dict[str, Any]:
         str(code): {
             "description": names[code],
             "content": {"application/json": {"schema": schemas.get(code, ERROR)}},
+            **({"headers": {"Retry-After": RETRY_AFTER}} if code in (429, 503) else {}),
         }
         for code in (*statuses, 500)
     }
+
+
+RETRY_AFTER = {
+    "description": "Số giây nên đợi trước khi thử lại",
+    "schema": {"type": "integer", "minimum": 0},
+}
 
 
 def _ok(
@@ -437,10 +444,47 @@ def document() -> dict[str, Any]:
             "/api/uploads": {
                 "post": {
                     "summary": "Xin địa chỉ tải lên có chữ ký cho một tệp",
+                    "description": (
+                        "Tệp gắn với bản nháp `draft` (khóa Idempotency-Key mà hồ sơ sẽ được nộp"
+                        " kèm): chỉ hồ sơ nộp với khóa đó dùng được tệp. 429 rate_limited kèm"
+                        " Retry-After khi một người dùng hoặc cả hệ thống xin quá nhiều."
+                    ),
                     "requestBody": _body({"$ref": "#/components/schemas/UploadRequest"}),
                     "responses": {
                         **_ok({"$ref": "#/components/schemas/UploadTarget"}),
-                        **_errors(400, 404, 413, 422, 503),
+                        **_errors(400, 404, 413, 422, 429, 503),
+                    },
+                }
+            },
+            "/api/uploads/delete": {
+                "post": {
+                    "summary": "Xóa một tệp của bản nháp (nút “Xóa”, “bắt đầu lại”)",
+                    "description": (
+                        "Xóa tệp trên máy chủ, dù đã kiểm tra hay chưa; 409 nếu bản nháp đã"
+                        " nộp thành hồ sơ (tệp thuộc hồ sơ). Xóa tệp không còn là không lỗi."
+                    ),
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["key", "draft"],
+                            "properties": {
+                                "key": {"type": "string"},
+                                "draft": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,100}$"},
+                            },
+                        }
+                    ),
+                    "responses": {
+                        **_ok(
+                            {
+                                "type": "object",
+                                "required": ["key", "deleted"],
+                                "properties": {
+                                    "key": {"type": "string"},
+                                    "deleted": {"type": "boolean"},
+                                },
+                            }
+                        ),
+                        **_errors(400, 404, 409, 413, 422, 503),
                     },
                 }
             },
@@ -522,7 +566,7 @@ def document() -> dict[str, Any]:
                             "201",
                             "Đã nhận hồ sơ",
                         ),
-                        **_errors(400, 404, 409, 413, 422, 503),
+                        **_errors(400, 404, 409, 413, 422, 429, 503),
                     },
                 }
             },
@@ -626,10 +670,15 @@ def document() -> dict[str, Any]:
                 },
                 "UploadRequest": {
                     "type": "object",
-                    "required": ["procedure", "slot", "content_type", "size"],
+                    "required": ["procedure", "slot", "draft", "content_type", "size"],
                     "properties": {
                         "procedure": TEXT,
                         "slot": TEXT,
+                        "draft": {
+                            "description": "khóa Idempotency-Key mà hồ sơ của bản nháp sẽ nộp kèm",
+                            "type": "string",
+                            "pattern": "^[A-Za-z0-9_-]{8,100}$",
+                        },
                         "filename": {"type": "string"},
                         "content_type": TEXT,
                         "size": {"type": "integer", "minimum": 1},

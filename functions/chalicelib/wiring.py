@@ -16,9 +16,10 @@ from .config import ConfigurationError, Settings
 from .dossiers import FailureLimiter, Service
 from .errors import NotConfiguredError
 from .officers import OfficerAuth
+from .ratelimit import SUBMIT, UPLOAD, Limit, RateLimiter
 from .scanner import ClamdScanner, RecordedScanner, Scanner
 from .storage.accounts import Accounts
-from .storage.ports import Dossiers, LookupFailures, Uploads, UploadStore
+from .storage.ports import Dossiers, LookupFailures, RateCounts, Uploads, UploadStore
 
 if TYPE_CHECKING:  # the scanner function's and the embedded target's only
     from .scanstep import ScanStep
@@ -39,6 +40,14 @@ def build_service(settings: Settings) -> Service:
         allowed=settings.lookup_failures_allowed,
         window=settings.lookup_window_seconds,
     )
+    rates = RateLimiter(
+        _rate_counts(settings),
+        secret_key=settings.secret_key,
+        limits={
+            UPLOAD: Limit(settings.uploads_per_client, settings.uploads_per_minute),
+            SUBMIT: Limit(settings.submissions_per_client, settings.submissions_per_minute),
+        },
+    )
     return Service(
         bundle,
         dossiers,
@@ -47,6 +56,7 @@ def build_service(settings: Settings) -> Service:
         public_url=settings.public_url,
         upload_ttl=settings.upload_ttl,
         limiter=limiter,
+        rates=rates,
         scanner=ClamdScanner(settings.clamd) if settings.clamd else recorded,
     )
 
@@ -57,7 +67,9 @@ def _embedded(settings: Settings) -> Adapters:
     from .storage.sqlite import SqliteDossiers
 
     sealer = data_sealer(settings)
-    dossiers = SqliteDossiers(settings.data_dir / "motcua.sqlite3", sealer=sealer)
+    dossiers = SqliteDossiers(
+        settings.data_dir / "motcua.sqlite3", wait=settings.storage_wait_seconds, sealer=sealer
+    )
     uploads = FilesystemUploads(
         settings.data_dir / "uploads",
         secret=settings.secret_key,
@@ -99,7 +111,7 @@ def _province(settings: Settings) -> Adapters:
     from .storage.s3 import S3Uploads, s3_client
 
     assert settings.database_url is not None  # Settings checked it
-    dossiers = PostgresDossiers(settings.database_url)
+    dossiers = PostgresDossiers(settings.database_url, wait=settings.storage_wait_seconds)
     s3 = s3_client(
         boto3.session.Session(),
         endpoint_url=settings.s3_endpoint,
@@ -149,6 +161,26 @@ def build_scan_step(settings: Settings) -> "ScanStep":
 
     assert isinstance(recorded, RecordedScanner)  # _aws's: the step records what verify reads
     return ScanStep(settings.bucket, uploads, ClamdScanner(settings.clamd), recorded.verdicts)
+
+
+def _rate_counts(settings: Settings) -> RateCounts:
+    """The rate limits' counts, in the store of each target's failed lookups."""
+    if settings.storage == "embedded":
+        from .storage.rates_sqlite import SqliteRateCounts
+
+        path = settings.data_dir / "lookup-failures.sqlite3"
+        return SqliteRateCounts(path, wait=settings.storage_wait_seconds)
+    if settings.storage == "province":
+        from .storage.rates_postgres import PostgresRateCounts
+
+        assert settings.database_url is not None  # Settings checked it
+        return PostgresRateCounts(settings.database_url, wait=settings.storage_wait_seconds)
+    import boto3
+
+    from .storage.rates_dynamo import DynamoRateCounts
+
+    client = boto3.session.Session().client("dynamodb", endpoint_url=settings.aws_endpoint)
+    return DynamoRateCounts(client, settings.table)
 
 
 @lru_cache(maxsize=1)

@@ -34,7 +34,17 @@ def multipart(fields: dict, content: bytes, content_type: str) -> tuple[bytes, s
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-def upload(server, procedure: str, slot: dict, kind: str = "pdf", content: bytes | None = None):
+def upload(
+    server,
+    procedure: str,
+    slot: dict,
+    kind: str = "pdf",
+    content: bytes | None = None,
+    *,
+    draft: str | None = None,
+):
+    """A file uploaded for `slot`, bound to `draft` (the Idempotency-Key its submission will
+    carry; a new one if not given): its key."""
     content_type, data = FILES[kind]
     data = content if content is not None else data
     status, target = server.request(
@@ -43,6 +53,7 @@ def upload(server, procedure: str, slot: dict, kind: str = "pdf", content: bytes
         {
             "procedure": procedure,
             "slot": slot["id"],
+            "draft": draft or key(),
             "filename": "giay-to.pdf",
             "content_type": content_type,
             "size": len(data),
@@ -61,8 +72,11 @@ def send(server, target: dict, data: bytes, content_type: str) -> str:
     return target["key"]
 
 
-def submission(server, procedure: str = PROCEDURE, choices: dict | None = None) -> dict:
-    """A valid submission with the `choices` given and the files its shown slots require."""
+def submission(
+    server, procedure: str = PROCEDURE, choices: dict | None = None, *, draft: str | None = None
+) -> dict:
+    """A valid submission with the `choices` given and the files its shown slots require,
+    uploaded for `draft`: the submission's Idempotency-Key (the files are refused under another)."""
     status, form = server.request("GET", f"/api/procedures/{procedure}/form")
     assert status == 200, form
     answers = answers_for(form["form"], choices)
@@ -72,7 +86,9 @@ def submission(server, procedure: str = PROCEDURE, choices: dict | None = None) 
             if slot["min_files"] == 0 or not forms.shown(slot, page, answers):
                 continue
             kind = slot["accept"][0]
-            keys = [upload(server, procedure, slot, kind) for _ in range(slot["min_files"])]
+            keys = [
+                upload(server, procedure, slot, kind, draft=draft) for _ in range(slot["min_files"])
+            ]
             for upload_key in keys:
                 status, reply = server.request("POST", "/api/uploads/verify", {"key": upload_key})
                 assert status == 200, reply
@@ -148,8 +164,9 @@ class Applicant:
 
 
 def file(server, procedure: str = WITH_DEADLINE, choices: dict | None = None) -> Applicant:
-    body = submission(server, procedure, choices)
-    status, filed = server.request("POST", "/api/submissions", body, {"Idempotency-Key": key()})
+    draft = key()
+    body = submission(server, procedure, choices, draft=draft)
+    status, filed = server.request("POST", "/api/submissions", body, {"Idempotency-Key": draft})
     assert status == 201, filed
     return Applicant(server, filed)
 

@@ -93,6 +93,12 @@ def server(tmp_path_factory, bundle_path, site_dir, clamd):
             "MOTCUA_PUBLIC_URL": f"http://127.0.0.1:{port}",
             "MOTCUA_STORAGE": "embedded",
             "MOTCUA_CLAMD": clamd.address,
+            # Many tests share this server and its one client address: no rate limits here
+            # (test_intake_limits.py runs serve.py with its own).
+            "MOTCUA_UPLOADS_PER_CLIENT": "0",
+            "MOTCUA_UPLOADS_PER_MINUTE": "0",
+            "MOTCUA_SUBMISSIONS_PER_CLIENT": "0",
+            "MOTCUA_SUBMISSIONS_PER_MINUTE": "0",
         }.items():
             environment.setenv(name, value)
         for cached in (default_service, default_officer_auth, default_backoffice):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from ..services import NO_RATE_LIMITS
 from .conftest import ROOT, free_port
 from .filling import answers_for
 
@@ -24,8 +25,18 @@ pytestmark = pytest.mark.slow  # a server on loopback
 PROCEDURE = "1.000894"  # đăng ký kết hôn: a form without uploads
 
 
-def start(port: int, data_dir, site_dir, bundle_path, *, workers: int = 2) -> subprocess.Popen:
-    env = {**os.environ, "MOTCUA_BUNDLE": str(bundle_path), "MOTCUA_STORAGE": "embedded"}
+def start(
+    port: int, data_dir, site_dir, bundle_path, *, workers: int = 2, env: dict | None = None
+) -> subprocess.Popen:
+    """functions/serve.py on `port`; `env`: more settings (MOTCUA_*) for it. No rate limits
+    unless `env` sets them: the loads here come from one address."""
+    env = {
+        **os.environ,
+        "MOTCUA_BUNDLE": str(bundle_path),
+        "MOTCUA_STORAGE": "embedded",
+        **NO_RATE_LIMITS,
+        **(env or {}),
+    }
     process = subprocess.Popen(
         [
             sys.executable,

@@ -8,6 +8,7 @@ Screenshots of every step at 360 px go to test-artifacts/screenshots/apply-*.png
 import json
 import re
 import sqlite3
+import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -285,6 +286,20 @@ def test_birth_registration_with_conditional_fields_two_upload_slots_and_fixed_e
     applicant.upload("bien-ban-bo-roi", [upload_file("bien-ban.png", "image/png", PNG)])
     expect(page.locator("#e-bien-ban-bo-roi")).to_be_hidden()
     expect(page.locator("#d-giay-chung-sinh")).to_contain_text("giay-cs.pdf")
+    # "Xóa" deletes the server's copy, not only the line on the page.
+    stored = server.data_dir / "uploads" / "accepted" / applicant.code / "giay-chung-sinh"
+    kept = set(stored.iterdir())
+    applicant.upload("giay-chung-sinh", [upload_file("thua.pdf", PDF_TYPE, PDF)])
+    extra = set(stored.iterdir()) - kept
+    assert len(extra) == 1, extra
+    page.locator("#d-giay-chung-sinh li", has_text="thua.pdf").get_by_role(
+        "button", name="Xóa"
+    ).click()
+    expect(page.locator("#d-giay-chung-sinh")).not_to_contain_text("thua.pdf")
+    deadline = time.monotonic() + 10
+    while any(path.exists() for path in extra) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(path.exists() for path in extra) and set(stored.iterdir()) == kept
     axe(page, "uploads done")
     shot(page, "apply-04-uploads")
     applicant.next()
@@ -495,6 +510,43 @@ def test_coming_back_offers_to_resume_or_start_over(page: Page, server, axe, sho
     page.goto(f"{server.url}/nop-ho-so/{applicant.code}/")
     page.click("[data-action=restart]")
     expect(page.locator(f"#f-{first['id']}")).to_have_value("")
+
+
+def test_starting_over_deletes_the_draft_s_files_on_the_server(page: Page, server, shot):
+    """A draft kept in the browser with a file uploaded and verified: "bắt đầu lại" deletes it
+    on the server too, as the page says."""
+    from tests.api.client import key, upload
+    from tests.api.conftest import Server as Api
+
+    applicant = Applicant(page, server, "dang-ky-khai-sinh")
+    slot = next(s for p in applicant.form["pages"] for s in p.get("uploads", []))
+    api, draft = Api(server.url), key()
+    uploaded = upload(api, applicant.code, slot, "pdf", draft=draft)
+    assert api.request("POST", "/api/uploads/verify", {"key": uploaded})[0] == 200
+    stored = server.data_dir / "uploads" / "accepted" / uploaded
+    assert stored.is_file()
+    first = applicant.form["pages"][0]["fields"][0]["id"]
+    saved = {
+        "v": 1,
+        "key": draft,
+        "values": {first: "Trần Thị Bình"},
+        "files": {slot["id"]: [{"key": uploaded, "name": "giay.pdf", "size": len(PDF)}]},
+        "step": "",
+        "saved": "2026-12-01T08:00:00.000Z",
+    }
+    applicant.open()
+    page.evaluate(
+        "([name, draft]) => localStorage.setItem(name, JSON.stringify(draft))",
+        [f"motcua.nhap.{applicant.code}", saved],
+    )
+    page.reload()
+    expect(page.locator("#ap-resume")).to_contain_text("kể cả các tệp đã tải lên")
+    page.click("[data-action=restart]")
+    expect(page.locator(f"#f-{first}")).to_have_value("")
+    deadline = time.monotonic() + 10
+    while stored.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not stored.exists()
 
 
 def test_without_javascript_the_page_says_what_to_do_instead(make_page, server, shot):

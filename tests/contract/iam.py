@@ -44,7 +44,6 @@ NOT_IN_THE_LAMBDA = {
     "S3Uploads.objects": "the admin command's UploadStore",
     "S3Uploads.read_object": "the admin command's UploadStore",
     "S3Uploads.write_object": "the admin command's UploadStore",
-    "S3Uploads.remove": "the admin command's UploadStore",
 }
 TABLE, BUCKET, SECRET = "${DossiersTable.Arn}", "${UploadsBucket.Arn}", "${SecretKey}"
 TRANSACT_WRITE = {

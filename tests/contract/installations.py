@@ -155,6 +155,8 @@ def opened(target: Target) -> Iterator[Service]:
         yield service
     finally:
         service.limiter.failures.close()
+        if service.rates is not None:
+            service.rates.counts.close()
         close = getattr(service.dossiers, "close", None)
         if close is not None:
             close()
@@ -170,10 +172,17 @@ def upload(service: Service, target: dict[str, Any], kind: str, filed: Filed) ->
     return target["key"]
 
 
-def slot_upload(service: Service, procedure: str, slot: dict[str, Any], filed: Filed) -> str:
+def slot_upload(
+    service: Service, procedure: str, slot: dict[str, Any], filed: Filed, draft: str
+) -> str:
     kind = slot["accept"][0]
     content_type, data = FILES[kind]
-    body = {"procedure": procedure, "slot": slot["id"], "content_type": content_type}
+    body = {
+        "procedure": procedure,
+        "slot": slot["id"],
+        "draft": draft,
+        "content_type": content_type,
+    }
     target = service.upload_target({**body, "size": len(data) + 32, "filename": "giay-to.pdf"})
     return upload(service, target, kind, filed)
 
@@ -182,13 +191,14 @@ def submit(service: Service, procedure: str, filed: Filed, choices: dict | None 
     form = service.form(procedure)
     answers = answers_for(form["form"], choices)
     uploads = {}
+    draft = uuid.uuid4().hex  # the submission's Idempotency-Key, which its files are bound to
     for page in form["form"]["pages"]:
         for slot in page.get("uploads", []):
             if slot["min_files"] > 0 and forms.shown(slot, page, answers):
-                uploads[slot["id"]] = [slot_upload(service, procedure, slot, filed)]
+                uploads[slot["id"]] = [slot_upload(service, procedure, slot, filed, draft)]
     body = {"procedure": procedure, "answers": answers, "uploads": uploads}
     body["office"] = form["offices"][0]["id"]
-    reply = service.submit(body, uuid.uuid4().hex)
+    reply = service.submit(body, draft)
     filed.secrets[reply["code"]] = reply["secret"]
     return reply["code"]
 
@@ -204,7 +214,9 @@ def populate(target: Target) -> Filed:
         office = service.dossiers.get(code).dossier.office
         slot = service.form(WITH_FILES)["form"]["pages"]
         first_slot = next(s for page in slot for s in page.get("uploads", []))
-        filed.unattached.append(slot_upload(service, WITH_FILES, first_slot, filed))
+        filed.unattached.append(
+            slot_upload(service, WITH_FILES, first_slot, filed, uuid.uuid4().hex)
+        )
         make_officer("mot.cua", office)
         auth = build_officer_auth(Settings.from_env())
         officer = auth.login("mot.cua", PASSWORD, CLIENT)[0]

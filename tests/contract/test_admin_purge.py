@@ -5,6 +5,7 @@ attempts go. `--dry-run` removes nothing. The clock is moved forward instead of 
 sets an object's time itself."""
 
 import datetime as dt
+import uuid
 
 import pytest
 
@@ -41,7 +42,12 @@ def never_verified(target) -> str:
         slot = next(
             s for page in service.form(WITH_FILES)["form"]["pages"] for s in page.get("uploads", [])
         )
-        body = {"procedure": WITH_FILES, "slot": slot["id"], "content_type": content_type}
+        body = {
+            "procedure": WITH_FILES,
+            "slot": slot["id"],
+            "draft": uuid.uuid4().hex,
+            "content_type": content_type,
+        }
         signed = service.upload_target({**body, "size": len(data)})
         sent = UploadTarget(signed["url"], signed["fields"], signed["key"], signed["expires_at"])
         assert post_form(sent, data, content_type) in (200, 201, 204)

@@ -63,12 +63,18 @@ def test_every_grant_of_the_lambda_policy_is_needed_by_a_call_its_code_makes(
 
         assert read_secret_key(secrets, secret) == b"k" * 64
         stored = dossiers.create(make_dossier(), idempotency_key="k1", request_hash="h1")
+        assert dossiers.filed_under("k1") == stored.code  # the applicant's "Xóa" asks first
         state, event = workflow.apply(
             stored.state, "receive", {}, actor=DESK, at=MONDAY, rules=RULES, calendar=CALENDAR
         )
         dossiers.transition(stored.code, expected_version=0, event=event, state=state)
         assert dossiers.get(stored.code).state.version == 1
-        for key, keep in (("2026/12/07/kept.pdf", True), ("2026/12/07/refused.pdf", False)):
+        files = (
+            ("2026/12/07/kept.pdf", True),
+            ("2026/12/07/refused.pdf", False),
+            ("2026/12/07/deleted.pdf", True),
+        )
+        for key, keep in files:
             target = uploads.target(
                 key, content_type="application/pdf", max_bytes=1000, expires_in=300
             )
@@ -85,6 +91,8 @@ def test_every_grant_of_the_lambda_policy_is_needed_by_a_call_its_code_makes(
         assert uploads.is_accepted("2026/12/07/kept.pdf")
         assert uploads.describe("2026/12/07/kept.pdf")[0] == len(PDF)
         assert uploads.download_url("2026/12/07/kept.pdf", filename="a.pdf", expires_in=60)
+        uploads.remove("2026/12/07/deleted.pdf")  # the applicant's "Xóa", verified or not
+        assert not uploads.is_accepted("2026/12/07/deleted.pdf")
         made = set(AWS_OPERATIONS.made)
     dynamodb.delete_table(TableName=table)
 

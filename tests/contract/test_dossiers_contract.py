@@ -69,6 +69,14 @@ def test_the_same_key_with_another_request_is_a_conflict(dossiers):
     assert dossiers.get(code(2)) is None
 
 
+def test_filed_under_names_the_dossier_of_an_idempotency_key_and_none_before(dossiers):
+    assert dossiers.filed_under("nhap-1") is None
+    stored = dossiers.create(make_dossier(), idempotency_key="nhap-1", request_hash="h1")
+
+    assert dossiers.filed_under("nhap-1") == stored.code
+    assert dossiers.filed_under("nhap-2") is None
+
+
 def test_two_hundred_concurrent_creates_number_one_day_without_gaps(dossiers):
     def create(number: int) -> str:
         dossier = make_dossier(answers={"n": number})

@@ -144,21 +144,19 @@ def create_officer(stack: Recipe, office: str) -> str:
 
 
 def test_a_dossier_with_uploads_is_filed_looked_up_and_received_through_nginx(stack, client):
-    body = submission(
-        client, PROCEDURE, WITH_FILES
-    )  # uploads: target, POST through nginx to the store, verify
+    draft = uuid.uuid4().hex
+    # uploads: target, POST through nginx to the store, verify
+    body = submission(client, PROCEDURE, WITH_FILES, draft=draft)
     assert body["uploads"], "the procedure must take files for this test"
     status, target = client.request(
         "POST",
         "/api/uploads",
-        {"procedure": body["procedure"], "slot": next(iter(body["uploads"])),
+        {"procedure": body["procedure"], "slot": next(iter(body["uploads"])), "draft": draft,
          "filename": "a.pdf", "content_type": "application/pdf", "size": 100},
     )  # fmt: skip
     assert status == 200 and target["url"].startswith(stack.url + STORE_PREFIX + "/"), target
 
-    status, filed = client.request(
-        "POST", "/api/submissions", body, {"Idempotency-Key": uuid.uuid4().hex}
-    )
+    status, filed = client.request("POST", "/api/submissions", body, {"Idempotency-Key": draft})
     assert status == 201, filed
     applicant = Applicant(client, filed)
     assert applicant.view()["code"] == filed["code"]

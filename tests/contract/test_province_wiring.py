@@ -66,6 +66,8 @@ def test_the_province_target_is_postgres_and_an_s3_compatible_store(
         finally:
             service.dossiers.close()
             service.limiter.failures.close()
+            if service.rates is not None:
+                service.rates.counts.close()
             auth.accounts.close()
     assert not data_dir.exists()  # nothing on the local disk
     postgres_cluster.drop(dsn)

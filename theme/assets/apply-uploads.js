@@ -48,13 +48,29 @@ export function api(s, path, body, headers) {
 
 export { problem };
 
+// Deletes a draft's uploaded files on the server ("Xóa", "bắt đầu lại"), without waiting: a
+// file the request misses (no connection) is removed by the server's purge later.
+export function discard(s, draft, keys) {
+  if (!draft) return;
+  keys.forEach((key) => {
+    if (key) api(s, "uploads/delete", { key: key, draft: draft }).catch(() => {});
+  });
+}
+
+// Every uploaded file of a saved draft (what "bắt đầu lại" throws away).
+export function draftKeys(saved) {
+  const files = saved?.files || {};
+  return Object.keys(files).reduce((keys, slot) => keys.concat(files[slot].map((f) => f.key)), []);
+}
+
 export function send(s, slotId, entry) {
   entry.state = "uploading";
   entry.progress = 0;
   drawFiles(s, slotId);
   uploadFile(s.cfg.api, "uploads", entry.file, {
     type: entry.type,
-    fields: { procedure: s.cfg.procedure, slot: slotId },
+    // The file is bound to this draft: only its submission (same Idempotency-Key) may use it.
+    fields: { procedure: s.cfg.procedure, slot: slotId, draft: s.draft.key },
     progress: (percent) => {
       entry.progress = percent;
       const bar = $(`d-${slotId}`).querySelector(

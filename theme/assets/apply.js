@@ -25,7 +25,7 @@ import { OFFICE, officeError } from "./apply-office.js";
 import { createState, rules } from "./apply-state.js";
 import { back, go, next, show, shownPages, stepOf } from "./apply-steps.js";
 import { submit } from "./apply-submit.js";
-import { pick, send } from "./apply-uploads.js";
+import { discard, draftKeys, pick, send } from "./apply-uploads.js";
 import { $, read } from "./apply-util.js";
 
 const app = document.getElementById("ap-app");
@@ -92,6 +92,7 @@ function start(s) {
       const entry = s.files[slot][+node.getAttribute("data-index")];
       if (node.hasAttribute("data-retry")) return send(s, slot, entry);
       s.files[slot].splice(s.files[slot].indexOf(entry), 1);
+      discard(s, s.draft?.key, [entry.key]);
       drawFiles(s, slot);
       save(s);
       status(`Đã xóa tệp ${entry.name}.`);
@@ -103,7 +104,9 @@ function start(s) {
       saveSoon(s);
       return status("Đã chép địa chỉ.");
     }
-    if (action === "start") {
+    if (action === "start" || action === "restart") {
+      const saved = read(s.store, s.draftKey) || s.draft;
+      if (saved) discard(s, saved.key, draftKeys(saved));
       fresh(s);
       return go(s, `trang-${shownPages(s)[0].id}`);
     }
@@ -113,10 +116,6 @@ function start(s) {
         s,
         s.draft.step && s.draft.step !== "bat-dau" ? s.draft.step : `trang-${shownPages(s)[0].id}`,
       );
-    }
-    if (action === "restart") {
-      fresh(s);
-      return go(s, `trang-${shownPages(s)[0].id}`);
     }
     if (action === "back") {
       event.preventDefault();

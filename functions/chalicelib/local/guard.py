@@ -16,6 +16,14 @@ before the application sees the request. Here:
 - **Body limits per route, from the headers.** `body_limit(method, path)` bytes at most; a larger
   Content-Length is answered 413 before a byte of the body is read (a chunked body, once it
   passes the limit).
+- **A cap on requests that write to storage** (`WriterGate`). A write waits for a lock another
+  process may hold (a backup, a long admin command, a stuck writer): without a cap, such requests
+  take every thread, and pages and lookups, which need no lock, wait behind them. At most
+  `slots` of them run at once and `queue` more wait (a waiting request holds a thread too), each
+  at most `wait` seconds, for a turn; any more wait `BURST_SECONDS` only (a healthy burst's writes
+  take milliseconds each, so they still get their turn), and one whose wait ends is answered 503
+  with Retry-After. The rest of the threads stay free for everything else. The storage adapters
+  bound their own waits for the lock the same way.
 
 This subclasses waitress's server, channel and request parser (pinned in requirements.lock;
 tests/api/test_slow_clients.py runs the real server, so an upgrade that moves these internals
@@ -25,6 +33,7 @@ fails there). Timeouts are measured with time.monotonic().
 import functools
 import json
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,9 +46,10 @@ from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 from waitress.utilities import RequestEntityTooLarge
 
-from chalicelib.errors import PayloadTooLargeError
+from chalicelib.errors import PayloadTooLargeError, StorageError
 
 MAINTENANCE_SECONDS = 1
+BURST_SECONDS = 0.25  # how long a writer past WriterGate's queue waits for a turn
 _BUSY_TEXT = "Quá nhiều kết nối từ địa chỉ này. Vui lòng thử lại sau.\n".encode()
 BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
@@ -126,6 +136,62 @@ class GuardedServer(TcpWSGIServer):  # type: ignore[misc]
             pending = isinstance(request, GuardedParser) and not request.completed
             if pending and self.guard.too_slow(request, clock):
                 channel.will_close = True
+
+
+class WriterGate:
+    """At most `slots` requests for which `writes(method, path)` is true run `application` at
+    once and `queue` more wait, each `wait` seconds at most, for a turn; any other waits
+    BURST_SECONDS at most; one whose wait ends gets 503 storage_unavailable (JSON, Retry-After).
+    The others pass straight through."""
+
+    def __init__(
+        self,
+        application: Any,
+        *,
+        slots: int,
+        queue: int,
+        wait: float,
+        writes: Callable[[str, str], bool],
+    ):
+        self.application, self.wait, self.writes = application, wait, writes
+        self._turns = threading.BoundedSemaphore(max(1, slots))
+        self._admitted, self._most = 0, max(1, slots) + max(0, queue)
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if not self.writes(environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/")):
+            return self.application(environ, start_response)
+        with self._lock:
+            admitted = self._admitted < self._most
+            self._admitted += admitted
+        try:
+            if self._turns.acquire(
+                timeout=self.wait if admitted else min(self.wait, BURST_SECONDS)
+            ):
+                try:
+                    return list(self.application(environ, start_response))  # one piece
+                finally:
+                    self._turns.release()
+        finally:
+            if admitted:
+                with self._lock:
+                    self._admitted -= 1
+        return self._busy(start_response)
+
+    @staticmethod
+    def _busy(start_response: Any) -> list[bytes]:
+        busy = StorageError()
+        body = json.dumps(busy.body(), ensure_ascii=False).encode()
+        start_response(
+            "503 Service Unavailable",
+            [
+                ("Content-Type", "application/json; charset=utf-8"),
+                ("Content-Length", str(len(body))),
+                ("Retry-After", str(busy.retry_after)),
+                ("Cache-Control", "no-store"),
+            ],
+        )
+        return [body]
 
 
 def serve(application: Any, listener: socket.socket, guard: Guard, **adjustments: Any) -> None:

@@ -344,6 +344,10 @@ class DynamoDossiers:
             },
         }
 
+    def filed_under(self, idempotency_key: str) -> str | None:
+        item = self._item(f"IDEM#{idempotency_key}")
+        return None if item is None else str(item["code"]["S"])
+
     def _stored_under(self, idempotency_key: str, request_hash: str) -> StoredDossier | None:
         item = self._item(f"IDEM#{idempotency_key}")
         if item is None:

@@ -19,6 +19,9 @@ Contract (tests/contract/ runs it against every adapter):
 - Dossiers.codes yields every code once (for the chain verifier), in no promised order.
 - Dossiers.delete removes a dossier, its events and its idempotency records together; `get`
   then answers None, a retry under its idempotency key files a new dossier.
+- Dossiers.filed_under(key) is the code created with that idempotency key, None before (a form's
+  draft is its submission's key: its files are then the dossier's).
+- RateCounts.hit counts atomically: hits of one key from any number of processes are all counted.
 """
 
 import dataclasses
@@ -151,6 +154,11 @@ class Dossiers(Protocol):
         """Deletes these dossiers with their events and idempotency records, for good (the
         retention period has passed: `motcua purge`); unknown codes are skipped. How many were
         deleted. The (agency, day) counters stay, so a code is never handed out twice."""
+
+    def filed_under(self, idempotency_key: str) -> str | None:
+        """The code of the dossier created with this idempotency key, None if none was: one read.
+        A form's draft is its submission's key, so this says whether a draft was filed (its
+        uploads are then the dossier's and can no longer be deleted by the applicant)."""
         ...
 
 
@@ -214,6 +222,11 @@ class Uploads(Protocol):
         that, or altered, it answers 403. NotFoundError for a key not accepted."""
         ...
 
+    def remove(self, key: str) -> None:
+        """Deletes an upload, in quarantine or accepted (the applicant's "Xóa", purge); a
+        missing one is no error."""
+        ...
+
 
 @dataclass(frozen=True)
 class StoredObject:
@@ -269,6 +282,23 @@ class LookupFailures(Protocol):
     def prune(self, before: float, *, dry_run: bool = False) -> int:
         """Deletes the failures recorded at or before `before`, which `add` leaves behind when
         no failure follows (`motcua purge`); how many. `dry_run`: only counts them."""
+        ...
+
+    def close(self) -> None:
+        """Releases connections (tests, server shutdown)."""
+        ...
+
+
+class RateCounts(Protocol):
+    """Requests per key and fixed time window, in the store the failed lookups live in (every
+    app process shares it). ratelimit.RateLimiter holds the rule; adapters only count. A key is
+    `<action>:<client>` (the client an HMAC of its address) or `<action>:*` for everyone."""
+
+    def hit(self, key: str, window_start: float, window: float) -> int:
+        """Adds one to `key`'s count in the window that starts at `window_start` (Unix time) and
+        lasts `window` seconds, and returns the new count: one atomic write. Counts of windows
+        that ended are deleted by the adapter itself (no background job), so the store holds
+        about one window's keys."""
         ...
 
     def close(self) -> None:

@@ -126,9 +126,15 @@ class PostgresDossiers:
     that raises simulates a crash at that point.
     """
 
-    def __init__(self, conninfo: str, *, after_write: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        wait: float | None = None,
+        after_write: Callable[[str], None] | None = None,
+    ):
         self._after_write = after_write or (lambda _label: None)
-        self._pool = Pool(conninfo)
+        self._pool = Pool(conninfo, wait=wait)
         require_migrated(self._pool)
 
     def create(
@@ -244,6 +250,13 @@ class PostgresDossiers:
             cursor = conn.execute("DELETE FROM dossiers WHERE code = ANY(%s)", (codes,))
             return cursor.rowcount
 
+    def filed_under(self, idempotency_key: str) -> str | None:
+        with self._pool.connection() as conn, wrapped():
+            row = conn.execute(
+                "SELECT code FROM idempotency WHERE key = %s", (idempotency_key,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
     def close(self) -> None:
         """Closes every connection (tests and server shutdown)."""
         self._pool.close()
@@ -267,10 +280,16 @@ class PostgresDossiers:
 
 class Pool:
     """Idle connections shared by the threads; one is never used by two threads at once (the
-    PostgreSQL adapters of this package each keep one)."""
+    PostgreSQL adapters of this package each keep one).
 
-    def __init__(self, conninfo: str):
+    `wait` (seconds): how long a statement waits for a lock another session holds (lock_timeout,
+    advisory locks included) before it fails, and four times that for any statement to finish
+    (statement_timeout); the adapters answer StorageError (503) rather than hang a request
+    thread. None: the server's settings (no limit by default)."""
+
+    def __init__(self, conninfo: str, *, wait: float | None = None):
         self._conninfo = conninfo
+        self._timeouts = None if wait is None else (f"{wait * 1000:.0f}ms", f"{wait * 4000:.0f}ms")
         self._idle: list[psycopg.Connection[Any]] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -282,6 +301,12 @@ class Pool:
         if conn is None:
             with wrapped():
                 conn = psycopg.connect(self._conninfo, autocommit=True)
+                if self._timeouts is not None:
+                    conn.execute(
+                        "SELECT set_config('lock_timeout', %s, false),"
+                        " set_config('statement_timeout', %s, false)",
+                        self._timeouts,
+                    )
         try:
             yield conn
         finally:

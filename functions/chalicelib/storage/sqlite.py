@@ -36,6 +36,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ from chalicelib import workflow
 from chalicelib.errors import (
     IdempotencyConflictError,
     NotFoundError,
+    StorageError,
     VersionConflictError,
 )
 from chalicelib.sealing import DataKeyError, Sealer, SealError
@@ -66,7 +68,7 @@ from chalicelib.storage.queue_sql import (
     queue_item,
     status_sql,
 )
-from chalicelib.storage.sqlite_connections import ThreadConnections, wrapped
+from chalicelib.storage.sqlite_connections import BUSY_TIMEOUT_MS, ThreadConnections, wrapped
 
 INSERT_DOSSIER = insert_dossier_sql("?")
 _COLUMN = {name.strip(): index for index, name in enumerate(DOSSIER_COLUMNS.split(","))}
@@ -137,7 +139,7 @@ UPDATE dossiers SET
 """
 
 
-@dataclass
+@dataclass(eq=False)
 class _Create:
     """One create waiting for a write transaction; whichever thread runs it fills in the result."""
 
@@ -160,13 +162,17 @@ class SqliteDossiers:
         self,
         path: Path,
         *,
+        wait: float = BUSY_TIMEOUT_MS / 1000,
         after_write: Callable[[str], None] | None = None,
         sealer: Sealer | None = None,
     ):
         self._path = Path(path)
         self._sealer = sealer
         self._after_write = after_write or (lambda _label: None)
-        self._connections = ThreadConnections(self._path)
+        # `wait`: seconds a write waits for the lock (this process's writers, then SQLite's)
+        # before it fails with StorageError (503): a lock held elsewhere never hangs a thread.
+        self._wait = wait
+        self._connections = ThreadConnections(self._path, wait=wait)
         self._write_lock = threading.Lock()
         self._waiting: list[_Create] = []  # guarded by _waiting_lock
         self._waiting_lock = threading.Lock()
@@ -189,24 +195,33 @@ class SqliteDossiers:
         self, dossier: NewDossier, *, idempotency_key: str, request_hash: str
     ) -> StoredDossier:
         mine = _Create(dossier, idempotency_key, request_hash)
+        deadline = time.monotonic() + self._wait
         with self._waiting_lock:
             self._waiting.append(mine)
-        with self._write_lock:
+        if not self._write_lock.acquire(timeout=self._wait):
+            with self._waiting_lock:
+                if any(create is mine for create in self._waiting):  # no batch took it: give up
+                    self._waiting = [create for create in self._waiting if create is not mine]
+                    raise StorageError()
+            self._write_lock.acquire()  # a batch is running it, within its own wait: its outcome
+        try:
             if not mine.done:  # no transaction took it while this thread queued: run them all
                 with self._waiting_lock:
                     batch, self._waiting = self._waiting, []
-                self._run(batch)
+                self._run(batch, deadline)
+        finally:
+            self._write_lock.release()
         if mine.error is not None:
             raise mine.error
         assert mine.stored is not None
         return mine.stored
 
-    def _run(self, batch: list[_Create]) -> None:
+    def _run(self, batch: list[_Create], deadline: float) -> None:
         """One write transaction for every create in `batch`. A conflicting idempotency key fails
         only its own create (it is found before that create writes anything); any other error
         rolls the whole transaction back and fails every create in it."""
         try:
-            with self._immediate() as db:
+            with self._immediate(deadline) as db:
                 for create in batch:
                     try:
                         create.stored = self._create_in(db, create)
@@ -248,7 +263,7 @@ class SqliteDossiers:
     def transition(
         self, code: str, *, expected_version: int, event: dict[str, Any], state: State
     ) -> StoredDossier:
-        with self._write_lock, self._immediate() as db:
+        with self._writing(), self._immediate(time.monotonic() + self._wait) as db:
             row = db.execute("SELECT version FROM dossiers WHERE code = ?", (code,)).fetchone()
             if row is None:
                 raise NotFoundError()
@@ -337,7 +352,7 @@ class SqliteDossiers:
 
     def delete(self, codes: list[str]) -> int:
         deleted = 0
-        with self._write_lock, self._immediate() as db:
+        with self._write_lock, self._immediate(time.monotonic() + self._wait) as db:
             for code in codes:
                 db.execute("DELETE FROM idempotency WHERE code = ?", (code,))
                 db.execute("DELETE FROM events WHERE code = ?", (code,))
@@ -351,7 +366,7 @@ class SqliteDossiers:
         assert self._sealer is not None
         sealer, done, after = self._sealer, 0, ""
         while True:
-            with self._write_lock, self._immediate() as db:
+            with self._write_lock, self._immediate(time.monotonic() + self._wait) as db:
                 rows = db.execute(
                     "SELECT code, body, applicant FROM dossiers WHERE code > ? ORDER BY code"
                     " LIMIT 500",
@@ -387,6 +402,15 @@ class SqliteDossiers:
             done += len(rows)
             after = rows[-1][0]
 
+    def filed_under(self, idempotency_key: str) -> str | None:
+        with wrapped():
+            row = (
+                self._connections.get()
+                .execute("SELECT code FROM idempotency WHERE key = ?", (idempotency_key,))
+                .fetchone()
+            )
+        return None if row is None else str(row[0])
+
     def close(self) -> None:
         """Closes every connection any thread opened (tests and server shutdown)."""
         self._connections.close()
@@ -418,15 +442,27 @@ class SqliteDossiers:
         return state
 
     @contextmanager
-    def _immediate(self) -> Iterator[sqlite3.Connection]:
+    def _writing(self) -> Iterator[None]:
+        """This process's write turn (_write_lock), waited for at most `wait` seconds."""
+        if not self._write_lock.acquire(timeout=self._wait):
+            raise StorageError()
+        try:
+            yield
+        finally:
+            self._write_lock.release()
+
+    @contextmanager
+    def _immediate(self, deadline: float) -> Iterator[sqlite3.Connection]:
         """One write transaction: COMMIT if the block finishes, ROLLBACK on any exception.
 
         The caller holds _write_lock: threads of this process queue on it, and processes
         (functions/serve.py runs one per core) on an exclusive lock of `<database>.write-lock`,
         rather than in SQLite's busy handler, which makes losing writers sleep in growing steps
         (about 50 ms in all, once the p99 of submissions at 4 concurrent clients): a released
-        lock wakes the next writer at once. busy_timeout still covers any other writer."""
-        with self._process_lock(), self._connections.transaction() as db:
+        lock wakes the next writer at once. busy_timeout still covers any other writer, until
+        `deadline` (time.monotonic()): a request waits about `wait` seconds in all, however many
+        writers queue before it, then fails with StorageError."""
+        with self._process_lock(), self._connections.transaction(deadline) as db:
             yield db
 
     @contextmanager

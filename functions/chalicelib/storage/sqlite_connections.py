@@ -6,21 +6,27 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from chalicelib.errors import StorageError
 
-BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another's lock, unless told (`wait`)
 
 
 class ThreadConnections:
     """Connections to one SQLite file, one per thread (sqlite3 objects must not be shared between
-    threads), all closed together by `close`."""
+    threads), all closed together by `close`. `wait`: seconds a statement waits for a lock
+    another connection holds before it fails with StorageError (SQLite's busy timeout).
+    `durable=False`: commits are not synced to disk (a power cut may lose the last ones), for
+    counters that cost a write per request and need not survive one (rates_sqlite.py)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, wait: float = BUSY_TIMEOUT_MS / 1000, durable: bool = True):
         self.path = Path(path)
+        self.wait = wait
+        self.durable = durable
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
         self._opened_lock = threading.Lock()
@@ -30,18 +36,24 @@ class ThreadConnections:
         connection = getattr(self._local, "connection", None)
         if connection is None:
             with wrapped():
-                connection = connect(self.path)
+                connection = connect(self.path, busy_timeout_ms=round(self.wait * 1000))
+                if not self.durable:  # WAL: still atomic and safe from a crash of the process
+                    connection.execute("PRAGMA synchronous = NORMAL")
             with self._opened_lock:
                 self._opened.append(connection)
             self._local.connection = connection
         return connection
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: COMMIT if the block finishes, ROLLBACK on any exception."""
+    def transaction(self, deadline: float | None = None) -> Iterator[sqlite3.Connection]:
+        """One write transaction: COMMIT if the block finishes, ROLLBACK on any exception. With
+        `deadline` (time.monotonic()), the lock is waited for until then only (StorageError)."""
         db = self.get()
         with wrapped():
-            db.execute("BEGIN IMMEDIATE")
+            if deadline is None:
+                db.execute("BEGIN IMMEDIATE")
+            else:
+                _begin_by(db, deadline, self.wait)
         try:
             with wrapped():
                 yield db
@@ -60,6 +72,19 @@ class ThreadConnections:
             self._opened.clear()
 
 
+def _begin_by(db: sqlite3.Connection, deadline: float, wait: float) -> None:
+    """BEGIN IMMEDIATE, waiting for the lock until `deadline` at most, then the connection's
+    usual busy timeout (`wait`) again."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise StorageError()
+    db.execute(f"PRAGMA busy_timeout = {max(1, round(left * 1000)):d}")
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {round(wait * 1000):d}")
+
+
 def create_schema(connections: ThreadConnections, schema: str) -> None:
     """Runs `schema` (CREATE ... IF NOT EXISTS) on the file, one process at a time: processes
     opening a new file at once would otherwise race to switch it to WAL and one of them would
@@ -76,15 +101,15 @@ def create_schema(connections: ThreadConnections, schema: str) -> None:
         os.close(descriptor)  # releases the lock
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so the module never opens a
     # deferred transaction behind our back. check_same_thread=False only so close() can run
     # from another thread; each connection is otherwise used by the thread that opened it.
     connection = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
     )
     connection.execute("PRAGMA journal_mode = WAL")
-    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    connection.execute(f"PRAGMA busy_timeout = {busy_timeout_ms:d}")
     # A receipt code handed to a citizen must survive a power cut: sync the WAL on every commit.
     connection.execute("PRAGMA synchronous = FULL")
     connection.execute("PRAGMA foreign_keys = ON")
