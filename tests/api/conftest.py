@@ -105,12 +105,19 @@ def server(tmp_path_factory, bundle_path, site_dir, clamd):
             cached.cache_clear()
         application = make_application(site_dir)
         default_officer_auth(), default_backoffice()  # built now, from this environment
-    wsgi = waitress.server.create_server(application, host="127.0.0.1", port=port, threads=8)
+    channels: dict = {}
+    wsgi = waitress.server.create_server(
+        application, map=channels, host="127.0.0.1", port=port, threads=8
+    )
     thread = threading.Thread(target=wsgi.run, daemon=True)
     thread.start()
     time.sleep(0.2)
     yield Server(f"http://127.0.0.1:{port}")
-    wsgi.close()
+    # Closed from the server's own loop thread: closing its sockets from here raced the loop's
+    # poll (EBADF in the server thread, now and then).
+    wsgi.trigger.pull_trigger(lambda: [channel.close() for channel in list(channels.values())])
+    thread.join(timeout=30)
+    wsgi.task_dispatcher.shutdown()
     for cached in (default_service, default_officer_auth, default_backoffice):
         cached.cache_clear()
 

@@ -49,14 +49,15 @@ def sealed_server(tmp_path, site_dir, bundle_path, clamd, monkeypatch):
 
 
 def test_no_answer_or_file_content_is_found_in_clear_in_the_data_folder(tmp_path, sealed_server):
-    filed = submission(sealed_server, choices=WITH_FILES)
+    draft = key()
+    filed = submission(sealed_server, choices=WITH_FILES, draft=draft)
     name, number = "Trương Thị Bí Mật Riêng", "079123456789"
     filed["answers"] |= {
         item: name if value == SAMPLE["text"] else number if value == SAMPLE["cccd"] else value
         for item, value in filed["answers"].items()
     }
     status, reply = sealed_server.request(
-        "POST", "/api/submissions", filed, {"Idempotency-Key": key()}
+        "POST", "/api/submissions", filed, {"Idempotency-Key": draft}
     )
     assert status == 201, reply
     assert name in filed["answers"].values() and filed["uploads"], filed
