@@ -3,6 +3,7 @@ chalicelib/headers.py: one page of every kind of the built site (the fixture cat
 assets, the 404 page, a redirect, API replies and errors, the upload endpoint. And no page has
 an inline script, an inline event handler or an inline style, so the strict policy holds."""
 
+import http.client
 import io
 import re
 import urllib.error
@@ -146,3 +147,17 @@ def test_api_replies_and_errors_carry_the_headers(served_port: int):
         status, headers = fetch(served_port, path, method, **{"Content-Type": "application/json"})
         assert expected is None or status == expected, (method, path, status)
         assert_secured(status, headers, f"{method} {path}")
+
+
+def test_a_body_refused_before_it_is_read_carries_the_headers(served_port: int):
+    """The guard answers 413 from the headers alone (chalicelib/local/guard.py), outside WSGI."""
+    conn = http.client.HTTPConnection("127.0.0.1", served_port, timeout=10)
+    conn.putrequest("POST", "/api/submissions")
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Content-Length", str(10**9))
+    conn.endheaders()
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    assert response.status == 413
+    assert_secured(response.status, response.msg, "413 from the guard")

@@ -22,7 +22,7 @@
     }
   };
 
-  const menu = document.querySelector('label[for="__drawer"]');
+  const menu = document.querySelector('label.md-header__button[for="__drawer"]');
   const drawer = document.getElementById("__drawer");
   if (!menu || !drawer) return;
   menu.addEventListener("keydown", (event) => {
