@@ -28,7 +28,8 @@ CSP_DIRECTIVES = {
 }
 CONTENT_SECURITY_POLICY = "; ".join(f"{name} {value}" for name, value in CSP_DIRECTIVES.items())
 
-# Powerful features no page uses, off for the page and anything it could embed.
+# Powerful features no page uses, off for the page and anything it could embed (only features
+# Chromium knows: an unknown one is a console warning on every page).
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
     for feature in (
@@ -38,7 +39,6 @@ PERMISSIONS_POLICY = ", ".join(
         "payment",
         "usb",
         "serial",
-        "bluetooth",
         "hid",
         "midi",
         "display-capture",

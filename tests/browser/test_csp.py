@@ -34,6 +34,11 @@ def violations(page: Page) -> list[str]:
 def csp_page(make_page: Callable[..., Page]) -> Page:
     page = make_page(360, 800)
     page.context.add_init_script(RECORD_VIOLATIONS)
+    page.header_warnings = []  # Chromium warns about a header it cannot parse, once per page
+    page.on(
+        "console",
+        lambda m: "-Policy header" in m.text and page.header_warnings.append(m.text),
+    )
     return page
 
 
@@ -60,6 +65,7 @@ def test_every_kind_of_page_runs_under_the_csp_without_a_violation(server: Serve
         if csp_page.locator("script[src$='assets/frame.js']").count():
             assert csp_page.evaluate("typeof __md_get") == "function", path
         assert violations(csp_page) == [], path
+    assert csp_page.header_warnings == []
 
 
 def test_the_menu_button_opens_the_menu_with_the_keyboard(server: Server, csp_page: Page):
