@@ -5,27 +5,20 @@
         [--app-port 8001 --app-port 8002] [--store 127.0.0.1:8333] [--store-prefix /luu-tru] \\
         [--https-listen 443] [--http-listen 80] [--standalone]
 
-Run it after every `build.py build` (the site's files and inline scripts change):
+motcua.conf and motcua-headers.conf are written to --out (include motcua.conf from the http{}
+block: Debian's sites-enabled/). With --standalone, also an nginx.conf that runs nginx as the
+current user with everything (pid, logs, temporary files) under --out:
+`nginx -p OUT -c OUT/nginx.conf` (the tests and bench/deploy_bench.py do that). The site needs
+nothing more: `build.py build` already wrote a gzip copy next to every compressible file
+(buildlib/site/precompress.py), which nginx's gzip_static sends as is.
 
-1. every compressible file of the site gets a gzip copy next to it (file.gz, level 9, same
-   mtime), which nginx's gzip_static sends as is; the copies made are listed in
-   OUT/gzip-static.txt, so a later run replaces stale ones and removes orphaned ones;
-2. the inline scripts and event handlers of the built pages are hashed (SHA-256) into the
-   Content-Security-Policy, so the pages run under a CSP with no 'unsafe-inline';
-3. motcua.conf and motcua-headers.conf are written to --out (include motcua.conf from the
-   http{} block: Debian's sites-enabled/). With --standalone, also an nginx.conf that runs
-   nginx as the current user with everything (pid, logs, temporary files) under --out:
-   `nginx -p OUT -c OUT/nginx.conf` (the tests and bench/deploy_bench.py do that).
-
-The request-size limits come from their one home: the API's from chalicelib.config.MAX_BODY_BYTES,
-the uploads' from the largest `max_bytes` schemas/form.schema.json allows.
+Values come from their one home: the security headers from chalicelib.headers (the pages run no
+inline script, so the Content-Security-Policy is the same for every site), the API's body limit
+from chalicelib.config.MAX_BODY_BYTES, the uploads' from the largest `max_bytes`
+schemas/form.schema.json allows.
 """
 
 import argparse
-import base64
-import gzip
-import hashlib
-import html
 import json
 import os
 import re
@@ -35,17 +28,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from chalicelib.config import MAX_BODY_BYTES
+from chalicelib.headers import SECURITY_HEADERS
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 TEMPLATES = HERE / "nginx"
 FORM_SCHEMA = ROOT / "schemas" / "form.schema.json"
-COMPRESSIBLE = {".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map", ".csv"}
-GZIP_MIN_BYTES = 1024  # below this, gzip saves nothing worth a second file
 MULTIPART_ALLOWANCE = 1024 * 1024  # a presigned POST's form fields around the file
-INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
-HANDLER = re.compile(r"""\son[a-z]+=(?P<quote>["'])(?P<body>.*?)(?P=quote)""", re.S | re.I)
-NOT_SCRIPT = re.compile(r"""\b(src=|type=["']?application/(ld\+)?json)""", re.I)
 PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -92,8 +81,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    written, removed = precompress(site, out / "gzip-static.txt")
-    print(f"gzip: {written} tệp nén mới, {removed} tệp nén cũ đã xoá", file=sys.stderr)
     values = settings(args, site, out)
     for name in ("motcua.conf", "motcua-headers.conf"):
         write(out / name, fill((TEMPLATES / name).read_text(encoding="utf-8"), values))
@@ -101,85 +88,6 @@ def main(argv: list[str] | None = None) -> int:
         write(out / "nginx.conf", standalone(out))
     print(f"nginx: {out / 'motcua.conf'}", file=sys.stderr)
     return 0
-
-
-# --- the site ---------------------------------------------------------------------------------
-
-
-def precompress(site: Path, record: Path) -> tuple[int, int]:
-    """file.gz next to every compressible file of at least GZIP_MIN_BYTES, with the original's
-    mtime (so an unchanged file is not compressed again). The copies made here are listed in
-    `record`; the next run removes those whose original is gone (gzip_static would still send
-    them). Other .gz files are the site's own (sitemap.xml.gz, the open data's downloads)."""
-    made = set(record.read_text(encoding="utf-8").split("\n")) if record.is_file() else set()
-    made.discard("")
-    removed = 0
-    for name in sorted(made):
-        copy = site / name
-        if not copy.with_suffix("").is_file():
-            copy.unlink(missing_ok=True)
-            made.discard(name)
-            removed += 1
-    written = 0
-    for path in sorted(site.rglob("*")):
-        if not (path.is_file() and wanted(path)):
-            continue
-        target = path.with_name(path.name + ".gz")
-        name = str(target.relative_to(site))
-        mtime = path.stat().st_mtime_ns
-        if target.is_file() and (name not in made or target.stat().st_mtime_ns == mtime):
-            continue  # the site's own download, or unchanged since the last run
-        target.write_bytes(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
-        os.utime(target, ns=(mtime, mtime))
-        made.add(name)
-        written += 1
-    write(record, "\n".join(sorted(made)) + "\n")
-    return written, removed
-
-
-def wanted(path: Path) -> bool:
-    return path.suffix in COMPRESSIBLE and path.stat().st_size >= GZIP_MIN_BYTES
-
-
-def inline_hashes(site: Path) -> tuple[list[str], list[str]]:
-    """The CSP sources of every inline script and of every inline event handler of the pages."""
-    scripts: set[str] = set()
-    handlers: set[str] = set()
-    for page in site.rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        for match in INLINE_SCRIPT.finditer(text):
-            if not NOT_SCRIPT.search(match["attrs"]) and match["body"].strip():
-                scripts.add(csp_hash(match["body"]))
-        for match in HANDLER.finditer(text):
-            # A handler is hashed as the browser sees the attribute's value: entities decoded.
-            handlers.add(csp_hash(html.unescape(match["body"])))
-    return sorted(scripts), sorted(handlers)
-
-
-def csp_hash(text: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
-
-
-def content_security_policy(site: Path) -> str:
-    scripts, handlers = inline_hashes(site)
-    script_src = ["'self'", *scripts]
-    if handlers:  # hashes may allow attributes only with 'unsafe-hashes'
-        script_src += ["'unsafe-hashes'", *handlers]
-    directives = {
-        "default-src": ["'self'"],
-        "script-src": script_src,
-        "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
-        "font-src": ["'self'"],
-        "connect-src": ["'self'"],
-        "worker-src": ["'self'"],
-        "manifest-src": ["'self'"],
-        "object-src": ["'none'"],
-        "base-uri": ["'none'"],
-        "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
-    }
-    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 
 
 # --- the configuration ------------------------------------------------------------------------
@@ -229,8 +137,21 @@ def settings(args: argparse.Namespace, site: Path, out: Path) -> dict[str, str]:
         "UPLOAD_MAX_BODY": str(largest_upload() + MULTIPART_ALLOWANCE),
         "SITE_ROOT": str(site),
         "CONF_DIR": str(out),
-        "CSP": content_security_policy(site),
+        "SECURITY_HEADERS": nginx_headers(),
+        "HIDE_APP_HEADERS": "\n".join(
+            f"        proxy_hide_header {name};" for name in SECURITY_HEADERS
+        ),
     }
+
+
+def nginx_headers() -> str:
+    """chalicelib.headers' set as add_header lines, sent with every status (`always`)."""
+    for name, value in SECURITY_HEADERS.items():
+        if '"' in value or "\n" in value:  # the value goes between double quotes
+            raise SystemExit(f"chalicelib/headers.py: {name} cannot be written for nginx")
+    return "\n".join(
+        f'add_header {name} "{value}" always;' for name, value in SECURITY_HEADERS.items()
+    )
 
 
 def fill(template: str, values: dict[str, str]) -> str:

@@ -5,7 +5,7 @@ import logging
 
 from chalice import Chalice, Response
 
-from chalicelib import jsonbody, officers, openapi
+from chalicelib import headers, jsonbody, officers, openapi
 from chalicelib.config import MAX_BODY_BYTES
 from chalicelib.errors import ApiError
 from chalicelib.scanner import ScanPendingError
@@ -20,6 +20,15 @@ ANY_BODY = [
     "application/x-www-form-urlencoded",
     "multipart/form-data",
 ]
+
+
+@app.middleware("http")
+def security_headers(event, get_response):
+    """Every API response carries the site's security headers (chalicelib/headers.py), on
+    Lambda as behind the embedded server."""
+    response = get_response(event)
+    response.headers.update(headers.missing(response.headers))
+    return response
 
 
 def _json(status: int, body: dict) -> Response:

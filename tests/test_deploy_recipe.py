@@ -1,8 +1,6 @@
 """deploy/: the nginx configuration's rendering (deploy/render.py) and the systemd units. The
 recipe itself runs for real in tests/contract/test_nginx_recipe.py."""
 
-import gzip
-import os
 import re
 import shutil
 import subprocess
@@ -12,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.config import MAX_BODY_BYTES
+from chalicelib.headers import SECURITY_HEADERS
 from deploy import render
 
 from .conftest import ROOT
@@ -21,20 +20,8 @@ SYSTEMD = ROOT / "deploy" / "systemd"
 
 def make_site(root: Path) -> Path:
     site = root / "site"
-    (site / "assets").mkdir(parents=True)
-    (site / "index.html").write_text(
-        "<!doctype html><html><head>"
-        '<script id="__config" type="application/json">{"a": 1}</script>'
-        '<script type="application/ld+json">{"@type": "Thing"}</script>'
-        '<script src="assets/x.js"></script>'
-        "<script>__md_scope=1</script>"
-        "</head><body>"
-        '<label onkeydown="if (a &amp;&amp; b) go()">x</label>' + "<p>nội dung</p>" * 200,
-        encoding="utf-8",
-    )
-    (site / "assets" / "bundle.0123abcd.min.js").write_text("var a = 1;\n" * 300)
-    (site / "assets" / "small.css").write_text("a{}")
-    (site / "thu-tuc.json.gz").write_bytes(gzip.compress(b"[]"))  # the build's own download
+    site.mkdir(parents=True)
+    (site / "index.html").write_text("<!doctype html><p>nội dung</p>", encoding="utf-8")
     return site
 
 
@@ -57,41 +44,21 @@ def test_the_upload_route_takes_the_largest_file_a_slot_may_declare():
     assert render.largest_upload() == 100 * 1024 * 1024  # schemas/form.schema.json's maximum
 
 
-def test_the_csp_allows_exactly_the_pages_inline_scripts_and_handlers(tmp_path: Path):
+def test_nginx_sends_the_one_set_of_security_headers_and_hides_the_apps_copies(tmp_path: Path):
     site = make_site(tmp_path)
+    argv = ["--site", str(site), "--out", str(tmp_path / "conf"), "--certificate", "c.pem"]
+    assert render.main([*argv, "--key", "k.pem"]) == 0
 
-    policy = render.content_security_policy(site)
-
-    script_src = next(d for d in policy.split("; ") if d.startswith("script-src "))
-    # The executable inline script and the handler (as the browser reads it: entities decoded);
-    # not the JSON data blocks.
-    assert script_src == (
-        f"script-src 'self' {render.csp_hash('__md_scope=1')} 'unsafe-hashes' "
-        f"{render.csp_hash('if (a && b) go()')}"
-    )
-    assert "'unsafe-inline'" not in policy and "frame-ancestors 'none'" in policy
-
-
-def test_precompresses_once_keeps_the_sites_own_gz_and_removes_orphans(tmp_path: Path):
-    site = make_site(tmp_path)
-    record = tmp_path / "gzip-static.txt"
-    own = (site / "thu-tuc.json.gz").read_bytes()
-
-    assert render.precompress(site, record) == (2, 0)  # index.html and the bundle
-    assert (
-        gzip.decompress((site / "index.html.gz").read_bytes()) == (site / "index.html").read_bytes()
-    )
-    assert not (site / "assets" / "small.css.gz").exists()  # too small to gain anything
-    assert (site / "thu-tuc.json.gz").read_bytes() == own
-    assert render.precompress(site, record) == (0, 0)  # nothing changed
-
-    (site / "index.html").write_text("<p>mới</p>" * 300, encoding="utf-8")
-    os.utime(site / "index.html", ns=(1, 1))
-    (site / "assets" / "bundle.0123abcd.min.js").unlink()
-    assert render.precompress(site, record) == (1, 1)
-    assert gzip.decompress((site / "index.html.gz").read_bytes()).startswith("<p>mới".encode())
-    assert not (site / "assets" / "bundle.0123abcd.min.js.gz").exists()
-    assert (site / "thu-tuc.json.gz").read_bytes() == own
+    sent = (tmp_path / "conf" / "motcua-headers.conf").read_text()
+    added = dict(re.findall(r'^add_header (\S+) "([^"]*)" always;$', sent, re.MULTILINE))
+    assert added == {
+        **SECURITY_HEADERS,
+        "Strict-Transport-Security": added["Strict-Transport-Security"],
+    }
+    assert "'unsafe-inline'" not in sent and "sha256-" not in sent
+    api = (tmp_path / "conf" / "motcua.conf").read_text().split("location /api/ {")[1]
+    hidden = re.findall(r"proxy_hide_header (\S+);", api.split("\n    }")[0])
+    assert hidden == list(SECURITY_HEADERS)
 
 
 @pytest.mark.slow

@@ -46,6 +46,7 @@ from .links import check_links
 from .opendata import Fragment, Published, write_open_data
 from .pagedata import SiteData, compact_json, environment
 from .parallel import render_procedures
+from .precompress import precompress
 from .shell import Shell
 
 THEME = paths.THEME
@@ -144,6 +145,7 @@ def build_command(
         published = open_data(run, loaded, shell, rendered.records)
         application_pages(run, loaded, shell)
         backoffice_pages(run, loaded, shell)
+        precompress(run.site_dir, run.cache_file.parent / "gzip-static.txt")
     except BuildError as error:
         print(str(error), file=out)
         return 1
@@ -278,6 +280,7 @@ def pages(run: Plan, loaded: Loaded, shell: Shell, site: SiteData, workers: int 
     for path in set(made) - {p for p, _ in browse_pages}:  # e.g. a field without procedures
         del made[path]
         (site_dir / path).unlink(missing_ok=True)
+        (site_dir / f"{path}.gz").unlink(missing_ok=True)  # its copy (precompress.py)
         with contextlib.suppress(OSError):  # its folder, unless something else is in it
             (site_dir / path).parent.rmdir()
     for path, html in browse_pages:

@@ -418,7 +418,7 @@ def write_open_data(
         (out / name).write_bytes(data)
         written.append((f"{FOLDER}/{name}", len(data)))
     if shell is not None:
-        singles = [p.stat().st_size for p in (out / "thu-tuc").iterdir()]
+        singles = [p.stat().st_size for p in (out / "thu-tuc").glob("*.json")]
         page = open_data_page_html(written, revision, today, singles=singles)
         html = shell.wrap(page, title="Dữ liệu mở", depth=1)
         (out / "index.html").write_text(html, encoding="utf-8")

@@ -1,35 +1,94 @@
-"""The site as functions/serve.py serves it: gzip for text when the client accepts it."""
+"""The site as functions/serve.py serves it: text gzipped once by the build, sent as it is to
+clients that accept gzip; gzip downloads as files; revalidation by ETag."""
 
 import gzip
+import os
+import urllib.error
 import urllib.request
+from email.message import Message
 
 import pytest
+
+from buildlib.site.precompress import precompress
 
 pytestmark = pytest.mark.slow  # a server on loopback
 
 
-def _get(server, path: str, encoding: str | None) -> tuple[dict, bytes]:
+def _get(server, path: str, encoding: str | None, **extra: str) -> tuple[int, Message, bytes]:
     headers = {"Accept-Encoding": encoding} if encoding else {}
-    request = urllib.request.Request(server.base + path, headers=headers)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return dict(response.headers), response.read()
+    request = urllib.request.Request(server.base + path, headers={**headers, **extra})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
 
 
-def test_text_is_gzipped_only_for_clients_that_accept_it(server, site_dir):
+def _built(site_dir, tmp_path, name: str, body: bytes) -> None:
+    (site_dir / name).write_bytes(body)
+    precompress(site_dir, tmp_path / "gzip-static.txt")
+
+
+def test_text_is_sent_from_the_builds_gzip_copy_to_clients_that_accept_it(
+    server, site_dir, tmp_path
+):
     body = ('{"shard": "' + "khai sinh " * 500 + '"}').encode()
-    (site_dir / "index.json").write_bytes(body)
-    headers, data = _get(server, "/index.json", "gzip, deflate, br")
-    assert headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in headers["Vary"]
+    _built(site_dir, tmp_path, "index.json", body)
+
+    status, headers, data = _get(server, "/index.json", "gzip, deflate, br")
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in headers["Vary"]
+    assert data == (site_dir / "index.json.gz").read_bytes()  # the build's copy, as it is
     assert int(headers["Content-Length"]) == len(data) < len(body) // 10
     assert gzip.decompress(data) == body
-    headers, data = _get(server, "/index.json", None)
-    assert "Content-Encoding" not in headers and data == body
+    for refused in (None, "identity", "br, gzip;q=0"):
+        status, headers, data = _get(server, "/index.json", refused)
+        assert "Content-Encoding" not in headers and data == body, refused
+        assert "Accept-Encoding" in headers["Vary"]
 
 
-def test_small_files_and_images_are_sent_as_they_are(server, site_dir):
-    (site_dir / "small.css").write_bytes(b"a{}")
+def test_a_copy_older_than_its_file_is_never_sent(server, site_dir, tmp_path):
+    _built(site_dir, tmp_path, "page.html", b"<p>cu</p>" * 300)
+    (site_dir / "page.html").write_bytes(b"<p>moi</p>" * 300)  # edited after the build
+    os.utime(site_dir / "page.html", ns=(1, 1))
+
+    status, headers, data = _get(server, "/page.html", "gzip")
+
+    assert status == 200 and "Content-Encoding" not in headers
+    assert data == b"<p>moi</p>" * 300
+
+
+def test_a_gzip_download_is_sent_as_a_gzip_file_and_never_gzipped_again(server, site_dir, tmp_path):
+    download = gzip.compress(b'[{"ma": "1.001193"}]' * 200)
+    _built(site_dir, tmp_path, "thu-tuc.json.gz", download)
+
+    status, headers, data = _get(server, "/thu-tuc.json.gz", "gzip")
+
+    assert status == 200 and data == download
+    assert headers["Content-Type"] == "application/gzip"
+    assert "Content-Encoding" not in headers
+
+
+def test_small_files_and_images_are_sent_as_they_are(server, site_dir, tmp_path):
     (site_dir / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 5000)
+    _built(site_dir, tmp_path, "small.css", b"a{}")
     for name in ("small.css", "photo.png"):
-        headers, data = _get(server, f"/{name}", "gzip")
-        assert "Content-Encoding" not in headers
+        status, headers, data = _get(server, f"/{name}", "gzip")
+        assert status == 200 and "Content-Encoding" not in headers
         assert data == (site_dir / name).read_bytes()
+
+
+def test_a_client_that_has_the_file_gets_304(server, site_dir, tmp_path):
+    _built(site_dir, tmp_path, "search.json", b'{"a": "khai sinh"}' * 200)
+    for encoding in ("gzip", None):
+        status, headers, _ = _get(server, "/search.json", encoding)
+        assert status == 200 and headers["ETag"]
+
+        again, revalidated, body = _get(
+            server, "/search.json", encoding, **{"If-None-Match": headers["ETag"]}
+        )
+
+        assert again == 304 and body == b"" and revalidated["ETag"] == headers["ETag"]
+        assert revalidated["Cache-Control"] == "no-cache"
+    plain = _get(server, "/search.json", None)[1]["ETag"]
+    assert plain != _get(server, "/search.json", "gzip")[1]["ETag"]  # one per representation

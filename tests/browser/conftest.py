@@ -18,9 +18,10 @@ Fixtures:
 - ``browser`` (session): Playwright's sync Chromium, headless, with background networking off.
 - ``page`` (function): a fresh context at 360x800 (a phone), locale vi-VN, time zone
   Asia/Ho_Chi_Minh. At teardown the test fails if any request left ``server.host`` (data: and
-  blob: URLs are allowed) or if any uncaught page error ("pageerror") happened. Console errors are
-  collected in ``page.console_errors`` (list of str) for tests to assert on; uncaught errors are in
-  ``page.page_errors`` and every requested URL in ``page.requested_urls``.
+  blob: URLs are allowed), if any uncaught page error ("pageerror") happened or if the console
+  reports a Content-Security-Policy violation (the server sends chalicelib/headers.py's). Console
+  errors are collected in ``page.console_errors`` (list of str) for tests to assert on; uncaught
+  errors are in ``page.page_errors`` and every requested URL in ``page.requested_urls``.
 - ``wide_page`` (function): the same at 1280x800.
 - ``make_page`` (function): ``make_page(width=360, height=800, **context_options)`` for other
   contexts, e.g. ``make_page(java_script_enabled=False)``; same checks at teardown.
@@ -237,6 +238,9 @@ def make_page(browser: Browser, server: Server) -> Iterator[Callable[..., Page]]
             problems.append("requests to other hosts:\n  " + "\n  ".join(offsite))
         if page.page_errors:
             problems.append("uncaught page errors:\n  " + "\n  ".join(page.page_errors))
+        blocked = [text for text in page.console_errors if "Content Security Policy" in text]
+        if blocked:  # every page runs under the server's CSP (chalicelib/headers.py)
+            problems.append("Content-Security-Policy violations:\n  " + "\n  ".join(blocked))
     for context in contexts:
         context.close()
     if problems:
@@ -272,11 +276,15 @@ def axe() -> Callable[[Page, str], None]:
     def check(page: Page, name: str) -> None:
         # A colour caught half-way through a transition (the header's title fading in when the
         # page scrolls to a focused element) is no contrast failure: let transitions finish.
+        # A function, not an expression string: polling a string needs eval, which the CSP
+        # refuses ('unsafe-eval' is not allowed).
         page.wait_for_function(
-            "document.getAnimations().every(a => a.playState !== 'running')", timeout=3000
+            "() => document.getAnimations().every(a => a.playState !== 'running')", timeout=3000
         )
         if not page.evaluate("typeof window.axe === 'object'"):
-            page.add_script_tag(path=str(AXE_JS))
+            # Evaluated by the test driver, which the page's CSP does not govern (a <script>
+            # element with the code inline would be refused, as it should be).
+            page.evaluate(AXE_JS.read_text(encoding="utf-8"))
         result = page.evaluate(
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
         )

@@ -169,8 +169,8 @@ def axe(axe):
         # At the top of the page: the sticky header would otherwise cover (and shrink, for
         # axe's target-size rule) whatever a scrolled page has under it.
         page.evaluate("window.scrollTo(0, 0)")
-        page.wait_for_function(
-            "document.getAnimations().every(a => a.playState !== 'running')", timeout=5_000
+        page.wait_for_function(  # a function: polling an expression string needs eval (CSP)
+            "() => document.getAnimations().every(a => a.playState !== 'running')", timeout=5_000
         )
         axe(page, name)
 

@@ -47,6 +47,7 @@ from waitress.task import ThreadedTaskDispatcher
 from waitress.utilities import RequestEntityTooLarge
 
 from chalicelib.errors import PayloadTooLargeError, StorageError
+from chalicelib.headers import SECURITY_HEADERS, missing
 
 MAINTENANCE_SECONDS = 1
 BURST_SECONDS = 0.25  # how long a writer past WriterGate's queue waits for a turn
@@ -54,6 +55,7 @@ _BUSY_TEXT = "Quá nhiều kết nối từ địa chỉ này. Vui lòng thử l
 BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
     b"Retry-After: 10\r\nConnection: close\r\n"
+    + "".join(f"{name}: {value}\r\n" for name, value in SECURITY_HEADERS.items()).encode()
     + f"Content-Length: {len(_BUSY_TEXT)}\r\n\r\n".encode()
     + _BUSY_TEXT
 )
@@ -82,7 +84,8 @@ class TooLarge(RequestEntityTooLarge):  # type: ignore[misc]
 
     def to_response(self, ident: str | None = None) -> tuple[str, list[tuple[str, str]], bytes]:
         body = json.dumps(PayloadTooLargeError().body(), ensure_ascii=False).encode()
-        return "413 Payload Too Large", [("Content-Type", "application/json; charset=utf-8")], body
+        headers = [("Content-Type", "application/json; charset=utf-8")]
+        return "413 Payload Too Large", headers + missing(["Content-Type"]), body
 
 
 class GuardedParser(HTTPRequestParser):  # type: ignore[misc]

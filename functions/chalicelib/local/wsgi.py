@@ -8,7 +8,6 @@ static site.
 """
 
 import base64
-import gzip
 import json
 import mimetypes
 import posixpath
@@ -24,6 +23,7 @@ from chalice.local import LambdaContext, LambdaEventConverter, RouteMatcher
 
 from chalicelib.config import MAX_BODY_BYTES
 from chalicelib.errors import PayloadTooLargeError
+from chalicelib.headers import missing
 
 mimetypes.add_type("font/woff2", ".woff2")  # Python 3.11 knows it only from /etc/mime.types
 # Web fonts carry a hash of their bytes in their name (buildlib/site/webfont.py): kept for a year.
@@ -166,22 +166,24 @@ class ChaliceWSGI:
         return [body]
 
 
-COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
-GZIP_RANGE = (1024, 8 * 1024 * 1024)  # smaller gains nothing; larger is a download, sent as is
-
-
 class StaticSite:
     """Serves the built site: /a/b/ -> site/a/b/index.html; never outside the folder.
 
-    Text is gzipped when the client accepts it, as CloudFront or nginx would in production: the
-    search index and pages are read on slow phone connections (bench/search_phone.py)."""
+    Text is sent gzipped to clients that accept it, as nginx does in production, from the copy
+    the build wrote next to the file (buildlib/site/precompress.py: same mtime as the file, so a
+    stale copy is never sent): no request compresses anything. A file that is itself a .gz (the
+    open data's thu-tuc.json.gz) is a gzip download, sent as it is. Each reply carries an ETag
+    (the file's mtime and size), and a request that has it already gets 304."""
 
     def __init__(self, root: Path):
         self.root = root.resolve()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
-            start_response(_status(405), [("Content-Type", "text/plain; charset=utf-8")])
+            start_response(
+                _status(405),
+                [("Content-Type", "text/plain; charset=utf-8"), ("Allow", "GET, HEAD")],
+            )
             return [b"Method Not Allowed"]
         path = posixpath.normpath(unquote(environ.get("PATH_INFO", "/")))
         if "\x00" in path:  # no file has it, and the filesystem calls would raise ValueError
@@ -194,20 +196,29 @@ class StaticSite:
             target = target / "index.html"
         if not target.is_relative_to(self.root) or not target.is_file():
             return self._not_found(start_response)
-        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        kind, encoding = mimetypes.guess_type(target.name)
+        if encoding == "gzip":  # a download that is a gzip file, not a page sent compressed
+            kind = "application/gzip"
+        kind = kind or "application/octet-stream"
         if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
             kind += "; charset=utf-8"
-        size = target.stat().st_size
         headers = [("Content-Type", kind), ("Cache-Control", LONG_CACHE.get(kind, "no-cache"))]
-        if kind.startswith(COMPRESSIBLE):
+        stat = target.stat()
+        copy = target.with_name(target.name + ".gz")
+        if encoding is None and copy.is_file():
             headers.append(("Vary", "Accept-Encoding"))
-            accepted = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
-            if accepted and GZIP_RANGE[0] <= size <= GZIP_RANGE[1]:
-                body = gzip.compress(target.read_bytes(), compresslevel=6, mtime=0)
-                headers += [("Content-Encoding", "gzip"), ("Content-Length", str(len(body)))]
-                start_response(_status(200), headers)
-                return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
-        start_response(_status(200), [*headers, ("Content-Length", str(size))])
+            if _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
+                zipped = copy.stat()
+                if zipped.st_mtime_ns == stat.st_mtime_ns:
+                    target, stat = copy, zipped
+                    headers.append(("Content-Encoding", "gzip"))
+        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+        headers.append(("ETag", etag))
+        if etag in environ.get("HTTP_IF_NONE_MATCH", ""):
+            kept = ("Cache-Control", "Vary", "ETag")
+            start_response(_status(304), [h for h in headers if h[0] in kept])
+            return [b""]
+        start_response(_status(200), [*headers, ("Content-Length", str(stat.st_size))])
         if environ["REQUEST_METHOD"] == "HEAD":
             return [b""]
         handle = target.open("rb")
@@ -224,16 +235,30 @@ class StaticSite:
         return [content]
 
 
+def _accepts_gzip(header: str) -> bool:
+    """Accept-Encoding names gzip (or *) and does not refuse it with q=0."""
+    for item in header.lower().split(","):
+        name, _, params = item.partition(";")
+        if name.strip() in ("gzip", "*"):
+            return params.replace(" ", "").rstrip("0").rstrip(".") not in ("q=0", "q=")
+    return False
+
+
 def dispatcher(
     routes: list[tuple[str, WSGIApplication]], fallback: WSGIApplication
 ) -> WSGIApplication:
-    """The first application whose path prefix matches handles the request."""
+    """The first application whose path prefix matches handles the request. Every reply, page,
+    API or upload, gets the security headers it does not set itself (chalicelib/headers.py)."""
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        def secured(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            added = missing(name for name, _ in headers)
+            return start_response(status, [*headers, *added], exc_info)
+
         path = environ.get("PATH_INFO", "/")
         for prefix, app in routes:
             if path == prefix.rstrip("/") or path.startswith(prefix):
-                return app(environ, start_response)
-        return fallback(environ, start_response)
+                return app(environ, secured)
+        return fallback(environ, secured)
 
     return application

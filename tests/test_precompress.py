@@ -1,0 +1,42 @@
+"""The build writes a gzip copy next to every compressible file once (buildlib/site/precompress.py),
+which the embedded server and nginx send as they are."""
+
+import gzip
+import os
+from pathlib import Path
+
+from buildlib.site.precompress import precompress
+
+
+def make_site(root: Path) -> Path:
+    site = root / "site"
+    (site / "assets").mkdir(parents=True)
+    (site / "index.html").write_text("<p>nội dung</p>" * 200, encoding="utf-8")
+    (site / "assets" / "bundle.0123abcd.min.js").write_text("var a = 1;\n" * 300)
+    (site / "assets" / "small.css").write_text("a{}")
+    (site / "assets" / "font.woff2").write_bytes(bytes(4096))
+    (site / "thu-tuc.json.gz").write_bytes(gzip.compress(b"[]"))  # the build's own download
+    return site
+
+
+def test_compresses_once_keeps_the_sites_own_gz_and_removes_orphans(tmp_path: Path):
+    site = make_site(tmp_path)
+    record = tmp_path / "cache" / "gzip-static.txt"
+    own = (site / "thu-tuc.json.gz").read_bytes()
+
+    assert precompress(site, record) == (2, 0)  # index.html and the bundle
+    page = site / "index.html"
+    assert gzip.decompress((site / "index.html.gz").read_bytes()) == page.read_bytes()
+    assert (site / "index.html.gz").stat().st_mtime_ns == page.stat().st_mtime_ns
+    assert not (site / "assets" / "small.css.gz").exists()  # too small to gain anything
+    assert not (site / "assets" / "font.woff2.gz").exists()  # compressed already
+    assert (site / "thu-tuc.json.gz").read_bytes() == own
+    assert precompress(site, record) == (0, 0)  # nothing changed
+
+    page.write_text("<p>mới</p>" * 300, encoding="utf-8")
+    os.utime(page, ns=(1, 1))
+    (site / "assets" / "bundle.0123abcd.min.js").unlink()
+    assert precompress(site, record) == (1, 1)
+    assert gzip.decompress((site / "index.html.gz").read_bytes()).startswith("<p>mới".encode())
+    assert not (site / "assets" / "bundle.0123abcd.min.js.gz").exists()
+    assert (site / "thu-tuc.json.gz").read_bytes() == own
