@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalicelib import workflow
+from chalicelib import lookup_secret, workflow
 from chalicelib.errors import (
     IdempotencyConflictError,
     NotFoundError,
@@ -154,6 +154,7 @@ class SqliteDossiers:
             _migrate(db)
             for statement in SCHEMA.split(";"):  # not executescript, which would COMMIT first
                 db.execute(statement)
+            _hash_idempotency_keys(db)
 
     def create(
         self, dossier: NewDossier, *, idempotency_key: str, request_hash: str
@@ -369,6 +370,22 @@ def queue_sql(query: QueueQuery) -> list[tuple[str, list[Any]]]:
     merges them. (One `status IN (...)` statement would sort all the office's rows in those
     statuses for every page.)"""
     return [status_sql(query, status, "?") for status in query.statuses or workflow.STATUSES]
+
+
+def _hash_idempotency_keys(db: sqlite3.Connection) -> None:
+    """Replaces the idempotency keys a file stored in clear, before keys were stored hashed, by
+    their lookup_secret.idempotency_hash. Only keys outside the hashed ones' range are read (the
+    primary key's index), so a migrated file costs one index probe at each start."""
+    prefix = lookup_secret.IDEMPOTENCY_PREFIX
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # the first string past every "sha256:..."
+    clear = db.execute(
+        "SELECT key FROM idempotency WHERE key < ? OR key >= ?", (prefix, after)
+    ).fetchall()
+    for (key,) in clear:
+        db.execute(
+            "UPDATE idempotency SET key = ? WHERE key = ?",
+            (lookup_secret.idempotency_hash(key), key),
+        )
 
 
 def _migrate(db: sqlite3.Connection) -> None:
