@@ -7,9 +7,10 @@ Vietnamese keyboard: no vowel (Telex turns `AS` into `Á`, VNI turns `A1` into `
 (Telex `Ư`), no `D` (`DD` is `Đ`), no `L` (`1`), no `Z` (`2`). 26 characters, so 11 of them
 carry 51.7 bits. Typed text is accepted in any case, with or without spaces and dashes, and
 `O`, `I`, `L` are read as `0`, `1`, `1`. The check character is Luhn mod 26 over the alphabet: it
-catches every single mistyped character and every swap of two neighbours but one pair in 26.
-The status page (theme/assets/tra-cuu.js) applies the same rule from `browser_rule()`, shipped in
-the page as data, and a test runs both on generated cases.
+catches every single mistyped character and every swap of two neighbours but `0X` and `X0`
+(one pair of the alphabet's 325, as Luhn's own misses 09 and 90).
+The status page (theme/assets/tra-cuu.js) applies the same rule before it sends anything, and
+tests/test_status_rules.py runs both on generated texts and requires the same answers.
 
 Secrets made before this format (24 lower-case base32 characters, 120 bits, stored as SHA-256)
 are still accepted: 120 random bits need no slow hash.
@@ -25,7 +26,7 @@ import hmac
 import re
 import secrets
 from functools import cache
-from typing import Any
+from typing import ClassVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -35,20 +36,32 @@ RANDOM_LENGTH = 11
 LENGTH = RANDOM_LENGTH + 1  # and the check character
 GROUP = 4
 ALIASES = {"O": "0", "I": "1", "L": "1"}
-# What people put between groups: spaces of any kind, dashes of any kind, dots.
-SEPARATORS = r"[\s\u00a0\u2010-\u2015\u2212._-]"
-_SEPARATORS = re.compile(SEPARATORS + "+")
+# What people put between groups: spaces and dashes of any kind, dots, underscores. Listed one
+# by one, not `\s`, which Python and JavaScript read differently.
+_SEPARATORS = re.compile("[\t\n\r \u00a0\u2000-\u200b\u202f\u205f\u3000\u2010-\u2015\u2212._-]+")
 _FORMAT = re.compile(f"[{ALPHABET}]{{{LENGTH}}}")
 _LEGACY = re.compile(r"[a-z2-7]{24}")
-# argon2id, measured on the project's 2-core machine (bench/README.md): 8 MiB and one pass take
-# ~6 ms. Offline, 2^51 guesses of that cost per dossier; online, the limits guard (lifecycle.md).
-HASH = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1, hash_len=32, type=Type.ID)
+# argon2id with 1 MiB and one pass: ~0.4 ms on the project's machine (bench/README.md), paid
+# by every submission and every lookup. Offline, finding one dossier's secret takes ~2^50.7 of
+# them (about 23,000 CPU-years); online, the limits guard (docs/lifecycle.md).
+HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, hash_len=32, type=Type.ID)
 SEAL_LABEL = b"motcua lookup secret seal"
 IDEMPOTENCY_PREFIX = "sha256:"  # never in a key as sent (IDEMPOTENCY_KEY has no colon)
 
 
 class MalformedSecretError(ValueError):
-    """The typed text is not a lookup secret; the message says why, in Vietnamese."""
+    """The typed text is not a lookup secret: `problem` is "empty", "format" or "check" (the
+    status page's names for it), the message says why in Vietnamese."""
+
+    MESSAGES: ClassVar[dict[str, str]] = {
+        "empty": "Nhập mã tra cứu ghi trên biên nhận.",
+        "format": "Mã tra cứu gồm 12 chữ cái và chữ số, như trên biên nhận (ví dụ 7KQ4-M9XC-2RB8).",
+        "check": "Mã tra cứu có một ký tự gõ sai; hãy đối chiếu từng ký tự với biên nhận.",
+    }
+
+    def __init__(self, problem: str):
+        super().__init__(self.MESSAGES[problem])
+        self.problem = problem
 
 
 def new() -> str:
@@ -88,29 +101,17 @@ def parse(text: str | None) -> str:
     be one (this depends on the text only, never on a dossier)."""
     compact = _SEPARATORS.sub("", text or "")
     if not compact:
-        raise MalformedSecretError("Nhập mã tra cứu ghi trên biên nhận.")
+        raise MalformedSecretError("empty")
+    if not compact.isascii():  # no letter that upper-cases into ASCII (ı, ſ, K) slips through
+        raise MalformedSecretError("format")
     if _LEGACY.fullmatch(compact.lower()):
         return compact.lower()
     canonical = "".join(ALIASES.get(char, char) for char in compact.upper())
     if not _FORMAT.fullmatch(canonical):
-        raise MalformedSecretError(
-            f"Mã tra cứu gồm {LENGTH} chữ cái và chữ số, như trên biên nhận (ví dụ 7KQ4-M9XC-2RB8)."
-        )
+        raise MalformedSecretError("format")
     if not is_checked(canonical):
-        raise MalformedSecretError("Mã tra cứu có một ký tự gõ sai; hãy đối chiếu với biên nhận.")
+        raise MalformedSecretError("check")
     return canonical
-
-
-def browser_rule() -> dict[str, Any]:
-    """The rule tra-cuu.js applies before sending, shipped in the page as JSON."""
-    return {
-        "alphabet": ALPHABET,
-        "length": LENGTH,
-        "group": GROUP,
-        "aliases": ALIASES,
-        "separators": SEPARATORS,
-        "legacy": _LEGACY.pattern,
-    }
 
 
 def hash_secret(secret: str) -> str:
