@@ -41,10 +41,11 @@ ALIASES = {"O": "0", "I": "1", "L": "1"}
 _SEPARATORS = re.compile("[\t\n\r \u00a0\u2000-\u200b\u202f\u205f\u3000\u2010-\u2015\u2212._-]+")
 _FORMAT = re.compile(f"[{ALPHABET}]{{{LENGTH}}}")
 _LEGACY = re.compile(r"[a-z2-7]{24}")
-# argon2id with 1 MiB and one pass: ~0.4 ms on the project's machine (bench/README.md), paid
-# by every submission and every lookup. Offline, finding one dossier's secret takes ~2^50.7 of
-# them (about 23,000 CPU-years); online, the limits guard (docs/lifecycle.md).
-HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, hash_len=32, type=Type.ID)
+# argon2id with 256 KiB and one pass: 0.12 ms of CPU on the project's machine, paid by every
+# submission and every lookup (bench/README.md has the measurements and why not 5-20 ms: that
+# would cap submissions at 100-400/s on two cores). Offline, finding one dossier's secret takes
+# ~2^50.7 of them, about 7,000 CPU-years; online, the limits guard (docs/lifecycle.md).
+HASH = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1, hash_len=32, type=Type.ID)
 SEAL_LABEL = b"motcua lookup secret seal"
 IDEMPOTENCY_PREFIX = "sha256:"  # never in a key as sent (IDEMPOTENCY_KEY has no colon)
 

@@ -28,6 +28,7 @@ NOT_IN_THE_LAMBDA = {
     "DynamoDossiers.codes": "only `python -m chalicelib.chain` lists every dossier, by an operator",
     "DynamoDossiers.queue": "officers' queue: officers cannot sign in on AWS yet (wiring)",
     "DynamoDossiers.counts": "officers' queue: officers cannot sign in on AWS yet (wiring)",
+    "DynamoDossiers.hash_idempotency_keys": "`motcua migrate`, once, by an operator",
     # UploadStore (the admin command's port): `motcua backup`, `restore` and `purge` are run by an
     # operator with their own credentials, never by the function.
     "S3Uploads.objects": "the admin command's UploadStore",
