@@ -9,7 +9,7 @@
      apply-answers.js  reading and writing the questions, conditions, communes, the rules' check
      apply-errors.js   the error summary and the messages next to fields, the status line
      apply-files.js    the list of a slot's files
-     apply-draft.js    the draft in localStorage, the receipt in sessionStorage
+     apply-draft.js    the draft and the receipt in localStorage
      apply-uploads.js  choosing files, uploading them to the signed targets, the API client
      apply-review.js   check your answers, the confirmation and its printable receipt, the start
      apply-office.js   where to file: the office chosen, suggested from the address
