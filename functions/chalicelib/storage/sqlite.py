@@ -372,10 +372,14 @@ def queue_sql(query: QueueQuery) -> list[tuple[str, list[Any]]]:
     return [status_sql(query, status, "?") for status in query.statuses or workflow.STATUSES]
 
 
+HASHED_KEYS = 1  # PRAGMA user_version from which the idempotency keys are stored hashed
+
+
 def _hash_idempotency_keys(db: sqlite3.Connection) -> None:
-    """Replaces the idempotency keys a file stored in clear, before keys were stored hashed, by
-    their lookup_secret.idempotency_hash. Only keys outside the hashed ones' range are read (the
-    primary key's index), so a migrated file costs one index probe at each start."""
+    """Once per file: replaces the idempotency keys stored in clear, before keys were stored
+    hashed, by their lookup_secret.idempotency_hash, and marks the file (user_version)."""
+    if db.execute("PRAGMA user_version").fetchone()[0] >= HASHED_KEYS:
+        return
     prefix = lookup_secret.IDEMPOTENCY_PREFIX
     after = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # the first string past every "sha256:..."
     clear = db.execute(
@@ -386,6 +390,7 @@ def _hash_idempotency_keys(db: sqlite3.Connection) -> None:
             "UPDATE idempotency SET key = ? WHERE key = ?",
             (lookup_secret.idempotency_hash(key), key),
         )
+    db.execute(f"PRAGMA user_version = {HASHED_KEYS}")
 
 
 def _migrate(db: sqlite3.Connection) -> None:
