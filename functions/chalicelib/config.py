@@ -54,7 +54,8 @@ class Settings:
     # clamd that scans every upload before it is accepted: its unix socket's path or
     # tcp://host:port. None: no upload is accepted (verify answers 503), never one unscanned.
     clamd: str | None = None
-    # Wrong code/secret per client per window, counted in the store all processes share.
+    # Wrong code/secret per client per window, counted in the store all processes share (the
+    # per-code and overall limits are dossiers.FailureLimiter's).
     lookup_failures_allowed: int = 20
     lookup_window_seconds: int = 600
     # Embedded: the key ring that seals dossiers and files at rest (chalicelib/sealing.py), kept

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import IO, Any, NoReturn
 
-from . import forms, receipt, workflow
+from . import forms, lookup_secret, receipt, workflow
 from .bundle import Bundle, is_cross_boundary
 from .calendar import VIETNAM
 from .errors import (
@@ -142,7 +142,7 @@ class Service:
         key, draft = _text(body, "key"), _draft(body)
         if not UPLOAD_KEY.fullmatch(key) or not _in_draft(key, self.draft_tag(draft)):
             raise NotFoundError("Không có tệp này trong bản nháp của bạn.")
-        if self.dossiers.filed_under(draft) is not None:
+        if self.dossiers.filed_under(lookup_secret.idempotency_hash(draft)) is not None:
             raise ActionNotAllowedError("Tệp đã được nộp kèm hồ sơ nên không xóa được.")
         self.uploads.remove(key)
         return {"key": key, "deleted": True}
@@ -294,7 +294,7 @@ class Service:
             errors["/office"] = office_error
         if errors:
             raise ValidationFailedError(fields=errors)
-        secret = self._secret(idempotency_key)
+        secret = lookup_secret.new()
         dossier = NewDossier(
             agency=office["identifier"],
             office=office["id"],
@@ -305,13 +305,23 @@ class Service:
             catalogue=self.bundle.revision,
             answers=answers,
             uploads=uploads,
-            secret_hash=_hash(secret),
+            secret_hash=lookup_secret.hash_secret(secret),
+            secret_sealed=lookup_secret.seal(secret, idempotency_key),
             received_at=received.isoformat(timespec="seconds"),
             due_at=self._due(version, received),
         )
         request_hash = hashlib.sha256(_canonical(body).encode()).hexdigest()
         stored = self.dossiers.create(
-            dossier, idempotency_key=idempotency_key, request_hash=request_hash
+            dossier,
+            idempotency_key=lookup_secret.idempotency_hash(idempotency_key),
+            request_hash=request_hash,
+        )
+        # A retry gets the dossier stored the first time, and so that time's secret.
+        sealed = stored.dossier.secret_sealed
+        secret = lookup_secret.display(
+            lookup_secret.unseal(sealed, idempotency_key)
+            if sealed
+            else self._legacy_secret(idempotency_key)  # filed before secrets were random
         )
         return {
             **self.view(stored),
@@ -339,8 +349,8 @@ class Service:
         )
         return due.isoformat(timespec="minutes") if due else None
 
-    def _secret(self, idempotency_key: str) -> str:
-        """Derived from the idempotency key, so a retry returns the same secret; 120 bits."""
+    def _legacy_secret(self, idempotency_key: str) -> str:
+        """The secret of a dossier filed before secrets were random, for a retry of it."""
         digest = hmac.new(self.secret_key, b"lookup:" + idempotency_key.encode(), "sha256")
         return base64.b32encode(digest.digest()[:15]).decode().lower()
 
@@ -352,7 +362,8 @@ class Service:
     def receipt_qr(self, code: str, secret: str | None, client: str) -> str:
         """The receipt's QR code (SVG), for whoever holds the dossier's secret."""
         stored = self._authorised(code, secret, client)
-        return receipt.receipt_qr(self.public_url, stored.code, secret or "")
+        shown = lookup_secret.display(lookup_secret.parse(secret))
+        return receipt.receipt_qr(self.public_url, stored.code, shown)
 
     def supplement_target(
         self, code: str, secret: str | None, client: str, body: Any
@@ -388,16 +399,25 @@ class Service:
         return self.view(stored)
 
     def _authorised(self, code: str, secret: str | None, client: str) -> StoredDossier:
-        """The dossier `code` if `secret` is its lookup secret. A wrong code and a wrong secret
-        get the same answer, and a client past its failures is refused before anything."""
+        """The dossier `code` if `secret` is its lookup secret. A secret that cannot be one (its
+        shape, its check character) is a 422 that counts as no guess: it depends on the typed
+        text only. A wrong code and a wrong secret get the same answer in the same time (one
+        slow hash either way), and a client, a code or the whole site past its failures is
+        refused before anything."""
         if not secret:
             raise SecretRequiredError()
-        self.limiter.check(client)
+        try:
+            canonical = lookup_secret.parse(secret)
+        except lookup_secret.MalformedSecretError as error:
+            raise ValidationFailedError(
+                str(error), fields={"/headers/X-Lookup-Secret": str(error)}
+            ) from None
+        self.limiter.check(client, code)
         stored = self.dossiers.get(code) if is_dossier_code(code) else None
-        given = _hash(secret or "")
-        if stored is None or not hmac.compare_digest(given, stored.dossier.secret_hash):
-            self.limiter.fail(client)
+        if not lookup_secret.verify(stored.dossier.secret_hash if stored else None, canonical):
+            self.limiter.fail(client, code)
             raise NotFoundError("Không tìm thấy hồ sơ với mã và mã tra cứu này.")
+        assert stored is not None
         return stored
 
     # --- transitions ---------------------------------------------------------------------------
@@ -421,6 +441,8 @@ class Service:
                 "Tiêu đề Idempotency-Key không hợp lệ (8–100 ký tự chữ, số, - hoặc _).",
                 fields={"/headers/Idempotency-Key": "Không hợp lệ."},
             )
+        if request_id is not None:  # stored hashed, as a submission's key is
+            request_id = lookup_secret.idempotency_hash(request_id)
         if _made(stored, action, request_id):
             return stored
         state = state_of(stored)
@@ -673,38 +695,60 @@ def is_dossier_code(text: str) -> bool:
 
 
 class FailureLimiter:
-    """Refuses a client's lookups (RateLimitedError, 429) while it has `allowed` or more failed
-    lookups in the last `window` seconds (a sliding window), counted in `failures`, the store
-    every app process shares (ports.LookupFailures), so N processes allow what one would.
+    """Refuses lookups (RateLimitedError, 429) while, in the last `window` seconds (a sliding
+    window), the client has `per_client` or more failed lookups, or the dossier code asked for
+    has `per_code`, or the whole site has `overall`. Failures are counted in `failures`, the
+    store every app process shares (ports.LookupFailures), so N processes allow what one would.
+    The per-code limit stops many addresses guessing one dossier's secret; the overall one
+    bounds guessing spread over every code, and with it the store's size: a failure is recorded
+    only after the checks pass, so at most `overall` (plus those in flight) are kept.
 
-    The client is stored as an HMAC of its address under the secret key (an address is personal
-    data; the HMAC cannot be reversed without the key). A successful lookup costs one read
-    (`check`); only a failure writes. The check and the record are not one atomic step, so a
-    client's requests in flight at once can overshoot: with k of them, at most `allowed` + k - 1
-    failures are answered in a window (exact for a client that waits for each answer). On AWS,
-    API Gateway throttling and a WAF rate rule sit in front of this."""
+    Clients and codes are stored as HMACs under the secret key (an address is personal data; the
+    HMAC cannot be reversed without the key). A successful lookup costs three reads (`check`);
+    only a failure writes. The check and the record are not one atomic step, so requests in
+    flight at once can overshoot: with k of them, at most a limit + k - 1 failures are answered
+    in a window. On AWS, API Gateway throttling and a WAF rate rule sit in front of this."""
+
+    OVERALL = "overall"
 
     def __init__(
         self,
         failures: LookupFailures,
         *,
         secret_key: bytes,
-        allowed: int = 20,
+        per_client: int = 20,
+        per_code: int = 50,
+        overall: int = 1200,
         window: float = 600.0,
         clock: Callable[[], float] = time.time,
     ):
-        self.failures, self.allowed, self.window, self.clock = failures, allowed, window, clock
+        self.failures, self.window, self.clock = failures, window, clock
+        self.per_client, self.per_code, self.overall = per_client, per_code, overall
         self._key = hmac.digest(secret_key, b"motcua lookup client", "sha256")
 
     def client_id(self, client: str) -> str:
         return hmac.digest(self._key, client.encode(), "sha256")[:16].hex()  # C's one-shot HMAC
 
-    def check(self, client: str) -> None:
-        if self.failures.count(self.client_id(client), self.clock() - self.window) >= self.allowed:
-            raise RateLimitedError()
+    def code_id(self, code: str) -> str:
+        return "code:" + hmac.digest(self._key, b"code:" + code.encode(), "sha256")[:16].hex()
 
-    def fail(self, client: str) -> None:
-        self.failures.add(self.client_id(client), self.clock(), self.window)
+    def check(self, client: str, code: str) -> None:
+        since = self.clock() - self.window
+        for key, allowed in self._limits(client, code):
+            if self.failures.count(key, since) >= allowed:  # the oldest leaves within a window
+                raise RateLimitedError(retry_after=int(self.window))
+
+    def fail(self, client: str, code: str) -> None:
+        at = self.clock()
+        for key, _allowed in self._limits(client, code):
+            self.failures.add(key, at, self.window)
+
+    def _limits(self, client: str, code: str) -> list[tuple[str, int]]:
+        return [
+            (self.client_id(client), self.per_client),
+            (self.code_id(code), self.per_code),
+            (self.OVERALL, self.overall),
+        ]
 
 
 def _object(body: Any) -> dict[str, Any]:
@@ -745,10 +789,6 @@ def _slot(form: dict[str, Any], slot_id: str) -> dict[str, Any]:
         if slot["id"] == slot_id:
             return slot
     raise ValidationFailedError(fields={"/slot": "Biểu mẫu không có khe tải lên này."})
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _canonical(body: Any) -> str:

@@ -57,7 +57,12 @@ LOOKUP_SECRET = {
     "in": "header",
     "required": True,
     "schema": {"type": "string", "minLength": 1},
-    "description": "Mã tra cứu của hồ sơ (không bao giờ đặt trong địa chỉ)",
+    "description": "Mã tra cứu của hồ sơ (không bao giờ đặt trong địa chỉ): 12 ký tự "
+    "(11 ký tự ngẫu nhiên từ 0-9 và BCFGHJKMNPQRSTVX, rồi một ký tự kiểm tra Luhn mod 26), "
+    "in thành nhóm 4 như 7KQ4-M9XC-2RB8; nhận chữ hoa hay thường, có hay không dấu cách, dấu "
+    "gạch; O, I, L được đọc là 0, 1, 1. Mã cấp trước đây (24 ký tự a-z2-7) vẫn được nhận. Mã "
+    "sai dạng hoặc sai ký tự kiểm tra: 422 tại /headers/X-Lookup-Secret, không tính là một lần "
+    "thử sai",
 }
 
 
@@ -574,7 +579,7 @@ def document() -> dict[str, Any]:
                 "get": {
                     "summary": "Tra cứu hồ sơ bằng mã hồ sơ và mã tra cứu",
                     "parameters": [CODE, LOOKUP_SECRET],
-                    "responses": {**_ok(dossier), **_errors(401, 404, 429, 503)},
+                    "responses": {**_ok(dossier), **_errors(401, 404, 422, 429, 503)},
                 }
             },
             "/api/dossiers/{code}/receipt-qr": {
@@ -582,7 +587,8 @@ def document() -> dict[str, Any]:
                     "summary": "Mã QR của biên nhận: địa chỉ trang tra cứu kèm mã tra cứu",
                     "description": "Trang xác nhận và trang tra cứu lấy mã QR khi hiện biên "
                     "nhận. Cùng điều kiện như tra cứu: mã hồ sơ và mã tra cứu đúng; sai mã nào "
-                    "cũng trả 404 giống nhau, thử sai nhiều lần bị chặn (429). Trình duyệt được "
+                    "cũng trả 404 giống nhau, thử sai nhiều lần (theo máy, theo mã hồ sơ, toàn "
+                    "hệ thống) bị chặn (429). Trình duyệt được "
                     "giữ lại (Cache-Control: private), theo mã tra cứu đã gửi (Vary).",
                     "parameters": [CODE, LOOKUP_SECRET],
                     "responses": {
@@ -590,7 +596,7 @@ def document() -> dict[str, Any]:
                             "description": "SVG tự chứa, có viewBox, có <title>",
                             "content": {"image/svg+xml": {"schema": {"type": "string"}}},
                         },
-                        **_errors(401, 404, 429, 503),
+                        **_errors(401, 404, 422, 429, 503),
                     },
                 }
             },

@@ -37,7 +37,7 @@ def build_service(settings: Settings) -> Service:
     limiter = FailureLimiter(
         failures,
         secret_key=settings.secret_key,
-        allowed=settings.lookup_failures_allowed,
+        per_client=settings.lookup_failures_allowed,
         window=settings.lookup_window_seconds,
     )
     rates = RateLimiter(

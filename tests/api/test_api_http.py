@@ -3,6 +3,7 @@
 import concurrent.futures
 import http.client
 import json
+import re
 import urllib.error
 import urllib.request
 
@@ -11,7 +12,7 @@ import segno
 from chalice.test import Client
 
 from app import app
-from chalicelib import openapi, receipt
+from chalicelib import lookup_secret, openapi, receipt
 from chalicelib.config import MAX_BODY_BYTES
 from tests.qr_modules import drawn_modules, with_quiet_zone
 
@@ -43,13 +44,55 @@ def test_a_dossier_is_filed_looked_up_and_a_retry_returns_the_same_one(server):
     status, first = server.request("POST", "/api/submissions", body, {"Idempotency-Key": idem})
     assert status == 201, first
     assert first["status"] == 1 and first["status_label"] == "Mới đăng ký"
-    assert len(first["secret"]) >= 16
+    assert re.fullmatch(r"[0-9BCFGHJKMNPQRSTVX]{4}(-[0-9BCFGHJKMNPQRSTVX]{4}){2}", first["secret"])
     status, again = server.request("POST", "/api/submissions", body, {"Idempotency-Key": idem})
     assert status == 201 and again["code"] == first["code"] and again["secret"] == first["secret"]
     status, seen = server.request(
         "GET", f"/api/dossiers/{first['code']}", headers={"X-Lookup-Secret": first["secret"]}
     )
     assert status == 200 and seen["code"] == first["code"] and seen["timeline"][0]["status"] == 1
+
+
+def test_a_secret_is_accepted_grouped_or_not_in_any_case_and_a_typo_is_no_guess(server):
+    _, filed = server.request(
+        "POST", "/api/submissions", submission(server), {"Idempotency-Key": key()}
+    )
+    code, secret = filed["code"], filed["secret"]
+    plain = secret.replace("-", "")
+    typed = [
+        secret,
+        secret.lower(),
+        plain,
+        plain.lower(),
+        f" {plain[:4]} {plain[4:8]} {plain[8:]} ",
+        f"{secret[:7].lower()}{secret[7:]}",
+        secret.replace("-", "."),
+        plain.replace("0", "o").replace("1", "l"),  # read as 0 and 1, as Crockford's base32 does
+    ]
+    for text in typed:
+        status, seen = server.request(
+            "GET", f"/api/dossiers/{code}", headers={"X-Lookup-Secret": text}
+        )
+        assert status == 200 and seen["code"] == code, text
+    # One character changed, two neighbours swapped: the check character catches both; a 422
+    # that names the header, not a 404, and not a guess: the client may keep trying.
+    changed = plain[:-1] + ("0" if plain[-1] != "0" else "1")
+    swapped = plain[1] + plain[0] + plain[2:] if plain[0] != plain[1] else plain[:2] + "B" * 10
+    host, port = server.base.split("//")[1].split(":")
+    connection = http.client.HTTPConnection(
+        host, int(port), timeout=30, source_address=("127.0.0.3", 0)
+    )
+    for _ in range(30):
+        for text in (changed, swapped, "", "abc"):
+            connection.request("GET", f"/api/dossiers/{code}", headers={"X-Lookup-Secret": text})
+            response = connection.getresponse()
+            reply = json.loads(response.read())
+            assert response.status == 422 and "/headers/X-Lookup-Secret" in reply["fields"]
+    connection.request("GET", f"/api/dossiers/{code}", headers={"X-Lookup-Secret": plain})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    assert response.status == 200  # 120 typos later, not rate limited
 
 
 def test_the_form_lists_the_offices_that_accept_it_and_the_address_that_suggests_one(server):
@@ -147,15 +190,19 @@ def test_the_receipt_qr_code_is_shown_to_the_holder_of_the_secret_and_kept_by_th
     assert svg.decode() == receipt.receipt_qr(server.base, code, secret)
     assert drawn_modules(svg.decode()) == with_quiet_zone(segno.make_qr(url, error="m").matrix, 4)
     assert f"<title>Mã QR tra cứu hồ sơ {code}</title>" in svg.decode()
-    # A wrong secret, an unknown code: one JSON answer, never stored by anyone.
+    # A wrong secret, an unknown code: one JSON answer, never stored by anyone; a secret that
+    # could be none: a 422 naming the header, never stored either.
     refused = [
-        get(server, path, {"X-Lookup-Secret": "sai" + secret}),
+        get(server, path, {"X-Lookup-Secret": well_formed(7)}),
         get(server, f"/api/dossiers/{code[:-1]}9/receipt-qr", {"X-Lookup-Secret": secret}),
     ]
     for status, headers, reply in refused:
         assert status == 404 and headers["Cache-Control"] == "no-store"
         assert json.loads(reply)["code"] == "not_found"
     assert len({reply for _, _, reply in refused}) == 1
+    status, headers, reply = get(server, path, {"X-Lookup-Secret": "sai" + secret})
+    assert status == 422 and headers["Cache-Control"] == "no-store"
+    assert "/headers/X-Lookup-Secret" in json.loads(reply)["fields"]
     # No secret at all is not a guess (401, not counted), and says nothing about the code either.
     missing = [get(server, path, {}), get(server, f"/api/dossiers/{code[:-1]}9/receipt-qr", {})]
     for status, headers, reply in missing:
@@ -308,7 +355,7 @@ def test_wrong_code_and_wrong_secret_look_the_same_and_guessing_is_rate_limited(
         "POST", "/api/submissions", submission(server), {"Idempotency-Key": key()}
     )
     wrong_secret = server.request(
-        "GET", f"/api/dossiers/{filed['code']}", headers={"X-Lookup-Secret": "sai"}
+        "GET", f"/api/dossiers/{filed['code']}", headers={"X-Lookup-Secret": well_formed(0)}
     )
     wrong_code = server.request(
         "GET", f"/api/dossiers/{filed['code'][:-1]}9", headers={"X-Lookup-Secret": filed["secret"]}
@@ -323,7 +370,7 @@ def test_wrong_code_and_wrong_secret_look_the_same_and_guessing_is_rate_limited(
     found, limited = 0, 0
     for guess in range(10_000):
         connection.request(
-            "GET", f"/api/dossiers/{filed['code']}", headers={"X-Lookup-Secret": f"{guess:024d}"}
+            "GET", f"/api/dossiers/{filed['code']}", headers={"X-Lookup-Secret": well_formed(guess)}
         )
         response = connection.getresponse()
         response.read()
@@ -336,6 +383,12 @@ def test_wrong_code_and_wrong_secret_look_the_same_and_guessing_is_rate_limited(
         "GET", f"/api/dossiers/{filed['code']}", headers={"X-Lookup-Secret": filed["secret"]}
     )
     assert status == 200  # the applicant, from another address, is not locked out
+
+
+def well_formed(number: int) -> str:
+    """A guess with the shape and check character of a secret (a malformed one is no guess)."""
+    digits = f"{number:011d}"
+    return digits + lookup_secret.check_character(digits)
 
 
 def test_malformed_requests_get_json_errors_not_tracebacks(server):

@@ -8,6 +8,7 @@ import urllib.request
 
 import pytest
 
+from chalicelib import lookup_secret
 from chalicelib.calendar import VIETNAM
 from chalicelib.wiring import default_service
 
@@ -201,17 +202,22 @@ def test_the_applicant_withdraws_from_the_status_route(server, clock, desk):
     assert status == 409 and reply["code"] == "action_not_allowed", reply
 
 
+# Well formed, and nobody's: a malformed secret is refused (422) before it is compared.
+WRONG_SECRET = "00000000000" + lookup_secret.check_character("00000000000")
+
+
 def test_the_applicant_may_not_take_an_officers_action(server, clock, desk):
     applicant, _, _ = desk
     status, reply = applicant.act("receive", 0)
     assert status == 409 and reply["code"] == "action_not_allowed", reply
     status, reply = applicant.act("supplement", 0, {"uploads": []})
     assert status == 409 and reply["code"] == "action_not_allowed", reply  # none was asked
-    wrong = {"X-Lookup-Secret": "sai"}
     body = {"version": 0, "data": {}}
     path = f"/api/dossiers/{applicant.code}/actions/withdraw"
-    status, reply = server.request("POST", path, body, wrong)
+    status, reply = server.request("POST", path, body, {"X-Lookup-Secret": WRONG_SECRET})
     assert status == 404, reply
+    status, reply = server.request("POST", path, body, {"X-Lookup-Secret": "sai"})
+    assert status == 422 and "/headers/X-Lookup-Secret" in reply["fields"], reply
 
 
 def test_a_supplement_takes_only_files_uploaded_for_that_dossier(server, clock, desk):

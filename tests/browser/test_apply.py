@@ -18,6 +18,7 @@ import segno
 import yaml
 from playwright.sync_api import Page, expect
 
+from chalicelib import lookup_secret
 from chalicelib.config import Settings
 from chalicelib.receipt import qr_svg
 from chalicelib.wiring import data_sealer
@@ -330,7 +331,7 @@ def test_birth_registration_with_conditional_fields_two_upload_slots_and_fixed_e
     before = len(dossiers(server, "1.001193"))
     receipt = applicant.submit()
     assert CODE.match(receipt["code"]), receipt["code"]
-    assert receipt["secret"] and "chỉ hiện một lần" in receipt["text"]
+    assert lookup_secret.parse(receipt["secret"]) and "không gửi lại được" in receipt["text"]
     assert "Ngày hẹn trả kết quả" in receipt["text"]
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in receipt["text"]
     # The receipt's QR code, fetched from the API when the receipt is shown, is the status
@@ -338,7 +339,7 @@ def test_birth_registration_with_conditional_fields_two_upload_slots_and_fixed_e
     qr_image = page.locator("#ap-receipt .ap-receipt__qr img")
     expect(qr_image).to_be_visible()
     status_url = page.evaluate(
-        "JSON.parse(sessionStorage.getItem('motcua.bien-nhan.1.001193')).result.receipt.status_url"
+        "JSON.parse(localStorage.getItem('motcua.bien-nhan.1.001193')).result.receipt.status_url"
     )
     assert status_url.endswith(f"/tra-cuu/#ma={receipt['code']}&khoa={receipt['secret']}")
     shown = urllib.parse.unquote(qr_image.get_attribute("src").split(",", 1)[1])
@@ -578,3 +579,76 @@ def test_application_steps_on_a_wide_screen(wide_page: Page, server, axe, shot):
     shot(wide_page, "apply-12-errors-1280")
     width = wide_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 1280
+
+
+def test_the_receipt_survives_a_reload_prints_at_360_px_saves_as_an_image_and_is_forgotten(
+    make_page, server, axe, shot
+):
+    page = make_page(360, 800, accept_downloads=True)
+    applicant = Applicant(page, server, "cap-phieu-ly-lich-tu-phap", shot, axe)
+    answers = answers_for(applicant.form, {"mien-giam-phi": False, "so-luong-phieu": 1})
+    applicant.open()
+    applicant.start()
+    files = {"giay-to-tuy-than": [upload_file("cccd.jpg", "image/jpeg", FILES["jpeg"][1])]}
+    applicant.complete(answers, files)
+    receipt = applicant.submit()
+    secret_shown = page.locator("#ap-receipt .ap-secret .ap-code")
+    expect(page.locator("#ap-receipt .ap-receipt__qr img")).to_be_visible()
+
+    # A reload, and the page opened again in another tab of this browser: the same receipt.
+    page.reload()
+    expect(secret_shown).to_have_text(receipt["secret"])
+    other = page.context.new_page()
+    other.goto(page.url)
+    expect(other.locator("#ap-receipt .ap-secret .ap-code")).to_have_text(receipt["secret"])
+    other.close()
+    expect(page.locator("#ap-kept")).to_contain_text("được giữ trên trình duyệt của máy này")
+    axe(page, "confirmation, kept on this device")
+
+    # Printed on a phone: the sheet, its QR code and every line fit 360 px.
+    page.emulate_media(media="print")
+    fits = page.evaluate(
+        """() => {
+            const sheet = document.querySelector('.ap-receipt');
+            const qr = sheet.querySelector('.ap-receipt__qr img').getBoundingClientRect();
+            const cells = [...sheet.querySelectorAll('th, td, p, h3')];
+            return {
+                page: document.documentElement.scrollWidth,
+                qr: [qr.left, qr.right, qr.width],
+                wide: cells.filter((c) => c.getBoundingClientRect().right > 360).length,
+                buttons: [...document.querySelectorAll('#ap-receipt button')]
+                    .filter((b) => b.offsetParent !== null).length,
+            };
+        }"""
+    )
+    assert fits["page"] <= 360, fits
+    assert fits["qr"][0] >= 0 and fits["qr"][1] <= 360 and fits["qr"][2] >= 100, fits
+    assert fits["wide"] == 0 and fits["buttons"] == 0, fits
+    shot(page, "apply-receipt-print-360")
+    page.emulate_media(media="screen")
+
+    # "Lưu ảnh biên nhận": a PNG of the receipt's essentials, for the phone's photos.
+    with page.expect_download() as downloading:
+        page.get_by_role("button", name="Lưu ảnh biên nhận").click()
+    download = downloading.value
+    assert download.suggested_filename == f"bien-nhan-{receipt['code']}.png"
+    image = Path(download.path()).read_bytes()
+    assert image.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
+    assert width == 1440 and height > 1000  # two pixels per CSS pixel, the QR code included
+
+    # "Đã lưu, xóa khỏi máy này": gone from the page and from the browser, for good.
+    page.get_by_role("button", name="Đã lưu, xóa khỏi máy này").click()
+    done = page.locator("#ap-receipt")
+    expect(done).to_contain_text("Đã xóa biên nhận khỏi máy này")
+    expect(done).to_contain_text(receipt["code"])
+    expect(done).not_to_contain_text(receipt["secret"])
+    axe(page, "confirmation, forgotten")
+    stored = page.evaluate(
+        "[localStorage.getItem('motcua.bien-nhan.3.000333'),"
+        " sessionStorage.getItem('motcua.bien-nhan.3.000333')]"
+    )
+    assert stored == [None, None]
+    page.reload()
+    expect(page.locator("#bat-dau")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text(receipt["secret"])

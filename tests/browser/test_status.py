@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from chalicelib import lookup_secret
+
 from ..api.filling import answers_for
 from .officers import OfficerClient, create_officer
 
@@ -123,7 +125,9 @@ def test_a_later_status_is_explained_and_every_step_is_listed_in_order(page, ser
     times = [vietnam_time(step["at"]) for step in view["timeline"]]
 
     open_form(page, server)
-    look_up(page, filed["code"], filed["secret"].upper())  # typed in capitals: still found
+    # Typed as people copy it by hand: lower case, spaces for the dashes, O for zero.
+    typed = filed["secret"].lower().replace("-", " ").replace("0", "o")
+    look_up(page, filed["code"], typed)
     expect(page.locator("#tra-cuu-tieu-de")).to_have_text("Tình trạng: Yêu cầu bổ sung giấy tờ")
     expect(page.locator(".tthc-lookup-explain")).to_contain_text("bổ sung hoặc sửa giấy tờ")
     steps = page.locator(".tthc-timeline li")
@@ -204,7 +208,15 @@ def test_an_empty_or_malformed_form_gets_an_error_summary_without_a_request(
 
     look_up(page, "12345", "abc-def")
     expect(page.locator("#ma-ho-so-loi")).to_contain_text("Mã hồ sơ chưa đúng dạng")
-    expect(page.locator("#ma-tra-cuu-loi")).to_contain_text("chỉ gồm chữ cái và chữ số")
+    expect(page.locator("#ma-tra-cuu-loi")).to_contain_text("gồm 12 chữ cái và chữ số")
+    # One character mistyped: the check character tells, before any request.
+    secret = lookup_secret.new()
+    typo = secret[:5] + ("0" if secret[5] != "0" else "1") + secret[6:]
+    look_up(page, "000.00.31.H26-260715-0042", lookup_secret.display(typo))
+    expect(page.locator("#ma-ho-so-loi")).to_be_hidden()
+    expect(page.locator("#ma-tra-cuu-loi")).to_have_text(
+        "Lỗi: Mã tra cứu có một ký tự gõ sai; hãy đối chiếu từng ký tự với biên nhận."
+    )
     assert not any("/api/" in url for url in page.requested_urls)
 
 

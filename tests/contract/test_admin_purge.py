@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from chalicelib import workflow
+from chalicelib import lookup_secret, workflow
 from chalicelib.admin.cli import main
 from chalicelib.admin.purge import duration, purge
 from chalicelib.config import Settings
@@ -135,6 +135,10 @@ def test_older_than_refuses_anything_else():
         main(["purge", "--older-than", "-1d"])
 
 
+# Well formed (a malformed secret is refused before it counts), and nobody's.
+WRONG_SECRET = "00000000000" + lookup_secret.check_character("00000000000")
+
+
 def test_purge_forgets_failed_lookups_once_their_window_has_passed(target):
     with environment(target.new()):
         assert main(["migrate"]) == 0
@@ -143,17 +147,17 @@ def test_purge_forgets_failed_lookups_once_their_window_has_passed(target):
         with opened(target) as service:
             for _ in range(3):
                 with pytest.raises(NotFoundError):
-                    service.lookup(code, "khong-phai-ma-tra-cuu", "203.0.113.9")
+                    service.lookup(code, WRONG_SECRET, "203.0.113.9")
         settings = Settings.from_env()
         now = dt.datetime.now(dt.UTC)
         after_window = now + dt.timedelta(seconds=settings.lookup_window_seconds + 60)
 
         assert purge(settings, older_than=TWO_DAYS, dry_run=False, now=now).lookup_failures == 0
         planned = purge(settings, older_than=TWO_DAYS, dry_run=True, now=after_window)
-        assert planned.lookup_failures == 3
+        assert planned.lookup_failures == 9  # each counted for the client, the code, the site
         assert (
             purge(settings, older_than=TWO_DAYS, dry_run=False, now=after_window).lookup_failures
-            == 3
+            == 9
         )
         assert (
             purge(settings, older_than=TWO_DAYS, dry_run=False, now=after_window).lookup_failures

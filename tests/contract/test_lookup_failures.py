@@ -2,7 +2,8 @@
 SQLite (serve.py's workers), PostgreSQL (a province's app servers) and DynamoDB (Lambda
 containers; moto over HTTP). dossiers.FailureLimiter on top: a client past its allowance is
 refused whichever process it reaches, and processes guessing at once overshoot by at most the
-documented bound."""
+documented bound; a code past its allowance is refused to every client, and the whole site past
+its own to everyone."""
 
 import multiprocessing
 import threading
@@ -110,37 +111,79 @@ class Clock:
         return self.now
 
 
+CODE = "000.00.31.H26-260715-0042"
+
+
 def test_a_client_past_its_allowance_is_refused_by_every_process_until_the_window_passes(
     make_failures,
 ):
     clock = Clock()
     one, other = (
-        FailureLimiter(make_failures(), secret_key=SECRET, allowed=3, window=WINDOW, clock=clock)
+        FailureLimiter(make_failures(), secret_key=SECRET, per_client=3, window=WINDOW, clock=clock)
         for _ in range(2)
     )
-    for _ in range(3):
-        one.check("203.0.113.7")
-        one.fail("203.0.113.7")
+    for number in range(3):
+        one.check("203.0.113.7", f"{CODE}{number}")
+        one.fail("203.0.113.7", f"{CODE}{number}")
         clock.now += 1
 
     with pytest.raises(RateLimitedError):
-        other.check("203.0.113.7")
-    other.check("203.0.113.8")  # another client is not limited
+        other.check("203.0.113.7", CODE)
+    other.check("203.0.113.8", CODE)  # another client is not limited
     clock.now = NOW + WINDOW + 0.5  # the first failure is out of the window
-    other.check("203.0.113.7")
+    other.check("203.0.113.7", CODE)
 
 
-def test_the_store_holds_an_hmac_of_the_address_never_the_address(failures):
+def test_a_code_past_its_allowance_is_refused_to_every_client_until_the_window_passes(
+    make_failures,
+):
+    """Many addresses guessing one dossier's secret: each stays under its own allowance, the
+    code's stops them all (and its holder too, for the window: the price, docs/lifecycle.md)."""
+    clock = Clock()
+    limiter = FailureLimiter(
+        make_failures(), secret_key=SECRET, per_client=3, per_code=5, window=WINDOW, clock=clock
+    )
+    for address in range(5):
+        limiter.check(f"198.51.100.{address}", CODE)
+        limiter.fail(f"198.51.100.{address}", CODE)
+        clock.now += 1
+
+    with pytest.raises(RateLimitedError):
+        limiter.check("198.51.100.200", CODE)
+    limiter.check("198.51.100.200", CODE[:-1] + "3")  # another code is not limited
+    clock.now = NOW + WINDOW + 0.5
+    limiter.check("198.51.100.200", CODE)
+
+
+def test_the_whole_site_past_its_allowance_refuses_every_lookup(make_failures):
+    """Guesses spread over many codes from many addresses: the overall allowance bounds them."""
+    clock = Clock()
+    limiter = FailureLimiter(
+        make_failures(), secret_key=SECRET, per_code=2, overall=6, window=WINDOW, clock=clock
+    )
+    for number in range(6):
+        limiter.check(f"192.0.2.{number}", f"{CODE}{number}")
+        limiter.fail(f"192.0.2.{number}", f"{CODE}{number}")
+
+    with pytest.raises(RateLimitedError):
+        limiter.check("192.0.2.100", CODE[:-1] + "9")
+    clock.now = NOW + WINDOW + 0.5
+    limiter.check("192.0.2.100", CODE[:-1] + "9")
+
+
+def test_the_store_holds_hmacs_of_the_address_and_the_code_never_either(failures):
     limiter = FailureLimiter(failures, secret_key=SECRET, clock=Clock())
 
-    limiter.fail("203.0.113.7")
+    limiter.fail("203.0.113.7", CODE)
 
-    client = limiter.client_id("203.0.113.7")
-    assert "203.0.113.7" not in client
-    assert failures.count(client, 0.0) == 1
-    assert failures.count("203.0.113.7", 0.0) == 0
+    client, code = limiter.client_id("203.0.113.7"), limiter.code_id(CODE)
+    assert "203.0.113.7" not in client and CODE not in code
+    assert failures.count(client, 0.0) == failures.count(code, 0.0) == 1
+    assert failures.count(FailureLimiter.OVERALL, 0.0) == 1
+    assert failures.count("203.0.113.7", 0.0) == failures.count(CODE, 0.0) == 0
     other_key = FailureLimiter(failures, secret_key=b"another-secret-key-of-32-bytes!!")
     assert other_key.client_id("203.0.113.7") != client
+    assert other_key.code_id(CODE) != code
 
 
 # Several processes guessing at once
@@ -153,15 +196,15 @@ GUESSES_EACH = 8
 def _guess(make_failures, barrier, results) -> None:
     """One process (or container) guessing: each lookup is checked, then fails."""
     try:
-        limiter = FailureLimiter(make_failures(), secret_key=SECRET, allowed=ALLOWED)
+        limiter = FailureLimiter(make_failures(), secret_key=SECRET, per_client=ALLOWED)
         barrier.wait()
         for _ in range(GUESSES_EACH):
             try:
-                limiter.check("198.51.100.1")
+                limiter.check("198.51.100.1", CODE)
             except RateLimitedError:
                 results.put("refused")
                 continue
-            limiter.fail("198.51.100.1")
+            limiter.fail("198.51.100.1", CODE)
             results.put("answered")
         limiter.failures.close()
     except Exception as error:  # reported to the test, which names it

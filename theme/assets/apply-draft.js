@@ -64,5 +64,17 @@ export function fresh(s) {
 }
 
 export function receipt(s) {
-  return read(s.session, s.receiptKey) || s.lastReceipt;
+  return read(s.store, s.receiptKey) || read(s.session, s.receiptKey) || s.lastReceipt;
+}
+
+/* "Đã lưu, xóa khỏi máy này": the receipt (and its secret) leaves this browser. */
+export function forgetReceipt(s) {
+  for (const backend of [s.store, s.session]) {
+    try {
+      if (backend) backend.removeItem(s.receiptKey);
+    } catch (_e) {
+      /* nothing to remove */
+    }
+  }
+  s.lastReceipt = null;
 }

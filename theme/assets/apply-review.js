@@ -1,5 +1,5 @@
 /* What the steps draw from the state: "check your answers", the confirmation with its printable
-   receipt, and the start (resume or begin). */
+   receipt (print, save as an image, forget), and the start (resume or begin). */
 import { answers, communeName, context } from "./apply-answers.js";
 import { chosenOffice, hasOfficeStep } from "./apply-office.js";
 import { rules } from "./apply-state.js";
@@ -91,8 +91,34 @@ export function drawReceipt(s, saved) {
     el("div", { class: "ap-secret" }, [
       el("p", {}, ["Mã tra cứu: ", el("strong", { class: "ap-code", text: r.secret })]),
       el("p", {
-        text: "Mã tra cứu chỉ hiện một lần, ngay bây giờ: chúng tôi không lưu và không gửi lại được. Hãy ghi lại, in giấy tiếp nhận hoặc chụp màn hình. Cần cả mã hồ sơ và mã tra cứu để xem tình trạng hồ sơ.",
+        text: "Cơ quan không lưu mã tra cứu và không gửi lại được: hãy ghi lại, lưu ảnh hoặc in biên nhận. Cần cả mã hồ sơ và mã tra cứu để xem tình trạng hồ sơ; gõ chữ hoa hay chữ thường, có hay không có dấu gạch đều được.",
       }),
+      el("p", {
+        id: "ap-kept",
+        text: "Biên nhận này được giữ trên trình duyệt của máy này để bạn mở lại (kể cả khi tải lại trang). Khi đã ghi lại mã, nhất là trên máy dùng chung, hãy xóa nó khỏi máy.",
+      }),
+      el("p", { class: "ap-nav" }, [
+        el("button", {
+          type: "button",
+          class: "md-button md-button--primary",
+          "data-action": "print",
+          text: "In biên nhận",
+        }),
+        " ",
+        el("button", {
+          type: "button",
+          class: "md-button",
+          "data-action": "save-image",
+          text: "Lưu ảnh biên nhận",
+        }),
+        " ",
+        el("button", {
+          type: "button",
+          class: "md-button",
+          "data-action": "forget-receipt",
+          text: "Đã lưu, xóa khỏi máy này",
+        }),
+      ]),
     ]),
   );
   box.appendChild(
@@ -121,17 +147,87 @@ export function drawReceipt(s, saved) {
       }),
     ]),
   );
+  box.appendChild(receiptSheet(s, saved, due));
+}
+
+/* After "Đã lưu, xóa khỏi máy này": the receipt is gone from this browser, and from the page
+   but for the dossier code, which alone finds nothing. */
+export function drawForgotten(s, code) {
+  const box = $("ap-receipt");
+  box.textContent = "";
   box.appendChild(
-    el("p", { class: "ap-nav" }, [
-      el("button", {
-        type: "button",
-        class: "md-button md-button--primary",
-        "data-action": "print",
-        text: "In giấy tiếp nhận",
-      }),
+    el("div", { class: "ap-panel ap-panel--done" }, [
+      el("p", { class: "ap-panel__title", text: "Đã xóa biên nhận khỏi máy này" }),
+      el("p", {}, ["Mã hồ sơ: ", el("strong", { class: "ap-code", text: code })]),
     ]),
   );
-  box.appendChild(receiptSheet(s, saved, due));
+  box.appendChild(
+    el("p", {}, [
+      "Xem tình trạng hồ sơ ở trang ",
+      el("a", { href: `${s.cfg.root}tra-cuu/`, text: "Tra cứu hồ sơ" }),
+      " với mã hồ sơ và mã tra cứu bạn đã ghi lại.",
+    ]),
+  );
+}
+
+/* "Lưu ảnh biên nhận": the receipt's essentials (code, secret, dates, the QR code when it was
+   loaded) drawn on a canvas and downloaded as a PNG, which a phone keeps in its photos. */
+export function saveImage(s, saved) {
+  const r = saved.result,
+    width = 720,
+    pad = 40,
+    scale = 2;
+  const canvas = document.createElement("canvas");
+  const g = canvas.getContext("2d");
+  const font = getComputedStyle(document.body).fontFamily || "sans-serif";
+  const lines = [
+    ["GIẤY TIẾP NHẬN HỒ SƠ TRỰC TUYẾN", 22, "bold"],
+    [r.office ? r.office.name : s.cfg.agencies[0] || "", 15, ""],
+    [`${r.procedure_name || s.cfg.name} (mã ${r.procedure})`, 15, ""],
+    ["Mã hồ sơ", 14, ""],
+    [r.code, 24, "bold"],
+    ["Mã tra cứu", 14, ""],
+    [r.secret, 30, "bold"],
+    [`Nộp lúc ${dateTimeVn(r.received_at)}`, 15, ""],
+    [r.due_at ? `Hẹn trả kết quả (dự kiến): ${isoToVn(r.due_at)}` : "", 15, ""],
+    [`Tra cứu: ${statusPage(s, r)}`, 13, ""],
+  ];
+  const qr = document.querySelector("#ap-receipt .ap-receipt__qr img");
+  const qrSize = qr?.complete && qr.naturalWidth ? 240 : 0;
+  const wrapped = [];
+  lines.forEach((line) => {
+    if (!line[0]) return;
+    g.font = `${line[2]} ${line[1] * scale}px ${font}`;
+    let current = "";
+    line[0].split(" ").forEach((word) => {
+      const next = current ? `${current} ${word}` : word;
+      if (current && g.measureText(next).width > (width - 2 * pad) * scale) {
+        wrapped.push([current, line[1], line[2]]);
+        current = word;
+      } else current = next;
+    });
+    wrapped.push([current, line[1], line[2]]);
+  });
+  const height = pad * 2 + wrapped.reduce((sum, line) => sum + line[1] * 1.6, 0) + qrSize;
+  canvas.width = width * scale;
+  canvas.height = Math.ceil(height * scale);
+  g.fillStyle = "#fff";
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  g.fillStyle = "#000";
+  g.textBaseline = "top";
+  let y = pad;
+  wrapped.forEach((line) => {
+    g.font = `${line[2]} ${line[1] * scale}px ${font}`;
+    g.fillText(line[0], pad * scale, y * scale);
+    y += line[1] * 1.6;
+  });
+  if (qrSize)
+    g.drawImage(qr, (width / 2 - qrSize / 2) * scale, y * scale, qrSize * scale, qrSize * scale);
+  const link = el("a", { download: `bien-nhan-${r.code}.png`, hidden: "" });
+  link.href = canvas.toDataURL("image/png");
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
 }
 
 export function receiptSheet(s, saved, due) {

@@ -112,7 +112,9 @@ export function done(s, result, earlier) {
   };
   s.lastReceipt = receipt;
   status("");
-  write(s.session, s.receiptKey, receipt);
+  // Kept in this browser, across reloads and closed tabs, until the applicant says it is saved
+  // ("Đã lưu, xóa khỏi máy này"); in the tab only if localStorage is refused.
+  write(s.store || s.session, s.receiptKey, receipt);
   try {
     if (s.store) s.store.removeItem(s.draftKey);
   } catch (_e) {

@@ -9,7 +9,7 @@
      apply-answers.js  reading and writing the questions, conditions, communes, the rules' check
      apply-errors.js   the error summary and the messages next to fields, the status line
      apply-files.js    the list of a slot's files
-     apply-draft.js    the draft in localStorage, the receipt in sessionStorage
+     apply-draft.js    the draft and the receipt in localStorage
      apply-uploads.js  choosing files, uploading them to the signed targets, the API client
      apply-review.js   check your answers, the confirmation and its printable receipt, the start
      apply-office.js   where to file: the office chosen, suggested from the address
@@ -18,10 +18,11 @@
    This module wires the page's events to them and shows the first step.
    Rules and messages: apply-rules.js, from the same source as the server's. */
 import { fill, loadCommunes, raw, refresh } from "./apply-answers.js";
-import { fresh, restore, save, saveSoon } from "./apply-draft.js";
+import { forgetReceipt, fresh, receipt, restore, save, saveSoon } from "./apply-draft.js";
 import { focusField, showErrors, status, validatePage } from "./apply-errors.js";
 import { drawFiles } from "./apply-files.js";
 import { OFFICE, officeError } from "./apply-office.js";
+import { drawForgotten, saveImage } from "./apply-review.js";
 import { createState, rules } from "./apply-state.js";
 import { back, go, next, show, shownPages, stepOf } from "./apply-steps.js";
 import { submit } from "./apply-submit.js";
@@ -124,6 +125,14 @@ function start(s) {
     }
     if (action === "submit") return submit(s);
     if (action === "print") return window.print();
+    if (action === "save-image") return saveImage(s, receipt(s));
+    if (action === "forget-receipt") {
+      const code = receipt(s).result.code;
+      forgetReceipt(s);
+      drawForgotten(s, code);
+      status("Đã xóa biên nhận và mã tra cứu khỏi máy này.");
+      return $("t-xac-nhan").focus();
+    }
   });
   window.addEventListener("hashchange", () => {
     show(s, stepOf(s, location.hash));

@@ -7,10 +7,47 @@
   "use strict";
   // A dossier code's shape: the API's DOSSIER_CODE (functions/chalicelib/dossiers.py);
   // tests/test_status_rules.py runs both on generated codes and requires the same answer.
-  const CODE = /^[A-Za-z0-9.-]{3,60}-[0-9]{6}-[0-9]{4,}$/,
-    SECRET = /^[a-z0-9]{8,100}$/;
+  const CODE = /^[A-Za-z0-9.-]{3,60}-[0-9]{6}-[0-9]{4,}$/;
+  // The lookup secret's rule: functions/chalicelib/lookup_secret.py (its docstring says why this
+  // alphabet); tests/test_status_rules.py runs both on generated texts and requires the same
+  // answer. 11 random characters and a Luhn mod 26 check character, in any case, with or without
+  // separators; O, I, L read as 0, 1, 1. A secret made before (24 of a-z2-7) is still accepted.
+  const ALPHABET = "0123456789BCFGHJKMNPQRSTVX",
+    LENGTH = 12,
+    ALIASES = { O: "0", I: "1", L: "1" },
+    SEPARATORS = /[\t\n\r \u00a0\u2000-\u200b\u202f\u205f\u3000\u2010-\u2015\u2212._-]+/g,
+    LEGACY = /^[a-z2-7]{24}$/;
+
+  function isChecked(secret) {
+    let total = 0,
+      factor = 1;
+    for (let i = secret.length - 1; i >= 0; i--) {
+      const addend = factor * ALPHABET.indexOf(secret[i]);
+      total += Math.floor(addend / ALPHABET.length) + (addend % ALPHABET.length);
+      factor = 3 - factor;
+    }
+    return total % ALPHABET.length === 0;
+  }
+
+  // {secret} in the form the API stores, or {problem}: "empty", "format" or "check".
+  function parseSecret(text) {
+    const compact = text.replace(SEPARATORS, "");
+    if (!compact) return { problem: "empty" };
+    if ([...compact].some((c) => c.charCodeAt(0) > 127)) return { problem: "format" };
+    if (LEGACY.test(compact.toLowerCase())) return { secret: compact.toLowerCase() };
+    const canonical = compact
+      .toUpperCase()
+      .split("")
+      .map((c) => ALIASES[c] || c)
+      .join("");
+    if (canonical.length !== LENGTH || [...canonical].some((c) => !ALPHABET.includes(c))) {
+      return { problem: "format" };
+    }
+    return isChecked(canonical) ? { secret: canonical } : { problem: "check" };
+  }
+
   if (typeof module !== "undefined" && module.exports) {
-    module.exports = { CODE }; // under node, for that test: no page to run on
+    module.exports = { CODE, parseSecret }; // under node, for that test: no page to run on
     return;
   }
   const script = document.currentScript || document.querySelector("script[data-api]");
@@ -53,7 +90,8 @@
     codeFormat:
       "Mã hồ sơ chưa đúng dạng: mã cơ quan, ngày nộp (6 chữ số) và số thứ tự, nối bằng dấu gạch ngang, ví dụ 11383.HCC-260715-0042.",
     secret: "Nhập mã tra cứu ghi trên biên nhận.",
-    secretFormat: "Mã tra cứu chỉ gồm chữ cái và chữ số, như trên biên nhận.",
+    secretFormat: "Mã tra cứu gồm 12 chữ cái và chữ số, như trên biên nhận (ví dụ 7KQ4-M9XC-2RB8).",
+    secretCheck: "Mã tra cứu có một ký tự gõ sai; hãy đối chiếu từng ký tự với biên nhận.",
     notFound:
       "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này. Hãy kiểm tra lại từng ký tự trên biên nhận.",
     notFoundSecret: "Kiểm tra lại mã tra cứu: phải đúng như trên biên nhận.",
@@ -151,9 +189,11 @@
   }
 
   function values() {
+    const secret = parseSecret(fields.secret.input.value);
     return {
       code: fields.code.input.value.replace(/\s+/g, ""),
-      secret: fields.secret.input.value.replace(/\s+/g, "").toLowerCase(),
+      secret: secret.secret || "",
+      secretProblem: secret.problem,
     };
   }
 
@@ -165,10 +205,12 @@
     } else if (!CODE.test(v.code)) {
       errors.code = MESSAGES.codeFormat;
     }
-    if (!v.secret) {
-      errors.secret = MESSAGES.secret;
-    } else if (!SECRET.test(v.secret)) {
-      errors.secret = MESSAGES.secretFormat;
+    if (v.secretProblem) {
+      errors.secret = {
+        empty: MESSAGES.secret,
+        format: MESSAGES.secretFormat,
+        check: MESSAGES.secretCheck,
+      }[v.secretProblem];
     }
     if (errors.code) {
       items.push(["code", errors.code]);

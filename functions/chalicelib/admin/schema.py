@@ -6,7 +6,8 @@
 - embedded: SQLite's schema is created, and a file made before the lifecycle upgraded, when the
   app opens it; the command opens both files, so that happens now rather than at the first
   request.
-- aws: nothing to migrate; the DynamoDB table comes from the CloudFormation template.
+- aws: the DynamoDB table comes from the CloudFormation template; the command converts the
+  idempotency items stored before keys were stored hashed (DynamoDossiers.hash_idempotency_keys).
 """
 
 from chalicelib.admin.errors import AdminError
@@ -39,4 +40,13 @@ def migrate(settings: Settings) -> list[str]:
             opener(path).close()
             lines.append(f"{path}: lược đồ SQLite đã cập nhật (tạo khi mở, không cần migration).")
         return lines
-    return ["AWS: không có migration; bảng DynamoDB do mẫu CloudFormation tạo."]
+    import boto3
+
+    from chalicelib.storage.dynamo import DynamoDossiers
+
+    client = boto3.session.Session().client("dynamodb", endpoint_url=settings.aws_endpoint)
+    try:
+        converted = DynamoDossiers(client, settings.table).hash_idempotency_keys()
+    except StorageError as error:
+        raise AdminError(f"migrate: {error.__cause__ or error}") from error
+    return [f"AWS: bảng DynamoDB do CloudFormation tạo; đã băm {converted} khóa Idempotency-Key."]

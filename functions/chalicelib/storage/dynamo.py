@@ -12,7 +12,9 @@ Items, all under the string key `pk`:
                              index (office, status, due_at, queue_pk, queue_key, ...)
     EVENT#<code>#<seq>       one event (`body`, JSON), seq zero-padded to six digits
     COUNTER#<agency>#<day>   `seq`, the last sequence number handed out that day
-    IDEM#<key>               `request_hash` and `code` of the dossier stored under that key
+    IDEM#<key hash>          `request_hash` and `code` of the dossier stored under that key
+                             (lookup_secret.idempotency_hash: the key is never stored;
+                             `hash_idempotency_keys` converts items written before)
 
 A transition is one `TransactWriteItems`: an update of the dossier conditioned on its `version`
 and a put of the next event conditioned on its absence. Either both are written or neither; a
@@ -41,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import workflow
+from chalicelib import lookup_secret, workflow
 from chalicelib.errors import (
     IdempotencyConflictError,
     NotFoundError,
@@ -247,6 +249,36 @@ class DynamoDossiers:
                 return
             time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))
         raise StorageError()
+
+    def hash_idempotency_keys(self) -> int:
+        """Replaces every idempotency item stored under a key in clear (written before keys were
+        stored hashed) by one under its lookup_secret.idempotency_hash, each in one transaction;
+        how many (`motcua migrate`). A scan: run once, after the deployment."""
+        prefix = "IDEM#" + lookup_secret.IDEMPOTENCY_PREFIX
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "begins_with(pk, :idem) AND NOT begins_with(pk, :hashed)",
+            "ExpressionAttributeValues": {":idem": {"S": "IDEM#"}, ":hashed": {"S": prefix}},
+            "ConsistentRead": True,
+        }
+        converted = 0
+        while True:
+            with _wrapped():
+                answer = self._client.scan(**request)
+            for item in answer.get("Items", []):
+                key = item["pk"]["S"].removeprefix("IDEM#")
+                hashed = {**item, "pk": {"S": f"IDEM#{lookup_secret.idempotency_hash(key)}"}}
+                with _wrapped():
+                    self._client.transact_write_items(
+                        TransactItems=[
+                            {"Put": {"TableName": self._table, "Item": hashed}},
+                            {"Delete": {"TableName": self._table, "Key": {"pk": item["pk"]}}},
+                        ]
+                    )
+                converted += 1
+            if "LastEvaluatedKey" not in answer:
+                return converted
+            request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
     def _queue_of(self, query: QueueQuery, status: int) -> list[QueueItem]:
         """Up to query.limit matching dossiers of one status, in queue_key order."""

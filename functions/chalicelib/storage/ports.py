@@ -7,7 +7,8 @@ Contract (tests/contract/ runs it against every adapter):
 - Sequence numbers are per (agency, day), start at 1, have no gaps and no duplicates under
   concurrent creates.
 - The same idempotency key with the same request hash returns the dossier stored the first time;
-  with another hash it raises IdempotencyConflictError.
+  with another hash it raises IdempotencyConflictError. The domain hands adapters the key's
+  SHA-256 (lookup_secret.idempotency_hash), never the key itself.
 - Dossiers.transition appends one event and replaces the state only if the stored state's version
   is the expected one (optimistic locking); otherwise it raises VersionConflictError and changes
   nothing. Event and state are written together or not at all.
@@ -44,13 +45,16 @@ class NewDossier:
     catalogue: str  # catalogue revision (git commit) of the bundle
     answers: dict[str, Any]
     uploads: dict[str, list[str]]  # slot id -> upload keys
-    secret_hash: str  # hash of the lookup secret; the secret itself is never stored
+    secret_hash: str  # argon2id of the lookup secret (lookup_secret.py); never the secret itself
     received_at: str  # ISO 8601 with offset
     due_at: str | None
     status: int = 1  # DVCQG code: 1 Mới đăng ký
     office: str = ""  # the receiving office's id in the office register (bundle "offices")
     applicant: str = ""  # the applicant's name as typed, for officers' queues
     channel: str = "truc_tuyen"  # truc_tiep | truc_tuyen | buu_chinh (DVCQG channels 1, 2, 3)
+    # The secret sealed under the submission's idempotency key, so a retry gets it again
+    # (lookup_secret.seal); "" for a dossier filed before secrets were random.
+    secret_sealed: str = ""
 
 
 def dossier_json(dossier: NewDossier) -> str:
@@ -267,7 +271,8 @@ class UploadStore(Protocol):
 class LookupFailures(Protocol):
     """Failed status lookups per client, in the store every app process shares (serve.py's
     workers, a province's app servers, every Lambda container). dossiers.FailureLimiter holds
-    the rule; adapters only count and record. `client` is already an HMAC of the address."""
+    the rule; adapters only count and record. `client` is a key the limiter chose: an HMAC of an
+    address or of a dossier code, or one key for the whole site."""
 
     def count(self, client: str, since: float) -> int:
         """How many failures of `client` were recorded after `since` (Unix time): one read,

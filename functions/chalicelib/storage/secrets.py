@@ -5,9 +5,9 @@ Secrets Manager rather than SSM Parameter Store: CloudFormation creates the secr
 value of its own (functions/resources.json, GenerateSecretString), so the key exists from the
 stack's first deployment and no person reads, types or pastes it; CloudFormation cannot create an
 SSM SecureString parameter, which would need a manual `put-parameter` before the first deployment.
-It costs USD 0.40 a month per stage. Rotation stays off: every lookup secret already handed to an
-applicant and every pending upload target is derived from this key, so a new key would lock
-applicants out of their dossiers.
+It costs USD 0.40 a month per stage. Rotation stays off: every pending upload target, the tags of
+the files a dossier owns and the lookup secrets handed out before secrets were random are derived
+from this key, so a new key would lock applicants out of their dossiers.
 """
 
 from typing import TYPE_CHECKING

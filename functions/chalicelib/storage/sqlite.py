@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalicelib import workflow
+from chalicelib import lookup_secret, workflow
 from chalicelib.errors import (
     IdempotencyConflictError,
     NotFoundError,
@@ -190,6 +190,7 @@ class SqliteDossiers:
             db.execute(_SEALING)
             if sealer is not None:
                 _check_key(db, sealer, self._path)
+            _hash_idempotency_keys(db)
 
     def create(
         self, dossier: NewDossier, *, idempotency_key: str, request_hash: str
@@ -574,6 +575,27 @@ def queue_sql(query: QueueQuery) -> list[tuple[str, list[Any]]]:
     merges them. (One `status IN (...)` statement would sort all the office's rows in those
     statuses for every page.)"""
     return [status_sql(query, status, "?") for status in query.statuses or workflow.STATUSES]
+
+
+HASHED_KEYS = 1  # PRAGMA user_version from which the idempotency keys are stored hashed
+
+
+def _hash_idempotency_keys(db: sqlite3.Connection) -> None:
+    """Once per file: replaces the idempotency keys stored in clear, before keys were stored
+    hashed, by their lookup_secret.idempotency_hash, and marks the file (user_version)."""
+    if db.execute("PRAGMA user_version").fetchone()[0] >= HASHED_KEYS:
+        return
+    prefix = lookup_secret.IDEMPOTENCY_PREFIX
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # the first string past every "sha256:..."
+    clear = db.execute(
+        "SELECT key FROM idempotency WHERE key < ? OR key >= ?", (prefix, after)
+    ).fetchall()
+    for (key,) in clear:
+        db.execute(
+            "UPDATE idempotency SET key = ? WHERE key = ?",
+            (lookup_secret.idempotency_hash(key), key),
+        )
+    db.execute(f"PRAGMA user_version = {HASHED_KEYS}")
 
 
 def _migrate(db: sqlite3.Connection) -> None:
