@@ -199,8 +199,8 @@ def test_a_second_check_reads_again_only_the_files_that_changed(tmp_path, monkey
     first = check(catalogue, workers=1, cache_dir=cache)
     assert first == check(catalogue, workers=1)  # the cache changes nothing reported
     read: list[str] = []
-    real = loading.load_file
-    monkeypatch.setattr(loading, "load_file", lambda path, rel: read.append(rel) or real(path, rel))
+    real = loading.load_bytes
+    monkeypatch.setattr(loading, "load_bytes", lambda raw, rel: read.append(rel) or real(raw, rel))
     assert check(catalogue, workers=1, cache_dir=cache) == first and read == []
     agency = sorted((catalogue / "agencies").glob("*.yaml"))[0]
     agency.touch()  # a new mtime, the same bytes: hashed, not read as YAML again

@@ -313,12 +313,23 @@ def _first_alias(text: str) -> Any:  # a yaml Mark (libyaml's or pure Python's) 
 
 def load_file(path: Path, rel: str) -> tuple[Any, list[Problem]]:
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
-        return None, [Problem(rel, line, 1, "", "tệp không phải UTF-8")]
+        raw = path.read_bytes()
     except OSError as error:
-        return None, [Problem(rel, 1, 1, "", f"không mở được tệp: {error.strerror}")]
+        return None, [unreadable(rel, error)]
+    return load_bytes(raw, rel)
+
+
+def unreadable(rel: str, error: OSError) -> Problem:
+    return Problem(rel, 1, 1, "", f"không mở được tệp: {error.strerror}")
+
+
+def load_bytes(raw: bytes, rel: str) -> tuple[Any, list[Problem]]:
+    """`load_text` of a file's bytes, which must be UTF-8."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return None, [Problem(rel, line, 1, "", "tệp không phải UTF-8")]
     return load_text(text, rel)
 
 
@@ -390,4 +401,12 @@ class Locator:
         return Problem(rel, line, column, field_path(parts), message, **kw)
 
 
-__all__ = ["Locator", "StrictLoader", "field_path", "load_file", "load_text"]
+__all__ = [
+    "Locator",
+    "StrictLoader",
+    "field_path",
+    "load_bytes",
+    "load_file",
+    "load_text",
+    "unreadable",
+]
