@@ -89,6 +89,14 @@ class _FastLoader(StrictLoader):
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
 
+class _PositionLoader(_FastLoader):
+    """Composes nodes for their positions only: every scalar is tagged as a string without trying
+    the implicit resolvers (~8% of composing a procedure; `Locator` never reads a tag)."""
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        return _STR if kind is yaml.ScalarNode else _SEQ if kind is yaml.SequenceNode else _MAP
+
+
 class _Unusual(Exception):
     """The document has something the fast path leaves to PyYAML (explicit tags, merge keys,
     complex keys, duplicate keys): it is loaded again the ordinary way, for the same result and
@@ -363,7 +371,7 @@ class Locator:
         if not self._parsed:
             self._parsed = True
             try:
-                self._root = yaml.compose(self._text, Loader=_FastLoader)
+                self._root = yaml.compose(self._text, Loader=_PositionLoader)
             except (yaml.YAMLError, RecursionError):
                 self._root = None
         return self._root
