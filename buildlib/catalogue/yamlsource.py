@@ -167,32 +167,36 @@ def _load_fast(text: str) -> Any:
 
 
 # Where yaml-rs may read a text otherwise than libyaml (found too often is only slower). In the
-# text: characters libyaml refuses or reads as line breaks (tab, NEL, LS, PS, a BOM inside),
-# document markers (yaml-rs returns a list of the documents), and what could nest deeper than
-# yaml-rs's stack allows (it crashes on 100,000 nested "- "; so each line opens at most one
+# text: document markers (yaml-rs returns a list of the documents), and what could nest deeper
+# than yaml-rs's stack allows (it crashes on 100,000 nested "- "; so each line opens at most one
 # block level, is indented less than 200 columns, and depth stays < 400).
-_RUST_CHARS = re.compile(
-    r"[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
 _RUST_LINES = ("\n---", "\n...", " " * 200, "- -")
+# Any character but printable ASCII other than the indicators below, and the printable rest of
+# Unicode: so also tab, CR, NEL, LS, PS and a BOM, which libyaml refuses or reads as line breaks.
+_RUST_CHARS = re.compile(
+    r"[^\x20\x22-\x24\x27-\x29\x2b-\x3d\x41-\x5a\x5c-\x5f\x61-\x7a\x7d\x7e\n"
+    r"\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
 # At the start of a token: anchors and aliases, tags, directives, reserved indicators, complex
 # keys, block scalars (an empty one is "\n" for yaml-rs, "" for libyaml) and flow collections
 # other than [] and {} (libyaml's flow quirks: "[?a]", "{a:}").
-_RUST_INDICATOR = re.compile(r"[&*!%@`?|>\[{]")
-_TOKEN_START = frozenset(" \n\r[]{},")
+_INDICATORS = frozenset("&*!%@`?|>[{")
+_TOKEN_START = frozenset(" \n[]{},")
 # A plain scalar that YAML 1.1 (libyaml's resolvers) and yaml-rs may type differently: anything
 # that starts like a number (012, 0o17, 1_000, 1:30, 1e5, .nan), 1.1's other booleans (yes, on,
 # ...), the merge and value keys; unless it is one of _RUST_SAME, read alike by both. Only a
 # whole scalar counts (keys are checked on the result): outside flow collections it follows
-# ": " or "- ", or has a line of its own after a line that ends with ":" or "-" (and maybe a
-# comment), and it ends its line (before a comment). Three searches with a literal start are
-# ~3x faster than one.
+# ": " or "- ", or has a line of its own after a line that ends with ":" or "-" (maybe then
+# spaces, a comment, blank or comment lines), and it ends its line (before a comment). Searches
+# that start with one literal character are ~2x faster than one with alternatives.
 _TOKEN = r"([-+.0-9][0-9A-Za-z_.:+-]*|[yY]es|YES|[nN]o|NO|[oO]n|ON|[oO]ff|OFF|=|<<)"
-_TOKEN_END = r"(?=[ ]*(?:\r?\n|#|:[ \r\n]))"
+_TOKEN_END = r"(?=[ ]*(?:\n|#|:[ \n]))"
+_GAP = r"(?:[ ]+(?:#[^\n]*)?)?\n(?:[ ]*(?:#[^\n]*)?\n)*[ ]*"
 _RUST_SCALARS = (
     re.compile(r": +" + _TOKEN + _TOKEN_END),
     re.compile(r"- +" + _TOKEN + _TOKEN_END),
-    re.compile(r"[:\-][ ]*(?:#[^\n]*)?\r?\n(?:[ ]*(?:#[^\n]*)?\r?\n)*[ ]*" + _TOKEN + _TOKEN_END),
+    re.compile(r":" + _GAP + _TOKEN + _TOKEN_END),
+    re.compile(r"-" + _GAP + _TOKEN + _TOKEN_END),
 )
 _RUST_SAME = re.compile(r"[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -202,13 +206,15 @@ def _load_rust(text: str) -> dict[str, Any]:
     as `_load_fast`, or _Unusual when libyaml must decide: the text has something the two parsers
     may read differently (above), yaml-rs refuses it (libyaml then words the error), or the
     result is not a mapping of string keys without NaN nested at most MAX_DEPTH deep."""
-    if not text.endswith("\n") or text.startswith(("---", "...")) or _RUST_CHARS.search(text):
+    if not text.endswith("\n") or text.startswith(("---", "...")):
         raise _Unusual
     if any(marker in text for marker in _RUST_LINES):
         raise _Unusual
-    for found in _RUST_INDICATOR.finditer(text):
-        at = found.start()
-        empty_flow = found[0] in "[{" and text[at + 1 : at + 2] in ("]", "}")
+    for found in _RUST_CHARS.finditer(text):
+        char, at = found[0], found.start()
+        if char not in _INDICATORS:
+            raise _Unusual
+        empty_flow = char in "[{" and text[at + 1 : at + 2] in ("]", "}")
         if (at == 0 or text[at - 1] in _TOKEN_START) and not empty_flow:
             raise _Unusual
     for scalars in _RUST_SCALARS:
