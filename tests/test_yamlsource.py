@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from buildlib.catalogue import yamlsource
-from buildlib.catalogue.yamlsource import StrictLoader, load_text
+from buildlib.catalogue.yamlsource import MAX_DEPTH, StrictLoader, load_text
 
 from .conftest import CATALOGUE, ROOT
 
@@ -113,6 +113,26 @@ DISAGREE = [
 @pytest.mark.parametrize("text", DISAGREE, ids=lambda text: repr(text[:20]))
 def test_yaml_rs_leaves_to_libyaml_what_the_two_may_read_differently(text: str) -> None:
     assert rust(text) is yamlsource._Unusual
+
+
+def nested(depth: int, leaf: str) -> str:
+    return "".join(" " * i + "k:\n" for i in range(depth)) + " " * depth + leaf + "\n"
+
+
+@pytest.mark.parametrize("depth", range(MAX_DEPTH - 2, MAX_DEPTH + 3))
+@pytest.mark.parametrize("leaf", ["x", "[]"])
+def test_the_depth_limit_is_the_same_on_every_path(
+    depth: int, leaf: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = nested(depth, leaf)
+    loaded = load_text(text, "x.yaml")
+
+    def refuse(text: str) -> None:
+        raise yamlsource._Unusual
+
+    monkeypatch.setattr(yamlsource, "_load_rust", refuse)
+    assert repr(loaded) == repr(load_text(text, "x.yaml"))
+    assert (loaded[0] is None) == (depth > MAX_DEPTH)
 
 
 def test_yaml_rs_reads_plain_documents_as_strictloader_does() -> None:

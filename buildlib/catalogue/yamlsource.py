@@ -232,9 +232,9 @@ def _load_rust(text: str) -> dict[str, Any]:
 
 
 def _check_rust(value: dict | list, depth: int) -> None:
-    """Raises _Unusual unless every key is a string, no float is NaN and nothing is nested
-    deeper than MAX_DEPTH (libyaml's path reports each of these in its own words)."""
-    if depth > MAX_DEPTH:
+    """Raises _Unusual unless every key is a string, no float is NaN and no value, a scalar
+    too, is nested deeper than MAX_DEPTH (libyaml's path reports each in its own words)."""
+    if depth > MAX_DEPTH or (depth == MAX_DEPTH and value):
         raise _Unusual
     if value.__class__ is dict:
         for key in value:
