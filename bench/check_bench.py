@@ -1,12 +1,16 @@
 """Benchmark of `build.py check` on synthetic catalogues, next to a naive baseline.
 
 python bench/check_bench.py [--sizes 2000,10000] [--workdir bench/out] [--seed 0] [--repeat 1]
+    [--no-naive] [--baseline CHECKOUT --baseline-python PYTHON]
 
 Generates (or reuses) one synthetic catalogue per size, then runs each variant in its own
 subprocess and measures wall time, CPU time and memory: ours (`build.py check`, one process per
 core) cold (an empty cache folder) and warm (the cache the cold run left, nothing changed), ours
 with `--workers 1` cold, and bench/naive_check.py (pure-Python YAML + jsonschema, no cross-checks).
-Prints a Markdown table and writes it to WORKDIR/check-results.md. See bench/README.md.
+With --baseline, another checkout's `build.py check` runs cold too, right before ours each time
+(on a shared machine only figures taken side by side compare). Prints a Markdown table with the
+load average at the start of the runs and writes it to WORKDIR/check-results.md. See
+bench/README.md.
 """
 
 import argparse
@@ -46,6 +50,7 @@ class Run:
     tree_mb: float  # all processes of the run together, sampled
     exit_code: int
     reported: str
+    load: float = 0.0  # 1-minute load average when the run started
 
 
 def parser() -> argparse.ArgumentParser:
@@ -56,6 +61,9 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument(
         "--repeat", type=int, default=1, help="số lần chạy mỗi biến thể (lấy lần nhanh nhất)"
     )
+    top.add_argument("--no-naive", action="store_true", help="bỏ biến thể naive (~2 phút)")
+    top.add_argument("--baseline", type=Path, help="một bản checkout khác để so (build.py check)")
+    top.add_argument("--baseline-python", help="python của bản đó (mặc định: python của ta)")
     return top
 
 
@@ -69,9 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         catalogue = ensure_catalogue(python, args.workdir, size, args.seed)
         files = sum(1 for _ in catalogue.rglob("*.yaml"))
         cache = args.workdir / f"check-cache-{size}"
-        for variant, command, cold in variants(python, catalogue, cache):
+        for variant, command, cold in variants(python, catalogue, cache, args):
             print(f"== {size}: {variant}", file=sys.stderr)
-            runs.append(measure(size, files, variant, command, args.repeat, cold))
+            runs += measure(size, files, variant, command, args.repeat, cold)
         shutil.rmtree(cache, ignore_errors=True)
     text = report(runs)
     print(text)
@@ -79,21 +87,30 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(r.exit_code == 0 for r in runs if r.variant.startswith("ours")) else 1
 
 
-def variants(python: str, catalogue: Path, cache: Path) -> list[tuple[str, list[str], Path | None]]:
+Variant = tuple[str, list[str] | list[list[str]], Path | None]
+
+
+def variants(python: str, catalogue: Path, cache: Path, args: argparse.Namespace) -> list[Variant]:
     """(name, command, cache folder emptied before each run, if any). The warm run follows the
-    cold one, whose cache it reads."""
+    cold one, whose cache it reads. With a baseline, the first variant is two commands, the
+    baseline's and ours, measured one after the other on each repeat (ours last: the warm run
+    reads its cache)."""
     check = [python, str(ROOT / "build.py"), "check", "--catalogue", str(catalogue)]
     check += ["--cache-dir", str(cache)]
-    return [
-        (f"ours ({os.cpu_count()} workers), cold", check, cache),
+    cold: list[str] | list[list[str]] = check
+    if args.baseline:
+        other = [args.baseline_python or python, str(args.baseline.resolve() / "build.py")]
+        other += ["check", "--catalogue", str(catalogue), "--cache-dir", str(cache)]
+        cold = [other, check]
+    out: list[Variant] = [
+        (f"ours ({os.cpu_count()} workers), cold", cold, cache),
         (f"ours ({os.cpu_count()} workers), warm", check, None),
         ("ours --workers 1, cold", [*check, "--workers", "1"], cache),
-        (
-            "naive (SafeLoader + jsonschema)",
-            [python, str(BENCH / "naive_check.py"), str(catalogue)],
-            None,
-        ),
     ]
+    if not args.no_naive:
+        naive = [python, str(BENCH / "naive_check.py"), str(catalogue)]
+        out.append(("naive (SafeLoader + jsonschema)", naive, None))
+    return out
 
 
 def ensure_catalogue(python: str, workdir: Path, size: int, seed: int) -> Path:
@@ -129,21 +146,34 @@ def cache_key(size: int, seed: int) -> str:
 
 
 def measure(
-    size: int, files: int, variant: str, command: list[str], repeat: int, cold: Path | None
-) -> Run:
-    """Runs the command `repeat` times: the fastest wall time, the largest memory seen."""
-    runs = []
+    size: int,
+    files: int,
+    variant: str,
+    command: list[str] | list[list[str]],
+    repeat: int,
+    cold: Path | None,
+) -> list[Run]:
+    """Runs the command `repeat` times: the fastest wall time, the largest memory seen. Two
+    commands (a baseline and ours) run one after the other on each repeat, one row each."""
+    commands = command if isinstance(command[0], list) else [command]
+    names = [variant.replace("ours", "baseline", 1), variant] if len(commands) == 2 else [variant]
+    runs: list[list[Run]] = [[] for _ in commands]
     for _ in range(max(1, repeat)):
-        if cold is not None:
-            shutil.rmtree(cold, ignore_errors=True)
-        runs.append(run_once(size, files, variant, command))
-    best = min(runs, key=lambda r: r.wall)
-    best.peak_mb = max(r.peak_mb for r in runs)
-    best.tree_mb = max(r.tree_mb for r in runs)
-    return best
+        for index, each in enumerate(commands):
+            if cold is not None:
+                shutil.rmtree(cold, ignore_errors=True)
+            runs[index].append(run_once(size, files, names[index], each))
+    out = []
+    for tried in runs:
+        best = min(tried, key=lambda r: r.wall)
+        best.peak_mb = max(r.peak_mb for r in tried)
+        best.tree_mb = max(r.tree_mb for r in tried)
+        out.append(best)
+    return out
 
 
 def run_once(size: int, files: int, variant: str, command: list[str]) -> Run:
+    load = os.getloadavg()[0]
     with tempfile.TemporaryFile("w+", encoding="utf-8") as output:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -161,7 +191,7 @@ def run_once(size: int, files: int, variant: str, command: list[str]) -> Run:
     peak_mb = usage.ru_maxrss / 1024  # ru_maxrss is in kilobytes on Linux
     tree_mb = max(sampler.peak_kb / 1024, peak_mb)
     cpu = usage.ru_utime + usage.ru_stime
-    return Run(size, files, variant, wall, cpu, peak_mb, tree_mb, code, reported(text))
+    return Run(size, files, variant, wall, cpu, peak_mb, tree_mb, code, reported(text), load)
 
 
 def reported(output: str) -> str:
@@ -221,22 +251,22 @@ def report(runs: list[Run]) -> str:
         "",
         f"Load average when the table was written: {os.getloadavg()[0]:.1f}.",
         "",
-        "| size | files | variant | wall s | CPU s | peak RSS MB | all processes RSS MB "
+        "| size | files | variant | load | wall s | CPU s | peak RSS MB | all processes RSS MB "
         "| errors reported |",
-        "|---:|---:|---|---:|---:|---:|---:|---|",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in runs:
         failed = r.exit_code != 0 and r.variant.startswith("ours")
         exit_note = f" **exit {r.exit_code}**" if failed else ""
         lines.append(
-            f"| {r.size:,} | {r.files:,} | {r.variant} | {r.wall:.2f} | {r.cpu:.1f} | "
-            f"{r.peak_mb:.0f} | "
-            f"{r.tree_mb:.0f} | {r.reported}{exit_note} |"
+            f"| {r.size:,} | {r.files:,} | {r.variant} | {r.load:.1f} | {r.wall:.2f} | "
+            f"{r.cpu:.1f} | {r.peak_mb:.0f} | {r.tree_mb:.0f} | {r.reported}{exit_note} |"
         )
     lines += [
         "",
         goal(runs),
         "",
+        "load: the 1-minute load average when the (fastest) run started. "
         "peak RSS: the largest single process (rusage of the run). All processes: the sum over the "
         "process tree, sampled every 20 ms (workers of the parallel run included).",
     ]

@@ -199,8 +199,8 @@ def test_a_second_check_reads_again_only_the_files_that_changed(tmp_path, monkey
     first = check(catalogue, workers=1, cache_dir=cache)
     assert first == check(catalogue, workers=1)  # the cache changes nothing reported
     read: list[str] = []
-    real = loading.load_file
-    monkeypatch.setattr(loading, "load_file", lambda path, rel: read.append(rel) or real(path, rel))
+    real = loading.load_bytes
+    monkeypatch.setattr(loading, "load_bytes", lambda raw, rel: read.append(rel) or real(raw, rel))
     assert check(catalogue, workers=1, cache_dir=cache) == first and read == []
     agency = sorted((catalogue / "agencies").glob("*.yaml"))[0]
     agency.touch()  # a new mtime, the same bytes: hashed, not read as YAML again
@@ -210,3 +210,60 @@ def test_a_second_check_reads_again_only_the_files_that_changed(tmp_path, monkey
     assert read == [f"catalogue/agencies/{agency.name}"]
     assert again == check(catalogue, workers=1) != first
     assert any("bị lặp lại" in p.message and p.path.endswith(agency.name) for p in again)
+
+
+# Strict-rule cases written into a procedure that the yaml-rs path reads (see test below): what
+# to replace in it, and with what.
+STRICT_CASES = {
+    "duplicate-key": ("field: lien-thong\n", "field: lien-thong\nfield: ho-tich\n"),
+    "yes": ("    fees:\n      status: unpublished\n", "    fees:\n      status: yes\n"),
+    "octal": ("      amount: unpublished\n", "      amount: 012\n"),
+    "0o": ("      amount: unpublished\n", "      amount: 0o17\n"),
+    "underscore": ("      amount: unpublished\n", "      amount: 1_000\n"),
+    "sexagesimal": ("      amount: unpublished\n", "      amount: 1:30\n"),
+    "exponent": ("      amount: unpublished\n", "      amount: 1e3\n"),
+    "nan": ("      amount: unpublished\n", "      amount: .nan\n"),
+    "anchor": ("  - tinh\n  - xa\n", "  - &l tinh\n  - *l\n"),
+    "tab": ("  kind: replacement\n", "\tkind: replacement\n"),
+    "number-key": ("field: lien-thong\n", "field: lien-thong\n1: x\n"),
+    "empty-block": ("    note: Kênh trực tuyến", "    note: |\n    extra: Kênh trực tuyến"),
+    "two-documents": ("field: lien-thong\n", "field: lien-thong\n---\nfield: lien-thong\n"),
+}
+
+
+def test_a_cold_check_reports_the_strict_rule_cases_as_libyaml_alone_does(
+    catalogue_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The yaml-rs path is taken for the unchanged file and never for a case, in the parallel
+    cold check: every problem is what StrictLoader alone reports, at the same place."""
+    from buildlib.catalogue import load as loading
+    from buildlib.catalogue import yamlsource
+
+    base = catalogue_copy / "procedures" / "3.000722" / "2026-09-08.yaml"
+    text = base.read_text(encoding="utf-8")
+    assert isinstance(yamlsource._load_rust(text), dict)
+    for name, (old, new) in STRICT_CASES.items():
+        assert old in text, name
+        case = text.replace(old, new, 1)
+        with pytest.raises(yamlsource._Unusual):
+            yamlsource._load_rust(case)
+        folder = catalogue_copy / "procedures" / f"9.{len(name):03d}{name[:3]}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"{name}.yaml").write_text(case, encoding="utf-8")
+    monkeypatch.setattr(loading, "PARALLEL_FROM", 1)  # two worker processes, as at 10,000
+    cold = check(catalogue_copy, workers=2, cache_dir=tmp_path / "cache")
+    fast_data = [repr(d.data) for d in loading.load(catalogue_copy, workers=1).documents]
+
+    def refuse(text: str) -> None:
+        raise yamlsource._Unusual
+
+    monkeypatch.setattr(yamlsource, "_load_rust", refuse)
+    assert cold == check(catalogue_copy, workers=1)
+    assert fast_data == [repr(d.data) for d in loading.load(catalogue_copy, workers=1).documents]
+    refused = {p.path.rsplit("/", 1)[1] for p in cold if p.severity == "error"}
+    # 012, 1_000 and 1:30 are integers for YAML 1.1 (10, 1000, 90): valid amounts
+    assert refused >= {f"{name}.yaml" for name in STRICT_CASES} - {
+        "octal.yaml",
+        "underscore.yaml",
+        "sexagesimal.yaml",
+    }

@@ -20,6 +20,10 @@ class Problem:
         place = f"{self.path}:{self.line}:{self.column}"
         return f"{place}: {self.field or '(tệp)'}: {prefix}{self.message}"
 
+    def fields(self) -> tuple[str, int, int, str, str, Severity]:
+        """The fields in order, as marshal can keep them: Problem(*fields) is the same problem."""
+        return (self.path, self.line, self.column, self.field, self.message, self.severity)
+
     def github(self) -> str:
         """A GitHub Actions workflow command, shown as an annotation on the pull request."""
         kind = "error" if self.severity == "error" else "warning"

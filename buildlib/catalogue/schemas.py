@@ -1,9 +1,13 @@
 """The JSON Schemas in schemas/, compiled twice: a fast validator to accept valid documents and
 jsonschema to list every error of an invalid one with its path.
 
-fastjsonschema compiles each schema to Python (about 50x faster than jsonschema on a valid
-document) but stops at the first error; jsonschema (draft 2020-12) is the reference. A test keeps
-the two in agreement on the examples, the seed catalogue and generated documents.
+jsonschema-rs (Rust) says whether a document is valid ~15x faster than fastjsonschema's generated
+Python did (~0.17 instead of ~2.6 CPU s for the 13,700 files of 10,000 procedures); jsonschema
+(draft 2020-12, pure Python) is the reference and words the errors. Where the two could differ,
+jsonschema-rs is the stricter (its patterns' "$" does not match before a final line break, as
+Python's does; it refuses what JSON cannot hold), so a document it refuses and jsonschema accepts
+is only slower. Tests keep the two in agreement on the examples, the seed catalogue and generated
+documents.
 """
 
 import json
@@ -12,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import fastjsonschema
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
@@ -49,9 +53,9 @@ class SchemaSet:
 
     def fast(self, kind: str) -> Any:
         if kind not in self._fast:
-            handlers = {"https": self.documents.__getitem__}
-            self._fast[kind] = fastjsonschema.compile(
-                self.by_kind[kind], handlers=handlers, use_default=False, use_formats=True
+            registry = jsonschema_rs.Registry(list(self.documents.items()))
+            self._fast[kind] = jsonschema_rs.validator_for(
+                self.by_kind[kind], registry=registry, validate_formats=True
             )
         return self._fast[kind]
 
@@ -64,10 +68,9 @@ class SchemaSet:
 
     def is_valid(self, kind: str, data: Any) -> bool:
         try:
-            self.fast(kind)(data)
-        except fastjsonschema.JsonSchemaException:
+            return bool(self.fast(kind).is_valid(data))
+        except ValueError:  # not JSON (a lone surrogate, a non-string key): jsonschema decides
             return False
-        return True
 
     def errors(self, kind: str, data: Any) -> Iterator[tuple[tuple, str, bool]]:
         """Every error as (field path, Vietnamese message, points-at-key); empty when valid."""

@@ -6,14 +6,13 @@ only the files that changed (a file whose stat changed but whose bytes did not i
 Cross-checks always run on the whole catalogue.
 """
 
-import hashlib
 import os
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from buildlib import paths
 from buildlib.catalogue.crosschecks import run_all
-from buildlib.catalogue.load import Catalogue, Job, Loaded, load
+from buildlib.catalogue.load import Catalogue, Job, Loaded, file_digest, load
 from buildlib.catalogue.problems import Problem
 from buildlib.site import cache
 
@@ -25,9 +24,12 @@ def check(
 ) -> list[Problem]:
     """Every problem, sorted. With `cache_dir`, unchanged files come from the last check."""
     memo = Memo(cache_dir / "check.marshal", catalogue_dir) if cache_dir else None
-    catalogue = load(catalogue_dir, workers=workers, known=memo.known if memo else None)
+    digests: dict[str, str] = {}
+    catalogue = load(
+        catalogue_dir, workers=workers, known=memo.known if memo else None, digests=digests
+    )
     if memo:
-        memo.save(catalogue)
+        memo.save(catalogue, digests)
     return sorted(catalogue.problems + run_all(catalogue))
 
 
@@ -43,7 +45,8 @@ class Memo:
         code = cache.digest(cache.code_modules(("buildlib.catalogue",)))
         self.key = [VERSION, str(catalogue_dir.resolve()), schemas, code]
         self.entries: dict[str, tuple] = cache.read(file, self.key) or {}
-        self.seen: dict[str, tuple[Signature, str]] = {}  # rel -> stat and hash, read before load
+        # rel -> stat and hash, found before load (a new file's hash comes from its reading)
+        self.seen: dict[str, tuple[Signature, str | None]] = {}
         self.stale = False  # a file is new or changed: save
 
     def known(self, jobs: list[Job]) -> dict[str, Loaded]:
@@ -55,23 +58,26 @@ class Memo:
                 self.seen[rel] = (signature, entry[1])
             else:
                 self.stale = True
-                self.seen[rel] = (signature, _hash(path))
+                self.seen[rel] = (signature, None if entry is None else _hash(path))
                 if entry is None or entry[1] != self.seen[rel][1]:
                     continue
             out[rel] = (entry[2], [Problem(*p) for p in entry[3]])
         return out
 
-    def save(self, catalogue: Catalogue) -> None:
+    def save(self, catalogue: Catalogue, digests: dict[str, str]) -> None:
+        """Keeps what was loaded; `digests` has the hash of each file read (see `load`)."""
         if not self.stale and self.seen.keys() == self.entries.keys():
             return
         problems: dict[str, list[tuple]] = {}
         for p in catalogue.problems:
-            problems.setdefault(p.path, []).append(_fields(p))
-        entries = {
-            d.rel: (*self.seen[d.rel], d.data, problems.get(d.rel, []))
-            for d in catalogue.documents
-            if d.rel in self.seen
-        }
+            problems.setdefault(p.path, []).append(p.fields())
+        entries = {}
+        for d in catalogue.documents:
+            if d.rel in self.seen:
+                signature, digest = self.seen[d.rel]
+                digest = digest or digests.get(d.rel)
+                if digest is not None:  # else unreadable: read again next time
+                    entries[d.rel] = (signature, digest, d.data, problems.get(d.rel, []))
         self.file.parent.mkdir(parents=True, exist_ok=True)
         part = self.file.with_name(f"{self.file.name}.{os.getpid()}")
         cache.save(part, self.key, entries)
@@ -84,11 +90,7 @@ def _signature(path: str) -> Signature:
 
 
 def _hash(path: str) -> str:
-    return hashlib.blake2b(Path(path).read_bytes(), digest_size=16).hexdigest()
-
-
-def _fields(p: Problem) -> tuple[Any, ...]:
-    return (p.path, p.line, p.column, p.field, p.message, p.severity)
+    return file_digest(Path(path).read_bytes())
 
 
 def report(problems: list[Problem], *, fmt: str, out: TextIO) -> int:
