@@ -350,7 +350,9 @@ def open_data(run: Plan, loaded: Loaded, shell: Shell, records: dict[str, Any]) 
     cached = (cache.read(_chunks_file(run), key) if run.incremental else None) or {}
     singles = site_dir / "du-lieu-mo" / "thu-tuc"
     published = (
-        {n.removesuffix(".json") for n in os.listdir(singles)} if singles.is_dir() else set()
+        {n.removesuffix(opendata.SINGLE_SUFFIX) for n in os.listdir(singles)}
+        if singles.is_dir()
+        else set()
     )
     by_chunk: dict[str, set[str]] = {}
     for c in run.hashes:
@@ -553,10 +555,9 @@ def _published_versions(
     versions, as edited), far cheaper than their YAML, which is read when that file is missing."""
     out, missing = {}, set()
     for c in codes:
-        published = site_dir / "du-lieu-mo" / "thu-tuc" / f"{c}.json"
-        if published.is_file():
-            out[c] = json.loads(published.read_text(encoding="utf-8"))["versions"]
-        else:
+        try:
+            out[c] = json.loads(opendata.read_single(opendata.single_path(site_dir, c)))["versions"]
+        except FileNotFoundError:
             missing.add(c)
     if missing:
         out.update(_load_procedures(catalogue_dir, missing, per_code))
