@@ -260,8 +260,17 @@ def pages(run: Plan, loaded: Loaded, shell: Shell, site: SiteData, workers: int 
     site_dir, today = run.site_dir, run.today
     env = environment()
     made = dict(run.previous.get("browse", {})) if run.incremental else {}
+    touched = None  # every page is put together and digested
+    if run.incremental and run.previous.get("today") == today:
+        old = run.old
+        touched = [
+            summary
+            for c in run.changed | run.removed
+            for summary in (old.get(c, {}).get("summary"), loaded.summaries.get(c))
+            if summary is not None
+        ]
     try:
-        browse_pages = list(browse.pages(env, shell, site, made))
+        browse_pages = list(browse.pages(env, shell, site, made, touched))
     except TemplateError as error:
         raise RenderError(f"Không dựng được trang duyệt: {error}") from error
     known = {"", "gioi-thieu/", "du-lieu-mo/"} | {p[: -len("index.html")] for p, _ in browse_pages}
