@@ -139,11 +139,12 @@ def build_command(
         loaded = load_catalogue(run)
         shell = frame(run, loaded, out)
         site = _site_data(loaded.catalogue, run.today, loaded.summaries)
-        rendered = pages(run, loaded, shell, site, workers)
+        env = environment(run.cache_dir / "jinja")
+        rendered = pages(run, loaded, shell, site, env, workers)
         search_records = search_index(run, loaded, rendered.records)
         published = open_data(run, loaded, shell, rendered.records)
-        application_pages(run, loaded, shell)
-        backoffice_pages(run, loaded, shell)
+        application_pages(run, loaded, shell, env)
+        backoffice_pages(run, loaded, shell, env)
     except BuildError as error:
         print(str(error), file=out)
         return 1
@@ -254,11 +255,12 @@ def frame(run: Plan, loaded: Loaded, out: TextIO) -> Shell:
     return shell
 
 
-def pages(run: Plan, loaded: Loaded, shell: Shell, site: SiteData, workers: int | None) -> Rendered:
+def pages(
+    run: Plan, loaded: Loaded, shell: Shell, site: SiteData, env: Environment, workers: int | None
+) -> Rendered:
     """Browse pages (those whose inputs changed) and procedure pages, every link checked; the
     render workers also make each changed procedure's search record and open-data fragment."""
     site_dir, today = run.site_dir, run.today
-    env = environment()
     made = dict(run.previous.get("browse", {})) if run.incremental else {}
     touched = None  # every page is put together and digested
     if run.incremental and run.previous.get("today") == today:
@@ -322,6 +324,7 @@ def pages(run: Plan, loaded: Loaded, shell: Shell, site: SiteData, workers: int 
         files={c: f"catalogue/procedures/{c}" for c in loaded.todo},
         workers=workers,
         also=data_of,
+        env=env,
     )
     problems.extend(found)
     if problems:
@@ -394,7 +397,7 @@ def open_data(run: Plan, loaded: Loaded, shell: Shell, records: dict[str, Any]) 
     )
 
 
-def application_pages(run: Plan, loaded: Loaded, shell: Shell) -> None:
+def application_pages(run: Plan, loaded: Loaded, shell: Shell, env: Environment) -> None:
     """Application pages of the procedures whose version in force has a form, and the units
     their address questions load. A rebuild redoes only changed procedures' pages: forms,
     agencies and units are "others" (a change to them means a full build)."""
@@ -413,18 +416,18 @@ def application_pages(run: Plan, loaded: Loaded, shell: Shell) -> None:
     )
     try:
         _write_application_pages(
-            environment(), shell, loaded.catalogue, forms, applying, run.site_dir, run.today, redo
+            env, shell, loaded.catalogue, forms, applying, run.site_dir, run.today, redo
         )
     except TemplateError as error:
         raise RenderError(f"Không dựng được trang nộp hồ sơ: {error}") from error
 
 
-def backoffice_pages(run: Plan, loaded: Loaded, shell: Shell) -> None:
+def backoffice_pages(run: Plan, loaded: Loaded, shell: Shell, env: Environment) -> None:
     """The officers' pages (can-bo/): four small files, written on every build."""
     forms = loaded.forms
     procedures = {c: s["name"] for c, s in loaded.summaries.items() if s.get("form") in forms}
     try:
-        written = list(backoffice.pages(environment(), shell, procedures))
+        written = list(backoffice.pages(env, shell, procedures))
     except TemplateError as error:
         raise RenderError(f"Không dựng được trang cán bộ: {error}") from error
     for path, html in written:
