@@ -23,8 +23,9 @@ from typing import Any
 from buildlib import paths
 from buildlib.site import webfont
 
-VERSION = 7  # 2: search records cached per procedure; 3: summary has the form; 4: browse;
-# 5: stat signatures; 6: open data in chunks; 7: search records have their name's length
+VERSION = 8  # 2: search records cached per procedure; 3: summary has the form; 4: browse;
+# 5: stat signatures; 6: open data in chunks; 7: search records have their name's length;
+# 8: search tokens kept per chunk, apart from the page cache
 STAGES = ("buildlib.site", "buildlib.catalogue")  # what `build.py build` runs
 FIRST_PARTY = ("buildlib", "chalicelib")
 
