@@ -89,7 +89,7 @@ def test_every_download_exists_parses_and_states_the_revision_and_build_date(sit
     whole = json.loads(read_download(folder, "thu-tuc.json"))
     sidecar = json.loads((folder / "thu-tuc.csv.meta.json").read_text(encoding="utf-8"))
     graph = json.loads(read_download(folder, "cpsv-ap.jsonld"))
-    single = json.loads((folder / "thu-tuc" / f"{CODES[0]}.json").read_text(encoding="utf-8"))
+    single = json.loads(opendata.read_single(opendata.single_path(site, CODES[0])))
     for document in (whole, sidecar, graph):
         assert document["meta"]["revision"] == REVISION
         assert document["meta"]["built"] == TODAY
@@ -112,7 +112,7 @@ def test_every_procedure_is_in_every_download_with_all_its_versions(site: Path) 
     for code in CODES:
         starts = [v["effective_from"] for v in versions_of(code)]
         assert [v["effective_from"] for v in whole["procedures"][code]] == starts
-        single = json.loads((folder / "thu-tuc" / f"{code}.json").read_text(encoding="utf-8"))
+        single = json.loads(opendata.read_single(opendata.single_path(site, code)))
         assert [v["effective_from"] for v in single["versions"]] == starts
 
 
@@ -261,8 +261,8 @@ def test_a_rebuild_after_one_change_publishes_the_same_downloads_as_a_full_build
     rebuilt = tmp_path / "a" / "site" / "du-lieu-mo"
     for name in ("thu-tuc.json.gz", "thu-tuc.csv", "thu-tuc.csv.meta.json", "cpsv-ap.jsonld.gz"):
         assert (rebuilt / name).read_bytes() == (full / "du-lieu-mo" / name).read_bytes(), name
-    singles = sorted(p.name for p in (rebuilt / "thu-tuc").iterdir())  # with their gzip copies
-    assert [n for n in singles if not n.endswith(".gz")] == [f"{c}.json" for c in CODES]
+    singles = sorted(p.name for p in (rebuilt / "thu-tuc").iterdir())
+    assert singles == [f"{c}.json.gz" for c in CODES]
     for name in singles:
         assert (rebuilt / "thu-tuc" / name).read_bytes() == (
             full / "du-lieu-mo" / "thu-tuc" / name
@@ -296,11 +296,11 @@ def test_a_procedure_file_keeps_its_bytes_until_its_content_changes(
     ).files
     after = {p.name: p.read_bytes() for p in (folder / "thu-tuc").iterdir()}
     assert set(after) == set(before)
-    assert [n for n in after if after[n] != before[n]] == [f"{CODES[2]}.json"]
-    single = json.loads(after[f"{CODES[2]}.json"])
+    assert [n for n in after if after[n] != before[n]] == [f"{CODES[2]}.json.gz"]
+    single = json.loads(gzip.decompress(after[f"{CODES[2]}.json.gz"]))
     assert (single["meta"]["revision"], single["meta"]["built"]) == ("bbbb", later)
     assert single["versions"][-1]["name"] == "Tên mới"
-    assert json.loads(after[f"{CODES[3]}.json"])["meta"]["revision"] == "aaaa"
+    assert json.loads(gzip.decompress(after[f"{CODES[3]}.json.gz"]))["meta"]["revision"] == "aaaa"
     whole = json.loads(read_download(folder, "thu-tuc.json"))
     assert (whole["meta"]["revision"], whole["meta"]["built"]) == ("bbbb", later)
     assert whole["procedures"][CODES[2]][-1]["name"] == "Tên mới"

@@ -3,7 +3,10 @@
 They are built from one small summary per procedure (name, field, levels... of the version shown
 today), not from the catalogue itself, so an incremental rebuild can redo them from the cache
 without loading 10,000 procedures. A few dozen pages: rendered by our templates into the shell,
-and on a rebuild only those whose inputs changed (`made`: a digest of each page's inputs).
+and on a rebuild only those whose inputs changed (`made`: a digest of each page's inputs). When
+the rebuild also says which procedures' summaries may have changed (`touched`), a page none of
+them is listed on, before or after, is not even put together (its list of up to 10,000 items
+and their digest were most of a one-procedure rebuild's browse phase).
 """
 
 import hashlib
@@ -85,16 +88,26 @@ Page = tuple[str, str | None]  # (path below the site, HTML; None: unchanged, no
 
 
 def pages(
-    env: Environment, shell: Shell, site: SiteData, made: dict[str, str] | None = None
+    env: Environment,
+    shell: Shell,
+    site: SiteData,
+    made: dict[str, str] | None = None,
+    touched: list[dict] | None = None,
 ) -> Iterator[Page]:
     """(path below the site, HTML) of every browse, agency and life-event page.
 
     `made` maps page paths to a digest of what each was made from (template, inputs, date): given
     the previous build's, a page made from the same inputs comes with HTML None (its file is
-    already right) and is not rendered. It is updated with this build's digests."""
+    already right) and is not rendered. It is updated with this build's digests.
+
+    `touched` (a rebuild on the same date, with the same other catalogue files): the summaries,
+    before and after, of every procedure that changed, appeared or went. A list page, agency page
+    or life-event page that lists none of them comes with HTML None without being made again:
+    every other input of these pages is in `made`'s digest only through those summaries."""
     s = site.summaries
     listing = env.get_template("list.html.j2")
     renderer = _Renderer(shell, site.today, {} if made is None else made)
+    mentioned = _Mentions(touched)
 
     def page(path: str, title: str, sections: list[dict], intro: str = "") -> Page:
         depth = path.count("/")
@@ -116,19 +129,23 @@ def pages(
         for value in sorted(buckets, key=lambda x: names.get(x, x)):
             name = names.get(value, value)
             slug = slugs.get(value, value)
-            codes = _sorted(s, buckets[value])
-            items = [_item("{root}", c, s[c]) for c in codes]
-            yield page(
-                f"{base}/{slug}/",
-                f"{noun} {name}".strip(),
-                [{"heading": None, "items": items}],
-                f"{len(codes)} thủ tục.",
-            )
+            path = f"{base}/{slug}/"
+            if mentioned.spares(key, value) and renderer.has(path):
+                yield renderer.kept(path)
+            else:
+                codes = _sorted(s, buckets[value])
+                items = [_item("{root}", c, s[c]) for c in codes]
+                yield page(
+                    path,
+                    f"{noun} {name}".strip(),
+                    [{"heading": None, "items": items}],
+                    f"{len(buckets[value])} thủ tục.",
+                )
             index.append(
                 {
-                    "href": f"{{root}}{base}/{slug}/",
+                    "href": f"{{root}}{path}",
                     "text": name.capitalize(),
-                    "meta": f"{len(codes)} thủ tục",
+                    "meta": f"{len(buckets[value])} thủ tục",
                 }
             )
         yield page(f"{base}/", title, [{"heading": None, "items": index}])
@@ -170,8 +187,30 @@ def pages(
         ],
         f"{len(s)} thủ tục. Dữ liệu tại ngày {labels.date(site.today)}.",
     )
-    yield from agency_pages(env, renderer, site, page)
-    yield from life_event_pages(env, renderer, site, page)
+    yield from agency_pages(env, renderer, site, page, mentioned)
+    yield from life_event_pages(env, renderer, site, page)  # a few small pages: digested
+
+
+class _Mentions:
+    """What the touched summaries name (see `pages`); with no `touched`, nothing is spared."""
+
+    def __init__(self, touched: list[dict] | None) -> None:
+        self.everything = touched is None
+        self.values: dict[str, set] = {}
+        self.agencies: set[str] = set()
+        for summary in touched or []:
+            for key in ("field", "levels", "audiences", "online"):
+                value = summary[key]
+                self.values.setdefault(key, set()).update(
+                    value if isinstance(value, list) else [value]
+                )
+            self.agencies.update(a for ids in summary["agencies"].values() for a in ids)
+
+    def spares(self, key: str, value: Any) -> bool:
+        return not self.everything and value not in self.values.get(key, ())
+
+    def spares_agency(self, agency: str) -> bool:
+        return not self.everything and agency not in self.agencies
 
 
 class _Renderer:
@@ -179,6 +218,14 @@ class _Renderer:
 
     def __init__(self, shell: Shell, today: str, made: dict[str, str]) -> None:
         self.shell, self.today, self.made = shell, today, made
+
+    def has(self, path: str) -> bool:
+        """A file made by an earlier build is there for this page."""
+        return path + "index.html" in self.made
+
+    def kept(self, path: str) -> Page:
+        """The page as an earlier build made it (its inputs did not change)."""
+        return path + "index.html", None
 
     def page(
         self, path: str, template: Template, title: str, context: dict[str, Any], basis: Any
@@ -194,7 +241,9 @@ class _Renderer:
         return target, self.shell.wrap(html, title=title, depth=path.count("/"))
 
 
-def agency_pages(env, renderer: _Renderer, site: SiteData, page) -> Iterator[Page]:
+def agency_pages(
+    env, renderer: _Renderer, site: SiteData, page, mentioned: _Mentions
+) -> Iterator[Page]:
     handled: dict[str, dict[str, list[str]]] = {}
     for code, item in site.summaries.items():
         for role, ids in item["agencies"].items():
@@ -204,6 +253,17 @@ def agency_pages(env, renderer: _Renderer, site: SiteData, page) -> Iterator[Pag
     index = []
     for agency_id, agency in sorted(site.agencies.items(), key=lambda a: a[1]["name"]):
         roles = handled.get(agency_id, {})
+        count = len({c for codes in roles.values() for c in codes})
+        index.append(
+            {
+                "href": f"{{root}}co-quan/{agency_id}/",
+                "text": agency["name"],
+                "meta": f"{count} thủ tục",
+            }
+        )
+        if mentioned.spares_agency(agency_id) and renderer.has(f"co-quan/{agency_id}/"):
+            yield renderer.kept(f"co-quan/{agency_id}/")
+            continue
         sections = [
             {
                 "heading": f"Là cơ quan {label}",
@@ -229,14 +289,6 @@ def agency_pages(env, renderer: _Renderer, site: SiteData, page) -> Iterator[Pag
                 "site": site,
             },
             basis=[agency, sections, parent, offices],
-        )
-        count = len({c for codes in roles.values() for c in codes})
-        index.append(
-            {
-                "href": f"{{root}}co-quan/{agency_id}/",
-                "text": agency["name"],
-                "meta": f"{count} thủ tục",
-            }
         )
     yield page("co-quan/", "Cơ quan giải quyết thủ tục", [{"heading": None, "items": index}])
 

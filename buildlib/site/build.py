@@ -140,11 +140,12 @@ def build_command(
         loaded = load_catalogue(run)
         shell = frame(run, loaded, out)
         site = _site_data(loaded.catalogue, run.today, loaded.summaries)
-        rendered = pages(run, loaded, shell, site, workers)
+        env = environment(run.cache_dir / "jinja")
+        rendered = pages(run, loaded, shell, site, env, workers)
         search_records = search_index(run, loaded, rendered.records)
         published = open_data(run, loaded, shell, rendered.records)
-        application_pages(run, loaded, shell)
-        backoffice_pages(run, loaded, shell)
+        application_pages(run, loaded, shell, env)
+        backoffice_pages(run, loaded, shell, env)
         precompress(run.site_dir, run.cache_file.parent / "gzip-static.txt")
     except BuildError as error:
         print(str(error), file=out)
@@ -256,14 +257,24 @@ def frame(run: Plan, loaded: Loaded, out: TextIO) -> Shell:
     return shell
 
 
-def pages(run: Plan, loaded: Loaded, shell: Shell, site: SiteData, workers: int | None) -> Rendered:
+def pages(
+    run: Plan, loaded: Loaded, shell: Shell, site: SiteData, env: Environment, workers: int | None
+) -> Rendered:
     """Browse pages (those whose inputs changed) and procedure pages, every link checked; the
     render workers also make each changed procedure's search record and open-data fragment."""
     site_dir, today = run.site_dir, run.today
-    env = environment()
     made = dict(run.previous.get("browse", {})) if run.incremental else {}
+    touched = None  # every page is put together and digested
+    if run.incremental and run.previous.get("today") == today:
+        old = run.old
+        touched = [
+            summary
+            for c in run.changed | run.removed
+            for summary in (old.get(c, {}).get("summary"), loaded.summaries.get(c))
+            if summary is not None
+        ]
     try:
-        browse_pages = list(browse.pages(env, shell, site, made))
+        browse_pages = list(browse.pages(env, shell, site, made, touched))
     except TemplateError as error:
         raise RenderError(f"Không dựng được trang duyệt: {error}") from error
     known = {"", "gioi-thieu/", "du-lieu-mo/"} | {p[: -len("index.html")] for p, _ in browse_pages}
@@ -316,6 +327,7 @@ def pages(run: Plan, loaded: Loaded, shell: Shell, site: SiteData, workers: int 
         files={c: f"catalogue/procedures/{c}" for c in loaded.todo},
         workers=workers,
         also=data_of,
+        env=env,
     )
     problems.extend(found)
     if problems:
@@ -325,22 +337,92 @@ def pages(run: Plan, loaded: Loaded, shell: Shell, site: SiteData, workers: int 
     return Rendered(sum(h is not None for _, h in browse_pages), written, data, made)
 
 
-def search_index(run: Plan, loaded: Loaded, records: dict[str, Any]) -> dict[str, dict]:
+def search_index(run: Plan, loaded: Loaded, records: dict[str, Any]) -> "SearchRecords":
     """The search index: records are cached with the page hash, so a rebuild tokenises only
     what changed; with the same procedures as before it rewrites only the shards whose tokens
-    changed (search.update_files), else it re-assembles them all. Returns every procedure's
-    record."""
-    old = run.old
-    search_records = {
-        c: old[c]["search"] for c in loaded.summaries if c in old and c not in run.changed
-    }
-    search_records.update({c: records[c][0] for c in run.changed})
+    changed (search.update_files), else it re-assembles them all. The page cache keeps each
+    record without its tokens (what meta.json needs); the tokens, ~70% of that cache, are kept
+    per chunk of codes (_tokens_file) and read only for the chunks holding a changed procedure
+    (or all of them when the index is re-assembled)."""
+    old, changed = run.old, run.changed
+    light = {c: old[c]["search"] for c in loaded.summaries if c in old and c not in changed}
+    light.update({c: _light(records[c][0]) for c in changed})
+    made = {c: records[c][0] for c in changed}
     before = {c: entry["search"] for c, entry in old.items()}
-    if not (run.incremental and search.update_files(run.site_dir, before, search_records)):
-        files = search.assemble(list(search_records.values()))
-        search.write_files(files, run.site_dir, measure=False)
+    patch = (
+        run.incremental
+        and before.keys() == light.keys()
+        and (run.site_dir / "search" / "meta.json").is_file()
+    )
+    wanted = {search_chunk(c) for c in changed}
+    tokens = _read_tokens(run, wanted) if patch else {}
+    if patch and any(c not in tokens for c in changed):  # an older cache: no tokens kept
+        patch = False
+    if not patch:
+        wanted = {search_chunk(c) for c in light}
+        tokens = _read_tokens(run, wanted)
+    missing = {c for c in light if search_chunk(c) in wanted and c not in made and c not in tokens}
+    for c, record in _records(run, loaded, missing).items():  # their tokens, made again
+        tokens[c] = (record["main"], record["body"])
+    if patch:
+        after = dict(light)
+        after.update(made)
+        for c in changed:  # the others are the same object on both sides: update_files skips them
+            before[c] = {**before[c], "main": tokens[c][0], "body": tokens[c][1]}
+        search.update_files(run.site_dir, before, after)
+    else:
+        every = [
+            made.get(c) or {**light[c], "main": tokens[c][0], "body": tokens[c][1]} for c in light
+        ]
+        search.write_files(search.assemble(every), run.site_dir, measure=False)
     shutil.copy2(THEME / "assets" / "search.js", run.site_dir / "assets" / "search.js")
-    return search_records
+    for c, record in made.items():
+        tokens[c] = (record["main"], record["body"])
+    chunks: dict[str, dict[str, tuple]] = {}
+    for c in light:
+        if search_chunk(c) in wanted:
+            chunks.setdefault(search_chunk(c), {})[c] = tokens[c]
+    return SearchRecords(light, chunks)
+
+
+class SearchRecords(NamedTuple):
+    light: dict[str, dict]  # code -> its search record without tokens, for the page cache
+    chunks: dict[str, dict[str, tuple]]  # chunk -> {code: (main, body)} to save (changed ones)
+
+
+def search_chunk(code: str) -> str:
+    return opendata.chunk_of(code)
+
+
+def _light(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k not in ("main", "body")}
+
+
+def _tokens_file(run: Plan, chunk: str) -> Path:
+    return run.cache_dir / "search" / f"{chunk}.marshal"
+
+
+def _read_tokens(run: Plan, chunks: set[str]) -> dict[str, tuple]:
+    out: dict[str, tuple] = {}
+    if not run.incremental:
+        return out
+    for chunk in sorted(chunks):
+        out.update(cache.read(_tokens_file(run, chunk), _fragment_key(run)) or {})
+    return out
+
+
+def _records(run: Plan, loaded: Loaded, codes: set[str]) -> dict[str, dict]:
+    catalogue = loaded.catalogue
+    fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
+    agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
+    versions = {c: loaded.procedures[c] for c in codes if c in loaded.procedures}
+    versions.update(
+        _published_versions(codes - set(versions), run.site_dir, run.catalogue_dir, run.per_code)
+    )
+    return {
+        c: search.record(shown_version(v, run.today), has_ended(v, run.today), fields, agencies)
+        for c, v in versions.items()
+    }
 
 
 def open_data(run: Plan, loaded: Loaded, shell: Shell, records: dict[str, Any]) -> Published:
@@ -353,7 +435,9 @@ def open_data(run: Plan, loaded: Loaded, shell: Shell, records: dict[str, Any]) 
     cached = (cache.read(_chunks_file(run), key) if run.incremental else None) or {}
     singles = site_dir / "du-lieu-mo" / "thu-tuc"
     published = (
-        {n.removesuffix(".json") for n in os.listdir(singles)} if singles.is_dir() else set()
+        {n.removesuffix(opendata.SINGLE_SUFFIX) for n in os.listdir(singles)}
+        if singles.is_dir()
+        else set()
     )
     by_chunk: dict[str, set[str]] = {}
     for c in run.hashes:
@@ -386,7 +470,7 @@ def open_data(run: Plan, loaded: Loaded, shell: Shell, records: dict[str, Any]) 
     )
 
 
-def application_pages(run: Plan, loaded: Loaded, shell: Shell) -> None:
+def application_pages(run: Plan, loaded: Loaded, shell: Shell, env: Environment) -> None:
     """Application pages of the procedures whose version in force has a form, and the units
     their address questions load. A rebuild redoes only changed procedures' pages: forms,
     agencies and units are "others" (a change to them means a full build)."""
@@ -405,18 +489,18 @@ def application_pages(run: Plan, loaded: Loaded, shell: Shell) -> None:
     )
     try:
         _write_application_pages(
-            environment(), shell, loaded.catalogue, forms, applying, run.site_dir, run.today, redo
+            env, shell, loaded.catalogue, forms, applying, run.site_dir, run.today, redo
         )
     except TemplateError as error:
         raise RenderError(f"Không dựng được trang nộp hồ sơ: {error}") from error
 
 
-def backoffice_pages(run: Plan, loaded: Loaded, shell: Shell) -> None:
+def backoffice_pages(run: Plan, loaded: Loaded, shell: Shell, env: Environment) -> None:
     """The officers' pages (can-bo/): four small files, written on every build."""
     forms = loaded.forms
     procedures = {c: s["name"] for c, s in loaded.summaries.items() if s.get("form") in forms}
     try:
-        written = list(backoffice.pages(environment(), shell, procedures))
+        written = list(backoffice.pages(env, shell, procedures))
     except TemplateError as error:
         raise RenderError(f"Không dựng được trang cán bộ: {error}") from error
     for path, html in written:
@@ -429,7 +513,7 @@ def save_cache(
     run: Plan,
     loaded: Loaded,
     rendered: Rendered,
-    search_records: dict[str, dict],
+    search_records: SearchRecords,
     published: Published,
 ) -> None:
     run.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -439,7 +523,7 @@ def save_cache(
             "stat": run.signatures[c],
             "summary": s,
             "day": _day_state(s["ranges"], run.today),
-            "search": search_records[c],
+            "search": search_records.light[c],
         }
         for c, s in loaded.summaries.items()
     }
@@ -453,6 +537,12 @@ def save_cache(
         if gone.stem not in chunks:
             gone.unlink()
     cache.save(_chunks_file(run), key, chunks)
+    (run.cache_dir / "search").mkdir(exist_ok=True)
+    for k, tokens in search_records.chunks.items():
+        cache.save(_tokens_file(run, k), key, tokens)
+    for gone in (run.cache_dir / "search").glob("*.marshal"):
+        if gone.stem not in chunks:
+            gone.unlink()
     if not run.incremental or loaded.cached_others is None:
         others = {d.rel: d.data for d in loaded.catalogue.documents if d.kind != "procedure"}
         key = [CACHE_VERSION, run.others, run.code]
@@ -556,10 +646,9 @@ def _published_versions(
     versions, as edited), far cheaper than their YAML, which is read when that file is missing."""
     out, missing = {}, set()
     for c in codes:
-        published = site_dir / "du-lieu-mo" / "thu-tuc" / f"{c}.json"
-        if published.is_file():
-            out[c] = json.loads(published.read_text(encoding="utf-8"))["versions"]
-        else:
+        try:
+            out[c] = json.loads(opendata.read_single(opendata.single_path(site_dir, c)))["versions"]
+        except FileNotFoundError:
             missing.add(c)
     if missing:
         out.update(_load_procedures(catalogue_dir, missing, per_code))

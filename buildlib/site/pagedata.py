@@ -4,20 +4,28 @@
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 
 from buildlib import paths
 from buildlib.catalogue import labels
 
 
-def environment() -> Environment:
+def environment(compiled: Path | None = None) -> Environment:
     """Autoescape everywhere: catalogue text must never become markup. Templates do not change
     during a build, so a cached template is not checked against its file again (auto_reload
     stat'ed it on each of the ~20,000 get_template calls at 10,000 procedures: ~7% of
-    rendering)."""
+    rendering). `compiled`: a folder where the compiled templates are kept between builds
+    (Jinja recompiles one whose source changed); compiling them was ~0.3 s of a one-procedure
+    rebuild."""
+    cache = None
+    if compiled is not None:
+        compiled.mkdir(parents=True, exist_ok=True)
+        cache = FileSystemBytecodeCache(str(compiled))
     env = Environment(
+        bytecode_cache=cache,
         loader=FileSystemLoader(paths.TEMPLATES),
         auto_reload=False,
         autoescape=True,

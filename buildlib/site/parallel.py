@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError
+from jinja2 import Environment, TemplateError
 
 from buildlib import paths
 
@@ -76,6 +76,7 @@ def render_procedures(
     files: dict[str, str],
     workers: int | None = None,
     also: Callable[[str, list[dict]], Any] | None = None,
+    env: Environment | None = None,
 ) -> tuple[int, list[str], dict[str, Any]]:
     """Render the given procedures into `out`; (pages written, problems, {code: what `also`
     returned}). `also(code, versions)` runs in the same workers: other per-procedure work of the
@@ -83,7 +84,7 @@ def render_procedures(
     catalogue; what it returns comes back through the pipe. Progress to stderr."""
     codes = sorted(codes)
     _job.update(
-        env=environment(),
+        env=env or environment(),
         shell=shell,
         site=site,
         out=out,

@@ -162,6 +162,7 @@ def record(version: dict, ended: bool, fields: dict, agencies: dict) -> dict[str
         "field_name": fields.get(version["field"], version["field"]),
         "levels": version["levels"],
         "ended": ended,
+        "length": core_length(version["name"]),  # meta.json's, made once per changed procedure
         "main": {token: docs[0] for token, docs in main.postings.items()},
         "body": {token: docs[0] for token, docs in body.postings.items()},
     }
@@ -204,7 +205,7 @@ def _meta(items: list[dict[str, Any]], shards: list[str], body: list[str]) -> di
     level_ids = sorted({lvl for r in items for lvl in r["levels"]})
     field_at = {f: i for i, f in enumerate(field_ids)}
     level_bit = {lvl: 1 << i for i, lvl in enumerate(level_ids)}
-    lengths = [core_length(r["name"]) for r in items]
+    lengths = [r["length"] for r in items]
     return {
         "format": FORMAT,
         "url": URL,

@@ -172,6 +172,8 @@ def test_open_data_page_links_to_files_that_parse(page, server, facts):
             assert "," in header
     full = json.loads(gzip.decompress(page.request.get(page.url + "thu-tuc.json.gz").body()))
     assert BIRTH in full["procedures"]
+    own = page.request.get(page.url + f"thu-tuc/{BIRTH}.json.gz").body()  # one procedure's file
+    assert json.loads(gzip.decompress(own))["versions"] == full["procedures"][BIRTH]
 
 
 def test_unknown_address_gets_a_404_page_in_vietnamese(page, server):
