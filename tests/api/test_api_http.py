@@ -82,16 +82,19 @@ def test_a_secret_is_accepted_grouped_or_not_in_any_case_and_a_typo_is_no_guess(
     connection = http.client.HTTPConnection(
         host, int(port), timeout=30, source_address=("127.0.0.3", 0)
     )
-    for _ in range(30):
-        for text in (changed, swapped, "", "abc"):
-            connection.request("GET", f"/api/dossiers/{code}", headers={"X-Lookup-Secret": text})
-            response = connection.getresponse()
-            reply = json.loads(response.read())
-            assert response.status == 422 and "/headers/X-Lookup-Secret" in reply["fields"]
-    connection.request("GET", f"/api/dossiers/{code}", headers={"X-Lookup-Secret": plain})
-    response = connection.getresponse()
-    response.read()
-    connection.close()
+    try:  # closed even when an assertion fails (else a later test meets its ResourceWarning)
+        for _ in range(30):
+            for text in (changed, swapped, "abc"):  # none at all is a 401 (the receipt QR test)
+                headers = {"X-Lookup-Secret": text}
+                connection.request("GET", f"/api/dossiers/{code}", headers=headers)
+                response = connection.getresponse()
+                reply = json.loads(response.read())
+                assert response.status == 422 and "/headers/X-Lookup-Secret" in reply["fields"]
+        connection.request("GET", f"/api/dossiers/{code}", headers={"X-Lookup-Secret": plain})
+        response = connection.getresponse()
+        response.read()
+    finally:
+        connection.close()
     assert response.status == 200  # 120 typos later, not rate limited
 
 

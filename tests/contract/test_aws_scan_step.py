@@ -43,6 +43,7 @@ pytestmark = pytest.mark.slow
 
 PROCEDURE = "1.001193"  # đăng ký khai sinh
 SLOT = "giay-chung-sinh"  # takes PDF, JPEG and PNG up to 5 MB
+DRAFT = "scan-step-draft-1"  # the Idempotency-Key a submission would carry (uploads bind to it)
 EICAR_NAME = "MotCua.Test.EICAR.UNOFFICIAL"  # scripts/clamav/motcua-test.ndb
 TEST_EVENT = "s3:TestEvent"  # what S3 sends once when a notification is configured
 
@@ -68,6 +69,7 @@ class Aws:
                 "slot": SLOT,
                 "content_type": "application/pdf",
                 "size": len(content),
+                "draft": DRAFT,
             }
         )
         fields = {k: target[k] for k in ("url", "fields", "key", "expires_at")}
