@@ -305,3 +305,33 @@ def _close_all(channels: dict) -> None:
     """Runs in the server's loop thread: closing every channel ends `run()`."""
     for channel in list(channels.values()):
         channel.close()
+
+
+def shared_store(
+    request, tmp_path: Path, sqlite: Callable, postgres: Callable, dynamo: Callable
+) -> Iterator[Callable[[], object]]:
+    """A fixture body for the small stores every app process shares (lookup failures, rate
+    counts): `request.param` picks SQLite (a file in tmp_path), a new PostgreSQL database or a
+    DynamoDB table on moto; each call of what it yields opens another adapter on the same store,
+    as another process would (on AWS with a client of its own, as each Lambda container has)."""
+    opened: list = []
+    if request.param == "embedded":
+        path = tmp_path / "lookup-failures.sqlite3"
+        yield lambda: opened.append(sqlite(path)) or opened[-1]
+    elif request.param == POSTGRES:
+        cluster = request.getfixturevalue("postgres_cluster")
+        dsn = cluster.new_database()
+        yield lambda: opened.append(postgres(dsn)) or opened[-1]
+        for adapter in opened:
+            adapter.close()
+        cluster.drop(dsn)
+        return
+    else:
+        url = request.getfixturevalue("moto_url")
+        client = aws_client("dynamodb", url)
+        table = f"dossiers-{uuid.uuid4().hex}"
+        create_table(client, table)
+        yield lambda: dynamo(aws_client("dynamodb", url), table)
+        client.delete_table(TableName=table)
+    for adapter in opened:
+        adapter.close()

@@ -7,7 +7,6 @@ its own to everyone."""
 
 import multiprocessing
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,13 +14,12 @@ import pytest
 
 from chalicelib.dossiers import FailureLimiter
 from chalicelib.errors import RateLimitedError
-from chalicelib.storage.dynamo import create_table
 from chalicelib.storage.lookups_dynamo import DynamoLookupFailures
 from chalicelib.storage.lookups_postgres import PostgresLookupFailures
 from chalicelib.storage.lookups_sqlite import SqliteLookupFailures
 from chalicelib.storage.ports import LookupFailures
 
-from .conftest import AWS, POSTGRES, aws_client
+from .conftest import AWS, POSTGRES, shared_store
 
 SECRET = b"lookup-failures-contract-secret-key"
 WINDOW = 600.0
@@ -31,37 +29,9 @@ NOW = 1_800_000_000.0
 @pytest.fixture(params=["embedded", POSTGRES, AWS])
 def make_failures(request, tmp_path: Path) -> Iterator[Callable[[], LookupFailures]]:
     """Opens adapters on one store; each call is like another process sharing it."""
-    opened: list[LookupFailures] = []
-    if request.param == "embedded":
-
-        def make() -> LookupFailures:
-            opened.append(SqliteLookupFailures(tmp_path / "lookup-failures.sqlite3"))
-            return opened[-1]
-
-        yield make
-    elif request.param == "postgres":
-        cluster = request.getfixturevalue("postgres_cluster")
-        dsn = cluster.new_database()
-
-        def make() -> LookupFailures:
-            opened.append(PostgresLookupFailures(dsn))
-            return opened[-1]
-
-        yield make
-        for adapter in opened:
-            adapter.close()
-        cluster.drop(dsn)
-        return
-    else:
-        url = request.getfixturevalue("moto_url")
-        client = aws_client("dynamodb", url)
-        table = f"dossiers-{uuid.uuid4().hex}"
-        create_table(client, table)
-        # A client of its own per adapter, as each Lambda container has.
-        yield lambda: DynamoLookupFailures(aws_client("dynamodb", url), table)
-        client.delete_table(TableName=table)
-    for adapter in opened:
-        adapter.close()
+    yield from shared_store(
+        request, tmp_path, SqliteLookupFailures, PostgresLookupFailures, DynamoLookupFailures
+    )
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ SQLite (serve.py's workers), PostgreSQL (a province's app servers) and DynamoDB 
 containers; moto over HTTP). ratelimit.RateLimiter on top: per client, then for everyone, with
 the seconds to wait; a client over its own limit does not use up everyone's."""
 
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,13 +11,12 @@ import pytest
 
 from chalicelib.errors import RateLimitedError
 from chalicelib.ratelimit import SUBMIT, UPLOAD, Limit, RateLimiter
-from chalicelib.storage.dynamo import create_table
 from chalicelib.storage.ports import RateCounts
 from chalicelib.storage.rates_dynamo import DynamoRateCounts
 from chalicelib.storage.rates_postgres import PostgresRateCounts
 from chalicelib.storage.rates_sqlite import SqliteRateCounts
 
-from .conftest import AWS, POSTGRES, aws_client
+from .conftest import AWS, POSTGRES, shared_store
 
 SECRET = b"rate-counts-contract-secret-key"
 NOW = 1_800_000_000.0
@@ -27,36 +25,9 @@ NOW = 1_800_000_000.0
 @pytest.fixture(params=["embedded", POSTGRES, AWS])
 def make_counts(request, tmp_path: Path) -> Iterator[Callable[[], RateCounts]]:
     """Opens adapters on one store; each call is like another process sharing it."""
-    opened: list[RateCounts] = []
-    if request.param == "embedded":
-
-        def make() -> RateCounts:
-            opened.append(SqliteRateCounts(tmp_path / "lookup-failures.sqlite3"))
-            return opened[-1]
-
-        yield make
-    elif request.param == "postgres":
-        cluster = request.getfixturevalue("postgres_cluster")
-        dsn = cluster.new_database()
-
-        def make() -> RateCounts:
-            opened.append(PostgresRateCounts(dsn))
-            return opened[-1]
-
-        yield make
-        for adapter in opened:
-            adapter.close()
-        cluster.drop(dsn)
-        return
-    else:
-        url = request.getfixturevalue("moto_url")
-        client = aws_client("dynamodb", url)
-        table = f"dossiers-{uuid.uuid4().hex}"
-        create_table(client, table)
-        yield lambda: DynamoRateCounts(aws_client("dynamodb", url), table)
-        client.delete_table(TableName=table)
-    for adapter in opened:
-        adapter.close()
+    yield from shared_store(
+        request, tmp_path, SqliteRateCounts, PostgresRateCounts, DynamoRateCounts
+    )
 
 
 def test_hits_count_per_key_and_per_window(make_counts):
