@@ -1,9 +1,10 @@
 """The API routes. Thin: parse the request, call the service, map our errors to JSON responses."""
 
+import datetime as dt
 import json
 import logging
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 
 from chalicelib import headers, jsonbody, officers, openapi
 from chalicelib.config import MAX_BODY_BYTES
@@ -232,3 +233,17 @@ def office_file(code, n):
 @app.route("/api/office/dossiers/{code}/result-upload", methods=["POST"], content_types=ANY_BODY)
 def office_result_upload(code):
     return _handle(lambda: default_backoffice().result_target(_officer_changing(), code, _body()))
+
+
+@app.schedule(Rate(1, unit=Rate.DAYS))
+def nightly_purge(event):
+    """Once a day on AWS, what `motcua purge` does on the other targets (their timer): uploads no
+    dossier references after two days, verified or not, and dossiers past their retention period
+    with their files (chalicelib/admin/purge.py). A function of its own, with its own role
+    (.chalice/purge-policy.json): the API's role cannot list the bucket's objects or delete a
+    dossier."""
+    from chalicelib.admin.purge import on_schedule
+
+    done = on_schedule(dt.datetime.now(dt.UTC))
+    log.info("purge: %s", json.dumps(done))
+    return done

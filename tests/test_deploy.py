@@ -89,7 +89,7 @@ def test_the_packaged_template_passes_checkov_skipping_only_checks_with_a_reason
 
 def test_the_api_function_is_packaged_with_its_own_role_holding_exactly_policy_json(resources):
     functions = {name for name, r in resources.items() if r["Type"].endswith("::Function")}
-    assert functions == {"APIHandler", "UploadScanner"}
+    assert functions == {"APIHandler", "UploadScanner", "NightlyPurge"}
     function = resources["APIHandler"]["Properties"]
     role = resources[function["Role"]["Fn::GetAtt"][0]]["Properties"]
     policy = json.loads((FUNCTIONS / ".chalice" / "policy.json").read_text())
@@ -105,6 +105,30 @@ def test_the_api_function_is_packaged_with_its_own_role_holding_exactly_policy_j
     assert secret["DeletionPolicy"] == "Retain"  # the retained table's lookup secrets need it
     log_group = resources["APIHandlerLogGroup"]["Properties"]["LogGroupName"]["Fn::Sub"]
     assert log_group == f"/aws/lambda/{function['FunctionName']['Fn::Sub']}"
+
+
+def test_the_nightly_purge_runs_daily_one_at_a_time_with_its_own_role(resources):
+    """The purge function (app.py `nightly_purge`) lists every object and deletes ended
+    dossiers: rights the API's role must not have, so a role of its own holding exactly
+    purge-policy.json (tests/contract/test_aws_purge.py checks each grant is needed)."""
+    function = resources["NightlyPurge"]["Properties"]
+    assert function["Handler"] == "app.nightly_purge"
+    assert function["Events"]["NightlyPurgeEvent"] == {
+        "Type": "Schedule",
+        "Properties": {"Schedule": "rate(1 day)"},
+    }
+    assert function["ReservedConcurrentExecutions"] == 1  # two runs never race on one store
+    assert function["Timeout"] == 900  # a scan of every dossier: Lambda's longest run
+    role = resources[function["Role"]["Fn::GetAtt"][0]]["Properties"]
+    policy = json.loads((FUNCTIONS / ".chalice" / "purge-policy.json").read_text())
+    assert [p["PolicyDocument"] for p in role["Policies"]] == [policy]
+    assert "ManagedPolicyArns" not in role
+    assert function["Environment"]["Variables"]["MOTCUA_SECRET_KEY_SECRET_ID"] == {
+        "Ref": "SecretKey"
+    }
+    log_group = resources["NightlyPurgeLogGroup"]["Properties"]["LogGroupName"]["Fn::Sub"]
+    assert log_group == f"/aws/lambda/{function['FunctionName']['Fn::Sub']}"
+    assert log_group in json.dumps(policy)
 
 
 def test_the_api_stage_is_throttled_and_the_status_lookup_more_tightly(resources):

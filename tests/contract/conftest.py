@@ -47,7 +47,7 @@ from tests.services import SEAWEED_ACCESS_KEY as SEAWEED_ACCESS_KEY
 from tests.services import SEAWEED_SECRET_KEY as SEAWEED_SECRET_KEY
 from tests.services import free_ports as free_ports
 
-from .iam import OperationLog, granted, scanner_policy
+from .iam import OperationLog, granted, purge_policy, scanner_policy
 
 SECRET = b"contract-tests-signing-secret"
 # The embedded adapters run sealed, as wiring builds them (chalicelib/sealing.py).
@@ -126,6 +126,9 @@ def every_aws_call_is_granted_by_the_lambda_policy() -> Iterator[None]:
     made = AWS_OPERATIONS.scanner_made
     missing = made - granted(scanner_policy()) if made else set()
     assert not missing, f"resources.json's ScannerRole does not grant {sorted(missing)}"
+    made = AWS_OPERATIONS.purge_made
+    missing = made - granted(purge_policy()) if made else set()
+    assert not missing, f"functions/.chalice/purge-policy.json does not grant {sorted(missing)}"
 
 
 @pytest.fixture(scope="session")

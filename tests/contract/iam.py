@@ -16,6 +16,11 @@ of its own, written in resources.json: calls made under `chalicelib.scanstep` ar
 (`OperationLog.scanner_made`) and checked against that role's policy. It names the bucket by its
 ARN's text (the bucket's notification depends on the function, so the function's role cannot
 depend on the bucket), which reads here as `${UploadsBucket.Arn}`.
+
+The nightly purge function (functions/app.py `nightly_purge`, chalicelib/admin/purge.py) has a
+role of its own too, functions/.chalice/purge-policy.json: calls made under `chalicelib.admin.purge`
+are recorded apart (`OperationLog.purge_made`), whatever adapter method makes them (the methods
+NOT_IN_THE_LAMBDA leaves out of the API's function are the purge function's work).
 """
 
 import json
@@ -25,23 +30,25 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "functions" / ".chalice" / "policy.json"
+PURGE_POLICY = ROOT / "functions" / ".chalice" / "purge-policy.json"
 RESOURCES = ROOT / "functions" / "resources.json"
 SCAN_STEP = "chalicelib.scanstep"  # the scanner function's code: its calls are its role's
+PURGE = "chalicelib.admin.purge"  # the nightly purge function's code: its calls are its role's
 BUCKET_ARN_TEXT = "arn:${AWS::Partition}:s3:::motcua-${StageName}-uploads"
 # The runtime writes the function's logs, not our code: granted, never recorded.
 RUNTIME_STATEMENTS = frozenset({"Logs"})
-# Adapter functions the Lambda never runs (by qualified name), with the reason; their calls are not
-# recorded.
+# Adapter functions the API's function never runs (by qualified name), with the reason; their calls
+# are not recorded, unless the purge function's code makes them (PURGE).
 NOT_IN_THE_LAMBDA = {
     "create_table": "creates the table for tests and local runs; on AWS the template does",
-    "DynamoDossiers.codes": "only `python -m chalicelib.chain` lists every dossier, by an operator",
+    "DynamoDossiers.codes": "every dossier: `python -m chalicelib.chain`, the purge function",
     "DynamoDossiers.queue": "officers' queue: officers cannot sign in on AWS yet (wiring)",
     "DynamoDossiers.counts": "officers' queue: officers cannot sign in on AWS yet (wiring)",
-    "DynamoDossiers.delete": "retention: only `motcua purge` deletes dossiers, by an operator",
-    "DynamoDossiers._delete_batch": "retention: only `motcua purge` deletes dossiers",
+    "DynamoDossiers.delete": "retention: `motcua purge` and the purge function",
+    "DynamoDossiers._delete_batch": "retention: `motcua purge` and the purge function",
     "DynamoDossiers.hash_idempotency_keys": "`motcua migrate`, once, by an operator",
     # UploadStore (the admin command's port): `motcua backup`, `restore` and `purge` are run by an
-    # operator with their own credentials, never by the function.
+    # operator with their own credentials, and the purge by the purge function; never by the API's.
     "S3Uploads.objects": "the admin command's UploadStore",
     "S3Uploads.read_object": "the admin command's UploadStore",
     "S3Uploads.write_object": "the admin command's UploadStore",
@@ -80,6 +87,11 @@ def scanner_policy() -> dict[str, Any]:
     return policy["PolicyDocument"]
 
 
+def purge_policy() -> dict[str, Any]:
+    """The nightly purge function's policy (functions/.chalice/purge-policy.json)."""
+    return json.loads(PURGE_POLICY.read_text())
+
+
 def resource_text(resource: Any) -> str:
     """A policy resource as text: GetAtt and Ref written the way Fn::Sub writes them."""
     if isinstance(resource, str):
@@ -100,10 +112,12 @@ class OperationLog:
     def __init__(self) -> None:
         self.made: set[Grant] = set()  # by the API's function
         self.scanner_made: set[Grant] = set()  # by the scanner function
+        self.purge_made: set[Grant] = set()  # by the nightly purge function
 
     def clear(self) -> None:
         self.made.clear()
         self.scanner_made.clear()
+        self.purge_made.clear()
 
     def watch(self, client: Any) -> Any:
         client.meta.events.register("provide-client-params.*.*", self._record)
@@ -113,7 +127,7 @@ class OperationLog:
         caller = _called_by_a_function()
         if caller is None:
             return
-        made = self.scanner_made if caller == SCAN_STEP else self.made
+        made = {SCAN_STEP: self.scanner_made, PURGE: self.purge_made}.get(caller, self.made)
         service = model.service_model.endpoint_prefix
         if service == "s3" and model.name == "CreateBucket":
             # generate_presigned_post borrows CreateBucket's model to build the URL; what the
@@ -151,6 +165,8 @@ def _grants_for(service: str, operation: str, params: dict[str, Any]) -> set[Gra
                 ("s3:PutObject", _object(params["Key"])),
                 ("s3:GetObject", _object(source["Key"])),
             }
+        if operation in ("ListObjects", "ListObjectsV2"):
+            return {("s3:ListBucket", BUCKET)}  # the IAM action that allows listing
         if "Key" in params:
             return {(f"s3:{operation}", _object(params["Key"]))}
         return {(f"s3:{operation}", BUCKET)}
@@ -165,8 +181,14 @@ def _object(key: str) -> str:
 
 
 def _called_by_a_function() -> str | None:
-    """SCAN_STEP when the scanner function's code made this call, "api" when another adapter (a
-    `chalicelib` function) did, None for the tests' own calls and those NOT_IN_THE_LAMBDA."""
+    """PURGE when the purge function's code made this call, SCAN_STEP when the scanner
+    function's, "api" when another adapter (a `chalicelib` function) did, None for the tests'
+    own calls and those NOT_IN_THE_LAMBDA."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_globals.get("__name__") == PURGE:
+            return PURGE
+        frame = frame.f_back
     frame = sys._getframe(2)
     caller = None
     while frame is not None:

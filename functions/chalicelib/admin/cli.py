@@ -136,7 +136,7 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from chalicelib.admin.purge import duration
+    from chalicelib.admin.purge import DRAFT_FILES_LIVE, duration
 
     parser = argparse.ArgumentParser(
         prog="motcua", description="Quản trị MotCua: lược đồ, tài khoản, sao lưu, dọn dẹp."
@@ -161,7 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     purge.add_argument(
         "--older-than",
         type=duration,
-        default=dt.timedelta(days=2),
+        default=DRAFT_FILES_LIVE,
         help="chỉ xóa tệp cũ hơn (mặc định 2d; ví dụ 36h, 90m)",
     )
     purge.add_argument("--dry-run", action="store_true", help="chỉ liệt kê, không xóa gì")

@@ -21,6 +21,10 @@ Which uploads are referenced is read after the candidates are listed, from every
 committed during the scan, with a file older than the limit, could lose it: the window is the
 scan's length, and such a file was uploaded days before its submission. A slow scan of a large
 store is one more reason to run purge at night.
+
+Who runs it: the embedded server's own thread (functions/serve.py `--purge-every`), the province's
+systemd timer (deploy/systemd/motcua-purge.timer), and on AWS a scheduled function
+(functions/app.py `nightly_purge`, with a role of its own: functions/.chalice/purge-policy.json).
 """
 
 import datetime as dt
@@ -38,6 +42,9 @@ from chalicelib.storage.ports import Dossiers, StoredDossier, StoredObject
 from chalicelib.wiring import build_officer_auth, build_stores, build_upload_store
 
 UPLOAD_AREAS = ("quarantine/", "accepted/")
+# How long an upload no dossier references is kept: a draft's files live two days, the lifetime
+# the S3 bucket's lifecycle rule also gives quarantine/ (functions/resources.json).
+DRAFT_FILES_LIVE = dt.timedelta(days=2)
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([dhm]?)$")
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "": 86400}
 
@@ -92,6 +99,21 @@ def purge(
             close()
     _accounts(settings, now.timestamp(), dry_run, purged)
     return purged
+
+
+def on_schedule(now: dt.datetime) -> dict[str, int]:
+    """The scheduled run (AWS's nightly function): reads the settings from the environment,
+    removes what `motcua purge` removes with the default age, and returns how much of each for
+    the function's log."""
+    done = purge(Settings.from_env(), older_than=DRAFT_FILES_LIVE, dry_run=False, now=now)
+    return {
+        "uploads": len(done.uploads),
+        "dossiers": len(done.dossiers),
+        "dossier_files": done.dossier_files,
+        "sessions": done.sessions,
+        "attempts": done.attempts,
+        "lookup_failures": done.lookup_failures,
+    }
 
 
 def _old_uploads(objects: Iterator[StoredObject], cutoff: float) -> Iterator[str]:
