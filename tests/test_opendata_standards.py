@@ -22,8 +22,11 @@ from pathlib import Path
 import pytest
 
 import build as build_py
+from buildlib.catalogue.yamlsource import load_text
+from buildlib.site import opendata
+from chalicelib.versions import has_ended
 
-from .conftest import CATALOGUE
+from .conftest import CATALOGUE, SEED_CATALOGUE
 
 PUBLIC = "https://dichvucong.haiphong.example.vn/tthc"
 LOCAL = "127.0.0.1"
@@ -107,3 +110,108 @@ def test_a_public_url_that_is_not_an_http_address_is_refused(url: str) -> None:
     with redirect_stderr(err):
         assert build_py.main(["build", "--public-url", url, "--site-dir", "/nonexistent"]) == 1
     assert "--public-url" in err.getvalue()
+
+
+# --- CPSV-AP 3.2 ---------------------------------------------------------------------------
+
+SHAPES = Path(__file__).resolve().parent.parent / "schemas" / "cpsv-ap" / "cpsv-ap-SHACL.ttl"
+SH = "http://www.w3.org/ns/shacl#"
+
+
+@pytest.fixture(scope="module")
+def seed_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The published catalogue (catalogue/): these tests are about its content."""
+    return build_site(SEED_CATALOGUE, tmp_path_factory.mktemp("seed"), "--public-url", PUBLIC)
+
+
+def shacl_violations(jsonld: str) -> list[str]:
+    """pyshacl with the official CPSV-AP 3.2.0 shapes: each violation as 'path: message'."""
+    from pyshacl import validate
+    from rdflib import Graph, URIRef
+
+    data = Graph().parse(data=jsonld, format="json-ld")
+    shapes = Graph().parse(SHAPES, format="turtle")
+    _, report, _ = validate(data, shacl_graph=shapes, inference="none")
+    found = []
+    for result in report.subjects(URIRef(SH + "resultSeverity"), URIRef(SH + "Violation")):
+        path = report.value(result, URIRef(SH + "resultPath"))
+        found.append(f"{path}: {report.value(result, URIRef(SH + 'resultMessage'))}")
+    return sorted(found)
+
+
+def graph_of(site_dir: Path) -> dict:
+    return json.loads(text_of(site_dir / "du-lieu-mo" / "cpsv-ap.jsonld.gz"))
+
+
+@pytest.mark.slow
+def test_the_published_cpsv_ap_conforms_to_the_official_shapes(seed_site: Path) -> None:
+    graph = graph_of(seed_site)
+    assert len(graph["@graph"]) == len(list((SEED_CATALOGUE / "procedures").iterdir()))
+    assert shacl_violations(json.dumps(graph)) == []
+
+
+@pytest.mark.slow
+def test_the_shapes_reject_a_cost_without_identifier_and_a_currency_that_is_a_string(
+    seed_site: Path,
+) -> None:
+    graph = graph_of(seed_site)
+    service = next(s for s in graph["@graph"] if s["cv:hasCost"])
+    cost = service["cv:hasCost"][0]
+    del cost["dct:identifier"]
+    cost["cv:currency"] = "VND"
+    graph["@graph"] = [service]
+    found = shacl_violations(json.dumps(graph))
+    assert any(f.startswith("http://purl.org/dc/terms/identifier:") for f in found), found
+    assert any(f.startswith("http://data.europa.eu/m8g/currency:") for f in found), found
+
+
+@pytest.mark.slow
+def test_amounts_are_cv_has_value_in_the_eu_currency_concept(seed_site: Path) -> None:
+    from rdflib import Graph, URIRef
+
+    data = Graph().parse(data=json.dumps(graph_of(seed_site)), format="json-ld")
+    cv = "http://data.europa.eu/m8g/"
+    values = list(data.objects(None, URIRef(cv + "hasValue")))
+    assert values and all(
+        v.datatype == URIRef("http://www.w3.org/2001/XMLSchema#double") for v in values
+    )
+    assert set(data.objects(None, URIRef(cv + "currency"))) == {URIRef(opendata.CURRENCY_VND)}
+    assert not list(data.objects(None, URIRef(cv + "value")))  # no CPSV-AP term
+
+
+@pytest.mark.slow
+def test_ended_services_carry_their_status_and_replacements(seed_site: Path) -> None:
+    services = {s["dct:identifier"]: s for s in graph_of(seed_site)["@graph"]}
+    for code, service in services.items():
+        versions = [
+            load_text(p.read_text(encoding="utf-8"), p.name)[0]
+            for p in sorted((SEED_CATALOGUE / "procedures" / code).glob("*.yaml"))
+        ]
+        ended = versions[-1].get("ended") if has_ended(versions, TODAY) else None
+        if ended is None:
+            assert "adms:status" not in service, code
+            continue
+        status, _ = opendata.ENDED_STATUS[ended["kind"]]
+        assert service["adms:status"]["@id"] == status
+        replacing = [r["@id"] for r in service.get("dct:isReplacedBy", [])]
+        assert replacing == [f"{PUBLIC}/thu-tuc/{c}/" for c in ended.get("replaced_by", [])]
+    assert any("adms:status" in s for s in services.values())  # the catalogue has ended ones
+
+
+@pytest.mark.slow
+def test_every_motcua_term_used_is_published_in_the_vocabulary_with_its_page(
+    seed_site: Path,
+) -> None:
+    from rdflib import Graph
+
+    namespace = f"{PUBLIC}/du-lieu-mo/tu-vung/#"
+    folder = seed_site / "du-lieu-mo" / "tu-vung"
+    vocabulary = Graph().parse(folder / "motcua.ttl", format="turtle")
+    defined = {str(s) for s in vocabulary.subjects() if str(s).startswith(namespace)}
+    data = Graph().parse(data=json.dumps(graph_of(seed_site)), format="json-ld")
+    used = {str(t) for triple in data for t in triple if str(t).startswith(namespace)}
+    assert used and used <= defined, used - defined
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    for term in defined:
+        assert f'id="{term.removeprefix(namespace)}"' in page, term
+    assert 'href="motcua.ttl"' in page
