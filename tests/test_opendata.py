@@ -71,7 +71,7 @@ def read_download(folder: Path, name: str) -> str:
 
 
 def read_csv(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:  # the CSV starts with a BOM
         return list(csv.DictReader(f))
 
 
@@ -317,6 +317,7 @@ def test_a_procedure_file_keeps_its_bytes_until_its_content_changes(
             "thu-tuc.json.gz",
             "thu-tuc.csv",
             "thu-tuc.csv.meta.json",
+            "datapackage.json",
             "cpsv-ap.jsonld.gz",
             "tu-vung/motcua.ttl",
         )

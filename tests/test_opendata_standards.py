@@ -215,3 +215,93 @@ def test_every_motcua_term_used_is_published_in_the_vocabulary_with_its_page(
     for term in defined:
         assert f'id="{term.removeprefix(namespace)}"' in page, term
     assert 'href="motcua.ttl"' in page
+
+
+# --- CSV and its Table Schema --------------------------------------------------------------
+
+
+def frictionless_errors(folder: Path) -> list[str]:
+    """frictionless on du-lieu-mo/datapackage.json: each error as 'type: note'."""
+    from frictionless import Package
+
+    report = Package(str(folder / "datapackage.json")).validate()
+    return [f"{e.type}: {e.note}" for task in report.tasks for e in task.errors] + [
+        f"{e.type}: {e.note}" for e in report.errors
+    ]
+
+
+@pytest.mark.slow
+def test_the_published_csv_validates_against_its_table_schema(seed_site: Path) -> None:
+    assert frictionless_errors(seed_site / "du-lieu-mo") == []
+
+
+@pytest.mark.slow
+def test_the_table_schema_rejects_a_duplicate_and_a_malformed_code(
+    seed_site: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "du-lieu-mo"
+    folder.mkdir()
+    (folder / "datapackage.json").write_bytes(
+        (seed_site / "du-lieu-mo" / "datapackage.json").read_bytes()
+    )
+    lines = (seed_site / "du-lieu-mo" / "thu-tuc.csv").read_text("utf-8").splitlines(True)
+    bad = [lines[0], lines[1], lines[1], lines[2].replace("1.", "1,", 1)]
+    (folder / "thu-tuc.csv").write_text("".join(bad), encoding="utf-8")
+    found = frictionless_errors(folder)
+    assert any(f.startswith("primary-key") or f.startswith("unique") for f in found), found
+    assert any(f.startswith("constraint-error") for f in found), found
+
+
+@pytest.mark.slow
+def test_a_code_with_a_trailing_zero_stays_a_string(seed_site: Path) -> None:
+    from frictionless import Package
+
+    package = Package(str(seed_site / "du-lieu-mo" / "datapackage.json"))
+    codes = [row["code"] for row in package.get_resource("thu-tuc").read_rows()]
+    assert "1.001570" in codes
+    assert all(isinstance(code, str) for code in codes)
+
+
+@pytest.mark.slow
+def test_the_csv_starts_with_a_byte_order_mark_for_spreadsheets(seed_site: Path) -> None:
+    raw = (seed_site / "du-lieu-mo" / "thu-tuc.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfcode,name,")
+    assert raw.count(b"\xef\xbb\xbf") == 1  # one file-level mark, not one per chunk
+
+
+# --- schema.org ----------------------------------------------------------------------------
+
+# Properties of schema.org GovernmentService (and its parents Service, Thing), ServiceChannel,
+# GovernmentOrganization and Audience that the pages use: nothing outside them.
+SCHEMA_ORG = {
+    "GovernmentService": {"name", "url", "identifier", "serviceType", "provider"}
+    | {"availableChannel", "audience", "serviceOperator", "description"},
+    "ServiceChannel": {"name", "description", "availableLanguage", "serviceUrl"},
+    "GovernmentOrganization": {"name", "url"},
+    "Audience": {"audienceType"},
+}
+
+
+def schema_org_types(node: object) -> list[tuple[str, set[str]]]:
+    if isinstance(node, list):
+        return [t for item in node for t in schema_org_types(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [(node["@type"], {k for k in node if not k.startswith("@")})]
+    return own + [t for value in node.values() for t in schema_org_types(value)]
+
+
+@pytest.mark.slow
+def test_schema_org_uses_only_properties_of_its_types_and_skips_ended_services(
+    seed_site: Path,
+) -> None:
+    ld_json = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
+    advertised = set()
+    for page in sorted((seed_site / "thu-tuc").glob("*/index.html")):
+        for block in ld_json.findall(page.read_text(encoding="utf-8")):
+            advertised.add(page.parent.name)
+            for kind, properties in schema_org_types(json.loads(block)):
+                assert properties <= SCHEMA_ORG[kind], (page, kind, properties - SCHEMA_ORG[kind])
+    ended = {s["dct:identifier"] for s in graph_of(seed_site)["@graph"] if "adms:status" in s}
+    assert ended and not ended & advertised
+    assert len(advertised) + len(ended) == len(list((SEED_CATALOGUE / "procedures").iterdir()))

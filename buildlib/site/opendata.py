@@ -42,6 +42,7 @@ built).
 import csv
 import gzip
 import io
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -83,25 +84,36 @@ def cpsv_context() -> dict[str, Any]:
     }
 
 
-CSV_COLUMNS = [
-    "code",
-    "name",
-    "field",
-    "field_name",
-    "levels",
-    "status",
-    "online_kind",
-    "deadline_in_person",
-    "fees_in_person",
-    "deadline_online",
-    "fees_online",
-    "deadline_post",
-    "fees_post",
-    "decision",
-    "effective_from",
-    "effective_to",
-    "url",
-]
+# thu-tuc.csv's columns, each with its Table Schema field (datapackage.json): every one a string
+# but the dates, so no tool reads the code 1.001570 as the number 1.00157.
+CSV_FIELDS: dict[str, dict[str, Any]] = {
+    "code": {"title": "Mã thủ tục", "constraints": {"required": True, "unique": True}},
+    "name": {"title": "Tên thủ tục"},
+    "field": {"title": "Mã lĩnh vực"},
+    "field_name": {"title": "Lĩnh vực"},
+    "levels": {"title": "Cấp thực hiện (cách nhau bởi '; ')"},
+    "status": {
+        "title": "Tình trạng hôm nay",
+        "description": "in_force: đang áp dụng; future: sắp áp dụng; abolished: đã bãi bỏ; "
+        "replaced: đã được thay thế",
+        "constraints": {"enum": ["in_force", "future", "abolished", "replaced", "ended"]},
+    },
+    "online_kind": {"title": "Dịch vụ công trực tuyến (toan-trinh, mot-phan, none, unpublished)"},
+    "deadline_in_person": {"title": "Thời hạn giải quyết, nộp trực tiếp"},
+    "fees_in_person": {"title": "Phí, lệ phí, nộp trực tiếp"},
+    "deadline_online": {"title": "Thời hạn giải quyết, nộp trực tuyến"},
+    "fees_online": {"title": "Phí, lệ phí, nộp trực tuyến"},
+    "deadline_post": {"title": "Thời hạn giải quyết, nộp qua bưu chính"},
+    "fees_post": {"title": "Phí, lệ phí, nộp qua bưu chính"},
+    "decision": {"title": "Quyết định công bố"},
+    "effective_from": {"title": "Áp dụng từ ngày", "type": "date"},
+    "effective_to": {"title": "Hết hiệu lực từ ngày (trống: còn hiệu lực)", "type": "date"},
+    "url": {"title": "Trang của thủ tục", "format": "uri"},
+}
+CSV_COLUMNS = list(CSV_FIELDS)
+# Excel on a Vietnamese Windows reads a CSV without a byte order mark in the ANSI code page
+# (cp1258), and "Thủ tục" becomes "Thá»§ tá»¥c"; with it, UTF-8. Other CSV tools skip it.
+BOM = "\ufeff"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -209,6 +221,39 @@ def csv_text(procedures: dict[str, list[dict]], fields: Mapping[str, str], today
     """The whole CSV: a header row, then one row per procedure."""
     rows = (csv_row(code, versions, fields, today) for code, versions in procedures.items())
     return _csv_line(CSV_COLUMNS) + "".join(rows)
+
+
+def data_package(meta: Mapping[str, Any]) -> dict:
+    """datapackage.json: a Frictionless Data Package whose one resource is thu-tuc.csv, with
+    its Table Schema (every column a string but the dates; the code unique and required)."""
+    fields = [{"name": name, "type": "string", **field} for name, field in CSV_FIELDS.items()]
+    fields[0]["constraints"] = {**fields[0]["constraints"], "pattern": _code_pattern()}
+    return {
+        "name": "motcua-thu-tuc-hanh-chinh",
+        "title": "Danh mục thủ tục hành chính",
+        "homepage": f"{meta['source']}{FOLDER}/",
+        "licenses": [DATA_LICENCE],
+        "version": meta["revision"],
+        "meta": dict(meta),
+        "resources": [
+            {
+                "name": "thu-tuc",
+                "path": "thu-tuc.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8-sig",
+                "dialect": {"delimiter": ",", "doubleQuote": True, "header": True},
+                "schema": {"fields": fields, "primaryKey": ["code"], "missingValues": [""]},
+            }
+        ],
+    }
+
+
+def _code_pattern() -> str:
+    """The catalogue schema's procedure code pattern (a Table Schema pattern is anchored)."""
+    common = json.loads((paths.SCHEMAS / "common.schema.json").read_text(encoding="utf-8"))
+    return str(common["$defs"]["procedure_code"]["pattern"]).removeprefix("^").removesuffix("$")
 
 
 def _duration(deadline: dict | None) -> dict:
@@ -481,9 +526,10 @@ def write_open_data(
         "thu-tuc.json.gz": _gzip(f'{{"meta":{compact_json(meta)},"procedures":{{\n')
         + separator.join(c.procedures_gz for c in joined.values())
         + _gzip("\n}}\n"),
-        "thu-tuc.csv": (_csv_line(CSV_COLUMNS) + "".join(c.rows for c in joined.values())).encode(
-            "utf-8"
-        ),
+        "thu-tuc.csv": (
+            BOM + _csv_line(CSV_COLUMNS) + "".join(c.rows for c in joined.values())
+        ).encode("utf-8"),
+        "datapackage.json": _json(data_package(meta)).encode("utf-8"),
         "thu-tuc.csv.meta.json": _json({"meta": {**meta, "file": "thu-tuc.csv"}}).encode("utf-8"),
         "cpsv-ap.jsonld.gz": _gzip(
             f'{{"@context":{compact_json(cpsv_context())},"meta":{compact_json(graph_meta)},'
@@ -501,7 +547,7 @@ def write_open_data(
         (out / name).write_bytes(data)
         written.append((f"{FOLDER}/{name}", len(data)))
     if shell is not None:
-        singles = [p.stat().st_size for p in (out / "thu-tuc").glob("*.json")]
+        singles = [p.stat().st_size for p in (out / "thu-tuc").glob(f"*{SINGLE_SUFFIX}")]
         page = open_data_page_html(written, revision, today, singles=singles)
         html = shell.wrap(page, title="Dữ liệu mở", depth=1)
         (out / "index.html").write_text(html, encoding="utf-8")
@@ -514,7 +560,18 @@ def write_open_data(
 # (bulk data, read by programs): at 10,000 procedures they are ~66 MB plain, ~8 MB gzipped.
 GZIPPED = {"thu-tuc.json", "cpsv-ap.jsonld"}
 SINGLE_SUFFIX = ".json.gz"  # per-procedure files
-LICENCE = "Thông tin công khai của cơ quan nhà nước; ghi rõ nguồn khi dùng lại."
+# The catalogue data's licence, in the same words on the about page, the README and LICENSE
+# (tests/test_opendata_standards.py holds them to it); the code is MIT (LICENSE).
+LICENCE = (
+    "Dữ liệu danh mục thủ tục hành chính được phát hành theo giấy phép Creative Commons Ghi công "
+    "4.0 Quốc tế (CC BY 4.0, https://creativecommons.org/licenses/by/4.0/): được tự do sao chép, "
+    "dùng lại và chỉnh sửa, kể cả cho mục đích thương mại, với điều kiện ghi rõ nguồn."
+)
+DATA_LICENCE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0 International",
+}
 SINGLE_NOTE = (
     "revision và built: phiên bản danh mục và ngày dựng khi nội dung tệp này thay đổi lần cuối; "
     "thu-tuc.json.gz ghi lần dựng hiện tại."
@@ -523,7 +580,9 @@ SINGLE_NOTE = (
 
 DESCRIPTIONS = {
     "thu-tuc.json.gz": "Toàn bộ danh mục: mọi thủ tục với mọi phiên bản (JSON, nén gzip)",
-    "thu-tuc.csv": "Mỗi thủ tục một dòng, phiên bản đang áp dụng (CSV, UTF-8)",
+    "thu-tuc.csv": "Mỗi thủ tục một dòng, phiên bản đang áp dụng (CSV, UTF-8 có BOM)",
+    "datapackage.json": "Mô tả tệp CSV theo chuẩn Frictionless Data Package: kiểu của từng cột "
+    "(mã thủ tục là chuỗi ký tự), giấy phép",
     "thu-tuc.csv.meta.json": "Phiên bản danh mục và ngày dựng của tệp CSV (JSON)",
     "cpsv-ap.jsonld.gz": "Danh mục theo từ vựng CPSV-AP của châu Âu (JSON-LD, nén gzip)",
 }
@@ -570,11 +629,15 @@ def open_data_page_html(
         "(<code>meta.built</code>); với tệp CSV, hai thông tin này nằm trong "
         "<code>thu-tuc.csv.meta.json</code>. Tệp riêng của một thủ tục ghi phiên bản và ngày "
         "dựng khi nội dung của nó thay đổi lần cuối. Ô CSV bắt đầu bằng = + - @ được thêm "
-        "dấu ' ở đầu để bảng tính không chạy chúng như công thức. Trong "
+        "dấu ' ở đầu để bảng tính không chạy chúng như công thức. Tệp CSV mã hoá UTF-8 có BOM "
+        "để Excel hiển thị đúng tiếng Việt; <code>datapackage.json</code> (Frictionless Data "
+        "Package) khai báo kiểu của từng cột: mã thủ tục là chuỗi ký tự, giữ nguyên số 0 ở "
+        "cuối như <code>1.001570</code>. Trong "
         "<code>cpsv-ap.jsonld.gz</code>, "
         "những điều CPSV-AP không diễn đạt được (thời hạn tính theo ngày làm việc, thông tin "
         'chưa được công bố, kênh nộp) dùng <a href="tu-vung/">từ vựng mở rộng '
         "<code>motcua:</code></a>.</p>\n"
+        f'<h2 id="giay-phep">Giấy phép</h2>\n<p>{e(LICENCE)}</p>\n'
     )
 
 
