@@ -305,3 +305,26 @@ def test_schema_org_uses_only_properties_of_its_types_and_skips_ended_services(
     ended = {s["dct:identifier"] for s in graph_of(seed_site)["@graph"] if "adms:status" in s}
     assert ended and not ended & advertised
     assert len(advertised) + len(ended) == len(list((SEED_CATALOGUE / "procedures").iterdir()))
+
+
+# --- licences ------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_data_licence_is_stated_in_the_same_words_everywhere(fixture_site: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    licence = opendata.LICENCE
+    assert "CC BY 4.0" in licence
+    for path in (root / "README.md", root / "LICENSE", fixture_site / "gioi-thieu" / "index.html"):
+        assert licence in path.read_text(encoding="utf-8"), path
+    assert licence in (fixture_site / "du-lieu-mo" / "index.html").read_text(encoding="utf-8")
+    data = fixture_site / "du-lieu-mo"
+    for name in ("thu-tuc.json.gz", "cpsv-ap.jsonld.gz", "thu-tuc.csv.meta.json"):
+        assert json.loads(text_of(data / name))["meta"]["licence"] == licence, name
+    single = next((data / "thu-tuc").iterdir())
+    assert json.loads(text_of(single))["meta"]["licence"] == licence
+    package = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["meta"]["licence"] == licence
+    assert package["licenses"] == [opendata.DATA_LICENCE]
+    assert "MIT License" in (root / "LICENSE").read_text(encoding="utf-8")
+    assert "giấy phép MIT" in (fixture_site / "gioi-thieu" / "index.html").read_text("utf-8")
