@@ -10,8 +10,11 @@ which build date it comes from, so a copy found elsewhere can be traced and date
                                    gzipped like the bulk files (60 -> 20 MB at 10,000 procedures);
                                    its meta gives the revision and date at which it last changed
   du-lieu-mo/thu-tuc.csv           one row per procedure: the version shown on its page today
+                                   (UTF-8 with a BOM, for spreadsheets)
   du-lieu-mo/thu-tuc.csv.meta.json revision and build date of the CSV (a comment row in the CSV
                                    itself breaks spreadsheet and CSV tools)
+  du-lieu-mo/datapackage.json      the CSV as a Frictionless Data Package: its Table Schema (codes
+                                   are strings), licence, revision
   du-lieu-mo/cpsv-ap.jsonld.gz     the EU Core Public Service Vocabulary (CPSV-AP) as JSON-LD
   du-lieu-mo/tu-vung/              the motcua: vocabulary: motcua.ttl, and its page (with the shell)
   du-lieu-mo/index.html            the "Dữ liệu mở" page listing them (when given the shell)

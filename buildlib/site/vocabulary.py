@@ -144,15 +144,16 @@ def turtle() -> str:
 
 def page_html() -> str:
     """The vocabulary's page (an HTML fragment for shell.Shell.wrap at depth 2): each term at the
-    anchor its IRI names."""
+    anchor its IRI names, as a definition list (a four-column table overflowed a phone)."""
     e = markupsafe.escape
-    rows = []
+    kinds = {"property": "thuộc tính", "scheme": "bảng mã", "concept": "giá trị của ChannelType"}
+    items = []
     for term in TERMS:
-        kind = {"property": "thuộc tính", "scheme": "bảng mã", "concept": "giá trị"}[term.kind]
         extra = f" Kiểu giá trị: <code>{e(term.range)}</code>." if term.range else ""
-        rows.append(
-            f'<tr id="{e(term.name)}"><th scope="row"><code>motcua:{e(term.name)}</code></th>'
-            f"<td>{e(kind)}</td><td>{e(term.label)}</td><td>{e(term.comment)}{extra}</td></tr>"
+        items.append(
+            f'<dt id="{e(term.name)}"><code>motcua:{e(term.name)}</code> '
+            f"({e(kinds[term.kind])})</dt>\n"
+            f"<dd><strong>{e(term.label)}</strong>. {e(term.comment)}{extra}</dd>"
         )
     return (
         "<h1>Từ vựng mở rộng <code>motcua:</code></h1>\n"
@@ -160,9 +161,5 @@ def page_html() -> str:
         "CPSV-AP 3.2 của châu Âu. Những điều CPSV-AP không diễn đạt được dùng các thuật ngữ dưới "
         f"đây, trong không gian tên <code>{e(namespace())}</code>. Bản RDF: "
         f'<a href="{TURTLE}" download>{TURTLE}</a> (Turtle).</p>\n'
-        '<div class="tthc-table"><table>\n<caption>Các thuật ngữ</caption>\n'
-        '<thead><tr><th scope="col">Thuật ngữ</th><th scope="col">Loại</th>'
-        '<th scope="col">Tên</th><th scope="col">Ý nghĩa</th></tr></thead>\n<tbody>\n'
-        + "\n".join(rows)
-        + "\n</tbody></table></div>\n"
+        "<h2>Các thuật ngữ</h2>\n<dl>\n" + "\n".join(items) + "\n</dl>\n"
     )
