@@ -3,6 +3,7 @@
 python build.py check [--format text|github]
 python build.py diff [BASE [HEAD]]
 python build.py new CODE [--from-latest] [--effective-from DATE]
+python build.py build [--public-url URL] [--today DATE] [--full]
 """
 
 import argparse
@@ -37,14 +38,15 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from buildlib.site.build import build_command
 
-    return build_command(
-        Path(args.catalogue),
-        out=sys.stdout,
-        site_dir=Path(args.site_dir) if args.site_dir else None,
-        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-        full=args.full,
-        today=args.today,
-    )
+    with paths.public_url(args.public_url):
+        return build_command(
+            Path(args.catalogue),
+            out=sys.stdout,
+            site_dir=Path(args.site_dir) if args.site_dir else None,
+            cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+            full=args.full,
+            today=args.today,
+        )
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -83,6 +85,11 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--cache-dir", help="bộ nhớ đệm dựng lại một phần (mặc định build/cache/)")
     build.add_argument("--full", action="store_true", help="dựng lại toàn bộ, bỏ qua bộ nhớ đệm")
     build.add_argument("--today", help="ngày tham chiếu YYYY-MM-DD (mặc định: hôm nay)")
+    build.add_argument(
+        "--public-url",
+        help="địa chỉ công khai của trang, gốc của mọi định danh công bố "
+        "(mặc định: MOTCUA_PUBLIC_URL, nếu không có thì http://127.0.0.1:8000)",
+    )
     build.set_defaults(func=cmd_build)
 
     bundle = sub.add_parser("bundle", help="gói dữ liệu danh mục cho API (functions/)")

@@ -32,6 +32,9 @@ echo "== build.py check (danh mục mẫu) =="
 .venv/bin/python build.py check
 # Tiers are markers (pyproject.toml): everything but the browser tier in parallel, then the
 # browser tier. `make test-fast` runs only the unit tier.
+# The open data and the API against their standards' own validators run inside it: pyshacl with
+# the official CPSV-AP shapes and frictionless (tests/test_opendata_standards.py), Redocly CLI's
+# recommended rules on the OpenAPI document (tests/test_openapi_lint.py, node_modules).
 echo "== pytest =="
 .venv/bin/python -m pytest -n 2 -p no:cacheprovider --hypothesis-profile=ci -m "not browser" "$@"
 echo "== pytest: trình duyệt (Chromium, axe-core) =="

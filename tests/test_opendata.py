@@ -22,7 +22,7 @@ from buildlib.site import opendata
 from buildlib.site.build import build_command
 from buildlib.site.links import check_links
 from buildlib.site.shell import Shell
-from chalicelib.versions import shown_version, version_in_force
+from chalicelib.versions import has_ended, shown_version, version_in_force
 
 from .conftest import CATALOGUE, ROOT
 
@@ -71,7 +71,7 @@ def read_download(folder: Path, name: str) -> str:
 
 
 def read_csv(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:  # the CSV starts with a BOM
         return list(csv.DictReader(f))
 
 
@@ -150,7 +150,7 @@ def test_a_procedure_name_starting_with_a_formula_is_neutralised_in_the_csv(
 @pytest.mark.slow
 def test_cpsv_ap_channels_say_their_deadline_in_exactly_one_way(site: Path) -> None:
     graph = json.loads(read_download(site / "du-lieu-mo", "cpsv-ap.jsonld"))
-    assert graph["@context"]["motcua"] == opendata.NS
+    assert graph["@context"]["motcua"] == f"{paths.site_url()}du-lieu-mo/tu-vung/#"
     ways = ("cv:processingTime", "motcua:workingDays", "motcua:sameDay")
     for service in graph["@graph"]:
         assert service["@type"] == "cpsv:PublicService"
@@ -162,7 +162,10 @@ def test_cpsv_ap_channels_say_their_deadline_in_exactly_one_way(site: Path) -> N
                 assert re.fullmatch(r"P\d+D|PT\d+H", channel["cv:processingTime"])
         for cost in service["cv:hasCost"]:
             assert cost["@type"] == "cv:Cost"
-            assert cost.get("cv:currency", "VND") == "VND"
+            if "cv:hasValue" in cost:
+                assert cost["cv:currency"]["@id"] == opendata.CURRENCY_VND
+            else:
+                assert cost["motcua:unpublished"] == ["cv:hasValue"]
 
 
 def test_deadline_units_map_to_iso_durations_or_working_days() -> None:
@@ -189,6 +192,9 @@ def test_the_open_data_page_lists_the_downloads_with_sizes_revision_and_date(sit
 def test_every_procedure_page_carries_a_parseable_government_service(site: Path) -> None:
     for code in CODES:
         raw = (site / "thu-tuc" / code / "index.html").read_text(encoding="utf-8")
+        if has_ended(versions_of(code), TODAY):
+            assert LD_JSON.findall(raw) == [], f"{code} has ended: no service to advertise"
+            continue
         (block,) = LD_JSON.findall(raw)
         data = json.loads(block)
         assert data["@type"] == "GovernmentService"
@@ -307,7 +313,14 @@ def test_a_procedure_file_keeps_its_bytes_until_its_content_changes(
     assert sorted(whole["procedures"]) == CODES
     assert {p for p, _ in written} == {
         f"du-lieu-mo/{n}"
-        for n in ("thu-tuc.json.gz", "thu-tuc.csv", "thu-tuc.csv.meta.json", "cpsv-ap.jsonld.gz")
+        for n in (
+            "thu-tuc.json.gz",
+            "thu-tuc.csv",
+            "thu-tuc.csv.meta.json",
+            "datapackage.json",
+            "cpsv-ap.jsonld.gz",
+            "tu-vung/motcua.ttl",
+        )
     }
 
 

@@ -10,18 +10,26 @@ which build date it comes from, so a copy found elsewhere can be traced and date
                                    gzipped like the bulk files (60 -> 20 MB at 10,000 procedures);
                                    its meta gives the revision and date at which it last changed
   du-lieu-mo/thu-tuc.csv           one row per procedure: the version shown on its page today
+                                   (UTF-8 with a BOM, for spreadsheets)
   du-lieu-mo/thu-tuc.csv.meta.json revision and build date of the CSV (a comment row in the CSV
                                    itself breaks spreadsheet and CSV tools)
+  du-lieu-mo/datapackage.json      the CSV as a Frictionless Data Package: its Table Schema (codes
+                                   are strings), licence, revision
   du-lieu-mo/cpsv-ap.jsonld.gz     the EU Core Public Service Vocabulary (CPSV-AP) as JSON-LD
+  du-lieu-mo/tu-vung/              the motcua: vocabulary: motcua.ttl, and its page (with the shell)
   du-lieu-mo/index.html            the "Dữ liệu mở" page listing them (when given the shell)
 
-CPSV-AP context (CPSV_CONTEXT): cpsv = http://purl.org/vocab/cpsv#, cv = http://data.europa.eu/m8g/,
-dct = http://purl.org/dc/terms/, skos, xsd, and our extension namespace motcua =
-https://motcua.example/ns# for what CPSV-AP cannot say: motcua:workingDays (a deadline counted in
-working days, which an ISO 8601 duration cannot express), motcua:sameDay, and motcua:unpublished
-(the CPSV-AP properties the authorities have not published for this service or channel).
-Deadlines and costs differ per channel (in person, online, post), so cv:processingTime and the
-costs hang off each cv:Channel; every cv:Cost also names its channel with cv:ifAccessedThrough.
+CPSV-AP (`cpsv_service`, context `cpsv_context`) conforms to the official CPSV-AP 3.2.0 SHACL
+shapes (schemas/cpsv-ap/, checked by pyshacl in the tests): identifiers on services, channels and
+costs; amounts as cv:hasValue in the EU currency concept VND; organisations located in the EU
+country concept VNM; ended services with an adms:status (ADMS status vocabulary) and
+dct:isReplacedBy. What CPSV-AP cannot say uses the `motcua:` vocabulary, published on the site
+under the public URL (vocabulary.py, du-lieu-mo/tu-vung/): motcua:workingDays (a deadline counted
+in working days, which an ISO 8601 duration cannot express), motcua:sameDay, motcua:unpublished
+(the CPSV-AP properties the authorities have not published for this service, channel or cost)
+and the channel types (dct:type of a channel). Deadlines and costs differ per channel (in person,
+online, post), so cv:processingTime and the costs hang off each cv:Channel; every cv:Cost also
+names its channel with cv:ifAccessedThrough.
 
 Incremental: each procedure's share of the catalogue-wide files (its thu-tuc.json member, CSV row
 and CPSV-AP node) is serialised once into a `Fragment`, and the fragments of the codes of one
@@ -37,6 +45,7 @@ built).
 import csv
 import gzip
 import io
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -48,40 +57,66 @@ from buildlib import paths
 from buildlib.catalogue import labels
 from chalicelib.versions import has_ended, shown_version, state_of
 
+from . import vocabulary
 from .pagedata import compact_json, script_json
 
 FOLDER = "du-lieu-mo"
-NS = "https://motcua.example/ns#"
-CPSV_CONTEXT = {
-    "cpsv": "http://purl.org/vocab/cpsv#",
-    "cv": "http://data.europa.eu/m8g/",
-    "dct": "http://purl.org/dc/terms/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "motcua": NS,
-    "cv:value": {"@type": "xsd:decimal"},
-    "cv:processingTime": {"@type": "xsd:duration"},
-    "motcua:workingDays": {"@type": "xsd:integer"},
+# EU vocabularies (the Publications Office's authority tables) and ADMS's status vocabulary.
+CURRENCY_VND = "http://publications.europa.eu/resource/authority/currency/VND"
+COUNTRY_VNM = "http://publications.europa.eu/resource/authority/country/VNM"
+ENDED_STATUS = {  # adms:status of a service that has ended, by `ended.kind`
+    "abolished": ("http://purl.org/adms/status/Withdrawn", "Đã bãi bỏ"),
+    "replaced": ("http://purl.org/adms/status/Deprecated", "Đã được thay thế"),
 }
-CSV_COLUMNS = [
-    "code",
-    "name",
-    "field",
-    "field_name",
-    "levels",
-    "status",
-    "online_kind",
-    "deadline_in_person",
-    "fees_in_person",
-    "deadline_online",
-    "fees_online",
-    "deadline_post",
-    "fees_post",
-    "decision",
-    "effective_from",
-    "effective_to",
-    "url",
-]
+
+
+def cpsv_context() -> dict[str, Any]:
+    return {
+        "cpsv": "http://purl.org/vocab/cpsv#",
+        "cv": "http://data.europa.eu/m8g/",
+        "dct": "http://purl.org/dc/terms/",
+        "adms": "http://www.w3.org/ns/adms#",
+        "skos": "http://www.w3.org/2004/02/skos/core#",
+        "xsd": "http://www.w3.org/2001/XMLSchema#",
+        "motcua": vocabulary.namespace(),
+        "cv:hasValue": {"@type": "xsd:double"},
+        "cv:processingTime": {"@type": "xsd:duration"},
+        "dct:issued": {"@type": "xsd:date"},
+        "motcua:workingDays": {"@type": "xsd:integer"},
+        "motcua:unpublished": {"@type": "@id"},
+    }
+
+
+# thu-tuc.csv's columns, each with its Table Schema field (datapackage.json): every one a string
+# but the dates, so no tool reads the code 1.001570 as the number 1.00157.
+CSV_FIELDS: dict[str, dict[str, Any]] = {
+    "code": {"title": "Mã thủ tục", "constraints": {"required": True, "unique": True}},
+    "name": {"title": "Tên thủ tục"},
+    "field": {"title": "Mã lĩnh vực"},
+    "field_name": {"title": "Lĩnh vực"},
+    "levels": {"title": "Cấp thực hiện (cách nhau bởi '; ')"},
+    "status": {
+        "title": "Tình trạng hôm nay",
+        "description": "in_force: đang áp dụng; future: sắp áp dụng; abolished: đã bãi bỏ; "
+        "replaced: đã được thay thế",
+        "constraints": {"enum": ["in_force", "future", "abolished", "replaced", "ended"]},
+    },
+    "online_kind": {"title": "Dịch vụ công trực tuyến (toan-trinh, mot-phan, none, unpublished)"},
+    "deadline_in_person": {"title": "Thời hạn giải quyết, nộp trực tiếp"},
+    "fees_in_person": {"title": "Phí, lệ phí, nộp trực tiếp"},
+    "deadline_online": {"title": "Thời hạn giải quyết, nộp trực tuyến"},
+    "fees_online": {"title": "Phí, lệ phí, nộp trực tuyến"},
+    "deadline_post": {"title": "Thời hạn giải quyết, nộp qua bưu chính"},
+    "fees_post": {"title": "Phí, lệ phí, nộp qua bưu chính"},
+    "decision": {"title": "Quyết định công bố"},
+    "effective_from": {"title": "Áp dụng từ ngày", "type": "date"},
+    "effective_to": {"title": "Hết hiệu lực từ ngày (trống: còn hiệu lực)", "type": "date"},
+    "url": {"title": "Trang của thủ tục", "format": "uri"},
+}
+CSV_COLUMNS = list(CSV_FIELDS)
+# Excel on a Vietnamese Windows reads a CSV without a byte order mark in the ANSI code page
+# (cp1258), and "Thủ tục" becomes "Thá»§ tá»¥c"; with it, UTF-8. Other CSV tools skip it.
+BOM = "\ufeff"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -191,6 +226,39 @@ def csv_text(procedures: dict[str, list[dict]], fields: Mapping[str, str], today
     return _csv_line(CSV_COLUMNS) + "".join(rows)
 
 
+def data_package(meta: Mapping[str, Any]) -> dict:
+    """datapackage.json: a Frictionless Data Package whose one resource is thu-tuc.csv, with
+    its Table Schema (every column a string but the dates; the code unique and required)."""
+    fields = [{"name": name, "type": "string", **field} for name, field in CSV_FIELDS.items()]
+    fields[0]["constraints"] = {**fields[0]["constraints"], "pattern": _code_pattern()}
+    return {
+        "name": "motcua-thu-tuc-hanh-chinh",
+        "title": "Danh mục thủ tục hành chính",
+        "homepage": f"{meta['source']}{FOLDER}/",
+        "licenses": [DATA_LICENCE],
+        "version": meta["revision"],
+        "meta": dict(meta),
+        "resources": [
+            {
+                "name": "thu-tuc",
+                "path": "thu-tuc.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8-sig",
+                "dialect": {"delimiter": ",", "doubleQuote": True, "header": True},
+                "schema": {"fields": fields, "primaryKey": ["code"], "missingValues": [""]},
+            }
+        ],
+    }
+
+
+def _code_pattern() -> str:
+    """The catalogue schema's procedure code pattern (a Table Schema pattern is anchored)."""
+    common = json.loads((paths.SCHEMAS / "common.schema.json").read_text(encoding="utf-8"))
+    return str(common["$defs"]["procedure_code"]["pattern"]).removeprefix("^").removesuffix("$")
+
+
 def _duration(deadline: dict | None) -> dict:
     """CPSV-AP properties of one deadline: an ISO 8601 duration where the unit allows it."""
     if not deadline:
@@ -207,60 +275,109 @@ def _duration(deadline: dict | None) -> dict:
     return {"motcua:workingDays": amount}  # working days: not an ISO 8601 duration
 
 
-def cpsv_service(code: str, v: dict, agencies: Mapping[str, str]) -> dict:
-    """One procedure's shown version as a cpsv:PublicService node."""
+def cpsv_service(
+    code: str, v: dict, agencies: Mapping[str, str], *, ended: str | None = None
+) -> dict:
+    """One procedure's shown version as a cpsv:PublicService node, conformant with the CPSV-AP
+    3.2 shapes (schemas/cpsv-ap/). `ended`: "abolished" or "replaced" once the procedure has
+    ended (adms:status, and dct:isReplacedBy the services that replace it)."""
     url = procedure_url(code)
     roles = v.get("agencies", {})
     competent = roles.get("competent") or roles.get("implementing") or []
     channels, costs = [], []
     for c in v.get("channels", []):
-        channel_id = f"{url}#kenh-{c['kind']}"
+        channel_id, identifier = f"{url}#kenh-{c['kind']}", f"{code}-kenh-{c['kind']}"
         node: dict[str, Any] = {
             "@id": channel_id,
             "@type": "cv:Channel",
-            "dct:type": {"@id": f"motcua:{c['kind']}"},
-            "skos:prefLabel": {"@value": labels.CHANNELS[c["kind"]], "@language": "vi"},
+            "dct:identifier": identifier,
+            "dct:type": channel_type(c["kind"]),
             **_duration(c.get("deadline")),
         }
         fees = c.get("fees") or {}
         if fees.get("status") == "unpublished" or not fees:
             node.setdefault("motcua:unpublished", []).append("cv:hasCost")
         elif fees.get("status") == "none":
-            costs.append(_cost(f"{channel_id}-phi-0", 0, "Không thu", channel_id))
+            costs.append(_cost(channel_id, identifier, 0, 0, "Không thu"))
         for i, item in enumerate(fees.get("items", []) if fees.get("status") == "charged" else []):
             text = fees_text({"status": "charged", "items": [item]})
-            costs.append(_cost(f"{channel_id}-phi-{i + 1}", item.get("amount"), text, channel_id))
+            costs.append(_cost(channel_id, identifier, i + 1, item.get("amount"), text))
         channels.append(node)
-    return {
+    service: dict[str, Any] = {
         "@id": url,
         "@type": "cpsv:PublicService",
         "dct:identifier": code,
-        "dct:title": {"@value": v.get("name"), "@language": "vi"},
+        "dct:title": _vi(v.get("name")),
+        "dct:description": _vi(service_description(v)),
         "dct:issued": v.get("effective_from"),
         "cv:hasCompetentAuthority": [
             {
                 "@id": f"{paths.site_url()}co-quan/{a}/",
                 "@type": "cv:PublicOrganisation",
-                "skos:prefLabel": {"@value": agencies.get(a, a), "@language": "vi"},
+                "skos:prefLabel": _vi(agencies.get(a, a)),
+                # Every agency of the catalogue acts in Viet Nam (the EU country table); a finer
+                # area (province, commune) is not in the agency data.
+                "dct:spatial": {"@id": COUNTRY_VNM, "@type": "dct:Location"},
             }
             for a in competent
         ],
         "cv:hasChannel": channels,
         "cv:hasCost": costs,
     }
+    if ended in ENDED_STATUS:
+        status, label = ENDED_STATUS[ended]
+        service["adms:status"] = {
+            "@id": status,
+            "@type": "skos:Concept",
+            "skos:prefLabel": _vi(label),
+        }
+        replaced_by = (v.get("ended") or {}).get("replaced_by", [])
+        if replaced_by:
+            service["dct:isReplacedBy"] = [{"@id": procedure_url(c)} for c in replaced_by]
+    return service
 
 
-def _cost(node_id: str, amount: object, text: str, channel_id: str) -> dict:
+def _vi(text: object) -> dict:
+    return {"@value": text, "@language": "vi"}
+
+
+def service_description(v: dict) -> str:
+    """dct:description of a service, which the source does not publish as such: its published
+    results and who may apply, in the source's own words; where the source gives neither, that
+    it is unpublished (nothing is made up)."""
+    parts = []
+    results = [str(r["name"]) for r in v.get("result") or [] if isinstance(r, Mapping)]
+    if results:
+        parts.append("Kết quả thực hiện: " + "; ".join(results) + ".")
+    if v.get("audience_text"):
+        parts.append(f"Đối tượng thực hiện: {v['audience_text']}.")
+    return " ".join(parts) or f"Mô tả {labels.UNPUBLISHED}."
+
+
+def channel_type(kind: str) -> dict:
+    """dct:type of a channel: a skos:Concept of the motcua: vocabulary (the EU's Europass channel
+    type table that CPSV-AP recommends has no concept for applying in person)."""
+    return {
+        "@id": f"motcua:{kind}",
+        "@type": "skos:Concept",
+        "skos:prefLabel": _vi(f"Nộp {labels.CHANNELS[kind]}"),
+    }
+
+
+def _cost(channel_id: str, channel: str, n: int, amount: object, text: str) -> dict:
+    """The channel's n-th cost (0: the channel charges nothing)."""
     cost: dict[str, Any] = {
-        "@id": node_id,
+        "@id": f"{channel_id}-phi-{n}",
         "@type": "cv:Cost",
-        "dct:description": {"@value": text, "@language": "vi"},
+        "dct:identifier": f"{channel}-phi-{n}",
+        "dct:description": _vi(text),
         "cv:ifAccessedThrough": {"@id": channel_id},
     }
     if isinstance(amount, int):
-        cost.update({"cv:value": amount, "cv:currency": "VND"})
+        cost["cv:hasValue"] = amount
+        cost["cv:currency"] = {"@id": CURRENCY_VND, "@type": "skos:Concept"}
     else:
-        cost["motcua:unpublished"] = ["cv:value"]
+        cost["motcua:unpublished"] = ["cv:hasValue"]
     return cost
 
 
@@ -319,10 +436,11 @@ def fragment(
     agencies: Mapping[str, str],
 ) -> Fragment:
     shown = shown_version(versions, today)
+    ended = (versions[-1].get("ended") or {}).get("kind") if has_ended(versions, today) else None
     return Fragment(
         compact_json(versions),
         csv_row(code, versions, fields, today),
-        compact_json(cpsv_service(code, shown, agencies)),
+        compact_json(cpsv_service(code, shown, agencies, ended=ended)),
     )
 
 
@@ -411,17 +529,20 @@ def write_open_data(
         "thu-tuc.json.gz": _gzip(f'{{"meta":{compact_json(meta)},"procedures":{{\n')
         + separator.join(c.procedures_gz for c in joined.values())
         + _gzip("\n}}\n"),
-        "thu-tuc.csv": (_csv_line(CSV_COLUMNS) + "".join(c.rows for c in joined.values())).encode(
-            "utf-8"
-        ),
+        "thu-tuc.csv": (
+            BOM + _csv_line(CSV_COLUMNS) + "".join(c.rows for c in joined.values())
+        ).encode("utf-8"),
+        "datapackage.json": _json(data_package(meta)).encode("utf-8"),
         "thu-tuc.csv.meta.json": _json({"meta": {**meta, "file": "thu-tuc.csv"}}).encode("utf-8"),
         "cpsv-ap.jsonld.gz": _gzip(
-            f'{{"@context":{compact_json(CPSV_CONTEXT)},"meta":{compact_json(graph_meta)},'
+            f'{{"@context":{compact_json(cpsv_context())},"meta":{compact_json(graph_meta)},'
             '"@graph":[\n'
         )
         + separator.join(c.graph_gz for c in joined.values())
         + _gzip("\n]}\n"),
     }
+    files["tu-vung/" + vocabulary.TURTLE] = vocabulary.turtle().encode("utf-8")
+    (out / "tu-vung").mkdir(exist_ok=True)
     written = []
     for name, data in files.items():
         if name.removesuffix(".gz") in GZIPPED:
@@ -429,10 +550,12 @@ def write_open_data(
         (out / name).write_bytes(data)
         written.append((f"{FOLDER}/{name}", len(data)))
     if shell is not None:
-        singles = [p.stat().st_size for p in (out / "thu-tuc").glob("*.json")]
+        singles = [p.stat().st_size for p in (out / "thu-tuc").glob(f"*{SINGLE_SUFFIX}")]
         page = open_data_page_html(written, revision, today, singles=singles)
         html = shell.wrap(page, title="Dữ liệu mở", depth=1)
         (out / "index.html").write_text(html, encoding="utf-8")
+        html = shell.wrap(vocabulary.page_html(), title="Từ vựng motcua", depth=2)
+        (out / "tu-vung" / "index.html").write_text(html, encoding="utf-8")
     return Published(written, every, joined)
 
 
@@ -440,7 +563,18 @@ def write_open_data(
 # (bulk data, read by programs): at 10,000 procedures they are ~66 MB plain, ~8 MB gzipped.
 GZIPPED = {"thu-tuc.json", "cpsv-ap.jsonld"}
 SINGLE_SUFFIX = ".json.gz"  # per-procedure files
-LICENCE = "Thông tin công khai của cơ quan nhà nước; ghi rõ nguồn khi dùng lại."
+# The catalogue data's licence, in the same words on the about page, the README and LICENSE
+# (tests/test_opendata_standards.py holds them to it); the code is MIT (LICENSE).
+LICENCE = (
+    "Dữ liệu danh mục thủ tục hành chính được phát hành theo giấy phép Creative Commons Ghi công "
+    "4.0 Quốc tế (CC BY 4.0, https://creativecommons.org/licenses/by/4.0/): được tự do sao chép, "
+    "dùng lại và chỉnh sửa, kể cả cho mục đích thương mại, với điều kiện ghi rõ nguồn."
+)
+DATA_LICENCE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0 International",
+}
 SINGLE_NOTE = (
     "revision và built: phiên bản danh mục và ngày dựng khi nội dung tệp này thay đổi lần cuối; "
     "thu-tuc.json.gz ghi lần dựng hiện tại."
@@ -449,7 +583,9 @@ SINGLE_NOTE = (
 
 DESCRIPTIONS = {
     "thu-tuc.json.gz": "Toàn bộ danh mục: mọi thủ tục với mọi phiên bản (JSON, nén gzip)",
-    "thu-tuc.csv": "Mỗi thủ tục một dòng, phiên bản đang áp dụng (CSV, UTF-8)",
+    "thu-tuc.csv": "Mỗi thủ tục một dòng, phiên bản đang áp dụng (CSV, UTF-8 có BOM)",
+    "datapackage.json": "Mô tả tệp CSV theo chuẩn Frictionless Data Package: kiểu của từng cột "
+    "(mã thủ tục là chuỗi ký tự), giấy phép",
     "thu-tuc.csv.meta.json": "Phiên bản danh mục và ngày dựng của tệp CSV (JSON)",
     "cpsv-ap.jsonld.gz": "Danh mục theo từ vựng CPSV-AP của châu Âu (JSON-LD, nén gzip)",
 }
@@ -496,11 +632,15 @@ def open_data_page_html(
         "(<code>meta.built</code>); với tệp CSV, hai thông tin này nằm trong "
         "<code>thu-tuc.csv.meta.json</code>. Tệp riêng của một thủ tục ghi phiên bản và ngày "
         "dựng khi nội dung của nó thay đổi lần cuối. Ô CSV bắt đầu bằng = + - @ được thêm "
-        "dấu ' ở đầu để bảng tính không chạy chúng như công thức. Trong "
+        "dấu ' ở đầu để bảng tính không chạy chúng như công thức. Tệp CSV mã hoá UTF-8 có BOM "
+        "để Excel hiển thị đúng tiếng Việt; <code>datapackage.json</code> (Frictionless Data "
+        "Package) khai báo kiểu của từng cột: mã thủ tục là chuỗi ký tự, giữ nguyên số 0 ở "
+        "cuối như <code>1.001570</code>. Trong "
         "<code>cpsv-ap.jsonld.gz</code>, "
-        f"không gian tên mở rộng <code>motcua:</code> ({e(NS)}) ghi thời hạn tính theo ngày "
-        "làm việc (<code>motcua:workingDays</code>) và những thông tin chưa được công bố "
-        "(<code>motcua:unpublished</code>).</p>\n"
+        "những điều CPSV-AP không diễn đạt được (thời hạn tính theo ngày làm việc, thông tin "
+        'chưa được công bố, kênh nộp) dùng <a href="tu-vung/">từ vựng mở rộng '
+        "<code>motcua:</code></a>.</p>\n"
+        f'<h2 id="giay-phep">Giấy phép</h2>\n<p>{e(LICENCE)}</p>\n'
     )
 
 
@@ -511,7 +651,9 @@ def government_service_jsonld(
     version: dict, url: str, agencies: Mapping[str, Any], fields: Mapping[str, str] | None = None
 ) -> str:
     """schema.org GovernmentService for one procedure page, safe inside
-    <script type="application/ld+json">: search engines show services from it."""
+    <script type="application/ld+json">: search engines show services from it, so an ended
+    procedure gets none (procedure.py). Only properties of GovernmentService and its parents
+    (schema.org has no inLanguage on a Service: the page's lang="vi" says it)."""
     roles = version.get("agencies", {})
     providers = []
     for a in roles.get("competent") or roles.get("implementing") or []:
@@ -535,7 +677,6 @@ def government_service_jsonld(
         "serviceType": (fields or {}).get(version.get("field", ""), version.get("field")),
         "provider": providers,
         "availableChannel": channels,
-        "inLanguage": "vi",
     }
     if version.get("audience_text"):
         service["audience"] = {"@type": "Audience", "audienceType": version["audience_text"]}

@@ -13,7 +13,7 @@ from jinja2 import Environment
 
 from buildlib.catalogue import labels
 from buildlib.catalogue.changes import compare
-from chalicelib.versions import shown_version, state_of
+from chalicelib.versions import has_ended, shown_version, state_of
 
 from . import opendata
 from .pagedata import SiteData
@@ -101,13 +101,14 @@ def procedure_pages(
             picker=picker,
             calculator=_calculator(version),
             form=site.summaries[code].get("form") in site.forms,
-            # The service is described once, on its stable page; a version's permalink is a record.
+            # The service is described once, on its stable page; a version's permalink is a record,
+            # and an ended procedure is no service any more (not advertised to search engines).
             jsonld=markupsafe.Markup(
                 opendata.government_service_jsonld(
                     version, opendata.procedure_url(code), site.agencies, site.fields
                 )
             )
-            if v is None
+            if v is None and not has_ended(versions, today)
             else None,
         )
         path = f"thu-tuc/{code}/" + ("" if v is None else f"{v['effective_from']}/")

@@ -1,10 +1,11 @@
 """The OpenAPI 3.1 document of the API, served at /api/openapi.json. A test checks that every
 Chalice route is here and that responses match it (schemathesis runs against the live server)."""
 
+import re
 from functools import lru_cache
 from typing import Any
 
-from . import officers, workflow
+from . import config, officers, workflow
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -17,6 +18,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
         404: "Không tìm thấy (kể cả hồ sơ của cơ quan khác)",
         409: "Xung đột: Idempotency-Key, thao tác không được phép, phiên bản cũ",
         413: "Quá lớn",
+        415: "Kiểu nội dung (Content-Type) không được nhận ở địa chỉ này",
         422: "Dữ liệu chưa hợp lệ",
         429: "Quá nhiều lần thử hoặc quá nhiều yêu cầu (mỗi người dùng, toàn hệ thống)",
         503: "Lưu trữ tạm thời lỗi hoặc đang bận",
@@ -424,8 +426,91 @@ def _lifecycle_schemas() -> dict[str, Any]:
     }
 
 
+def _local_upload_paths() -> dict[str, Any]:
+    """`/api/uploads/local`: the embedded server's stand-in for S3's presigned POST and GET
+    (chalicelib/local/upload.py; on AWS and with an S3-compatible store, UploadTarget.url is the
+    store's own address instead)."""
+    signed = ["key", "content_type", "max_bytes", "expires", "signature"]
+    form = _object(
+        [*signed, "file"],
+        {
+            **dict.fromkeys(signed, TEXT),
+            "file": {
+                "type": "string",
+                "minLength": 1,
+                "contentMediaType": "application/octet-stream",
+            },
+        },
+        description="Các trường `fields` của UploadTarget, đúng như đã nhận, rồi `file` ở cuối "
+        "(thiếu trường, tệp rỗng, hay `file` không ở cuối: 400).",
+    )
+    received = {"204": {"description": "Đã nhận tệp (chờ POST /api/uploads/verify)"}}
+    refused = _errors(400, 403, 413, 503)
+    refused["403"]["description"] = "Chữ ký sai hoặc biểu mẫu tải tệp đã hết hạn"
+    download = [
+        {"name": name, "in": "query", "required": True, "schema": {"type": "string"}}
+        for name in ("key", "filename", "expires", "signature")
+    ]
+    forbidden = _errors(403, 404, 503)
+    forbidden["403"]["description"] = "Liên kết sai chữ ký hoặc đã hết hạn"
+    return {
+        "/api/uploads/local": {
+            "post": {
+                "summary": "Tải tệp lên máy chủ này (máy chủ nhúng, thay cho S3)",
+                "description": "Địa chỉ `url` của UploadTarget khi lưu trữ là tệp trên máy chủ. "
+                "Tệp vào khu cách ly; chỉ được dùng sau khi /api/uploads/verify chấp nhận.",
+                "requestBody": {
+                    "required": True,
+                    "content": {"multipart/form-data": {"schema": form}},
+                },
+                "responses": {**received, **refused},
+            },
+            "get": {
+                "summary": "Tải về một tệp đã chấp nhận, qua liên kết có chữ ký (cán bộ)",
+                "description": "Liên kết do /api/office/dossiers/{code}/files/{n} cấp; tệp "
+                "được gửi dưới dạng tệp đính kèm (Content-Disposition: attachment).",
+                "parameters": download,
+                "responses": {
+                    "200": {
+                        "description": "Nội dung tệp, với kiểu đã khai khi tải lên",
+                        "content": {"*/*": {"schema": {"type": "string"}}},
+                    },
+                    **forbidden,
+                },
+            },
+        }
+    }
+
+
+def _complete(paths: dict[str, Any]) -> None:
+    """What every operation states the same way: an operationId (from its method and path),
+    its security (none for public ones; the lookup secret where the applicant's X-Lookup-Secret
+    is a parameter) and 415, which Chalice answers on any of its routes to a Content-Type the
+    route does not take (the local upload endpoint is not Chalice's)."""
+    for path, item in paths.items():
+        for method, operation in item.items():
+            words = re.split(r"[^A-Za-z0-9]+", path.removeprefix("/api/"))
+            operation.setdefault(
+                "operationId", method + "".join(w[:1].upper() + w[1:] for w in words if w)
+            )
+            if LOOKUP_SECRET in operation.get("parameters", []):
+                operation.setdefault("security", [{"lookupSecret": []}])
+            operation.setdefault("security", [])
+            if path != "/api/uploads/local":
+                responses = operation["responses"]
+                server_error = responses.pop("500", _errors()["500"])  # kept last
+                responses.setdefault("415", _errors(415)["415"])
+                responses["500"] = server_error
+
+
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
+    described = _document()
+    _complete(described["paths"])
+    return described
+
+
+def _document() -> dict[str, Any]:
     dossier = {"$ref": "#/components/schemas/Dossier"}
     return {
         "openapi": "3.1.0",
@@ -433,8 +518,18 @@ def document() -> dict[str, Any]:
             "title": "MotCua API",
             "version": "1.0.0",
             "description": "Nộp hồ sơ trực tuyến, tải tệp, tra cứu hồ sơ; người nộp bổ sung "
-            "hoặc rút hồ sơ; cán bộ tiếp nhận và giải quyết hồ sơ của cơ quan mình.",
+            "hoặc rút hồ sơ; cán bộ tiếp nhận và giải quyết hồ sơ của cơ quan mình.\n\n"
+            "Ở mọi địa chỉ, một phương thức không khai báo ở đây nhận 405 (method_not_allowed) "
+            "kèm tiêu đề Allow liệt kê các phương thức được nhận. 429 và 503 kèm Retry-After "
+            "(số giây nên đợi).",
+            "license": {"name": "MIT", "identifier": "MIT"},
         },
+        "servers": [
+            {
+                "url": config.public_url(),
+                "description": "Địa chỉ công khai của trang và API (MOTCUA_PUBLIC_URL)",
+            }
+        ],
         "paths": {
             "/api/openapi.json": {
                 "get": {"summary": "Tài liệu OpenAPI này", "responses": {**_ok({"type": "object"})}}
@@ -602,6 +697,7 @@ def document() -> dict[str, Any]:
             },
             **_applicant_paths(),
             **_officer_paths(),
+            **_local_upload_paths(),
         },
         "components": {
             "securitySchemes": {

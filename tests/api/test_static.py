@@ -69,6 +69,23 @@ def test_a_gzip_download_is_sent_as_a_gzip_file_and_never_gzipped_again(server, 
     assert "Content-Encoding" not in headers
 
 
+def test_open_data_csv_and_turtle_go_out_with_their_text_types(server, site_dir, tmp_path):
+    csv = "\ufeffcode,name\r\n".encode() + '"1.001570","Thủ tục"\r\n'.encode() * 100
+    _built(site_dir, tmp_path, "thu-tuc.csv", csv)
+    (site_dir / "motcua.ttl").write_text("@prefix motcua: <https://x.vn/#> .\n", "utf-8")
+    (site_dir / "cpsv-ap.jsonld.gz").write_bytes(gzip.compress(b"{}"))
+
+    status, headers, data = _get(server, "/thu-tuc.csv", "gzip")
+    assert status == 200 and headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert headers["Content-Encoding"] == "gzip" and gzip.decompress(data) == csv
+    status, headers, data = _get(server, "/motcua.ttl", "gzip")
+    assert status == 200 and headers["Content-Type"] == "text/turtle; charset=utf-8"
+    status, headers, data = _get(server, "/cpsv-ap.jsonld.gz", "gzip")
+    assert status == 200 and headers["Content-Type"] == "application/gzip"
+    assert "Content-Encoding" not in headers
+    assert gzip.decompress(data) == b"{}"
+
+
 def test_small_files_and_images_are_sent_as_they_are(server, site_dir, tmp_path):
     (site_dir / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 5000)
     _built(site_dir, tmp_path, "small.css", b"a{}")

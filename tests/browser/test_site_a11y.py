@@ -42,6 +42,7 @@ PAGES = {
     "life-events": ("/su-kien/", None),
     "life-event": ("/su-kien/khai-sinh/", None),
     "open-data": ("/du-lieu-mo/", None),
+    "vocabulary": ("/du-lieu-mo/tu-vung/", None),
     "about": ("/gioi-thieu/", None),
     "not-found": ("/khong-co-trang-nay/", None),
 }

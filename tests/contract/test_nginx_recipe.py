@@ -373,3 +373,29 @@ def test_an_app_process_killed_mid_load_loses_and_duplicates_nothing(stack, clie
             "GET", f"/api/dossiers/{code}", None, {"X-Lookup-Secret": secret}
         )
         assert status == 200 and view["code"] == code, view
+
+
+def test_open_data_downloads_have_their_types_and_are_never_gzipped_twice(stack, client):
+    folder = stack.site / "du-lieu-mo"
+    one = next((folder / "thu-tuc").iterdir())
+    for path in (folder / "thu-tuc.json.gz", folder / "cpsv-ap.jsonld.gz", one):
+        for accepted in ("gzip", "identity"):
+            url = "/" + str(path.relative_to(stack.site))
+            status, data, headers = client.get(url, {"Accept-Encoding": accepted})
+            assert status == 200 and headers["content-type"] == "application/gzip", url
+            assert "content-encoding" not in headers, url
+            assert data == path.read_bytes()  # the file as it is: one gzip layer
+            json.loads(gzip.decompress(data))
+    status, data, headers = client.get("/du-lieu-mo/thu-tuc.csv", {"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["content-type"] == "text/csv; charset=utf-8"
+    assert headers["content-encoding"] == "gzip"  # the build's copy, sent as transfer coding
+    assert gzip.decompress(data) == (folder / "thu-tuc.csv").read_bytes()
+    status, data, headers = client.get("/du-lieu-mo/thu-tuc.csv", {"Accept-Encoding": "identity"})
+    assert "content-encoding" not in headers and data.startswith(b"\xef\xbb\xbfcode,")
+    status, data, headers = client.get("/du-lieu-mo/tu-vung/motcua.ttl")
+    assert status == 200 and headers["content-type"] == "text/turtle; charset=utf-8"
+    assert b"@prefix motcua:" in data
+    status, _, headers = client.get("/du-lieu-mo/datapackage.json")
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    for name, value in SECURITY_HEADERS.items():
+        assert headers[name.lower()] == value, name
