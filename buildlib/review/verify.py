@@ -1,4 +1,4 @@
-"""`build.py verify`: every version in force, compared value by value with the sources it rests on.
+"""`build.py verify`: every version in force (or scheduled), compared value by value with its sources.
 
 Three sources are read mechanically, from a reference folder laid out like `../shared/reference/`
 (the repository vendors the part the catalogue cites in `reference/`, see its SOURCES.md):
@@ -542,10 +542,14 @@ def compare_master(
 
 
 def in_force(catalogue: Catalogue, on: str) -> list[Document]:
-    out: list[Document] = []
-    for docs in catalogue.procedures().values():
-        found = versions.version_in_force([d.data for d in docs], on)
-        out.extend(d for d in docs if d.data is found)
+    """The versions in force on `on` and those scheduled after it: a scheduled version is
+    checked before its day comes, so the check does not depend on the day it runs."""
+    out = [
+        doc
+        for docs in catalogue.procedures().values()
+        for doc in docs
+        if doc.data.get("effective_from") is not None and versions.state_of(doc.data, on) != "past"
+    ]
     return sorted(out, key=lambda d: d.rel)
 
 
@@ -590,7 +594,7 @@ def markdown(outcome: Outcome, ref: Reference, on: str) -> str:
         "# Đối chiếu danh mục với nguồn",
         "",
         f"Ngày đối chiếu: {on}. Nguồn tham chiếu: `{ref.root}`. "
-        f"{len(outcome.compared)} phiên bản đang hiệu lực; "
+        f"{len(outcome.compared)} phiên bản đang hoặc sẽ hiệu lực; "
         f"{len(outcome.differences)} khác biệt, "
         f"{sum(d.explained_by is None for d in outcome.differences)} chưa được giải thích; "
         f"{len(outcome.problems)} lỗi.",
@@ -640,7 +644,7 @@ def verify_command(
         report.write_text(markdown(outcome, ref, on), encoding="utf-8")
     explained = sum(d.explained_by is not None for d in outcome.differences)
     summary = (
-        f"{len(outcome.compared)} phiên bản đang hiệu lực đã đối chiếu; "
+        f"{len(outcome.compared)} phiên bản đang hoặc sẽ hiệu lực đã đối chiếu; "
         f"{explained} khác biệt có giải thích"
     )
     if outcome.problems:
