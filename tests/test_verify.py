@@ -129,7 +129,8 @@ def test_an_explanation_that_explains_nothing_is_reported(
     # The explanation now names a case that does not exist: it explains nothing, and the
     # difference it explained is reported again.
     assert '    item: "chung"\n' in source
-    file.write_text(source.replace('    item: "chung"\n', '    item: "khong-co"\n'), encoding="utf-8")
+    altered = source.replace('    item: "chung"\n', '    item: "khong-co"\n')
+    file.write_text(altered, encoding="utf-8")
     found = {(p.field, p.message.split(":")[0]) for p in problems_after(root, reference)}
     assert ("cases[0].documents", "khác bản ghi Cổng DVCQG") in found
     assert any(field.startswith("sources[0].differences[") for field, _ in found)

@@ -1,4 +1,4 @@
-"""`build.py verify`: every version in force (or scheduled), compared value by value with its sources.
+"""`build.py verify`: every version in force or scheduled, compared value by value with its sources.
 
 Three sources are read mechanically, from a reference folder laid out like `../shared/reference/`
 (the repository vendors the part the catalogue cites in `reference/`, see its SOURCES.md):
@@ -293,10 +293,9 @@ def compare_record(
 
         # One agency ("Ủy ban nhân dân xã, phường, thị trấn") or several, comma-separated; our
         # names may go on (", Bộ Công an", "(nơi cư trú của người yêu cầu)").
-        def named(part: str) -> bool:
-            return any(n == part or n.startswith(part + " ") for n in names)
-
-        if not named(fold(text)) and not all(named(fold(p)) for p in text.split(",")):
+        if not _named(fold(text), names) and not all(
+            _named(fold(p), names) for p in text.split(",")
+        ):
             yield diff(("agencies", role), f"agencies.{role}", f'Cổng ghi "{text}"')
     kinds = [c.get("kind") for c in v.get("channels", [])]
     if record.rows and sorted(kinds) != sorted(record.rows):
@@ -308,6 +307,10 @@ def compare_record(
             yield from _compare_channel(doc, index, channel, rows, ref)
     yield from _compare_legal(doc, record)
     yield from _compare_documents(doc, record)
+
+
+def _named(part: str, names: set[str]) -> bool:
+    return any(n == part or n.startswith(part + " ") for n in names)
 
 
 def _deadline_text(deadline: dict) -> str:
