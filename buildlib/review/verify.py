@@ -142,6 +142,7 @@ class Record:
     competent: str
     rows: dict[str, list[parse.Row]]  # channel kind -> the table's rows of that kind
     legal: set[str] | None  # None when the table could not be read with confidence
+    legal_text: str  # the table as one run of text, to look numbers up in when `legal` is None
     sections: list[tuple[str, int]] | None  # (section title, documents), None when unreadable
 
 
@@ -185,6 +186,7 @@ def read_record(file: Path) -> Record:
         competent=parse.clean(raw.get("co_quan_co_tham_quyen", "")),
         rows=by_kind,
         legal={legal_number(i["number"]) for i in legal} if legal_ok else None,
+        legal_text=legal_number(parse.clean(raw.get("can_cu_phap_ly", ""))),
         sections=document_tables(raw.get("thanh_phan_ho_so", "")),
     )
 
@@ -402,6 +404,16 @@ def _compare_fees(
 
 def _compare_legal(doc: Document, record: Record) -> Iterator[Difference]:
     if record.legal is None:
+        # The table cannot be split with confidence: each of our numbers must at least occur
+        # in its text; what the record has and we lack is not known.
+        for index, item in enumerate(doc.data.get("legal_basis") or []):
+            number = legal_number(str(item.get("number", "")))
+            glued = number[-1:].isupper() and number[:-1] in record.legal_text  # see below
+            if number not in record.legal_text and not glued:
+                message = f"{number} không có trong căn cứ pháp lý của bản ghi Cổng"
+                yield Difference(
+                    doc, ("legal_basis", index), RECORD, "legal_basis", message, number
+                )
         return
     ours = [legal_number(str(i.get("number", ""))) for i in doc.data.get("legal_basis") or []]
     # The flattened table glues a number to the next title: "…/NĐ-CP" + "Phân cấp…" reads as
