@@ -134,3 +134,22 @@ def test_an_explanation_that_explains_nothing_is_reported(
     found = {(p.field, p.message.split(":")[0]) for p in problems_after(root, reference)}
     assert ("cases[0].documents", "khác bản ghi Cổng DVCQG") in found
     assert any(field.startswith("sources[0].differences[") for field, _ in found)
+
+
+def test_an_in_person_rate_charged_online_before_8_august_2026_is_reported(
+    tmp_path: Path, reference: Reference
+) -> None:
+    root = copy_of(tmp_path, "1.001193")
+    file = only_file(root / "procedures" / "1.001193")
+    source = file.read_text(encoding="utf-8")
+    before = (
+        "          amount: unpublished\n"
+        "          condition: Hồ sơ nộp trực tuyến trước ngày 08/8/2026\n"
+        "          basis: NQ 08/2025/NQ-HĐND Hải Phòng\n"
+    )
+    assert before in source
+    altered = before.replace("unpublished", "8000").replace("08/2025", "12/2018")
+    file.write_text(source.replace(before, altered), encoding="utf-8")
+    (problem,) = problems_after(root, reference)
+    assert problem.field == "channels[1].fees.items[0]"
+    assert "NQ 08/2025" in problem.message and "unpublished" in problem.message
