@@ -2,6 +2,7 @@
 
 python build.py check [--format text|github]
 python build.py diff [BASE [HEAD]]
+python build.py verify [--reference DIR] [--report FILE]
 python build.py new CODE [--from-latest] [--effective-from DATE]
 python build.py build [--public-url URL] [--today DATE] [--full]
 """
@@ -33,6 +34,18 @@ def cmd_new(args: argparse.Namespace) -> int:
     from buildlib.review.scaffold import new_command
 
     return new_command(Path(args.catalogue), args, out=sys.stdout)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from buildlib.review.verify import verify_command
+
+    return verify_command(
+        Path(args.catalogue),
+        Path(args.reference) if args.reference else None,
+        report=Path(args.report) if args.report else None,
+        today=args.today,
+        out=sys.stdout,
+    )
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -78,6 +91,16 @@ def parser() -> argparse.ArgumentParser:
     diff.add_argument("base", nargs="?", help="mặc định: merge-base với main")
     diff.add_argument("head", nargs="?", help="mặc định: thư mục làm việc hiện tại")
     diff.set_defaults(func=cmd_diff)
+
+    verify = sub.add_parser("verify", help="đối chiếu các phiên bản đang hiệu lực với nguồn")
+    verify.add_argument("--catalogue", default=str(paths.CATALOGUE))
+    verify.add_argument(
+        "--reference",
+        help="thư mục dữ liệu tham chiếu (mặc định ../shared/reference hoặc reference/)",
+    )
+    verify.add_argument("--report", help="ghi báo cáo Markdown cho người duyệt vào tệp này")
+    verify.add_argument("--today", help="ngày đối chiếu YYYY-MM-DD (mặc định: hôm nay)")
+    verify.set_defaults(func=cmd_verify)
 
     build = sub.add_parser("build", help="dựng trang web tĩnh vào site/")
     build.add_argument("--catalogue", default=str(paths.CATALOGUE))

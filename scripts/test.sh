@@ -30,6 +30,8 @@ echo "== mypy (--strict on functions/chalicelib, default on the build) =="
 .venv/bin/mypy buildlib build.py
 echo "== build.py check (danh mục mẫu) =="
 .venv/bin/python build.py check
+echo "== build.py verify (danh mục đối chiếu với nguồn, reference/) =="
+.venv/bin/python build.py verify --reference reference
 # Tiers are markers (pyproject.toml): everything but the browser tier in parallel, then the
 # browser tier. `make test-fast` runs only the unit tier.
 # The open data and the API against their standards' own validators run inside it: pyshacl with

@@ -184,6 +184,22 @@ def test_catalogue_text_never_becomes_markup(catalogue_copy: Path, tmp_path: Pat
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in stable
 
 
+def test_a_channel_note_is_shown_and_an_editor_note_never(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    path = catalogue_copy / "procedures" / "1.001612" / "2026-08-08.yaml"
+    source = path.read_text(encoding="utf-8")
+    path.write_text(
+        source.replace("- kind: in_person\n", "- kind: in_person\n  note: Nộp tại quầy số 3.\n", 1),
+        encoding="utf-8",
+    )
+    code, output = build(catalogue_copy, tmp_path)
+    assert code == 0, output
+    page = text(tmp_path / "site" / "thu-tuc" / "1.001612" / "index.html")
+    assert "Trực tiếp: Nộp tại quầy số 3." in page
+    assert "effective_from 2026-08-08 là ngày" not in page  # the version's editor notes
+
+
 def test_no_page_links_to_or_loads_from_another_host(site: Path) -> None:
     for page in site.rglob("*.html"):
         for url in links(page):
