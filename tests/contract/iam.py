@@ -40,6 +40,8 @@ NOT_IN_THE_LAMBDA = {
     "DynamoDossiers.delete": "retention: only `motcua purge` deletes dossiers, by an operator",
     "DynamoDossiers._delete_batch": "retention: only `motcua purge` deletes dossiers",
     "DynamoDossiers.hash_idempotency_keys": "`motcua migrate`, once, by an operator",
+    "DynamoOutbox.of_offices": "the back office's failed deliveries: officers cannot sign in on"
+    " AWS yet (wiring)",
     # UploadStore (the admin command's port): `motcua backup`, `restore` and `purge` are run by an
     # operator with their own credentials, never by the function.
     "S3Uploads.objects": "the admin command's UploadStore",

@@ -37,7 +37,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,8 +51,10 @@ from chalicelib.errors import (
     VersionConflictError,
 )
 from chalicelib.sealing import DataKeyError, Sealer, SealError
+from chalicelib.storage import outbox_sqlite
 from chalicelib.storage.ports import (
     NO_DUE,
+    Delivery,
     NewDossier,
     QueueItem,
     QueueQuery,
@@ -146,6 +148,7 @@ class _Create:
     dossier: NewDossier
     idempotency_key: str
     request_hash: str
+    deliveries: Callable[[str], Sequence[Delivery]] | None = None
     done: bool = False
     stored: StoredDossier | None = None
     error: BaseException | None = None
@@ -188,14 +191,20 @@ class SqliteDossiers:
             for statement in SCHEMA.split(";"):  # not executescript, which would COMMIT first
                 db.execute(statement)
             db.execute(_SEALING)
+            outbox_sqlite.create(db)
             if sealer is not None:
                 _check_key(db, sealer, self._path)
             _hash_idempotency_keys(db)
 
     def create(
-        self, dossier: NewDossier, *, idempotency_key: str, request_hash: str
+        self,
+        dossier: NewDossier,
+        *,
+        idempotency_key: str,
+        request_hash: str,
+        deliveries: Callable[[str], Sequence[Delivery]] | None = None,
     ) -> StoredDossier:
-        mine = _Create(dossier, idempotency_key, request_hash)
+        mine = _Create(dossier, idempotency_key, request_hash, deliveries)
         deadline = time.monotonic() + self._wait
         with self._waiting_lock:
             self._waiting.append(mine)
@@ -250,6 +259,8 @@ class SqliteDossiers:
             (create.idempotency_key, create.request_hash, code),
         )
         self._after_write("idempotency")
+        if create.deliveries is not None:
+            outbox_sqlite.insert(db, create.deliveries(code), self._sealer)
         return StoredDossier(code=code, dossier=dossier, state=state)
 
     def get(self, code: str) -> StoredDossier | None:
@@ -262,7 +273,13 @@ class SqliteDossiers:
                 db.execute("COMMIT")
 
     def transition(
-        self, code: str, *, expected_version: int, event: dict[str, Any], state: State
+        self,
+        code: str,
+        *,
+        expected_version: int,
+        event: dict[str, Any],
+        state: State,
+        deliveries: Sequence[Delivery] = (),
     ) -> StoredDossier:
         with self._writing(), self._immediate(time.monotonic() + self._wait) as db:
             row = db.execute("SELECT version FROM dossiers WHERE code = ?", (code,)).fetchone()
@@ -294,6 +311,7 @@ class SqliteDossiers:
                 ),
             )
             self._after_write("state")
+            outbox_sqlite.insert(db, deliveries, self._sealer)
             stored = _load(db, code, self._sealer)
         self._after_write("commit")
         assert stored is not None
@@ -357,6 +375,7 @@ class SqliteDossiers:
             for code in codes:
                 db.execute("DELETE FROM idempotency WHERE code = ?", (code,))
                 db.execute("DELETE FROM events WHERE code = ?", (code,))
+                db.execute("DELETE FROM outbox WHERE code = ?", (code,))
                 deleted += db.execute("DELETE FROM dossiers WHERE code = ?", (code,)).rowcount
         return deleted
 
