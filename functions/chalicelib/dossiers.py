@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import IO, Any, NoReturn
 
-from . import forms, lookup_secret, receipt, workflow
+from . import forms, lookup_secret, outbox, receipt, workflow
 from .bundle import Bundle, is_cross_boundary
 from .calendar import VIETNAM
 from .errors import (
@@ -36,7 +36,15 @@ from .errors import (
 )
 from .ratelimit import SUBMIT, UPLOAD, RateLimiter
 from .scanner import Scanner, UnconfiguredScanner
-from .storage.ports import Dossiers, LookupFailures, NewDossier, State, StoredDossier, Uploads
+from .storage.ports import (
+    Delivery,
+    Dossiers,
+    LookupFailures,
+    NewDossier,
+    State,
+    StoredDossier,
+    Uploads,
+)
 from .workflow import STATUSES
 
 # A stored key's extension gives back its kind of file (forms.FILE_TYPES).
@@ -287,8 +295,10 @@ class Service:
             for index, key in enumerate(keys):
                 if not _in_draft(key, tag):
                     errors.setdefault(f"/uploads/{slot_id}/{index}", OTHER_DRAFT)
-        unknown = set(body) - {"procedure", "answers", "uploads", "office"}
+        unknown = set(body) - {"procedure", "answers", "uploads", "office", "notify"}
         errors.update({f"/{k}"[:100]: forms.MESSAGES["unknown"] for k in unknown})
+        contact, contact_errors = outbox.check_contact(body.get("notify"))
+        errors.update(contact_errors)
         office, office_error = self._office(version, body.get("office"))
         if office_error:
             errors["/office"] = office_error
@@ -309,12 +319,14 @@ class Service:
             secret_sealed=lookup_secret.seal(secret, idempotency_key),
             received_at=received.isoformat(timespec="seconds"),
             due_at=self._due(version, received),
+            contact=contact,
         )
         request_hash = hashlib.sha256(_canonical(body).encode()).hexdigest()
         stored = self.dossiers.create(
             dossier,
             idempotency_key=lookup_secret.idempotency_hash(idempotency_key),
             request_hash=request_hash,
+            deliveries=self._receipt_notices(dossier, received),
         )
         # A retry gets the dossier stored the first time, and so that time's secret.
         sealed = stored.dossier.secret_sealed
@@ -461,7 +473,11 @@ class Service:
         )
         try:
             return self.dossiers.transition(
-                stored.code, expected_version=version, event=event, state=nxt
+                stored.code,
+                expected_version=version,
+                event=event,
+                state=nxt,
+                deliveries=self._notices(stored, event),
             )
         except VersionConflictError:
             fresh = self.dossiers.get(stored.code)
@@ -470,6 +486,42 @@ class Service:
             if _made(fresh, action, request_id):
                 return fresh
             raise StaleDossierError(view(fresh)) from None
+
+    def _receipt_notices(
+        self, dossier: NewDossier, received: dt.datetime
+    ) -> Callable[[str], list[Delivery]] | None:
+        """The receipt's deliveries once storage gives the code; None without a contact."""
+        if not dossier.contact:
+            return None
+        data = self.notice_data(dossier)
+        return outbox.receipt(
+            dossier.contact, office=dossier.office, data=data, now=received.timestamp()
+        )
+
+    def _notices(self, stored: StoredDossier, event: dict[str, Any]) -> list[Delivery]:
+        """What `event` tells the applicant, for the contact given at filing (outbox.py)."""
+        contact = stored.dossier.contact
+        if not contact or event["action"] not in outbox.EVENT_KINDS:
+            return []
+        return outbox.after_event(
+            stored.code,
+            contact,
+            office=stored.dossier.office,
+            event=event,
+            data=self.notice_data(stored.dossier),
+            now=self.now().timestamp(),
+        )
+
+    def notice_data(self, dossier: NewDossier) -> dict[str, Any]:
+        """What every notification may name (templates/notify/): never the lookup secret."""
+        office = self._office_view(dossier.office)
+        return {
+            "procedure_name": self._procedure_name(dossier),
+            "office_name": office["name"] if office else "Cơ quan tiếp nhận",
+            "received_at": dossier.received_at,
+            "due_at": dossier.due_at,
+            "status_url": f"{self.public_url}/tra-cuu/",
+        }
 
     def procedure_version(self, dossier: NewDossier) -> dict[str, Any]:
         """The procedure version the dossier was filed under (its rules and its form)."""
