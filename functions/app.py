@@ -2,14 +2,15 @@
 
 import json
 import logging
+from dataclasses import asdict
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 
 from chalicelib import headers, jsonbody, officers, openapi
 from chalicelib.config import MAX_BODY_BYTES
 from chalicelib.errors import ApiError
 from chalicelib.scanner import ScanPendingError
-from chalicelib.wiring import default_backoffice, default_service
+from chalicelib.wiring import default_backoffice, default_outbox_worker, default_service
 
 app = Chalice(app_name="motcua")
 log = logging.getLogger("motcua")
@@ -232,3 +233,9 @@ def office_file(code, n):
 @app.route("/api/office/dossiers/{code}/result-upload", methods=["POST"], content_types=ANY_BODY)
 def office_result_upload(code):
     return _handle(lambda: default_backoffice().result_target(_officer_changing(), code, _body()))
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="outbox")
+def send_notifications(event):
+    """AWS: the outbox worker (chalicelib/outbox.py) once a minute, through SES."""
+    return asdict(default_outbox_worker().run_once())

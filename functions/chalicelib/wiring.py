@@ -332,6 +332,11 @@ def build_outbox_worker(settings: Settings) -> "Worker":
     return Worker(build_outbox(settings), build_senders(settings))
 
 
+@lru_cache(maxsize=1)
+def default_outbox_worker() -> "Worker":
+    return build_outbox_worker(Settings.from_env())
+
+
 def _read_secret(path: Path, name: str) -> str:
     try:
         return path.read_text(encoding="utf-8").strip()

@@ -49,6 +49,7 @@ NOT_IN_THE_LAMBDA = {
     "S3Uploads.write_object": "the admin command's UploadStore",
 }
 TABLE, BUCKET, SECRET = "${DossiersTable.Arn}", "${UploadsBucket.Arn}", "${SecretKey}"
+SES_IDENTITIES = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
 TRANSACT_WRITE = {
     "Put": "PutItem",
     "Update": "UpdateItem",
@@ -158,6 +159,8 @@ def _grants_for(service: str, operation: str, params: dict[str, Any]) -> set[Gra
         return {(f"s3:{operation}", BUCKET)}
     if service == "secretsmanager":
         return {(f"secretsmanager:{operation}", SECRET)}
+    if service == "email":  # SES (notify/ses.py): any identity verified in the account
+        return {(f"ses:{operation}", SES_IDENTITIES)}
     return {(f"{service}:{operation}", "?")}
 
 

@@ -12,6 +12,8 @@ import pytest
 from chalicelib import workflow
 from chalicelib.config import Settings
 from chalicelib.errors import NotConfiguredError
+from chalicelib.notify.ses import SesSender
+from chalicelib.outbox import render as outbox_render
 from chalicelib.scanner import ClamdScanner
 from chalicelib.scanstep import ScanStep
 from chalicelib.storage.dynamo import DynamoDossiers, create_table
@@ -80,6 +82,9 @@ def test_every_grant_of_the_lambda_policy_is_needed_by_a_call_its_code_makes(
         outbox.failed(sms.id, error="503", retry_at=None)
         assert outbox.retry(sms.id, NOW) and outbox.get(sms.id).state == "pending"
         outbox.close()
+        ses = aws_client("ses", moto_url)
+        ses.verify_email_identity(EmailAddress="thongbao@haiphong.gov.vn")
+        SesSender(ses, sender="thongbao@haiphong.gov.vn").send(email, outbox_render(email))
         files = (
             ("2026/12/07/kept.pdf", True),
             ("2026/12/07/refused.pdf", False),

@@ -84,7 +84,15 @@ def delivery(
         "kind": "receipt" if seq == "0" else "supplement",
         "channel": channel,
         "to": "an@vidu.vn" if channel == "email" else "0912345678",
-        "data": {"code": code_, "procedure_name": "Đăng ký thường trú", "items": ["Tờ khai"]},
+        "data": {  # what templates/notify/receipt and supplement name
+            "code": code_,
+            "procedure_name": "Đăng ký thường trú",
+            "office_name": "Công an Phường Lê Chân",
+            "received_at": "2026-11-25T09:30:00+07:00",
+            "due_at": "2026-11-28T17:00+07:00",
+            "status_url": "https://dichvucong.tinh.gov.vn/tra-cuu/",
+            "items": ["Tờ khai"],
+        },
         "created_at": NOW,
         "next_at": next_at,
     }
