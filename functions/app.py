@@ -235,6 +235,17 @@ def office_result_upload(code):
     return _handle(lambda: default_backoffice().result_target(_officer_changing(), code, _body()))
 
 
+@app.route("/api/office/outbox", methods=["GET"])
+def office_outbox():
+    params = app.current_request.query_params or {}
+    return _handle(lambda: default_backoffice().deliveries(_officer(), dict(params)))
+
+
+@app.route("/api/office/outbox/retry", methods=["POST"], content_types=ANY_BODY)
+def office_outbox_retry():
+    return _handle(lambda: default_backoffice().retry_delivery(_officer_changing(), _body()))
+
+
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="outbox")
 def send_notifications(event):
     """AWS: the outbox worker (chalicelib/outbox.py) once a minute, through SES."""

@@ -4,7 +4,7 @@ Chalice route is here and that responses match it (schemathesis runs against the
 from functools import lru_cache
 from typing import Any
 
-from . import officers, workflow
+from . import officers, outbox, workflow
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -190,6 +190,31 @@ def _officer_paths() -> dict[str, Any]:
                 "responses": {
                     **_ok(_object(["url", "expires_at"], {"url": STRING, "expires_at": STRING})),
                     **_errors(401, 404, 503),
+                },
+            }
+        },
+        "/api/office/outbox": {
+            "get": {
+                "summary": "Thông báo gửi không được hoặc chờ quá lâu của một cơ quan"
+                " (docs/notifications.md)",
+                "security": OFFICER,
+                "parameters": [query[0]],
+                "responses": {**_ok(_ref("Deliveries")), **_errors(401, 404, 503)},
+            }
+        },
+        "/api/office/outbox/retry": {
+            "post": {
+                "summary": "Gửi lại một thông báo (số lần thử tính lại từ 0)",
+                "security": OFFICER_CHANGING,
+                "requestBody": _body(_object(["id"], {"id": TEXT}, additionalProperties=False)),
+                "responses": {
+                    **_ok(
+                        _object(
+                            ["ok", "item"],
+                            {"ok": {"type": "boolean"}, "item": _ref("Delivery")},
+                        )
+                    ),
+                    **_errors(400, 401, 403, 404, 409, 413, 422, 503),
                 },
             }
         },
@@ -701,6 +726,49 @@ def document() -> dict[str, Any]:
                         "max_bytes": {"type": "integer"},
                     },
                 },
+                "Delivery": _object(
+                    [
+                        "id",
+                        "code",
+                        "kind",
+                        "kind_label",
+                        "channel",
+                        "channel_label",
+                        "to",
+                        "state",
+                        "state_label",
+                        "attempts",
+                        "last_error",
+                        "created_at",
+                        "next_at",
+                    ],
+                    {
+                        "id": {
+                            "description": "<mã hồ sơ>:<số sự kiện>:<kênh>, khóa chống gửi trùng",
+                            **STRING,
+                        },
+                        "code": STRING,
+                        "kind": {"enum": list(outbox.KINDS)},
+                        "kind_label": STRING,
+                        "channel": {"enum": list(outbox.CHANNELS)},
+                        "channel_label": STRING,
+                        "to": {"description": "Người nhận, đã che bớt", **STRING},
+                        "state": {"enum": list(outbox.STATES)},
+                        "state_label": STRING,
+                        "attempts": INTEGER,
+                        "last_error": STRING,
+                        "created_at": STRING,
+                        "next_at": NULLABLE,
+                    },
+                ),
+                "Deliveries": _object(
+                    ["office", "items", "pending_after_minutes"],
+                    {
+                        "office": OFFICE,
+                        "items": {"type": "array", "items": _ref("Delivery")},
+                        "pending_after_minutes": INTEGER,
+                    },
+                ),
                 "Submission": {
                     "type": "object",
                     "required": ["procedure", "answers", "office"],
@@ -712,6 +780,21 @@ def document() -> dict[str, Any]:
                             "description": "id của văn phòng nhận hồ sơ, một trong offices của "
                             "biểu mẫu; mã hồ sơ bắt đầu bằng mã định danh của văn phòng đó.",
                             **TEXT,
+                        },
+                        "notify": {
+                            "type": "object",
+                            "description": "Tùy chọn: nhận thông báo về hồ sơ (khi tiếp nhận, yêu"
+                            " cầu bổ sung, đề nghị nộp phí, có kết quả, gia hạn) qua thư điện tử"
+                            " và/hoặc tin nhắn; docs/notifications.md. Sai định dạng: 422 tại"
+                            " /notify/email, /notify/phone.",
+                            "additionalProperties": False,
+                            "properties": {
+                                "email": {"type": "string", "maxLength": 254},
+                                "phone": {
+                                    "type": "string",
+                                    "description": "Số di động Việt Nam: 0xxxxxxxxx hoặc +84...",
+                                },
+                            },
                         },
                     },
                 },

@@ -44,6 +44,16 @@ EVENT_KINDS = {
 KINDS = ("receipt", *EVENT_KINDS.values(), "secret")
 CHANNELS = ("email", "sms")
 STATES = ("pending", "sent", "failed")
+KIND_LABELS = {
+    "receipt": "Đã tiếp nhận hồ sơ",
+    "supplement": "Yêu cầu bổ sung",
+    "payment": "Đề nghị nộp phí, lệ phí",
+    "result": "Đã có kết quả",
+    "extension": "Xin lỗi và gia hạn",
+    "secret": "Cấp lại mã tra cứu",
+}
+CHANNEL_LABELS = {"email": "Thư điện tử", "sms": "Tin nhắn SMS"}
+STATE_LABELS = {"pending": "Đang chờ gửi", "sent": "Đã gửi", "failed": "Gửi không được"}
 EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+")
 PHONE = re.compile(r"(\+84|0)[0-9]{9,10}")
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "notify"
@@ -82,6 +92,14 @@ def check_contact(value: Any) -> tuple[dict[str, str], dict[str, str]]:
         else:
             contact["phone"] = digits
     return contact, errors
+
+
+def masked(to: str) -> str:
+    """A recipient as officers see it in the failures' list: enough to recognise, not to use."""
+    if "@" in to:
+        name, _, domain = to.partition("@")
+        return f"{name[:2]}***@{domain}"
+    return f"{to[:4]}***{to[-3:]}" if len(to) > 7 else "***"
 
 
 # --- which deliveries a change makes --------------------------------------------------------
@@ -291,9 +309,12 @@ class Worker:
 
 __all__ = [
     "CHANNELS",
+    "CHANNEL_LABELS",
     "EVENT_KINDS",
     "KINDS",
+    "KIND_LABELS",
     "STATES",
+    "STATE_LABELS",
     "Backoff",
     "DeliveryError",
     "Message",
@@ -302,6 +323,7 @@ __all__ = [
     "Worker",
     "after_event",
     "check_contact",
+    "masked",
     "receipt",
     "render",
     "secret_resend",

@@ -228,7 +228,7 @@ def default_officer_auth() -> OfficerAuth:
 
 @lru_cache(maxsize=1)
 def default_backoffice() -> Backoffice:
-    return Backoffice(default_service(), default_officer_auth())
+    return Backoffice(default_service(), default_officer_auth(), build_outbox(Settings.from_env()))
 
 
 # --- the admin command (chalicelib/admin): the stores without the service ---------------------

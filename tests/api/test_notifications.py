@@ -13,7 +13,7 @@ from chalicelib.backoffice import Backoffice
 from chalicelib.bundle import Bundle
 from chalicelib.calendar import VIETNAM
 from chalicelib.dossiers import FailureLimiter, Service
-from chalicelib.errors import ValidationFailedError
+from chalicelib.errors import ActionNotAllowedError, NotFoundError, ValidationFailedError
 from chalicelib.notify.sms import HttpSmsSender
 from chalicelib.notify.smtp import SmtpSender
 from chalicelib.officers import Officer, OfficerAuth
@@ -75,14 +75,8 @@ def make_office(tmp_path, bundle_path, *, after_write=None) -> Office:
         "cb1", "cb1", "Cán bộ", frozenset({"mot_cua", "chuyen_vien"}), frozenset({office})
     )
     auth = OfficerAuth(SqliteAccounts(tmp_path / "officers.sqlite3"), secret_key=b"k" * 32)
-    return Office(
-        service,
-        Backoffice(service, auth),
-        officer,
-        SqliteOutbox(path, sealer=SEALER),
-        body,
-        moments,
-    )
+    outbox_ = SqliteOutbox(path, sealer=SEALER)
+    return Office(service, Backoffice(service, auth, outbox_), officer, outbox_, body, moments)
 
 
 @pytest.fixture
@@ -313,3 +307,32 @@ def test_every_kind_and_channel_has_a_template():
     for kind in outbox.KINDS:
         for channel in outbox.CHANNELS:
             assert (outbox.TEMPLATES / f"{kind}.{channel}.txt").is_file(), (kind, channel)
+
+
+def test_officers_see_failed_and_long_waiting_deliveries_of_their_office_and_retry_them(office):
+    code = office.service.submit(office.body, "ma-thu-nghiem-0012")["code"]
+    clock = Clock()
+    with sms_gateway() as gateway:
+        gateway.statuses = [500]
+        sender = HttpSmsSender(gateway.url, api_key="k")
+        Worker(office.outbox, [sender], clock=clock, backoff=Backoff(attempts=1)).run_once()
+        listed = office.backoffice.deliveries(office.officer, {})
+        assert [(i["id"], i["state_label"], i["last_error"]) for i in listed["items"]] == [
+            (f"{code}:0:sms", "Gửi không được", "SMS gateway: HTTP 500")
+        ]  # the email is pending, but not for long yet
+        assert listed["items"][0]["to"] == "0912***678"
+        office.moments.append(WEDNESDAY + dt.timedelta(minutes=16))
+        clock.now += 16 * 60
+        listed = office.backoffice.deliveries(office.officer, {})
+        assert sorted(i["channel"] for i in listed["items"]) == ["email", "sms"]
+
+        outsider = Officer("cb2", "cb2", "Cán bộ khác", frozenset({"mot_cua"}), frozenset({"x"}))
+        with pytest.raises(NotFoundError):
+            office.backoffice.retry_delivery(outsider, {"id": f"{code}:0:sms"})
+        with pytest.raises(NotFoundError):
+            office.backoffice.deliveries(outsider, {"office": office.body["office"]})
+        retried = office.backoffice.retry_delivery(office.officer, {"id": f"{code}:0:sms"})
+        assert retried["item"]["state"] == "pending" and retried["item"]["attempts"] == 0
+        assert Worker(office.outbox, [sender], clock=clock).run_once().sent == 1
+    with pytest.raises(ActionNotAllowedError):
+        office.backoffice.retry_delivery(office.officer, {"id": f"{code}:0:sms"})
