@@ -177,7 +177,7 @@ class Backoffice:
         shown = [d for d in found if d.state == "failed" or now - d.created_at > PENDING_TOO_LONG]
         return {
             "office": self._office(office),
-            "items": [_delivery_view(d) for d in shown],
+            "items": [delivery_view(d) for d in shown],
             "pending_after_minutes": PENDING_TOO_LONG // 60,
         }
 
@@ -194,7 +194,7 @@ class Backoffice:
             raise ActionNotAllowedError("Thông báo này đã được gửi.")
         again = self._outbox().get(delivery_id)
         assert again is not None
-        return {"ok": True, "item": _delivery_view(again)}
+        return {"ok": True, "item": delivery_view(again)}
 
     def _outbox(self) -> Outbox:
         if self.outbox is None:
@@ -448,7 +448,7 @@ def _statuses(raw: str | None) -> tuple[int, ...]:
     return tuple(sorted({int(part) for part in parts}))
 
 
-def _delivery_view(delivery: Delivery) -> dict[str, Any]:
+def delivery_view(delivery: Delivery) -> dict[str, Any]:
     def moment(at: float | None) -> str | None:
         if at is None:
             return None
