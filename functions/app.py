@@ -122,6 +122,11 @@ def submit():
     )
 
 
+@app.route("/api/dossiers/resend", methods=["POST"], content_types=ANY_BODY)
+def resend_secret():
+    return _handle(lambda: default_service().resend_secret(_body(), _client()))
+
+
 @app.route("/api/dossiers/{code}", methods=["GET"])
 def lookup(code):
     secret = app.current_request.headers.get("x-lookup-secret")

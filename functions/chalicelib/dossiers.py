@@ -34,7 +34,7 @@ from .errors import (
     ValidationFailedError,
     VersionConflictError,
 )
-from .ratelimit import SUBMIT, UPLOAD, RateLimiter
+from .ratelimit import RESEND, RESEND_CODE, SUBMIT, UPLOAD, RateLimiter
 from .scanner import Scanner, UnconfiguredScanner
 from .storage.ports import (
     Delivery,
@@ -86,6 +86,13 @@ OTHER_DRAFT = "Tệp này được tải lên cho một bản nháp khác; hãy 
 MAX_OWNED_FILES = 20
 APPLICANT = workflow.Actor(workflow.APPLICANT, frozenset({workflow.APPLICANT}), "Người nộp hồ sơ")
 FILED = "Nộp hồ sơ trực tuyến"  # the timeline's first entry
+# The answer to a re-send request, whatever the code: it never says whether the dossier exists
+# or has a contact.
+RESENT = (
+    "Nếu mã hồ sơ đúng và khi nộp hồ sơ bạn đã cho địa chỉ thư điện tử hoặc số điện thoại nhận"
+    " thông báo, mã tra cứu mới sẽ được gửi tới đó trong ít phút; mã tra cứu cũ khi đó không còn"
+    " dùng được."
+)
 
 
 class Service:
@@ -366,6 +373,50 @@ class Service:
         digest = hmac.new(self.secret_key, b"lookup:" + idempotency_key.encode(), "sha256")
         return base64.b32encode(digest.digest()[:15]).decode().lower()
 
+    # --- a lookup secret issued again ------------------------------------------------------------
+
+    def resend_secret(self, body: Any, client: str = "unknown") -> dict[str, Any]:
+        """Issues a new lookup secret for a dossier filed with a contact and sends it there
+        (outbox.py): its hash replaces the old one in the transaction that queues the message,
+        so the old secret stops working. The answer is the same whether or not the code exists
+        or has a contact, and so is the work up to the store's read (one new secret and its
+        argon2id hash every time). Rate-limited per client, for everyone and per code."""
+        self._limit(RESEND, client)
+        body = _object(body)
+        code = _text(body, "code").strip()
+        unknown = set(body) - {"code"}
+        if unknown:
+            raise ValidationFailedError(
+                fields={f"/{k}"[:100]: forms.MESSAGES["unknown"] for k in unknown}
+            )
+        self._limit(RESEND_CODE, code)
+        secret = lookup_secret.new()
+        secret_hash = lookup_secret.hash_secret(secret)
+        for _ in range(3):  # a transition between the read and the write: read again
+            stored = self.dossiers.get(code) if is_dossier_code(code) else None
+            if stored is None or not stored.dossier.contact:
+                break
+            data = {**self.notice_data(stored.dossier), "secret": lookup_secret.display(secret)}
+            deliveries = outbox.secret_resend(
+                stored.code,
+                stored.dossier.contact,
+                office=stored.dossier.office,
+                data=data,
+                now=self.now().timestamp(),
+                nonce=secrets.token_hex(4),
+            )
+            try:
+                self.dossiers.replace_secret(
+                    stored.code,
+                    expected_version=state_of(stored).version,
+                    secret_hash=secret_hash,
+                    deliveries=deliveries,
+                )
+            except VersionConflictError:
+                continue
+            break
+        return {"ok": True, "message": RESENT}
+
     # --- the applicant's status view and actions ----------------------------------------------
 
     def lookup(self, code: str, secret: str | None, client: str) -> dict[str, Any]:
@@ -426,7 +477,7 @@ class Service:
             ) from None
         self.limiter.check(client, code)
         stored = self.dossiers.get(code) if is_dossier_code(code) else None
-        if not lookup_secret.verify(stored.dossier.secret_hash if stored else None, canonical):
+        if not lookup_secret.verify(secret_hash_of(stored), canonical):
             self.limiter.fail(client, code)
             raise NotFoundError("Không tìm thấy hồ sơ với mã và mã tra cứu này.")
         assert stored is not None
@@ -668,6 +719,14 @@ class StaleDossierError(VersionConflictError):
 
     def body(self) -> dict[str, Any]:
         return {**super().body(), "dossier": self.dossier}
+
+
+def secret_hash_of(stored: StoredDossier | None) -> str | None:
+    """The hash the lookup secret is checked against: one issued again (State.secret_hash)
+    replaces the filing's."""
+    if stored is None:
+        return None
+    return state_of(stored).secret_hash or stored.dossier.secret_hash
 
 
 def state_of(stored: StoredDossier) -> State:

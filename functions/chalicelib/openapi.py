@@ -600,6 +600,27 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/dossiers/resend": {
+                "post": {
+                    "summary": "Gửi lại mã tra cứu (một mã mới) tới địa chỉ nhận thông báo đã cho"
+                    " khi nộp hồ sơ",
+                    "description": "Cấp một mã tra cứu mới và gửi tới thư điện tử hoặc số điện"
+                    " thoại người nộp đã cho khi nộp (docs/notifications.md); mã cũ không còn dùng"
+                    " được. Câu trả lời như nhau dù mã hồ sơ có hay không, có địa chỉ nhận hay"
+                    " không. Giới hạn số lần theo máy, toàn hệ thống và theo mã hồ sơ (429).",
+                    "requestBody": _body(
+                        _object(["code"], {"code": TEXT}, additionalProperties=False)
+                    ),
+                    "responses": {
+                        **_ok(
+                            _object(
+                                ["ok", "message"], {"ok": {"type": "boolean"}, "message": STRING}
+                            )
+                        ),
+                        **_errors(400, 413, 422, 429, 503),
+                    },
+                }
+            },
             "/api/dossiers/{code}": {
                 "get": {
                     "summary": "Tra cứu hồ sơ bằng mã hồ sơ và mã tra cứu",

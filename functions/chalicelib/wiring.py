@@ -17,7 +17,7 @@ from .config import ConfigurationError, Settings
 from .dossiers import FailureLimiter, Service
 from .errors import NotConfiguredError
 from .officers import OfficerAuth
-from .ratelimit import SUBMIT, UPLOAD, Limit, RateLimiter
+from .ratelimit import RESEND, RESEND_CODE, SUBMIT, UPLOAD, Limit, RateLimiter
 from .scanner import ClamdScanner, RecordedScanner, Scanner
 from .storage.accounts import Accounts
 from .storage.ports import (
@@ -55,6 +55,10 @@ def build_service(settings: Settings) -> Service:
         limits={
             UPLOAD: Limit(settings.uploads_per_client, settings.uploads_per_minute),
             SUBMIT: Limit(settings.submissions_per_client, settings.submissions_per_minute),
+            # A re-sent lookup secret: a few per client and minute, and three per dossier code
+            # an hour (each one replaces the applicant's secret).
+            RESEND: Limit(5, 300),
+            RESEND_CODE: Limit(3, 0, window=3600),
         },
     )
     return Service(

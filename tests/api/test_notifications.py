@@ -12,17 +12,24 @@ from chalicelib import outbox
 from chalicelib.backoffice import Backoffice
 from chalicelib.bundle import Bundle
 from chalicelib.calendar import VIETNAM
-from chalicelib.dossiers import FailureLimiter, Service
-from chalicelib.errors import ActionNotAllowedError, NotFoundError, ValidationFailedError
+from chalicelib.dossiers import RESENT, FailureLimiter, Service
+from chalicelib.errors import (
+    ActionNotAllowedError,
+    NotFoundError,
+    RateLimitedError,
+    ValidationFailedError,
+)
 from chalicelib.notify.sms import HttpSmsSender
 from chalicelib.notify.smtp import SmtpSender
 from chalicelib.officers import Officer, OfficerAuth
 from chalicelib.outbox import Backoff, Worker
+from chalicelib.ratelimit import RESEND, RESEND_CODE, Limit, RateLimiter
 from chalicelib.sealing import Sealer
 from chalicelib.storage.accounts_sqlite import SqliteAccounts
 from chalicelib.storage.files import FilesystemUploads
 from chalicelib.storage.lookups_sqlite import SqliteLookupFailures
 from chalicelib.storage.outbox_sqlite import SqliteOutbox
+from chalicelib.storage.rates_sqlite import SqliteRateCounts
 from chalicelib.storage.sqlite import SqliteDossiers
 from tests.notify_servers import sms_gateway, smtp_server
 
@@ -336,3 +343,42 @@ def test_officers_see_failed_and_long_waiting_deliveries_of_their_office_and_ret
         assert Worker(office.outbox, [sender], clock=clock).run_once().sent == 1
     with pytest.raises(ActionNotAllowedError):
         office.backoffice.retry_delivery(office.officer, {"id": f"{code}:0:sms"})
+
+
+def test_a_new_secret_goes_to_the_contact_and_the_old_one_stops_working(office):
+    filed = office.service.submit(office.body, "ma-thu-nghiem-0013")
+    code, old = filed["code"], filed["secret"]
+    without = {key: value for key, value in office.body.items() if key != "notify"}
+    bare = office.service.submit(without, "ma-thu-nghiem-0014")
+
+    answers = [
+        office.service.resend_secret({"code": asked}, "203.0.113.9")
+        for asked in (code, bare["code"], "11383.CA-261209-9999", "khong-phai-ma")
+    ]
+    assert answers == [{"ok": True, "message": RESENT}] * 4  # never says which is which
+
+    resent = [d for d in pending(office) if d.kind == "secret"]
+    assert sorted(d.channel for d in resent) == ["email", "sms"]
+    assert {d.code for d in resent} == {code}
+    new = resent[0].data["secret"]
+    assert new != old and new in outbox.render(resent[0]).text
+    assert "không còn dùng được" in outbox.render(resent[0]).text
+    with pytest.raises(NotFoundError):
+        office.service.lookup(code, old, "203.0.113.9")
+    assert office.service.lookup(code, new, "203.0.113.9")["code"] == code
+    assert office.service.lookup(bare["code"], bare["secret"], "203.0.113.9")  # untouched
+
+
+def test_re_sending_is_limited_per_code_whoever_asks(tmp_path, bundle_path):
+    office = make_office(tmp_path, bundle_path)
+    office.service.rates = RateLimiter(
+        SqliteRateCounts(tmp_path / "rates.sqlite3"),
+        secret_key=b"k" * 32,
+        limits={RESEND: Limit(5, 300), RESEND_CODE: Limit(3, 0, window=3600)},
+    )
+    code = office.service.submit(office.body, "ma-thu-nghiem-0015")["code"]
+    for client in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
+        office.service.resend_secret({"code": code}, client)
+    with pytest.raises(RateLimitedError):
+        office.service.resend_secret({"code": code}, "203.0.113.4")
+    assert len([d for d in pending(office) if d.kind == "secret"]) == 6  # 3 times, 2 channels

@@ -76,6 +76,9 @@ def test_every_grant_of_the_lambda_policy_is_needed_by_a_call_its_code_makes(
         )
         dossiers.transition(stored.code, expected_version=0, event=event, state=state)
         assert dossiers.get(stored.code).state.version == 1
+        dossiers.replace_secret(  # POST /api/dossiers/resend
+            stored.code, expected_version=1, secret_hash="argon2id:moi", deliveries=[]
+        )
         # The scheduled outbox function: claim, send, mark (and an officer's retry).
         email, sms = outbox.claim(NOW, channels=["email", "sms"], limit=10, lease=LEASE)
         outbox.sent(email.id, NOW)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib import workflow
-from chalicelib.errors import VersionConflictError
+from chalicelib.errors import NotFoundError, VersionConflictError
 from chalicelib.storage.dynamo import DynamoDossiers
 from chalicelib.storage.outbox_dynamo import DynamoOutbox
 from chalicelib.storage.outbox_postgres import PostgresOutbox
@@ -259,3 +259,26 @@ def test_deleting_a_dossier_deletes_its_deliveries(make_store):
     assert store.dossiers().delete([stored.code]) == 1
     assert store.outbox.get(f"{stored.code}:0:email") is None
     assert claim(store.outbox) == []
+
+
+def test_a_new_secret_replaces_the_filings_with_its_delivery_or_neither(make_store):
+    store = make_store()
+    dossiers = store.dossiers()
+    stored = file(dossiers, deliveries=None)
+    sent = delivery(stored.code, "secret-1", kind="secret")
+
+    with pytest.raises(VersionConflictError):
+        dossiers.replace_secret(stored.code, expected_version=1, secret_hash="x", deliveries=[sent])
+    assert store.outbox.get(sent.id) is None
+    with pytest.raises(NotFoundError):
+        dossiers.replace_secret(code(99), expected_version=0, secret_hash="x", deliveries=[])
+
+    dossiers.replace_secret(
+        stored.code, expected_version=0, secret_hash="argon2id:moi", deliveries=[sent]
+    )
+    again = store.dossiers().get(stored.code)
+    assert again.state.secret_hash == "argon2id:moi" and again.state.version == 0
+    assert store.outbox.get(sent.id) == sent
+    moved = request_supplement(store.dossiers(), again)  # the next transition keeps it
+    assert moved.state.secret_hash == "argon2id:moi"
+    assert workflow.verify_chain(moved.dossier, moved.events) == []

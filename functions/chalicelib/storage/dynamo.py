@@ -174,6 +174,44 @@ class DynamoDossiers:
             return stored
         raise StorageError()
 
+    def replace_secret(
+        self,
+        code: str,
+        *,
+        expected_version: int,
+        secret_hash: str,
+        deliveries: Sequence[Delivery],
+    ) -> None:
+        """The state is read, changed and written back under the version's condition, with the
+        deliveries in the same TransactWriteItems."""
+        stored = self.get(code)
+        if stored is None or stored.state is None:
+            raise NotFoundError()
+        if stored.state.version != expected_version:
+            raise VersionConflictError()
+        state = {**stored.state.as_dict(), "secret_hash": secret_hash}
+        items: list[Any] = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": {"pk": {"S": f"DOSSIER#{code}"}},
+                    "UpdateExpression": "SET #state = :state",
+                    "ConditionExpression": "attribute_exists(pk) AND #version = :expected",
+                    "ExpressionAttributeNames": {"#state": "state", "#version": "version"},
+                    "ExpressionAttributeValues": {
+                        ":state": {"S": json.dumps(state, ensure_ascii=False)},
+                        ":expected": {"N": str(expected_version)},
+                    },
+                }
+            },
+            *({"Put": self._put_new(outbox_dynamo.item(d))} for d in deliveries),
+        ]
+        try:
+            with _wrapped(passing=_lost_race):
+                self._client.transact_write_items(TransactItems=items)
+        except ClientError:
+            raise VersionConflictError() from None
+
     def queue(self, query: QueueQuery) -> list[QueueItem]:
         statuses = query.statuses or tuple(workflow.STATUSES)
         found = [item for status in statuses for item in self._queue_of(query, status)]

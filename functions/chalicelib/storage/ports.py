@@ -96,6 +96,10 @@ class State:
     finished_at: str | None = None  # when the result was ready (status 9) or processing ended
     outcome: str | None = None  # truoc_han | dung_han | qua_han, set when the result is ready
     head: str = ""
+    # A lookup secret issued again (POST /api/dossiers/resend) replaces the one of the filing:
+    # its argon2id hash; "" while the filing's (NewDossier.secret_hash) holds. Not an event: the
+    # chain records what happened to the dossier, and the hash is no part of it.
+    secret_hash: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
@@ -166,6 +170,19 @@ class Dossiers(Protocol):
         `expected_version`; else VersionConflictError (or NotFoundError for an unknown code),
         nothing written. `state.version` is `expected_version + 1` and the event's `seq`
         (workflow.apply)."""
+        ...
+
+    def replace_secret(
+        self,
+        code: str,
+        *,
+        expected_version: int,
+        secret_hash: str,
+        deliveries: "Sequence[Delivery]",
+    ) -> None:
+        """Stores `secret_hash` as the state's (the filing's secret stops working) and writes
+        `deliveries` (the new secret for the contact), together, if the stored version is
+        `expected_version`; else VersionConflictError (NotFoundError for an unknown code)."""
         ...
 
     def queue(self, query: QueueQuery) -> list[QueueItem]: ...

@@ -229,6 +229,29 @@ class PostgresDossiers:
         assert stored is not None
         return stored
 
+    def replace_secret(
+        self,
+        code: str,
+        *,
+        expected_version: int,
+        secret_hash: str,
+        deliveries: Sequence[Delivery],
+    ) -> None:
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT version FROM dossiers WHERE code = %s FOR UPDATE", (code,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError()
+            if row[0] != expected_version:
+                raise VersionConflictError()
+            conn.execute(
+                "UPDATE dossiers SET state = jsonb_set(state, '{secret_hash}', to_jsonb(%s::text))"
+                " WHERE code = %s",
+                (secret_hash, code),
+            )
+            outbox_postgres.insert(conn, deliveries)
+
     def queue(self, query: QueueQuery) -> list[QueueItem]:
         sql, params = queue_sql(query)
         with self._pool.connection() as conn, wrapped():

@@ -317,6 +317,29 @@ class SqliteDossiers:
         assert stored is not None
         return stored
 
+    def replace_secret(
+        self,
+        code: str,
+        *,
+        expected_version: int,
+        secret_hash: str,
+        deliveries: Sequence[Delivery],
+    ) -> None:
+        with self._writing(), self._immediate(time.monotonic() + self._wait) as db:
+            row = db.execute(
+                "SELECT version, state FROM dossiers WHERE code = ?", (code,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError()
+            if row[0] != expected_version:
+                raise VersionConflictError()
+            state = {**json.loads(row[1]), "secret_hash": secret_hash}
+            db.execute(
+                "UPDATE dossiers SET state = ? WHERE code = ?",
+                (json.dumps(state, ensure_ascii=False), code),
+            )
+            outbox_sqlite.insert(db, deliveries, self._sealer)
+
     def queue(self, query: QueueQuery) -> list[QueueItem]:
         db = self._connections.get()
         with wrapped():
