@@ -37,7 +37,8 @@ from .client import WITH_DEADLINE
 from .filling import answers_for
 
 WEDNESDAY = dt.datetime(2026, 12, 9, 9, 0, tzinfo=VIETNAM)
-SEALER = Sealer([(b"\x00\x00\x00\x02", b"notification-tests-data-key-32by")])
+SEALER_KEYS = [(b"\x00\x00\x00\x02", b"notification-tests-data-key-32by")]
+SEALER = Sealer(SEALER_KEYS)
 CONTACT = {"email": "an.nguyen@vidu.vn", "phone": "0912 345 678"}
 
 
@@ -382,3 +383,13 @@ def test_re_sending_is_limited_per_code_whoever_asks(tmp_path, bundle_path):
     with pytest.raises(RateLimitedError):
         office.service.resend_secret({"code": code}, "203.0.113.4")
     assert len([d for d in pending(office) if d.kind == "secret"]) == 6  # 3 times, 2 channels
+
+
+def test_a_new_data_key_seals_the_outbox_again(office, tmp_path):
+    office.service.submit(office.body, "ma-thu-nghiem-0016")
+    rotated = Sealer([(b"\x00\x00\x00\x03", b"notification-tests-new-key-32byt"), *SEALER_KEYS])
+    SqliteDossiers(tmp_path / "motcua.sqlite3", sealer=rotated).reseal()
+    only_new = Sealer([(b"\x00\x00\x00\x03", b"notification-tests-new-key-32byt")])
+    outbox_ = SqliteOutbox(tmp_path / "motcua.sqlite3", sealer=only_new)
+    (queued,) = outbox_.of_offices([office.body["office"]], states=["pending"], limit=1)
+    assert queued.to == "an.nguyen@vidu.vn"

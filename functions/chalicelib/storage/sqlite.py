@@ -20,7 +20,8 @@ are one such range each, merged. Files made before the lifecycle (no queue colum
 JSON column) are migrated when opened, under the writers' lock.
 
 Sealed at rest (chalicelib/sealing.py, when a Sealer is given: wiring always gives one): the body
-(answers, file keys, the applicant's name), each event's body and the `applicant` column are
+(answers, file keys, the applicant's name, the contact), each event's body, each outbox delivery's
+recipient and data (storage/outbox_sqlite.py) and the `applicant` column are
 AES-GCM ciphertext bound to their code and column; what the queues filter and sort on (code,
 office, status, unit, procedure, channel, dates) stays clear. The table `sealing` holds one value
 sealed at creation, opened at startup: a wrong or missing key stops startup with DataKeyError
@@ -436,7 +437,13 @@ class SqliteDossiers:
                             "UPDATE events SET body = ? WHERE code = ? AND seq = ?",
                             (sealer.seal_text(_open(sealer, event, context), context), code, seq),
                         )
-                if not rows:
+                if not rows:  # then the outbox's deliveries (few: sent ones go with their dossier)
+                    for delivery_id, body in db.execute("SELECT id, body FROM outbox").fetchall():
+                        context = f"outbox/{delivery_id}"
+                        db.execute(
+                            "UPDATE outbox SET body = ? WHERE id = ?",
+                            (sealer.seal_text(_open(sealer, body, context), context), delivery_id),
+                        )
                     db.execute(
                         "UPDATE sealing SET value = ? WHERE name = 'check'",
                         (sealer.seal(_CHECK, b"sealing/check"),),
