@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import logging
+from dataclasses import asdict
 
 from chalice import Chalice, Rate, Response
 
@@ -10,7 +11,7 @@ from chalicelib import headers, jsonbody, officers, openapi
 from chalicelib.config import MAX_BODY_BYTES
 from chalicelib.errors import ApiError
 from chalicelib.scanner import ScanPendingError
-from chalicelib.wiring import default_backoffice, default_service
+from chalicelib.wiring import default_backoffice, default_outbox_worker, default_service
 
 app = Chalice(app_name="motcua")
 log = logging.getLogger("motcua")
@@ -120,6 +121,11 @@ def submit():
         lambda: default_service().submit(_body(), headers.get("idempotency-key"), _client()),
         status=201,
     )
+
+
+@app.route("/api/dossiers/resend", methods=["POST"], content_types=ANY_BODY)
+def resend_secret():
+    return _handle(lambda: default_service().resend_secret(_body(), _client()))
 
 
 @app.route("/api/dossiers/{code}", methods=["GET"])
@@ -233,6 +239,23 @@ def office_file(code, n):
 @app.route("/api/office/dossiers/{code}/result-upload", methods=["POST"], content_types=ANY_BODY)
 def office_result_upload(code):
     return _handle(lambda: default_backoffice().result_target(_officer_changing(), code, _body()))
+
+
+@app.route("/api/office/outbox", methods=["GET"])
+def office_outbox():
+    params = app.current_request.query_params or {}
+    return _handle(lambda: default_backoffice().deliveries(_officer(), dict(params)))
+
+
+@app.route("/api/office/outbox/retry", methods=["POST"], content_types=ANY_BODY)
+def office_outbox_retry():
+    return _handle(lambda: default_backoffice().retry_delivery(_officer_changing(), _body()))
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="outbox")
+def send_notifications(event):
+    """AWS: the outbox worker (chalicelib/outbox.py) once a minute, through SES."""
+    return asdict(default_outbox_worker().run_once())
 
 
 @app.schedule(Rate(1, unit=Rate.DAYS))

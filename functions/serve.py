@@ -2,7 +2,7 @@
 core (`--workers`, pre-forked on one listening socket).
 
     python functions/serve.py [--host H] [--port P] [--data-dir D] [--workers N]
-                              [--trusted-proxy ADDR] [--purge-every 1h]
+                              [--trusted-proxy ADDR] [--purge-every 1h] [--outbox-every 30]
 
 Run as a script, its own folder is first on sys.path, so `app` (functions/app.py) imports as
 Lambda imports it; chalicelib is an installed package.
@@ -12,7 +12,9 @@ signed by the embedded adapter go to the streaming upload endpoint, everything e
 Data (SQLite, uploaded files, the local secret key) live under --data-dir (default var/) across
 restarts. Every --purge-every (default 1h; 0 never) the serving process runs `motcua purge`
 (chalicelib/admin/purge.py): uploads older than two days that no dossier references, whether
-never verified or verified and never filed, ended sessions and old failed lookups.
+never verified or verified and never filed, ended sessions and old failed lookups. Every
+--outbox-every seconds (default 30; 0 never) it sends the notifications the outbox holds
+(chalicelib/outbox.py) through the channels configured (MOTCUA_SMTP_*, MOTCUA_SMS_*).
 """
 
 import argparse
@@ -84,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
         help="chạy dọn dẹp (motcua purge) mỗi khoảng này (mặc định 1h; 0: không chạy)",
     )
     parser.add_argument(
+        "--outbox-every",
+        type=float,
+        default=30.0,
+        help="gửi thông báo đang chờ mỗi số giây này (mặc định 30; 0: không gửi)",
+    )
+    parser.add_argument(
         "--trusted-proxy",
         help="địa chỉ của nginx phía trước: tin X-Forwarded-For của nó (địa chỉ người dùng)",
     )
@@ -115,8 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     every = purge_interval(args.purge_every)
     if workers == 1:
         start_purging(every)
+        start_sending(args.outbox_every)
         return serve(site, listener, args.threads, proxy)
-    return supervise(site, listener, args.threads, workers, proxy, every)
+    return supervise(site, listener, args.threads, workers, proxy, every, args.outbox_every)
 
 
 PURGE_OLDER_THAN = dt.timedelta(days=2)  # `motcua purge`'s default: a draft's files live as long
@@ -165,6 +174,33 @@ def start_purging(every: float | None, first: float = PURGE_FIRST_AFTER) -> thre
             )
 
     threading.Thread(target=run, name="motcua-purge", daemon=True).start()
+    return stop
+
+
+def start_sending(every: float) -> threading.Event:
+    """A daemon thread of the serving process (the supervisor when there are workers, so one
+    process sends) that runs the outbox worker every `every` seconds (0: never). A pass that
+    fails is logged and the next one runs; a delivery it held comes back when its lease ends.
+    Set the returned event to stop it."""
+    stop = threading.Event()
+    if every <= 0:
+        return stop
+
+    def run() -> None:
+        from chalicelib.config import Settings
+        from chalicelib.wiring import build_outbox_worker
+
+        worker = build_outbox_worker(Settings.from_env())
+        if not worker.senders:
+            print(
+                "MotCua: chưa cấu hình kênh gửi thông báo (MOTCUA_SMTP_HOST, MOTCUA_SMS_URL):"
+                " thông báo được giữ lại trong hàng đợi.",
+                file=sys.stderr,
+                flush=True,
+            )
+        worker.run_every(every, stop)
+
+    threading.Thread(target=run, name="motcua-outbox", daemon=True).start()
     return stop
 
 
@@ -227,6 +263,7 @@ def supervise(
     workers: int,
     proxy: dict | None = None,
     purge_every: float | None = None,
+    outbox_every: float = 0,
 ) -> int:
     """Forks `workers` processes that accept on the one listening socket (the kernel hands each
     connection to one of them), before any thread or database connection exists. SQLite's locks
@@ -254,6 +291,7 @@ def supervise(
         children.append(pid)
     listener.close()
     start_purging(purge_every)  # after the forks: no thread exists in a worker
+    start_sending(outbox_every)
 
     stopping = False
 

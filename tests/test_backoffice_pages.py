@@ -28,13 +28,14 @@ def config(html: str) -> dict:
     return json.loads(found[1])
 
 
-def test_the_build_writes_the_four_officer_pages_noindex_in_the_light_frame() -> None:
+def test_the_build_writes_the_five_officer_pages_noindex_in_the_light_frame() -> None:
     pages = built()
     assert sorted(pages) == [
         "can-bo/hang-doi/index.html",
         "can-bo/ho-so/index.html",
         "can-bo/in/index.html",
         "can-bo/index.html",
+        "can-bo/thong-bao/index.html",
     ]
     for path, html in pages.items():
         head = html[: html.index("</head>")]

@@ -89,7 +89,7 @@ def test_the_packaged_template_passes_checkov_skipping_only_checks_with_a_reason
 
 def test_the_api_function_is_packaged_with_its_own_role_holding_exactly_policy_json(resources):
     functions = {name for name, r in resources.items() if r["Type"].endswith("::Function")}
-    assert functions == {"APIHandler", "UploadScanner", "NightlyPurge"}
+    assert functions == {"APIHandler", "NightlyPurge", "Outbox", "UploadScanner"}
     function = resources["APIHandler"]["Properties"]
     role = resources[function["Role"]["Fn::GetAtt"][0]]["Properties"]
     policy = json.loads((FUNCTIONS / ".chalice" / "policy.json").read_text())
@@ -129,6 +129,27 @@ def test_the_nightly_purge_runs_daily_one_at_a_time_with_its_own_role(resources)
     log_group = resources["NightlyPurgeLogGroup"]["Properties"]["LogGroupName"]["Fn::Sub"]
     assert log_group == f"/aws/lambda/{function['FunctionName']['Fn::Sub']}"
     assert log_group in json.dumps(policy)
+
+
+def test_the_outbox_function_runs_every_minute_alone_with_the_api_policy(resources):
+    """The scheduled outbox worker (app.send_notifications, docs/notifications.md): its role holds
+    policy.json too (whose Logs statement names its log group), it reads the same secret key,
+    sends from the NotifySender parameter, and one run at a time."""
+    function = resources["Outbox"]["Properties"]
+    assert function["Handler"] == "app.send_notifications"
+    (event,) = function["Events"].values()
+    assert (event["Type"], event["Properties"]["Schedule"]) == ("Schedule", "rate(1 minute)")
+    assert function["ReservedConcurrentExecutions"] == 1
+    role = resources[function["Role"]["Fn::GetAtt"][0]]["Properties"]
+    policy = json.loads((FUNCTIONS / ".chalice" / "policy.json").read_text())
+    assert [p["PolicyDocument"] for p in role["Policies"]] == [policy]
+    variables = function["Environment"]["Variables"]
+    assert variables["MOTCUA_SECRET_KEY_SECRET_ID"] == {"Ref": "SecretKey"}
+    assert variables["MOTCUA_SES_FROM"] == {"Ref": "NotifySender"}
+    log_group = resources["OutboxLogGroup"]["Properties"]["LogGroupName"]["Fn::Sub"]
+    assert log_group == f"/aws/lambda/{function['FunctionName']['Fn::Sub']}"
+    (logs,) = [s for s in policy["Statement"] if s["Sid"] == "Logs"]
+    assert f"log-group:{log_group}:*" in json.dumps(logs["Resource"])
 
 
 def test_the_api_stage_is_throttled_and_the_status_lookup_more_tightly(resources):

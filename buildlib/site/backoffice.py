@@ -5,6 +5,7 @@ the applicant's pages call theirs (routes and JSON in docs/lifecycle.md, section
     can-bo/hang-doi/  the queue of an office: filters, counts per status, "Xem thêm"
     can-bo/ho-so/     one dossier (?ma=): answers, files, timeline, the actions allowed now
     can-bo/in/        a printable form of Thông tư 03/2025/TT-VPCP, Phụ lục I (?ma=&mau=01..07)
+    can-bo/thong-bao/ notifications that did not leave, with their last error and "Gửi lại"
 
 Every page is in the light frame (Shell.bare: the site's header bar, no navigation or search),
 marked `noindex`, and never in the search index or the sitemap (neither is made from here). The
@@ -37,6 +38,7 @@ PAGES = [
     ("can-bo/queue.html.j2", "can-bo/hang-doi/index.html", "Hàng đợi hồ sơ", 2),
     ("can-bo/dossier.html.j2", "can-bo/ho-so/index.html", "Hồ sơ", 2),
     ("can-bo/print.html.j2", "can-bo/in/index.html", "In biểu mẫu", 2),
+    ("can-bo/outbox.html.j2", "can-bo/thong-bao/index.html", "Thông báo chưa gửi được", 2),
 ]
 
 

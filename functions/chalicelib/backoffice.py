@@ -13,7 +13,7 @@ import mimetypes
 from dataclasses import asdict, replace
 from typing import Any, Protocol
 
-from . import forms, workflow
+from . import forms, outbox, workflow
 from .calendar import VIETNAM
 from .dossiers import (
     DOSSIER_SLOTS,
@@ -25,12 +25,16 @@ from .dossiers import (
 )
 from .errors import ActionNotAllowedError, NotFoundError, ValidationFailedError
 from .officers import OfficerAuth
-from .storage.ports import QueueItem, QueueQuery, StoredDossier
+from .storage.ports import Delivery, Outbox, QueueItem, QueueQuery, StoredDossier
 
 QUEUE_LIMIT = 50
 QUEUE_MAX = 200
 FLAG_COUNT_LIMIT = 1000  # counts of `soon` and `overdue` stop here (one indexed page each)
 DOWNLOAD_TTL = 120  # seconds a file link lives
+# Deliveries officers are shown: failed for good, or still pending this long after they were
+# made (the channel is down, or none is configured).
+PENDING_TOO_LONG = 15 * 60
+DELIVERIES_SHOWN = 200
 CLOCK_RUNNING = (1, 2, 4)  # statuses in which a due date can be near or past
 CHANNELS = {"truc_tiep": "Trực tiếp", "truc_tuyen": "Trực tuyến", "buu_chinh": "Bưu chính"}
 DUE_FLAGS = {"soon": "Sắp đến hạn (trong 1 ngày làm việc)", "overdue": "Quá hạn"}
@@ -62,8 +66,8 @@ class Officer(Protocol):
 
 
 class Backoffice:
-    def __init__(self, service: Service, auth: OfficerAuth):
-        self.service, self.auth = service, auth
+    def __init__(self, service: Service, auth: OfficerAuth, outbox: Outbox | None = None):
+        self.service, self.auth, self.outbox = service, auth, outbox
         self.bundle, self.dossiers = service.bundle, service.dossiers
 
     # --- who -----------------------------------------------------------------------------------
@@ -157,6 +161,45 @@ class Backoffice:
             "next": items[-1].cursor if len(items) == query.limit else None,
             "counts": counts,
         }
+
+    # --- deliveries that did not leave (outbox.py) ----------------------------------------------
+
+    def deliveries(self, officer: Officer, params: dict[str, str]) -> dict[str, Any]:
+        """An office's notifications that failed for good or have waited too long, oldest
+        first, with their last error."""
+        office = params.get("office") or min(officer.offices, default="")
+        if office not in officer.offices:
+            raise NotFoundError()
+        now = self.service.now().timestamp()
+        found = self._outbox().of_offices(
+            [office], states=["failed", "pending"], limit=DELIVERIES_SHOWN
+        )
+        shown = [d for d in found if d.state == "failed" or now - d.created_at > PENDING_TOO_LONG]
+        return {
+            "office": self._office(office),
+            "items": [delivery_view(d) for d in shown],
+            "pending_after_minutes": PENDING_TOO_LONG // 60,
+        }
+
+    def retry_delivery(self, officer: Officer, body: Any) -> dict[str, Any]:
+        """ "Gửi lại": a failed or waiting delivery of the officer's office is due now, its
+        attempts counted again from 0. Another office's delivery is 404, as an unknown one."""
+        delivery_id = body.get("id") if isinstance(body, dict) else None
+        if not isinstance(delivery_id, str) or not 0 < len(delivery_id) <= 200:
+            raise ValidationFailedError(fields={"/id": "Bắt buộc."})
+        delivery = self._outbox().get(delivery_id)
+        if delivery is None or delivery.office not in officer.offices:
+            raise NotFoundError("Không tìm thấy thông báo này ở cơ quan của bạn.")
+        if not self._outbox().retry(delivery_id, self.service.now().timestamp()):
+            raise ActionNotAllowedError("Thông báo này đã được gửi.")
+        again = self._outbox().get(delivery_id)
+        assert again is not None
+        return {"ok": True, "item": delivery_view(again)}
+
+    def _outbox(self) -> Outbox:
+        if self.outbox is None:
+            raise NotFoundError()
+        return self.outbox
 
     def _now(self) -> tuple[dt.datetime, dt.datetime]:
         """Now, to the minute as due dates are kept (so a flag and a filter agree), and the end
@@ -403,6 +446,29 @@ def _statuses(raw: str | None) -> tuple[int, ...]:
     if not all(part.isdigit() and int(part) in workflow.STATUSES for part in parts):
         raise ValidationFailedError(fields={"/status": "Trạng thái là số từ 1 đến 10."})
     return tuple(sorted({int(part) for part in parts}))
+
+
+def delivery_view(delivery: Delivery) -> dict[str, Any]:
+    def moment(at: float | None) -> str | None:
+        if at is None:
+            return None
+        return dt.datetime.fromtimestamp(at, VIETNAM).isoformat(timespec="seconds")
+
+    return {
+        "id": delivery.id,
+        "code": delivery.code,
+        "kind": delivery.kind,
+        "kind_label": outbox.KIND_LABELS.get(delivery.kind, delivery.kind),
+        "channel": delivery.channel,
+        "channel_label": outbox.CHANNEL_LABELS.get(delivery.channel, delivery.channel),
+        "to": outbox.masked(delivery.to),
+        "state": delivery.state,
+        "state_label": outbox.STATE_LABELS.get(delivery.state, delivery.state),
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+        "created_at": moment(delivery.created_at),
+        "next_at": moment(delivery.next_at) if delivery.state == "pending" else None,
+    }
 
 
 def _choice(params: dict[str, str], name: str, choices: dict[str, str]) -> str | None:

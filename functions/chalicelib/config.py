@@ -77,6 +77,18 @@ class Settings:
     # Seconds a request waits for a storage lock another writer holds (SQLite's busy timeout,
     # PostgreSQL's lock_timeout) before it fails with 503 storage_unavailable and Retry-After.
     storage_wait_seconds: float = 5.0
+    # Notifications to applicants (outbox.py, notify/; docs/notifications.md). A channel left
+    # unset sends nothing: its deliveries stay pending in the outbox, visible to officers.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password_file: Path | None = None
+    smtp_from: str | None = None
+    smtp_starttls: bool = False
+    ses_from: str | None = None  # AWS: email through SES from this verified address
+    sms_url: str | None = None  # the HTTP SMS gateway's endpoint
+    sms_key_file: Path | None = None  # a file holding its API key
+    sms_sender: str = ""  # the brandname, if the gateway wants one
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -109,10 +121,39 @@ class Settings:
                 values[key] = number(env, name, int)
         if env.get("MOTCUA_STORAGE_WAIT"):
             values["storage_wait_seconds"] = number(env, "MOTCUA_STORAGE_WAIT", float)
+        values.update(notify_settings(env))
         values.update(overrides)
         if "secret_key" not in values:
             values["secret_key"] = _secret_key(env, values["data_dir"], values["storage"])
         return cls(**values)
+
+
+def notify_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The notification channels' settings that are set (MOTCUA_SMTP_*, MOTCUA_SES_FROM,
+    MOTCUA_SMS_*)."""
+    values: dict[str, Any] = {}
+    texts = {
+        "MOTCUA_SMTP_HOST": "smtp_host",
+        "MOTCUA_SMTP_USER": "smtp_user",
+        "MOTCUA_SMTP_FROM": "smtp_from",
+        "MOTCUA_SES_FROM": "ses_from",
+        "MOTCUA_SMS_URL": "sms_url",
+        "MOTCUA_SMS_SENDER": "sms_sender",
+    }
+    for name, key in texts.items():
+        if env.get(name):
+            values[key] = env[name]
+    for name, key in {
+        "MOTCUA_SMTP_PASSWORD_FILE": "smtp_password_file",
+        "MOTCUA_SMS_KEY_FILE": "sms_key_file",
+    }.items():
+        if env.get(name):
+            values[key] = Path(env[name])
+    if env.get("MOTCUA_SMTP_PORT"):
+        values["smtp_port"] = number(env, "MOTCUA_SMTP_PORT", int)
+    if flag(env, "MOTCUA_SMTP_STARTTLS"):
+        values["smtp_starttls"] = True
+    return values
 
 
 def retention_days(env: Mapping[str, str] | None = None) -> int:

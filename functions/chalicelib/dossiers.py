@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import IO, Any, NoReturn
 
-from . import forms, lookup_secret, receipt, workflow
+from . import forms, lookup_secret, outbox, receipt, workflow
 from .bundle import Bundle, is_cross_boundary
 from .calendar import VIETNAM
 from .errors import (
@@ -34,9 +34,17 @@ from .errors import (
     ValidationFailedError,
     VersionConflictError,
 )
-from .ratelimit import SUBMIT, UPLOAD, RateLimiter
+from .ratelimit import RESEND, RESEND_CODE, SUBMIT, UPLOAD, RateLimiter
 from .scanner import Scanner, UnconfiguredScanner
-from .storage.ports import Dossiers, LookupFailures, NewDossier, State, StoredDossier, Uploads
+from .storage.ports import (
+    Delivery,
+    Dossiers,
+    LookupFailures,
+    NewDossier,
+    State,
+    StoredDossier,
+    Uploads,
+)
 from .workflow import STATUSES
 
 # A stored key's extension gives back its kind of file (forms.FILE_TYPES).
@@ -78,6 +86,13 @@ OTHER_DRAFT = "Tệp này được tải lên cho một bản nháp khác; hãy 
 MAX_OWNED_FILES = 20
 APPLICANT = workflow.Actor(workflow.APPLICANT, frozenset({workflow.APPLICANT}), "Người nộp hồ sơ")
 FILED = "Nộp hồ sơ trực tuyến"  # the timeline's first entry
+# The answer to a re-send request, whatever the code: it never says whether the dossier exists
+# or has a contact.
+RESENT = (
+    "Nếu mã hồ sơ đúng và khi nộp hồ sơ bạn đã cho địa chỉ thư điện tử hoặc số điện thoại nhận"
+    " thông báo, mã tra cứu mới sẽ được gửi tới đó trong ít phút; mã tra cứu cũ khi đó không còn"
+    " dùng được."
+)
 
 
 class Service:
@@ -287,8 +302,10 @@ class Service:
             for index, key in enumerate(keys):
                 if not _in_draft(key, tag):
                     errors.setdefault(f"/uploads/{slot_id}/{index}", OTHER_DRAFT)
-        unknown = set(body) - {"procedure", "answers", "uploads", "office"}
+        unknown = set(body) - {"procedure", "answers", "uploads", "office", "notify"}
         errors.update({f"/{k}"[:100]: forms.MESSAGES["unknown"] for k in unknown})
+        contact, contact_errors = outbox.check_contact(body.get("notify"))
+        errors.update(contact_errors)
         office, office_error = self._office(version, body.get("office"))
         if office_error:
             errors["/office"] = office_error
@@ -309,12 +326,14 @@ class Service:
             secret_sealed=lookup_secret.seal(secret, idempotency_key),
             received_at=received.isoformat(timespec="seconds"),
             due_at=self._due(version, received),
+            contact=contact,
         )
         request_hash = hashlib.sha256(_canonical(body).encode()).hexdigest()
         stored = self.dossiers.create(
             dossier,
             idempotency_key=lookup_secret.idempotency_hash(idempotency_key),
             request_hash=request_hash,
+            deliveries=self._receipt_notices(dossier, received),
         )
         # A retry gets the dossier stored the first time, and so that time's secret.
         sealed = stored.dossier.secret_sealed
@@ -353,6 +372,50 @@ class Service:
         """The secret of a dossier filed before secrets were random, for a retry of it."""
         digest = hmac.new(self.secret_key, b"lookup:" + idempotency_key.encode(), "sha256")
         return base64.b32encode(digest.digest()[:15]).decode().lower()
+
+    # --- a lookup secret issued again ------------------------------------------------------------
+
+    def resend_secret(self, body: Any, client: str = "unknown") -> dict[str, Any]:
+        """Issues a new lookup secret for a dossier filed with a contact and sends it there
+        (outbox.py): its hash replaces the old one in the transaction that queues the message,
+        so the old secret stops working. The answer is the same whether or not the code exists
+        or has a contact, and so is the work up to the store's read (one new secret and its
+        argon2id hash every time). Rate-limited per client, for everyone and per code."""
+        self._limit(RESEND, client)
+        body = _object(body)
+        code = _text(body, "code").strip()
+        unknown = set(body) - {"code"}
+        if unknown:
+            raise ValidationFailedError(
+                fields={f"/{k}"[:100]: forms.MESSAGES["unknown"] for k in unknown}
+            )
+        self._limit(RESEND_CODE, code)
+        secret = lookup_secret.new()
+        secret_hash = lookup_secret.hash_secret(secret)
+        for _ in range(3):  # a transition between the read and the write: read again
+            stored = self.dossiers.get(code) if is_dossier_code(code) else None
+            if stored is None or not stored.dossier.contact:
+                break
+            data = {**self.notice_data(stored.dossier), "secret": lookup_secret.display(secret)}
+            deliveries = outbox.secret_resend(
+                stored.code,
+                stored.dossier.contact,
+                office=stored.dossier.office,
+                data=data,
+                now=self.now().timestamp(),
+                nonce=secrets.token_hex(4),
+            )
+            try:
+                self.dossiers.replace_secret(
+                    stored.code,
+                    expected_version=state_of(stored).version,
+                    secret_hash=secret_hash,
+                    deliveries=deliveries,
+                )
+            except VersionConflictError:
+                continue
+            break
+        return {"ok": True, "message": RESENT}
 
     # --- the applicant's status view and actions ----------------------------------------------
 
@@ -414,7 +477,7 @@ class Service:
             ) from None
         self.limiter.check(client, code)
         stored = self.dossiers.get(code) if is_dossier_code(code) else None
-        if not lookup_secret.verify(stored.dossier.secret_hash if stored else None, canonical):
+        if not lookup_secret.verify(secret_hash_of(stored), canonical):
             self.limiter.fail(client, code)
             raise NotFoundError("Không tìm thấy hồ sơ với mã và mã tra cứu này.")
         assert stored is not None
@@ -461,7 +524,11 @@ class Service:
         )
         try:
             return self.dossiers.transition(
-                stored.code, expected_version=version, event=event, state=nxt
+                stored.code,
+                expected_version=version,
+                event=event,
+                state=nxt,
+                deliveries=self._notices(stored, event),
             )
         except VersionConflictError:
             fresh = self.dossiers.get(stored.code)
@@ -470,6 +537,42 @@ class Service:
             if _made(fresh, action, request_id):
                 return fresh
             raise StaleDossierError(view(fresh)) from None
+
+    def _receipt_notices(
+        self, dossier: NewDossier, received: dt.datetime
+    ) -> Callable[[str], list[Delivery]] | None:
+        """The receipt's deliveries once storage gives the code; None without a contact."""
+        if not dossier.contact:
+            return None
+        data = self.notice_data(dossier)
+        return outbox.receipt(
+            dossier.contact, office=dossier.office, data=data, now=received.timestamp()
+        )
+
+    def _notices(self, stored: StoredDossier, event: dict[str, Any]) -> list[Delivery]:
+        """What `event` tells the applicant, for the contact given at filing (outbox.py)."""
+        contact = stored.dossier.contact
+        if not contact or event["action"] not in outbox.EVENT_KINDS:
+            return []
+        return outbox.after_event(
+            stored.code,
+            contact,
+            office=stored.dossier.office,
+            event=event,
+            data=self.notice_data(stored.dossier),
+            now=self.now().timestamp(),
+        )
+
+    def notice_data(self, dossier: NewDossier) -> dict[str, Any]:
+        """What every notification may name (templates/notify/): never the lookup secret."""
+        office = self._office_view(dossier.office)
+        return {
+            "procedure_name": self._procedure_name(dossier),
+            "office_name": office["name"] if office else "Cơ quan tiếp nhận",
+            "received_at": dossier.received_at,
+            "due_at": dossier.due_at,
+            "status_url": f"{self.public_url}/tra-cuu/",
+        }
 
     def procedure_version(self, dossier: NewDossier) -> dict[str, Any]:
         """The procedure version the dossier was filed under (its rules and its form)."""
@@ -616,6 +719,14 @@ class StaleDossierError(VersionConflictError):
 
     def body(self) -> dict[str, Any]:
         return {**super().body(), "dossier": self.dossier}
+
+
+def secret_hash_of(stored: StoredDossier | None) -> str | None:
+    """The hash the lookup secret is checked against: one issued again (State.secret_hash)
+    replaces the filing's."""
+    if stored is None:
+        return None
+    return state_of(stored).secret_hash or stored.dossier.secret_hash
 
 
 def state_of(stored: StoredDossier) -> State:

@@ -5,7 +5,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from . import config, officers, workflow
+from . import config, officers, outbox, workflow
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -192,6 +192,31 @@ def _officer_paths() -> dict[str, Any]:
                 "responses": {
                     **_ok(_object(["url", "expires_at"], {"url": STRING, "expires_at": STRING})),
                     **_errors(401, 404, 503),
+                },
+            }
+        },
+        "/api/office/outbox": {
+            "get": {
+                "summary": "Thông báo gửi không được hoặc chờ quá lâu của một cơ quan"
+                " (docs/notifications.md)",
+                "security": OFFICER,
+                "parameters": [query[0]],
+                "responses": {**_ok(_ref("Deliveries")), **_errors(401, 404, 503)},
+            }
+        },
+        "/api/office/outbox/retry": {
+            "post": {
+                "summary": "Gửi lại một thông báo (số lần thử tính lại từ 0)",
+                "security": OFFICER_CHANGING,
+                "requestBody": _body(_object(["id"], {"id": TEXT}, additionalProperties=False)),
+                "responses": {
+                    **_ok(
+                        _object(
+                            ["ok", "item"],
+                            {"ok": {"type": "boolean"}, "item": _ref("Delivery")},
+                        )
+                    ),
+                    **_errors(400, 401, 403, 404, 409, 413, 422, 503),
                 },
             }
         },
@@ -670,6 +695,27 @@ def _document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/dossiers/resend": {
+                "post": {
+                    "summary": "Gửi lại mã tra cứu (một mã mới) tới địa chỉ nhận thông báo đã cho"
+                    " khi nộp hồ sơ",
+                    "description": "Cấp một mã tra cứu mới và gửi tới thư điện tử hoặc số điện"
+                    " thoại người nộp đã cho khi nộp (docs/notifications.md); mã cũ không còn dùng"
+                    " được. Câu trả lời như nhau dù mã hồ sơ có hay không, có địa chỉ nhận hay"
+                    " không. Giới hạn số lần theo máy, toàn hệ thống và theo mã hồ sơ (429).",
+                    "requestBody": _body(
+                        _object(["code"], {"code": TEXT}, additionalProperties=False)
+                    ),
+                    "responses": {
+                        **_ok(
+                            _object(
+                                ["ok", "message"], {"ok": {"type": "boolean"}, "message": STRING}
+                            )
+                        ),
+                        **_errors(400, 413, 422, 429, 503),
+                    },
+                }
+            },
             "/api/dossiers/{code}": {
                 "get": {
                     "summary": "Tra cứu hồ sơ bằng mã hồ sơ và mã tra cứu",
@@ -797,6 +843,49 @@ def _document() -> dict[str, Any]:
                         "max_bytes": {"type": "integer"},
                     },
                 },
+                "Delivery": _object(
+                    [
+                        "id",
+                        "code",
+                        "kind",
+                        "kind_label",
+                        "channel",
+                        "channel_label",
+                        "to",
+                        "state",
+                        "state_label",
+                        "attempts",
+                        "last_error",
+                        "created_at",
+                        "next_at",
+                    ],
+                    {
+                        "id": {
+                            "description": "<mã hồ sơ>:<số sự kiện>:<kênh>, khóa chống gửi trùng",
+                            **STRING,
+                        },
+                        "code": STRING,
+                        "kind": {"enum": list(outbox.KINDS)},
+                        "kind_label": STRING,
+                        "channel": {"enum": list(outbox.CHANNELS)},
+                        "channel_label": STRING,
+                        "to": {"description": "Người nhận, đã che bớt", **STRING},
+                        "state": {"enum": list(outbox.STATES)},
+                        "state_label": STRING,
+                        "attempts": INTEGER,
+                        "last_error": STRING,
+                        "created_at": STRING,
+                        "next_at": NULLABLE,
+                    },
+                ),
+                "Deliveries": _object(
+                    ["office", "items", "pending_after_minutes"],
+                    {
+                        "office": OFFICE,
+                        "items": {"type": "array", "items": _ref("Delivery")},
+                        "pending_after_minutes": INTEGER,
+                    },
+                ),
                 "Submission": {
                     "type": "object",
                     "required": ["procedure", "answers", "office"],
@@ -808,6 +897,21 @@ def _document() -> dict[str, Any]:
                             "description": "id của văn phòng nhận hồ sơ, một trong offices của "
                             "biểu mẫu; mã hồ sơ bắt đầu bằng mã định danh của văn phòng đó.",
                             **TEXT,
+                        },
+                        "notify": {
+                            "type": "object",
+                            "description": "Tùy chọn: nhận thông báo về hồ sơ (khi tiếp nhận, yêu"
+                            " cầu bổ sung, đề nghị nộp phí, có kết quả, gia hạn) qua thư điện tử"
+                            " và/hoặc tin nhắn; docs/notifications.md. Sai định dạng: 422 tại"
+                            " /notify/email, /notify/phone.",
+                            "additionalProperties": False,
+                            "properties": {
+                                "email": {"type": "string", "maxLength": 254},
+                                "phone": {
+                                    "type": "string",
+                                    "description": "Số di động Việt Nam: 0xxxxxxxxx hoặc +84...",
+                                },
+                            },
                         },
                     },
                 },

@@ -25,7 +25,17 @@ from .storage.ports import RateCounts
 
 UPLOAD = "upload"  # an upload target: a form's file, a supplement's, an office's result
 SUBMIT = "submit"
-WHAT = {UPLOAD: "yêu cầu tải tệp", SUBMIT: "hồ sơ nộp"}
+# A lookup secret issued again (POST /api/dossiers/resend): per client and for everyone, and
+# per dossier code typed (the "client" is then the code), so nobody can keep re-issuing one
+# applicant's secret.
+RESEND = "resend"
+RESEND_CODE = "resend-code"
+WHAT = {
+    UPLOAD: "yêu cầu tải tệp",
+    SUBMIT: "hồ sơ nộp",
+    RESEND: "yêu cầu gửi lại mã tra cứu",
+    RESEND_CODE: "yêu cầu gửi lại mã tra cứu của hồ sơ này",
+}
 
 
 @dataclass(frozen=True)
@@ -84,4 +94,4 @@ class RateLimiter:
             )
 
 
-__all__ = ["SUBMIT", "UPLOAD", "Limit", "RateLimiter"]
+__all__ = ["RESEND", "RESEND_CODE", "SUBMIT", "UPLOAD", "Limit", "RateLimiter"]

@@ -8,6 +8,7 @@ are Uploads, and the failed-lookup counters (one store per target, shared by all
 are LookupFailures."""
 
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .backoffice import Backoffice
@@ -16,12 +17,20 @@ from .config import ConfigurationError, Settings
 from .dossiers import FailureLimiter, Service
 from .errors import NotConfiguredError
 from .officers import OfficerAuth
-from .ratelimit import SUBMIT, UPLOAD, Limit, RateLimiter
+from .ratelimit import RESEND, RESEND_CODE, SUBMIT, UPLOAD, Limit, RateLimiter
 from .scanner import ClamdScanner, RecordedScanner, Scanner
 from .storage.accounts import Accounts
-from .storage.ports import Dossiers, LookupFailures, RateCounts, Uploads, UploadStore
+from .storage.ports import (
+    Dossiers,
+    LookupFailures,
+    Outbox,
+    RateCounts,
+    Uploads,
+    UploadStore,
+)
 
 if TYPE_CHECKING:  # the scanner function's and the embedded target's only
+    from .outbox import Sender, Worker
     from .scanstep import ScanStep
     from .sealing import Sealer
 
@@ -46,6 +55,10 @@ def build_service(settings: Settings) -> Service:
         limits={
             UPLOAD: Limit(settings.uploads_per_client, settings.uploads_per_minute),
             SUBMIT: Limit(settings.submissions_per_client, settings.submissions_per_minute),
+            # A re-sent lookup secret: a few per client and minute, and three per dossier code
+            # an hour (each one replaces the applicant's secret).
+            RESEND: Limit(5, 300),
+            RESEND_CODE: Limit(3, 0, window=3600),
         },
     )
     return Service(
@@ -219,7 +232,7 @@ def default_officer_auth() -> OfficerAuth:
 
 @lru_cache(maxsize=1)
 def default_backoffice() -> Backoffice:
-    return Backoffice(default_service(), default_officer_auth())
+    return Backoffice(default_service(), default_officer_auth(), build_outbox(Settings.from_env()))
 
 
 # --- the admin command (chalicelib/admin): the stores without the service ---------------------
@@ -253,3 +266,83 @@ def build_upload_store(settings: Settings) -> UploadStore:
         path_style=settings.s3_path_style,
     )
     return S3Uploads(s3, settings.bucket, public_url=settings.s3_public_url)
+
+
+# --- the outbox (outbox.py): the store beside the dossiers, and the channels configured --------
+
+
+def build_outbox(settings: Settings) -> Outbox:
+    """The outbox in the dossiers' own store (their changes write it in their transactions)."""
+    if settings.storage == "embedded":
+        from .storage.outbox_sqlite import SqliteOutbox
+
+        return SqliteOutbox(
+            settings.data_dir / "motcua.sqlite3",
+            sealer=data_sealer(settings),
+            wait=settings.storage_wait_seconds,
+        )
+    if settings.storage == "province":
+        from .storage.outbox_postgres import PostgresOutbox
+
+        assert settings.database_url is not None  # Settings checked it
+        return PostgresOutbox(settings.database_url, wait=settings.storage_wait_seconds)
+    import boto3
+
+    from .storage.outbox_dynamo import DynamoOutbox
+
+    client = boto3.session.Session().client("dynamodb", endpoint_url=settings.aws_endpoint)
+    return DynamoOutbox(client, settings.table)
+
+
+def build_senders(settings: Settings) -> "list[Sender]":
+    """One sender per channel configured (docs/notifications.md); none configured, none."""
+    senders: list[Sender] = []
+    if settings.smtp_host:
+        from .notify.smtp import SmtpSender
+
+        password = None
+        if settings.smtp_password_file is not None:
+            password = _read_secret(settings.smtp_password_file, "MOTCUA_SMTP_PASSWORD_FILE")
+        senders.append(
+            SmtpSender(
+                settings.smtp_host,
+                settings.smtp_port,
+                sender=settings.smtp_from or f"motcua@{settings.smtp_host}",
+                user=settings.smtp_user,
+                password=password,
+                starttls=settings.smtp_starttls,
+            )
+        )
+    elif settings.ses_from:
+        import boto3
+
+        from .notify.ses import SesSender
+
+        ses = boto3.session.Session().client("ses", endpoint_url=settings.aws_endpoint)
+        senders.append(SesSender(ses, sender=settings.ses_from))
+    if settings.sms_url:
+        from .notify.sms import HttpSmsSender
+
+        if settings.sms_key_file is None:
+            raise ConfigurationError("MOTCUA_SMS_URL needs MOTCUA_SMS_KEY_FILE (the API key)")
+        key = _read_secret(settings.sms_key_file, "MOTCUA_SMS_KEY_FILE")
+        senders.append(HttpSmsSender(settings.sms_url, api_key=key, sender=settings.sms_sender))
+    return senders
+
+
+def build_outbox_worker(settings: Settings) -> "Worker":
+    from .outbox import Worker
+
+    return Worker(build_outbox(settings), build_senders(settings))
+
+
+@lru_cache(maxsize=1)
+def default_outbox_worker() -> "Worker":
+    return build_outbox_worker(Settings.from_env())
+
+
+def _read_secret(path: Path, name: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise ConfigurationError(f"{name}: cannot read it: {error}") from error

@@ -31,6 +31,8 @@ def _requests(code: str, office: str) -> dict[tuple[str, str], tuple[str, dict |
             f"{base}/actions/receive",
             {"version": 0, "data": {}},
         ),
+        ("/api/office/outbox", "GET"): (f"/api/office/outbox?office={office}", None),
+        ("/api/office/outbox/retry", "POST"): ("/api/office/outbox/retry", {"id": f"{code}:0:sms"}),
     }
 
 
@@ -80,6 +82,9 @@ def test_an_officer_of_another_office_gets_404_on_every_route_as_for_an_unknown_
         ("/api/office/dossiers/{code}/files/{n}", "GET"): 200,
         ("/api/office/dossiers/{code}/result-upload", "POST"): 409,  # not done yet
         ("/api/office/dossiers/{code}/actions/{action}", "POST"): 200,
+        ("/api/office/outbox", "GET"): 200,
+        # The applicant gave no contact: the dossier has no delivery to send again.
+        ("/api/office/outbox/retry", "POST"): 404,
     }
     for route, (path, body) in theirs.items():
         status, reply = send(insider, route[1], path, body)

@@ -321,7 +321,7 @@ def shared_store(
     if request.param == "embedded":
         path = tmp_path / "lookup-failures.sqlite3"
         yield lambda: opened.append(sqlite(path)) or opened[-1]
-    elif request.param == POSTGRES:
+    elif request.param == "postgres":  # the value; POSTGRES is its pytest.param
         cluster = request.getfixturevalue("postgres_cluster")
         dsn = cluster.new_database()
         yield lambda: opened.append(postgres(dsn)) or opened[-1]

@@ -47,6 +47,8 @@ NOT_IN_THE_LAMBDA = {
     "DynamoDossiers.delete": "retention: `motcua purge` and the purge function",
     "DynamoDossiers._delete_batch": "retention: `motcua purge` and the purge function",
     "DynamoDossiers.hash_idempotency_keys": "`motcua migrate`, once, by an operator",
+    "DynamoOutbox.of_offices": "the back office's failed deliveries: officers cannot sign in on"
+    " AWS yet (wiring)",
     # UploadStore (the admin command's port): `motcua backup`, `restore` and `purge` are run by an
     # operator with their own credentials, and the purge by the purge function; never by the API's.
     "S3Uploads.objects": "the admin command's UploadStore",
@@ -54,6 +56,7 @@ NOT_IN_THE_LAMBDA = {
     "S3Uploads.write_object": "the admin command's UploadStore",
 }
 TABLE, BUCKET, SECRET = "${DossiersTable.Arn}", "${UploadsBucket.Arn}", "${SecretKey}"
+SES_IDENTITIES = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
 TRANSACT_WRITE = {
     "Put": "PutItem",
     "Update": "UpdateItem",
@@ -172,6 +175,8 @@ def _grants_for(service: str, operation: str, params: dict[str, Any]) -> set[Gra
         return {(f"s3:{operation}", BUCKET)}
     if service == "secretsmanager":
         return {(f"secretsmanager:{operation}", SECRET)}
+    if service == "email":  # SES (notify/ses.py): any identity verified in the account
+        return {(f"ses:{operation}", SES_IDENTITIES)}
     return {(f"{service}:{operation}", "?")}
 
 

@@ -12,10 +12,13 @@ import pytest
 from chalicelib import workflow
 from chalicelib.config import Settings
 from chalicelib.errors import NotConfiguredError
+from chalicelib.notify.ses import SesSender
+from chalicelib.outbox import render as outbox_render
 from chalicelib.scanner import ClamdScanner
 from chalicelib.scanstep import ScanStep
 from chalicelib.storage.dynamo import DynamoDossiers, create_table
-from chalicelib.storage.ports import Dossiers, Uploads
+from chalicelib.storage.outbox_dynamo import DynamoOutbox
+from chalicelib.storage.ports import Dossiers, Outbox, Uploads
 from chalicelib.storage.s3 import S3Uploads
 from chalicelib.storage.scans_dynamo import DynamoScanVerdicts
 from chalicelib.storage.secrets import read_secret_key
@@ -25,6 +28,7 @@ from .conftest import AWS_OPERATIONS, aws_client, post_form, s3_bucket
 from .iam import NOT_IN_THE_LAMBDA, granted, scanner_policy
 from .test_dossiers_contract import make_dossier
 from .test_dossiers_lifecycle import CALENDAR, DESK, MONDAY, RULES
+from .test_outbox_contract import LEASE, NOW, receipts
 
 PDF = b"%PDF-1.7\n" + b"x" * 100
 
@@ -60,15 +64,30 @@ def test_every_grant_of_the_lambda_policy_is_needed_by_a_call_its_code_makes(
         AWS_OPERATIONS.made.clear()
         dossiers = Calls(DynamoDossiers(dynamodb, table), called)
         uploads = Calls(S3Uploads(s3, bucket), called)
+        outbox = Calls(DynamoOutbox(dynamodb, table), called)
 
         assert read_secret_key(secrets, secret) == b"k" * 64
-        stored = dossiers.create(make_dossier(), idempotency_key="k1", request_hash="h1")
+        stored = dossiers.create(
+            make_dossier(), idempotency_key="k1", request_hash="h1", deliveries=receipts
+        )
         assert dossiers.filed_under("k1") == stored.code  # the applicant's "Xóa" asks first
         state, event = workflow.apply(
             stored.state, "receive", {}, actor=DESK, at=MONDAY, rules=RULES, calendar=CALENDAR
         )
         dossiers.transition(stored.code, expected_version=0, event=event, state=state)
         assert dossiers.get(stored.code).state.version == 1
+        dossiers.replace_secret(  # POST /api/dossiers/resend
+            stored.code, expected_version=1, secret_hash="argon2id:moi", deliveries=[]
+        )
+        # The scheduled outbox function: claim, send, mark (and an officer's retry).
+        email, sms = outbox.claim(NOW, channels=["email", "sms"], limit=10, lease=LEASE)
+        outbox.sent(email.id, NOW)
+        outbox.failed(sms.id, error="503", retry_at=None)
+        assert outbox.retry(sms.id, NOW) and outbox.get(sms.id).state == "pending"
+        outbox.close()
+        ses = aws_client("ses", moto_url)
+        ses.verify_email_identity(EmailAddress="thongbao@haiphong.gov.vn")
+        SesSender(ses, sender="thongbao@haiphong.gov.vn").send(email, outbox_render(email))
         files = (
             ("2026/12/07/kept.pdf", True),
             ("2026/12/07/refused.pdf", False),
@@ -96,7 +115,7 @@ def test_every_grant_of_the_lambda_policy_is_needed_by_a_call_its_code_makes(
         made = set(AWS_OPERATIONS.made)
     dynamodb.delete_table(TableName=table)
 
-    assert called >= lambda_methods(Dossiers) | lambda_methods(Uploads)
+    assert called >= lambda_methods(Dossiers) | lambda_methods(Uploads) | lambda_methods(Outbox)
     assert made == granted()
 
 

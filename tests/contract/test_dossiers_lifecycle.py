@@ -14,6 +14,7 @@ from buildlib.catalogue.load import load
 from chalicelib import workflow
 from chalicelib.calendar import VIETNAM, WorkingCalendar
 from chalicelib.errors import NotFoundError, VersionConflictError
+from chalicelib.storage import outbox_dynamo
 from chalicelib.storage.dynamo import QUEUE_ATTRIBUTES, QUEUE_INDEX, create_table
 from chalicelib.storage.ports import Dossiers, QueueQuery, StoredDossier
 
@@ -255,12 +256,17 @@ def test_the_deployed_table_has_the_queue_index_create_table_makes(dynamodb):
         made["AttributeDefinitions"], key=str
     )
     assert deployed["KeySchema"] == made["KeySchema"]
-    ((index,),) = [deployed["GlobalSecondaryIndexes"]]
-    (made_index,) = made["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == made_index["IndexName"] == QUEUE_INDEX
-    assert index["KeySchema"] == made_index["KeySchema"]
-    assert index["Projection"]["ProjectionType"] == made_index["Projection"]["ProjectionType"]
-    assert index["Projection"]["NonKeyAttributes"] == QUEUE_ATTRIBUTES
+    indexes = {index["IndexName"]: index for index in deployed["GlobalSecondaryIndexes"]}
+    made_indexes = {index["IndexName"]: index for index in made["GlobalSecondaryIndexes"]}
+    assert sorted(indexes) == sorted(made_indexes) == sorted([QUEUE_INDEX, outbox_dynamo.INDEX])
+    for name, index in indexes.items():
+        made_index = made_indexes[name]
+        assert index["KeySchema"] == made_index["KeySchema"]
+        assert index["Projection"]["ProjectionType"] == made_index["Projection"]["ProjectionType"]
+        assert sorted(index["Projection"]["NonKeyAttributes"]) == sorted(
+            made_index["Projection"]["NonKeyAttributes"]
+        )
+    assert indexes[QUEUE_INDEX]["Projection"]["NonKeyAttributes"] == QUEUE_ATTRIBUTES
 
 
 def test_delete_removes_dossiers_with_their_events_and_idempotency_records(dossiers):

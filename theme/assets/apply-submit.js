@@ -8,6 +8,18 @@ import { go } from "./apply-steps.js";
 import { api } from "./apply-uploads.js";
 import { $, write } from "./apply-util.js";
 
+// The optional contact for notifications (the review step's "Nhận thông báo"), or null.
+const NOTIFY = ["email", "phone"];
+
+function contact() {
+  const given = {};
+  NOTIFY.forEach((name) => {
+    const value = $(`f-ap-notify-${name}`)?.value.trim();
+    if (value) given[name] = value;
+  });
+  return Object.keys(given).length ? given : null;
+}
+
 export function submit(s) {
   if (s.sending) return;
   const result = check(s);
@@ -20,6 +32,8 @@ export function submit(s) {
     uploads: result.uploads,
     office: officeId(s),
   };
+  const notify = contact();
+  if (notify) body.notify = notify;
   s.sending = true;
   const button = $("ap-submit");
   button.disabled = true;
@@ -86,12 +100,18 @@ export function failed(s, reason) {
 export function reportServer(s, errors, heading) {
   const pairs = [];
   Object.keys(errors).forEach((pointer) => {
-    const id = pointer === "/office" && $(`f-${OFFICE}`) ? OFFICE : target(pointer);
-    const known = s.fieldsById[id] || s.slotsById[id] || id === OFFICE;
+    const notify = /^\/notify\/(email|phone)$/.exec(pointer);
+    const id = notify
+      ? `ap-notify-${notify[1]}`
+      : pointer === "/office" && $(`f-${OFFICE}`)
+        ? OFFICE
+        : target(pointer);
+    const known = s.fieldsById[id] || s.slotsById[id] || id === OFFICE || notify;
     pairs.push([known ? id : "ap-submit", errors[pointer]]);
   });
   showErrors(s, pairs, heading, (id) => {
     if (id === OFFICE) return "noi-nop";
+    if (id.startsWith("ap-notify-")) return ""; // on the review step, where the error shows
     const owner = s.fieldsById[id] || s.slotsById[id];
     return owner ? owner.page.id : "";
   });

@@ -14,6 +14,8 @@
                                                     period with their files (purge.py)
     motcua rotate-data-key                          embedded: a new data key seals every dossier
                                                     and file again (rotate.py)
+    motcua outbox-worker [--every 30] [--once]      sends the notifications the outbox holds
+                                                    (chalicelib/outbox.py), until stopped
 
 Installed as a console script (pyproject.toml); `python -m chalicelib.admin` is the same.
 Exit codes: 0 done; 1 the work failed (storage, a PostgreSQL tool, an unknown account);
@@ -22,15 +24,20 @@ Exit codes: 0 done; 1 the work failed (storage, a PostgreSQL tool, an unknown ac
 """
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chalicelib.admin import accounts
 from chalicelib.admin.errors import USAGE, AdminError
 from chalicelib.config import ConfigurationError, Settings
 from chalicelib.errors import StorageError
+
+if TYPE_CHECKING:
+    from chalicelib.outbox import Worker
 
 # A restore signs nothing, and must not make a key of its own in an empty data dir before the
 # backup's key is restored there: any key does for the settings it reads.
@@ -94,6 +101,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "purge":
         return _purge(args, settings)
+    if args.command == "outbox-worker":
+        return _outbox_worker(args, settings)
     if args.command == "rotate-data-key":
         from chalicelib.admin.rotate import rotate
 
@@ -135,6 +144,41 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _outbox_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """The province's sender (deploy/systemd/motcua-outbox.service): one process or several on
+    any machines (PostgreSQL hands each delivery to one of them); stops on SIGTERM."""
+    from chalicelib.wiring import build_outbox_worker
+
+    worker = build_outbox_worker(settings)
+    try:
+        return _send(worker, args)
+    finally:
+        worker.outbox.close()
+
+
+def _send(worker: "Worker", args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    if not worker.senders:
+        print(
+            "Chưa cấu hình kênh gửi nào (MOTCUA_SMTP_HOST, MOTCUA_SES_FROM, MOTCUA_SMS_URL):"
+            " thông báo được giữ lại trong hàng đợi.",
+            file=sys.stderr,
+        )
+        return USAGE
+    if args.once:
+        done = worker.run_once()
+        print(f"Đã gửi {done.sent}, sẽ thử lại {done.retried}, thất bại hẳn {done.failed}.")
+        return 0
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    print(f"Gửi thông báo mỗi {args.every:g} giây qua: {', '.join(sorted(worker.senders))}.")
+    with contextlib.suppress(KeyboardInterrupt):
+        worker.run_every(args.every, stop)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     from chalicelib.admin.purge import DRAFT_FILES_LIVE, duration
 
@@ -165,6 +209,9 @@ def _parser() -> argparse.ArgumentParser:
         help="chỉ xóa tệp cũ hơn (mặc định 2d; ví dụ 36h, 90m)",
     )
     purge.add_argument("--dry-run", action="store_true", help="chỉ liệt kê, không xóa gì")
+    sender = commands.add_parser("outbox-worker", help="gửi thông báo đang chờ (email, SMS)")
+    sender.add_argument("--every", type=float, default=30.0, help="số giây giữa hai lượt (30)")
+    sender.add_argument("--once", action="store_true", help="gửi một lượt rồi dừng")
     return parser
 
 

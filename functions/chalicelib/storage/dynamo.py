@@ -37,7 +37,7 @@ lower bound and a stop when the keys pass the upper bound.
 import json
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -50,8 +50,10 @@ from chalicelib.errors import (
     StorageError,
     VersionConflictError,
 )
+from chalicelib.storage import outbox_dynamo
 from chalicelib.storage.ports import (
     NO_DUE,
+    Delivery,
     NewDossier,
     QueueItem,
     QueueQuery,
@@ -104,7 +106,12 @@ class DynamoDossiers:
         self._after_write = after_write or (lambda _label: None)
 
     def create(
-        self, dossier: NewDossier, *, idempotency_key: str, request_hash: str
+        self,
+        dossier: NewDossier,
+        *,
+        idempotency_key: str,
+        request_hash: str,
+        deliveries: Callable[[str], Sequence[Delivery]] | None = None,
     ) -> StoredDossier:
         for attempt in range(MAX_ATTEMPTS):
             stored = self._stored_under(idempotency_key, request_hash)
@@ -112,7 +119,8 @@ class DynamoDossiers:
                 return stored
             current = self._sequence(dossier.agency, dossier.day)
             code = format_code(dossier.agency, dossier.day, current + 1)
-            if self._write(dossier, code, current, idempotency_key, request_hash):
+            outgoing = deliveries(code) if deliveries is not None else ()
+            if self._write(dossier, code, current, idempotency_key, request_hash, outgoing):
                 self._after_write("transaction")
                 return StoredDossier(code, dossier, (), workflow.initial_state(dossier))
             time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))
@@ -129,7 +137,13 @@ class DynamoDossiers:
         return StoredDossier(code, dossier, self._events(code, state.version), state)
 
     def transition(
-        self, code: str, *, expected_version: int, event: dict[str, Any], state: State
+        self,
+        code: str,
+        *,
+        expected_version: int,
+        event: dict[str, Any],
+        state: State,
+        deliveries: Sequence[Delivery] = (),
     ) -> StoredDossier:
         items: list[Any] = [  # TransactWriteItemTypeDef, built from plain dicts
             {"Update": self._state_update(code, expected_version, state)},
@@ -141,6 +155,7 @@ class DynamoDossiers:
                     }
                 )
             },
+            *({"Put": self._put_new(outbox_dynamo.item(d))} for d in deliveries),
         ]
         for attempt in range(MAX_ATTEMPTS):
             try:
@@ -158,6 +173,44 @@ class DynamoDossiers:
             assert stored is not None
             return stored
         raise StorageError()
+
+    def replace_secret(
+        self,
+        code: str,
+        *,
+        expected_version: int,
+        secret_hash: str,
+        deliveries: Sequence[Delivery],
+    ) -> None:
+        """The state is read, changed and written back under the version's condition, with the
+        deliveries in the same TransactWriteItems."""
+        stored = self.get(code)
+        if stored is None or stored.state is None:
+            raise NotFoundError()
+        if stored.state.version != expected_version:
+            raise VersionConflictError()
+        state = {**stored.state.as_dict(), "secret_hash": secret_hash}
+        items: list[Any] = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": {"pk": {"S": f"DOSSIER#{code}"}},
+                    "UpdateExpression": "SET #state = :state",
+                    "ConditionExpression": "attribute_exists(pk) AND #version = :expected",
+                    "ExpressionAttributeNames": {"#state": "state", "#version": "version"},
+                    "ExpressionAttributeValues": {
+                        ":state": {"S": json.dumps(state, ensure_ascii=False)},
+                        ":expected": {"N": str(expected_version)},
+                    },
+                }
+            },
+            *({"Put": self._put_new(outbox_dynamo.item(d))} for d in deliveries),
+        ]
+        try:
+            with _wrapped(passing=_lost_race):
+                self._client.transact_write_items(TransactItems=items)
+        except ClientError:
+            raise VersionConflictError() from None
 
     def queue(self, query: QueueQuery) -> list[QueueItem]:
         statuses = query.statuses or tuple(workflow.STATUSES)
@@ -221,8 +274,8 @@ class DynamoDossiers:
             deleted += 1
         request: dict[str, Any] = {
             "TableName": self._table,
-            "FilterExpression": "begins_with(pk, :idem)",
-            "ExpressionAttributeValues": {":idem": {"S": "IDEM#"}},
+            "FilterExpression": "begins_with(pk, :idem) OR begins_with(pk, :outbox)",
+            "ExpressionAttributeValues": {":idem": {"S": "IDEM#"}, ":outbox": {"S": "OUTBOX#"}},
             "ProjectionExpression": "pk, code",
             "ConsistentRead": True,
         }
@@ -407,6 +460,7 @@ class DynamoDossiers:
         current: int,
         idempotency_key: str,
         request_hash: str,
+        deliveries: Sequence[Delivery] = (),
     ) -> bool:
         """One all-or-nothing write; False if another writer got there first."""
         items: list[Any] = [  # TransactWriteItemTypeDef, built from plain dicts
@@ -421,6 +475,7 @@ class DynamoDossiers:
                     }
                 )
             },
+            *({"Put": self._put_new(outbox_dynamo.item(d))} for d in deliveries),
         ]
         try:
             with _wrapped(passing=_lost_race):
@@ -453,13 +508,14 @@ class DynamoDossiers:
 
 def create_table(client: "DynamoDBClient", name: str) -> None:
     """Creates the dossier table (on-demand capacity) and waits until it can be used."""
+    outbox_attributes, outbox_index = outbox_dynamo.index_definition()
+    attributes: list[Any] = [
+        {"AttributeName": key, "AttributeType": "S"} for key in ("pk", "queue_pk", "queue_key")
+    ]
     with _wrapped():
         client.create_table(
             TableName=name,
-            AttributeDefinitions=[
-                {"AttributeName": name, "AttributeType": "S"}
-                for name in ("pk", "queue_pk", "queue_key")
-            ],
+            AttributeDefinitions=[*attributes, *outbox_attributes],  # type: ignore[list-item]
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
             GlobalSecondaryIndexes=[
                 {
@@ -472,7 +528,8 @@ def create_table(client: "DynamoDBClient", name: str) -> None:
                         "ProjectionType": "INCLUDE",
                         "NonKeyAttributes": QUEUE_ATTRIBUTES,
                     },
-                }
+                },
+                outbox_index,  # type: ignore[list-item]
             ],
             BillingMode="PAY_PER_REQUEST",
         )

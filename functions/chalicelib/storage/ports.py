@@ -23,11 +23,17 @@ Contract (tests/contract/ runs it against every adapter):
 - Dossiers.filed_under(key) is the code created with that idempotency key, None before (a form's
   draft is its submission's key: its files are then the dossier's).
 - RateCounts.hit counts atomically: hits of one key from any number of processes are all counted.
+- Dossiers.create and Dossiers.transition write the deliveries they are given (the transactional
+  outbox, chalicelib/outbox.py) in the same transaction as the dossier or the event: both or
+  neither. A retry of a create under its idempotency key writes none again.
+- Outbox.claim hands a due delivery to one claimant at a time: it leases it (next_at moves past
+  the lease, attempts + 1) in one atomic step, so two workers never claim one delivery at once,
+  and a worker that dies leaves it to be claimed again when the lease ends.
 """
 
 import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,12 +61,17 @@ class NewDossier:
     # The secret sealed under the submission's idempotency key, so a retry gets it again
     # (lookup_secret.seal); "" for a dossier filed before secrets were random.
     secret_sealed: str = ""
+    # Where the applicant asked to be notified ({"email", "phone"}, either optional; outbox.py):
+    # stored with the body, so sealed with it where the adapter seals.
+    contact: dict[str, str] = field(default_factory=dict)
 
 
 def dossier_json(dossier: NewDossier) -> str:
     """The stored body of a dossier, the same for every adapter. Not dataclasses.asdict, which
     deep-copies the answers first (0.2 ms of a 0.6 ms submission) only for json to read them."""
     fields = {field.name: getattr(dossier, field.name) for field in dataclasses.fields(dossier)}
+    if not fields["contact"]:  # as dossiers filed before contacts were stored: their chain holds
+        del fields["contact"]
     return json.dumps(fields, ensure_ascii=False, sort_keys=True)
 
 
@@ -85,6 +96,10 @@ class State:
     finished_at: str | None = None  # when the result was ready (status 9) or processing ended
     outcome: str | None = None  # truoc_han | dung_han | qua_han, set when the result is ready
     head: str = ""
+    # A lookup secret issued again (POST /api/dossiers/resend) replaces the one of the filing:
+    # its argon2id hash; "" while the filing's (NewDossier.secret_hash) holds. Not an event: the
+    # chain records what happened to the dossier, and the hash is no part of it.
+    secret_hash: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
@@ -129,19 +144,45 @@ class QueueItem:
 
 class Dossiers(Protocol):
     def create(
-        self, dossier: NewDossier, *, idempotency_key: str, request_hash: str
+        self,
+        dossier: NewDossier,
+        *,
+        idempotency_key: str,
+        request_hash: str,
+        deliveries: "Callable[[str], Sequence[Delivery]] | None" = None,
     ) -> StoredDossier:
-        """Stores a new dossier with the next code, or returns the one stored under this key."""
+        """Stores a new dossier with the next code, or returns the one stored under this key.
+        `deliveries(code)`: what to send about the new dossier, written with it."""
         ...
 
     def get(self, code: str) -> StoredDossier | None: ...
 
     def transition(
-        self, code: str, *, expected_version: int, event: dict[str, Any], state: State
+        self,
+        code: str,
+        *,
+        expected_version: int,
+        event: dict[str, Any],
+        state: State,
+        deliveries: "Sequence[Delivery]" = (),
     ) -> StoredDossier:
-        """Appends `event` and stores `state` if the stored version is `expected_version`;
-        else VersionConflictError (or NotFoundError for an unknown code), nothing written.
-        `state.version` is `expected_version + 1` and the event's `seq` (workflow.apply)."""
+        """Appends `event` and stores `state` (and `deliveries`) if the stored version is
+        `expected_version`; else VersionConflictError (or NotFoundError for an unknown code),
+        nothing written. `state.version` is `expected_version + 1` and the event's `seq`
+        (workflow.apply)."""
+        ...
+
+    def replace_secret(
+        self,
+        code: str,
+        *,
+        expected_version: int,
+        secret_hash: str,
+        deliveries: "Sequence[Delivery]",
+    ) -> None:
+        """Stores `secret_hash` as the state's (the filing's secret stops working) and writes
+        `deliveries` (the new secret for the contact), together, if the stored version is
+        `expected_version`; else VersionConflictError (NotFoundError for an unknown code)."""
         ...
 
     def queue(self, query: QueueQuery) -> list[QueueItem]: ...
@@ -309,6 +350,70 @@ class RateCounts(Protocol):
     def close(self) -> None:
         """Releases connections (tests, server shutdown)."""
         ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message to send, in the transactional outbox (chalicelib/outbox.py has the rules).
+
+    `id` is the idempotency key of this one delivery (`<code>:<seq>:<channel>`, seq 0 for the
+    receipt): a sender passes it on (an email's Message-ID), so sending it twice after a crash
+    is one message in effect. `to` and `data` are personal (an address, the template's data):
+    the SQLite adapter seals them like the dossier's body."""
+
+    id: str
+    code: str
+    office: str
+    kind: str  # outbox.KINDS: receipt, supplement, payment, result, extension, secret
+    channel: str  # email | sms
+    to: str
+    data: dict[str, Any]
+    created_at: float  # Unix time
+    next_at: float  # due at (pending), or the end of a claim's lease
+    state: str = "pending"  # pending | sent | failed
+    attempts: int = 0
+    last_error: str = ""
+    sent_at: float | None = None
+
+
+def delivery_body(delivery: Delivery) -> str:
+    """The personal part of a delivery as the adapters store it (sealed where they seal)."""
+    return json.dumps({"to": delivery.to, "data": delivery.data}, ensure_ascii=False)
+
+
+class Outbox(Protocol):
+    """The deliveries the dossier adapters wrote, for the worker and the back office."""
+
+    def claim(
+        self, now: float, *, channels: Sequence[str], limit: int, lease: float
+    ) -> list[Delivery]:
+        """Up to `limit` pending deliveries of these channels due by `now` (oldest due first),
+        each leased to the caller: next_at = now + lease, attempts + 1, atomically, so no other
+        claim takes it before the lease ends. Returned as stored after the claim."""
+        ...
+
+    def sent(self, delivery_id: str, at: float) -> None:
+        """Marks a delivery sent (a no-op for one already sent)."""
+        ...
+
+    def failed(self, delivery_id: str, *, error: str, retry_at: float | None) -> None:
+        """Records a failed attempt: pending again at `retry_at`, or `failed` for good (None)."""
+        ...
+
+    def retry(self, delivery_id: str, now: float) -> bool:
+        """A failed (or pending) delivery is due again now, its attempts back to 0; False for
+        an unknown or sent one."""
+        ...
+
+    def get(self, delivery_id: str) -> Delivery | None: ...
+
+    def of_offices(
+        self, offices: Sequence[str], *, states: Sequence[str], limit: int
+    ) -> list[Delivery]:
+        """Deliveries of these offices' dossiers in these states, oldest first (back office)."""
+        ...
+
+    def close(self) -> None: ...
 
 
 NO_DUE = "~"  # stands for "no due date" in queue_key: after every ISO date

@@ -25,7 +25,7 @@ import json
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,9 @@ from chalicelib.errors import (
     StorageError,
     VersionConflictError,
 )
+from chalicelib.storage import outbox_postgres
 from chalicelib.storage.ports import (
+    Delivery,
     NewDossier,
     QueueItem,
     QueueQuery,
@@ -138,7 +140,12 @@ class PostgresDossiers:
         require_migrated(self._pool)
 
     def create(
-        self, dossier: NewDossier, *, idempotency_key: str, request_hash: str
+        self,
+        dossier: NewDossier,
+        *,
+        idempotency_key: str,
+        request_hash: str,
+        deliveries: Callable[[str], Sequence[Delivery]] | None = None,
     ) -> StoredDossier:
         with self._transaction() as conn:
             # Retries of one request wait here for each other; other keys do not.
@@ -170,6 +177,8 @@ class PostgresDossiers:
                 (idempotency_key, request_hash, code),
             )
             self._after_write("idempotency")
+            if deliveries is not None:
+                outbox_postgres.insert(conn, deliveries(code))
         self._after_write("commit")
         return StoredDossier(code=code, dossier=dossier, state=state)
 
@@ -178,7 +187,13 @@ class PostgresDossiers:
             return _load(conn, code)
 
     def transition(
-        self, code: str, *, expected_version: int, event: dict[str, Any], state: State
+        self,
+        code: str,
+        *,
+        expected_version: int,
+        event: dict[str, Any],
+        state: State,
+        deliveries: Sequence[Delivery] = (),
     ) -> StoredDossier:
         with self._transaction() as conn:
             row = conn.execute(
@@ -208,10 +223,34 @@ class PostgresDossiers:
                 ),
             )
             self._after_write("state")
+            outbox_postgres.insert(conn, deliveries)
             stored = _load(conn, code)
         self._after_write("commit")
         assert stored is not None
         return stored
+
+    def replace_secret(
+        self,
+        code: str,
+        *,
+        expected_version: int,
+        secret_hash: str,
+        deliveries: Sequence[Delivery],
+    ) -> None:
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT version FROM dossiers WHERE code = %s FOR UPDATE", (code,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError()
+            if row[0] != expected_version:
+                raise VersionConflictError()
+            conn.execute(
+                "UPDATE dossiers SET state = jsonb_set(state, '{secret_hash}', to_jsonb(%s::text))"
+                " WHERE code = %s",
+                (secret_hash, code),
+            )
+            outbox_postgres.insert(conn, deliveries)
 
     def queue(self, query: QueueQuery) -> list[QueueItem]:
         sql, params = queue_sql(query)
@@ -247,6 +286,7 @@ class PostgresDossiers:
         with self._transaction() as conn:
             conn.execute("DELETE FROM idempotency WHERE code = ANY(%s)", (codes,))
             conn.execute("DELETE FROM events WHERE code = ANY(%s)", (codes,))
+            conn.execute("DELETE FROM outbox WHERE code = ANY(%s)", (codes,))
             cursor = conn.execute("DELETE FROM dossiers WHERE code = ANY(%s)", (codes,))
             return cursor.rowcount
 

@@ -20,7 +20,8 @@ are one such range each, merged. Files made before the lifecycle (no queue colum
 JSON column) are migrated when opened, under the writers' lock.
 
 Sealed at rest (chalicelib/sealing.py, when a Sealer is given: wiring always gives one): the body
-(answers, file keys, the applicant's name), each event's body and the `applicant` column are
+(answers, file keys, the applicant's name, the contact), each event's body, each outbox delivery's
+recipient and data (storage/outbox_sqlite.py) and the `applicant` column are
 AES-GCM ciphertext bound to their code and column; what the queues filter and sort on (code,
 office, status, unit, procedure, channel, dates) stays clear. The table `sealing` holds one value
 sealed at creation, opened at startup: a wrong or missing key stops startup with DataKeyError
@@ -37,7 +38,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,8 +52,10 @@ from chalicelib.errors import (
     VersionConflictError,
 )
 from chalicelib.sealing import DataKeyError, Sealer, SealError
+from chalicelib.storage import outbox_sqlite
 from chalicelib.storage.ports import (
     NO_DUE,
+    Delivery,
     NewDossier,
     QueueItem,
     QueueQuery,
@@ -146,6 +149,7 @@ class _Create:
     dossier: NewDossier
     idempotency_key: str
     request_hash: str
+    deliveries: Callable[[str], Sequence[Delivery]] | None = None
     done: bool = False
     stored: StoredDossier | None = None
     error: BaseException | None = None
@@ -188,14 +192,20 @@ class SqliteDossiers:
             for statement in SCHEMA.split(";"):  # not executescript, which would COMMIT first
                 db.execute(statement)
             db.execute(_SEALING)
+            outbox_sqlite.create(db)
             if sealer is not None:
                 _check_key(db, sealer, self._path)
             _hash_idempotency_keys(db)
 
     def create(
-        self, dossier: NewDossier, *, idempotency_key: str, request_hash: str
+        self,
+        dossier: NewDossier,
+        *,
+        idempotency_key: str,
+        request_hash: str,
+        deliveries: Callable[[str], Sequence[Delivery]] | None = None,
     ) -> StoredDossier:
-        mine = _Create(dossier, idempotency_key, request_hash)
+        mine = _Create(dossier, idempotency_key, request_hash, deliveries)
         deadline = time.monotonic() + self._wait
         with self._waiting_lock:
             self._waiting.append(mine)
@@ -250,6 +260,8 @@ class SqliteDossiers:
             (create.idempotency_key, create.request_hash, code),
         )
         self._after_write("idempotency")
+        if create.deliveries is not None:
+            outbox_sqlite.insert(db, create.deliveries(code), self._sealer)
         return StoredDossier(code=code, dossier=dossier, state=state)
 
     def get(self, code: str) -> StoredDossier | None:
@@ -262,7 +274,13 @@ class SqliteDossiers:
                 db.execute("COMMIT")
 
     def transition(
-        self, code: str, *, expected_version: int, event: dict[str, Any], state: State
+        self,
+        code: str,
+        *,
+        expected_version: int,
+        event: dict[str, Any],
+        state: State,
+        deliveries: Sequence[Delivery] = (),
     ) -> StoredDossier:
         with self._writing(), self._immediate(time.monotonic() + self._wait) as db:
             row = db.execute("SELECT version FROM dossiers WHERE code = ?", (code,)).fetchone()
@@ -294,10 +312,34 @@ class SqliteDossiers:
                 ),
             )
             self._after_write("state")
+            outbox_sqlite.insert(db, deliveries, self._sealer)
             stored = _load(db, code, self._sealer)
         self._after_write("commit")
         assert stored is not None
         return stored
+
+    def replace_secret(
+        self,
+        code: str,
+        *,
+        expected_version: int,
+        secret_hash: str,
+        deliveries: Sequence[Delivery],
+    ) -> None:
+        with self._writing(), self._immediate(time.monotonic() + self._wait) as db:
+            row = db.execute(
+                "SELECT version, state FROM dossiers WHERE code = ?", (code,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError()
+            if row[0] != expected_version:
+                raise VersionConflictError()
+            state = {**json.loads(row[1]), "secret_hash": secret_hash}
+            db.execute(
+                "UPDATE dossiers SET state = ? WHERE code = ?",
+                (json.dumps(state, ensure_ascii=False), code),
+            )
+            outbox_sqlite.insert(db, deliveries, self._sealer)
 
     def queue(self, query: QueueQuery) -> list[QueueItem]:
         db = self._connections.get()
@@ -357,6 +399,7 @@ class SqliteDossiers:
             for code in codes:
                 db.execute("DELETE FROM idempotency WHERE code = ?", (code,))
                 db.execute("DELETE FROM events WHERE code = ?", (code,))
+                db.execute("DELETE FROM outbox WHERE code = ?", (code,))
                 deleted += db.execute("DELETE FROM dossiers WHERE code = ?", (code,)).rowcount
         return deleted
 
@@ -394,7 +437,13 @@ class SqliteDossiers:
                             "UPDATE events SET body = ? WHERE code = ? AND seq = ?",
                             (sealer.seal_text(_open(sealer, event, context), context), code, seq),
                         )
-                if not rows:
+                if not rows:  # then the outbox's deliveries (few: sent ones go with their dossier)
+                    for delivery_id, body in db.execute("SELECT id, body FROM outbox").fetchall():
+                        context = f"outbox/{delivery_id}"
+                        db.execute(
+                            "UPDATE outbox SET body = ? WHERE id = ?",
+                            (sealer.seal_text(_open(sealer, body, context), context), delivery_id),
+                        )
                     db.execute(
                         "UPDATE sealing SET value = ? WHERE name = 'check'",
                         (sealer.seal(_CHECK, b"sealing/check"),),
