@@ -90,8 +90,8 @@ FILED = "Nộp hồ sơ trực tuyến"  # the timeline's first entry
 # or has a contact.
 RESENT = (
     "Nếu mã hồ sơ đúng và khi nộp hồ sơ bạn đã cho địa chỉ thư điện tử hoặc số điện thoại nhận"
-    " thông báo, mã tra cứu mới sẽ được gửi tới đó trong ít phút; mã tra cứu cũ khi đó không còn"
-    " dùng được."
+    " thông báo, mã tra cứu mới sẽ được gửi tới đó trong ít phút; mã tra cứu ghi trên giấy biên"
+    " nhận vẫn dùng được."
 )
 
 
@@ -377,10 +377,12 @@ class Service:
 
     def resend_secret(self, body: Any, client: str = "unknown") -> dict[str, Any]:
         """Issues a new lookup secret for a dossier filed with a contact and sends it there
-        (outbox.py): its hash replaces the old one in the transaction that queues the message,
-        so the old secret stops working. The answer is the same whether or not the code exists
-        or has a contact, and so is the work up to the store's read (one new secret and its
-        argon2id hash every time). Rate-limited per client, for everyone and per code."""
+        (outbox.py): its hash is stored in the transaction that queues the message. The filing's
+        secret keeps working beside it (anyone who knows a code may ask, so a request must never
+        lock the applicant out); a later request replaces the re-issued one. The answer is the
+        same whether or not the code exists or has a contact, and so is the work up to the
+        store's read (one new secret and its argon2id hash every time). Rate-limited per client,
+        for everyone and per code."""
         self._limit(RESEND, client)
         body = _object(body)
         code = _text(body, "code").strip()
@@ -477,7 +479,7 @@ class Service:
             ) from None
         self.limiter.check(client, code)
         stored = self.dossiers.get(code) if is_dossier_code(code) else None
-        if not lookup_secret.verify(secret_hash_of(stored), canonical):
+        if not _opens(stored, canonical):
             self.limiter.fail(client, code)
             raise NotFoundError("Không tìm thấy hồ sơ với mã và mã tra cứu này.")
         assert stored is not None
@@ -721,12 +723,23 @@ class StaleDossierError(VersionConflictError):
         return {**super().body(), "dossier": self.dossier}
 
 
-def secret_hash_of(stored: StoredDossier | None) -> str | None:
-    """The hash the lookup secret is checked against: one issued again (State.secret_hash)
-    replaces the filing's."""
+def secret_hashes_of(stored: StoredDossier | None) -> list[str | None]:
+    """The hashes a lookup secret is checked against: the filing's (NewDossier.secret_hash) and,
+    once one was issued again (resend_secret), that one (State.secret_hash). [None] for no
+    dossier: one check against a dummy hash, as for a wrong secret."""
     if stored is None:
-        return None
-    return state_of(stored).secret_hash or stored.dossier.secret_hash
+        return [None]
+    reissued = state_of(stored).secret_hash
+    return [stored.dossier.secret_hash, *([reissued] if reissued else [])]
+
+
+def _opens(stored: StoredDossier | None, secret: str) -> bool:
+    """Whether `secret` is one of the dossier's lookup secrets. Every hash is checked (no
+    short cut), so the time says nothing about which one matched."""
+    results = [
+        lookup_secret.verify(stored_hash, secret) for stored_hash in secret_hashes_of(stored)
+    ]
+    return any(results)
 
 
 def state_of(stored: StoredDossier) -> State:

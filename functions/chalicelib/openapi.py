@@ -700,9 +700,10 @@ def _document() -> dict[str, Any]:
                     "summary": "Gửi lại mã tra cứu (một mã mới) tới địa chỉ nhận thông báo đã cho"
                     " khi nộp hồ sơ",
                     "description": "Cấp một mã tra cứu mới và gửi tới thư điện tử hoặc số điện"
-                    " thoại người nộp đã cho khi nộp (docs/notifications.md); mã cũ không còn dùng"
-                    " được. Câu trả lời như nhau dù mã hồ sơ có hay không, có địa chỉ nhận hay"
-                    " không. Giới hạn số lần theo máy, toàn hệ thống và theo mã hồ sơ (429).",
+                    " thoại người nộp đã cho khi nộp (docs/notifications.md); mã trên giấy biên"
+                    " nhận vẫn dùng được. Câu trả lời như nhau dù mã hồ sơ có hay không, có địa"
+                    " chỉ nhận hay không. Giới hạn số lần theo máy, toàn hệ thống và theo mã hồ"
+                    " sơ (429).",
                     "requestBody": _body(
                         _object(["code"], {"code": TEXT}, additionalProperties=False)
                     ),

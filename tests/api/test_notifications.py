@@ -346,7 +346,9 @@ def test_officers_see_failed_and_long_waiting_deliveries_of_their_office_and_ret
         office.backoffice.retry_delivery(office.officer, {"id": f"{code}:0:sms"})
 
 
-def test_a_new_secret_goes_to_the_contact_and_the_old_one_stops_working(office):
+def test_a_new_secret_goes_to_the_contact_and_the_filing_s_one_still_works(office):
+    """Anyone who knows a code may ask for a new secret: asking must never lock the applicant
+    out, so the receipt's secret keeps opening the dossier beside the newest re-issued one."""
     filed = office.service.submit(office.body, "ma-thu-nghiem-0013")
     code, old = filed["code"], filed["secret"]
     without = {key: value for key, value in office.body.items() if key != "notify"}
@@ -363,10 +365,18 @@ def test_a_new_secret_goes_to_the_contact_and_the_old_one_stops_working(office):
     assert {d.code for d in resent} == {code}
     new = resent[0].data["secret"]
     assert new != old and new in outbox.render(resent[0]).text
-    assert "không còn dùng được" in outbox.render(resent[0]).text
-    with pytest.raises(NotFoundError):
-        office.service.lookup(code, old, "203.0.113.9")
+    assert "vẫn dùng được" in outbox.render(resent[0]).text
+    assert office.service.lookup(code, old, "203.0.113.9")["code"] == code
     assert office.service.lookup(code, new, "203.0.113.9")["code"] == code
+
+    # Asked again: the newer secret replaces the one re-issued before; the filing's stays.
+    office.service.resend_secret({"code": code}, "203.0.113.9")
+    newer = [d for d in pending(office) if d.kind == "secret" and d.data["secret"] != new]
+    assert newer
+    assert office.service.lookup(code, newer[0].data["secret"], "203.0.113.9")["code"] == code
+    assert office.service.lookup(code, old, "203.0.113.9")["code"] == code
+    with pytest.raises(NotFoundError):
+        office.service.lookup(code, new, "203.0.113.9")
     assert office.service.lookup(bare["code"], bare["secret"], "203.0.113.9")  # untouched
 
 

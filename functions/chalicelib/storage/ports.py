@@ -180,7 +180,8 @@ class Dossiers(Protocol):
         secret_hash: str,
         deliveries: "Sequence[Delivery]",
     ) -> None:
-        """Stores `secret_hash` as the state's (the filing's secret stops working) and writes
+        """Stores `secret_hash` as the state's (beside the filing's, which keeps working; it
+        replaces an earlier re-issued one) and writes
         `deliveries` (the new secret for the contact), together, if the stored version is
         `expected_version`; else VersionConflictError (NotFoundError for an unknown code)."""
         ...
