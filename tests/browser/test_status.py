@@ -286,3 +286,41 @@ def test_the_result_reads_well_on_a_wide_screen(wide_page, server, filed, axe, s
     expect(wide_page.locator("#tra-cuu-tieu-de")).to_have_text("Tình trạng: Mới đăng ký")
     axe(wide_page, "tra-cuu: result, 1280 px")
     shot(wide_page, "tra-cuu-result-1280")
+
+
+def test_a_lost_secret_can_be_sent_again_to_the_contact_given_at_filing(page, server, axe, shot):
+    """ "Mất mã tra cứu?": the code alone asks for a new secret (POST /api/dossiers/resend), and
+    the page says the same whatever the code, as the API does (docs/notifications.md)."""
+    reply = api(server, "GET", f"/api/procedures/{PROCEDURE}/form")
+    body = {
+        "procedure": PROCEDURE,
+        "answers": answers_for(reply["form"]),
+        "office": reply["offices"][0]["id"],
+        "notify": {"email": "an.nguyen@vidu.vn"},
+    }
+    dossier = api(server, "POST", "/api/submissions", body, {"Idempotency-Key": uuid.uuid4().hex})
+    open_form(page, server)
+    page.get_by_text("Mất mã tra cứu?").click()
+    ask = page.get_by_role("button", name="Gửi lại mã tra cứu")
+    field = page.get_by_label("Mã hồ sơ cần gửi lại mã tra cứu")
+
+    ask.click()  # nothing typed: an error next to the field, no request
+    expect(page.locator("#gui-lai-ma-ho-so-loi")).to_have_text("Nhập mã hồ sơ ghi trên biên nhận.")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_be_focused()
+
+    answers = []
+    for code in (dossier["code"], "11383.CA-261209-9999"):
+        field.fill(code)
+        ask.click()
+        status = page.locator("#gui-lai-ket-qua")
+        expect(status).to_contain_text("mã tra cứu mới sẽ được gửi tới đó")
+        answers.append(status.inner_text())
+        expect(field).not_to_have_attribute("aria-invalid", "true")
+    assert answers[0] == answers[1]  # never says whether the code exists
+    axe(page, "tra-cuu: secret sent again")
+    shot(page, "tra-cuu-resend-360")
+
+    # The receipt's secret still opens the dossier.
+    look_up(page, dossier["code"], dossier["secret"])
+    expect(page.locator("#tra-cuu-tieu-de")).to_have_text("Tình trạng: Mới đăng ký")
