@@ -6,10 +6,13 @@ inserting the dossier happen as one serialised step; a crash anywhere before COM
 it back. WAL mode lets readers (`get`) run while a writer holds the lock, and busy_timeout makes
 concurrent writers queue instead of failing with "database is locked".
 
-Group commit: every COMMIT waits for an fsync (synchronous = FULL), a few ms on a shared disk,
-and one fsync at a time would cap submissions there whatever the CPU. So the creates that queued
-while one transaction was being synced go into the next transaction together, one fsync for all
-of them; each still gets its own code and idempotency record, and all fail together if it does.
+Durable before answered, synced outside the lock: COMMIT writes the write-ahead log without
+syncing it (synchronous = NORMAL), the write lock passes to the next writer, and then the log is
+fsynced (sqlite_connections.WalSync: one fsync for every commit this process wrote before it)
+before create or transition returns. An fsync takes a few ms on a shared disk; inside the lock
+(synchronous = FULL) writers took turns at it, one process's batch waiting for the other's. The
+creates that queue while one transaction runs still go into the next one together (group
+commit); each gets its own code and idempotency record, and all fail together if it does.
 A transition just takes the lock: it reads the stored version, then appends its event (one row
 of `events`, keyed (code, seq)) and stores the state (the whole `State` as JSON, and the columns
 the queues filter and sort on) in the same transaction.
@@ -68,7 +71,12 @@ from chalicelib.storage.queue_sql import (
     queue_item,
     status_sql,
 )
-from chalicelib.storage.sqlite_connections import BUSY_TIMEOUT_MS, ThreadConnections, wrapped
+from chalicelib.storage.sqlite_connections import (
+    BUSY_TIMEOUT_MS,
+    ThreadConnections,
+    WalSync,
+    wrapped,
+)
 
 INSERT_DOSSIER = insert_dossier_sql("?")
 _COLUMN = {name.strip(): index for index, name in enumerate(DOSSIER_COLUMNS.split(","))}
@@ -149,6 +157,7 @@ class _Create:
     done: bool = False
     stored: StoredDossier | None = None
     error: BaseException | None = None
+    ticket: int = 0  # WalSync's, once its transaction committed
 
 
 class SqliteDossiers:
@@ -172,7 +181,9 @@ class SqliteDossiers:
         # `wait`: seconds a write waits for the lock (this process's writers, then SQLite's)
         # before it fails with StorageError (503): a lock held elsewhere never hangs a thread.
         self._wait = wait
-        self._connections = ThreadConnections(self._path, wait=wait)
+        # Commits are synced by _durable, after the write lock is released (the docstring above).
+        self._connections = ThreadConnections(self._path, wait=wait, durable=False)
+        self._durable = WalSync(self._path)
         self._write_lock = threading.Lock()
         self._waiting: list[_Create] = []  # guarded by _waiting_lock
         self._waiting_lock = threading.Lock()
@@ -191,6 +202,7 @@ class SqliteDossiers:
             if sealer is not None:
                 _check_key(db, sealer, self._path)
             _hash_idempotency_keys(db)
+        self._durable.wait(self._durable.committed())
 
     def create(
         self, dossier: NewDossier, *, idempotency_key: str, request_hash: str
@@ -215,6 +227,7 @@ class SqliteDossiers:
         if mine.error is not None:
             raise mine.error
         assert mine.stored is not None
+        self._durable.wait(mine.ticket)  # a retry's answer too: its dossier may be this batch's
         return mine.stored
 
     def _run(self, batch: list[_Create], deadline: float) -> None:
@@ -228,6 +241,9 @@ class SqliteDossiers:
                         create.stored = self._create_in(db, create)
                     except IdempotencyConflictError as error:
                         create.error = error
+            ticket = self._durable.committed()
+            for create in batch:
+                create.ticket = ticket
             self._after_write("commit")
         except BaseException as error:
             for create in batch:
@@ -295,7 +311,9 @@ class SqliteDossiers:
             )
             self._after_write("state")
             stored = _load(db, code, self._sealer)
+        ticket = self._durable.committed()
         self._after_write("commit")
+        self._durable.wait(ticket)
         assert stored is not None
         return stored
 
@@ -358,6 +376,7 @@ class SqliteDossiers:
                 db.execute("DELETE FROM idempotency WHERE code = ?", (code,))
                 db.execute("DELETE FROM events WHERE code = ?", (code,))
                 deleted += db.execute("DELETE FROM dossiers WHERE code = ?", (code,)).rowcount
+        self._durable.wait(self._durable.committed())
         return deleted
 
     def reseal(self) -> int:
@@ -399,7 +418,9 @@ class SqliteDossiers:
                         "UPDATE sealing SET value = ? WHERE name = 'check'",
                         (sealer.seal(_CHECK, b"sealing/check"),),
                     )
-                    return done
+            self._durable.wait(self._durable.committed())
+            if not rows:
+                return done
             done += len(rows)
             after = rows[-1][0]
 
