@@ -269,13 +269,8 @@ class SqliteDossiers:
         return StoredDossier(code=code, dossier=dossier, state=state)
 
     def get(self, code: str) -> StoredDossier | None:
-        db = self._connections.get()
-        with wrapped():
-            db.execute("BEGIN")  # one snapshot for the dossier and its events
-            try:
-                return _load(db, code, self._sealer)
-            finally:
-                db.execute("COMMIT")
+        with wrapped():  # one statement, so one snapshot for the dossier and its events
+            return _load(self._connections.get(), code, self._sealer)
 
     def transition(
         self, code: str, *, expected_version: int, event: dict[str, Any], state: State
@@ -510,20 +505,26 @@ def _stored_under(
     return _load(db, row[1], sealer)
 
 
+# The dossier and its events in one statement: one snapshot without BEGIN and COMMIT around it.
+_LOAD = """SELECT dossiers.body, dossiers.state, events.seq, events.body
+FROM dossiers LEFT JOIN events ON events.code = dossiers.code
+WHERE dossiers.code = ? ORDER BY events.seq"""
+
+
 def _load(db: sqlite3.Connection, code: str, sealer: Sealer | None) -> StoredDossier | None:
-    row = db.execute("SELECT body, state FROM dossiers WHERE code = ?", (code,)).fetchone()
-    if row is None:
+    rows = db.execute(_LOAD, (code,)).fetchall()
+    if not rows:
         return None
-    body = row[0] if sealer is None else _open(sealer, row[0], f"dossiers/{code}/body")
+    body = rows[0][0] if sealer is None else _open(sealer, rows[0][0], f"dossiers/{code}/body")
     dossier = NewDossier(**json.loads(body))
-    state = State(**json.loads(row[1]))
-    events = db.execute("SELECT seq, body FROM events WHERE code = ? ORDER BY seq", (code,))
+    state = State(**json.loads(rows[0][1]))
     return StoredDossier(
         code=code,
         dossier=dossier,
         events=tuple(
-            json.loads(body if sealer is None else _open(sealer, body, f"events/{code}/{seq}"))
-            for seq, body in events
+            json.loads(event if sealer is None else _open(sealer, event, f"events/{code}/{seq}"))
+            for _, _, seq, event in rows
+            if seq is not None
         ),
         state=state,
     )
