@@ -16,7 +16,8 @@ from tests.contract.test_dossiers_contract import make_dossier
 
 
 class Fsyncs:
-    """os.fsync, recording the path of each descriptor synced; `gate` holds a sync until set."""
+    """os.fsync and os.fdatasync, recording the path of each descriptor synced; `gate` holds a
+    sync until set."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch):
         self.paths: list[str] = []
@@ -24,9 +25,11 @@ class Fsyncs:
         self.gate.set()
         self.started = threading.Event()
         self.fail = False
-        real = os.fsync
+        for name in ("fsync", "fdatasync"):
+            monkeypatch.setattr(os, name, self._recording(getattr(os, name)))
 
-        def fsync(descriptor: int) -> None:
+    def _recording(self, real):
+        def sync(descriptor: int) -> None:
             self.paths.append(os.readlink(f"/proc/self/fd/{descriptor}"))
             self.started.set()
             self.gate.wait(10)
@@ -34,7 +37,7 @@ class Fsyncs:
                 raise OSError(5, "Input/output error")
             real(descriptor)
 
-        monkeypatch.setattr(os, "fsync", fsync)
+        return sync
 
     def of(self, path: Path) -> int:
         return self.paths.count(str(path))
@@ -96,18 +99,18 @@ def test_a_dossier_is_in_the_synced_log_when_create_returns(tmp_path, monkeypatc
     dossiers = SqliteDossiers(path)
     try:
         written: list[int] = []
-        real_fsync = os.fsync
+        real_sync = os.fdatasync
 
         def checking(descriptor: int) -> None:
             written.append(os.fstat(descriptor).st_size)  # the commit's frames are written
-            real_fsync(descriptor)
+            real_sync(descriptor)
 
-        monkeypatch.setattr(os, "fsync", checking)
+        monkeypatch.setattr(os, "fdatasync", checking)
         before = os.stat(f"{path}-wal").st_size
         stored = dossiers.create(make_dossier(), idempotency_key="k" * 12, request_hash="h")
         assert written and max(written) > before
         assert dossiers.get(stored.code) is not None
-        monkeypatch.setattr(os, "fsync", real_fsync)
+        monkeypatch.setattr(os, "fdatasync", real_sync)
         # SQLite itself does not sync inside COMMIT (so the next writer need not wait for it)
         synchronous = dossiers._connections.get().execute("PRAGMA synchronous").fetchone()[0]
         assert synchronous == 1  # NORMAL

@@ -135,7 +135,7 @@ class WalSync:
             descriptor = os.open(self.database, os.O_RDONLY)
         try:
             inode = os.fstat(descriptor).st_ino
-            os.fsync(descriptor)
+            os.fdatasync(descriptor)  # the frames and the file's size, not its times
         finally:
             os.close(descriptor)
         if inode != self._inode:  # a new log file: its name must survive a power cut too
