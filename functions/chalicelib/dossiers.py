@@ -119,6 +119,7 @@ class Service:
         # No scanner configured: no file is accepted (never unscanned), each verify answers 503.
         self.scanner = scanner or UnconfiguredScanner()
         self.now = clock or (lambda: dt.datetime.now(VIETNAM))
+        self._accepting: dict[str, dict[str, dict[str, Any]]] = {}  # _office's, per agency
 
     # --- forms ---------------------------------------------------------------------------------
 
@@ -336,12 +337,14 @@ class Service:
             deliveries=self._receipt_notices(dossier, received),
         )
         # A retry gets the dossier stored the first time, and so that time's secret.
-        sealed = stored.dossier.secret_sealed
-        secret = lookup_secret.display(
-            lookup_secret.unseal(sealed, idempotency_key)
-            if sealed
-            else self._legacy_secret(idempotency_key)  # filed before secrets were random
-        )
+        if stored.dossier is not dossier:
+            sealed = stored.dossier.secret_sealed
+            secret = (
+                lookup_secret.unseal(sealed, idempotency_key)
+                if sealed
+                else self._legacy_secret(idempotency_key)  # filed before secrets were random
+            )
+        secret = lookup_secret.display(secret)
         return {
             **self.view(stored),
             "secret": secret,
@@ -352,7 +355,13 @@ class Service:
         """The office the applicant chose, if the version accepts it; else an error message."""
         if not isinstance(chosen, str) or not chosen:
             return {}, "Chọn nơi nộp hồ sơ."
-        accepted = {o["id"]: o for o in self.bundle.offices_for(version)}
+        # Without a commune, the offices depend only on the implementing agency, and the bundle
+        # does not change: worked out once per agency.
+        agency = version["agencies"]["implementing"][0]
+        accepted = self._accepting.get(agency)
+        if accepted is None:
+            accepted = {o["id"]: o for o in self.bundle.offices_for(version)}
+            self._accepting[agency] = accepted
         if chosen not in accepted:
             return {}, "Nơi nộp hồ sơ đã chọn không nhận hồ sơ của thủ tục này; hãy chọn lại."
         return accepted[chosen], ""

@@ -123,6 +123,19 @@ class GuardedChannel(HTTPChannel):  # type: ignore[misc]
             self.write_soon(BUSY)
             self.close_when_flushed = True
 
+    def writable(self) -> bool:
+        """waitress's, except while a task is writing to the output buffer: the task sends what
+        it wrote itself and wakes the main loop (pull_trigger) when it leaves anything unsent,
+        so there is nothing for the main loop to do. waitress says writable then, and the main
+        loop spun on poll() (a writable socket answers at once), failing to take the buffer's
+        lock and holding the GIL the task needs: ~35 loop turns a lookup, most of its CPU
+        (bench/README.md, "API benchmark")."""
+        if self.requests and self.total_outbufs_len:
+            if not self.outbuf_lock.acquire(False):  # the task holds it: it sends, or wakes us
+                return False
+            self.outbuf_lock.release()
+        return bool(super().writable())
+
 
 class GuardedServer(TcpWSGIServer):  # type: ignore[misc]
     channel_class = GuardedChannel

@@ -6,10 +6,13 @@ inserting the dossier happen as one serialised step; a crash anywhere before COM
 it back. WAL mode lets readers (`get`) run while a writer holds the lock, and busy_timeout makes
 concurrent writers queue instead of failing with "database is locked".
 
-Group commit: every COMMIT waits for an fsync (synchronous = FULL), a few ms on a shared disk,
-and one fsync at a time would cap submissions there whatever the CPU. So the creates that queued
-while one transaction was being synced go into the next transaction together, one fsync for all
-of them; each still gets its own code and idempotency record, and all fail together if it does.
+Durable before answered, synced outside the lock: COMMIT writes the write-ahead log without
+syncing it (synchronous = NORMAL), the write lock passes to the next writer, and then the log is
+fsynced (sqlite_connections.WalSync: one fsync for every commit this process wrote before it)
+before create or transition returns. An fsync takes a few ms on a shared disk; inside the lock
+(synchronous = FULL) writers took turns at it, one process's batch waiting for the other's. The
+creates that queue while one transaction runs still go into the next one together (group
+commit); each gets its own code and idempotency record, and all fail together if it does.
 A transition just takes the lock: it reads the stored version, then appends its event (one row
 of `events`, keyed (code, seq)) and stores the state (the whole `State` as JSON, and the columns
 the queues filter and sort on) in the same transaction.
@@ -71,7 +74,12 @@ from chalicelib.storage.queue_sql import (
     queue_item,
     status_sql,
 )
-from chalicelib.storage.sqlite_connections import BUSY_TIMEOUT_MS, ThreadConnections, wrapped
+from chalicelib.storage.sqlite_connections import (
+    BUSY_TIMEOUT_MS,
+    ThreadConnections,
+    WalSync,
+    wrapped,
+)
 
 INSERT_DOSSIER = insert_dossier_sql("?")
 _COLUMN = {name.strip(): index for index, name in enumerate(DOSSIER_COLUMNS.split(","))}
@@ -153,6 +161,7 @@ class _Create:
     done: bool = False
     stored: StoredDossier | None = None
     error: BaseException | None = None
+    ticket: int = 0  # WalSync's, once its transaction committed
 
 
 class SqliteDossiers:
@@ -176,7 +185,9 @@ class SqliteDossiers:
         # `wait`: seconds a write waits for the lock (this process's writers, then SQLite's)
         # before it fails with StorageError (503): a lock held elsewhere never hangs a thread.
         self._wait = wait
-        self._connections = ThreadConnections(self._path, wait=wait)
+        # Commits are synced by _durable, after the write lock is released (the docstring above).
+        self._connections = ThreadConnections(self._path, wait=wait, durable=False)
+        self._durable = WalSync(self._path)
         self._write_lock = threading.Lock()
         self._waiting: list[_Create] = []  # guarded by _waiting_lock
         self._waiting_lock = threading.Lock()
@@ -196,6 +207,7 @@ class SqliteDossiers:
             if sealer is not None:
                 _check_key(db, sealer, self._path)
             _hash_idempotency_keys(db)
+        self._durable.wait(self._durable.committed())
 
     def create(
         self,
@@ -225,6 +237,7 @@ class SqliteDossiers:
         if mine.error is not None:
             raise mine.error
         assert mine.stored is not None
+        self._durable.wait(mine.ticket)  # a retry's answer too: its dossier may be this batch's
         return mine.stored
 
     def _run(self, batch: list[_Create], deadline: float) -> None:
@@ -238,6 +251,9 @@ class SqliteDossiers:
                         create.stored = self._create_in(db, create)
                     except IdempotencyConflictError as error:
                         create.error = error
+            ticket = self._durable.committed()
+            for create in batch:
+                create.ticket = ticket
             self._after_write("commit")
         except BaseException as error:
             for create in batch:
@@ -265,13 +281,8 @@ class SqliteDossiers:
         return StoredDossier(code=code, dossier=dossier, state=state)
 
     def get(self, code: str) -> StoredDossier | None:
-        db = self._connections.get()
-        with wrapped():
-            db.execute("BEGIN")  # one snapshot for the dossier and its events
-            try:
-                return _load(db, code, self._sealer)
-            finally:
-                db.execute("COMMIT")
+        with wrapped():  # one statement, so one snapshot for the dossier and its events
+            return _load(self._connections.get(), code, self._sealer)
 
     def transition(
         self,
@@ -314,7 +325,9 @@ class SqliteDossiers:
             self._after_write("state")
             outbox_sqlite.insert(db, deliveries, self._sealer)
             stored = _load(db, code, self._sealer)
+        ticket = self._durable.committed()
         self._after_write("commit")
+        self._durable.wait(ticket)
         assert stored is not None
         return stored
 
@@ -401,6 +414,7 @@ class SqliteDossiers:
                 db.execute("DELETE FROM events WHERE code = ?", (code,))
                 db.execute("DELETE FROM outbox WHERE code = ?", (code,))
                 deleted += db.execute("DELETE FROM dossiers WHERE code = ?", (code,)).rowcount
+        self._durable.wait(self._durable.committed())
         return deleted
 
     def reseal(self) -> int:
@@ -448,7 +462,9 @@ class SqliteDossiers:
                         "UPDATE sealing SET value = ? WHERE name = 'check'",
                         (sealer.seal(_CHECK, b"sealing/check"),),
                     )
-                    return done
+            self._durable.wait(self._durable.committed())
+            if not rows:
+                return done
             done += len(rows)
             after = rows[-1][0]
 
@@ -538,20 +554,26 @@ def _stored_under(
     return _load(db, row[1], sealer)
 
 
+# The dossier and its events in one statement: one snapshot without BEGIN and COMMIT around it.
+_LOAD = """SELECT dossiers.body, dossiers.state, events.seq, events.body
+FROM dossiers LEFT JOIN events ON events.code = dossiers.code
+WHERE dossiers.code = ? ORDER BY events.seq"""
+
+
 def _load(db: sqlite3.Connection, code: str, sealer: Sealer | None) -> StoredDossier | None:
-    row = db.execute("SELECT body, state FROM dossiers WHERE code = ?", (code,)).fetchone()
-    if row is None:
+    rows = db.execute(_LOAD, (code,)).fetchall()
+    if not rows:
         return None
-    body = row[0] if sealer is None else _open(sealer, row[0], f"dossiers/{code}/body")
+    body = rows[0][0] if sealer is None else _open(sealer, rows[0][0], f"dossiers/{code}/body")
     dossier = NewDossier(**json.loads(body))
-    state = State(**json.loads(row[1]))
-    events = db.execute("SELECT seq, body FROM events WHERE code = ? ORDER BY seq", (code,))
+    state = State(**json.loads(rows[0][1]))
     return StoredDossier(
         code=code,
         dossier=dossier,
         events=tuple(
-            json.loads(body if sealer is None else _open(sealer, body, f"events/{code}/{seq}"))
-            for seq, body in events
+            json.loads(event if sealer is None else _open(sealer, event, f"events/{code}/{seq}"))
+            for _, _, seq, event in rows
+            if seq is not None
         ),
         state=state,
     )

@@ -1,0 +1,88 @@
+"""guard.GuardedChannel's main loop: while a task holds the output buffer (it is writing, and
+sends what it wrote itself), the channel is not writable, so the main loop sleeps in poll()
+instead of spinning on a writable socket; and a response larger than the socket's buffers, read
+slowly, still arrives whole (the task wakes the main loop for what it could not send)."""
+
+import socket
+import threading
+import time
+
+from waitress.adjustments import Adjustments
+from waitress.task import ThreadedTaskDispatcher
+
+from chalicelib.local import guard
+
+GUARD = guard.Guard(lambda method, path: 1024)
+
+
+def streaming(environ, start_response):
+    """8 MiB in 64 KiB pieces, more than loopback's socket buffers hold."""
+    start_response(
+        "200 OK",
+        [("Content-Type", "application/octet-stream"), ("Content-Length", str(128 * 65536))],
+    )
+    return (bytes([n % 251]) * 65536 for n in range(128))
+
+
+def test_a_channel_whose_buffer_a_task_holds_is_not_writable():
+    listener = socket.create_server(("127.0.0.1", 0))
+    server = guard.GuardedServer(
+        streaming,
+        {},
+        True,
+        listener,
+        dispatcher=ThreadedTaskDispatcher(),
+        adj=Adjustments(sockets=[listener]),
+        bind_socket=False,
+        sockinfo=(listener.family, listener.type, listener.proto, listener.getsockname()),
+    )
+    server.guard = GUARD
+    ours, theirs = socket.socketpair()
+    try:
+        channel = guard.GuardedChannel(server, ours, ("127.0.0.1", 1), server.adj, {})
+        channel.write_soon(b"x" * 10)  # flushed at once: nothing buffered
+        assert not channel.writable()
+        channel.requests = [object()]  # a task is running...
+        channel.total_outbufs_len = 10  # ... and something is buffered
+        held, release = threading.Event(), threading.Event()
+
+        def task_writing() -> None:
+            with channel.outbuf_lock:
+                held.set()
+                release.wait(5)
+
+        writer = threading.Thread(target=task_writing)
+        writer.start()
+        held.wait(5)
+        assert not channel.writable()  # the task sends it, or pulls the trigger
+        release.set()
+        writer.join()
+        assert channel.writable()  # the buffer is free: the main loop flushes what is left
+        channel.requests = []
+        assert channel.writable()
+    finally:
+        ours.close()
+        theirs.close()
+        server.close()
+
+
+def test_a_response_larger_than_the_socket_buffers_read_slowly_arrives_whole():
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = threading.Thread(
+        target=guard.serve,
+        args=(streaming, listener, GUARD),
+        kwargs={"threads": 2, "ident": "test"},
+        daemon=True,  # waitress's loop has no stop: it ends with the test process
+    )
+    server.start()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(b"GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        time.sleep(0.5)  # nothing read yet: the socket's buffers fill up, the task cannot send
+        received = bytearray()
+        while chunk := connection.recv(65536):
+            received += chunk
+    head, _, body = bytes(received).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    assert len(body) == 128 * 65536
+    assert all(body[n * 65536] == n % 251 for n in range(128))
