@@ -128,7 +128,6 @@ def main(argv: list[str] | None = None) -> int:
     return supervise(site, listener, args.threads, workers, proxy, every, args.outbox_every)
 
 
-PURGE_OLDER_THAN = dt.timedelta(days=2)  # `motcua purge`'s default: a draft's files live as long
 PURGE_FIRST_AFTER = 300.0  # seconds after start, then every interval
 
 
@@ -150,7 +149,7 @@ def start_purging(every: float | None, first: float = PURGE_FIRST_AFTER) -> thre
         return stop
 
     def run() -> None:
-        from chalicelib.admin.purge import purge
+        from chalicelib.admin.purge import DRAFT_FILES_LIVE, purge
         from chalicelib.config import Settings
 
         delay = first
@@ -159,7 +158,7 @@ def start_purging(every: float | None, first: float = PURGE_FIRST_AFTER) -> thre
             try:
                 done = purge(
                     Settings.from_env(),
-                    older_than=PURGE_OLDER_THAN,
+                    older_than=DRAFT_FILES_LIVE,
                     dry_run=False,
                     now=dt.datetime.now(dt.UTC),
                 )
