@@ -19,6 +19,7 @@ from buildlib import paths
 
 from .links import check_links
 from .pagedata import SiteData, environment
+from .precompress import write_with_copy
 from .procedure import procedure_pages
 from .shell import Shell
 
@@ -49,7 +50,7 @@ def _render_chunk(codes: list[str]) -> tuple[int, list[str], dict[str, Any]]:
             problems.extend(check_links(path, html, known))
             target = out / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(html, encoding="utf-8")
+            write_with_copy(target, html)  # and its gzip copy, here in parallel
             written += 1
     return written, problems, extras
 

@@ -7,6 +7,10 @@ and a server can tell a stale copy (another mtime) from a current one. The copie
 in a record (in the build cache); the next build removes those whose original is gone. The
 site's own .gz downloads (the open data's thu-tuc.json.gz) have no plain file next to them and are
 never touched; mkdocs' sitemap.xml.gz, the gzip of sitemap.xml, may be written again the same.
+
+The render workers write their pages with `write_with_copy`, which makes the copy at once from
+the bytes in hand (in parallel, without reading the page back); `precompress` then finds those
+copies current and only records them.
 """
 
 import gzip
@@ -18,6 +22,17 @@ MIN_BYTES = 1024  # below this, gzip saves nothing worth a second file
 # Level 9 saves 0.2% over 6 on these pages and takes twice the time (5.7 MB of pages: 1.0 s vs
 # 0.5 s), on every full build.
 LEVEL = 6
+
+
+def write_with_copy(path: Path, text: str) -> None:
+    """Writes `text` (UTF-8) to `path` and, as `precompress` would, its gzip copy."""
+    data = text.encode("utf-8")
+    path.write_bytes(data)
+    if path.suffix in COMPRESSIBLE and len(data) >= MIN_BYTES:
+        target = path.with_name(path.name + ".gz")
+        target.write_bytes(gzip.compress(data, compresslevel=LEVEL, mtime=0))
+        mtime = path.stat().st_mtime_ns
+        os.utime(target, ns=(mtime, mtime))
 
 
 def precompress(site: Path, record: Path) -> tuple[int, int]:
@@ -32,19 +47,29 @@ def precompress(site: Path, record: Path) -> tuple[int, int]:
             made.discard(name)
             removed += 1
     written = 0
-    for path in sorted(site.rglob("*")):
-        if path.suffix not in COMPRESSIBLE or not path.is_file():
-            continue
-        stat = path.stat()
-        if stat.st_size < MIN_BYTES:
-            continue
-        target = path.with_name(path.name + ".gz")
-        if target.is_file() and target.stat().st_mtime_ns == stat.st_mtime_ns:
-            continue  # unchanged since the last build
-        target.write_bytes(gzip.compress(path.read_bytes(), compresslevel=LEVEL, mtime=0))
-        os.utime(target, ns=(stat.st_mtime_ns, stat.st_mtime_ns))
-        made.add(str(target.relative_to(site)))
-        written += 1
+    for folder, _, names in os.walk(site):
+        for name in names:
+            if os.path.splitext(name)[1] not in COMPRESSIBLE:
+                continue
+            path = os.path.join(folder, name)
+            stat = os.stat(path)
+            if stat.st_size < MIN_BYTES:
+                continue
+            target = path + ".gz"
+            relative = os.path.relpath(target, site)
+            try:
+                if os.stat(target).st_mtime_ns == stat.st_mtime_ns:
+                    made.add(relative)  # unchanged since it was made (here or by write_with_copy)
+                    continue
+            except FileNotFoundError:
+                pass
+            with open(path, "rb") as original:
+                data = gzip.compress(original.read(), compresslevel=LEVEL, mtime=0)
+            with open(target, "wb") as copy:
+                copy.write(data)
+            os.utime(target, ns=(stat.st_mtime_ns, stat.st_mtime_ns))
+            made.add(relative)
+            written += 1
     record.parent.mkdir(parents=True, exist_ok=True)
     record.write_text("".join(f"{name}\n" for name in sorted(made)), encoding="utf-8")
     return written, removed
