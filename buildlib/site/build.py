@@ -284,8 +284,13 @@ def pages(
         known.add(f"thu-tuc/{c}/")
         known.update(f"thu-tuc/{c}/{start}/" for start, _ in s["ranges"])
 
-    def exists(path: str) -> bool:
-        return path in known or (not path.endswith("/") and (site_dir / path).is_file())
+    def exists(path: str) -> bool:  # a file found is remembered (the frame's, on every page)
+        if path in known:
+            return True
+        if path.endswith("/") or not os.path.isfile(os.path.join(site_dir, path)):
+            return False
+        known.add(path)
+        return True
 
     problems = []
     for path in set(made) - {p for p, _ in browse_pages}:  # e.g. a field without procedures
