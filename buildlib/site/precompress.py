@@ -65,8 +65,8 @@ def precompress(site: Path, record: Path) -> tuple[int, int]:
                 pass
             with open(path, "rb") as original:
                 data = gzip.compress(original.read(), compresslevel=LEVEL, mtime=0)
-            with open(target, "wb") as copy:
-                copy.write(data)
+            with open(target, "wb") as out:
+                out.write(data)
             os.utime(target, ns=(stat.st_mtime_ns, stat.st_mtime_ns))
             made.add(relative)
             written += 1
