@@ -6,38 +6,45 @@ from collections.abc import Callable
 
 _HREF = re.compile(r'(?:href|src|action)="([^"]*)"')
 _SCHEME = re.compile(r"^[a-z]+:")
-_SKIP, _EXTERNAL, _OUTSIDE = "", "liên kết ra ngoài trang", "liên kết ra ngoài gốc trang"
+_EXTERNAL, _OUTSIDE = "liên kết ra ngoài trang", "liên kết ra ngoài gốc trang"
 
 
 def check_links(path: str, html: str, exists: Callable[[str], bool]) -> list[str]:
     """Broken internal links of one page (`path` below the site root)."""
-    folder = path.rsplit("/", 1)[0] if "/" in path else None
+    base = path.rsplit("/", 1)[0].split("/") if "/" in path else []
     broken = []
     for url in set(_HREF.findall(html)):
-        problem, resolved = _resolve(folder, url)
-        if problem:
-            broken.append(f"{path}: {problem}: {url}")
-        elif resolved is not None and not exists(resolved):
+        link = _parse(url)
+        if link is None:
+            continue
+        if isinstance(link, str):
+            broken.append(f"{path}: {link}: {url}")
+            continue
+        ups, below, folder = link
+        if ups > len(base):
+            broken.append(f"{path}: {_OUTSIDE}: {url}")
+        elif not exists("/".join([*base[: len(base) - ups], *below]) + folder):
             broken.append(f"{path}: liên kết hỏng: {url}")
     return broken
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _resolve(folder: str | None, url: str) -> tuple[str, str | None]:
-    """(what is wrong, "" if nothing; the path below the site root it leads to, None if it
-    leads nowhere to check). Pages share most of their links (the frame's, per depth), so each
-    distinct (folder, link) is resolved once."""
+def _parse(url: str) -> tuple[int, tuple[str, ...], str] | str | None:
+    """A relative link as (folders it climbs above its page's, the path it then follows, "/" if
+    it names a folder), what is wrong with it, or None (nothing to check: an anchor, mail...).
+    Pages share most of their links (the frame's), so each distinct link is parsed once."""
     if url.startswith(("#", "mailto:", "tel:", "data:")):
-        return _SKIP, None
+        return None
     if _SCHEME.match(url) or url.startswith("//"):
-        return _EXTERNAL, None
+        return _EXTERNAL
     target = url.split("#", 1)[0].split("?", 1)[0]
-    parts = folder.split("/") if folder is not None else []
+    ups, below = 0, list[str]()
     for piece in target.split("/"):
         if piece == "..":
-            if not parts:
-                return _OUTSIDE, None
-            parts.pop()
+            if below:
+                below.pop()
+            else:
+                ups += 1
         elif piece not in ("", "."):
-            parts.append(piece)
-    return _SKIP, "/".join(parts) + ("/" if target.endswith("/") or not target else "")
+            below.append(piece)
+    return ups, tuple(below), "/" if target.endswith("/") or not target else ""

@@ -24,14 +24,16 @@ MIN_BYTES = 1024  # below this, gzip saves nothing worth a second file
 LEVEL = 6
 
 
-def write_with_copy(path: Path, text: str) -> None:
+def write_with_copy(path: str, text: str) -> None:
     """Writes `text` (UTF-8) to `path` and, as `precompress` would, its gzip copy."""
     data = text.encode("utf-8")
-    path.write_bytes(data)
-    if path.suffix in COMPRESSIBLE and len(data) >= MIN_BYTES:
-        target = path.with_name(path.name + ".gz")
-        target.write_bytes(gzip.compress(data, compresslevel=LEVEL, mtime=0))
-        mtime = path.stat().st_mtime_ns
+    with open(path, "wb") as out:
+        out.write(data)
+    if os.path.splitext(path)[1] in COMPRESSIBLE and len(data) >= MIN_BYTES:
+        target = path + ".gz"
+        with open(target, "wb") as out:
+            out.write(gzip.compress(data, compresslevel=LEVEL, mtime=0))
+        mtime = os.stat(path).st_mtime_ns
         os.utime(target, ns=(mtime, mtime))
 
 
