@@ -151,7 +151,7 @@ def build_command(
         rendered = pages(run, loaded, shell, site, env, workers, meanwhile)
         search_records = search_index(run, loaded, rendered.records)
         published = open_data(run, loaded, shell, rendered.records)
-        precompress(run.site_dir, run.cache_file.parent / "gzip-static.txt")
+        precompress(run.site_dir, run.cache_file.parent / "gzip-static.txt", skip=("thu-tuc",))
     except BuildError as error:
         print(str(error), file=out)
         return 1

@@ -8,13 +8,16 @@ in a record (in the build cache); the next build removes those whose original is
 site's own .gz downloads (the open data's thu-tuc.json.gz) have no plain file next to them and are
 never touched; mkdocs' sitemap.xml.gz, the gzip of sitemap.xml, may be written again the same.
 
-The render workers write their pages with `write_with_copy`, which makes the copy at once from
-the bytes in hand (in parallel, without reading the page back); `precompress` then finds those
-copies current and only records them.
+The render workers write the procedure pages with `write_with_copy`, which makes the copy at
+once from the bytes in hand (in parallel, without reading the page back). Their folder, thu-tuc/,
+is not walked (`skip`): the build removes a procedure's folder whole, copies included, before it
+writes it again, so no copy there can outlive its page, and walking its ~60,000 files was most
+of a one-procedure rebuild's precompress step.
 """
 
 import gzip
 import os
+from collections.abc import Collection
 from pathlib import Path
 
 COMPRESSIBLE = frozenset({".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map", ".csv"})
@@ -37,8 +40,9 @@ def write_with_copy(path: str, text: str) -> None:
         os.utime(target, ns=(mtime, mtime))
 
 
-def precompress(site: Path, record: Path) -> tuple[int, int]:
-    """(copies written, stale copies removed)."""
+def precompress(site: Path, record: Path, skip: Collection[str] = ()) -> tuple[int, int]:
+    """(copies written, stale copies removed). `skip`: folders at the top of the site whose
+    pages are written with their copies and removed with them (see the module docstring)."""
     made = set(record.read_text(encoding="utf-8").split("\n")) if record.is_file() else set()
     made.discard("")
     removed = 0
@@ -49,7 +53,11 @@ def precompress(site: Path, record: Path) -> tuple[int, int]:
             made.discard(name)
             removed += 1
     written = 0
-    for folder, _, names in os.walk(site):
+    top = str(site)
+    for folder, folders, names in os.walk(top):
+        if folder == top:
+            folders[:] = [f for f in folders if f not in skip]
+        below = folder[len(top) + 1 :]
         for name in names:
             if os.path.splitext(name)[1] not in COMPRESSIBLE:
                 continue
@@ -58,7 +66,7 @@ def precompress(site: Path, record: Path) -> tuple[int, int]:
             if stat.st_size < MIN_BYTES:
                 continue
             target = path + ".gz"
-            relative = os.path.relpath(target, site)
+            relative = os.path.join(below, name + ".gz")
             try:
                 if os.stat(target).st_mtime_ns == stat.st_mtime_ns:
                     made.add(relative)  # unchanged since it was made (here or by write_with_copy)
