@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from buildlib.synthetic.generator import seed_files
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -134,15 +136,15 @@ def ensure_catalogue(python: str, workdir: Path, size: int, seed: int) -> Path:
 
 def cache_key(size: int, seed: int) -> str:
     digest = hashlib.sha256(f"{size}/{seed}".encode())
-    inputs = [
-        *sorted((ROOT / "buildlib" / "synthetic").glob("*.py")),
-        ROOT / "catalogue" / "fields.yaml",
-    ]
-    for folder in ("units", "calendar"):
-        inputs += sorted((ROOT / "catalogue" / folder).glob("*.yaml"))
-    for path in inputs:
+    for path in key_inputs():
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def key_inputs() -> list[Path]:
+    """What a synthetic catalogue is made from: the generator's code and the seed files it
+    copies."""
+    return [*sorted((ROOT / "buildlib" / "synthetic").glob("*.py")), *seed_files()]
 
 
 def measure(

@@ -1,14 +1,19 @@
 """The site build and its search, ours next to the stock mkdocs setup, in one table.
 
 python -m bench.site_bench [--sizes 500,2000,10000] [--stock-sizes 500,2000] [--no-corpus]
-                           [--no-stock-corpus] [--keep]
+                           [--no-stock-corpus] [--keep] [--baseline CHECKOUT --baseline-python PY]
 
 For each synthetic catalogue (bench/out/catalogue-N-seed0, made by bench/synthetic.py when
 missing) and the imported real corpus (build/corpus/catalogue, `build.py import`):
 
 - ours: `build.py build --full` into a scratch site (wall time, output bytes, peak RSS), then one
   procedure renamed (a content change: its pages, the browse pages listing it, the procedures
-  naming it, search, open data) and `build.py build` again: the one-change rebuild.
+  naming it, search, open data) and `build.py build` again: the one-change rebuild. It is timed
+  twice: as the environment says (where PYTHONDONTWRITEBYTECODE=1 is set, our modules are
+  compiled on every run) and with bytecode written, as on a user's machine (after one untimed
+  run that writes it).
+- with --baseline: another checkout's build.py (its own venv: --baseline-python) does the same
+  full build and rebuild on the same catalogue right before ours, one row of its own.
 - stock: every procedure version a Markdown page in mkdocs-material with the default nav and the
   stock search plugin, built by mkdocs (the page generation is timed with it).
 - search, both from the sites just built: gzip bytes fetched before the first result (ours:
@@ -117,6 +122,7 @@ class Build:
     note: str = ""
     extrapolated: bool = False
     cpu: float | None = None  # user + system seconds of the process and its workers
+    load: float | None = None  # 1-minute load average when it started
 
 
 @dataclass
@@ -132,12 +138,15 @@ class Row:
     n: int  # procedures
     ours: Build = field(default_factory=Build)
     rebuild: Build = field(default_factory=Build)
+    rebuild_pyc: Build = field(default_factory=Build)  # with bytecode written (see the docstring)
     stock: Build = field(default_factory=Build)
     ours_search: Search = field(default_factory=Search)
     stock_search: Search = field(default_factory=Search)
 
 
-def measure(command: list[str]) -> tuple[float, float, int, str, float]:
+def measure(
+    command: list[str], env: dict[str, str] | None = None
+) -> tuple[float, float, int, str, float]:
     """(wall s, peak RSS MB, exit code, output, CPU s) of one subprocess under GNU time."""
     with tempfile.NamedTemporaryFile("r") as stats:
         started = time.perf_counter()
@@ -145,6 +154,7 @@ def measure(command: list[str]) -> tuple[float, float, int, str, float]:
             ["/usr/bin/time", "-f", "%M %U %S", "-o", stats.name, *command],
             capture_output=True,
             text=True,
+            env=env,
         )
         wall = time.perf_counter() - started
         peak, user, system = stats.read().strip().splitlines()[-1].split()
@@ -168,24 +178,37 @@ def failed(output: str) -> str:
 # --- ours ----------------------------------------------------------------------------------
 
 
-def build_command(python: str, catalogue: Path, work: Path, *, full: bool) -> list[str]:
-    command = [python, str(ROOT / "build.py"), "build", "--catalogue", str(catalogue)]
-    command += ["--site-dir", str(work / "site-ours"), "--cache-dir", str(work / "cache-ours")]
+@dataclass(frozen=True)
+class Checkout:
+    """Whose build.py runs: ours, or the --baseline's (its own python), in its own scratch."""
+
+    root: Path = ROOT
+    python: str = sys.executable
+    name: str = "ours"
+
+
+def build_command(who: Checkout, catalogue: Path, work: Path, *, full: bool) -> list[str]:
+    command = [who.python, str(who.root / "build.py"), "build", "--catalogue", str(catalogue)]
+    site, cache = work / f"site-{who.name}", work / f"cache-{who.name}"
+    command += ["--site-dir", str(site), "--cache-dir", str(cache)]
     return command + (["--full"] if full else [])
 
 
-def ours(python: str, catalogue: Path, work: Path) -> Build:
-    shutil.rmtree(work / "site-ours", ignore_errors=True)
-    shutil.rmtree(work / "cache-ours", ignore_errors=True)
-    wall, peak, code, output, cpu = measure(build_command(python, catalogue, work, full=True))
+def ours(who: Checkout, catalogue: Path, work: Path) -> Build:
+    shutil.rmtree(work / f"site-{who.name}", ignore_errors=True)
+    shutil.rmtree(work / f"cache-{who.name}", ignore_errors=True)
+    load = os.getloadavg()[0]
+    wall, peak, code, output, cpu = measure(build_command(who, catalogue, work, full=True))
     if code:
         return Build(None, None, peak, failed(output))
-    return Build(wall, size_mb(work / "site-ours"), peak, cpu=cpu)
+    return Build(wall, size_mb(work / f"site-{who.name}"), peak, cpu=cpu, load=load)
 
 
-def rebuild(python: str, catalogue: Path, work: Path) -> Build:
+def rebuild(who: Checkout, catalogue: Path, work: Path, *, bytecode: bool = False) -> Build:
     """A procedure with one version renamed (a content change), then a normal build; the file
-    is restored and built again afterwards (not timed)."""
+    is restored and built again afterwards (not timed). `bytecode`: Python writes and reads
+    its .pyc files whatever the environment says (the same rebuild once before, untimed, writes
+    them)."""
     import yaml
 
     for folder in sorted((catalogue / "procedures").iterdir()):
@@ -199,17 +222,22 @@ def rebuild(python: str, catalogue: Path, work: Path) -> Build:
         return Build(note="FAILED: no single-version procedure to rename")
 
     renamed = "Sửa đổi: " + str(yaml.safe_load(name[1]))
-    command = build_command(python, catalogue, work, full=False)
-    try:
-        text = original[: name.start(1)] + json.dumps(renamed, ensure_ascii=False)
-        version.write_text(text + original[name.end(1) :], encoding="utf-8")
-        wall, peak, code, output, cpu = measure(command)
-    finally:
-        version.write_text(original, encoding="utf-8")
-    subprocess.run(command, capture_output=True)  # back to the catalogue as it was
+    command = build_command(who, catalogue, work, full=False)
+    env = dict(os.environ)
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    for _ in range(2 if bytecode else 1):  # with bytecode: the first run writes the .pyc files
+        try:
+            text = original[: name.start(1)] + json.dumps(renamed, ensure_ascii=False)
+            version.write_text(text + original[name.end(1) :], encoding="utf-8")
+            load = os.getloadavg()[0]
+            wall, peak, code, output, cpu = measure(command, env)
+        finally:
+            version.write_text(original, encoding="utf-8")
+        subprocess.run(command, capture_output=True)  # back to the catalogue as it was
     if code or "(một phần)" not in output:
         return Build(None, None, peak, failed(output))
-    return Build(wall, None, peak, cpu=cpu)
+    return Build(wall, None, peak, cpu=cpu, load=load)
 
 
 def ours_search(site: Path) -> Search:
@@ -361,9 +389,10 @@ def table(rows: list[Row]) -> str:
         "",
         "| procedures | full build s (stock / ours) | ours: CPU s | output MB (stock / ours) "
         "| peak RSS MB (stock / ours) | rebuild, 1 procedure renamed, s (ours; CPU s) "
+        "| the same, .pyc written, s (CPU s) | load (full; rebuild) "
         "| search: gzip KB before 1st result (stock / ours) "
         "| search: ms to 1st result (stock / ours) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     notes = []
     for r in rows:
@@ -375,10 +404,12 @@ def table(rows: list[Row]) -> str:
             f"| {num(s.mb_out, ',.0f', x)} / {num(o.mb_out, ',.0f')} "
             f"| {num(s.peak_mb, ',.0f', x)} / {num(o.peak_mb, ',.0f')} "
             f"| {num(r.rebuild.wall, '.1f')} ({num(r.rebuild.cpu, '.1f')}) "
+            f"| {num(r.rebuild_pyc.wall, '.1f')} ({num(r.rebuild_pyc.cpu, '.1f')}) "
+            f"| {num(o.load, '.1f')}; {num(r.rebuild.load, '.1f')} "
             f"| {num(ss.kb_first, ',.0f', ss.extrapolated)} / {num(os_.kb_first, ',.0f')} "
             f"| {num(ss.ms_first, ',.0f', ss.extrapolated)} / {num(os_.ms_first, ',.0f')} |"
         )
-        for what, b in (("stock", s), ("ours", o), ("rebuild", r.rebuild)):
+        for what, b in (("stock", s), ("ours", o), ("rebuild", r.rebuild), (".pyc", r.rebuild_pyc)):
             if b.note:
                 notes.append(f"- {r.label}, {what}: {b.note}")
     lines += [
@@ -390,7 +421,10 @@ def table(rows: list[Row]) -> str:
         "- Stock: every procedure version a Markdown page, mkdocs-material with the default nav "
         "and the search plugin; its build time includes writing the Markdown pages.",
         "- Rebuild: one procedure's name changed, then `build.py build` (its pages, the browse "
-        "pages and procedures naming it, search index, open data), interpreter start included.",
+        "pages and procedures naming it, search index, open data), interpreter start included; "
+        f"PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r} here, so "
+        "the first rebuild column compiles our modules on each run when it is 1, the second "
+        "reads the .pyc files a user's machine writes.",
         "- Search before the 1st result: ours = search.js + meta.json + the shards the query "
         "needs; stock = the search worker + lunr's Vietnamese support + search_index.json "
         "(all gzip -9). Time: a fresh node process reading the files from disk, query "
@@ -402,14 +436,18 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(python: str, label: str, n: int, catalogue: Path, work: Path, with_stock: bool) -> Row:
+def run(
+    python: str, label: str, n: int, catalogue: Path, work: Path, with_stock: bool, who: Checkout
+) -> Row:
     row = Row(label, n)
-    print(f"== {label}: ours", file=sys.stderr, flush=True)
-    row.ours = ours(python, catalogue, work)
+    print(f"== {label}: {who.name}", file=sys.stderr, flush=True)
+    row.ours = ours(who, catalogue, work)
     if row.ours.wall is not None:
-        row.ours_search = ours_search(work / "site-ours")
-        print(f"== {label}: rebuild", file=sys.stderr, flush=True)
-        row.rebuild = rebuild(python, catalogue, work)
+        if who.name == "ours":
+            row.ours_search = ours_search(work / "site-ours")
+        print(f"== {label}: {who.name}, rebuild", file=sys.stderr, flush=True)
+        row.rebuild = rebuild(who, catalogue, work)
+        row.rebuild_pyc = rebuild(who, catalogue, work, bytecode=True)
     if with_stock:
         print(f"== {label}: stock", file=sys.stderr, flush=True)
         row.stock, row.stock_search = stock(python, catalogue, work)
@@ -426,8 +464,15 @@ def main(argv: list[str] | None = None) -> int:
         "--no-stock-corpus", action="store_true", help="stock corpus build: ~6 min, ~9.5 GB"
     )
     top.add_argument("--keep", action="store_true", help="keep the scratch sites")
+    top.add_argument("--baseline", type=Path, help="một bản checkout khác để so (build.py build)")
+    top.add_argument("--baseline-python", help="python của bản đó (mặc định: python của ta)")
     args = top.parse_args(argv)
     python = str(PYTHON if PYTHON.exists() else Path(sys.executable))
+    us = Checkout(ROOT, python)
+    baseline = None
+    if args.baseline:
+        root = args.baseline.resolve()
+        baseline = Checkout(root, args.baseline_python or python, "baseline")
     sizes = [int(s) for s in args.sizes.split(",") if s]
     stock_sizes = {int(s) for s in args.stock_sizes.split(",") if s}
     work = args.workdir / "site-bench"
@@ -435,22 +480,41 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     for size in sizes:
         catalogue = ensure_catalogue(python, args.workdir, size, 0)
-        rows.append(run(python, f"{size:,}", size, catalogue, work, size in stock_sizes))
+        if baseline is not None:
+            label = f"{size:,} ({baseline_name(baseline.root)})"
+            rows.append(run(python, label, size, catalogue, work, False, baseline))
+        rows.append(run(python, f"{size:,}", size, catalogue, work, size in stock_sizes, us))
     for row in rows:
         if row.stock.wall is None and not row.stock.note:
             extrapolate(rows, row)
     if not args.no_corpus and (CORPUS / "procedures").is_dir():
         count = sum(1 for _ in (CORPUS / "procedures").iterdir())
         label = f"{count:,} (real corpus)"
-        rows.append(run(python, label, count, CORPUS, work, not args.no_stock_corpus))
+        if baseline is not None:
+            other = f"{label} ({baseline_name(baseline.root)})"
+            rows.append(run(python, other, count, CORPUS, work, False, baseline))
+        rows.append(run(python, label, count, CORPUS, work, not args.no_stock_corpus, us))
     if not args.keep:
-        for name in ("site-ours", "cache-ours", "site-stock", "docs-stock"):
+        scratch = ["site-stock", "docs-stock"]
+        scratch += [f"{k}-{w}" for k in ("site", "cache") for w in ("ours", "baseline")]
+        for name in scratch:
             shutil.rmtree(work / name, ignore_errors=True)
     text = table(rows)
     print(text)
     (args.workdir / "site-results.md").write_text(text, encoding="utf-8")
-    bad = [b for r in rows for b in (r.ours, r.rebuild, r.stock) if b.note.startswith("FAILED")]
+    bad = [
+        b
+        for r in rows
+        for b in (r.ours, r.rebuild, r.rebuild_pyc, r.stock)
+        if b.note.startswith("FAILED")
+    ]
     return 1 if bad else 0
+
+
+def baseline_name(root: Path) -> str:
+    """The baseline's commit, as the table names it."""
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True)
+    return "baseline " + (done.stdout.decode().strip() or str(root))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import gzip
 import os
 from pathlib import Path
 
-from buildlib.site.precompress import precompress
+from buildlib.site.precompress import precompress, write_with_copy
 
 
 def make_site(root: Path) -> Path:
@@ -40,3 +40,20 @@ def test_compresses_once_keeps_the_sites_own_gz_and_removes_orphans(tmp_path: Pa
     assert gzip.decompress((site / "index.html.gz").read_bytes()).startswith("<p>mới".encode())
     assert not (site / "assets" / "bundle.0123abcd.min.js.gz").exists()
     assert (site / "thu-tuc.json.gz").read_bytes() == own
+
+
+def test_a_skipped_folder_is_left_to_whoever_writes_it_with_its_copies(tmp_path: Path):
+    site = make_site(tmp_path)
+    record = tmp_path / "cache" / "gzip-static.txt"
+    (site / "thu-tuc" / "1.000001").mkdir(parents=True)
+    page = site / "thu-tuc" / "1.000001" / "index.html"
+    write_with_copy(str(page), "<p>thủ tục</p>" * 200)
+    assert gzip.decompress((site / "thu-tuc/1.000001/index.html.gz").read_bytes()) == (
+        page.read_bytes()
+    )
+    assert (site / "thu-tuc/1.000001/index.html.gz").stat().st_mtime_ns == page.stat().st_mtime_ns
+    (site / "thu-tuc" / "plain.html").write_text("<p>x</p>" * 300, encoding="utf-8")
+
+    assert precompress(site, record, skip=("thu-tuc",)) == (2, 0)  # index.html and the bundle
+    assert not (site / "thu-tuc" / "plain.html.gz").exists()
+    assert "thu-tuc" not in record.read_text(encoding="utf-8")

@@ -9,7 +9,9 @@ import pytest
 import yaml
 
 import build
-from buildlib.synthetic.generator import generate
+from bench import check_bench
+from buildlib import paths
+from buildlib.synthetic.generator import generate, seed_files
 
 COUNT, SEED = 150, 7
 
@@ -42,6 +44,39 @@ def test_a_generated_catalogue_passes_check_with_no_errors(generated: Path):
         code = build.main(["check", "--catalogue", str(generated)])
     assert code == 0, out.getvalue()
     assert "Danh mục hợp lệ" in out.getvalue()
+
+
+@pytest.mark.slow
+def test_a_generated_catalogue_builds_into_a_site(generated: Path, tmp_path: Path):
+    """The site build needs more of the seed catalogue than check does (the application pages'
+    privacy notice): the benchmark builds this catalogue."""
+    out = io.StringIO()
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = build.main(
+            [
+                "build",
+                "--catalogue",
+                str(generated),
+                "--site-dir",
+                str(site),
+                "--cache-dir",
+                str(cache),
+            ]
+        )
+    assert code == 0, out.getvalue()
+    assert (site / "index.html").is_file()
+
+
+def test_it_copies_every_seed_file_unchanged(generated: Path):
+    copied = seed_files()
+    assert paths.CATALOGUE / "du-lieu-ca-nhan.md" in copied
+    for path in copied:
+        assert (generated / path.relative_to(paths.CATALOGUE)).read_bytes() == path.read_bytes()
+
+
+def test_the_benchmarks_cached_catalogue_is_stale_when_a_seed_file_changes():
+    assert set(seed_files()) <= set(check_bench.key_inputs())
 
 
 def test_it_writes_the_requested_number_of_procedures(generated: Path):

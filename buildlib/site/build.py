@@ -14,9 +14,10 @@ rewritten), the open data from cached chunks and fragments (opendata.Chunk, Frag
 is skipped when its inputs did not change. Everything is checked before anything is written.
 
 `build_command` reads as its phases: plan (what changed, from hashes) -> load (and check) ->
-frame (mkdocs' shell, static files) -> pages (browse, procedures, with their links checked) ->
-data (search index, open data) -> application pages -> back office pages -> save the cache. A
-phase that fails raises a BuildError whose message is what the editor reads.
+frame (mkdocs' shell, static files) -> pages (browse, procedures, with their links checked; the
+application and back office pages are made by this process while the workers render the
+procedures) -> data (search index, open data) -> save the cache. A phase that fails raises a
+BuildError whose message is what the editor reads.
 """
 
 import contextlib
@@ -25,6 +26,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
@@ -141,12 +143,15 @@ def build_command(
         shell = frame(run, loaded, out)
         site = _site_data(loaded.catalogue, run.today, loaded.summaries)
         env = environment(run.cache_dir / "jinja")
-        rendered = pages(run, loaded, shell, site, env, workers)
+
+        def meanwhile() -> None:  # this process's pages, while the workers render procedures
+            application_pages(run, loaded, shell, env)
+            backoffice_pages(run, loaded, shell, env)
+
+        rendered = pages(run, loaded, shell, site, env, workers, meanwhile)
         search_records = search_index(run, loaded, rendered.records)
         published = open_data(run, loaded, shell, rendered.records)
-        application_pages(run, loaded, shell, env)
-        backoffice_pages(run, loaded, shell, env)
-        precompress(run.site_dir, run.cache_file.parent / "gzip-static.txt")
+        precompress(run.site_dir, run.cache_file.parent / "gzip-static.txt", skip=("thu-tuc",))
     except BuildError as error:
         print(str(error), file=out)
         return 1
@@ -258,10 +263,17 @@ def frame(run: Plan, loaded: Loaded, out: TextIO) -> Shell:
 
 
 def pages(
-    run: Plan, loaded: Loaded, shell: Shell, site: SiteData, env: Environment, workers: int | None
+    run: Plan,
+    loaded: Loaded,
+    shell: Shell,
+    site: SiteData,
+    env: Environment,
+    workers: int | None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Rendered:
     """Browse pages (those whose inputs changed) and procedure pages, every link checked; the
-    render workers also make each changed procedure's search record and open-data fragment."""
+    render workers also make each changed procedure's search record and open-data fragment.
+    `meanwhile()`: other pages this process makes while the workers render."""
     site_dir, today = run.site_dir, run.today
     made = dict(run.previous.get("browse", {})) if run.incremental else {}
     touched = None  # every page is put together and digested
@@ -284,8 +296,13 @@ def pages(
         known.add(f"thu-tuc/{c}/")
         known.update(f"thu-tuc/{c}/{start}/" for start, _ in s["ranges"])
 
-    def exists(path: str) -> bool:
-        return path in known or (not path.endswith("/") and (site_dir / path).is_file())
+    def exists(path: str) -> bool:  # a file found is remembered (the frame's, on every page)
+        if path in known:
+            return True
+        if path.endswith("/") or not os.path.isfile(os.path.join(site_dir, path)):
+            return False
+        known.add(path)
+        return True
 
     problems = []
     for path in set(made) - {p for p, _ in browse_pages}:  # e.g. a field without procedures
@@ -328,6 +345,7 @@ def pages(
         workers=workers,
         also=data_of,
         env=env,
+        meanwhile=meanwhile,
     )
     problems.extend(found)
     if problems:

@@ -1,9 +1,12 @@
 """Every internal link of every page we write must lead to a page that exists."""
 
+import functools
 import re
 from collections.abc import Callable
 
 _HREF = re.compile(r'(?:href|src|action)="([^"]*)"')
+_SCHEME = re.compile(r"^[a-z]+:")
+_EXTERNAL, _OUTSIDE = "liên kết ra ngoài trang", "liên kết ra ngoài gốc trang"
 
 
 def check_links(path: str, html: str, exists: Callable[[str], bool]) -> list[str]:
@@ -11,23 +14,37 @@ def check_links(path: str, html: str, exists: Callable[[str], bool]) -> list[str
     base = path.rsplit("/", 1)[0].split("/") if "/" in path else []
     broken = []
     for url in set(_HREF.findall(html)):
-        if url.startswith(("#", "mailto:", "tel:", "data:")):
+        link = _parse(url)
+        if link is None:
             continue
-        if re.match(r"^[a-z]+:", url) or url.startswith("//"):
-            broken.append(f"{path}: liên kết ra ngoài trang: {url}")
+        if isinstance(link, str):
+            broken.append(f"{path}: {link}: {url}")
             continue
-        target = url.split("#", 1)[0].split("?", 1)[0]
-        parts = list(base)
-        for piece in target.split("/"):
-            if piece == "..":
-                if not parts:
-                    broken.append(f"{path}: liên kết ra ngoài gốc trang: {url}")
-                    break
-                parts.pop()
-            elif piece not in ("", "."):
-                parts.append(piece)
-        else:
-            resolved = "/".join(parts) + ("/" if target.endswith("/") or not target else "")
-            if not exists(resolved):
-                broken.append(f"{path}: liên kết hỏng: {url}")
+        ups, below, folder = link
+        if ups > len(base):
+            broken.append(f"{path}: {_OUTSIDE}: {url}")
+        elif not exists("/".join([*base[: len(base) - ups], *below]) + folder):
+            broken.append(f"{path}: liên kết hỏng: {url}")
     return broken
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse(url: str) -> tuple[int, tuple[str, ...], str] | str | None:
+    """A relative link as (folders it climbs above its page's, the path it then follows, "/" if
+    it names a folder), what is wrong with it, or None (nothing to check: an anchor, mail...).
+    Pages share most of their links (the frame's), so each distinct link is parsed once."""
+    if url.startswith(("#", "mailto:", "tel:", "data:")):
+        return None
+    if _SCHEME.match(url) or url.startswith("//"):
+        return _EXTERNAL
+    target = url.split("#", 1)[0].split("?", 1)[0]
+    ups, below = 0, list[str]()
+    for piece in target.split("/"):
+        if piece == "..":
+            if below:
+                below.pop()
+            else:
+                ups += 1
+        elif piece not in ("", "."):
+            below.append(piece)
+    return ups, tuple(below), "/" if target.endswith("/") or not target else ""

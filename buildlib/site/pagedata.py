@@ -5,12 +5,51 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import BuiltinMethodType
 from typing import Any
 
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
+from jinja2.runtime import Context
 
 from buildlib import paths
 from buildlib.catalogue import labels
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Context(Context):
+    """Jinja checks every call for a callable that wants the context passed (~2 million calls at
+    10,000 procedures, nearly all `v.get(...)`). A built-in method (dict.get, str.lower...)
+    cannot be marked so: it is called at once, as Jinja would call it."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        if type(__obj) is not BuiltinMethodType:
+            return super().call(__obj, *args, **kwargs)
+        kwargs.pop("_block_vars", None)
+        kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception"
+            )
+
+
+class _Environment(Environment):
+    """Jinja's `a.b` looks for an attribute first and then for an item: on the plain dicts the
+    catalogue is made of, that is an AttributeError raised and caught for every `v.name` (~4.5
+    million at 10,000 procedures). A dict has no attribute beyond its class's, so a name that
+    is not one of them goes straight to the item: the same result, without the exception."""
+
+    context_class = _Context
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
 
 
 def environment(compiled: Path | None = None) -> Environment:
@@ -24,7 +63,7 @@ def environment(compiled: Path | None = None) -> Environment:
     if compiled is not None:
         compiled.mkdir(parents=True, exist_ok=True)
         cache = FileSystemBytecodeCache(str(compiled))
-    env = Environment(
+    env = _Environment(
         bytecode_cache=cache,
         loader=FileSystemLoader(paths.TEMPLATES),
         auto_reload=False,

@@ -7,10 +7,17 @@ and a server can tell a stale copy (another mtime) from a current one. The copie
 in a record (in the build cache); the next build removes those whose original is gone. The
 site's own .gz downloads (the open data's thu-tuc.json.gz) have no plain file next to them and are
 never touched; mkdocs' sitemap.xml.gz, the gzip of sitemap.xml, may be written again the same.
+
+The render workers write the procedure pages with `write_with_copy`, which makes the copy at
+once from the bytes in hand (in parallel, without reading the page back). Their folder, thu-tuc/,
+is not walked (`skip`): the build removes a procedure's folder whole, copies included, before it
+writes it again, so no copy there can outlive its page, and walking its ~60,000 files was most
+of a one-procedure rebuild's precompress step.
 """
 
 import gzip
 import os
+from collections.abc import Collection
 from pathlib import Path
 
 COMPRESSIBLE = frozenset({".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map", ".csv"})
@@ -20,8 +27,22 @@ MIN_BYTES = 1024  # below this, gzip saves nothing worth a second file
 LEVEL = 6
 
 
-def precompress(site: Path, record: Path) -> tuple[int, int]:
-    """(copies written, stale copies removed)."""
+def write_with_copy(path: str, text: str) -> None:
+    """Writes `text` (UTF-8) to `path` and, as `precompress` would, its gzip copy."""
+    data = text.encode("utf-8")
+    with open(path, "wb") as out:
+        out.write(data)
+    if os.path.splitext(path)[1] in COMPRESSIBLE and len(data) >= MIN_BYTES:
+        target = path + ".gz"
+        with open(target, "wb") as out:
+            out.write(gzip.compress(data, compresslevel=LEVEL, mtime=0))
+        mtime = os.stat(path).st_mtime_ns
+        os.utime(target, ns=(mtime, mtime))
+
+
+def precompress(site: Path, record: Path, skip: Collection[str] = ()) -> tuple[int, int]:
+    """(copies written, stale copies removed). `skip`: folders at the top of the site whose
+    pages are written with their copies and removed with them (see the module docstring)."""
     made = set(record.read_text(encoding="utf-8").split("\n")) if record.is_file() else set()
     made.discard("")
     removed = 0
@@ -32,19 +53,33 @@ def precompress(site: Path, record: Path) -> tuple[int, int]:
             made.discard(name)
             removed += 1
     written = 0
-    for path in sorted(site.rglob("*")):
-        if path.suffix not in COMPRESSIBLE or not path.is_file():
-            continue
-        stat = path.stat()
-        if stat.st_size < MIN_BYTES:
-            continue
-        target = path.with_name(path.name + ".gz")
-        if target.is_file() and target.stat().st_mtime_ns == stat.st_mtime_ns:
-            continue  # unchanged since the last build
-        target.write_bytes(gzip.compress(path.read_bytes(), compresslevel=LEVEL, mtime=0))
-        os.utime(target, ns=(stat.st_mtime_ns, stat.st_mtime_ns))
-        made.add(str(target.relative_to(site)))
-        written += 1
+    top = str(site)
+    for folder, folders, names in os.walk(top):
+        if folder == top:
+            folders[:] = [f for f in folders if f not in skip]
+        below = folder[len(top) + 1 :]
+        for name in names:
+            if os.path.splitext(name)[1] not in COMPRESSIBLE:
+                continue
+            path = os.path.join(folder, name)
+            stat = os.stat(path)
+            if stat.st_size < MIN_BYTES:
+                continue
+            target = path + ".gz"
+            relative = os.path.join(below, name + ".gz")
+            try:
+                if os.stat(target).st_mtime_ns == stat.st_mtime_ns:
+                    made.add(relative)  # unchanged since it was made (here or by write_with_copy)
+                    continue
+            except FileNotFoundError:
+                pass
+            with open(path, "rb") as original:
+                data = gzip.compress(original.read(), compresslevel=LEVEL, mtime=0)
+            with open(target, "wb") as out:
+                out.write(data)
+            os.utime(target, ns=(stat.st_mtime_ns, stat.st_mtime_ns))
+            made.add(relative)
+            written += 1
     record.parent.mkdir(parents=True, exist_ok=True)
     record.write_text("".join(f"{name}\n" for name in sorted(made)), encoding="utf-8")
     return written, removed

@@ -20,6 +20,7 @@ synonyms are indexed too ("so_do"), so a phrase earns a bonus without storing po
 meta.json so the two cannot drift, and a test runs both on the same queries.
 """
 
+import functools
 import gzip
 import itertools
 import json
@@ -79,9 +80,16 @@ def fold(text: str) -> list[str]:
     correct spellings, and people type either). theme/assets/search.js has the same rules;
     a test checks both agree.
     """
+    return list(_folded(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _folded(text: str) -> tuple[str, ...]:
+    """`fold`, remembered: the catalogue repeats its names, steps and documents many times
+    (agency and field names in every record, the same document in many procedures)."""
     text = unicodedata.normalize("NFD", text.lower()).replace("đ", "d").replace("Đ", "d")
     text = _MARKS.sub("", text)
-    return [_SHORT_Y.sub(r"\1i", t) for t in _SPLIT.split(text) if t]
+    return tuple(_SHORT_Y.sub(r"\1i", t) if t[-1] == "y" else t for t in _SPLIT.split(text) if t)
 
 
 def core_length(name: str) -> int:
@@ -107,12 +115,12 @@ class _Builder:
     postings: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
 
     def add(self, doc: int, text: str, weight: int) -> None:
-        for token in fold(text):
+        for token in _folded(text):
             self.postings[token][doc] = self.postings[token].get(doc, 0) + weight
 
     def add_pairs(self, doc: int, text: str, weight: int) -> None:
         """Adjacent word pairs ("so_do"): phrases without positions, in the first word's shard."""
-        tokens = fold(text)
+        tokens = _folded(text)
         for pair in {f"{a}_{b}" for a, b in itertools.pairwise(tokens)}:
             self.postings[pair][doc] = self.postings[pair].get(doc, 0) + weight
 

@@ -1,9 +1,10 @@
 """Synthetic catalogues: thousands of realistic, valid procedures for benchmarks and tests.
 
 `generate(out_dir, count, seed)` writes a complete catalogue folder (the layout of catalogue/)
-that `build.py check` accepts with no errors: fields.yaml, units/ and calendar/ copied as they are
-from the seed catalogue, a few dozen agencies, `count` procedures, online forms for about a tenth
-of them and a few life events. About a fifth of the procedures have older district-level versions
+that `build.py check` and `build.py build` accept with no errors: the seed files (`seed_files`:
+fields.yaml, the privacy notice, units/ and calendar/) copied as they are from the seed catalogue,
+a few dozen agencies, `count` procedures, online forms for about a tenth of them and a few life
+events. About a fifth of the procedures have older district-level versions
 (ending on 2025-07-01), about 2% are replaced by another synthetic procedure and about 2% are
 abolished. Names, documents and steps are built from real Vietnamese vocabulary, but every value
 is made up and every file says so. The same seed and seed catalogue give the same bytes.
@@ -43,6 +44,9 @@ SEED_CATALOGUE = paths.CATALOGUE
 REFORM = dt.date(2025, 7, 1)  # two-tier local government: no district level from this day
 PROGRESS_EVERY = 1000  # procedures between two calls of the progress callback
 SHARES = {"multi": 0.20, "replaced": 0.02, "abolished": 0.02, "form": 0.10}
+# Copied unchanged from the seed catalogue: what the build needs besides procedures, agencies,
+# forms and life events (du-lieu-ca-nhan.md: the application pages' privacy notice).
+SEED_FILES = ("fields.yaml", "du-lieu-ca-nhan.md", "units/*.yaml", "calendar/*.yaml")
 EVERY_KIND_FROM = 10  # from this many procedures on, each kind above appears at least once
 NOTE = "Dữ liệu tổng hợp (buildlib/synthetic/), không phải thủ tục hành chính thật."
 
@@ -146,15 +150,19 @@ def _write(path: Path, data: dict, comment: str = NOTE) -> None:
     path.write_text(f"# {comment}\n{text}", encoding="utf-8")
 
 
+def seed_files(seed_catalogue: Path = SEED_CATALOGUE) -> list[Path]:
+    """The files `generate` copies unchanged from the seed catalogue (SEED_FILES), in order;
+    a benchmark's cached catalogue is stale when one of them changes."""
+    return [path for pattern in SEED_FILES for path in sorted(seed_catalogue.glob(pattern))]
+
+
 def _copy_seed_files(out_dir: Path) -> tuple[dict[str, str], dict]:
-    """Copies fields.yaml, units/ and calendar/ unchanged; returns the field names by id and the
-    province the synthetic agencies belong to (Hải Phòng when present)."""
-    (out_dir / "units").mkdir(parents=True, exist_ok=True)
-    (out_dir / "calendar").mkdir(exist_ok=True)
-    shutil.copyfile(SEED_CATALOGUE / "fields.yaml", out_dir / "fields.yaml")
-    for folder in ("units", "calendar"):
-        for path in sorted((SEED_CATALOGUE / folder).glob("*.yaml")):
-            shutil.copyfile(path, out_dir / folder / path.name)
+    """Copies the seed files unchanged; returns the field names by id and the province the
+    synthetic agencies belong to (Hải Phòng when present)."""
+    for path in seed_files():
+        target = out_dir / path.relative_to(SEED_CATALOGUE)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
     fields = _load(out_dir / "fields.yaml")["fields"]
     units = sorted((out_dir / "units").glob("*.yaml"))
     chosen = next((p for p in units if p.stem == "31"), units[0])

@@ -1,0 +1,35 @@
+"""buildlib/site/links.py: a page's relative links resolved against its own folder."""
+
+from buildlib.site.links import check_links
+
+PAGES = {"", "thu-tuc/1.000001/", "duyet/", "assets/site.css"}
+
+
+def broken(path: str, *urls: str) -> list[str]:
+    html = "".join(f'<a href="{url}">' for url in urls)
+    return sorted(check_links(path, html, PAGES.__contains__))
+
+
+def test_links_that_reach_an_existing_page_or_file_pass():
+    page = "thu-tuc/1.000002/2025-07-01/index.html"
+    assert broken(page, "../../1.000001/", "../../../duyet/", "../../../assets/site.css#x") == []
+    assert broken("index.html", "thu-tuc/1.000001/", "./duyet/?q=1", "#top") == []
+    assert broken("duyet/index.html", "../assets/x/../site.css", "mailto:a@b.vn", "tel:1") == []
+
+
+def test_the_same_link_is_judged_from_each_pages_own_folder():
+    assert broken("thu-tuc/1.000001/index.html", "../../duyet/") == []
+    assert broken("index.html", "../../duyet/") == [
+        "index.html: liên kết ra ngoài gốc trang: ../../duyet/"
+    ]
+    assert broken("a/b/c/index.html", "../../duyet/") == [
+        "a/b/c/index.html: liên kết hỏng: ../../duyet/"
+    ]
+
+
+def test_external_and_missing_links_are_reported():
+    assert broken("duyet/index.html", "https://x.vn/", "//x.vn/", "../thu-tuc/9.999999/") == [
+        "duyet/index.html: liên kết hỏng: ../thu-tuc/9.999999/",
+        "duyet/index.html: liên kết ra ngoài trang: //x.vn/",
+        "duyet/index.html: liên kết ra ngoài trang: https://x.vn/",
+    ]
