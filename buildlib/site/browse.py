@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, Template
 
 from buildlib.catalogue import labels
+from chalicelib.bundle import accepting_offices
 from chalicelib.versions import has_ended, shown_version, state_of, version_in_force
 
 from .pagedata import SiteData
@@ -188,6 +189,7 @@ def pages(
         f"{len(s)} thủ tục. Dữ liệu tại ngày {labels.date(site.today)}.",
     )
     yield from agency_pages(env, renderer, site, page, mentioned)
+    yield online_page(env, renderer, site)
     yield from life_event_pages(env, renderer, site, page)  # a few small pages: digested
 
 
@@ -318,3 +320,45 @@ def life_event_pages(env, renderer: _Renderer, site: SiteData, page) -> Iterator
         [{"heading": None, "items": index}],
         "Những việc thường phải làm cùng nhau, theo thứ tự.",
     )
+
+
+ONLINE = "nop-truc-tuyen/"
+
+
+def online_page(env: Environment, renderer: _Renderer, site: SiteData) -> Page:
+    """ "Nộp hồ sơ trực tuyến": every procedure whose version in force has an online form here,
+    by field, each with where its dossiers are filed (the offices the API accepts, as on its
+    application page) and a link to that agency's page (address, hours, phone)."""
+    register = [o for offices in site.offices.values() for o in offices]
+    by_field: dict[str, list[dict]] = {}
+    for code in _sorted(site.summaries, site.summaries):
+        s = site.summaries[code]
+        if s.get("form") not in site.forms:
+            continue
+        implementing = s["agencies"]["implementing"]
+        accepted = accepting_offices(
+            {"agencies": {"implementing": implementing}}, site.agencies, register
+        )
+        places = []
+        for agency_id in dict.fromkeys(o["agency"] for o in accepted):
+            mine = [o for o in accepted if o["agency"] == agency_id]
+            agency = site.agencies.get(agency_id, {})
+            communes = mine[0]["level"] == "xa"
+            places.append(
+                {
+                    "agency": agency_id if agency else None,
+                    "text": agency.get("name", agency_id) if communes else mine[0]["name"],
+                    "count": len(mine) if communes else 0,
+                }
+            )
+        by_field.setdefault(s["field"], []).append(
+            {"code": code, "name": s["name"], "places": places}
+        )
+    sections = [
+        {"heading": site.fields.get(f, f).capitalize(), "items": by_field[f]}
+        for f in sorted(by_field, key=lambda f: site.fields.get(f, f))
+    ]
+    count = sum(len(section["items"]) for section in sections)
+    title = "Nộp hồ sơ trực tuyến"
+    context = {"title": title, "sections": sections, "count": count, "root": "../"}
+    return renderer.page(ONLINE, env.get_template("online.html.j2"), title, context, context)

@@ -277,7 +277,9 @@ def pages(
         browse_pages = list(browse.pages(env, shell, site, made, touched))
     except TemplateError as error:
         raise RenderError(f"Không dựng được trang duyệt: {error}") from error
-    known = {"", "gioi-thieu/", "du-lieu-mo/"} | {p[: -len("index.html")] for p, _ in browse_pages}
+    known = {"", "gioi-thieu/", "du-lieu-mo/", "tra-cuu/"} | {
+        p[: -len("index.html")] for p, _ in browse_pages
+    }
     forms = loaded.forms
     known.update(f"nop-ho-so/{c}/" for c, s in loaded.summaries.items() if s.get("form") in forms)
     for c, s in loaded.summaries.items():

@@ -27,7 +27,8 @@ def check_links(path: str, html: str, exists: Callable[[str], bool]) -> list[str
             elif piece not in ("", "."):
                 parts.append(piece)
         else:
-            resolved = "/".join(parts) + ("/" if target.endswith("/") or not target else "")
+            folder = parts and (target.endswith("/") or not target)  # the root is "", not "/"
+            resolved = "/".join(parts) + ("/" if folder else "")
             if not exists(resolved):
                 broken.append(f"{path}: liên kết hỏng: {url}")
     return broken

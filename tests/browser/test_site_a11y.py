@@ -43,6 +43,7 @@ PAGES = {
     "life-event": ("/su-kien/khai-sinh/", None),
     "open-data": ("/du-lieu-mo/", None),
     "about": ("/gioi-thieu/", None),
+    "online": ("/nop-truc-tuyen/", None),
     "not-found": ("/khong-co-trang-nay/", None),
 }
 

@@ -358,6 +358,14 @@
         run();
       });
     if (input.value) run();
+    // The header's and the menu's "Tìm thủ tục" link here (#tim-thu-tuc): ready to type. After
+    // the page's load: mkdocs-material's bundle moves the focus when it starts.
+    const asked = () => {
+      if (root.location.hash === "#tim-thu-tuc") input.focus();
+    };
+    if (root.document.readyState === "complete") asked();
+    else root.addEventListener("load", asked);
+    root.addEventListener("hashchange", asked);
   }
 
   const script = root.document?.currentScript;
