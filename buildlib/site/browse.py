@@ -11,6 +11,7 @@ and their digest were most of a one-procedure rebuild's browse phase).
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +22,10 @@ from chalicelib.bundle import accepting_offices
 from chalicelib.versions import has_ended, shown_version, state_of, version_in_force
 
 from .pagedata import SiteData
+from .search import fold
 from .shell import Shell
+
+_HEAD = re.compile(r"[,;:(]")  # a name's head ends there (search.core_length)
 
 ROLES = {
     "implementing": "thực hiện",
@@ -190,6 +194,7 @@ def pages(
     )
     yield from agency_pages(env, renderer, site, page, mentioned)
     yield online_page(env, renderer, site)
+    yield finding_page(env, renderer, site)
     yield from life_event_pages(env, renderer, site, page)  # a few small pages: digested
 
 
@@ -362,3 +367,41 @@ def online_page(env: Environment, renderer: _Renderer, site: SiteData) -> Page:
     title = "Nộp hồ sơ trực tuyến"
     context = {"title": title, "sections": sections, "count": count, "root": "../"}
     return renderer.page(ONLINE, env.get_template("online.html.j2"), title, context, context)
+
+
+FINDING = "tim-kiem/"
+# What citizens look for most (the life events and the seed's search queries): the finding page
+# lists, for each, the procedures whose name's head holds all its words.
+COMMON_QUERIES = [
+    "khai sinh",
+    "kết hôn",
+    "khai tử",
+    "thường trú",
+    "tạm trú",
+    "căn cước",
+    "lý lịch tư pháp",
+    "hộ kinh doanh",
+    "giấy chứng nhận quyền sử dụng đất",
+    "giấy phép xây dựng",
+]
+
+
+def finding_page(env: Environment, renderer: _Renderer, site: SiteData) -> Page:
+    """`tim-kiem/`, where the home page's search box sends its words when the browser runs no
+    JavaScript (with JavaScript the search runs in the page, and here too on the words sent):
+    the procedures of the most common searches, and the ways to browse the catalogue."""
+    heads = {
+        code: f" {' '.join(fold(_HEAD.split(s['name'], maxsplit=1)[0]))} "
+        for code, s in site.summaries.items()
+        if s["status"] in ("active", "future")
+    }
+    sections = []
+    for words in COMMON_QUERIES:
+        phrase = f" {' '.join(fold(words))} "
+        codes = _sorted(site.summaries, [c for c, head in heads.items() if phrase in head])
+        if codes:
+            items = [_item("../", c, site.summaries[c]) for c in codes]
+            sections.append({"heading": words.capitalize(), "items": items})
+    title = "Tìm thủ tục"
+    context = {"title": title, "sections": sections, "root": "../"}
+    return renderer.page(FINDING, env.get_template("find.html.j2"), title, context, context)

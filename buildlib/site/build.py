@@ -277,7 +277,8 @@ def pages(
         browse_pages = list(browse.pages(env, shell, site, made, touched))
     except TemplateError as error:
         raise RenderError(f"Không dựng được trang duyệt: {error}") from error
-    known = {"", "gioi-thieu/", "du-lieu-mo/", "tra-cuu/"} | {
+    # assets/search.js is copied by the search phase, after the pages
+    known = {"", "gioi-thieu/", "du-lieu-mo/", "tra-cuu/", "assets/search.js"} | {
         p[: -len("index.html")] for p, _ in browse_pages
     }
     forms = loaded.forms

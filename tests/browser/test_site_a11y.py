@@ -44,6 +44,7 @@ PAGES = {
     "open-data": ("/du-lieu-mo/", None),
     "about": ("/gioi-thieu/", None),
     "online": ("/nop-truc-tuyen/", None),
+    "finding": ("/tim-kiem/?q=khai+sinh", None),
     "not-found": ("/khong-co-trang-nay/", None),
 }
 
