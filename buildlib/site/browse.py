@@ -60,6 +60,8 @@ def summary(versions: list[dict], today: str) -> dict:
         "from": v["effective_from"],
         "ranges": [[x["effective_from"], x.get("effective_to")] for x in versions],
         "refs": sorted(set(v.get("related", [])) | set((ended or {}).get("replaced_by", []))),
+        # The name's head, folded as search folds it (the finding page's common searches).
+        "head": " ".join(fold(_HEAD.split(v["name"], maxsplit=1)[0])),
     }
 
 
@@ -391,7 +393,7 @@ def finding_page(env: Environment, renderer: _Renderer, site: SiteData) -> Page:
     JavaScript (with JavaScript the search runs in the page, and here too on the words sent):
     the procedures of the most common searches, and the ways to browse the catalogue."""
     heads = {
-        code: f" {' '.join(fold(_HEAD.split(s['name'], maxsplit=1)[0]))} "
+        code: f" {s['head']} "
         for code, s in site.summaries.items()
         if s["status"] in ("active", "future")
     }
