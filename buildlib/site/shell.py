@@ -68,7 +68,7 @@ class Shell:
         header = re.search(r"<header\b.*?</header>\n?", head, flags=re.S)
         bar = re.sub(  # the menu (label, and the button frame.js shows) and the page title
             r'<label\b[^>]*\bfor="__drawer"[^>]*>.*?</label>\n?'
-            r'|<button\b[^>]*\btthc-menu\b[^>]*>.*?</button>\n?'
+            r"|<button\b[^>]*\btthc-menu\b[^>]*>.*?</button>\n?"
             r'|<div\b[^>]*\bdata-md-component="header-topic"[^>]*>.*?</div>\n?',
             "",
             header[0] if header else "",
