@@ -33,3 +33,11 @@ def test_external_and_missing_links_are_reported():
         "duyet/index.html: liên kết ra ngoài trang: //x.vn/",
         "duyet/index.html: liên kết ra ngoài trang: https://x.vn/",
     ]
+
+
+def test_a_link_to_the_site_root_with_a_trailing_slash_finds_the_home_page():
+    # The root is "" in the set of pages, not "/": "../" from one folder down and "./" at the
+    # top both name it (the header's home link on every page).
+    assert broken("duyet/index.html", "../", "..") == []
+    assert broken("thu-tuc/1.000001/index.html", "../../") == []
+    assert broken("index.html", "./") == []

@@ -329,8 +329,10 @@ def test_the_checklist_is_a_light_page_with_the_site_styles_and_no_script(site: 
     page = site / "thu-tuc" / CODES[0] / "in" / "index.html"
     raw = page.read_text(encoding="utf-8")
     assert '<html lang="vi"' in raw and "<main" in raw and "<title>Danh sách giấy tờ: " in raw
-    assert "<script" not in raw  # nothing to run: it is read and printed
+    # Read and printed: the one script is the print button's, no inline script or handler.
+    assert re.findall(r"<script\b[^>]*>", raw) == ['<script src="../../../assets/print.js" defer>']
     assert not re.search(r"\son[a-z]+=", raw) and "__drawer" not in raw  # nor a menu button
+    assert "tthc-menu" not in raw
     sheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', raw)
     assert any(s.endswith("site.css") for s in sheets)
     assert all((page.parent / s).resolve().is_file() for s in sheets)

@@ -76,3 +76,20 @@ def test_corpus_queries_find_the_meant_procedure_in_the_top_three(
     corpus_index: search.Index,
 ) -> None:
     assert _misses(corpus_index, QUERIES["corpus"]) == []
+
+
+@pytest.mark.slow
+def test_the_list_stops_where_the_procedures_asked_for_end(seed_index: search.Index) -> None:
+    """ "lý lịch tư pháp": its 2 procedures, not 2 and 8 others under "Có 10 thủ tục"."""
+    results = search.query(seed_index, "lý lịch tư pháp")
+    assert sorted(r["code"] for r in results) == ["3.000330", "3.000333"]
+
+
+@pytest.mark.slow
+def test_a_name_about_the_query_ranks_above_one_that_only_mentions_it(
+    seed_index: search.Index,
+) -> None:
+    """ "Đăng ký thành lập hộ kinh doanh" above "Tạm ngừng kinh doanh, ... của hộ kinh doanh"."""
+    codes = [r["code"] for r in search.query(seed_index, "ho kinh doanh")]
+    assert codes[0] == "1.001612"
+    assert codes.index("1.001612") < codes.index("1.001570")

@@ -2,6 +2,8 @@
 nodes) give what PyYAML's StrictLoader gives, and leave everything unusual to it, so values and
 messages stay the same."""
 
+import unicodedata
+
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -175,3 +177,11 @@ def test_every_fixture_and_example_file_yaml_rs_reads_is_read_as_strictloader_re
         fast = rust(text)
         if fast is not yamlsource._Unusual:
             assert repr(fast) == repr(strict(text)), path
+
+
+def test_text_is_read_composed_whatever_the_file_spells():
+    decomposed = unicodedata.normalize("NFD", "name: Cổng dịch vụ công\n")
+    data, problems = yamlsource.load_bytes(decomposed.encode(), "x.yaml")
+    assert problems == []
+    assert data == {"name": "Cổng dịch vụ công"}
+    assert unicodedata.is_normalized("NFC", data["name"])

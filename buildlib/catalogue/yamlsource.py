@@ -10,6 +10,7 @@ to its line and column.
 """
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -344,7 +345,9 @@ def load_bytes(raw: bytes, rel: str) -> tuple[Any, list[Problem]]:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         return None, [Problem(rel, line, 1, "", "tệp không phải UTF-8")]
-    return load_text(text, rel)
+    # Text pasted from other systems may spell "ổ" as "o" + two combining marks: every page, the
+    # search index, the open data and the API read one spelling (NFC), as people type it.
+    return load_text(unicodedata.normalize("NFC", text), rel)
 
 
 _ALIAS_MESSAGE = "không dùng neo/bí danh YAML (& và *): hãy viết đầy đủ giá trị"

@@ -11,16 +11,21 @@ and their digest were most of a one-procedure rebuild's browse phase).
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from jinja2 import Environment, Template
 
 from buildlib.catalogue import labels
+from chalicelib.bundle import accepting_offices
 from chalicelib.versions import has_ended, shown_version, state_of, version_in_force
 
 from .pagedata import SiteData
+from .search import fold
 from .shell import Shell
+
+_HEAD = re.compile(r"[,;:(]")  # a name's head ends there (search.core_length)
 
 ROLES = {
     "implementing": "thực hiện",
@@ -55,6 +60,8 @@ def summary(versions: list[dict], today: str) -> dict:
         "from": v["effective_from"],
         "ranges": [[x["effective_from"], x.get("effective_to")] for x in versions],
         "refs": sorted(set(v.get("related", [])) | set((ended or {}).get("replaced_by", []))),
+        # The name's head, folded as search folds it (the finding page's common searches).
+        "head": " ".join(fold(_HEAD.split(v["name"], maxsplit=1)[0])),
     }
 
 
@@ -188,6 +195,8 @@ def pages(
         f"{len(s)} thủ tục. Dữ liệu tại ngày {labels.date(site.today)}.",
     )
     yield from agency_pages(env, renderer, site, page, mentioned)
+    yield online_page(env, renderer, site)
+    yield finding_page(env, renderer, site)
     yield from life_event_pages(env, renderer, site, page)  # a few small pages: digested
 
 
@@ -318,3 +327,83 @@ def life_event_pages(env, renderer: _Renderer, site: SiteData, page) -> Iterator
         [{"heading": None, "items": index}],
         "Những việc thường phải làm cùng nhau, theo thứ tự.",
     )
+
+
+ONLINE = "nop-truc-tuyen/"
+
+
+def online_page(env: Environment, renderer: _Renderer, site: SiteData) -> Page:
+    """ "Nộp hồ sơ trực tuyến": every procedure whose version in force has an online form here,
+    by field, each with where its dossiers are filed (the offices the API accepts, as on its
+    application page) and a link to that agency's page (address, hours, phone)."""
+    register = [o for offices in site.offices.values() for o in offices]
+    by_field: dict[str, list[dict]] = {}
+    for code in _sorted(site.summaries, site.summaries):
+        s = site.summaries[code]
+        if s.get("form") not in site.forms:
+            continue
+        implementing = s["agencies"]["implementing"]
+        accepted = accepting_offices(
+            {"agencies": {"implementing": implementing}}, site.agencies, register
+        )
+        places = []
+        for agency_id in dict.fromkeys(o["agency"] for o in accepted):
+            mine = [o for o in accepted if o["agency"] == agency_id]
+            agency = site.agencies.get(agency_id, {})
+            communes = mine[0]["level"] == "xa"
+            places.append(
+                {
+                    "agency": agency_id if agency else None,
+                    "text": agency.get("name", agency_id) if communes else mine[0]["name"],
+                    "count": len(mine) if communes else 0,
+                }
+            )
+        by_field.setdefault(s["field"], []).append(
+            {"code": code, "name": s["name"], "places": places}
+        )
+    sections = [
+        {"heading": site.fields.get(f, f).capitalize(), "items": by_field[f]}
+        for f in sorted(by_field, key=lambda f: site.fields.get(f, f))
+    ]
+    count = sum(len(section["items"]) for section in sections)
+    title = "Nộp hồ sơ trực tuyến"
+    context = {"title": title, "sections": sections, "count": count, "root": "../"}
+    return renderer.page(ONLINE, env.get_template("online.html.j2"), title, context, context)
+
+
+FINDING = "tim-kiem/"
+# What citizens look for most (the life events and the seed's search queries): the finding page
+# lists, for each, the procedures whose name's head holds all its words.
+COMMON_QUERIES = [
+    "khai sinh",
+    "kết hôn",
+    "khai tử",
+    "thường trú",
+    "tạm trú",
+    "căn cước",
+    "lý lịch tư pháp",
+    "hộ kinh doanh",
+    "giấy chứng nhận quyền sử dụng đất",
+    "giấy phép xây dựng",
+]
+
+
+def finding_page(env: Environment, renderer: _Renderer, site: SiteData) -> Page:
+    """`tim-kiem/`, where the home page's search box sends its words when the browser runs no
+    JavaScript (with JavaScript the search runs in the page, and here too on the words sent):
+    the procedures of the most common searches, and the ways to browse the catalogue."""
+    heads = {
+        code: f" {s['head']} "
+        for code, s in site.summaries.items()
+        if s["status"] in ("active", "future")
+    }
+    sections = []
+    for words in COMMON_QUERIES:
+        phrase = f" {' '.join(fold(words))} "
+        codes = _sorted(site.summaries, [c for c, head in heads.items() if phrase in head])
+        if codes:
+            items = [_item("../", c, site.summaries[c]) for c in codes]
+            sections.append({"heading": words.capitalize(), "items": items})
+    title = "Tìm thủ tục"
+    context = {"title": title, "sections": sections, "root": "../"}
+    return renderer.page(FINDING, env.get_template("find.html.j2"), title, context, context)

@@ -289,7 +289,10 @@ def pages(
         browse_pages = list(browse.pages(env, shell, site, made, touched))
     except TemplateError as error:
         raise RenderError(f"Không dựng được trang duyệt: {error}") from error
-    known = {"", "gioi-thieu/", "du-lieu-mo/"} | {p[: -len("index.html")] for p, _ in browse_pages}
+    # assets/search.js is copied by the search phase, after the pages
+    known = {"", "gioi-thieu/", "du-lieu-mo/", "tra-cuu/", "assets/search.js"} | {
+        p[: -len("index.html")] for p, _ in browse_pages
+    }
     forms = loaded.forms
     known.update(f"nop-ho-so/{c}/" for c, s in loaded.summaries.items() if s.get("form") in forms)
     for c, s in loaded.summaries.items():

@@ -61,8 +61,10 @@ def shell_inputs() -> str:
 
 
 def code_inputs() -> str:
-    """Our templates and every module of the build's code (see `code_modules`)."""
-    return digest([*files(paths.TEMPLATES), *code_modules()])
+    """Our templates, the search's script (copied by the search phase, not with the frame's
+    assets) and every module of the build's code (see `code_modules`)."""
+    searching = [p for p in files(paths.THEME / "assets") if not theme_asset(p)]
+    return digest([*files(paths.TEMPLATES), *searching, *code_modules()])
 
 
 def code_modules(stages: tuple[str, ...] = STAGES) -> list[Path]:

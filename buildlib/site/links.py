@@ -23,7 +23,9 @@ def check_links(path: str, html: str, exists: Callable[[str], bool]) -> list[str
         ups, below, folder = link
         if ups > len(base):
             broken.append(f"{path}: {_OUTSIDE}: {url}")
-        elif not exists("/".join([*base[: len(base) - ups], *below]) + folder):
+            continue
+        parts = [*base[: len(base) - ups], *below]
+        if not exists("/".join(parts) + (folder if parts else "")):  # the root is "", not "/"
             broken.append(f"{path}: liên kết hỏng: {url}")
     return broken
 

@@ -52,6 +52,13 @@ SCORING = {
     "split": 0.8,  # a missing space: "khaisinh" -> "khai sinh"
     "body": 0.3,  # steps and documents only count when nothing better is found
     "phrase": 3.0,  # the whole query inside the name, in order
+    # Every query word in the name's head (before the first , ; : or "("): the procedure is
+    # about what was asked ("hộ kinh doanh": "Đăng ký thành lập hộ kinh doanh", not "Tạm ngừng
+    # kinh doanh, ... của hộ kinh doanh"). The last word may be a prefix, as it is typed.
+    "head": 3.0,
+    # Results scoring below this share of the best are not shown: a list stops where the
+    # procedures asked for end ("lý lịch tư pháp": 2 results, not 2 and 8 unrelated ones).
+    "cutoff": 0.3,
     "pair": 1.0,  # each adjacent pair of query words found as a pair in a name or synonym
     "code_exact": 100.0,
     "code_partial": 50.0,
@@ -475,6 +482,9 @@ def query(index: Index, text: str, *, limit: int | None = None) -> list[dict[str
     for doc in ended & scores.keys():
         scores[doc] *= scoring["ended"]
     order = sorted(scores, key=lambda d: (-round(scores[d], 6), meta["length"][d], d))
+    if order:
+        floor = round(scores[order[0]] * scoring["cutoff"], 6)
+        order = [d for d in order if round(scores[d], 6) >= floor]
     return [
         {
             "code": meta["codes"][d],
@@ -497,12 +507,21 @@ def _prior(meta: dict[str, Any], scores: dict[int, float]) -> None:
 
 
 def _bonus(index: Index, tokens: list[str], scores: dict[int, float]) -> None:
-    """The whole query inside a name, in order; checked on the best 50 candidates only, whose
-    names are folded on demand (folding every name up front would cost the phone time)."""
+    """The whole query inside a name, in order, and every query word in the name's head (see
+    SCORING); checked on the best 50 candidates only, whose names are folded on demand (folding
+    every name up front would cost the phone time)."""
     meta, scoring = index.meta, index.meta["scoring"]
-    if len(tokens) < 2:
-        return
     phrase = f" {' '.join(tokens)} "
     for doc in sorted(scores, key=lambda d: (-scores[d], d))[:50]:
-        if phrase in f" {' '.join(fold(meta['names'][doc]))} ":
+        name = meta["names"][doc]
+        if len(tokens) >= 2 and phrase in f" {' '.join(fold(name))} ":
             scores[doc] += scoring["phrase"]
+        if _in_head(tokens, fold(_HEAD.split(name, maxsplit=1)[0])):
+            scores[doc] += scoring["head"]
+
+
+def _in_head(tokens: list[str], head: list[str]) -> bool:
+    """Every query word is a word of the head; the last one may be the start of one."""
+    words = set(head)
+    *whole, last = tokens
+    return all(t in words for t in whole) and any(w.startswith(last) for w in head)

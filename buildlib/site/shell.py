@@ -66,8 +66,9 @@ class Shell:
             raise RenderError("trang khung _shell/index.html thiếu </head> hoặc <body>")
         top = re.sub(r"<script\b.*?</script>\n?", "", head[: head.index("</head>")], flags=re.S)
         header = re.search(r"<header\b.*?</header>\n?", head, flags=re.S)
-        bar = re.sub(
+        bar = re.sub(  # the menu (label, and the button frame.js shows) and the page title
             r'<label\b[^>]*\bfor="__drawer"[^>]*>.*?</label>\n?'
+            r"|<button\b[^>]*\btthc-menu\b[^>]*>.*?</button>\n?"
             r'|<div\b[^>]*\bdata-md-component="header-topic"[^>]*>.*?</div>\n?',
             "",
             header[0] if header else "",

@@ -375,7 +375,7 @@ def test_birth_registration_with_conditional_fields_two_upload_slots_and_fixed_e
     # The status page shows the same code and status as the receipt.
     public = lookup(server, receipt["code"], receipt["secret"])
     assert public["code"] == receipt["code"] and public["status_label"] in receipt["text"]
-    page.get_by_role("link", name="Tra cứu hồ sơ").click()
+    page.locator("article").get_by_role("link", name="Tra cứu hồ sơ").click()
     expect(page.locator("main")).to_contain_text(receipt["code"], timeout=15_000)
     expect(page.locator("main")).to_contain_text(public["status_label"])
     shot(page, "apply-08-status")
@@ -563,7 +563,7 @@ def test_without_javascript_the_page_says_what_to_do_instead(make_page, server, 
 @pytest.mark.parametrize("code", ["1.001193", "1.004194", "3.000333"])
 def test_procedure_page_button_leads_to_its_application_page(page: Page, server, code):
     page.goto(f"{server.url}/thu-tuc/{code}/")
-    page.get_by_role("link", name="Nộp hồ sơ trực tuyến").click()
+    page.locator("article").get_by_role("link", name="Nộp hồ sơ trực tuyến").click()
     expect(page.locator("#ap-app")).to_be_visible()
     assert page.url.endswith(f"/nop-ho-so/{code}/")
 

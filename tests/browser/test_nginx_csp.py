@@ -90,9 +90,9 @@ def test_the_pages_run_under_the_csp_without_a_violation(behind_nginx: str, csp_
 
 
 def test_the_menu_opens_with_the_keyboard(behind_nginx: str, csp_page: Page):
-    """The menu button's Enter/Space handler (assets/frame.js, no inline attribute) runs."""
+    """The menu button's handler (assets/frame.js, no inline attribute) runs."""
     csp_page.goto(behind_nginx + "/", wait_until="networkidle")
-    csp_page.locator("label.md-header__button[for='__drawer']").focus()
+    csp_page.get_by_role("button", name="Mở danh mục trang").focus()
     csp_page.keyboard.press("Enter")
     assert csp_page.evaluate("document.getElementById('__drawer').checked") is True
     assert violations(csp_page) == []

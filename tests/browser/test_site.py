@@ -63,7 +63,7 @@ def test_procedure_page_shows_name_documents_channels_fees_and_legal_basis(page,
 def test_procedure_with_an_online_form_has_the_apply_button(page, server, facts):
     assert facts.shown(BIRTH)["online_service"].get("form")
     page.goto(f"{server.url}/thu-tuc/{BIRTH}/")
-    button = page.get_by_role("link", name="Nộp hồ sơ trực tuyến")
+    button = page.locator("article").get_by_role("link", name="Nộp hồ sơ trực tuyến")
     expect(button).to_be_visible()
     assert button.get_attribute("href").endswith(f"nop-ho-so/{BIRTH}/")
     box = button.bounding_box()
@@ -78,7 +78,9 @@ def test_replaced_procedure_says_so_and_links_to_its_replacement(page, server, f
     notice = page.get_by_role("note").filter(has=page.get_by_role("heading", level=2))
     expect(notice.get_by_role("heading")).to_have_text("Thủ tục đã bị thay thế")
     expect(notice).to_contain_text(f"Không còn áp dụng từ ngày {labels.date(last['effective_to'])}")
-    expect(page.get_by_role("link", name="Nộp hồ sơ trực tuyến")).to_have_count(0)
+    expect(page.locator("article").get_by_role("link", name="Nộp hồ sơ trực tuyến")).to_have_count(
+        0
+    )
     notice.get_by_role("link", name=facts.shown(replacement)["name"]).click()
     page.wait_for_url(f"**/thu-tuc/{replacement}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(facts.shown(replacement)["name"])

@@ -44,6 +44,8 @@ PAGES = {
     "open-data": ("/du-lieu-mo/", None),
     "vocabulary": ("/du-lieu-mo/tu-vung/", None),
     "about": ("/gioi-thieu/", None),
+    "online": ("/nop-truc-tuyen/", None),
+    "finding": ("/tim-kiem/?q=khai+sinh", None),
     "not-found": ("/khong-co-trang-nay/", None),
 }
 

@@ -66,7 +66,7 @@ def look_up(page, code: str, secret: str):
 
 def test_the_home_page_links_to_the_status_page(page, server):
     page.goto(server.url + "/")
-    page.get_by_role("link", name="Tra cứu hồ sơ").click()
+    page.locator("article").get_by_role("link", name="Tra cứu hồ sơ").click()
     expect(page).to_have_url(server.url + "/tra-cuu/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Tra cứu hồ sơ")
 

@@ -3,8 +3,9 @@
    what mkdocs-material writes inline is here:
    (1) __md_scope, __md_hash, __md_get and __md_set, its bundle's storage helpers, with the site's
    root from this element's data-scope (the page's relative base URL);
-   (2) the menu button (a label for a hidden checkbox, theme/overrides/partials/header.html)
-   opens and closes the drawer with Enter and Space, as a button does. */
+   (2) the menu: mkdocs-material's label for a hidden checkbox gives way to a real button
+   (theme/overrides/partials/header.html), which opens and closes the drawer and says whether
+   it is open. */
 (() => {
   // biome-ignore lint/suspicious/noRedundantUseStrict: a classic script, not an ES module
   "use strict";
@@ -22,14 +23,17 @@
     }
   };
 
-  const menu = document.querySelector('label.md-header__button[for="__drawer"]');
+  const label = document.querySelector('label.md-header__button[for="__drawer"]');
+  const menu = document.querySelector("button.tthc-menu");
   const drawer = document.getElementById("__drawer");
-  if (!menu || !drawer) return;
-  menu.addEventListener("keydown", (event) => {
-    if (event.key !== "Enter" && event.key !== " ") return;
-    event.preventDefault();
-    event.stopPropagation();
+  if (!label || !menu || !drawer) return;
+  label.hidden = true;
+  menu.hidden = false;
+  const show = () => menu.setAttribute("aria-expanded", String(drawer.checked));
+  menu.addEventListener("click", () => {
     drawer.checked = !drawer.checked;
     drawer.dispatchEvent(new Event("change", { bubbles: true }));
+    show();
   });
+  drawer.addEventListener("change", show);
 })();

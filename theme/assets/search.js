@@ -11,6 +11,7 @@
   const SHORT_Y = /^([bcdghklmnpqrstvx]+)y$/;
   const CODE = /^\d{1,2}\.\d{6}$/;
   const DIGITS = /^\d{4,8}$/;
+  const HEAD = /[,;:(]/;
 
   /* Same rules as buildlib/search.py fold(); a test checks they agree. */
   function fold(text) {
@@ -190,16 +191,28 @@
     return out;
   }
 
+  /* Every query word a word of the name's head; the last one may be the start of one. */
+  function inHead(tokens, head) {
+    const words = new Set(head),
+      last = tokens[tokens.length - 1];
+    return (
+      tokens.slice(0, -1).every((t) => words.has(t)) && head.some((w) => w.indexOf(last) === 0)
+    );
+  }
+
   function bonus(index, tokens, scores) {
     const meta = index.meta;
-    if (tokens.length < 2) return;
     const phrase = ` ${tokens.join(" ")} `;
     Array.from(scores.keys())
       .sort((a, b) => scores.get(b) - scores.get(a) || a - b)
       .slice(0, 50)
       .forEach((doc) => {
-        if (` ${fold(meta.names[doc]).join(" ")} `.indexOf(phrase) >= 0) {
+        const name = meta.names[doc];
+        if (tokens.length >= 2 && ` ${fold(name).join(" ")} `.indexOf(phrase) >= 0) {
           scores.set(doc, scores.get(doc) + meta.scoring.phrase);
+        }
+        if (inHead(tokens, fold(name.split(HEAD)[0]))) {
+          scores.set(doc, scores.get(doc) + meta.scoring.head);
         }
       });
   }
@@ -269,11 +282,14 @@
     scores.forEach((v, d) => {
       if (ended.has(d)) scores.set(d, v * s.ended);
     });
-    return Array.from(scores.keys())
-      .sort(
-        (a, b) =>
-          round6(scores.get(b)) - round6(scores.get(a)) || meta.length[a] - meta.length[b] || a - b,
-      )
+    const order = Array.from(scores.keys()).sort(
+      (a, b) =>
+        round6(scores.get(b)) - round6(scores.get(a)) || meta.length[a] - meta.length[b] || a - b,
+    );
+    // Below this share of the best score, a result is not what was asked for (search.py).
+    const floor = order.length ? round6(scores.get(order[0]) * s.cutoff) : 0;
+    return order
+      .filter((d) => round6(scores.get(d)) >= floor)
       .slice(0, limit)
       .map((d) => ({
         code: meta.codes[d],
@@ -357,7 +373,20 @@
         e.preventDefault();
         run();
       });
+    const nojs = document.getElementById("tthc-search-nojs");
+    if (nojs) nojs.hidden = true; // "without JavaScript, ..." (tim-kiem/)
+    // The words sent by a search form without the script's help (tim-kiem/?q=...).
+    const sent = new URLSearchParams(root.location.search).get("q");
+    if (sent && !input.value) input.value = sent;
     if (input.value) run();
+    // The header's and the menu's "Tìm thủ tục" link here (#tim-thu-tuc): ready to type. After
+    // the page's load: mkdocs-material's bundle moves the focus when it starts.
+    const asked = () => {
+      if (root.location.hash === "#tim-thu-tuc") input.focus();
+    };
+    if (root.document.readyState === "complete") asked();
+    else root.addEventListener("load", asked);
+    root.addEventListener("hashchange", asked);
   }
 
   const script = root.document?.currentScript;
