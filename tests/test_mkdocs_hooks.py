@@ -1,13 +1,31 @@
-"""buildlib/site/mkdocs_hooks.py: the header's icons as one sprite the pages refer to."""
+"""The mkdocs hook (buildlib/site/mkdocs_hooks.py): the theme's own markup made valid, and the
+header's icons as one sprite the pages refer to."""
 
 import re
+import unicodedata
 from pathlib import Path
 
 import yaml
 
-from buildlib.site.mkdocs_hooks import ICONS, icon_sprite
+from buildlib.site.mkdocs_hooks import ICONS, clean, icon_sprite
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_drops_autocomplete_from_checkboxes_only():
+    html = (
+        '<input class="md-toggle" type="checkbox" id="__drawer" autocomplete="off">'
+        '<input type="search" autocomplete="off">'
+    )
+    assert clean(html) == (
+        '<input class="md-toggle" type="checkbox" id="__drawer">'
+        '<input type="search" autocomplete="off">'
+    )
+
+
+def test_writes_decomposed_text_composed():
+    decomposed = unicodedata.normalize("NFD", "Cổng dịch vụ công")
+    assert clean(f"<p>{decomposed}</p>") == "<p>Cổng dịch vụ công</p>"
 
 
 def test_the_sprite_holds_each_way_in_s_icon_as_the_theme_draws_it():
