@@ -12,7 +12,7 @@ from psycopg.types.json import Jsonb
 
 # The module, not its names: postgres.py imports this one to write deliveries.
 from chalicelib.storage import postgres
-from chalicelib.storage.ports import Delivery
+from chalicelib.storage.ports import Delivery, delivery_from_row
 
 COLUMNS = (
     "id, code, office, kind, channel, body, created_at, next_at, state, attempts, last_error,"
@@ -49,22 +49,7 @@ def insert(conn: psycopg.Connection[Any], deliveries: Sequence[Delivery]) -> Non
 
 
 def _delivery(row: Sequence[Any]) -> Delivery:
-    (id_, code, office, kind, channel, body, created, next_at, state, attempts, error, sent) = row
-    return Delivery(
-        id=id_,
-        code=code,
-        office=office,
-        kind=kind,
-        channel=channel,
-        to=body["to"],
-        data=body["data"],
-        created_at=created,
-        next_at=next_at,
-        state=state,
-        attempts=attempts,
-        last_error=error,
-        sent_at=sent,
-    )
+    return delivery_from_row(row, row[5])  # the body is jsonb: read as a dict
 
 
 class PostgresOutbox:

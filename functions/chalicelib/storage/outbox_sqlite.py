@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.sealing import Sealer
-from chalicelib.storage.ports import Delivery, delivery_body
+from chalicelib.storage.ports import Delivery, delivery_body, delivery_from_row
 from chalicelib.storage.sqlite_connections import (
     BUSY_TIMEOUT_MS,
     ThreadConnections,
@@ -82,24 +82,9 @@ def _seal(sealer: Sealer | None, text: str, delivery_id: str) -> str | bytes:
 
 
 def _delivery(row: Sequence[Any], sealer: Sealer | None) -> Delivery:
-    (id_, code, office, kind, channel, body, created, next_at, state, attempts, error, sent) = row
+    id_, body = row[0], row[5]
     text = body if sealer is None else sealer.open_text(body, f"outbox/{id_}")
-    opened = json.loads(text)
-    return Delivery(
-        id=id_,
-        code=code,
-        office=office,
-        kind=kind,
-        channel=channel,
-        to=opened["to"],
-        data=opened["data"],
-        created_at=created,
-        next_at=next_at,
-        state=state,
-        attempts=attempts,
-        last_error=error,
-        sent_at=sent,
-    )
+    return delivery_from_row(row, json.loads(text))
 
 
 class SqliteOutbox:

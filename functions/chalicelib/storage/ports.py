@@ -377,6 +377,27 @@ class Delivery:
     sent_at: float | None = None
 
 
+def delivery_from_row(row: Sequence[Any], body: dict[str, Any]) -> Delivery:
+    """A delivery from an SQL adapter's row (the outbox table's columns in their order) and its
+    opened body ({"to", "data"}: delivery_body)."""
+    (id_, code, office, kind, channel, _body, created, next_at, state, attempts, error, sent) = row
+    return Delivery(
+        id=id_,
+        code=code,
+        office=office,
+        kind=kind,
+        channel=channel,
+        to=body["to"],
+        data=body["data"],
+        created_at=created,
+        next_at=next_at,
+        state=state,
+        attempts=attempts,
+        last_error=error,
+        sent_at=sent,
+    )
+
+
 def delivery_body(delivery: Delivery) -> str:
     """The personal part of a delivery as the adapters store it (sealed where they seal)."""
     return json.dumps({"to": delivery.to, "data": delivery.data}, ensure_ascii=False)
