@@ -196,13 +196,7 @@ class PostgresDossiers:
         deliveries: Sequence[Delivery] = (),
     ) -> StoredDossier:
         with self._transaction() as conn:
-            row = conn.execute(
-                "SELECT version FROM dossiers WHERE code = %s FOR UPDATE", (code,)
-            ).fetchone()
-            if row is None:
-                raise NotFoundError()
-            if row[0] != expected_version:
-                raise VersionConflictError()
+            _lock_at_version(conn, code, expected_version)
             conn.execute(
                 "INSERT INTO events (code, seq, body) VALUES (%s, %s, %s)",
                 (code, state.version, json.dumps(event, ensure_ascii=False)),
@@ -238,13 +232,7 @@ class PostgresDossiers:
         deliveries: Sequence[Delivery],
     ) -> None:
         with self._transaction() as conn:
-            row = conn.execute(
-                "SELECT version FROM dossiers WHERE code = %s FOR UPDATE", (code,)
-            ).fetchone()
-            if row is None:
-                raise NotFoundError()
-            if row[0] != expected_version:
-                raise VersionConflictError()
+            _lock_at_version(conn, code, expected_version)
             conn.execute(
                 "UPDATE dossiers SET state = jsonb_set(state, '{secret_hash}', to_jsonb(%s::text))"
                 " WHERE code = %s",
@@ -381,6 +369,18 @@ def _one(cursor: psycopg.Cursor[Any]) -> tuple[Any, ...]:
     row = cursor.fetchone()
     assert row is not None
     return tuple(row)
+
+
+def _lock_at_version(conn: Any, code: str, expected_version: int) -> None:
+    """Locks the dossier's row for this transaction if it is at `expected_version`; else
+    NotFoundError (no such code) or VersionConflictError, nothing written."""
+    row = conn.execute(
+        "SELECT version FROM dossiers WHERE code = %s FOR UPDATE", (code,)
+    ).fetchone()
+    if row is None:
+        raise NotFoundError()
+    if row[0] != expected_version:
+        raise VersionConflictError()
 
 
 def _load(conn: psycopg.Connection[Any], code: str) -> StoredDossier | None:
