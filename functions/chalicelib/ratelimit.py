@@ -19,6 +19,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import RateLimitedError
 from .storage.ports import RateCounts
@@ -59,8 +60,14 @@ class RateLimiter:
     ):
         self.counts, self.limits, self.clock = counts, dict(limits), clock
         self._key = hmac.digest(secret_key, b"motcua rate client", "sha256")
+        self._remembered = lru_cache(maxsize=4096)(self._client_id)
 
     def client_id(self, client: str) -> str:
+        """What the counts know of a client: an HMAC of its address (of its /64 for IPv6),
+        remembered for the last 4,096 addresses (a client sends several requests in a row)."""
+        return self._remembered(client)
+
+    def _client_id(self, client: str) -> str:
         try:
             address = ipaddress.ip_address(client)
         except ValueError:

@@ -179,10 +179,9 @@ def build_scan_step(settings: Settings) -> "ScanStep":
 def _rate_counts(settings: Settings) -> RateCounts:
     """The rate limits' counts, in the store of each target's failed lookups."""
     if settings.storage == "embedded":
-        from .storage.rates_sqlite import SqliteRateCounts
+        from .storage.rates_mapped import MappedRateCounts
 
-        path = settings.data_dir / "lookup-failures.sqlite3"
-        return SqliteRateCounts(path, wait=settings.storage_wait_seconds)
+        return MappedRateCounts(settings.data_dir / "rate-counts.bin")
     if settings.storage == "province":
         from .storage.rates_postgres import PostgresRateCounts
 

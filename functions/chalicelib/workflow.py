@@ -144,13 +144,14 @@ ACTIONS: dict[str, Action] = {
 TEXT_LIMIT = 2000
 
 
-def initial_state(dossier: NewDossier) -> State:
-    """The state of a dossier as filed: no event yet, the due date the receipt estimated."""
+def initial_state(dossier: NewDossier, body: str | None = None) -> State:
+    """The state of a dossier as filed: no event yet, the due date the receipt estimated.
+    `body`: its dossier_json, if the caller has it already (it stores it too)."""
     return State(
         status=dossier.status,
         office=dossier.office,
         due_at=dossier.due_at,
-        head=genesis(dossier),
+        head=genesis(dossier, body),
     )
 
 
@@ -470,9 +471,9 @@ def _canonical(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def genesis(dossier: NewDossier) -> str:
-    """The chain's first `prev`: the hash of the dossier as filed."""
-    return "sha256:" + hashlib.sha256(dossier_json(dossier).encode()).hexdigest()
+def genesis(dossier: NewDossier, body: str | None = None) -> str:
+    """The chain's first `prev`: the hash of the dossier as filed (`body`: its dossier_json)."""
+    return "sha256:" + hashlib.sha256((body or dossier_json(dossier)).encode()).hexdigest()
 
 
 def event_hash(event: Mapping[str, Any]) -> str:

@@ -29,7 +29,7 @@ from chalicelib.storage.accounts_sqlite import SqliteAccounts
 from chalicelib.storage.files import FilesystemUploads
 from chalicelib.storage.lookups_sqlite import SqliteLookupFailures
 from chalicelib.storage.outbox_sqlite import SqliteOutbox
-from chalicelib.storage.rates_sqlite import SqliteRateCounts
+from chalicelib.storage.rates_mapped import MappedRateCounts
 from chalicelib.storage.sqlite import SqliteDossiers
 from tests.notify_servers import sms_gateway, smtp_server
 
@@ -383,7 +383,7 @@ def test_a_new_secret_goes_to_the_contact_and_the_filing_s_one_still_works(offic
 def test_re_sending_is_limited_per_code_whoever_asks(tmp_path, bundle_path):
     office = make_office(tmp_path, bundle_path)
     office.service.rates = RateLimiter(
-        SqliteRateCounts(tmp_path / "rates.sqlite3"),
+        MappedRateCounts(tmp_path / "rate-counts.bin"),
         secret_key=b"k" * 32,
         limits={RESEND: Limit(5, 300), RESEND_CODE: Limit(3, 0, window=3600)},
     )

@@ -1,8 +1,9 @@
 """Request counts per key and window (ports.RateCounts), in the store every app process shares:
-SQLite (serve.py's workers), PostgreSQL (a province's app servers) and DynamoDB (Lambda
-containers; moto over HTTP). ratelimit.RateLimiter on top: per client, then for everyone, with
-the seconds to wait; a client over its own limit does not use up everyone's."""
+a memory-mapped file (serve.py's workers), PostgreSQL (a province's app servers) and DynamoDB
+(Lambda containers; moto over HTTP). ratelimit.RateLimiter on top: per client, then for everyone,
+with the seconds to wait; a client over its own limit does not use up everyone's."""
 
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,8 +14,8 @@ from chalicelib.errors import RateLimitedError
 from chalicelib.ratelimit import SUBMIT, UPLOAD, Limit, RateLimiter
 from chalicelib.storage.ports import RateCounts
 from chalicelib.storage.rates_dynamo import DynamoRateCounts
+from chalicelib.storage.rates_mapped import MappedRateCounts
 from chalicelib.storage.rates_postgres import PostgresRateCounts
-from chalicelib.storage.rates_sqlite import SqliteRateCounts
 
 from .conftest import AWS, POSTGRES, shared_store
 
@@ -26,7 +27,11 @@ NOW = 1_800_000_000.0
 def make_counts(request, tmp_path: Path) -> Iterator[Callable[[], RateCounts]]:
     """Opens adapters on one store; each call is like another process sharing it."""
     yield from shared_store(
-        request, tmp_path, SqliteRateCounts, PostgresRateCounts, DynamoRateCounts
+        request,
+        tmp_path,
+        lambda path: MappedRateCounts(path.with_name("rate-counts.bin")),
+        PostgresRateCounts,
+        DynamoRateCounts,
     )
 
 
@@ -49,16 +54,75 @@ def test_processes_sharing_the_store_count_together_and_lose_no_hit(make_counts)
     assert seen == list(range(1, 81))
 
 
-def test_a_new_window_deletes_the_counts_of_windows_that_ended(tmp_path):
-    counts = SqliteRateCounts(tmp_path / "rates.sqlite3")
+def test_processes_forked_with_the_counts_open_lose_no_hit(tmp_path):
+    """serve.py's workers are forked: each must take the file's lock as its own process."""
+    counts = MappedRateCounts(tmp_path / "rate-counts.bin")
     try:
-        for client in range(50):
-            counts.hit(f"submit:{client}", NOW, 60)
-        counts.hit("submit:new", NOW + 60, 60)
-        rows = counts._connections.get().execute("SELECT count(*) FROM rate_counts").fetchone()
-        assert rows == (1,)  # only the current window's key is left
+        counts.hit("submit:*", NOW, 60)
+        go, start = os.pipe()
+        children = []
+        for _ in range(3):
+            pid = os.fork()
+            if pid == 0:  # the child's code, reported by its exit status
+                code = 0
+                try:
+                    os.close(start)
+                    os.read(go, 1)  # all start together: returns when the parent closes its end
+                    for _ in range(20_000):
+                        counts.hit("submit:*", NOW, 60)
+                except BaseException:
+                    code = 1
+                os._exit(code)
+            children.append(pid)
+        os.close(start)
+        os.close(go)
+        statuses = [os.waitpid(pid, 0)[1] for pid in children]
+        assert statuses == [0, 0, 0]
+        assert counts.hit("submit:*", NOW, 60) == 1 + 3 * 20_000 + 1
     finally:
         counts.close()
+
+
+def test_slots_of_ended_windows_are_used_again(tmp_path):
+    """A table of 64 slots counts 40 clients a window, window after window: without reuse it
+    would be full by the second window and lose counts."""
+    counts = MappedRateCounts(tmp_path / "rate-counts.bin", slots=64, probes=64)
+    try:
+        for window in range(20):
+            start = NOW + 60 * window
+            for client in range(40):
+                key = f"submit:{window}-{client}"
+                assert [counts.hit(key, start, 60), counts.hit(key, start, 60)] == [1, 2]
+    finally:
+        counts.close()
+
+
+def test_a_full_neighbourhood_gives_up_the_count_that_ends_first_and_never_overcounts(tmp_path):
+    counts = MappedRateCounts(tmp_path / "rate-counts.bin", slots=8, probes=8)
+    try:
+        for client in range(8):  # one-hour windows starting one minute apart fill the table
+            assert counts.hit(f"upload:{client}", NOW + 60 * client, 3600) == 1
+        assert counts.hit("upload:8", NOW + 480, 3600) == 1  # gives up client 0's count
+        assert counts.hit("upload:1", NOW + 60, 3600) == 2  # the others keep theirs
+        assert counts.hit("upload:0", NOW, 3600) == 1  # starts again: a few more let through
+    finally:
+        counts.close()
+
+
+def test_a_file_that_is_not_a_table_of_counts_is_started_afresh(tmp_path):
+    path = tmp_path / "rate-counts.bin"
+    path.write_bytes(b"not a table" * 100)
+    counts = MappedRateCounts(path, slots=16)
+    try:
+        assert counts.hit("submit:a", NOW, 60) == 1
+    finally:
+        counts.close()
+    other = MappedRateCounts(path, slots=32)  # another size: not this table either
+    try:
+        assert other.hit("submit:a", NOW, 60) == 1
+        assert path.stat().st_size == 16 + 32 * 32
+    finally:
+        other.close()
 
 
 def limiter(counts: RateCounts, clock: list[float], **limits: Limit) -> RateLimiter:
@@ -96,14 +160,16 @@ def test_everyone_together_is_limited_and_a_greedy_client_does_not_use_it_up(mak
 
 
 def test_clients_are_kept_as_an_hmac_and_an_ipv6_client_is_its_slash_64(tmp_path):
-    counts = SqliteRateCounts(tmp_path / "rates.sqlite3")
+    path = tmp_path / "rate-counts.bin"
+    counts = MappedRateCounts(path)
     try:
         limits = limiter(counts, [NOW], submit=Limit(per_client=1, overall=0))
         limits.check(SUBMIT, "2001:db8:1:2::1")
         with pytest.raises(RateLimitedError):
             limits.check(SUBMIT, "2001:db8:1:2:ffff::9")  # the same /64
         limits.check(SUBMIT, "2001:db8:1:3::1")
-        keys = [row[0] for row in counts._connections.get().execute("SELECT key FROM rate_counts")]
-        assert not any("2001" in key for key in keys), keys
+        client = limits.client_id("2001:db8:1:2::1")
     finally:
         counts.close()
+    stored = path.read_bytes()
+    assert b"2001" not in stored and client.encode() not in stored and b"submit" not in stored

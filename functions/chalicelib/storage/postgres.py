@@ -49,6 +49,7 @@ from chalicelib.storage.ports import (
     QueueQuery,
     State,
     StoredDossier,
+    dossier_json,
     format_code,
     queue_key,
 )
@@ -294,8 +295,9 @@ class PostgresDossiers:
     ) -> State:
         """Stores the dossier with its initial state, whose head (the hash of the dossier as
         filed) lets chain.verify find an answer changed later, even before any event."""
-        state = workflow.initial_state(dossier)
-        conn.execute(INSERT_DOSSIER, dossier_row(code, seq, dossier, Jsonb(state.as_dict())))
+        body = dossier_json(dossier)  # once, for the row and the genesis hash
+        state = workflow.initial_state(dossier, body)
+        conn.execute(INSERT_DOSSIER, dossier_row(code, seq, dossier, Jsonb(state.as_dict()), body))
         self._after_write("dossier")
         return state
 

@@ -26,8 +26,11 @@ def insert_dossier_sql(mark: str) -> str:
     return f"INSERT INTO dossiers ({DOSSIER_COLUMNS}) VALUES ({marks})"
 
 
-def dossier_row(code: str, seq: int, dossier: NewDossier, state: Any) -> tuple[Any, ...]:
-    """The values of DOSSIER_COLUMNS; `state` as the adapter stores JSON (text or jsonb)."""
+def dossier_row(
+    code: str, seq: int, dossier: NewDossier, state: Any, body: str | None = None
+) -> tuple[Any, ...]:
+    """The values of DOSSIER_COLUMNS; `state` as the adapter stores JSON (text or jsonb), `body`
+    the dossier's dossier_json if the caller made it already (for the state's genesis hash)."""
     return (
         code,
         dossier.agency,
@@ -36,7 +39,7 @@ def dossier_row(code: str, seq: int, dossier: NewDossier, state: Any) -> tuple[A
         dossier.procedure,
         dossier.status,
         dossier.received_at,
-        dossier_json(dossier),
+        body or dossier_json(dossier),
         dossier.office,
         dossier.channel,
         dossier.applicant,

@@ -64,6 +64,7 @@ from chalicelib.storage.ports import (
     QueueQuery,
     State,
     StoredDossier,
+    dossier_json,
     format_code,
     queue_key,
 )
@@ -498,9 +499,10 @@ class SqliteDossiers:
     ) -> State:
         """Stores the dossier with its initial state, whose head (the hash of the dossier as
         filed) lets chain.verify find an answer changed later, even before any event."""
-        state = workflow.initial_state(dossier)
+        body = dossier_json(dossier)  # once, for the row and the genesis hash
+        state = workflow.initial_state(dossier, body)
         stored_state = json.dumps(state.as_dict(), ensure_ascii=False)
-        row = dossier_row(code, seq, dossier, stored_state)
+        row = dossier_row(code, seq, dossier, stored_state, body)
         if self._sealer is not None:
             row = _sealed_row(self._sealer, code, row)
         db.execute(INSERT_DOSSIER, row)

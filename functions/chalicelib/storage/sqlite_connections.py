@@ -21,9 +21,8 @@ class ThreadConnections:
     threads), all closed together by `close`. `wait`: seconds a statement waits for a lock
     another connection holds before it fails with StorageError (SQLite's busy timeout).
     `durable=False`: SQLite does not sync commits (synchronous = NORMAL: still atomic, and safe
-    from a crash of the process); either a power cut may lose the last ones, for counters that
-    cost a write per request and need not survive one (rates_sqlite.py), or the caller syncs
-    the write-ahead log itself before it answers (WalSync, storage/sqlite.py)."""
+    from a crash of the process); the caller syncs the write-ahead log itself before it answers
+    (WalSync, storage/sqlite.py)."""
 
     def __init__(self, path: Path, *, wait: float = BUSY_TIMEOUT_MS / 1000, durable: bool = True):
         self.path = Path(path)
