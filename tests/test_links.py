@@ -41,3 +41,18 @@ def test_a_link_to_the_site_root_with_a_trailing_slash_finds_the_home_page():
     assert broken("duyet/index.html", "../", "..") == []
     assert broken("thu-tuc/1.000001/index.html", "../../") == []
     assert broken("index.html", "./") == []
+
+
+def test_only_a_plain_link_to_the_national_portal_may_leave_the_site():
+    portal = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/019d2bfd"
+    page = (
+        f'<a class="x" href="{portal}">Cổng</a>'
+        '<img src="https://dichvucong.gov.vn/logo.png">'
+        '<link rel="stylesheet" href="https://dichvucong.gov.vn/site.css">'
+        '<a href="https://dichvucong.gov.vn.example/">x</a>'
+    )
+    assert sorted(check_links("thu-tuc/1/index.html", page, lambda path: True)) == [
+        "thu-tuc/1/index.html: liên kết ra ngoài trang: https://dichvucong.gov.vn.example/",
+        "thu-tuc/1/index.html: liên kết ra ngoài trang: https://dichvucong.gov.vn/logo.png",
+        "thu-tuc/1/index.html: liên kết ra ngoài trang: https://dichvucong.gov.vn/site.css",
+    ]

@@ -20,6 +20,7 @@ from buildlib.catalogue.changes import compare
 from buildlib.catalogue.yamlsource import load_text
 from buildlib.site import search
 from buildlib.site.build import build_command
+from buildlib.site.links import LINKED_SITES
 
 from .conftest import CATALOGUE
 
@@ -65,11 +66,14 @@ class Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.urls: list[str] = []
+        self.anchors: list[str] = []  # hrefs of <a> elements only
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         for name, value in attrs:
             if name in ("href", "src", "action") and value is not None:
                 self.urls.append(value)
+                if tag == "a" and name == "href":
+                    self.anchors.append(value)
 
 
 def links(page: Path) -> list[str]:
@@ -200,14 +204,47 @@ def test_a_channel_note_is_shown_and_an_editor_note_never(
     assert "effective_from 2026-08-08 là ngày" not in page  # the version's editor notes
 
 
-def test_no_page_links_to_or_loads_from_another_host(site: Path) -> None:
+def test_no_page_loads_from_another_host_and_only_the_national_portal_is_linked(
+    site: Path,
+) -> None:
+    national = 0
     for page in site.rglob("*.html"):
-        for url in links(page):
+        parser = Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for url in parser.urls:
             parts = urlsplit(url)
+            if url.startswith(LINKED_SITES) and url in parser.anchors:
+                national += 1  # a plain link (<a>), never a loaded resource
+                continue
             assert parts.scheme in ("", "mailto", "tel") or parts.netloc == "127.0.0.1:8000", (
                 page,
                 url,
             )
+    assert national  # the fixture's procedures filed on the national portal link to it
+
+
+def test_the_summary_card_answers_where_how_long_how_much_and_what_to_bring(site: Path) -> None:
+    page = site / "thu-tuc" / "1.001612" / "index.html"
+    raw = page.read_text(encoding="utf-8")
+    card = raw[
+        raw.index('<section class="tthc-summary"') : raw.index(
+            "</section>", raw.index('<section class="tthc-summary"')
+        )
+    ]
+    assert raw.index('class="tthc-summary"') < raw.index('id="ai"')  # first, before the details
+    words = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", card)))
+    version = versions_of("1.001612")[-1]
+    for label in ("Nộp ở đâu", "Mất bao lâu", "Tốn bao nhiêu", "Cần mang gì"):
+        assert label in words
+    documents = {len(case["documents"]) for case in version["cases"] if case.get("documents")}
+    assert f"{max(documents)} loại giấy tờ" in words
+    assert 'href="#ho-so"' in card and 'href="#nop"' in card
+    assert "../../nop-ho-so/1.001612/" in card and 'href="../../thu-tuc/1.001612/in/"' in card
+
+
+def test_an_ended_procedure_has_no_summary_card(site: Path) -> None:
+    raw = (site / "thu-tuc" / "1.009444" / "index.html").read_text(encoding="utf-8")
+    assert "tthc-summary" not in raw and "Nộp hồ sơ trực tuyến</a>" not in raw
 
 
 def test_every_internal_link_resolves(site: Path) -> None:

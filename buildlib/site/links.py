@@ -5,6 +5,10 @@ import re
 from collections.abc import Callable
 
 _HREF = re.compile(r'(?:href|src|action)="([^"]*)"')
+# The one other site a page may link to (a plain link, never a loaded resource: the pages' CSP
+# allows nothing from other hosts): the national portal, where a procedure is also filed online.
+LINKED_SITES = ("https://dichvucong.gov.vn/",)
+_LINKED = re.compile(r'<a [^>]*href="((?:' + "|".join(map(re.escape, LINKED_SITES)) + r')[^"]*)"')
 _SCHEME = re.compile(r"^[a-z]+:")
 _EXTERNAL, _OUTSIDE = "liên kết ra ngoài trang", "liên kết ra ngoài gốc trang"
 
@@ -13,7 +17,10 @@ def check_links(path: str, html: str, exists: Callable[[str], bool]) -> list[str
     """Broken internal links of one page (`path` below the site root)."""
     base = path.rsplit("/", 1)[0].split("/") if "/" in path else []
     broken = []
+    linked = set(_LINKED.findall(html))
     for url in set(_HREF.findall(html)):
+        if url in linked:  # an <a> to the national portal
+            continue
         link = _parse(url)
         if link is None:
             continue

@@ -55,6 +55,71 @@ def _calculator(v: dict) -> list[dict]:
     return out
 
 
+NATIONAL_PORTAL = ("cổng dịch vụ công quốc gia", "cổng dvcqg")
+NATIONAL_PAGE = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/"
+
+
+def _texts(v: dict) -> str:
+    """What the version says about where and how to file, lower-cased: intake, channel notes,
+    online service note."""
+    parts = [v.get("intake", {}).get("text", ""), v.get("online_service", {}).get("note", "")]
+    parts += [c.get("note", "") for c in v["channels"]]
+    return " ".join(p for p in parts if isinstance(p, str)).lower()
+
+
+def _fee_text(fees: dict) -> str | None:
+    """A channel's fees in a few words; None when unpublished."""
+    if fees["status"] == "none":
+        return "không thu"
+    if fees["status"] == "unpublished":
+        return None
+    items = fees.get("items", [])
+    amounts = sorted({i["amount"] for i in items if isinstance(i.get("amount"), int)})
+    pers = {i.get("per") for i in items}
+    per = f"/{items[0]['per']}" if len(pers) == 1 and items[0].get("per") else ""
+    if len(amounts) == 1:
+        text = labels.money(amounts[0]) + per
+    elif amounts:
+        text = f"từ {labels.money(amounts[0])} đến {labels.money(amounts[-1])}, tùy trường hợp"
+    else:
+        return None
+    if len(amounts) < len(items) and any(not isinstance(i.get("amount"), int) for i in items):
+        text += " (có khoản chưa được công bố)"
+    return text
+
+
+def _summary(v: dict) -> dict:
+    """The card at the top of a procedure page: where, how long, how much, what to bring. Only
+    what the version states; each part says when its source is silent (labels and the template
+    turn "unpublished" into "chưa được công bố")."""
+    channels = v["channels"]
+    deadlines = [(c["kind"], c.get("deadline")) for c in channels]
+    fees = [(c["kind"], _fee_text(c["fees"])) for c in channels]
+    counts = [len(case["documents"]) for case in v["cases"] if case.get("documents")]
+    texts = _texts(v)
+    online = any(c["kind"] == "online" for c in channels)
+    national = online and any(name in texts for name in NATIONAL_PORTAL)
+    pages = [
+        s["url"]
+        for s in v.get("sources", [])
+        if isinstance(s, dict) and str(s.get("url", "")).startswith(NATIONAL_PAGE)
+    ]
+    return {
+        "agencies": v.get("intake", {}).get("agencies") or v["agencies"]["implementing"],
+        "online": online,
+        "cross_boundary": v.get("cross_boundary", {}).get("allowed") is True,
+        # One line when every channel has the same deadline, or the same fees.
+        "deadlines": deadlines[:1] if len({repr(d) for _, d in deadlines}) == 1 else deadlines,
+        "fees": fees[:1] if len({repr(f) for _, f in fees}) == 1 else fees,
+        # Fewest and most documents over the cases that list theirs (None: no case does).
+        "documents": (min(counts), max(counts)) if counts else None,
+        "cases": len(v["cases"]),
+        "national": {"page": pages[0] if pages else None, "vneid": "vneid" in texts}
+        if national
+        else None,
+    }
+
+
 def procedure_pages(
     code: str, versions: list[dict], env: Environment, shell: Shell, site: SiteData
 ) -> list[tuple[str, str]]:
@@ -100,6 +165,7 @@ def procedure_pages(
             site=site,
             picker=picker,
             calculator=_calculator(version),
+            summary=_summary(version),
             form=site.summaries[code].get("form") in site.forms,
             # The service is described once, on its stable page; a version's permalink is a record,
             # and an ended procedure is no service any more (not advertised to search engines).
