@@ -51,8 +51,9 @@ KIND_LABELS = {
     "result": "Đã có kết quả",
     "extension": "Xin lỗi và gia hạn",
     "secret": "Cấp lại mã tra cứu",
+    "handover": "Bàn giao hồ sơ",  # handover.py: to a province's own one-stop system
 }
-CHANNEL_LABELS = {"email": "Thư điện tử", "sms": "Tin nhắn SMS"}
+CHANNEL_LABELS = {"email": "Thư điện tử", "sms": "Tin nhắn SMS", "webhook": "Webhook"}
 STATE_LABELS = {"pending": "Đang chờ gửi", "sent": "Đã gửi", "failed": "Gửi không được"}
 EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+")
 PHONE = re.compile(r"(\+84|0)[0-9]{9,10}")
@@ -280,7 +281,10 @@ class Worker:
 
     def _deliver(self, delivery: Delivery, report: Report) -> None:
         try:
-            self.senders[delivery.channel].send(delivery, render(delivery))
+            # A notification is rendered from its templates; a webhook (handover.py) is data
+            # its sender writes itself.
+            message = render(delivery) if delivery.channel in CHANNELS else Message("", "")
+            self.senders[delivery.channel].send(delivery, message)
         except DeliveryError as error:
             reason = str(error)[:500] or type(error).__name__
             if delivery.attempts >= self.backoff.attempts:
