@@ -542,7 +542,7 @@ class Service:
                 expected_version=version,
                 event=event,
                 state=nxt,
-                deliveries=self._notices(stored, event),
+                deliveries=self.notices(stored, event),
             )
         except VersionConflictError:
             fresh = self.dossiers.get(stored.code)
@@ -580,10 +580,11 @@ class Service:
             return None
         return lambda code: [delivery for make in makers if make for delivery in make(code)]
 
-    def _notices(self, stored: StoredDossier, event: dict[str, Any]) -> list[Delivery]:
-        """What `event` tells the applicant, for the contact given at filing (outbox.py)."""
+    def notices(self, stored: StoredDossier, event: dict[str, Any]) -> list[Delivery]:
+        """What `event` tells the applicant, for the contact given at filing (outbox.py), also
+        when a province's system reported it (handover_events.py)."""
         contact = stored.dossier.contact
-        if not contact or event["action"] not in outbox.EVENT_KINDS:
+        if not contact:
             return []
         return outbox.after_event(
             stored.code,

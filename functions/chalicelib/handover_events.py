@@ -249,6 +249,7 @@ class HandoverEvents:
             rules=rules,
             calendar=self.service.bundle.calendar,
             at=self.service.now(),
+            notices=self.service.notices,
         )
 
 

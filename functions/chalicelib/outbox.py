@@ -41,6 +41,14 @@ EVENT_KINDS = {
     "done": "result",
     "extend": "extension",
 }
+# A status a province's system reports (the `mirror` action, handover_events.py) tells the
+# applicant what the action here that leads to it tells, when the report says as much: the list
+# of what is missing, the amount.
+MIRRORED_KINDS: dict[int, tuple[str, str | None]] = {
+    5: ("supplement", "items"),
+    6: ("payment", "amount"),
+    9: ("result", None),
+}
 KINDS = ("receipt", *EVENT_KINDS.values(), "secret")
 CHANNELS = ("email", "sms")
 STATES = ("pending", "sent", "failed")
@@ -155,6 +163,10 @@ def after_event(
     """What an event tells the applicant, if anything: the event's own data (the missing list,
     the amount, the reason and new date) beside `data` (procedure name, status link)."""
     kind = EVENT_KINDS.get(str(event.get("action")))
+    if event.get("action") == "mirror":
+        kind, needs = MIRRORED_KINDS.get(int(event["status"]), (None, None))
+        if needs is not None and needs not in event.get("data", {}):
+            kind = None
     if kind is None or not contact:
         return []
     told = {key: value for key, value in event.get("data", {}).items() if key != "request_id"}
@@ -317,6 +329,7 @@ __all__ = [
     "EVENT_KINDS",
     "KINDS",
     "KIND_LABELS",
+    "MIRRORED_KINDS",
     "STATES",
     "STATE_LABELS",
     "Backoff",

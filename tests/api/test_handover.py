@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from chalicelib import handover, workflow
+from chalicelib import handover, outbox, workflow
 from chalicelib.bundle import Bundle
 from chalicelib.calendar import VIETNAM
 from chalicelib.config import ConfigurationError
@@ -370,3 +370,28 @@ def test_clients_come_from_a_file_whose_secrets_are_named_not_written(tmp_path):
     with pytest.raises(ConfigurationError, match="tinh-khoa"):
         handover.load_registrations(path, tmp_path / "secrets", {})
     assert handover.load_registrations(None, None).clients == {}
+
+
+def test_the_applicant_is_told_what_a_reported_status_asks_as_if_our_office_asked(province):
+    body = {**province.body, "notify": {"email": "an.nguyen@vidu.vn"}}
+    code = province.service.submit(body, "ma-ban-giao-0016")["code"]
+    province.push(event(code, 2, 1, "2026-12-09T09:10:00+07:00"))
+    province.push(event(code, 5, 2, "2026-12-09T09:20:00+07:00", items=["Bản sao sổ đỏ"]))
+    province.push(event(code, 4, 3, "2026-12-09T09:30:00+07:00"))
+    province.push(event(code, 6, 4, "2026-12-09T09:40:00+07:00"))  # no amount: nothing to say
+    province.push(event(code, 4, 5, "2026-12-09T09:50:00+07:00"))
+    province.push(event(code, 9, 6, "2026-12-09T10:00:00+07:00"))
+
+    told = {
+        d.id: d.kind
+        for d in province.outbox.of_offices([body["office"]], states=["pending"], limit=20)
+        if d.channel == "email"
+    }
+    assert told == {
+        f"{code}:0:email": "receipt",
+        f"{code}:2:email": "supplement",
+        f"{code}:6:email": "result",
+    }
+    supplement = province.outbox.get(f"{code}:2:email")
+    assert "Bản sao sổ đỏ" in outbox.render(supplement).text
+    assert code in outbox.render(province.outbox.get(f"{code}:6:email")).text
