@@ -72,6 +72,14 @@ class Registrations:
                         f" {sorted(shared)[0]}"
                     )
 
+    def check_offices(self, known: set[str]) -> None:
+        """ConfigurationError at startup for an office id the catalogue does not have (a typo
+        would silently keep its dossiers in our back office)."""
+        for client in self.clients.values():
+            unknown = sorted(client.offices - known)
+            if unknown:
+                raise ConfigurationError(f"handover: {client.id}: no office {unknown[0]!r}")
+
     def target(self, office: str, procedure: str) -> Client | None:
         """The client a dossier of `procedure` filed with `office` goes to; None: our back
         office."""

@@ -63,6 +63,8 @@ def build_service(settings: Settings) -> Service:
             RESEND_CODE: Limit(3, 0, window=3600),
         },
     )
+    registrations = build_registrations(settings)
+    registrations.check_offices({office["id"] for office in bundle.offices})
     return Service(
         bundle,
         dossiers,
@@ -73,7 +75,7 @@ def build_service(settings: Settings) -> Service:
         limiter=limiter,
         rates=rates,
         scanner=ClamdScanner(settings.clamd) if settings.clamd else recorded,
-        registrations=build_registrations(settings),
+        registrations=registrations,
     )
 
 
