@@ -289,10 +289,13 @@ class WebhookSender:
         client = self.registrations.clients.get(delivery.to)
         if client is None:
             raise DeliveryError(f"hệ thống nhận {delivery.to!r} không còn trong cấu hình")
-        stored = self.dossiers.get(delivery.code)
-        if stored is None:
-            raise DeliveryError(f"hồ sơ {delivery.code} không còn")
-        files = self._files(delivery.code, stored.dossier)
+        try:  # the store or a file link failing is a failed attempt, retried
+            stored = self.dossiers.get(delivery.code)
+            if stored is None:
+                raise DeliveryError(f"hồ sơ {delivery.code} không còn")
+            files = self._files(delivery.code, stored.dossier)
+        except ApiError as error:
+            raise DeliveryError(f"{client.id}: {error.message}") from error
         body = json.dumps(
             payload(delivery, delivery.code, stored.dossier, files), ensure_ascii=False
         ).encode()
@@ -316,10 +319,7 @@ class WebhookSender:
         expires = self.clock() + LINK_TTL
         for slot, keys in dossier.uploads.items():
             for index, key in enumerate(keys, start=1):
-                try:
-                    size, sha256 = self.uploads.describe(key)
-                except ApiError as error:  # purged, or the store did not answer
-                    raise DeliveryError(f"tệp {slot}/{index}: {error.message}") from error
+                size, sha256 = self.uploads.describe(key)
                 name = f"{code}-{slot}-{index}.{key.rsplit('.', 1)[-1]}"
                 files.append(
                     {
