@@ -395,4 +395,3 @@ def test_the_applicant_is_told_what_a_reported_status_asks_as_if_our_office_aske
     supplement = province.outbox.get(f"{code}:2:email")
     assert "Bản sao sổ đỏ" in outbox.render(supplement).text
     assert code in outbox.render(province.outbox.get(f"{code}:6:email")).text
-
