@@ -11,7 +11,12 @@ from chalicelib import headers, jsonbody, officers, openapi
 from chalicelib.config import MAX_BODY_BYTES
 from chalicelib.errors import ApiError
 from chalicelib.scanner import ScanPendingError
-from chalicelib.wiring import default_backoffice, default_outbox_worker, default_service
+from chalicelib.wiring import (
+    default_backoffice,
+    default_handover_events,
+    default_outbox_worker,
+    default_service,
+)
 
 app = Chalice(app_name="motcua")
 log = logging.getLogger("motcua")
@@ -158,6 +163,14 @@ def applicant_action(code, action):
             code, secret, _client(), action, _body(), request_id
         )
     )
+
+
+@app.route("/api/handover/events", methods=["POST"], content_types=ANY_BODY)
+def handover_event():
+    """A status pushed back by a province's system (chalicelib/handover_events.py)."""
+    request = app.current_request
+    sent = {name.lower(): value for name, value in request.headers.items()}
+    return _handle(lambda: default_handover_events().receive(sent, request.raw_body or b""))
 
 
 # --- officers: a session cookie; state-changing routes also need the X-CSRF-Token header --------

@@ -21,7 +21,7 @@ CALENDAR = WorkingCalendar.from_documents(
 RULES = workflow.Rules(deadline_amount=3, deadline_unit="working_days", fee=50_000)
 ROLE_ACTORS = {
     role: workflow.Actor(f"{role}-1", frozenset({role}), role)
-    for role in [*workflow.ROLES, workflow.APPLICANT]
+    for role in [*workflow.ROLES, workflow.APPLICANT, workflow.PROVINCIAL_SYSTEM]
 }
 DESK = ROLE_ACTORS["mot_cua"]
 SPECIALIST = ROLE_ACTORS["chuyen_vien"]
@@ -40,6 +40,7 @@ GOOD_DATA: dict[str, dict[str, Any]] = {
     "withdraw": {"reason": "Không cần nữa"},
     "stop": {"reason": "Người nộp không bổ sung"},
     "extend": {"reason": "Cần xác minh thêm", "new_due_at": "2026-12-20T17:00+07:00"},
+    "mirror": {"status": 2, "event_id": "su-kien-0001"},  # from 1; others: mirrored_data()
 }
 assert GOOD_DATA.keys() == workflow.ACTIONS.keys()
 
@@ -125,12 +126,19 @@ def test_an_action_is_allowed_exactly_from_its_statuses_for_its_roles(action, st
 
     assert (action in workflow.allowed(state, frozenset({role}))) is expected
     if expected:
-        nxt, event = apply(state, action, actor=ROLE_ACTORS[role])
+        data = mirrored_data(status) if action == "mirror" else None
+        nxt, event = apply(state, action, data, actor=ROLE_ACTORS[role])
         assert (event["seq"], event["from"], event["status"]) == (3, status, nxt.status)
         assert nxt.version == 3 and nxt.head == event["hash"]
     else:
         with pytest.raises(ActionNotAllowedError):
             apply(state, action, actor=ROLE_ACTORS[role])
+
+
+def mirrored_data(status: int) -> dict[str, Any]:
+    """A status a province's system may report for a dossier in `status`: the first one."""
+    reported = min(s for s, sources in workflow.MIRRORED.items() if status in sources)
+    return {"status": reported, "event_id": "su-kien-0001"}
 
 
 def test_the_statuses_each_action_leads_to():
@@ -154,6 +162,7 @@ def test_the_statuses_each_action_leads_to():
         "withdraw": (1, 7),
         "stop": (2, 8),
         "extend": (2, 2),
+        "mirror": (1, 2),  # as GOOD_DATA reports it; test_handover has the table
     }
 
 

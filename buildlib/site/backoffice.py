@@ -50,7 +50,7 @@ def client_config(procedures: dict[str, str]) -> dict[str, Any]:
         "actions": {
             name: {"label": a.label, "form": a.form, "fields": list(a.fields)}
             for name, a in workflow.ACTIONS.items()
-            if workflow.APPLICANT not in a.roles
+            if a.roles & workflow.ROLES.keys()  # an officer's (not the applicant's, nor mirror)
         },
         "units": workflow.UNITS,
         "roles": workflow.ROLES,

@@ -165,8 +165,8 @@ class Backoffice:
     # --- deliveries that did not leave (outbox.py) ----------------------------------------------
 
     def deliveries(self, officer: Officer, params: dict[str, str]) -> dict[str, Any]:
-        """An office's notifications that failed for good or have waited too long, oldest
-        first, with their last error."""
+        """An office's deliveries that failed for good, failed once and wait for their next
+        attempt, or have waited too long, oldest first, with their last error."""
         office = params.get("office") or min(officer.offices, default="")
         if office not in officer.offices:
             raise NotFoundError()
@@ -174,7 +174,11 @@ class Backoffice:
         found = self._outbox().of_offices(
             [office], states=["failed", "pending"], limit=DELIVERIES_SHOWN
         )
-        shown = [d for d in found if d.state == "failed" or now - d.created_at > PENDING_TOO_LONG]
+        shown = [
+            d
+            for d in found
+            if d.state == "failed" or d.last_error or now - d.created_at > PENDING_TOO_LONG
+        ]
         return {
             "office": self._office(office),
             "items": [delivery_view(d) for d in shown],

@@ -89,6 +89,11 @@ class Settings:
     sms_url: str | None = None  # the HTTP SMS gateway's endpoint
     sms_key_file: Path | None = None  # a file holding its API key
     sms_sender: str = ""  # the brandname, if the gateway wants one
+    # Hand-over to a province's own one-stop system (handover.py, docs/ban-giao.md): the JSON
+    # file of its clients (None: every dossier is processed in our back office), and the
+    # directory of the secret files it names (or MOTCUA_SECRET_<NAME> in the environment).
+    handover_file: Path | None = None
+    handover_secrets_dir: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -130,7 +135,7 @@ class Settings:
 
 def notify_settings(env: Mapping[str, str]) -> dict[str, Any]:
     """The notification channels' settings that are set (MOTCUA_SMTP_*, MOTCUA_SES_FROM,
-    MOTCUA_SMS_*)."""
+    MOTCUA_SMS_*), and the hand-over's webhook clients (MOTCUA_HANDOVER_*)."""
     values: dict[str, Any] = {}
     texts = {
         "MOTCUA_SMTP_HOST": "smtp_host",
@@ -146,6 +151,8 @@ def notify_settings(env: Mapping[str, str]) -> dict[str, Any]:
     for name, key in {
         "MOTCUA_SMTP_PASSWORD_FILE": "smtp_password_file",
         "MOTCUA_SMS_KEY_FILE": "sms_key_file",
+        "MOTCUA_HANDOVER_FILE": "handover_file",
+        "MOTCUA_HANDOVER_SECRETS_DIR": "handover_secrets_dir",
     }.items():
         if env.get(name):
             values[key] = Path(env[name])

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import IO, Any, NoReturn
 
-from . import forms, lookup_secret, outbox, receipt, workflow
+from . import forms, handover, lookup_secret, outbox, receipt, workflow
 from .bundle import Bundle, is_cross_boundary
 from .calendar import VIETNAM
 from .errors import (
@@ -109,8 +109,11 @@ class Service:
         rates: RateLimiter | None = None,
         scanner: Scanner | None = None,
         clock: Callable[[], dt.datetime] | None = None,
+        registrations: handover.Registrations | None = None,
     ):
         self.bundle, self.dossiers, self.uploads = bundle, dossiers, uploads
+        # Where dossiers are processed: our back office, or a province's system (handover.py).
+        self.registrations = registrations or handover.Registrations()
         self.secret_key = secret_key
         self.public_url = public_url  # the site's origin: receipts link to its status page
         self.upload_ttl = min(upload_ttl, 300)
@@ -539,7 +542,7 @@ class Service:
                 expected_version=version,
                 event=event,
                 state=nxt,
-                deliveries=self._notices(stored, event),
+                deliveries=self.notices(stored, event),
             )
         except VersionConflictError:
             fresh = self.dossiers.get(stored.code)
@@ -552,18 +555,36 @@ class Service:
     def _receipt_notices(
         self, dossier: NewDossier, received: dt.datetime
     ) -> Callable[[str], list[Delivery]] | None:
-        """The receipt's deliveries once storage gives the code; None without a contact."""
-        if not dossier.contact:
+        """The receipt's deliveries once storage gives the code, and the hand-over's webhook if
+        the dossier goes to a province's system; None when there is neither."""
+        makers = []
+        if dossier.contact:
+            data = self.notice_data(dossier)
+            made = outbox.receipt(
+                dossier.contact, office=dossier.office, data=data, now=received.timestamp()
+            )
+            makers.append(made)
+        client = self.registrations.target(dossier.office, dossier.procedure)
+        if client is not None:
+            office = self.bundle.office(dossier.office)
+            makers.append(
+                handover.filing(
+                    client,
+                    dossier,
+                    office={key: office[key] for key in ("id", "identifier", "name")},
+                    procedure_name=self._procedure_name(dossier),
+                    now=received.timestamp(),
+                )
+            )
+        if not makers:
             return None
-        data = self.notice_data(dossier)
-        return outbox.receipt(
-            dossier.contact, office=dossier.office, data=data, now=received.timestamp()
-        )
+        return lambda code: [delivery for make in makers if make for delivery in make(code)]
 
-    def _notices(self, stored: StoredDossier, event: dict[str, Any]) -> list[Delivery]:
-        """What `event` tells the applicant, for the contact given at filing (outbox.py)."""
+    def notices(self, stored: StoredDossier, event: dict[str, Any]) -> list[Delivery]:
+        """What `event` tells the applicant, for the contact given at filing (outbox.py), also
+        when a province's system reported it (handover_events.py)."""
         contact = stored.dossier.contact
-        if not contact or event["action"] not in outbox.EVENT_KINDS:
+        if not contact:
             return []
         return outbox.after_event(
             stored.code,
@@ -660,7 +681,12 @@ class Service:
     def _todo(self, stored: StoredDossier, state: State) -> dict[str, Any] | None:
         """What the applicant must do now, from the event that asked for it; an electronic
         result comes with a short-lived link to it."""
-        last = {event["action"]: event.get("data", {}) for event in stored.events}
+        last: dict[str, Any] = {}
+        for event in stored.events:
+            action = event["action"]
+            if action == "mirror":  # reported by a province's system (handover_events.py)
+                action = MIRRORED_ASKS.get(event["data"].get("status"), action)
+            last[action] = event.get("data", {})
         if state.status == 5:
             asked = last.get("request_supplement", {})
             return {
@@ -701,6 +727,11 @@ class Service:
     def _procedure_name(self, dossier: NewDossier) -> str:
         versions = self.bundle.data["procedures"].get(dossier.procedure, [])
         return next((v["name"] for v in versions if v["effective_from"] == dossier.version), "")
+
+
+# What a status reported by a province's system asks of the applicant, as the action here that
+# asks it (the list of what is missing, the amount).
+MIRRORED_ASKS = {5: "request_supplement", 6: "request_payment"}
 
 
 # The name field: the first text question whose label says "Họ ... tên" (theme/assets/

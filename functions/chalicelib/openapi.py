@@ -5,7 +5,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from . import config, officers, outbox, workflow
+from . import config, handover, officers, outbox, workflow
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -528,6 +528,184 @@ def _complete(paths: dict[str, Any]) -> None:
                 responses["500"] = server_error
 
 
+# --- the hand-over to a province's system (handover.py, handover_events.py) -------------------
+
+SIGNATURE = "`v1,` + base64(HMAC-SHA256(khóa bí mật, chuỗi được ký)); docs/ban-giao.md"
+
+
+def _header(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": True,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _handover_paths() -> dict[str, Any]:
+    event = _object(
+        ["id", "code", "status", "at"],
+        {
+            "id": {
+                "type": "string",
+                "pattern": "^[A-Za-z0-9_.:-]{8,100}$",
+                "description": "Mã sự kiện, duy nhất: gửi lại cùng mã thì chỉ ghi một lần"
+                " (trả duplicate: true)",
+            },
+            "code": {"type": "string", "description": "Mã hồ sơ đã nhận qua webhook"},
+            "status": {
+                "type": "integer",
+                "minimum": 2,
+                "maximum": 10,
+                "description": "Trạng thái theo bộ mã DVCQG (docs/ban-giao.md: trạng thái nào"
+                " theo được trạng thái nào)",
+            },
+            "at": {
+                "type": "string",
+                "format": "date-time",
+                "description": "Thời điểm xảy ra trên hệ thống của tỉnh (ISO 8601, có múi giờ);"
+                " sự kiện cũ hơn sự kiện đã ghi gần nhất bị từ chối (409 stale_event)",
+            },
+            "note": {"type": "string", "maxLength": 2000},
+            "items": {
+                "type": "array",
+                "items": {"type": "string", "maxLength": 500},
+                "maxItems": 50,
+                "description": "Trạng thái 5: danh sách giấy tờ cần bổ sung",
+            },
+            "amount": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Trạng thái 6: số tiền (đồng)",
+            },
+        },
+        additionalProperties=False,
+    )
+    answer = _object(
+        ["id", "code", "duplicate", "seq", "status", "status_label"],
+        {
+            "id": STRING,
+            "code": STRING,
+            "duplicate": {
+                "type": "boolean",
+                "description": "true: sự kiện này đã được ghi trước đó, không ghi lại",
+            },
+            "seq": INTEGER,
+            "status": INTEGER,
+            "status_label": STRING,
+        },
+    )
+    return {
+        "/api/handover/events": {
+            "post": {
+                "summary": "Hệ thống giải quyết TTHC của tỉnh báo trạng thái của hồ sơ đã nhận"
+                " bàn giao",
+                "description": "Xác thực: X-Api-Key của hệ thống, và chữ ký X-MotCua-Signature"
+                " trên `<X-MotCua-Timestamp>.<nội dung>`; thời điểm ký lệch quá 5 phút bị từ"
+                " chối (chống gửi lại). Chỉ hồ sơ đã bàn giao cho chính hệ thống đó (403"
+                " out_of_scope). 401: api_key_invalid, signature_invalid,"
+                " timestamp_out_of_window; 409: action_not_allowed (trạng thái không theo được"
+                " trạng thái hiện tại), stale_event; 422: nội dung sai.",
+                "security": [{"handoverApiKey": []}],
+                "parameters": [
+                    _header(
+                        "X-MotCua-Timestamp",
+                        {"type": "string", "pattern": "^[0-9]{1,12}$"},
+                        "Thời điểm ký, giây Unix",
+                    ),
+                    _header(
+                        "X-MotCua-Signature",
+                        {"type": "string", "minLength": 1},
+                        f"{SIGNATURE}; chuỗi được ký: `<X-MotCua-Timestamp>.<nội dung>`",
+                    ),
+                ],
+                "requestBody": _body(event),
+                "responses": {**_ok(answer), **_errors(401, 403, 404, 409, 413, 422, 503)},
+            }
+        }
+    }
+
+
+def _handover_webhooks() -> dict[str, Any]:
+    """What we post to a province's system when a dossier handed to it is filed."""
+    dossier = _object(
+        ["code", "procedure", "office", "received_at", "answers", "files"],
+        {
+            "code": STRING,
+            "procedure": _object(
+                ["code", "version", "name"],
+                {
+                    "code": STRING,
+                    "version": {"description": "Ngày hiệu lực của phiên bản thủ tục", **STRING},
+                    "name": STRING,
+                },
+            ),
+            "office": _object(
+                ["id", "identifier", "name"],
+                {"id": STRING, "identifier": STRING, "name": STRING},
+            ),
+            "channel": STRING,
+            "received_at": STRING,
+            "due_at": NULLABLE,
+            "applicant": STRING,
+            "answers": {"type": "object", "description": "Câu trả lời theo biểu mẫu của thủ tục"},
+            "files": {
+                "type": "array",
+                "items": _object(
+                    ["slot", "name", "size", "sha256", "url", "expires_at"],
+                    {
+                        "slot": STRING,
+                        "name": STRING,
+                        "size": INTEGER,
+                        "sha256": STRING,
+                        "url": {
+                            "type": "string",
+                            "format": "uri",
+                            "description": "Đường dẫn có chữ ký, chỉ dùng được"
+                            f" {handover.LINK_TTL // 60} phút: tải ngay khi nhận",
+                        },
+                        "expires_at": {"description": "Giây Unix", **INTEGER},
+                    },
+                ),
+            },
+        },
+    )
+    return {
+        "dossierFiled": {
+            "post": {
+                "operationId": "webhookDossierFiled",
+                "summary": "Hồ sơ bàn giao cho hệ thống của tỉnh (webhook có chữ ký)",
+                "description": "Gửi tới url của hệ thống khi hồ sơ được nộp; lỗi (không phải"
+                " 2xx, hoặc quá 15 giây) thì gửi lại với cùng webhook-id (thời gian chờ tăng"
+                " dần). Bỏ qua webhook-id đã nhận. Chữ ký theo Standard Webhooks.",
+                "security": [],
+                "parameters": [
+                    _header("webhook-id", STRING, "Mã lần gửi, cũng là khóa chống trùng"),
+                    _header("webhook-timestamp", STRING, "Thời điểm ký, giây Unix"),
+                    _header(
+                        "webhook-signature",
+                        STRING,
+                        f"{SIGNATURE}; chuỗi được ký: `<webhook-id>.<webhook-timestamp>.<nội"
+                        " dung>`",
+                    ),
+                    _header("Idempotency-Key", STRING, "Bằng webhook-id"),
+                ],
+                "requestBody": _body(
+                    _object(
+                        ["type", "id", "dossier"],
+                        {"type": {"const": "dossier.filed"}, "id": STRING, "dossier": dossier},
+                    )
+                ),
+                "responses": {
+                    "200": {"description": "Đã nhận (mọi mã 2xx)"},
+                    "500": {"description": "Chưa nhận: sẽ được gửi lại"},
+                },
+            }
+        }
+    }
+
+
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
     described = _document()
@@ -745,7 +923,9 @@ def _document() -> dict[str, Any]:
             **_applicant_paths(),
             **_officer_paths(),
             **_local_upload_paths(),
+            **_handover_paths(),
         },
+        "webhooks": _handover_webhooks(),
         "components": {
             "securitySchemes": {
                 "officerSession": {
@@ -761,6 +941,13 @@ def _document() -> dict[str, Any]:
                     "name": "X-CSRF-Token",
                     "description": "Mã CSRF của phiên (trả về khi đăng nhập và ở /api/office/me),"
                     " bắt buộc với mọi yêu cầu thay đổi dữ liệu của cán bộ",
+                },
+                "handoverApiKey": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Api-Key",
+                    "description": "Khóa API của hệ thống giải quyết TTHC của tỉnh nhận hồ sơ "
+                    "bàn giao (docs/ban-giao.md); mỗi yêu cầu còn phải ký (X-MotCua-Signature).",
                 },
                 "lookupSecret": {
                     "type": "apiKey",
@@ -866,9 +1053,9 @@ def _document() -> dict[str, Any]:
                             **STRING,
                         },
                         "code": STRING,
-                        "kind": {"enum": list(outbox.KINDS)},
+                        "kind": {"enum": [*outbox.KINDS, handover.KIND]},
                         "kind_label": STRING,
-                        "channel": {"enum": list(outbox.CHANNELS)},
+                        "channel": {"enum": [*outbox.CHANNELS, handover.CHANNEL]},
                         "channel_label": STRING,
                         "to": {"description": "Người nhận, đã che bớt", **STRING},
                         "state": {"enum": list(outbox.STATES)},

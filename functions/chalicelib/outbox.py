@@ -41,6 +41,14 @@ EVENT_KINDS = {
     "done": "result",
     "extend": "extension",
 }
+# A status a province's system reports (the `mirror` action, handover_events.py) tells the
+# applicant what the action here that leads to it tells, when the report says as much: the list
+# of what is missing, the amount.
+MIRRORED_KINDS: dict[int, tuple[str, str | None]] = {
+    5: ("supplement", "items"),
+    6: ("payment", "amount"),
+    9: ("result", None),
+}
 KINDS = ("receipt", *EVENT_KINDS.values(), "secret")
 CHANNELS = ("email", "sms")
 STATES = ("pending", "sent", "failed")
@@ -51,8 +59,9 @@ KIND_LABELS = {
     "result": "Đã có kết quả",
     "extension": "Xin lỗi và gia hạn",
     "secret": "Cấp lại mã tra cứu",
+    "handover": "Bàn giao hồ sơ",  # handover.py: to a province's own one-stop system
 }
-CHANNEL_LABELS = {"email": "Thư điện tử", "sms": "Tin nhắn SMS"}
+CHANNEL_LABELS = {"email": "Thư điện tử", "sms": "Tin nhắn SMS", "webhook": "Webhook"}
 STATE_LABELS = {"pending": "Đang chờ gửi", "sent": "Đã gửi", "failed": "Gửi không được"}
 EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+")
 PHONE = re.compile(r"(\+84|0)[0-9]{9,10}")
@@ -154,6 +163,10 @@ def after_event(
     """What an event tells the applicant, if anything: the event's own data (the missing list,
     the amount, the reason and new date) beside `data` (procedure name, status link)."""
     kind = EVENT_KINDS.get(str(event.get("action")))
+    if event.get("action") == "mirror":
+        kind, needs = MIRRORED_KINDS.get(int(event["status"]), (None, None))
+        if needs is not None and needs not in event.get("data", {}):
+            kind = None
     if kind is None or not contact:
         return []
     told = {key: value for key, value in event.get("data", {}).items() if key != "request_id"}
@@ -280,7 +293,10 @@ class Worker:
 
     def _deliver(self, delivery: Delivery, report: Report) -> None:
         try:
-            self.senders[delivery.channel].send(delivery, render(delivery))
+            # A notification is rendered from its templates; a webhook (handover.py) is data
+            # its sender writes itself.
+            message = render(delivery) if delivery.channel in CHANNELS else Message("", "")
+            self.senders[delivery.channel].send(delivery, message)
         except DeliveryError as error:
             reason = str(error)[:500] or type(error).__name__
             if delivery.attempts >= self.backoff.attempts:
@@ -313,6 +329,7 @@ __all__ = [
     "EVENT_KINDS",
     "KINDS",
     "KIND_LABELS",
+    "MIRRORED_KINDS",
     "STATES",
     "STATE_LABELS",
     "Backoff",

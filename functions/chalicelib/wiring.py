@@ -16,6 +16,7 @@ from .bundle import Bundle
 from .config import ConfigurationError, Settings
 from .dossiers import FailureLimiter, Service
 from .errors import NotConfiguredError
+from .handover import Registrations, load_registrations
 from .officers import OfficerAuth
 from .ratelimit import RESEND, RESEND_CODE, SUBMIT, UPLOAD, Limit, RateLimiter
 from .scanner import ClamdScanner, RecordedScanner, Scanner
@@ -30,6 +31,7 @@ from .storage.ports import (
 )
 
 if TYPE_CHECKING:  # the scanner function's and the embedded target's only
+    from .handover_events import HandoverEvents
     from .outbox import Sender, Worker
     from .scanstep import ScanStep
     from .sealing import Sealer
@@ -61,6 +63,8 @@ def build_service(settings: Settings) -> Service:
             RESEND_CODE: Limit(3, 0, window=3600),
         },
     )
+    registrations = build_registrations(settings)
+    registrations.check_offices({office["id"] for office in bundle.offices})
     return Service(
         bundle,
         dossiers,
@@ -71,7 +75,13 @@ def build_service(settings: Settings) -> Service:
         limiter=limiter,
         rates=rates,
         scanner=ClamdScanner(settings.clamd) if settings.clamd else recorded,
+        registrations=registrations,
     )
+
+
+def build_registrations(settings: Settings) -> Registrations:
+    """The province's systems dossiers are handed over to (handover.py); none configured, none."""
+    return load_registrations(settings.handover_file, settings.handover_secrets_dir)
 
 
 def _embedded(settings: Settings) -> Adapters:
@@ -230,6 +240,14 @@ def default_officer_auth() -> OfficerAuth:
 
 
 @lru_cache(maxsize=1)
+def default_handover_events() -> "HandoverEvents":
+    from .handover_events import HandoverEvents
+
+    service = default_service()
+    return HandoverEvents(service, service.registrations)
+
+
+@lru_cache(maxsize=1)
 def default_backoffice() -> Backoffice:
     return Backoffice(default_service(), default_officer_auth(), build_outbox(Settings.from_env()))
 
@@ -326,6 +344,12 @@ def build_senders(settings: Settings) -> "list[Sender]":
             raise ConfigurationError("MOTCUA_SMS_URL needs MOTCUA_SMS_KEY_FILE (the API key)")
         key = _read_secret(settings.sms_key_file, "MOTCUA_SMS_KEY_FILE")
         senders.append(HttpSmsSender(settings.sms_url, api_key=key, sender=settings.sms_sender))
+    registrations = build_registrations(settings)
+    if registrations.clients:
+        from .handover import WebhookSender
+
+        dossiers, uploads, _failures = build_stores(settings)
+        senders.append(WebhookSender(registrations, dossiers, uploads))
     return senders
 
 

@@ -18,7 +18,7 @@ their order is found by `verify_chain`.
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -54,6 +54,9 @@ ROLES = {
     "quan_tri": "Quản trị",
 }
 APPLICANT = "nguoi_nop"  # the role of whoever holds the dossier's lookup secret
+# The role of a province's own one-stop system a dossier was handed over to (handover.py): it
+# only reports statuses (the `mirror` action), never acts as an officer.
+PROVINCIAL_SYSTEM = "he_thong_tinh"
 RETURN_METHODS = {
     "truc_tiep": "Nhận trực tiếp tại Bộ phận Một cửa",
     "buu_chinh": "Gửi qua dịch vụ bưu chính",
@@ -140,8 +143,31 @@ ACTIONS: dict[str, Action] = {
     "extend": Action(
         "Xin lỗi và gia hạn", frozenset({2, 4}), _PROCESSING, "04", ("reason", "new_due_at")
     ),
+    "mirror": Action(
+        "Cập nhật từ hệ thống giải quyết TTHC của tỉnh",
+        OPEN,
+        frozenset({PROVINCIAL_SYSTEM}),
+        None,
+        ("status", "event_id", "occurred_at", "note", "items", "amount"),
+    ),
 }
 TEXT_LIMIT = 2000
+# A status (DVCQG code) a province's system reports for a dossier handed over to it, and the
+# statuses here it may follow: those of the actions above that lead to it (4 also after a
+# supplement or a payment, as `supplement` and `confirm_payment` resume; 4 again is a hand-over
+# between that system's units). Status 1 is never reported: the filing is ours. The one table of
+# the hand-over's vocabulary (docs/ban-giao.md); anything else is 409 action_not_allowed.
+MIRRORED: dict[int, frozenset[int]] = {
+    2: frozenset({1}),
+    3: frozenset({1, 5}),
+    4: frozenset({2, 4, 5, 6}),
+    5: frozenset({1, 2, 4}),
+    6: frozenset({2, 4}),
+    7: frozenset({1, 2, 4, 5, 6}),
+    8: frozenset({2, 4, 5, 6}),
+    9: frozenset({2, 4}),
+    10: frozenset({9}),
+}
 
 
 def initial_state(dossier: NewDossier, body: str | None = None) -> State:
@@ -268,6 +294,21 @@ def _request_supplement(
             f"Thủ tục này chỉ cho phép yêu cầu bổ sung {c.rules.supplement_limit} lần;"
             " hãy giải quyết hoặc từ chối với lý do."
         )
+    recorded: dict[str, Any] = {"items": _supplement_items(data)}
+    if data.get("reason"):
+        recorded["reason"] = _required_text(data, "reason")
+    nxt = replace(
+        state,
+        status=5,
+        resume_status=state.status,
+        supplements=state.supplements + 1,
+        clock_stopped_at=c.now if state.received_at else None,
+    )
+    return nxt, recorded
+
+
+def _supplement_items(data: Mapping[str, Any]) -> list[str]:
+    """The one complete list of what is missing: 1 to 50 lines of text."""
     items = data.get("items")
     if not isinstance(items, list) or not items or len(items) > 50:
         raise ValidationFailedError(
@@ -282,17 +323,7 @@ def _request_supplement(
         if CONTROL_IN_LINE.search(item):
             raise ValidationFailedError(fields={f"/items/{index}": CONTROL_MESSAGE})
         cleaned.append(item.strip())
-    recorded: dict[str, Any] = {"items": cleaned}
-    if data.get("reason"):
-        recorded["reason"] = _required_text(data, "reason")
-    nxt = replace(
-        state,
-        status=5,
-        resume_status=state.status,
-        supplements=state.supplements + 1,
-        clock_stopped_at=c.now if state.received_at else None,
-    )
-    return nxt, recorded
+    return cleaned
 
 
 def _supplement(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dict[str, Any]]:
@@ -412,6 +443,65 @@ def _extend(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dic
     }
 
 
+def _mirror(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dict[str, Any]]:
+    """A status reported by the province's system the dossier was handed over to: the same
+    state as the action here that leads to it (the clock, the outcome), with what it sent."""
+    status = data.get("status")
+    if not isinstance(status, int) or isinstance(status, bool) or status not in STATUSES:
+        raise ValidationFailedError(fields={"/status": "Trạng thái là số từ 1 đến 10 (DVCQG)."})
+    if state.status not in MIRRORED.get(status, frozenset()):
+        raise ActionNotAllowedError(
+            f"Không thể chuyển hồ sơ từ “{STATUSES[state.status]}” sang “{STATUSES[status]}”."
+        )
+    recorded: dict[str, Any] = {
+        "status": status,
+        "event_id": str(data.get("event_id", "")),
+        "occurred_at": data.get("occurred_at"),
+    }
+    if data.get("note"):
+        recorded["note"] = _required_text(data, "note")
+    if status == 5 and data.get("items") is not None:
+        recorded["items"] = _supplement_items(data)
+    if status == 6 and data.get("amount") is not None:
+        amount = data["amount"]
+        if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount < 10**10:
+            raise ValidationFailedError(fields={"/amount": "Số tiền (đồng), số nguyên dương."})
+        recorded["amount"] = amount
+    return _MIRROR_STEPS[status](state, c), recorded
+
+
+def _mirrored_processing(state: State, c: _Context) -> State:
+    if state.status in (5, 6):  # the supplement given, the payment made: the clock runs again
+        return replace(_resume(state, 4, c), stage="")
+    return replace(state, status=4, stage="")
+
+
+_MIRROR_STEPS: dict[int, Callable[[State, _Context], State]] = {
+    2: lambda state, c: _receive(state, {}, c)[0],
+    3: lambda state, c: _finish(state, 3, c),
+    4: _mirrored_processing,
+    5: lambda state, c: replace(
+        state,
+        status=5,
+        resume_status=state.status,
+        supplements=state.supplements + 1,
+        clock_stopped_at=c.now if state.received_at else None,
+    ),
+    6: lambda state, c: replace(
+        state,
+        status=6,
+        stage="cho_thanh_toan",
+        resume_status=state.status,
+        clock_stopped_at=c.now if c.rules.payment_stops_clock else None,
+    ),
+    7: lambda state, c: _finish(state, 7, c),
+    8: lambda state, c: _finish(state, 8, c),
+    9: lambda state, c: _done(state, {}, c)[0],
+    10: lambda state, c: replace(state, status=10),
+}
+assert _MIRROR_STEPS.keys() == MIRRORED.keys()
+
+
 _STEPS = {
     "receive": _receive,
     "refuse": _refuse,
@@ -425,6 +515,7 @@ _STEPS = {
     "withdraw": _withdraw,
     "stop": _stop,
     "extend": _extend,
+    "mirror": _mirror,
 }
 assert _STEPS.keys() == ACTIONS.keys()
 
@@ -502,8 +593,10 @@ __all__ = [
     "APPLICANT",
     "FINAL",
     "FORMS",
+    "MIRRORED",
     "OPEN",
     "OUTCOMES",
+    "PROVINCIAL_SYSTEM",
     "RETURN_METHODS",
     "ROLES",
     "STATUSES",

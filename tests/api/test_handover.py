@@ -1,0 +1,397 @@
+"""Hand-over to a province's system (chalicelib/handover.py, handover_events.py) on real SQLite
+(sealed) and a real HTTP server standing for the province's system (the example client's
+`Inbox`): the filing's webhook, its retries and crashes, and the statuses pushed back, with the
+refusals (wrong key, forged signature, replay, out of scope, illegal or stale, bad body)."""
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from chalicelib import handover, outbox, workflow
+from chalicelib.bundle import Bundle
+from chalicelib.calendar import VIETNAM
+from chalicelib.config import ConfigurationError
+from chalicelib.dossiers import FailureLimiter, Service
+from chalicelib.errors import (
+    ActionNotAllowedError,
+    NotFoundError,
+    PayloadTooLargeError,
+    ValidationFailedError,
+)
+from chalicelib.handover_events import (
+    ApiKeyInvalidError,
+    HandoverEvents,
+    OutOfScopeError,
+    SignatureInvalidError,
+    StaleEventError,
+    TimestampRefusedError,
+)
+from chalicelib.outbox import Backoff, Worker
+from chalicelib.sealing import Sealer
+from chalicelib.storage.files import FilesystemUploads
+from chalicelib.storage.lookups_sqlite import SqliteLookupFailures
+from chalicelib.storage.outbox_sqlite import SqliteOutbox
+from chalicelib.storage.sqlite import SqliteDossiers
+from examples import handover_client
+
+from .client import WITH_DEADLINE
+from .filling import answers_for
+
+WEDNESDAY = dt.datetime(2026, 12, 9, 9, 0, tzinfo=VIETNAM)
+SEALER = Sealer([(b"\x00\x00\x00\x03", b"handover-tests-data-key-32-bytes")])
+SECRET = "whsec_" + "aGFuZG92ZXItdGVzdHMtc2lnbmluZy1zZWNyZXQ="  # base64 of 29 bytes
+API_KEY = "khoa-api-he-thong-tinh-0001"
+OTHER_KEY = "khoa-api-he-thong-khac-0002"
+
+
+class Crash(BaseException):
+    """The process dying at this point: nothing in the code under test catches it."""
+
+
+@dataclass
+class Province:
+    service: Service
+    events: HandoverEvents
+    outbox: SqliteOutbox
+    client: handover.Client
+    body: dict  # a submission to an office handed over to `client`
+    other: dict  # a submission to an office processed in our back office
+    moments: list
+
+    def sender(self) -> handover.WebhookSender:
+        """Signs at the real time, as the receiving side checks it against its own clock."""
+        return handover.WebhookSender(
+            self.service.registrations, self.service.dossiers, self.service.uploads
+        )
+
+    def now(self) -> float:
+        return self.moments[-1].timestamp()
+
+    def push(self, event: dict, *, key: str = API_KEY, secret: str = SECRET, at=None) -> dict:
+        raw = json.dumps(event).encode()
+        sent = handover_client.event_headers(key, secret, raw, now=at or self.now())
+        return self.events.receive({k.lower(): v for k, v in sent.items()}, raw)
+
+    def view(self, code: str) -> dict:
+        stored = self.service.dossiers.get(code)
+        assert stored is not None
+        return self.service.view(stored)
+
+
+def make_province(tmp_path, bundle_path, url: str = "http://127.0.0.1:9/") -> Province:
+    moments = [WEDNESDAY]
+    bundle = Bundle.load(bundle_path)
+    version = bundle.version(WITH_DEADLINE, WEDNESDAY.date())
+    offices = bundle.offices_for(version)
+    ours, theirs = offices[0]["id"], offices[1]["id"]
+    client = handover.Client(
+        id="he-thong-tinh",
+        name="Hệ thống thông tin giải quyết TTHC thành phố",
+        url=url,
+        offices=frozenset({ours}),
+        procedures=frozenset({WITH_DEADLINE}),
+        secret=handover.signing_key(SECRET),
+        api_key=API_KEY,
+    )
+    other = handover.Client(
+        id="he-thong-khac",
+        name="Một hệ thống khác",
+        url=url,
+        offices=frozenset({"khong-co-ho-so"}),
+        procedures=frozenset(),
+        secret=b"another secret",
+        api_key=OTHER_KEY,
+    )
+    registrations = handover.Registrations([client, other])
+    path = tmp_path / "motcua.sqlite3"
+    service = Service(
+        bundle,
+        SqliteDossiers(path, sealer=SEALER),
+        FilesystemUploads(tmp_path / "uploads", secret=b"s" * 32, base_url="http://127.0.0.1"),
+        secret_key=b"k" * 32,
+        public_url="http://127.0.0.1",
+        limiter=FailureLimiter(
+            SqliteLookupFailures(tmp_path / "lookup-failures.sqlite3"), secret_key=b"k" * 32
+        ),
+        clock=lambda: moments[-1],
+        registrations=registrations,
+    )
+    body = {
+        "procedure": WITH_DEADLINE,
+        "answers": answers_for(bundle.form(version)),
+        "office": ours,
+    }
+    events = HandoverEvents(service, registrations, clock=lambda: moments[-1].timestamp())
+    outbox_ = SqliteOutbox(path, sealer=SEALER)
+    return Province(service, events, outbox_, client, body, {**body, "office": theirs}, moments)
+
+
+@pytest.fixture
+def province(tmp_path, bundle_path) -> Province:
+    return make_province(tmp_path, bundle_path)
+
+
+@pytest.fixture
+def inbox():
+    """The province's system: the example client's receiving side on a loopback port."""
+    box = handover_client.Inbox(SECRET)
+    server = handover_client.serve(box)
+    box.url = f"http://127.0.0.1:{server.server_address[1]}/"
+    yield box
+    server.shutdown()
+    server.server_close()
+
+
+def event(code: str, status: int, n: int, at: str = "2026-12-09T09:30:00+07:00", **more) -> dict:
+    return {"id": f"su-kien-{n:04d}", "code": code, "status": status, "at": at, **more}
+
+
+# --- the filing's webhook -------------------------------------------------------------------
+
+
+def test_a_dossier_of_a_handed_over_office_and_procedure_gets_one_webhook_delivery(province):
+    code = province.service.submit(province.body, "ma-ban-giao-0001")["code"]
+    kept = province.service.submit(province.other, "ma-ban-giao-0002")["code"]
+
+    delivery = province.outbox.get(f"{code}:0:webhook")
+    assert delivery is not None
+    assert (delivery.kind, delivery.channel, delivery.to) == (
+        "handover",
+        "webhook",
+        "he-thong-tinh",
+    )
+    assert delivery.data["office"]["id"] == province.body["office"]
+    assert province.outbox.get(f"{kept}:0:webhook") is None  # processed in our back office
+    again = province.service.submit(province.body, "ma-ban-giao-0001")  # a retried submission
+    assert again["code"] == code
+    assert (
+        len(province.outbox.of_offices([province.body["office"]], states=["pending"], limit=9)) == 1
+    )
+
+
+def test_the_webhook_is_signed_and_carries_the_dossier(tmp_path, bundle_path, inbox):
+    province = make_province(tmp_path, bundle_path, inbox.url)
+    code = province.service.submit(province.body, "ma-ban-giao-0003")["code"]
+
+    report = Worker(province.outbox, [province.sender()], clock=province.now).run_once()
+
+    assert (report.sent, inbox.calls) == (1, 1)
+    (dossier,) = inbox.dossiers.values()
+    assert list(inbox.dossiers) == [f"{code}:0:webhook"]
+    assert dossier["code"] == code
+    assert dossier["procedure"]["code"] == WITH_DEADLINE
+    assert dossier["procedure"]["version"] == province.service.dossiers.get(code).dossier.version
+    assert dossier["office"]["id"] == province.body["office"]
+    assert dossier["answers"] == province.body["answers"]
+    assert province.outbox.get(f"{code}:0:webhook").state == "sent"
+
+
+def test_an_endpoint_that_fails_five_times_then_succeeds_gets_the_dossier_once(
+    tmp_path, bundle_path, inbox
+):
+    province = make_province(tmp_path, bundle_path, inbox.url)
+    code = province.service.submit(province.body, "ma-ban-giao-0004")["code"]
+    inbox.fail_next = 5
+    worker = Worker(
+        province.outbox, [province.sender()], backoff=Backoff(base=60), clock=province.now
+    )
+    for _ in range(10):
+        worker.run_once()
+        province.moments.append(province.moments[-1] + dt.timedelta(hours=1))
+
+    delivery = province.outbox.get(f"{code}:0:webhook")
+    assert (delivery.state, delivery.attempts, inbox.calls) == ("sent", 6, 6)
+    assert list(inbox.dossiers) == [f"{code}:0:webhook"]
+
+
+def test_failures_keep_their_last_error_for_officers(province):
+    code = province.service.submit(province.body, "ma-ban-giao-0005")["code"]
+    Worker(province.outbox, [province.sender()], clock=province.now).run_once()  # nobody on :9
+
+    delivery = province.outbox.get(f"{code}:0:webhook")
+    assert (delivery.state, delivery.attempts) == ("pending", 1)
+    assert delivery.last_error.startswith("he-thong-tinh: ")
+
+
+def test_a_crash_before_or_after_the_send_still_delivers_the_dossier_once(
+    tmp_path, bundle_path, inbox
+):
+    province = make_province(tmp_path, bundle_path, inbox.url)
+    code = province.service.submit(province.body, "ma-ban-giao-0006")["code"]
+    # The filing committed; the process dies before any worker runs: nothing was sent.
+    assert inbox.calls == 0
+
+    class DiesAfterSending:
+        channel = "webhook"
+
+        def __init__(self, sender):
+            self.sender = sender
+
+        def send(self, delivery, message):
+            self.sender.send(delivery, message)
+            raise Crash  # between the send and `sent`
+
+    with pytest.raises(Crash):
+        Worker(
+            province.outbox, [DiesAfterSending(province.sender())], clock=province.now
+        ).run_once()
+    assert inbox.calls == 1
+    # Restarted: the lease ends, the same webhook-id is sent again and recognised.
+    province.moments.append(province.moments[-1] + dt.timedelta(minutes=6))
+    Worker(province.outbox, [province.sender()], clock=province.now).run_once()
+
+    assert inbox.calls == 2
+    assert list(inbox.dossiers) == [f"{code}:0:webhook"]
+    assert province.outbox.get(f"{code}:0:webhook").state == "sent"
+
+
+# --- statuses pushed back ---------------------------------------------------------------------
+
+
+def test_the_status_page_follows_the_statuses_pushed_back(province):
+    code = province.service.submit(province.body, "ma-ban-giao-0010")["code"]
+    pushed = [
+        event(code, 2, 1, "2026-12-09T09:10:00+07:00"),
+        event(code, 4, 2, "2026-12-09T10:00:00+07:00", note="Chuyển phòng chuyên môn"),
+        event(code, 5, 3, "2026-12-09T11:00:00+07:00", items=["Bản sao giấy tờ nhà"]),
+    ]
+    for sent in pushed:
+        answer = province.push(sent)
+        assert (answer["status"], answer["duplicate"]) == (sent["status"], False)
+
+    view = province.view(code)
+    assert (view["status"], view["status_label"]) == (5, workflow.STATUSES[5])
+    assert view["todo"] == {"kind": "supplement", "items": ["Bản sao giấy tờ nhà"], "reason": None}
+    assert [entry["status"] for entry in view["timeline"]] == [1, 2, 4, 5]
+    assert view["timeline"][2]["label"] == workflow.ACTIONS["mirror"].label
+    assert view["timeline"][2]["data"]["note"] == "Chuyển phòng chuyên môn"
+    assert view["accepted_at"] and view["due_at"]  # reception started the clock here too
+
+    for n, status in ((4, 4), (5, 9), (6, 10)):
+        province.push(event(code, status, n, f"2026-12-10T0{n}:00:00+07:00"))
+    view = province.view(code)
+    assert view["status"] == 10 and view["outcome"] in workflow.OUTCOMES
+
+
+def test_the_same_event_twice_is_one_transition_and_the_second_answer_says_so(province):
+    code = province.service.submit(province.body, "ma-ban-giao-0011")["code"]
+
+    first = province.push(event(code, 2, 1))
+    second = province.push(event(code, 2, 1))
+
+    assert (first["duplicate"], second["duplicate"]) == (False, True)
+    assert first["seq"] == second["seq"] == 1
+    assert len(province.service.dossiers.get(code).events) == 1
+
+
+def test_a_wrong_key_a_forged_signature_and_a_replay_are_refused(province):
+    code = province.service.submit(province.body, "ma-ban-giao-0012")["code"]
+    with pytest.raises(ApiKeyInvalidError):
+        province.push(event(code, 2, 1), key="khoa-sai-0000000000")
+    with pytest.raises(SignatureInvalidError):
+        province.push(event(code, 2, 1), secret="whsec_" + "QUFBQUFBQUFBQUFBQUFBQQ==")
+    old = province.now() - handover.TOLERANCE - 1
+    with pytest.raises(TimestampRefusedError):
+        province.push(event(code, 2, 1), at=old)
+    raw = json.dumps(event(code, 2, 1)).encode()
+    sent = handover_client.event_headers(API_KEY, SECRET, raw, now=province.now())
+    tampered = raw.replace(b'"status": 2', b'"status": 3')
+    with pytest.raises(SignatureInvalidError):
+        province.events.receive({k.lower(): v for k, v in sent.items()}, tampered)
+    assert province.service.dossiers.get(code).events == ()
+
+
+def test_a_client_reports_only_on_dossiers_handed_to_it(province):
+    theirs = province.service.submit(province.body, "ma-ban-giao-0013")["code"]
+    ours = province.service.submit(province.other, "ma-ban-giao-0014")["code"]
+
+    with pytest.raises(OutOfScopeError):
+        province.push(event(ours, 2, 1))  # our back office processes it
+    with pytest.raises(OutOfScopeError):
+        province.push(event(theirs, 2, 2), key=OTHER_KEY, secret="another secret")
+    with pytest.raises(NotFoundError):
+        province.push(event(theirs.replace("-0001", "-0999"), 2, 3))
+
+
+def test_an_illegal_or_stale_status_is_409_and_a_bad_body_422(province):
+    code = province.service.submit(province.body, "ma-ban-giao-0015")["code"]
+    with pytest.raises(ActionNotAllowedError):
+        province.push(event(code, 10, 1))  # not from 1
+    with pytest.raises(ActionNotAllowedError):
+        province.push(event(code, 1, 2))  # the filing is ours
+    province.push(event(code, 2, 3, "2026-12-09T10:00:00+07:00"))
+    with pytest.raises(StaleEventError):
+        province.push(event(code, 4, 4, "2026-12-09T09:59:00+07:00"))
+    with pytest.raises(ValidationFailedError) as refused:
+        province.push({"id": "x", "code": code, "status": 11, "at": "hôm nay", "more": 1})
+    assert set(refused.value.fields) == {"/id", "/status", "/at", "/more"}
+    with pytest.raises(ValidationFailedError):
+        province.push(event(code, 5, 5, "2026-12-09T11:00:00+07:00", items="không là danh sách"))
+    raw = b"[" * 100_000
+    sent = handover_client.event_headers(API_KEY, SECRET, raw, now=province.now())
+    with pytest.raises(ValidationFailedError):
+        province.events.receive({k.lower(): v for k, v in sent.items()}, raw)
+    with pytest.raises(PayloadTooLargeError):
+        province.events.receive({}, b" " * (300 * 1024))
+    assert [e["status"] for e in province.service.dossiers.get(code).events] == [2]
+
+
+def test_clients_come_from_a_file_whose_secrets_are_named_not_written(tmp_path):
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "tinh-ky").write_text(SECRET + "\n")
+    path = tmp_path / "handover.json"
+    path.write_text(
+        json.dumps(
+            {
+                "clients": [
+                    {
+                        "id": "he-thong-tinh",
+                        "name": "Hệ thống của tỉnh",
+                        "url": "https://igate.tinh.gov.vn/motcua/webhook",
+                        "offices": ["11383.HCC"],
+                        "procedures": ["1.001612"],
+                        "secret": "tinh-ky",
+                        "api_key": "tinh-khoa",
+                    }
+                ]
+            }
+        )
+    )
+    env = {"MOTCUA_SECRET_TINH_KHOA": API_KEY}
+    registrations = handover.load_registrations(path, tmp_path / "secrets", env)
+
+    client = registrations.target("11383.HCC", "1.001612")
+    assert client is not None and client.api_key == API_KEY
+    assert client.secret == handover.signing_key(SECRET)
+    assert registrations.target("11383.HCC", "1.000894") is None  # another procedure: ours
+    assert registrations.target("11384.HCC", "1.001612") is None
+    with pytest.raises(ConfigurationError, match="tinh-khoa"):
+        handover.load_registrations(path, tmp_path / "secrets", {})
+    assert handover.load_registrations(None, None).clients == {}
+
+
+def test_the_applicant_is_told_what_a_reported_status_asks_as_if_our_office_asked(province):
+    body = {**province.body, "notify": {"email": "an.nguyen@vidu.vn"}}
+    code = province.service.submit(body, "ma-ban-giao-0016")["code"]
+    province.push(event(code, 2, 1, "2026-12-09T09:10:00+07:00"))
+    province.push(event(code, 5, 2, "2026-12-09T09:20:00+07:00", items=["Bản sao sổ đỏ"]))
+    province.push(event(code, 4, 3, "2026-12-09T09:30:00+07:00"))
+    province.push(event(code, 6, 4, "2026-12-09T09:40:00+07:00"))  # no amount: nothing to say
+    province.push(event(code, 4, 5, "2026-12-09T09:50:00+07:00"))
+    province.push(event(code, 9, 6, "2026-12-09T10:00:00+07:00"))
+
+    told = {
+        d.id: d.kind
+        for d in province.outbox.of_offices([body["office"]], states=["pending"], limit=20)
+        if d.channel == "email"
+    }
+    assert told == {
+        f"{code}:0:email": "receipt",
+        f"{code}:2:email": "supplement",
+        f"{code}:6:email": "result",
+    }
+    supplement = province.outbox.get(f"{code}:2:email")
+    assert "Bản sao sổ đỏ" in outbox.render(supplement).text
+    assert code in outbox.render(province.outbox.get(f"{code}:6:email")).text
