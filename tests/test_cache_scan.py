@@ -72,3 +72,16 @@ def test_a_folder_changed_just_now_is_listed_next_time(tmp_path: Path, monkeypat
     monkeypatch.setattr(cache.os, "listdir", lambda path: listed.append(path) or real(path))
     cache.scan(catalogue, known)
     assert listed == [str(catalogue / "procedures/1.000001")]
+
+
+def test_a_folder_in_a_procedures_folder_is_listed_every_time(tmp_path: Path):
+    catalogue = make_catalogue(tmp_path)
+    (catalogue / "procedures/1.000001/notes").mkdir()
+    (catalogue / "procedures/1.000001/notes/a.txt").write_text("a")
+    settle(catalogue)
+    first = cache.scan(catalogue)
+    known = {c: (first[3][c], first[0][c]) for c in first[0]}
+    again = cache.scan(catalogue, known)
+    assert again[2] == first[2]  # its file is among the others both times
+    (catalogue / "procedures/1.000001/notes/a.txt").write_text("b")
+    assert cache.scan(catalogue, known)[2] != first[2]

@@ -208,14 +208,16 @@ def _listed(folder: str, previous: Signature | None, trusted: int) -> Signature 
 
 
 def _list(folder: str, others: list[Path], trusted: int) -> Signature:
-    """The folder's signature, listed: (its mtime and inode, or None when too recent to trust),
-    then (name, mtime in ns, size, inode) of each file; a folder in it holds "other" files."""
+    """The folder's signature, listed: (its mtime and inode, or None when too recent to trust
+    or when it holds a folder), then (name, mtime in ns, size, inode) of each file. A folder in
+    it holds "other" files, which only a listing finds: such a folder is listed every time."""
     st = os.stat(folder)
     out: list = [(st.st_mtime_ns, st.st_ino) if st.st_mtime_ns <= trusted else None]
     for name in sorted(os.listdir(folder)):
         path = folder + os.sep + name
         st = os.stat(path)
         if stat.S_ISDIR(st.st_mode):
+            out[0] = None
             for below, folders, names in os.walk(path):
                 folders.sort()
                 others.extend(Path(below, n) for n in sorted(names))
