@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from buildlib.site.mkdocs_hooks import ICONS, clean, icon_sprite
+from buildlib.site.mkdocs_hooks import ICONS, clean, icon_sprite, sprite_names
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,3 +47,19 @@ def test_the_header_refers_to_the_sprite_instead_of_repeating_the_icons():
     links = links[: links.index("</div>")]
     assert "assets/icons.svg" in links and "<use " in links
     assert ".icons/" not in links  # no inline SVG on each page
+
+
+def test_the_logo_and_the_menu_are_drawn_from_the_sprite_too():
+    config = {"theme": {"icon": {}}, "extra": {"ways_in": [{"icon": "magnify"}]}}
+    assert sprite_names(config) == ["magnify", "menu", "library"]  # mkdocs-material's defaults
+    config["theme"]["icon"] = {"logo": "material/bank"}
+    assert sprite_names(config)[-1] == "bank"
+    sprite = icon_sprite(sprite_names(config))
+    assert '<symbol id="menu" viewBox="0 0 24 24">' in sprite
+    overrides = ROOT / "theme" / "overrides" / "partials"
+    logo = (overrides / "logo.html").read_text(encoding="utf-8")
+    header = (overrides / "header.html").read_text(encoding="utf-8")
+    menu = header[header.index('for="__drawer"') : header.index("</button>")]
+    for markup in (logo, menu):
+        assert "assets/icons.svg" in markup and "<use " in markup
+        assert ".icons/" not in markup.split("-#}")[-1]  # no inline SVG on each page

@@ -57,3 +57,15 @@ def test_a_skipped_folder_is_left_to_whoever_writes_it_with_its_copies(tmp_path:
     assert precompress(site, record, skip=("thu-tuc",)) == (2, 0)  # index.html and the bundle
     assert not (site / "thu-tuc" / "plain.html.gz").exists()
     assert "thu-tuc" not in record.read_text(encoding="utf-8")
+
+
+def test_a_skipped_folder_may_be_below_the_top(tmp_path: Path):
+    site = make_site(tmp_path)
+    record = tmp_path / "cache" / "gzip-static.txt"
+    (site / "du-lieu-mo" / "thu-tuc").mkdir(parents=True)
+    (site / "du-lieu-mo" / "thu-tuc" / "x.json").write_text("[1]" * 500, encoding="utf-8")
+    (site / "du-lieu-mo" / "index.html").write_text("<p>mở</p>" * 300, encoding="utf-8")
+
+    assert precompress(site, record, skip=("du-lieu-mo/thu-tuc",)) == (3, 0)
+    assert (site / "du-lieu-mo" / "index.html.gz").exists()
+    assert not (site / "du-lieu-mo" / "thu-tuc" / "x.json.gz").exists()

@@ -18,7 +18,7 @@ import pytest
 
 from buildlib.catalogue.changes import compare
 from buildlib.catalogue.yamlsource import load_text
-from buildlib.site import search
+from buildlib.site import browse, search
 from buildlib.site.build import build_command
 from buildlib.site.links import LINKED_SITES
 
@@ -416,6 +416,30 @@ def test_a_rebuild_renders_only_the_browse_pages_whose_lists_changed(
     for page in before:
         rel = page.relative_to(site)
         assert page.read_bytes() == (tmp_path / "full" / "site" / rel).read_bytes(), rel
+
+
+def test_a_rebuild_keeps_the_online_and_finding_pages_when_they_list_no_change(
+    catalogue_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1.009444 has no online form and no common search in its name: neither page lists it, so
+    neither is put together again."""
+    assert build(catalogue_copy, tmp_path)[0] == 0
+    site = tmp_path / "site"
+    kept = [site / "nop-truc-tuyen" / "index.html", site / "tim-kiem" / "index.html"]
+    before = [p.read_bytes() for p in kept]
+    stamps = [p.stat().st_mtime_ns for p in kept]
+    version = sorted((catalogue_copy / "procedures" / "1.009444").glob("*.yaml"))[-1]
+    text = version.read_text(encoding="utf-8")
+    version.write_text(text.replace("\nname: ", "\nname: Mới - ", 1), encoding="utf-8")
+    with monkeypatch.context() as patch:
+        for name in ("online_page", "finding_page"):
+            patch.setattr(browse, name, lambda *a, name=name: pytest.fail(f"{name} made again"))
+        code, output = build(catalogue_copy, tmp_path)
+    assert code == 0 and "(một phần)" in output, output
+    assert [p.stat().st_mtime_ns for p in kept] == stamps
+    assert build(catalogue_copy, tmp_path / "full", full=True)[0] == 0
+    full = tmp_path / "full" / "site"
+    assert [(full / p.relative_to(site)).read_bytes() for p in kept] == before
 
 
 def test_a_browse_page_left_without_procedures_is_removed_by_a_rebuild(

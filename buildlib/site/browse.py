@@ -195,8 +195,14 @@ def pages(
         f"{len(s)} thủ tục. Dữ liệu tại ngày {labels.date(site.today)}.",
     )
     yield from agency_pages(env, renderer, site, page, mentioned)
-    yield online_page(env, renderer, site)
-    yield finding_page(env, renderer, site)
+    if mentioned.spares_online(site.forms) and renderer.has(ONLINE):
+        yield renderer.kept(ONLINE)
+    else:
+        yield online_page(env, renderer, site)
+    if mentioned.spares_finding() and renderer.has(FINDING):
+        yield renderer.kept(FINDING)
+    else:
+        yield finding_page(env, renderer, site)
     yield from life_event_pages(env, renderer, site, page)  # a few small pages: digested
 
 
@@ -207,6 +213,8 @@ class _Mentions:
         self.everything = touched is None
         self.values: dict[str, set] = {}
         self.agencies: set[str] = set()
+        self.forms = {summary.get("form") for summary in touched or []}
+        self.heads = [f" {summary['head']} " for summary in touched or []]
         for summary in touched or []:
             for key in ("field", "levels", "audiences", "online"):
                 value = summary[key]
@@ -220,6 +228,16 @@ class _Mentions:
 
     def spares_agency(self, agency: str) -> bool:
         return not self.everything and agency not in self.agencies
+
+    def spares_online(self, forms: set[str]) -> bool:
+        """The online page lists only procedures with a form here (`online_page`)."""
+        return not self.everything and not self.forms & forms
+
+    def spares_finding(self) -> bool:
+        """The finding page lists only procedures whose name's head holds a common search."""
+        return not self.everything and not any(
+            phrase in head for phrase in _COMMON_PHRASES for head in self.heads
+        )
 
 
 class _Renderer:
@@ -388,6 +406,9 @@ COMMON_QUERIES = [
 ]
 
 
+_COMMON_PHRASES = [f" {' '.join(fold(words))} " for words in COMMON_QUERIES]
+
+
 def finding_page(env: Environment, renderer: _Renderer, site: SiteData) -> Page:
     """`tim-kiem/`, where the home page's search box sends its words when the browser runs no
     JavaScript (with JavaScript the search runs in the page, and here too on the words sent):
@@ -398,8 +419,7 @@ def finding_page(env: Environment, renderer: _Renderer, site: SiteData) -> Page:
         if s["status"] in ("active", "future")
     }
     sections = []
-    for words in COMMON_QUERIES:
-        phrase = f" {' '.join(fold(words))} "
+    for words, phrase in zip(COMMON_QUERIES, _COMMON_PHRASES, strict=True):
         codes = _sorted(site.summaries, [c for c, head in heads.items() if phrase in head])
         if codes:
             items = [_item("../", c, site.summaries[c]) for c in codes]

@@ -48,11 +48,13 @@ from .links import check_links
 from .opendata import Fragment, Published, write_open_data
 from .pagedata import SiteData, compact_json, environment
 from .parallel import render_procedures
-from .precompress import precompress
+from .precompress import precompress, write_with_copy
 from .shell import Shell
 
 THEME = paths.THEME
 OUR_DIRS = ("thu-tuc", "co-quan", "duyet", "su-kien", "mau")
+# Written with their gzip copies and removed with them, or nothing to compress (precompress.py).
+UNWALKED = ("thu-tuc", "nop-ho-so", "du-lieu-mo/thu-tuc")
 CALENDAR_DAYS = 400
 
 
@@ -151,7 +153,7 @@ def build_command(
         rendered = pages(run, loaded, shell, site, env, workers, meanwhile)
         search_records = search_index(run, loaded, rendered.records)
         published = open_data(run, loaded, shell, rendered.records)
-        precompress(run.site_dir, run.cache_file.parent / "gzip-static.txt", skip=("thu-tuc",))
+        precompress(run.site_dir, run.cache_file.parent / "gzip-static.txt", skip=UNWALKED)
     except BuildError as error:
         print(str(error), file=out)
         return 1
@@ -774,4 +776,4 @@ def _write_application_pages(
     for path, text in [*written, *application.unit_files(units)]:
         target = site_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        write_with_copy(str(target), text)  # nop-ho-so/ is not walked by precompress

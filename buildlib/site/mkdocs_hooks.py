@@ -7,9 +7,10 @@ pages mkdocs builds; every other page is written into the frame of one of them (
   is closed on every page load anyway).
 - Text is NFC, as the catalogue's is (buildlib/catalogue/yamlsource.py).
 
-It also writes `assets/icons.svg`, one <symbol> per icon of the header's ways in (mkdocs.yml
-`extra.ways_in`), from the theme's own icon files: the header refers to it (`<use>`) instead of
-repeating ~2 KB of inline SVG in each of the ~30,000 pages at 10,000 procedures.
+It also writes `assets/icons.svg`, one <symbol> per icon of the header (the ways in of mkdocs.yml
+`extra.ways_in`, the menu's and the logo's), from the theme's own icon files: the header and the
+drawer refer to it (`<use>`) instead of repeating ~3 KB of inline SVG in each of the ~30,000
+pages at 10,000 procedures.
 """
 
 import re
@@ -48,8 +49,21 @@ def icon_sprite(names: list[str]) -> str:
     return '<svg xmlns="http://www.w3.org/2000/svg">' + "".join(symbols) + "</svg>\n"
 
 
-def on_post_build(config: Any) -> None:
+def sprite_names(config: Any) -> list[str]:
+    """The icons the header draws from the sprite: the ways in, the menu's and the logo's
+    (mkdocs.yml `theme.icon`, else mkdocs-material's defaults, as partials/logo.html and
+    partials/header.html name them)."""
+    icons = config["theme"].get("icon") or {}
     names = [way["icon"] for way in config["extra"].get("ways_in", [])]
+    for name in (icons.get("menu") or "material/menu", icons.get("logo") or "material/library"):
+        if not name.startswith("material/"):
+            raise ValueError(f"biểu tượng {name}: chỉ dùng được biểu tượng material/")
+        names.append(name.removeprefix("material/"))
+    return names
+
+
+def on_post_build(config: Any) -> None:
+    names = sprite_names(config)
     target = Path(config["site_dir"]) / "assets" / "icons.svg"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(icon_sprite(names), encoding="utf-8")

@@ -9,10 +9,11 @@ site's own .gz downloads (the open data's thu-tuc.json.gz) have no plain file ne
 never touched; mkdocs' sitemap.xml.gz, the gzip of sitemap.xml, may be written again the same.
 
 The render workers write the procedure pages with `write_with_copy`, which makes the copy at
-once from the bytes in hand (in parallel, without reading the page back). Their folder, thu-tuc/,
-is not walked (`skip`): the build removes a procedure's folder whole, copies included, before it
-writes it again, so no copy there can outlive its page, and walking its ~60,000 files was most
-of a one-procedure rebuild's precompress step.
+once from the bytes in hand (in parallel, without reading the page back); so does the build for
+the application pages. Their folders, thu-tuc/ and nop-ho-so/, are not walked (`skip`): the build
+removes a procedure's folder whole, copies included, before it writes it again, so no copy there
+can outlive its page, and walking their ~62,000 files was most of a one-procedure rebuild's
+precompress step. Nor is du-lieu-mo/thu-tuc/: 10,000 gzip downloads, nothing to compress.
 """
 
 import gzip
@@ -41,8 +42,9 @@ def write_with_copy(path: str, text: str) -> None:
 
 
 def precompress(site: Path, record: Path, skip: Collection[str] = ()) -> tuple[int, int]:
-    """(copies written, stale copies removed). `skip`: folders at the top of the site whose
-    pages are written with their copies and removed with them (see the module docstring)."""
+    """(copies written, stale copies removed). `skip`: folders of the site (paths below it) whose
+    pages are written with their copies and removed with them, or that hold nothing to compress
+    (see the module docstring)."""
     made = set(record.read_text(encoding="utf-8").split("\n")) if record.is_file() else set()
     made.discard("")
     removed = 0
@@ -55,9 +57,9 @@ def precompress(site: Path, record: Path, skip: Collection[str] = ()) -> tuple[i
     written = 0
     top = str(site)
     for folder, folders, names in os.walk(top):
-        if folder == top:
-            folders[:] = [f for f in folders if f not in skip]
         below = folder[len(top) + 1 :]
+        if skip:
+            folders[:] = [f for f in folders if os.path.join(below, f) not in skip]
         for name in names:
             if os.path.splitext(name)[1] not in COMPRESSIBLE:
                 continue
