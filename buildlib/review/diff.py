@@ -45,10 +45,12 @@ def report(base: Tree, head: Tree, *, base_name: str, head_name: str) -> str:
     abolished: list[str] = []
     edited: list[str] = []
     removed: list[str] = []
+    unreadable = {Path(p).parts[2] for p in head.unreadable}
     for code in sorted(set(base.versions) | set(head.versions)):
         old, new = base.versions.get(code, {}), head.versions.get(code, {})
         if not new:
-            removed.append(code)
+            if code not in unreadable:  # a file that cannot be read is not a removal
+                removed.append(code)
             continue
         latest = new[max(new)]
         title = f"{code} {latest.get('name', '')}".strip()
