@@ -89,7 +89,9 @@ def changed_pages(root: Path, base: str, head: str, *, site: Path | None = None)
     those it has."""
     files = changed_files(root, base, head)
     before = _procedures(files_at(root, base))
-    after = _procedures(files_at(root, head))
+    head_files = files_at(root, head)
+    after = _procedures(head_files)
+    folders = {str(Path(p).parent) for p in head_files}
     pages: set[str] = set()
     removed: set[str] = set()
     changed = Changed(site_wide=[f for f in files if f.startswith(SITE_WIDE)])
@@ -99,10 +101,12 @@ def changed_pages(root: Path, base: str, head: str, *, site: Path | None = None)
         parts = Path(path).parts
         if path.startswith("catalogue/procedures/") and len(parts) == 4:
             code, start = parts[2], Path(path).stem
-            versions = after.get(code, {})
+            versions, earlier = after.get(code, {}), before.get(code, {})
             (pages if start in versions else removed).add(f"thu-tuc/{code}/{start}/")
-            pages.update(_procedure_pages(code, versions or before.get(code, {})))
-            pages.update(_procedure_pages(code, before.get(code, {})) - _own(code))
+            pages.update(_procedure_pages(code, versions))
+            pages.update(_lists(earlier))  # the lists that named it before the change
+            if str(Path(path).parent) not in folders:  # the procedure went, all its files
+                removed.update(_procedure_pages(code, earlier) - _lists(earlier))
         elif path.startswith("catalogue/agencies/"):
             pages.add(f"co-quan/{Path(path).stem}/")
         elif path.startswith("catalogue/forms/"):
@@ -119,10 +123,6 @@ def changed_pages(root: Path, base: str, head: str, *, site: Path | None = None)
     return changed
 
 
-def _own(code: str) -> set[str]:
-    return {f"thu-tuc/{code}/", f"thu-tuc/{code}/in/", f"nop-ho-so/{code}/"}
-
-
 def _form(version: dict) -> str | None:
     form = version.get("online_service", {}).get("form")
     return form if isinstance(form, str) else None
@@ -132,11 +132,16 @@ def _procedure_pages(code: str, versions: dict[str, dict]) -> set[str]:
     """A procedure's own pages and the browse pages that list it."""
     if not versions:
         return set()
-    pages = {f"thu-tuc/{code}/", f"thu-tuc/{code}/in/"}
+    pages = {f"thu-tuc/{code}/", f"thu-tuc/{code}/in/"} | _lists(versions)
     pages.update(f"thu-tuc/{code}/{start}/" for start in versions)
+    pages.update(f"nop-ho-so/{code}/" for version in versions.values() if _form(version))
+    return pages
+
+
+def _lists(versions: dict[str, dict]) -> set[str]:
+    """The browse pages that list a procedure with these versions."""
+    pages = set()
     for version in versions.values():
-        if _form(version):
-            pages.add(f"nop-ho-so/{code}/")
         if isinstance(version.get("field"), str):
             pages.add(f"duyet/linh-vuc/{version['field']}/")
         for agencies in version.get("agencies", {}).values():
