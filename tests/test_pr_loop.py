@@ -221,7 +221,7 @@ class Loop:
         git(self.repo, "commit", "-q", "-m", example.name)
         for stale in self.out.glob("changed-pages.*"):  # a fresh runner has none
             stale.unlink()
-        check = self.script("check.sh")
+        check = self.script("check.sh", "main", "HEAD")
         pages = None
         if check.returncode == 0:
             preview = self.script("preview.sh", "main", "HEAD")

@@ -2,13 +2,15 @@
 diff: a procedure's own pages and the lists naming it, an agency's page, a form's application
 page, and a sample of every kind of page when the theme or a catalogue-wide file changed."""
 
+import io
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from buildlib.review.pullrequest import SAMPLE, changed_pages
+from buildlib.catalogue.problems import Problem
+from buildlib.review.pullrequest import SAMPLE, annotate, changed_pages
 
 from .conftest import CATALOGUE
 
@@ -69,3 +71,18 @@ def test_only_pages_the_preview_has_are_listed(repo: Path, tmp_path: Path):
     site = tmp_path / "site"
     site.mkdir()
     assert changed_pages(repo, "main~1", "main", site=site).pages == []
+
+
+def test_warnings_are_annotated_only_in_changed_files_and_every_error_is():
+    problems = [
+        Problem("catalogue/a.yaml", 3, 1, "x", "sai"),
+        Problem("catalogue/b.yaml", 4, 2, "y", "nên sửa", "warning"),
+        Problem("catalogue/c.yaml", 5, 3, "z", "nên sửa", "warning"),
+    ]
+    out = io.StringIO()
+    assert annotate(problems, {"catalogue/c.yaml"}, out=out) == 1
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("::error file=catalogue/a.yaml,line=3,col=1::")
+    assert lines[1] == "catalogue/b.yaml:4:2: y: cảnh báo: nên sửa"  # unchanged: the log only
+    assert lines[2].startswith("::warning file=catalogue/c.yaml,line=5,col=3::")
+    assert lines[3] == "1 lỗi, 2 cảnh báo."

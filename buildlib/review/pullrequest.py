@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from buildlib.catalogue.problems import Problem
 from buildlib.catalogue.yamlsource import load_text
 from buildlib.errors import BuildError, GitError
 
+from .check import check
 from .diff import files_at
 
 MARKER = "<!-- motcua: báo cáo thay đổi danh mục -->"
@@ -149,6 +151,21 @@ def _lists(versions: dict[str, dict]) -> set[str]:
     return pages
 
 
+def annotate(problems: list[Problem], changed: set[str], *, out: TextIO) -> int:
+    """`check --format github` for a pull request: GitHub shows only the first ten error and ten
+    warning annotations of a step, so warnings become annotations only in the files the change
+    touches (the others stay in the log as text); every error is one. 1 if there is an error."""
+    for problem in problems:
+        loud = problem.severity == "error" or problem.path in changed
+        print(problem.github() if loud else problem.text(), file=out)
+    errors = sum(p.severity == "error" for p in problems)
+    if errors:
+        print(f"{errors} lỗi, {len(problems) - errors} cảnh báo.", file=out)
+        return 1
+    print(f"Danh mục hợp lệ ({len(problems)} cảnh báo).", file=out)
+    return 0
+
+
 # --- the pull request's comment ----------------------------------------------------------------
 
 
@@ -213,6 +230,10 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m buildlib.review.pullrequest", description="Kiểm tra yêu cầu hợp nhất"
     )
     sub = top.add_subparsers(dest="command", required=True)
+    checking = sub.add_parser("check", help="build.py check --format github cho yêu cầu hợp nhất")
+    checking.add_argument("base", help="phiên bản git gốc: cảnh báo chỉ chú thích trên tệp đã sửa")
+    checking.add_argument("head", nargs="?", default="HEAD")
+    checking.add_argument("--repo", default=".", help="kho git (mặc định: thư mục hiện tại)")
     pages = sub.add_parser("pages", help="các trang mà thay đổi giữa hai phiên bản git chạm tới")
     pages.add_argument("base")
     pages.add_argument("head", nargs="?", default="HEAD")
@@ -233,6 +254,10 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, *, out: TextIO = sys.stdout) -> int:
     args = parser().parse_args(argv)
     try:
+        if args.command == "check":
+            repo = Path(args.repo)
+            problems = check(repo / "catalogue", cache_dir=None)
+            return annotate(problems, set(changed_files(repo, args.base, args.head)), out=out)
         if args.command == "pages":
             site = Path(args.site) if args.site else None
             changed = changed_pages(Path(args.repo), args.base, args.head, site=site)
