@@ -14,7 +14,6 @@ caller (GITHUB_API_URL in Actions), so a test points it at a local server that r
 import argparse
 import json
 import os
-import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterable
@@ -22,12 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from buildlib.catalogue import labels
 from buildlib.catalogue.problems import Problem
 from buildlib.catalogue.yamlsource import load_text
-from buildlib.errors import BuildError, GitError
+from buildlib.errors import BuildError
 
 from .check import check
-from .diff import files_at
+from .diff import files_at, git
 
 MARKER = "<!-- motcua: báo cáo thay đổi danh mục -->"
 # A change to one of these may change any page: the preview checks a sample of every kind.
@@ -59,13 +59,6 @@ class Changed:
         if self.removed:
             lines += ["", "Trang không còn:", "", *[f"- `{p}`" for p in self.removed]]
         return "\n".join(lines) + "\n"
-
-
-def git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise GitError(done.stderr.strip() or f"git {' '.join(args)} thất bại")
-    return done.stdout
 
 
 def changed_files(root: Path, base: str, head: str) -> list[str]:
@@ -144,8 +137,9 @@ def _lists(versions: dict[str, dict]) -> set[str]:
     """The browse pages that list a procedure with these versions."""
     pages = set()
     for version in versions.values():
-        if isinstance(version.get("field"), str):
-            pages.add(f"duyet/linh-vuc/{version['field']}/")
+        if isinstance(version.get("field"), str):  # its slug, as browse.py names the page
+            field_id = version["field"]
+            pages.add(f"duyet/linh-vuc/{labels.SLUGS.get('field', {}).get(field_id, field_id)}/")
         for agencies in version.get("agencies", {}).values():
             pages.update(f"co-quan/{a}/" for a in agencies if isinstance(a, str))
     return pages
