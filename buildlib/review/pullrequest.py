@@ -30,6 +30,8 @@ from .check import check
 from .diff import files_at, git
 
 MARKER = "<!-- motcua: báo cáo thay đổi danh mục -->"
+LIMIT = 65_000  # characters: GitHub's limit for a comment is 65,536
+CUT = "\n\n… (báo cáo bị cắt vì quá dài: bản đầy đủ trong nhật ký của lượt kiểm tra)\n"
 # A change to one of these may change any page: the preview checks a sample of every kind.
 SITE_WIDE = (
     *("theme/", "schemas/", "mkdocs.yml", "buildlib/", "build.py"),
@@ -206,6 +208,8 @@ def upsert_comment(github: GitHub, repo: str, number: int, body: str) -> str:
     """Posts `body` as the pull request's report, or edits the report already there (found by
     its marker). Returns "created" or "updated"."""
     text = f"{MARKER}\n{body}"
+    if len(text) > LIMIT:  # GitHub refuses a longer comment
+        text = text[: LIMIT - len(CUT)] + CUT
     for comment in github.comments(repo, number):
         if MARKER in (comment.get("body") or ""):
             github.request(
