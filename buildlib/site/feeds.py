@@ -13,6 +13,8 @@ its id from one build to the next. `entries` is kept in each procedure's browse 
 page cache), so field and agency feeds need no procedure loaded again.
 """
 
+import functools
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,7 +28,6 @@ from buildlib.catalogue.changes import compare, ended_text
 FILE = "thay-doi.xml"
 ATOM = "http://www.w3.org/2005/Atom"
 ZONE = "+07:00"  # the dates are Vietnam's
-AUTHOR = "Thủ tục hành chính thành phố Hải Phòng"  # mkdocs.yml's site_name
 LIMIT = 50  # entries per feed, newest first
 
 
@@ -65,6 +66,15 @@ def entries(code: str, versions: list[dict], today: str) -> list[dict]:
     return out
 
 
+@functools.cache
+def site_name() -> str:
+    """The feeds' author: the site's name, mkdocs.yml's `site_name` (read as text: the file has
+    mkdocs' own YAML tags)."""
+    text = paths.MKDOCS_CONFIG.read_text(encoding="utf-8")
+    found = re.search(r"^site_name:\s*(.+?)\s*$", text, re.MULTILINE)
+    return found[1].strip("\"'") if found else "MotCua"
+
+
 def feed(path: str, title: str, items: Iterable[dict]) -> str:
     """The Atom document for the page at `path` (below the site, ending in '/'), from entries
     made by `entries`: newest first, at most LIMIT."""
@@ -80,11 +90,12 @@ def feed(path: str, title: str, items: Iterable[dict]) -> str:
 
     add(root, "id", base + path + FILE)
     add(root, "title", title)
+    # A feed without entries still needs `updated`: a fixed date keeps the file the same.
     add(root, "updated", _instant(chosen[0]["date"] if chosen else "2025-01-01"))
     add(root, "link", rel="self", type="application/atom+xml", href=base + path + FILE)
     add(root, "link", rel="alternate", type="text/html", href=base + path)
     author = add(root, "author")
-    add(author, "name", AUTHOR)
+    add(author, "name", site_name())
     for item in chosen:
         entry = add(root, "entry")
         add(entry, "id", base + item["path"])
