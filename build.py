@@ -1,7 +1,7 @@
 """MotCua's command line for the catalogue: check, diff, new (and, later, build and import).
 
 python build.py check [--format text|github]
-python build.py diff [BASE [HEAD]]
+python build.py diff [BASE [HEAD]] [--repo DIR]
 python build.py verify [--reference DIR] [--report FILE]
 python build.py new CODE [--from-latest] [--effective-from DATE]
 python build.py build [--public-url URL] [--today DATE] [--full]
@@ -27,7 +27,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from buildlib.review.diff import diff_command
 
-    return diff_command(paths.ROOT, args.base, args.head, out=sys.stdout)
+    return diff_command(Path(args.repo), args.base, args.head, out=sys.stdout)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -90,6 +90,7 @@ def parser() -> argparse.ArgumentParser:
     diff = sub.add_parser("diff", help="báo cáo thay đổi giữa hai phiên bản git (Markdown)")
     diff.add_argument("base", nargs="?", help="mặc định: merge-base với main")
     diff.add_argument("head", nargs="?", help="mặc định: thư mục làm việc hiện tại")
+    diff.add_argument("--repo", default=str(paths.ROOT), help="kho git (mặc định: kho này)")
     diff.set_defaults(func=cmd_diff)
 
     verify = sub.add_parser("verify", help="đối chiếu các phiên bản đang hiệu lực với nguồn")

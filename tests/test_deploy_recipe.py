@@ -78,7 +78,7 @@ def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path: Path):
         name = unit.name.replace("@.service", "@8001.service")
         (tmp_path / name).write_text(text)
         units.append(str(tmp_path / name))
-    assert len(units) == 6, units
+    assert len(units) == 8, units
 
     done = subprocess.run(
         [analyze, "verify", "--man=no", *units], capture_output=True, text=True, timeout=120

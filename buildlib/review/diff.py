@@ -45,10 +45,12 @@ def report(base: Tree, head: Tree, *, base_name: str, head_name: str) -> str:
     abolished: list[str] = []
     edited: list[str] = []
     removed: list[str] = []
+    unreadable = {Path(p).parts[2] for p in head.unreadable}
     for code in sorted(set(base.versions) | set(head.versions)):
         old, new = base.versions.get(code, {}), head.versions.get(code, {})
         if not new:
-            removed.append(code)
+            if code not in unreadable:  # a file that cannot be read is not a removal
+                removed.append(code)
             continue
         latest = new[max(new)]
         title = f"{code} {latest.get('name', '')}".strip()
@@ -139,7 +141,7 @@ def _edit_block(title: str, start: str, changes: list[Change], old: dict, new: d
 # --- git -----------------------------------------------------------------------------------------
 
 
-def _git(root: Path, *args: str) -> str:
+def git(root: Path, *args: str) -> str:
     result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise GitError(result.stderr.strip() or f"git {' '.join(args)} thất bại")
@@ -147,7 +149,7 @@ def _git(root: Path, *args: str) -> str:
 
 
 def files_at(root: Path, revision: str) -> dict[str, str]:
-    listing = _git(root, "ls-tree", "-r", "--name-only", revision, "--", PROCEDURES)
+    listing = git(root, "ls-tree", "-r", "--name-only", revision, "--", PROCEDURES)
     paths = [p for p in listing.splitlines() if p.endswith(".yaml")]
     if not paths:
         return {}
@@ -179,7 +181,7 @@ def files_in_worktree(root: Path) -> dict[str, str]:
 def default_base(root: Path) -> str:
     for ref in ("main", "origin/main"):
         try:
-            return _git(root, "merge-base", ref, "HEAD").strip()
+            return git(root, "merge-base", ref, "HEAD").strip()
         except GitError:
             continue
     return "HEAD"

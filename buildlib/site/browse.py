@@ -21,6 +21,7 @@ from buildlib.catalogue import labels
 from chalicelib.bundle import accepting_offices
 from chalicelib.versions import has_ended, shown_version, state_of, version_in_force
 
+from . import feeds
 from .pagedata import SiteData
 from .search import fold
 from .shell import Shell
@@ -60,6 +61,7 @@ def summary(versions: list[dict], today: str) -> dict:
         "from": v["effective_from"],
         "ranges": [[x["effective_from"], x.get("effective_to")] for x in versions],
         "refs": sorted(set(v.get("related", [])) | set((ended or {}).get("replaced_by", []))),
+        "changes": feeds.entries(v["code"], versions, today),  # for the field and agency feeds
         # The name's head, folded as search folds it (the finding page's common searches).
         "head": " ".join(fold(_HEAD.split(v["name"], maxsplit=1)[0])),
     }
@@ -116,14 +118,16 @@ def pages(
     renderer = _Renderer(shell, site.today, {} if made is None else made)
     mentioned = _Mentions(touched)
 
-    def page(path: str, title: str, sections: list[dict], intro: str = "") -> Page:
+    def page(
+        path: str, title: str, sections: list[dict], intro: str = "", feed: str | None = None
+    ) -> Page:
         depth = path.count("/")
         root = "../" * depth
         for section in sections:
             for item in section["items"]:
                 item["href"] = item["href"].replace("{root}", root)
         context = {"title": title, "intro": intro, "sections": sections, "root": root}
-        return renderer.page(path, listing, title, context, basis=context)
+        return renderer.page(path, listing, title, context, basis=context, feed=feed)
 
     def group(key, names: dict[str, str], base: str, title: str, noun: str):
         buckets: dict[str, list[str]] = {}
@@ -147,6 +151,7 @@ def pages(
                     f"{noun} {name}".strip(),
                     [{"heading": None, "items": items}],
                     f"{len(buckets[value])} thủ tục.",
+                    feed=f"Thay đổi: lĩnh vực {name}" if key == "field" else None,
                 )
             index.append(
                 {
@@ -255,7 +260,13 @@ class _Renderer:
         return path + "index.html", None
 
     def page(
-        self, path: str, template: Template, title: str, context: dict[str, Any], basis: Any
+        self,
+        path: str,
+        template: Template,
+        title: str,
+        context: dict[str, Any],
+        basis: Any,
+        feed: str | None = None,
     ) -> Page:
         """`basis`: everything the page shows, JSON-able (the context without SiteData)."""
         text = json.dumps([template.name, self.today, title, basis], ensure_ascii=False)
@@ -265,7 +276,8 @@ class _Renderer:
             return target, None
         self.made[target] = digest
         html = template.render(**context)
-        return target, self.shell.wrap(html, title=title, depth=path.count("/"))
+        extra = feeds.link(feed) if feed else ""
+        return target, self.shell.wrap(html, title=title, depth=path.count("/"), head_extra=extra)
 
 
 def agency_pages(
@@ -316,6 +328,7 @@ def agency_pages(
                 "site": site,
             },
             basis=[agency, sections, parent, offices],
+            feed=f"Thay đổi: {agency['name']}",
         )
     yield page("co-quan/", "Cơ quan giải quyết thủ tục", [{"heading": None, "items": index}])
 

@@ -42,7 +42,7 @@ from buildlib.errors import BuildError, CatalogueError, MkdocsError, RenderError
 from chalicelib.calendar import WorkingCalendar
 from chalicelib.versions import has_ended, shown_index, shown_version, state
 
-from . import application, backoffice, browse, cache, opendata, search, webfont
+from . import application, backoffice, browse, cache, feeds, opendata, search, webfont
 from .cache import VERSION as CACHE_VERSION
 from .links import check_links
 from .opendata import Fragment, Published, write_open_data
@@ -143,6 +143,7 @@ def build_command(
     try:
         loaded = load_catalogue(run)
         shell = frame(run, loaded, out)
+        write_feeds(run, loaded)
         site = _site_data(loaded.catalogue, run.today, loaded.summaries)
         env = environment(run.cache_dir / "jinja")
 
@@ -262,6 +263,17 @@ def frame(run: Plan, loaded: Loaded, out: TextIO) -> Shell:
     if templates.is_dir():
         shutil.copytree(templates, site_dir / "mau", dirs_exist_ok=True)
     return shell
+
+
+def write_feeds(run: Plan, loaded: Loaded) -> None:
+    """The Atom feeds of changes (feeds.py): of the procedures rendered this build, and of every
+    field and agency, from the summaries; before the pages, whose links to them are checked."""
+    catalogue = loaded.catalogue
+    fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
+    agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
+    feeds.write_all(
+        run.site_dir, loaded.summaries, codes=loaded.todo, fields=fields, agencies=agencies
+    )
 
 
 def pages(

@@ -15,7 +15,7 @@ from buildlib.catalogue import labels
 from buildlib.catalogue.changes import compare
 from chalicelib.versions import has_ended, shown_version, state_of
 
-from . import opendata
+from . import feeds, opendata
 from .pagedata import SiteData
 from .shell import Shell
 
@@ -183,7 +183,10 @@ def procedure_pages(
             if v is None
             else f"{version['name']} (từ {labels.date(v['effective_from'])})"
         )
-        pages.append((path + "index.html", shell.wrap(content, title=title, depth=depth)))
+        # The stable page names the procedure's feed of changes (feeds.py), beside it.
+        extra = feeds.link(f"Thay đổi: {version['name']}") if v is None else ""
+        html = shell.wrap(content, title=title, depth=depth, head_extra=extra)
+        pages.append((path + "index.html", html))
     pages.append(checklist_page(code, shown, env, shell, site))
     return pages
 

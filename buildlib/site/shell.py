@@ -82,11 +82,15 @@ class Shell:
         bare_tail = "</article></div></div></main>\n</body>\n</html>\n"
         return cls(head, tail, bare_head, bare_tail)
 
-    def wrap(self, content: str, *, title: str, depth: int) -> str:
+    def wrap(self, content: str, *, title: str, depth: int, head_extra: str = "") -> str:
         """The page at `depth` folders below the site root: the frame's relative URLs re-rooted
-        (only the frame's: the content's links are already relative to its own page)."""
+        (only the frame's: the content's links are already relative to its own page).
+        `head_extra`: markup added at the end of <head> (a feed's `<link rel="alternate">`)."""
         head, tail = self._at(self.head, self.tail, depth)
-        return head.replace(SHELL_TITLE, _attr(title), 2) + content + tail
+        head = head.replace(SHELL_TITLE, _attr(title), 2)
+        if head_extra:
+            head = head.replace("</head>", head_extra + "</head>", 1)
+        return head + content + tail
 
     def bare(self, content: str, *, title: str, depth: int) -> str:
         """The page at `depth` in the light frame (see the class)."""

@@ -53,6 +53,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from buildlib.review.accessibility import AXE_JS, describe, run_axe
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -64,8 +66,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 SERVER_START_TIMEOUT = 300  # seconds: run.sh may install the venv, then builds site and bundle
 LOCAL_SCHEMES = ("data:", "blob:", "about:")
@@ -257,42 +257,18 @@ def wide_page(make_page: Callable[..., Page]) -> Page:
     return make_page(1280, 800)
 
 
-def _describe(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        targets = [", ".join(node["target"]) for node in violation["nodes"][:3]]
-        lines.append(
-            f"- {violation['id']} ({violation['impact']}): {violation['help']}"
-            f" [{len(violation['nodes'])} nodes] e.g. {' | '.join(targets)}"
-        )
-    return "\n".join(lines)
-
-
 @pytest.fixture
 def axe() -> Callable[[Page, str], None]:
     if not AXE_JS.is_file():
         pytest.fail(f"{AXE_JS} is missing: run `npm ci` (scripts/test.sh does)")
 
     def check(page: Page, name: str) -> None:
-        # A colour caught half-way through a transition (the header's title fading in when the
-        # page scrolls to a focused element) is no contrast failure: let transitions finish.
-        # A function, not an expression string: polling a string needs eval, which the CSP
-        # refuses ('unsafe-eval' is not allowed).
-        page.wait_for_function(
-            "() => document.getAnimations().every(a => a.playState !== 'running')", timeout=3000
-        )
-        if not page.evaluate("typeof window.axe === 'object'"):
-            # Evaluated by the test driver, which the page's CSP does not govern (a <script>
-            # element with the code inline would be refused, as it should be).
-            page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-        result = page.evaluate(
-            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
-        )
-        violations = result["violations"]
+        # The pull request's axe step runs the same rules the same way (scripts/pr/axe.sh).
+        violations = run_axe(page)
         if violations:
             pytest.fail(
                 f"axe-core: {len(violations)} violation(s) on {name} ({page.url}):\n"
-                + _describe(violations),
+                + describe(violations),
                 pytrace=False,
             )
 
