@@ -50,6 +50,8 @@ COMMUNE_FROM = "2025-07-01"
 MARKER = "build.py import-listing"  # review.source_record of every draft this command writes
 _IN_FORCE_FROM = re.compile(r"có hiệu lực từ (\d{4}-\d{2}-\d{2})")
 _REPEALED_BY = re.compile(r"theo (\S+/QĐ-\S+)")
+# Dates are written unquoted, as the catalogue's editors write them (the loader keeps them text).
+_ISO_QUOTED = re.compile(r"^(\s*(?:- )?[a-z_]+: )'(\d{4}-\d{2}-\d{2})'$", re.M)
 
 
 @dataclass
@@ -434,7 +436,7 @@ def write(listing: Listing, data: dict) -> None:
     folder = listing.catalogue / "procedures" / code
     target = folder / f"{data['effective_from']}.yaml"
     comment = f"Thủ tục {code}: bản nháp nhập từ dữ liệu chủ xã Vĩnh Bảo, chưa rà soát."
-    text = command.dump(data, comment)
+    text = _ISO_QUOTED.sub(r"\1\2", command.dump(data, comment))
     if target.is_file() and target.read_text(encoding="utf-8") == text:
         listing.unchanged.append(code)
         return
