@@ -241,6 +241,8 @@ def current_draft(listing: Listing, row: dict[str, str], run: command.Run) -> di
             found = None
         else:
             data = draft.data
+            # The importer lists effective_from (its run's day); here it is the listing's date.
+            data["unpublished"].remove("effective_from")
             _known_agencies(data, found[1], run)
     data["name"] = row["ten"]
     data["field"] = field_id(listing, row["linhVuc"])
@@ -404,8 +406,7 @@ def _finish(data: dict, from_record: bool) -> dict:
     data["review"] = {"status": "imported", "source_record": MARKER}
     if verbatim:
         data["review"]["verbatim"] = verbatim
-    # The importer lists effective_from (its run's day); here it is the listing's own date.
-    unpublished = [u for u in data.get("unpublished", []) if u != "effective_from"]
+    unpublished = list(data.get("unpublished", []))
     unpublished.append("decision.date")
     if not from_record:
         unpublished += [
