@@ -245,6 +245,11 @@ def current_draft(listing: Listing, row: dict[str, str], run: command.Run) -> di
             data["unpublished"].remove("effective_from")
             _known_agencies(data, found[1], run)
     data["name"] = row["ten"]
+    record_name = found[1]["ten_thu_tuc"] if found else ""
+    if record_name and _same_name(record_name, row["ten"]):
+        # The listing's name often runs on into the decision's text ("... - Điều 2 Nghị định
+        # ..."): the record's name, of which it is the start, is the name (verify's own rule).
+        data["name"] = record_name
     data["field"] = field_id(listing, row["linhVuc"])
     data["decision"] = {"number": number, "date": "unpublished", "issuer": CITY}
     if number == "unpublished":
@@ -265,13 +270,27 @@ def current_draft(listing: Listing, row: dict[str, str], run: command.Run) -> di
     )
     data["online_service"] = online
     facts = ["code", "name", "field", "effective_from", "intake.agencies", "cross_boundary"]
+    if data["name"] != row["ten"]:
+        facts.remove("name")
     if not found:
         facts.append("levels")
     sources = [listing_source(row, facts), decision_source(row, number)]
     if found:
         sources.append(record_source(code, found[0], found[1]))
+        if data["name"] != row["ten"]:
+            sources[-1]["fields"].insert(0, "name")
     data["sources"] = sources
     return _finish(data, found is not None)
+
+
+def _same_name(record: str, listing: str) -> bool:
+    """The listing's name is the record's followed by text of the decision it was read from: a
+    number ("- Điều 2 Nghị định số 351/2025/NĐ-CP ...") or a heading in capitals ("II LĨNH VỰC
+    ĐĂNG KIỂM"). verify accepts either name (one starts the other)."""
+    if not listing.casefold().startswith(record.casefold()):
+        return False
+    tail = listing[len(record) :].strip()
+    return bool(tail) and (any(ch.isdigit() for ch in tail) or tail.upper() == tail)
 
 
 def _known_agencies(data: dict, record: dict[str, str], run: command.Run) -> None:
