@@ -239,3 +239,21 @@ def test_search_finds_each_imported_procedure_by_its_name_without_diacritics(
         if v["code"] not in codes:
             missed.append((v["code"], typed))
     assert missed == []
+
+
+def test_a_reviewed_version_beside_a_draft_replaces_it(setup: tuple[Path, Path]) -> None:
+    catalogue, reference = setup
+    importer.import_listing(catalogue, reference)
+    folder = catalogue / "procedures" / BARE
+    draft = next(folder.glob("*.yaml"))
+    reviewed = folder / "2026-11-01.yaml"
+    reviewed.write_text(
+        draft.read_text(encoding="utf-8")
+        .replace("source_record: build.py import-listing", "source_record: biên tập viên")
+        .replace(f"effective_from: {draft.stem}", "effective_from: 2026-11-01"),
+        encoding="utf-8",
+    )
+    again = importer.import_listing(catalogue, reference)
+    assert again.dropped == [BARE]
+    assert sorted(folder.glob("*.yaml")) == [reviewed]
+    assert BARE in again.kept

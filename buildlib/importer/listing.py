@@ -13,7 +13,8 @@ flag. For every code the catalogue does not hold yet:
 
 Every draft is marked `review.status: imported` and cites the listing row (and the record) in
 `sources`. Nothing is guessed: a value neither source gives is listed in `unpublished`. A code
-whose folder holds a version that is not one of these drafts (a reviewed one) is left alone, so
+whose folder holds a version that is not one of these drafts (a reviewed one) is left alone, and
+a draft of this command beside such a version is deleted (the reviewed version replaces it), so
 re-running the command rewrites only its own drafts, byte for byte the same when nothing changed.
 """
 
@@ -68,6 +69,7 @@ class Listing:
     kept: list[str] = field(default_factory=list)  # codes the catalogue already holds
     refused: list[tuple[str, str]] = field(default_factory=list)
     replaced_by: dict[str, list[str]] = field(default_factory=dict)  # from change.replaces
+    dropped: list[str] = field(default_factory=list)  # drafts a reviewed version replaced
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -441,14 +443,27 @@ def _finish(data: dict, from_record: bool) -> dict:
 # --- writing ------------------------------------------------------------------------------------
 
 
-def ours(folder: Path) -> bool:
-    """Whether a procedure folder holds only drafts this command wrote (so it may rewrite them)."""
-    for file in folder.glob("*.yaml"):
+def drafts_in(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(this command's drafts, every other version) in a procedure folder."""
+    drafts, others = [], []
+    for file in sorted(folder.glob("*.yaml")):
         data, _ = load_text(file.read_text(encoding="utf-8"), str(file))
         review = data.get("review") if isinstance(data, dict) else None
-        if not isinstance(review, dict) or review.get("source_record") != MARKER:
-            return False
-    return True
+        mine = isinstance(review, dict) and review.get("source_record") == MARKER
+        (drafts if mine else others).append(file)
+    return drafts, others
+
+
+def ours(folder: Path, listing: "Listing | None" = None) -> bool:
+    """Whether a procedure folder holds only drafts this command wrote (so it may rewrite them).
+    A draft beside a version written by anyone else (a reviewer's) is dropped: that version
+    replaces it."""
+    drafts, others = drafts_in(folder)
+    if others and drafts and listing is not None:
+        for file in drafts:
+            file.unlink()
+        listing.dropped.append(folder.name)
+    return not others
 
 
 def write(listing: Listing, data: dict) -> None:
@@ -484,11 +499,12 @@ def write_fields(listing: Listing) -> None:
 
 def import_listing(catalogue: Path, reference: Path) -> Listing:
     rows = read_rows(reference)
+    listing = Listing(catalogue, rows, {})
     held = {p.name for p in (catalogue / "procedures").iterdir() if p.is_dir()}
-    mine = {code for code in held if ours(catalogue / "procedures" / code)}
+    mine = {code for code in held if ours(catalogue / "procedures" / code, listing)}
     todo = [r for r in rows if r["ma"] not in held or r["ma"] in mine]
     current = {r["ma"] for r in todo if r["publishable"] == "True"}
-    listing = Listing(catalogue, rows, read_records(reference, current))
+    listing.records = read_records(reference, current)
     listing.kept = sorted(held & {r["ma"] for r in rows} - mine)
     listing.fields = read_fields(catalogue)
     listing.replaced_by = read_replacements(catalogue, held - mine)
@@ -521,7 +537,8 @@ def import_listing_command(args: argparse.Namespace, *, out: TextIO) -> int:
     listing = import_listing(Path(args.catalogue), reference)
     print(
         f"Dữ liệu chủ xã Vĩnh Bảo: {len(listing.rows)} mã; đã có trong danh mục (giữ nguyên): "
-        f"{len(listing.kept)}; bản nháp ghi mới hoặc cập nhật: {len(listing.written)}; "
+        f"{len(listing.kept)}; bản nháp bỏ vì đã có phiên bản rà soát: {len(listing.dropped)}; "
+        f"bản nháp ghi mới hoặc cập nhật: {len(listing.written)}; "
         f"không đổi: {len(listing.unchanged)}; có bản ghi Cổng DVCQG: {len(listing.records)}; "
         f"lĩnh vực mới: {len(listing.new_fields)}; từ chối: {len(listing.refused)}.",
         file=out,
