@@ -445,7 +445,8 @@ def _finish(data: dict, from_record: bool) -> dict:
 
 def drafts_in(folder: Path) -> tuple[list[Path], list[Path]]:
     """(this command's drafts, every other version) in a procedure folder."""
-    drafts, others = [], []
+    drafts: list[Path] = []
+    others: list[Path] = []
     for file in sorted(folder.glob("*.yaml")):
         data, _ = load_text(file.read_text(encoding="utf-8"), str(file))
         review = data.get("review") if isinstance(data, dict) else None
