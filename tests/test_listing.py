@@ -257,3 +257,19 @@ def test_a_reviewed_version_beside_a_draft_replaces_it(setup: tuple[Path, Path])
     assert again.dropped == [BARE]
     assert sorted(folder.glob("*.yaml")) == [reviewed]
     assert BARE in again.kept
+
+
+def test_the_schema_lets_a_draft_leave_out_audiences_but_never_name_a_form() -> None:
+    from buildlib.catalogue.schemas import SchemaSet
+
+    schemas = SchemaSet()
+    files = sorted((CATALOGUE / "procedures" / "1.001193").glob("*.yaml"))
+    reviewed, _ = load_text(files[-1].read_text(encoding="utf-8"), "x.yaml")
+    assert reviewed["online_service"].get("form")
+    without = {k: v for k, v in reviewed.items() if k != "audiences"}
+    assert list(schemas.errors("procedure", without))  # a reviewed version needs audiences
+    draft = without | {"review": {"status": "imported"}}
+    errors = list(schemas.errors("procedure", draft))
+    assert [path for path, _, _ in errors] == [("online_service",)]
+    draft["online_service"] = {"kind": "unpublished"}
+    assert list(schemas.errors("procedure", draft)) == []
