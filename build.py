@@ -3,6 +3,7 @@
 python build.py check [--format text|github]
 python build.py diff [BASE [HEAD]] [--repo DIR]
 python build.py verify [--reference DIR] [--report FILE]
+python build.py import-listing [--reference DIR]
 python build.py new CODE [--from-latest] [--effective-from DATE]
 python build.py build [--public-url URL] [--today DATE] [--full]
 """
@@ -66,6 +67,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     from buildlib.importer.command import import_command
 
     return import_command(paths.ROOT, args, out=sys.stdout)
+
+
+def cmd_import_listing(args: argparse.Namespace) -> int:
+    from buildlib.importer.listing import import_listing_command
+
+    return import_listing_command(args, out=sys.stdout)
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
@@ -139,6 +146,16 @@ def parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("--report", help="tệp báo cáo (mặc định: <out>/../import-report.md)")
     imp.set_defaults(func=cmd_import)
+
+    listing = sub.add_parser(
+        "import-listing", help="nhập danh mục TTHC của xã Vĩnh Bảo thành bản nháp chưa rà soát"
+    )
+    listing.add_argument("--catalogue", default=str(paths.CATALOGUE))
+    listing.add_argument(
+        "--reference",
+        help="thư mục dữ liệu tham chiếu (mặc định ../shared/reference hoặc reference/)",
+    )
+    listing.set_defaults(func=cmd_import_listing)
     return top
 
 

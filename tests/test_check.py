@@ -120,7 +120,7 @@ def test_github_format_prints_annotations_with_file_and_line():
     annotations = [line for line in output.splitlines() if line.startswith("::")]
     assert len(annotations) == len(output.splitlines()) - 1
     assert "::error file=catalogue/forms/tab.yaml,line=5,col=1::" in output
-    assert "::warning file=catalogue/procedures/1.000001/2025-01-01.yaml," in output
+    assert "::warning file=catalogue/procedures/1.000002/2025-01-01.yaml,line=58," in output
 
 
 @pytest.mark.slow
