@@ -11,7 +11,12 @@ from chalicelib import headers, jsonbody, officers, openapi
 from chalicelib.config import MAX_BODY_BYTES
 from chalicelib.errors import ApiError
 from chalicelib.scanner import ScanPendingError
-from chalicelib.wiring import default_backoffice, default_outbox_worker, default_service
+from chalicelib.wiring import (
+    default_backoffice,
+    default_outbox_worker,
+    default_rating_desk,
+    default_service,
+)
 
 app = Chalice(app_name="motcua")
 log = logging.getLogger("motcua")
@@ -131,13 +136,19 @@ def resend_secret():
 @app.route("/api/dossiers/{code}", methods=["GET"])
 def lookup(code):
     secret = app.current_request.headers.get("x-lookup-secret")
-    return _handle(lambda: default_service().lookup(code, secret, _client()))
+    return _handle(lambda: default_rating_desk().lookup(code, secret, _client()))
 
 
 @app.route("/api/dossiers/{code}/receipt-qr", methods=["GET"])
 def receipt_qr(code):
     secret = app.current_request.headers.get("x-lookup-secret")
     return _handle(lambda: default_service().receipt_qr(code, secret, _client()), respond=_svg)
+
+
+@app.route("/api/dossiers/{code}/rating", methods=["POST"], content_types=ANY_BODY)
+def rate(code):
+    secret = _header("x-lookup-secret")
+    return _handle(lambda: default_rating_desk().rate(code, secret, _client(), _body()), 201)
 
 
 def _header(name: str) -> str | None:
