@@ -42,12 +42,17 @@ APPLICANT = workflow.Actor(workflow.APPLICANT, frozenset({workflow.APPLICANT}))
 ALL_GOOD = dict.fromkeys(QUESTIONS, "hai_long")
 
 
-@pytest.fixture(scope="module")
-def bundle_path(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("bundle") / "bundle.json"
+def make_bundle(folder: Path) -> Path:
+    """The API's bundle of the fixture catalogue, in `folder`."""
+    path = folder / "bundle.json"
     with contextlib.redirect_stdout(io.StringIO()):
         assert bundle_command(CATALOGUE, path, out=io.StringIO()) == 0
     return path
+
+
+@pytest.fixture(scope="module")
+def bundle_path(tmp_path_factory) -> Path:
+    return make_bundle(tmp_path_factory.mktemp("bundle"))
 
 
 @dataclass
@@ -80,9 +85,7 @@ class Office:
         filed = self.service.submit(body, uuid.uuid4().hex)
         return filed["code"], filed["secret"]
 
-    def act(
-        self, code: str, action: str, data: dict | None = None, actor=DESK
-    ) -> StoredDossier:
+    def act(self, code: str, action: str, data: dict | None = None, actor=DESK) -> StoredDossier:
         """An action now through the service's one transition (the officers' and applicant's
         routes go through it too)."""
         stored = self.dossiers.get(code)
@@ -137,9 +140,7 @@ def test_the_status_view_asks_for_a_rating_only_once_the_result_was_returned(off
     rating = office.desk.lookup(code, secret, "c")["rating"]
     assert rating["given"] is False
     assert [q["id"] for q in rating["questions"]] == list(QUESTIONS)
-    assert [level["label"] for level in rating["questions"][0]["levels"]] == list(
-        LEVELS.values()
-    )
+    assert [level["label"] for level in rating["questions"][0]["levels"]] == list(LEVELS.values())
 
 
 def test_a_rating_is_stored_once_and_the_view_then_says_it_was_given(office):
