@@ -28,7 +28,7 @@ from chalicelib.ratings import LEVELS, QUESTIONS, RatingDesk
 from chalicelib.sealing import Sealer
 from chalicelib.storage.files import FilesystemUploads
 from chalicelib.storage.lookups_sqlite import SqliteLookupFailures
-from chalicelib.storage.ports import StoredDossier
+from chalicelib.storage.ports import Rating, StoredDossier
 from chalicelib.storage.ratings_sqlite import SqliteRatings
 from chalicelib.storage.sqlite import SqliteDossiers
 from tests.api.filling import answers_for
@@ -196,3 +196,21 @@ def test_every_missing_or_unknown_answer_has_its_own_vietnamese_message(office):
         "/ten": "Trường này không được nhận.",
     }
     assert office.ratings.get(code) is None
+
+
+def test_a_new_data_key_seals_the_comments_again(tmp_path):
+    old_key = (b"\x00\x00\x00\x01", b"old-ratings-data-key-32-bytes-ok")
+    old = Sealer([old_key])
+    ratings = SqliteRatings(tmp_path / "ratings.sqlite3", sealer=old)
+    rating = Rating("c-1", "o", "1.001612", "2026-11-04T15:30:00+07:00", ALL_GOOD, "Tốt.")
+    ratings.add(rating)
+    ratings.close()
+    new_key = (b"\x00\x00\x00\x02", b"new-ratings-data-key-32-bytes-ok")
+
+    ring = SqliteRatings(tmp_path / "ratings.sqlite3", sealer=Sealer([new_key, old_key]))
+    assert ring.reseal() == 1
+    ring.close()
+
+    only_new = SqliteRatings(tmp_path / "ratings.sqlite3", sealer=Sealer([new_key]))
+    assert only_new.get("c-1") == rating
+    only_new.close()

@@ -69,6 +69,21 @@ class SqliteRatings:
         for row in rows:
             yield self._rating(row)
 
+    def reseal(self) -> int:
+        """Seals every comment again under the ring's first key (`motcua rotate-data-key`);
+        how many ratings."""
+        assert self._sealer is not None
+        sealer = self._sealer
+        with self._connections.transaction() as db:
+            rows = db.execute("SELECT code, comment FROM ratings").fetchall()
+            for code, comment in rows:
+                text = sealer.open_text(comment, _context(code))
+                db.execute(
+                    "UPDATE ratings SET comment = ? WHERE code = ?",
+                    (sealer.seal_text(text, _context(code)), code),
+                )
+        return len(rows)
+
     def close(self) -> None:
         """Closes every connection any thread opened (tests and server shutdown)."""
         self._connections.close()
