@@ -81,6 +81,19 @@ def test_processes_rating_one_dossier_at_once_store_exactly_one(make_ratings):
     assert kept.answers["tong_the"] == levels[stored.index(True) % 3]
 
 
+def test_deleting_ratings_deletes_those_of_the_codes_given_only(make_ratings):
+    ratings = make_ratings()
+    codes = [f"11383.HCC-261207-{n:04d}" for n in range(1, 31)]
+    for code in codes:
+        ratings.add(rating(code))
+
+    assert ratings.delete([*codes[:27], "11383.HCC-261207-9999"]) == 27
+
+    assert sorted(r.code for r in make_ratings().all()) == codes[27:]
+    assert ratings.get(codes[0]) is None
+    assert ratings.delete([]) == 0
+
+
 def test_the_sqlite_adapter_keeps_the_comment_sealed_at_rest(tmp_path):
     ratings = SqliteRatings(tmp_path / "ratings.sqlite3", sealer=SEALER)
     try:

@@ -483,4 +483,9 @@ class Ratings(Protocol):
         """Every rating once, in no promised order (the export)."""
         ...
 
+    def delete(self, codes: list[str]) -> int:
+        """Deletes the ratings of these dossiers (their retention period has passed: `motcua
+        purge`); unknown codes are skipped. How many were deleted."""
+        ...
+
     def close(self) -> None: ...

@@ -5,6 +5,8 @@ written with the condition `attribute_not_exists(pk)`, so a second rating of a d
 (AlreadyRatedError) whichever container writes it. `all` scans the table for these items: the
 anonymised export (`motcua export-events`) is run by an operator, never by the API."""
 
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -18,6 +20,7 @@ if TYPE_CHECKING:  # boto3-stubs, for mypy only
     from mypy_boto3_dynamodb import DynamoDBClient
 
 PREFIX = "RATING#"
+MAX_ATTEMPTS = 8  # a batch's unprocessed items, sent again with a growing random wait
 
 
 class DynamoRatings:
@@ -70,6 +73,25 @@ class DynamoRatings:
             start = page.get("LastEvaluatedKey")
             if not start:
                 return
+
+    def delete(self, codes: list[str]) -> int:
+        """Reads which of `codes` have a rating, then deletes those, 25 to a batch."""
+        found = [code for code in codes if self.get(code) is not None]
+        for start in range(0, len(found), 25):
+            requests: list[Any] = [
+                {"DeleteRequest": {"Key": {"pk": {"S": PREFIX + code}}}}
+                for code in found[start : start + 25]
+            ]
+            for _attempt in range(MAX_ATTEMPTS):
+                with _wrapped():
+                    answer = self._client.batch_write_item(RequestItems={self._table: requests})
+                requests = list(answer.get("UnprocessedItems", {}).get(self._table, []))
+                if not requests:
+                    break
+                time.sleep(random.uniform(0, 0.05 * 2**_attempt))
+            else:
+                raise StorageError()
+        return len(found)
 
     def close(self) -> None:
         """Nothing to release: boto3 clients pool their own connections."""

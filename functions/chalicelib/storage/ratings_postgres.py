@@ -54,6 +54,10 @@ class PostgresRatings:
         for row in rows:
             yield _rating(row)
 
+    def delete(self, codes: list[str]) -> int:
+        with self._pool.connection() as conn, wrapped():
+            return conn.execute("DELETE FROM ratings WHERE code = ANY(%s)", (codes,)).rowcount
+
     def close(self) -> None:
         """Closes every connection (tests and server shutdown)."""
         self._pool.close()

@@ -69,6 +69,17 @@ class SqliteRatings:
         for row in rows:
             yield self._rating(row)
 
+    def delete(self, codes: list[str]) -> int:
+        deleted = 0
+        with self._connections.transaction() as db:
+            for start in range(0, len(codes), 500):
+                batch = codes[start : start + 500]
+                marks = ", ".join("?" * len(batch))
+                deleted += db.execute(
+                    f"DELETE FROM ratings WHERE code IN ({marks})", batch
+                ).rowcount
+        return deleted
+
     def reseal(self) -> int:
         """Seals every comment again under the ring's first key (`motcua rotate-data-key`);
         how many ratings."""
