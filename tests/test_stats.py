@@ -158,7 +158,12 @@ def bundle_path(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, bundle_path) -> Run:
-    tmp = tmp_path_factory.mktemp("stats")
+    return built_site(tmp_path_factory.mktemp("stats"), bundle_path)
+
+
+def built_site(tmp: Path, bundle_path: Path) -> Run:
+    """The dossiers run, exported, and the fixture catalogue's site built with the export in
+    `tmp`/site (tests/browser/test_stats_page.py serves it too)."""
     office = make_office(tmp, bundle_path)
     try:
         codes, outcomes, offices = run_the_dossiers(office)

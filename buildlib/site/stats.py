@@ -498,7 +498,8 @@ def _groups_html(computed: list[dict] | None) -> str:
         "<p>Bộ chỉ số đánh giá chất lượng phục vụ người dân, doanh nghiệp (Quyết định "
         "766/QĐ-TTg năm 2022). Trang này chỉ tính những chỉ số mà sự kiện xử lý hồ sơ của cổng "
         "đủ để tính; cách tính của cổng là của riêng cổng, không thay cho điểm chính thức.</p>\n"
-        '<div class="tthc-table"><table>\n<caption>Chỉ số tính được và không tính được'
+        '<div class="tthc-table" role="region" tabindex="0" aria-label="Các nhóm chỉ số">'
+        '<table class="tk-table">\n<caption>Chỉ số tính được và không tính được'
         "</caption>\n"
         '<thead><tr><th scope="col">Nhóm chỉ số</th><th scope="col">Trên cổng này</th>'
         "</tr></thead>\n<tbody>\n" + "\n".join(lines) + "\n</tbody></table></div>"
@@ -596,7 +597,7 @@ def _figure(
         + bar_chart(key, title, description, months_, series, top=top)
         + f'\n<figcaption id="{key}-chu-thich">{e(title)}</figcaption>\n'
         f'<div class="tthc-table" role="region" tabindex="0" aria-label="Bảng số liệu: '
-        f'{e(title)}"><table>\n<caption>Bảng số liệu: {e(title)}</caption>\n'
+        f'{e(title)}"><table class="tk-table">\n<caption>Bảng số liệu: {e(title)}</caption>\n'
         f'<thead><tr><th scope="col">Tháng</th>{head}</tr></thead>\n<tbody>{body}</tbody>'
         "</table></div>\n</figure>"
     )
@@ -615,8 +616,9 @@ def bar_chart(
     of None draws nothing), a legend, and the y axis in round steps. `title` and `description`
     are its accessible name and description."""
     e = markupsafe.escape
-    width, height = 640, 300
-    left, right, top_pad, bottom = 48, 12, 44, 36
+    # Drawn at about a phone's width, so its text stays readable there (13-14 px).
+    width, height = 400, 260
+    left, right, top_pad, bottom = 40, 8, 44, 48
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     totals = [sum(float(s[2][i] or 0) for s in series) for i in range(len(months_))]
     ceiling = top if top is not None else _nice(max(totals, default=0))
@@ -632,7 +634,7 @@ def bar_chart(
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
             'stroke="#b1b4b6" stroke-width="1"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="13" '
             f'fill="{INK}">{e(number(round(value)) if value == round(value) else number(value))}'
             "</text>"
         )
@@ -652,17 +654,20 @@ def bar_chart(
                 f'fill="{colour}"><title>{e(label)}, {e(_month_label(month))}: '
                 f"{e(number(value))}</title></rect>"
             )
+        centre, baseline = x + bar / 2, height - bottom + 18
+        turn = f' transform="rotate(-40 {centre:.1f} {baseline})"' if slot < 48 else ""
+        anchor = "end" if turn else "middle"
         parts.append(
-            f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 18}" text-anchor="middle" '
-            f'font-size="12" fill="{INK}">{e(_month_label(month))}</text>'
+            f'<text x="{centre:.1f}" y="{baseline}" text-anchor="{anchor}"{turn} '
+            f'font-size="13" fill="{INK}">{e(_month_label(month))}</text>'
         )
     x = left
     for label, colour, _values in series:
         parts.append(
             f'<rect x="{x}" y="12" width="14" height="14" fill="{colour}"/>'
-            f'<text x="{x + 20}" y="24" font-size="13" fill="{INK}">{e(label)}</text>'
+            f'<text x="{x + 20}" y="24" font-size="14" fill="{INK}">{e(label)}</text>'
         )
-        x += 28 + 8 * len(label)
+        x += 30 + 8 * len(label)
     parts.append("</svg>")
     return "".join(parts)
 
@@ -705,7 +710,8 @@ def _rows_html(table: list[dict]) -> str:
     return (
         '<h2 id="chi-tiet">Theo cơ quan và lĩnh vực</h2>\n'
         '<div class="tthc-table" role="region" tabindex="0" aria-label="Số liệu theo tháng, '
-        'cơ quan và lĩnh vực"><table>\n<caption>Số liệu theo tháng, cơ quan và lĩnh vực'
+        'cơ quan và lĩnh vực"><table class="tk-table">\n'
+        "<caption>Số liệu theo tháng, cơ quan và lĩnh vực"
         "</caption>\n"
         f'<thead><tr><th scope="col">Tháng</th><th scope="col">Cơ quan</th>'
         f'<th scope="col">Lĩnh vực</th>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>'
