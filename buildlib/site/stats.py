@@ -593,10 +593,9 @@ def _figure(
         for i, m in enumerate(months_)
     )
     return (
-        f'<figure class="tk-figure" aria-labelledby="{key}-chu-thich">\n'
+        f'<figure class="tk-figure">\n<figcaption>{e(title)}</figcaption>\n'
         + bar_chart(key, title, description, months_, series, top=top)
-        + f'\n<figcaption id="{key}-chu-thich">{e(title)}</figcaption>\n'
-        f'<div class="tthc-table" role="region" tabindex="0" aria-label="Bảng số liệu: '
+        + '\n<div class="tthc-table" role="region" tabindex="0" aria-label="Bảng số liệu: '
         f'{e(title)}"><table class="tk-table">\n<caption>Bảng số liệu: {e(title)}</caption>\n'
         f'<thead><tr><th scope="col">Tháng</th>{head}</tr></thead>\n<tbody>{body}</tbody>'
         "</table></div>\n</figure>"

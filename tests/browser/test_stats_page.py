@@ -14,6 +14,8 @@ from playwright.sync_api import expect
 from tests.test_ratings import make_bundle
 from tests.test_stats import built_site
 
+from .test_markup import vnu_errors
+
 PREFIX = "/thong-ke-mau/"
 
 
@@ -54,3 +56,7 @@ def test_the_statistics_page_shows_its_charts_and_tables_to_everyone(
     axe(page, f"thong-ke at {width} px")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     shot(page, f"thong-ke-{width}")
+
+
+def test_the_statistics_page_with_data_is_valid_html(site):
+    assert vnu_errors([site / "thong-ke" / "index.html"]) == []
