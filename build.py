@@ -5,7 +5,7 @@ python build.py diff [BASE [HEAD]] [--repo DIR]
 python build.py verify [--reference DIR] [--report FILE]
 python build.py import-listing [--reference DIR]
 python build.py new CODE [--from-latest] [--effective-from DATE]
-python build.py build [--public-url URL] [--today DATE] [--full]
+python build.py build [--public-url URL] [--today DATE] [--full] [--stats EVENTS.jsonl]
 """
 
 import argparse
@@ -60,6 +60,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             cache_dir=Path(args.cache_dir) if args.cache_dir else None,
             full=args.full,
             today=args.today,
+            stats=Path(args.stats) if args.stats else None,
         )
 
 
@@ -120,6 +121,11 @@ def parser() -> argparse.ArgumentParser:
         "--public-url",
         help="địa chỉ công khai của trang, gốc của mọi định danh công bố "
         "(mặc định: MOTCUA_PUBLIC_URL, nếu không có thì http://127.0.0.1:8000)",
+    )
+    build.add_argument(
+        "--stats",
+        help="tệp sự kiện ẩn danh (motcua export-events) cho trang thống kê; không có: trang "
+        "ghi chưa có số liệu",
     )
     build.set_defaults(func=cmd_build)
 

@@ -15,6 +15,7 @@ from chalicelib.wiring import (
     default_backoffice,
     default_handover_events,
     default_outbox_worker,
+    default_rating_desk,
     default_service,
 )
 
@@ -136,13 +137,19 @@ def resend_secret():
 @app.route("/api/dossiers/{code}", methods=["GET"])
 def lookup(code):
     secret = app.current_request.headers.get("x-lookup-secret")
-    return _handle(lambda: default_service().lookup(code, secret, _client()))
+    return _handle(lambda: default_rating_desk().lookup(code, secret, _client()))
 
 
 @app.route("/api/dossiers/{code}/receipt-qr", methods=["GET"])
 def receipt_qr(code):
     secret = app.current_request.headers.get("x-lookup-secret")
     return _handle(lambda: default_service().receipt_qr(code, secret, _client()), respond=_svg)
+
+
+@app.route("/api/dossiers/{code}/rating", methods=["POST"], content_types=ANY_BODY)
+def rate(code):
+    secret = _header("x-lookup-secret")
+    return _handle(lambda: default_rating_desk().rate(code, secret, _client(), _body()), 201)
 
 
 def _header(name: str) -> str | None:

@@ -43,6 +43,7 @@ from chalicelib.calendar import WorkingCalendar
 from chalicelib.versions import has_ended, shown_index, shown_version, state
 
 from . import application, backoffice, browse, cache, feeds, opendata, search, webfont
+from . import stats as statistics
 from .cache import VERSION as CACHE_VERSION
 from .links import check_links
 from .opendata import Fragment, Published, write_open_data
@@ -52,7 +53,7 @@ from .precompress import precompress, write_with_copy
 from .shell import Shell
 
 THEME = paths.THEME
-OUR_DIRS = ("thu-tuc", "co-quan", "duyet", "su-kien", "mau")
+OUR_DIRS = ("thu-tuc", "co-quan", "duyet", "su-kien", "mau", "thong-ke")
 # Written with their gzip copies and removed with them, or nothing to compress (precompress.py).
 UNWALKED = ("thu-tuc", "nop-ho-so", "du-lieu-mo/thu-tuc")
 CALENDAR_DAYS = 400
@@ -128,7 +129,10 @@ def build_command(
     cache_dir: Path | None = None,
     full: bool = False,
     workers: int | None = None,
+    stats: Path | None = None,
 ) -> int:
+    """`stats`: the anonymised event export the statistics page is computed from (stats.py);
+    without it the page says there is no data yet."""
     started = time.perf_counter()
     run = plan(
         catalogue_dir,
@@ -137,10 +141,11 @@ def build_command(
         cache_dir=(cache_dir or paths.CACHE).resolve(),
         full=full,
     )
-    if run.nothing_to_do:
+    if run.nothing_to_do and stats is None:
         print("Không có gì thay đổi kể từ lần dựng trước.", file=out)
         return 0
     try:
+        events = statistics.read_events(stats) if stats is not None else None
         loaded = load_catalogue(run)
         shell = frame(run, loaded, out)
         write_feeds(run, loaded)
@@ -154,6 +159,7 @@ def build_command(
         rendered = pages(run, loaded, shell, site, env, workers, meanwhile)
         search_records = search_index(run, loaded, rendered.records)
         published = open_data(run, loaded, shell, rendered.records)
+        statistics_page(run, loaded, shell, events)
         precompress(run.site_dir, run.cache_file.parent / "gzip-static.txt", skip=UNWALKED)
     except BuildError as error:
         print(str(error), file=out)
@@ -502,6 +508,26 @@ def open_data(run: Plan, loaded: Loaded, shell: Shell, records: dict[str, Any]) 
         procedures=serialise,
         fragments={c: f for c, f in fragments.items() if c not in stale},
         chunks=kept,
+    )
+
+
+def statistics_page(
+    run: Plan, loaded: Loaded, shell: Shell, events: "statistics.Events | None"
+) -> None:
+    """thong-ke/ and its open data (stats.py), on every build: the export is not one of the
+    catalogue's files, so the plan's hashes do not see it change."""
+    catalogue = loaded.catalogue
+    documents = [(d.kind, d.data) for d in catalogue.documents if d.data is not None]
+    field_names = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
+    statistics.write(
+        run.site_dir,
+        shell,
+        events,
+        procedure_fields={c: s["field"] for c, s in loaded.summaries.items()},
+        field_names=field_names,
+        offices={o["id"]: o["name"] for o in offices.of_catalogue(documents)},
+        revision=catalogue_revision(),
+        today=run.today,
     )
 
 

@@ -618,7 +618,8 @@ def open_data_page_html(
     return (
         "<h1>Dữ liệu mở</h1>\n"
         "<p>Danh mục thủ tục hành chính trên trang này được công bố lại dưới dạng dữ liệu để "
-        "các hệ thống và người dùng khác sử dụng.</p>\n"
+        "các hệ thống và người dùng khác sử dụng. Số liệu giải quyết hồ sơ (tiếp nhận, đúng hạn, "
+        'mức độ hài lòng) ở trang <a href="../thong-ke/">Thống kê</a>.</p>\n'
         f'<p class="tthc-meta">Phiên bản danh mục <code>{e(revision)}</code> · '
         f"ngày dựng {e(labels.date(today))}</p>\n"
         '<div class="tthc-table"><table>\n<caption>Tệp tải về</caption>\n'

@@ -434,11 +434,11 @@ class Service:
     # --- the applicant's status view and actions ----------------------------------------------
 
     def lookup(self, code: str, secret: str | None, client: str) -> dict[str, Any]:
-        return self.view(self._authorised(code, secret, client))
+        return self.view(self.authorised(code, secret, client))
 
     def receipt_qr(self, code: str, secret: str | None, client: str) -> str:
         """The receipt's QR code (SVG), for whoever holds the dossier's secret."""
-        stored = self._authorised(code, secret, client)
+        stored = self.authorised(code, secret, client)
         shown = lookup_secret.display(lookup_secret.parse(secret))
         return receipt.receipt_qr(self.public_url, stored.code, shown)
 
@@ -447,7 +447,7 @@ class Service:
     ) -> dict[str, Any]:
         """An upload target for one supplement file, under a key this dossier owns; only while
         the office waits for a supplement."""
-        stored = self._authorised(code, secret, client)
+        stored = self.authorised(code, secret, client)
         if "supplement" not in workflow.allowed(state_of(stored), APPLICANT.roles):
             raise ActionNotAllowedError("Hồ sơ không ở trạng thái chờ bổ sung giấy tờ.")
         self._limit(UPLOAD, client)
@@ -463,7 +463,7 @@ class Service:
         request_id: str | None = None,
     ) -> dict[str, Any]:
         """`supplement` or `withdraw`, by whoever holds the lookup secret: the new status view."""
-        stored = self._authorised(code, secret, client)
+        stored = self.authorised(code, secret, client)
         if (
             action not in workflow.ACTIONS
             or workflow.APPLICANT not in workflow.ACTIONS[action].roles
@@ -475,7 +475,7 @@ class Service:
         stored = self.transition(stored, action, version, data, APPLICANT, request_id, self.view)
         return self.view(stored)
 
-    def _authorised(self, code: str, secret: str | None, client: str) -> StoredDossier:
+    def authorised(self, code: str, secret: str | None, client: str) -> StoredDossier:
         """The dossier `code` if `secret` is its lookup secret. A secret that cannot be one (its
         shape, its check character) is a 422 that counts as no guess: it depends on the typed
         text only. A wrong code and a wrong secret get the same answer in the same time (one

@@ -51,6 +51,13 @@ class ActionNotAllowedError(ApiError):
     message = "Không thể thực hiện thao tác này ở trạng thái hiện tại của hồ sơ."
 
 
+class AlreadyRatedError(ApiError):
+    """A dossier is rated once (chalicelib/ratings.py); the store refuses a second rating."""
+
+    status, code = 409, "already_rated"
+    message = "Hồ sơ này đã được đánh giá. Mỗi hồ sơ chỉ đánh giá một lần."
+
+
 class RateLimitedError(ApiError):
     """429; `retry_after` (seconds), when known, is sent as the Retry-After header."""
 

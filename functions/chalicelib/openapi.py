@@ -5,7 +5,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from . import config, handover, officers, outbox, workflow
+from . import config, handover, officers, outbox, ratings, workflow
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -265,6 +265,74 @@ def _applicant_paths() -> dict[str, Any]:
                 },
             }
         },
+    }
+
+
+def _rating_paths() -> dict[str, Any]:
+    return {
+        "/api/dossiers/{code}/rating": {
+            "post": {
+                "summary": "Người nộp đánh giá mức độ hài lòng (một lần, sau khi trả kết quả)",
+                "description": "Chỉ khi hồ sơ đã trả kết quả (trạng thái 10), một lần cho mỗi "
+                "hồ sơ: lần thứ hai 409 already_rated; trước khi trả kết quả 409 "
+                "action_not_allowed. Câu hỏi và mức đánh giá lấy từ `rating` của tra cứu "
+                "(docs/statistics.md).",
+                "parameters": [CODE, LOOKUP_SECRET],
+                "requestBody": _body(_ref("RatingRequest")),
+                "responses": {
+                    **_ok(
+                        _object(["rating"], {"rating": _ref("RatingState")}),
+                        "201",
+                        "Đã ghi nhận đánh giá",
+                    ),
+                    **_errors(400, 401, 404, 409, 413, 422, 429, 503),
+                },
+            }
+        },
+    }
+
+
+def _rating_schemas() -> dict[str, Any]:
+    level_ids = list(ratings.LEVELS)
+    question = _object(
+        ["id", "label", "levels"],
+        {
+            "id": STRING,
+            "label": STRING,
+            "levels": {
+                "type": "array",
+                "items": _object(["id", "label"], {"id": {"enum": level_ids}, "label": STRING}),
+            },
+        },
+    )
+    return {
+        "RatingState": {
+            "description": "null trước khi trả kết quả; sau đó `given` (đã đánh giá chưa) và, "
+            "khi chưa, các câu hỏi cần hỏi",
+            "oneOf": [
+                {"type": "null"},
+                _object(
+                    ["given"],
+                    {
+                        "given": {"type": "boolean"},
+                        "questions": {"type": "array", "items": question},
+                        "comment_max": INTEGER,
+                    },
+                ),
+            ],
+        },
+        "RatingRequest": _object(
+            ["answers"],
+            {
+                "answers": _object(
+                    list(ratings.QUESTIONS),
+                    {q: {"enum": level_ids} for q in ratings.QUESTIONS},
+                    additionalProperties=False,
+                ),
+                "comment": {"type": "string", "maxLength": ratings.COMMENT_MAX},
+            },
+            additionalProperties=False,
+        ),
     }
 
 
@@ -921,6 +989,7 @@ def _document() -> dict[str, Any]:
                 }
             },
             **_applicant_paths(),
+            **_rating_paths(),
             **_officer_paths(),
             **_local_upload_paths(),
             **_handover_paths(),
@@ -1114,7 +1183,9 @@ def _document() -> dict[str, Any]:
                 "Dossier": _dossier(
                     "Trạng thái hồ sơ cho người nộp (docs/lifecycle.md, API)",
                     {"type": "array", "items": STRING},
+                    properties={"rating": _ref("RatingState")},
                 ),
+                **_rating_schemas(),
             },
         },
     }

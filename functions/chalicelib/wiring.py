@@ -26,6 +26,7 @@ from .storage.ports import (
     LookupFailures,
     Outbox,
     RateCounts,
+    Ratings,
     Uploads,
     UploadStore,
 )
@@ -33,6 +34,7 @@ from .storage.ports import (
 if TYPE_CHECKING:  # the scanner function's and the embedded target's only
     from .handover_events import HandoverEvents
     from .outbox import Sender, Worker
+    from .ratings import RatingDesk
     from .scanstep import ScanStep
     from .sealing import Sealer
 
@@ -369,3 +371,31 @@ def _read_secret(path: Path, name: str) -> str:
         return path.read_text(encoding="utf-8").strip()
     except OSError as error:
         raise ConfigurationError(f"{name}: cannot read it: {error}") from error
+
+
+# --- ratings (ratings.py): one per dossier, in the store every app process shares -------------
+
+
+def build_ratings(settings: Settings) -> Ratings:
+    if settings.storage == "embedded":
+        from .storage.ratings_sqlite import SqliteRatings
+
+        return SqliteRatings(settings.data_dir / "ratings.sqlite3", sealer=data_sealer(settings))
+    if settings.storage == "province":
+        from .storage.ratings_postgres import PostgresRatings
+
+        assert settings.database_url is not None  # Settings checked it
+        return PostgresRatings(settings.database_url, wait=settings.storage_wait_seconds)
+    import boto3
+
+    from .storage.ratings_dynamo import DynamoRatings
+
+    client = boto3.session.Session().client("dynamodb", endpoint_url=settings.aws_endpoint)
+    return DynamoRatings(client, settings.table)
+
+
+@lru_cache(maxsize=1)
+def default_rating_desk() -> "RatingDesk":
+    from .ratings import RatingDesk
+
+    return RatingDesk(default_service(), build_ratings(Settings.from_env()))

@@ -47,6 +47,8 @@ NOT_IN_THE_LAMBDA = {
     "DynamoDossiers.delete": "retention: `motcua purge` and the purge function",
     "DynamoDossiers._delete_batch": "retention: `motcua purge` and the purge function",
     "DynamoDossiers.hash_idempotency_keys": "`motcua migrate`, once, by an operator",
+    "DynamoRatings.all": "the anonymised export: `motcua export-events`, by an operator",
+    "DynamoRatings.delete": "retention: `motcua purge` and the purge function",
     "DynamoOutbox.of_offices": "the back office's failed deliveries: officers cannot sign in on"
     " AWS yet (wiring)",
     # UploadStore (the admin command's port): `motcua backup`, `restore` and `purge` are run by an

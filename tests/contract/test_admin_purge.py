@@ -14,8 +14,8 @@ from chalicelib.admin.cli import main
 from chalicelib.admin.purge import duration, purge
 from chalicelib.config import Settings
 from chalicelib.errors import LoginFailedError, NotAuthenticatedError, NotFoundError
-from chalicelib.storage.ports import UploadTarget
-from chalicelib.wiring import build_officer_auth, build_upload_store
+from chalicelib.storage.ports import Rating, UploadTarget
+from chalicelib.wiring import build_officer_auth, build_ratings, build_upload_store
 
 from ..api.filling import FILES
 from .conftest import post_form
@@ -185,6 +185,9 @@ def test_purge_deletes_dossiers_their_timeline_and_files_once_retention_has_pass
                 for key in keys
             }
         assert its_files and its_files <= upload_keys(settings)
+        ratings = build_ratings(settings)
+        for code in (withdrawn, kept[0]):  # as if rated: the store takes any dossier's
+            ratings.add(Rating(code, "o", "p", "2026-12-07T10:00:00+07:00", {}, "Ý kiến."))
         retention = dt.timedelta(days=settings.retention_days)
         now = dt.datetime.now(dt.UTC)
 
@@ -206,6 +209,9 @@ def test_purge_deletes_dossiers_their_timeline_and_files_once_retention_has_pass
         done = purge(settings, older_than=TWO_DAYS, dry_run=False, now=now + retention + TWO_DAYS)
         assert done.dossiers == [withdrawn] and done.dossier_files == len(its_files)
         assert not its_files & upload_keys(settings)
+        assert ratings.get(withdrawn) is None  # its rating went with it
+        assert ratings.get(kept[0]) is not None
+        ratings.close()
         with opened(target) as service:
             assert service.dossiers.get(withdrawn) is None
             with pytest.raises(NotFoundError):

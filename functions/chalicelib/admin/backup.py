@@ -1,6 +1,7 @@
 """`motcua backup DIRECTORY`: a consistent snapshot of an installation, and its manifest.
 
-    DIRECTORY/database/motcua.sqlite3, officers.sqlite3   embedded: SQLite's online backup
+    DIRECTORY/database/motcua.sqlite3, officers.sqlite3,  embedded: SQLite's online backup
+                       ratings.sqlite3
     DIRECTORY/database/motcua.pgdump                      province: pg_dump, custom format
     DIRECTORY/secret.key                                  embedded, when the key is its file
     DIRECTORY/objects/<name>                              every object of the upload store
@@ -41,7 +42,7 @@ from chalicelib.errors import NotFoundError
 from chalicelib.storage.ports import UploadStore
 from chalicelib.wiring import build_upload_store
 
-SQLITE_FILES = ("motcua.sqlite3", "officers.sqlite3")
+SQLITE_FILES = ("motcua.sqlite3", "officers.sqlite3", "ratings.sqlite3")
 PG_DUMP = "database/motcua.pgdump"
 SECRET_KEY = "secret.key"
 KEY_FROM_FILE = (
@@ -101,7 +102,7 @@ def _sqlite_databases(data_dir: Path, directory: Path) -> list[Entry]:
         if not source.is_file():
             if name == "motcua.sqlite3":
                 raise AdminError(f"Không có {source}: MOTCUA_DATA_DIR có đúng không?")
-            continue  # no officer account made yet
+            continue  # no officer account made yet, or no rating
         print(f"Sao lưu {source} ...", file=sys.stderr)
         _sqlite_copy(source, directory / "database" / name)
         entries.append(manifest.describe(directory, f"database/{name}"))

@@ -16,6 +16,8 @@
                                                     and file again (rotate.py)
     motcua outbox-worker [--every 30] [--once]      sends the notifications the outbox holds
                                                     (chalicelib/outbox.py), until stopped
+    motcua export-events FILE                       the anonymised events the open statistics
+                                                    are computed from (chalicelib/stats.py)
 
 Installed as a console script (pyproject.toml); `python -m chalicelib.admin` is the same.
 Exit codes: 0 done; 1 the work failed (storage, a PostgreSQL tool, an unknown account);
@@ -37,7 +39,10 @@ from chalicelib.config import ConfigurationError, Settings
 from chalicelib.errors import StorageError
 
 if TYPE_CHECKING:
+    from chalicelib.bundle import Bundle
     from chalicelib.outbox import Worker
+    from chalicelib.storage.ports import NewDossier
+    from chalicelib.workflow import Rules
 
 # A restore signs nothing, and must not make a key of its own in an empty data dir before the
 # backup's key is restored there: any key does for the settings it reads.
@@ -103,6 +108,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _purge(args, settings)
     if args.command == "outbox-worker":
         return _outbox_worker(args, settings)
+    if args.command == "export-events":
+        return _export_events(args, settings)
     if args.command == "rotate-data-key":
         from chalicelib.admin.rotate import rotate
 
@@ -142,6 +149,40 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     for note in done.notes:
         print(note)
     return 0
+
+
+def _export_events(args: argparse.Namespace, settings: Settings) -> int:
+    """The anonymised events for `build.py build --stats FILE` (docs/statistics.md)."""
+    from chalicelib.bundle import Bundle
+    from chalicelib.stats import export_events, write_events
+    from chalicelib.wiring import build_ratings, build_stores
+
+    bundle = Bundle.load(settings.bundle)
+    dossiers, _uploads, _failures = build_stores(settings)
+    ratings = build_ratings(settings)
+    try:
+        events = export_events(
+            dossiers, ratings, calendar=bundle.calendar, rules_of=lambda d: _rules(bundle, d)
+        )
+    finally:
+        ratings.close()
+    target = args.file
+    with open(target, "w", encoding="utf-8") as out:
+        count = write_events(events, out)
+    os.chmod(target, 0o644)  # public data: anonymised (the umask above is for personal data)
+    print(f"Đã ghi {count} sự kiện ẩn danh vào {target}.")
+    return 0
+
+
+def _rules(bundle: "Bundle", dossier: "NewDossier") -> "Rules":
+    """The rules of the version a dossier was filed under; the defaults if the bundle no longer
+    has it (only whether a payment stops the clock is read)."""
+    from chalicelib.workflow import Rules
+
+    for version in bundle.data["procedures"].get(dossier.procedure, []):
+        if version.get("effective_from") == dossier.version:
+            return bundle.rules(version)
+    return Rules()
 
 
 def _outbox_worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -209,6 +250,10 @@ def _parser() -> argparse.ArgumentParser:
         help="chỉ xóa tệp cũ hơn (mặc định 2d; ví dụ 36h, 90m)",
     )
     purge.add_argument("--dry-run", action="store_true", help="chỉ liệt kê, không xóa gì")
+    export = commands.add_parser(
+        "export-events", help="xuất sự kiện ẩn danh cho số liệu thống kê mở"
+    )
+    export.add_argument("file", type=Path, help="tệp JSON Lines sẽ ghi (ghi đè)")
     sender = commands.add_parser("outbox-worker", help="gửi thông báo đang chờ (email, SMS)")
     sender.add_argument("--every", type=float, default=30.0, help="số giây giữa hai lượt (30)")
     sender.add_argument("--once", action="store_true", help="gửi một lượt rồi dừng")

@@ -13,7 +13,8 @@
 - Dossiers past their retention period: `Settings.retention_days` (MOTCUA_RETENTION_DAYS) after
   they ended (a final status, workflow.FINAL: result returned, refused, withdrawn, stopped; the
   time of the event that ended them), with their events (the timeline is personal data too),
-  their idempotency records and every file they name, on every target (`Dossiers.delete`).
+  their idempotency records and every file they name, on every target (`Dossiers.delete`),
+  and their ratings (`Ratings.delete`: the comment may be personal data).
   A dossier whose result waits to be collected (status 9) has not ended and is kept.
 
 Which uploads are referenced is read after the candidates are listed, from every dossier
@@ -39,7 +40,12 @@ from chalicelib.config import Settings
 from chalicelib.dossiers import UPLOAD_KEY
 from chalicelib.errors import NotConfiguredError
 from chalicelib.storage.ports import Dossiers, StoredDossier, StoredObject
-from chalicelib.wiring import build_officer_auth, build_stores, build_upload_store
+from chalicelib.wiring import (
+    build_officer_auth,
+    build_ratings,
+    build_stores,
+    build_upload_store,
+)
 
 UPLOAD_AREAS = ("quarantine/", "accepted/")
 # How long an upload no dossier references is kept: a draft's files live two days, the lifetime
@@ -76,6 +82,7 @@ def purge(
     store = build_upload_store(settings)
     candidates = sorted({key for key in _old_uploads(store.objects(), cutoff)})
     dossiers, _uploads, failures = build_stores(settings)
+    ratings = build_ratings(settings)
     try:
         ended_before = now - dt.timedelta(days=settings.retention_days)
         referenced, expired = _scan(dossiers, ended_before)
@@ -88,12 +95,14 @@ def purge(
         if not dry_run:
             for start in range(0, len(purged.dossiers), 500):
                 dossiers.delete(purged.dossiers[start : start + 500])
+                ratings.delete(purged.dossiers[start : start + 500])
             for key in [*expired_files, *purged.uploads]:
                 store.remove(key)
         window_start = now.timestamp() - settings.lookup_window_seconds
         purged.lookup_failures = failures.prune(window_start, dry_run=dry_run)
     finally:
         failures.close()
+        ratings.close()
         close = getattr(dossiers, "close", None)  # not every Dossiers adapter holds connections
         if close is not None:
             close()

@@ -2,9 +2,10 @@
 server first: its processes hold the key ring they started with).
 
 The key file gets a new first line (chalicelib/sealing.py: the first key seals); every dossier
-row, event and uploaded file is opened with the ring and sealed again under the new key, then the
-database's check value. The old keys stay in the file: backups made before the rotation are sealed
-under them. Once those backups are gone, their lines can be deleted from the file.
+row, event, rating comment and uploaded file is opened with the ring and sealed again under the
+new key, then the database's check value. The old keys stay in the file: backups made before the
+rotation are sealed under them. Once those backups are gone, their lines can be deleted from the
+file.
 """
 
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from chalicelib import sealing
 from chalicelib.admin.errors import NotSupportedError
 from chalicelib.config import Settings
 from chalicelib.storage.files import FilesystemUploads
+from chalicelib.storage.ratings_sqlite import SqliteRatings
 from chalicelib.storage.sqlite import SqliteDossiers
 
 
@@ -42,6 +44,12 @@ def rotate(settings: Settings) -> Rotated:
         count = dossiers.reseal()
     finally:
         dossiers.close()
+    if (settings.data_dir / "ratings.sqlite3").exists():
+        ratings = SqliteRatings(settings.data_dir / "ratings.sqlite3", sealer=sealer)
+        try:
+            ratings.reseal()
+        finally:
+            ratings.close()
     uploads = FilesystemUploads(
         settings.data_dir / "uploads",
         secret=settings.secret_key,

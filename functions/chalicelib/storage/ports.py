@@ -29,6 +29,8 @@ Contract (tests/contract/ runs it against every adapter):
 - Outbox.claim hands a due delivery to one claimant at a time: it leases it (next_at moves past
   the lease, attempts + 1) in one atomic step, so two workers never claim one delivery at once,
   and a worker that dies leaves it to be claimed again when the lease ends.
+- Ratings.add stores one rating per dossier code: a second one raises AlreadyRatedError and
+  changes nothing, however many processes try at once (a unique key or a conditional write).
 """
 
 import dataclasses
@@ -452,3 +454,38 @@ def queue_key(due_at: str | None, code: str) -> str:
 def format_code(agency: str, day: str, sequence: int) -> str:
     """Dossier code as provincial systems print it: 000.00.01.H26-261125-0001."""
     return f"{agency}-{day}-{sequence:04d}"
+
+
+@dataclass(frozen=True)
+class Rating:
+    """The applicant's rating of a dossier once its result was returned (chalicelib/ratings.py):
+    one per dossier. `office` and `procedure` are copied from the dossier, so the anonymised
+    export (chalicelib/stats.py) reads ratings without their dossiers' personal data."""
+
+    code: str
+    office: str
+    procedure: str
+    at: str  # ISO 8601 with offset, Asia/Ho_Chi_Minh
+    answers: dict[str, str]  # question id -> level id (ratings.QUESTIONS, ratings.LEVELS)
+    comment: str = ""  # free text: never exported
+
+
+class Ratings(Protocol):
+    """Ratings in the store every app process shares, one per dossier."""
+
+    def add(self, rating: Rating) -> None:
+        """Stores `rating`; AlreadyRatedError (nothing written) if its dossier has one."""
+        ...
+
+    def get(self, code: str) -> Rating | None: ...
+
+    def all(self) -> Iterator[Rating]:
+        """Every rating once, in no promised order (the export)."""
+        ...
+
+    def delete(self, codes: list[str]) -> int:
+        """Deletes the ratings of these dossiers (their retention period has passed: `motcua
+        purge`); unknown codes are skipped. How many were deleted."""
+        ...
+
+    def close(self) -> None: ...
