@@ -5,6 +5,7 @@ and accepted, a lost response retried into one dossier, receipt and status page 
 Screenshots of every step at 360 px go to test-artifacts/screenshots/apply-*.png.
 """
 
+import datetime as dt
 import json
 import re
 import sqlite3
@@ -18,9 +19,10 @@ import segno
 import yaml
 from playwright.sync_api import Page, expect
 
-from chalicelib import lookup_secret
+from chalicelib import forms, lookup_secret
 from chalicelib.config import Settings
 from chalicelib.receipt import qr_svg
+from chalicelib.versions import version_in_force
 from chalicelib.wiring import data_sealer
 from tests.api.filling import FILES, answers_for
 from tests.qr_modules import drawn_modules, with_quiet_zone
@@ -32,7 +34,15 @@ PNG = FILES["png"][1]
 
 
 def form(form_id: str) -> dict:
-    return yaml.safe_load((ROOT / "catalogue" / "forms" / f"{form_id}.yaml").read_text("utf-8"))
+    """The catalogue form as the page asks it: with its procedure's "Nhận kết quả" page."""
+    raw = yaml.safe_load((ROOT / "catalogue" / "forms" / f"{form_id}.yaml").read_text("utf-8"))
+    folder = ROOT / "catalogue" / "procedures" / raw["procedure"]
+    versions = [yaml.safe_load(p.read_text("utf-8")) for p in sorted(folder.glob("*.yaml"))]
+    for version in versions:
+        version["effective_from"] = str(version["effective_from"])
+        if version.get("effective_to"):
+            version["effective_to"] = str(version["effective_to"])
+    return forms.with_delivery(raw, version_in_force(versions, dt.date.today().isoformat()))
 
 
 def dossiers(server, procedure: str) -> list[dict]:

@@ -64,7 +64,10 @@ export function untickEdited(s, node) {
   const id = (node.name || "").replace(/\.(province|commune|street)$/, "");
   samePages(s).forEach((page) => {
     const box = $(`f-same-${page.id}`);
-    if (box.checked && (page.same_as.fields[id] !== undefined || id in (page.same_as.values || {}))) {
+    if (
+      box.checked &&
+      (page.same_as.fields[id] !== undefined || id in (page.same_as.values || {}))
+    ) {
       box.checked = false;
       status("Đã bỏ chọn “Giống người nộp hồ sơ” vì bạn sửa thông tin ở trang này.");
     }

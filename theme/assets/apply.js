@@ -60,7 +60,8 @@ function start(s) {
       return;
     }
     if (/\.province$/.test(node.name)) loadCommunes(s, node.name.replace(/\.province$/, ""));
-    if (node.hasAttribute("data-same") && node.checked) status("Đã chép thông tin người nộp hồ sơ.");
+    if (node.hasAttribute("data-same") && node.checked)
+      status("Đã chép thông tin người nộp hồ sơ.");
     else untickEdited(s, node);
     syncSame(s);
     refresh(s);
