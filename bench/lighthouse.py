@@ -159,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1, help="median of this many runs per page")
     parser.add_argument("--min", type=int, default=99, help="the lowest acceptable score")
     parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "lighthouse"))
+    parser.add_argument("--only", help="measure only the paths that contain this text")
     args = parser.parse_args(argv)
     if not LIGHTHOUSE.is_file():
         print(f"{LIGHTHOUSE} is missing: run `npm ci`", file=sys.stderr)
@@ -177,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         try:
             for index, (name, path) in enumerate(page_paths(site_dir)):
+                if args.only and args.only not in path:
+                    continue
                 runs = [
                     lighthouse(origin + path, out / f"{index:02d}-{run}.json")
                     for run in range(args.runs)

@@ -269,6 +269,10 @@ def test_birth_registration_with_conditional_fields_two_upload_slots_and_fixed_e
     applicant.fill_page(answers)
     expect(page.locator("#q-cha-ho-ten")).to_be_hidden()
     applicant.next()
+    # Copies of the certificate (issue 17): asked before the uploads; none wanted here.
+    expect(page.locator("#trang-ban-sao")).to_be_visible()
+    applicant.fill_page(answers)
+    applicant.next()
 
     # Uploads: limits shown before; oversized and wrong-type files refused with a reason;
     # a file whose bytes are not what its name says is refused by the server.
@@ -313,6 +317,10 @@ def test_birth_registration_with_conditional_fields_two_upload_slots_and_fixed_e
     assert not any(path.exists() for path in extra) and set(stored.iterdir()) == kept
     axe(page, "uploads done")
     shot(page, "apply-04-uploads")
+    applicant.next()
+    # How to receive the result: the procedure's published ways (tests/browser/test_apply_reuse.py).
+    expect(page.locator("#trang-nhan-ket-qua")).to_be_visible()
+    applicant.fill_page(answers)
     applicant.next()
 
     # Where to file: the centre of the commune in the applicant's address, suggested.

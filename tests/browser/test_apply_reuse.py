@@ -177,3 +177,17 @@ def test_the_profile_is_opt_in_fills_the_next_application_and_is_sent_nowhere_be
     expect(page.locator("#ap-profile")).to_be_hidden()
     expect(page.locator("#ap-status")).to_contain_text("Đã xóa thông tin đã lưu")
     assert page.evaluate(f"localStorage.getItem('{PROFILE_KEY}')") is None
+
+
+def test_a_form_that_takes_some_cases_says_which_and_where_the_others_go(page: Page, server, axe):
+    for code, taken, elsewhere in (
+        ("3.000333", "tự yêu cầu", "Mẫu số 02/2025/LLTP"),
+        ("1.004222", "do thuê, mượn, ở nhờ", "cơ sở tín ngưỡng"),
+        ("1.004194", "thành viên hộ gia đình", "theo danh sách"),
+    ):
+        page.goto(f"{server.url}/nop-ho-so/{code}/")
+        covers = page.locator("#ap-covers")
+        expect(covers).to_be_visible()  # before anything is typed, with or without JavaScript
+        expect(covers.locator("li")).to_contain_text([taken])
+        expect(covers).to_contain_text(elsewhere)
+        axe(page, f"the scope of the form of {code}")
