@@ -7,8 +7,9 @@ let browsers keep them for a year, and writes `noto-sans.css` beside them: one @
 file with fontsource's own unicode-range (read from the package's CSS, not copied by hand) and
 `font-display: optional`, so text shows at once in a fallback font and never moves: a font that
 is not there within the first ~100 ms is used from the next page on, once cached (with `swap`
-the late font re-flowed every page's text, Lighthouse's layout shift up to 0.2 on a phone). theme/assets/site.css names the
-family for the whole site; mkdocs.yml links the CSS. Nothing is requested from another host.
+the late font re-flowed every page's text, Lighthouse's layout shift up to 0.2 on a phone).
+theme/assets/site.css names the family for the whole site; mkdocs.yml links the CSS. Nothing is
+requested from another host.
 """
 
 import hashlib
