@@ -112,11 +112,15 @@ def make_world(catalogue_dir: Path) -> World:
     loaded = catalogue_module.load(catalogue_dir, workers=1)
     assert not loaded.problems, loaded.problems[:3]
     units = make_bundle(loaded, revision="test", built="test")["units"]
-    form_docs = {d.data["id"]: d.data for d in loaded.of_kind("form")}
     versions = {
         v.data["online_service"].get("form"): v.data
         for docs in loaded.procedures().values()
         for v in docs
+    }
+    # As the applicant fills them: with the "Nhận kết quả" page of the procedure's channels.
+    form_docs = {
+        d.data["id"]: forms.with_delivery(d.data, versions.get(d.data["id"], {}))
+        for d in loaded.of_kind("form")
     }
     provinces = apply.provinces([d.data for d in loaded.of_kind("units")])
     configs = {

@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from buildlib.bundle import bundle_command
 from chalicelib import forms
+from chalicelib.bundle import Bundle
 
 from .api.filling import SAMPLE, answers_for
 from .conftest import CATALOGUE, ROOT, SEED_CATALOGUE
@@ -207,3 +208,65 @@ def test_the_fast_and_the_full_validator_agree_on_every_answer_set(seed_bundle, 
     except fastjsonschema.JsonSchemaException:
         fast_valid = False
     assert fast_valid == full.is_valid(answers), answers
+
+
+def _channels(*kinds: str) -> dict:
+    return {
+        "code": "1.000001",
+        "effective_from": "2026-01-01",
+        "channels": [{"kind": k} for k in kinds],
+    }
+
+
+def test_the_result_question_offers_only_the_ways_the_procedure_publishes():
+    page = forms.delivery_page(_channels("in_person", "online"))
+    (question,) = page["fields"]
+    assert question["id"] == forms.DELIVERY_FIELD
+    assert [o["value"] for o in question["options"]] == ["tai-co-quan", "truc-tuyen"]
+    by_post = forms.delivery_page(_channels("online", "post", "in_person"))
+    assert [o["value"] for o in by_post["fields"][0]["options"]] == [
+        "tai-co-quan",
+        "buu-chinh",
+        "truc-tuyen",
+    ]
+    address = by_post["fields"][1]
+    assert address["type"] == "address"
+    assert address["when"] == {"field": forms.DELIVERY_FIELD, "in": ["buu-chinh"]}
+    # One published way (online only): nothing to choose, so nothing asked.
+    form = {"id": "f", "pages": [{"id": "p", "title": "P", "fields": []}]}
+    assert forms.delivery_page(_channels("online")) is None
+    assert forms.with_delivery(form, _channels("online")) is form
+
+
+def test_the_api_requires_a_published_way_to_receive_the_result_and_an_address_for_the_post(
+    bundle,
+):
+    data = Bundle(bundle)
+    version = data.version("1.001193", TODAY)
+    form = data.form(version)
+    assert form is data.form(version)  # kept: its validators are compiled once
+    assert form["pages"][-1]["id"] == forms.DELIVERY_PAGE
+    offered = [o["value"] for o in form["pages"][-1]["fields"][0]["options"]]
+    base = answers_for(form)
+    base.pop(forms.DELIVERY_FIELD)
+    _, errors = forms.check_answers(form, base, bundle["units"], TODAY)
+    assert list(errors) == [f"/answers/{forms.DELIVERY_FIELD}"]
+    assert errors[f"/answers/{forms.DELIVERY_FIELD}"].startswith("Vui lòng chọn")
+    _, errors = forms.check_answers(
+        form, {**base, forms.DELIVERY_FIELD: "qua-zalo"}, bundle["units"], TODAY
+    )
+    assert list(errors) == [f"/answers/{forms.DELIVERY_FIELD}"]
+    assert "buu-chinh" in offered
+    _, errors = forms.check_answers(
+        form, {**base, forms.DELIVERY_FIELD: "buu-chinh"}, bundle["units"], TODAY
+    )
+    assert list(errors) == [f"/answers/{forms.DELIVERY_ADDRESS}"]
+    kept, errors = forms.check_answers(
+        form,
+        {**base, forms.DELIVERY_FIELD: "tai-co-quan", forms.DELIVERY_ADDRESS: SAMPLE["address"]},
+        bundle["units"],
+        TODAY,
+    )
+    assert errors == {}
+    assert kept[forms.DELIVERY_FIELD] == "tai-co-quan"
+    assert forms.DELIVERY_ADDRESS not in kept  # not asked, so not kept

@@ -25,7 +25,7 @@ def test_copies_the_vietnamese_and_latin_faces_under_hashed_names_with_their_rul
     assert len(rules) == 4
     for rule in rules:
         assert f'font-family: "{webfont.FAMILY}";' in rule
-        assert "font-display: swap;" in rule
+        assert "font-display: optional;" in rule  # a late font never moves the text
         (src,) = re.findall(r'url\("([^"]+)"\)', rule)
         assert src in names
     # the ranges are fontsource's: ạ..ỹ in the Vietnamese face, ASCII in the Latin one

@@ -10,6 +10,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from chalicelib.forms import RESERVED
+
 from . import offices
 from .load import Catalogue, Document
 from .problems import Problem
@@ -317,6 +319,7 @@ def check_forms(ctx: _Context) -> Iterator[Problem]:
                 )
     for form in ctx.of("form"):
         choices: dict[str, set] = {}
+        declared: dict[str, dict] = {}  # the fields of earlier pages
         for pi, page in enumerate(form.data["pages"]):
             if "when" in page:
                 yield from _check_condition(form, ("pages", pi, "when"), page["when"], choices)
@@ -325,12 +328,25 @@ def check_forms(ctx: _Context) -> Iterator[Problem]:
                     yield from _check_condition(
                         form, ("pages", pi, "fields", fi, "when"), item["when"], choices
                     )
+                if item["id"] in RESERVED:
+                    yield form.problem(
+                        ("pages", pi, "fields", fi, "id"),
+                        f"'{item['id']}' là câu hỏi nhận kết quả mà mọi biểu mẫu đã có "
+                        "(lấy từ channels của thủ tục): không khai lại",
+                    )
                 if item["type"] == "select":
                     choices[item["id"]] = {o["value"] for o in item["options"]}
                 elif item["type"] == "yes_no":
                     choices[item["id"]] = {True, False}
                 if item["type"] == "number" and item.get("min", 0) > item.get("max", float("inf")):
                     yield form.problem(("pages", pi, "fields", fi, "min"), "min lớn hơn max")
+            if "same_as" in page:
+                yield from _check_same_as(form, pi, page, declared)
+                if "when" in page["same_as"]:
+                    yield from _check_condition(
+                        form, ("pages", pi, "same_as", "when"), page["same_as"]["when"], choices
+                    )
+            declared.update({item["id"]: item for item in page.get("fields", [])})
             for ui, slot in enumerate(page.get("uploads", [])):
                 if "when" in slot:
                     yield from _check_condition(
@@ -355,6 +371,36 @@ def check_forms(ctx: _Context) -> Iterator[Problem]:
                     f"biểu mẫu '{form.data['id']}' thuộc thủ tục "
                     f"{form.data['procedure']}, không phải {version.data['code']}",
                 )
+
+
+def _check_same_as(form: Document, pi: int, page: dict, declared: dict) -> Iterator[Problem]:
+    """ "Giống người nộp hồ sơ": each copied field is on this page and copies an earlier field of
+    the same kind (the same choices); each set value is a choice of a field of this page."""
+    same = page["same_as"]
+    here = {item["id"]: item for item in page.get("fields", [])}
+    for target, source in same["fields"].items():
+        parts = ("pages", pi, "same_as", "fields", target)
+        if target not in here:
+            yield form.problem(parts, f"'{target}' không phải trường của trang này")
+        elif source not in declared:
+            yield form.problem(parts, f"'{source}' không phải trường của trang trước")
+        elif (here[target]["type"], here[target].get("options")) != (
+            declared[source]["type"],
+            declared[source].get("options"),
+        ):
+            yield form.problem(parts, f"'{target}' và '{source}' không cùng kiểu, cùng lựa chọn")
+    for target, value in same.get("values", {}).items():
+        item = here.get(target)
+        allowed = (
+            {True, False}
+            if item and item["type"] == "yes_no"
+            else {o["value"] for o in (item or {}).get("options", [])}
+        )
+        if value not in allowed:
+            yield form.problem(
+                ("pages", pi, "same_as", "values", target),
+                f"'{value}' không phải lựa chọn của trường '{target}' trên trang này",
+            )
 
 
 def _check_condition(

@@ -27,7 +27,7 @@ from buildlib.errors import BuildError
 from chalicelib import forms
 from chalicelib.bundle import accepting_offices, is_cross_boundary
 from chalicelib.config import retention_days
-from chalicelib.forms import office_from
+from chalicelib.forms import office_from, with_delivery
 from chalicelib.versions import version_in_force
 
 from .pagedata import script_json
@@ -89,6 +89,7 @@ def client_config(form: dict, version: dict, provinces: list[list[str]]) -> dict
                 "id": page["id"],
                 "title": page["title"],
                 "when": page.get("when"),
+                "same_as": page.get("same_as"),
                 "fields": [
                     {
                         **{k: v for k, v in item.items() if k not in ("hint", "autocomplete")},
@@ -215,7 +216,7 @@ def pages(
         form_id = version and version.get("online_service", {}).get("form")
         if version is None or not form_id or form_id not in forms:
             continue
-        form = forms[form_id]
+        form = with_delivery(forms[form_id], version)  # the API validates the same (Bundle.form)
         names = [agencies[a]["name"] for a in version["agencies"]["implementing"]]
         choices = office_choices(accepting_offices(version, agencies, offices), commune_names)
         path = f"nop-ho-so/{code}/"

@@ -663,7 +663,8 @@ class _Synth:
 
     def _choice(self, cases: list[dict]) -> tuple[dict, dict]:
         """A select field and a field shown for one of its options only: which case applies
-        (several cases), or how the result is returned (one case)."""
+        (several cases), or how notices are sent (one case: how the result is returned is the
+        engine's own question, chalicelib.forms.with_delivery, so no form declares it)."""
         if len(cases) > 1:
             options = [{"value": c["id"], "label": c["name"], "case": c["id"]} for c in cases]
             select = {"id": "truong-hop", "type": "select", "label": "Trường hợp của anh/chị"}
@@ -678,13 +679,13 @@ class _Synth:
             {"value": "truc-tiep", "label": "Nhận trực tiếp"},
             {"value": "buu-chinh", "label": "Nhận qua dịch vụ bưu chính"},
         ]
-        select = {"id": "nhan-ket-qua", "type": "select", "label": "Cách nhận kết quả"}
+        select = {"id": "nhan-thong-bao", "type": "select", "label": "Cách nhận thông báo"}
         shown = {
             "id": "dia-chi-nhan",
             "type": "text",
-            "label": "Địa chỉ nhận kết quả qua bưu chính",
+            "label": "Địa chỉ nhận thông báo qua bưu chính",
             "max_length": 300,
-            "when": {"field": "nhan-ket-qua", "in": ["buu-chinh"]},
+            "when": {"field": "nhan-thong-bao", "in": ["buu-chinh"]},
         }
         return {**select, "options": options}, shown
 

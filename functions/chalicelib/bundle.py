@@ -3,13 +3,14 @@ office register (buildlib/catalogue/offices.py, schemas/office.schema.json)."""
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
 
 from .calendar import WorkingCalendar
 from .errors import NotFoundError
+from .forms import with_delivery
 from .versions import version_in_force
 from .workflow import Rules
 
@@ -19,6 +20,7 @@ JSON = dict[str, Any]  # a JSON object of the bundle, as build.py bundle wrote i
 @dataclass
 class Bundle:
     data: JSON
+    _forms: dict[tuple[str, str], JSON] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path) -> "Bundle":
@@ -45,7 +47,13 @@ class Bundle:
         raise NotFoundError("Thủ tục này không nhận hồ sơ trực tuyến trên cổng này.")
 
     def form(self, version: JSON) -> JSON:
-        return cast(JSON, self.data["forms"][version["online_service"]["form"]])
+        """The version's form as the applicant fills it (forms.with_delivery), one object per
+        version for the life of the bundle, so its compiled validators are made once."""
+        key = (version["code"], version["effective_from"])
+        if key not in self._forms:
+            form = self.data["forms"][version["online_service"]["form"]]
+            self._forms[key] = with_delivery(form, version)
+        return self._forms[key]
 
     # --- per-procedure rules -----------------------------------------------------------------
 

@@ -68,6 +68,65 @@ FILE_TYPES = {
 CONTENT_TYPES = {kind: file_type.content_type for kind, file_type in FILE_TYPES.items()}
 
 
+# How the result comes back, one way per channel the procedure publishes ("Cách thức thực hiện"
+# of the national record: the ways to file and to receive the result, NĐ 118/2025). Every form
+# gets the question from its procedure's channels (with_delivery), so no form declares it and
+# a channel the procedure does not publish is never offered.
+DELIVERY_FIELD = "nhan-ket-qua"
+DELIVERY_ADDRESS = "dia-chi-nhan-ket-qua"
+DELIVERY_PAGE = "nhan-ket-qua"
+DELIVERY = {  # channel kind -> (answer, label)
+    "in_person": ("tai-co-quan", "Nhận trực tiếp tại nơi nộp hồ sơ"),
+    "post": ("buu-chinh", "Gửi qua dịch vụ bưu chính đến địa chỉ bạn cho"),
+    "online": ("truc-tuyen", "Nhận trực tuyến (bản điện tử)"),
+}
+RESERVED = (DELIVERY_FIELD, DELIVERY_ADDRESS)  # field ids no form may declare
+
+
+def delivery_page(version: dict[str, Any]) -> dict[str, Any] | None:
+    """The "how to receive the result" page for a version: one option per published channel, in
+    the order office, post, online; None when the procedure publishes fewer than two ways (there
+    is nothing to choose)."""
+    kinds = {channel["kind"] for channel in version.get("channels", [])}
+    options = [
+        {"value": value, "label": label}
+        for kind, (value, label) in DELIVERY.items()
+        if kind in kinds
+    ]
+    if len(options) < 2:
+        return None
+    page_fields: list[dict[str, Any]] = [
+        {
+            "id": DELIVERY_FIELD,
+            "type": "select",
+            "label": "Bạn muốn nhận kết quả bằng cách nào?",
+            "hint": "Chỉ có các cách mà thủ tục này công bố.",
+            "options": options,
+        }
+    ]
+    if "post" in kinds:
+        page_fields.append(
+            {
+                "id": DELIVERY_ADDRESS,
+                "type": "address",
+                "label": "Địa chỉ nhận kết quả qua bưu chính",
+                "hint": "Cước dịch vụ bưu chính (nếu có) theo giá của đơn vị bưu chính.",
+                "when": {"field": DELIVERY_FIELD, "in": [DELIVERY["post"][0]]},
+            }
+        )
+    return {"id": DELIVERY_PAGE, "title": "Nhận kết quả", "fields": page_fields}
+
+
+def with_delivery(form: dict[str, Any], version: dict[str, Any]) -> dict[str, Any]:
+    """The form as the applicant fills it: the catalogue's pages, then the version's delivery
+    page (delivery_page). A new dict: callers that validate often keep it (Bundle.form), as
+    the compiled validators are cached per form object."""
+    page = delivery_page(version)
+    if page is None:
+        return form
+    return {**form, "pages": [*form["pages"], page]}
+
+
 def fields(form: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """(page, field) pairs in form order."""
     for page in form["pages"]:

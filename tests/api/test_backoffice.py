@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from chalicelib import forms
 from chalicelib.backoffice import Backoffice
 from chalicelib.bundle import Bundle
 from chalicelib.calendar import VIETNAM
@@ -80,3 +81,12 @@ def test_a_dossier_waiting_for_the_applicant_is_not_flagged(desk):
     moments.append(dt.datetime(2026, 12, 21, 9, 0, tzinfo=VIETNAM))  # a week past the due date
     due_flag, queue = flag(backoffice, officer, code, office)
     assert due_flag is None and queue["counts"]["overdue"] == 0 and queue["counts"]["5"] == 1
+
+
+def test_the_dossier_page_says_how_the_applicant_receives_the_result(desk):
+    backoffice, officer, code, _, _ = desk
+    answers = {a["id"]: a for a in backoffice.dossier(officer, code)["answers"]}
+    delivery = answers[forms.DELIVERY_FIELD]
+    assert delivery["page"] == "Nhận kết quả"
+    assert delivery["label"] == "Bạn muốn nhận kết quả bằng cách nào?"
+    assert delivery["text"] == forms.DELIVERY["in_person"][1]  # the option's label, not its code

@@ -5,6 +5,7 @@ and accepted, a lost response retried into one dossier, receipt and status page 
 Screenshots of every step at 360 px go to test-artifacts/screenshots/apply-*.png.
 """
 
+import datetime as dt
 import json
 import re
 import sqlite3
@@ -18,9 +19,10 @@ import segno
 import yaml
 from playwright.sync_api import Page, expect
 
-from chalicelib import lookup_secret
+from chalicelib import forms, lookup_secret
 from chalicelib.config import Settings
 from chalicelib.receipt import qr_svg
+from chalicelib.versions import version_in_force
 from chalicelib.wiring import data_sealer
 from tests.api.filling import FILES, answers_for
 from tests.qr_modules import drawn_modules, with_quiet_zone
@@ -32,7 +34,15 @@ PNG = FILES["png"][1]
 
 
 def form(form_id: str) -> dict:
-    return yaml.safe_load((ROOT / "catalogue" / "forms" / f"{form_id}.yaml").read_text("utf-8"))
+    """The catalogue form as the page asks it: with its procedure's "Nhận kết quả" page."""
+    raw = yaml.safe_load((ROOT / "catalogue" / "forms" / f"{form_id}.yaml").read_text("utf-8"))
+    folder = ROOT / "catalogue" / "procedures" / raw["procedure"]
+    versions = [yaml.safe_load(p.read_text("utf-8")) for p in sorted(folder.glob("*.yaml"))]
+    for version in versions:
+        version["effective_from"] = str(version["effective_from"])
+        if version.get("effective_to"):
+            version["effective_to"] = str(version["effective_to"])
+    return forms.with_delivery(raw, version_in_force(versions, dt.date.today().isoformat()))
 
 
 def dossiers(server, procedure: str) -> list[dict]:
@@ -259,6 +269,10 @@ def test_birth_registration_with_conditional_fields_two_upload_slots_and_fixed_e
     applicant.fill_page(answers)
     expect(page.locator("#q-cha-ho-ten")).to_be_hidden()
     applicant.next()
+    # Copies of the certificate (issue 17): asked before the uploads; none wanted here.
+    expect(page.locator("#trang-ban-sao")).to_be_visible()
+    applicant.fill_page(answers)
+    applicant.next()
 
     # Uploads: limits shown before; oversized and wrong-type files refused with a reason;
     # a file whose bytes are not what its name says is refused by the server.
@@ -303,6 +317,10 @@ def test_birth_registration_with_conditional_fields_two_upload_slots_and_fixed_e
     assert not any(path.exists() for path in extra) and set(stored.iterdir()) == kept
     axe(page, "uploads done")
     shot(page, "apply-04-uploads")
+    applicant.next()
+    # How to receive the result: the procedure's published ways (tests/browser/test_apply_reuse.py).
+    expect(page.locator("#trang-nhan-ket-qua")).to_be_visible()
+    applicant.fill_page(answers)
     applicant.next()
 
     # Where to file: the centre of the commune in the applicant's address, suggested.

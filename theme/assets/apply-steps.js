@@ -32,6 +32,8 @@ export function show(s, step) {
   s.app.querySelectorAll(".ap-step").forEach((s) => {
     s.hidden = s.id !== step;
   });
+  // What to know before starting, and the form's scope: on the start step only.
+  for (const id of ["ap-about", "ap-covers"]) if ($(id)) $(id).hidden = step !== "bat-dau";
   clearErrors(s);
   status("");
   let list = shownPages(s),

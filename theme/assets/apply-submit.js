@@ -4,6 +4,7 @@ import { answers, check } from "./apply-answers.js";
 import { save } from "./apply-draft.js";
 import { showErrors, status, target } from "./apply-errors.js";
 import { OFFICE, officeError, officeId } from "./apply-office.js";
+import { keepProfile } from "./apply-reuse.js";
 import { go } from "./apply-steps.js";
 import { api } from "./apply-uploads.js";
 import { $, write } from "./apply-util.js";
@@ -131,6 +132,7 @@ export function done(s, result, earlier) {
       .filter(Boolean),
   };
   s.lastReceipt = receipt;
+  keepProfile(s, s.draft?.sent?.answers || {});
   status("");
   // Kept in this browser, across reloads and closed tabs, until the applicant says it is saved
   // ("Đã lưu, xóa khỏi máy này"); in the tab only if localStorage is refused.

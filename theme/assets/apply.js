@@ -15,6 +15,7 @@
      apply-office.js   where to file: the office chosen, suggested from the address
      apply-steps.js    which step shows, moving between steps
      apply-submit.js   the submission (once per draft) and the server's answers to it
+     apply-reuse.js    "Giống người nộp hồ sơ" and the profile kept on this device
    This module wires the page's events to them and shows the first step.
    Rules and messages: apply-rules.js, from the same source as the server's. */
 import { fill, loadCommunes, raw, refresh } from "./apply-answers.js";
@@ -22,6 +23,15 @@ import { forgetReceipt, fresh, receipt, restore, save, saveSoon } from "./apply-
 import { focusField, showErrors, status, validatePage } from "./apply-errors.js";
 import { drawFiles } from "./apply-files.js";
 import { OFFICE, officeError } from "./apply-office.js";
+import {
+  deriveSame,
+  drawProfile,
+  eraseProfile,
+  prefill,
+  syncSame,
+  toggleProfile,
+  untickEdited,
+} from "./apply-reuse.js";
 import { drawForgotten, saveImage } from "./apply-review.js";
 import { createState, rules } from "./apply-state.js";
 import { back, go, next, show, shownPages, stepOf } from "./apply-steps.js";
@@ -36,6 +46,8 @@ if (rules && app && configNode) start(createState(app, JSON.parse(configNode.tex
 function start(s) {
   s.app.addEventListener("input", (event) => {
     if (event.target.type !== "file") {
+      untickEdited(s, event.target);
+      syncSame(s);
       refresh(s);
       saveSoon(s);
     }
@@ -48,6 +60,10 @@ function start(s) {
       return;
     }
     if (/\.province$/.test(node.name)) loadCommunes(s, node.name.replace(/\.province$/, ""));
+    if (node.hasAttribute("data-same") && node.checked)
+      status("Đã chép thông tin người nộp hồ sơ.");
+    else untickEdited(s, node);
+    syncSame(s);
     refresh(s);
     saveSoon(s);
   });
@@ -109,10 +125,16 @@ function start(s) {
       const saved = read(s.store, s.draftKey) || s.draft;
       if (saved) discard(s, saved.key, draftKeys(saved));
       fresh(s);
+      const filled = prefill(s);
+      syncSame(s);
+      refresh(s);
+      if (filled) save(s);
+      s.prefilled = filled ? `trang-${shownPages(s)[0].id}` : "";
       return go(s, `trang-${shownPages(s)[0].id}`);
     }
     if (action === "resume") {
       restore(s, read(s.store, s.draftKey));
+      deriveSame(s);
       return go(
         s,
         s.draft.step && s.draft.step !== "bat-dau" ? s.draft.step : `trang-${shownPages(s)[0].id}`,
@@ -124,6 +146,11 @@ function start(s) {
       return back(s);
     }
     if (action === "submit") return submit(s);
+    if (action === "profile-show") return toggleProfile(node);
+    if (action === "profile-erase") {
+      eraseProfile(s);
+      return $("t-bat-dau").focus();
+    }
     if (action === "print") return window.print();
     if (action === "save-image") return saveImage(s, receipt(s));
     if (action === "forget-receipt") {
@@ -136,6 +163,7 @@ function start(s) {
   });
   window.addEventListener("hashchange", () => {
     show(s, stepOf(s, location.hash));
+    $("ap-prefilled").hidden = !s.prefilled || stepOf(s, location.hash) !== s.prefilled;
   });
   window.addEventListener("pagehide", () => save(s));
 
@@ -144,7 +172,11 @@ function start(s) {
   $("ap-nojs").hidden = true;
   const saved = read(s.store, s.draftKey),
     step = stepOf(s, location.hash);
-  if (saved && step !== "bat-dau" && step !== "xac-nhan") restore(s, saved);
+  if (saved && step !== "bat-dau" && step !== "xac-nhan") {
+    restore(s, saved);
+    deriveSame(s);
+  }
+  drawProfile(s);
   show(s, step);
   if (!s.store)
     status(
