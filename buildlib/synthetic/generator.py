@@ -157,13 +157,18 @@ def seed_files(seed_catalogue: Path = SEED_CATALOGUE) -> list[Path]:
 
 
 def _copy_seed_files(out_dir: Path) -> tuple[dict[str, str], dict]:
-    """Copies the seed files unchanged; returns the field names by id and the province the
-    synthetic agencies belong to (Hải Phòng when present)."""
+    """Copies the seed files unchanged, but of fields.yaml only its list of fields (not the
+    pull-request reviewers: a synthetic catalogue has no pull requests, and an older checkout
+    benchmarked beside ours refuses keys it does not know); returns the field names by id and
+    the province the synthetic agencies belong to (Hải Phòng when present)."""
     for path in seed_files():
         target = out_dir / path.relative_to(SEED_CATALOGUE)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
     fields = _load(out_dir / "fields.yaml")["fields"]
+    (out_dir / "fields.yaml").write_text(
+        yaml.safe_dump({"fields": fields}, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     units = sorted((out_dir / "units").glob("*.yaml"))
     chosen = next((p for p in units if p.stem == "31"), units[0])
     return {f["id"]: f["name"] for f in fields}, _load(chosen)
@@ -404,6 +409,8 @@ class _Synth:
         if data["decision"]["date"] == "unpublished":
             data["unpublished"] = ["decision.date"]
         data["review"] = self._review(start)
+        if form and data["review"]["status"] == "imported":  # a draft offers no form (schema)
+            data["review"] = {"status": "reviewed"}
         data["sources"] = self._sources(plan)
         return data
 
