@@ -16,13 +16,10 @@ some time after they expire, and `count` ignores expired failures in the meantim
 import math
 import random
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from chalicelib.errors import StorageError
+from chalicelib.storage.dynamo_errors import ConditionFailedError, storage_errors
 
 if TYPE_CHECKING:  # boto3-stubs, for mypy only
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -54,7 +51,7 @@ class DynamoLookupFailures:
             if version is not None:
                 values[":read"] = {"N": str(version)}
             try:
-                with _wrapped():
+                with storage_errors():
                     self._client.update_item(
                         TableName=self._table,
                         Key={"pk": {"S": f"LOOKUPFAIL#{client}"}},
@@ -65,7 +62,7 @@ class DynamoLookupFailures:
                         ExpressionAttributeValues=values,
                     )
                 return
-            except _LostRaceError:
+            except ConditionFailedError:
                 time.sleep(random.uniform(0, 0.02))
         raise StorageError()
 
@@ -78,7 +75,7 @@ class DynamoLookupFailures:
         """Nothing to release: boto3 clients pool their own connections."""
 
     def _read(self, client: str) -> tuple[list[float], int | None]:
-        with _wrapped():
+        with storage_errors():
             item = self._client.get_item(
                 TableName=self._table,
                 Key={"pk": {"S": f"LOOKUPFAIL#{client}"}},
@@ -89,20 +86,3 @@ class DynamoLookupFailures:
         if item is None:
             return [], None
         return [float(seen["N"]) for seen in item["times"]["L"]], int(item["version"]["N"])
-
-
-class _LostRaceError(Exception):
-    """Another process wrote the client's item between our read and our write."""
-
-
-@contextmanager
-def _wrapped() -> Iterator[None]:
-    """A failed write condition becomes _LostRaceError, every other botocore error StorageError."""
-    try:
-        yield
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            raise _LostRaceError() from error
-        raise StorageError() from error
-    except BotoCoreError as error:
-        raise StorageError() from error

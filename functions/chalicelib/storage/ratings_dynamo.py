@@ -8,12 +8,10 @@ anonymised export (`motcua export-events`) is run by an operator, never by the A
 import random
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from chalicelib.errors import AlreadyRatedError, StorageError
+from chalicelib.storage.dynamo_errors import ConditionFailedError, storage_errors
 from chalicelib.storage.ports import Rating
 
 if TYPE_CHECKING:  # boto3-stubs, for mypy only
@@ -41,17 +39,17 @@ class DynamoRatings:
             "comment": {"S": rating.comment},
         }
         try:
-            with _wrapped():
+            with storage_errors():
                 self._client.put_item(
                     TableName=self._table,
                     Item=item,
                     ConditionExpression="attribute_not_exists(pk)",
                 )
-        except _ExistsError:
+        except ConditionFailedError:
             raise AlreadyRatedError() from None
 
     def get(self, code: str) -> Rating | None:
-        with _wrapped():
+        with storage_errors():
             item = self._client.get_item(
                 TableName=self._table, Key={"pk": {"S": PREFIX + code}}, ConsistentRead=True
             ).get("Item")
@@ -60,7 +58,7 @@ class DynamoRatings:
     def all(self) -> Iterator[Rating]:
         start: dict[str, Any] | None = None
         while True:
-            with _wrapped():
+            with storage_errors():
                 page = self._client.scan(
                     TableName=self._table,
                     FilterExpression="begins_with(pk, :prefix)",
@@ -83,7 +81,7 @@ class DynamoRatings:
                 for code in found[start : start + 25]
             ]
             for _attempt in range(MAX_ATTEMPTS):
-                with _wrapped():
+                with storage_errors():
                     answer = self._client.batch_write_item(RequestItems={self._table: requests})
                 requests = list(answer.get("UnprocessedItems", {}).get(self._table, []))
                 if not requests:
@@ -106,20 +104,3 @@ def _rating(item: dict[str, Any]) -> Rating:
         answers={k: v["S"] for k, v in item["answers"]["M"].items()},
         comment=item["comment"]["S"],
     )
-
-
-class _ExistsError(Exception):
-    """The dossier has a rating: the write's condition failed."""
-
-
-@contextmanager
-def _wrapped() -> Iterator[None]:
-    """A failed write condition becomes _ExistsError, every other botocore error StorageError."""
-    try:
-        yield
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            raise _ExistsError() from error
-        raise StorageError() from error
-    except BotoCoreError as error:
-        raise StorageError() from error
