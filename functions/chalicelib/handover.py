@@ -21,8 +21,6 @@ import json
 import os
 import re
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +28,7 @@ from typing import Any
 
 from .config import ConfigurationError
 from .errors import ApiError
-from .outbox import DeliveryError, Message
+from .outbox import DeliveryError, Message, post
 from .storage.ports import Delivery, Dossiers, NewDossier, Uploads
 
 CHANNEL = "webhook"
@@ -299,19 +297,8 @@ class WebhookSender:
         body = json.dumps(
             payload(delivery, delivery.code, stored.dossier, files), ensure_ascii=False
         ).encode()
-        request = urllib.request.Request(
-            client.url,
-            data=body,
-            method="POST",
-            headers=webhook_headers(client.secret, delivery.id, body, self.clock()),
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                answer.read()
-        except urllib.error.HTTPError as error:
-            raise DeliveryError(f"{client.id}: HTTP {error.code}") from error
-        except (urllib.error.URLError, OSError) as error:
-            raise DeliveryError(f"{client.id}: {error}") from error
+        headers = webhook_headers(client.secret, delivery.id, body, self.clock())
+        post(client.url, body, headers, timeout=self.timeout, who=client.id)
 
     def _files(self, code: str, dossier: NewDossier) -> list[dict[str, Any]]:
         """Each file with its size, SHA-256 and a link that works for LINK_TTL seconds."""

@@ -20,6 +20,8 @@ import random
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +73,19 @@ TEMPLATES = Path(__file__).resolve().parent / "templates" / "notify"
 class DeliveryError(Exception):
     """A channel could not send a message (refused, unreachable, timed out): retried later.
     Senders raise this for their provider's errors, nothing else."""
+
+
+def post(url: str, body: bytes, headers: Mapping[str, str], *, timeout: float, who: str) -> None:
+    """POSTs `body` for an HTTP channel (the SMS gateway, a hand-over webhook); any answer but a
+    2xx, or no answer, is a DeliveryError naming `who`."""
+    request = urllib.request.Request(url, data=body, method="POST", headers=dict(headers))
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            answer.read()
+    except urllib.error.HTTPError as error:
+        raise DeliveryError(f"{who}: HTTP {error.code}") from error
+    except (urllib.error.URLError, OSError) as error:
+        raise DeliveryError(f"{who}: {error}") from error
 
 
 # --- the applicant's contact, given in the form ---------------------------------------------

@@ -4,10 +4,8 @@ contract is docs/notifications.md's; no real gateway is reachable from the test 
 is tested against a local server that records requests."""
 
 import json
-import urllib.error
-import urllib.request
 
-from chalicelib.outbox import DeliveryError, Message
+from chalicelib.outbox import Message, post
 from chalicelib.storage.ports import Delivery
 
 
@@ -21,20 +19,10 @@ class HttpSmsSender:
         body = {"id": delivery.id, "to": delivery.to, "text": message.text.strip()}
         if self.sender:
             body["sender"] = self.sender
-        request = urllib.request.Request(
-            self.url,
-            data=json.dumps(body, ensure_ascii=False).encode(),
-            method="POST",
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "X-Api-Key": self.api_key,
-                "Idempotency-Key": delivery.id,
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                answer.read()
-        except urllib.error.HTTPError as error:
-            raise DeliveryError(f"SMS gateway: HTTP {error.code}") from error
-        except (urllib.error.URLError, OSError) as error:
-            raise DeliveryError(f"SMS gateway: {error}") from error
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "X-Api-Key": self.api_key,
+            "Idempotency-Key": delivery.id,
+        }
+        data = json.dumps(body, ensure_ascii=False).encode()
+        post(self.url, data, headers, timeout=self.timeout, who="SMS gateway")
