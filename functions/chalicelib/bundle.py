@@ -46,6 +46,19 @@ class Bundle:
             return version
         raise NotFoundError("Thủ tục này không nhận hồ sơ trực tuyến trên cổng này.")
 
+    def filed_version(self, code: str, effective_from: str) -> JSON | None:
+        """The version of a procedure that a dossier names (its code and effective_from), in
+        force or not; None if the catalogue no longer has it."""
+        return self._versions.get((code, effective_from))
+
+    @cached_property
+    def _versions(self) -> dict[tuple[str, str], JSON]:
+        return {
+            (code, version["effective_from"]): version
+            for code, versions in self.data["procedures"].items()
+            for version in versions
+        }
+
     def form(self, version: JSON) -> JSON:
         """The version's form as the applicant fills it (forms.with_delivery), one object per
         version for the life of the bundle, so its compiled validators are made once."""

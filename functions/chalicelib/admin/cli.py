@@ -179,10 +179,8 @@ def _rules(bundle: "Bundle", dossier: "NewDossier") -> "Rules":
     has it (only whether a payment stops the clock is read)."""
     from chalicelib.workflow import Rules
 
-    for version in bundle.data["procedures"].get(dossier.procedure, []):
-        if version.get("effective_from") == dossier.version:
-            return bundle.rules(version)
-    return Rules()
+    version = bundle.filed_version(dossier.procedure, dossier.version)
+    return bundle.rules(version) if version is not None else Rules()
 
 
 def _outbox_worker(args: argparse.Namespace, settings: Settings) -> int:
