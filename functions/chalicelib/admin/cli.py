@@ -69,6 +69,9 @@ def _main(argv: list[str] | None) -> int:
         return USAGE
     try:
         return _run(args, settings)
+    except ConfigurationError as error:
+        print(f"Cấu hình: {error}", file=sys.stderr)
+        return USAGE
     except AdminError as error:
         print(error.message, file=sys.stderr)
         return error.exit_code
