@@ -10,8 +10,16 @@ apt_packages=()
 [ -n "${MOTCUA_CLAMD:-}" ] || command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ] ||
   apt_packages+=(clamav-daemon)
 scripts/npm-deps.sh "${apt_packages[@]}"
-.venv/bin/python build.py build
 .venv/bin/python build.py bundle
+# The statistics page (thong-ke/) from the anonymised events of the dossiers under the data
+# folder, once there are any (docs/statistics.md); the export is public data, kept beside them.
+build_args=()
+data_dir=${MOTCUA_DATA_DIR:-var}
+if [ -f "$data_dir/motcua.sqlite3" ] && [ "${MOTCUA_STORAGE:-embedded}" = embedded ]; then
+  MOTCUA_DATA_DIR=$data_dir .venv/bin/motcua export-events "$data_dir/su-kien.jsonl"
+  build_args=(--stats "$data_dir/su-kien.jsonl")
+fi
+.venv/bin/python build.py build "${build_args[@]}"
 
 # Every upload is scanned before it is accepted (MOTCUA_CLAMD). Unless one is given, a clamd of
 # our own runs beside the server and stops with it: with freshclam's database when the machine

@@ -392,3 +392,14 @@ def test_motcua_export_events_writes_the_export_of_the_apps_stores(
     assert motcua(["export-events", str(target)]) == 0
     (line,) = target.read_text(encoding="utf-8").splitlines()
     assert json.loads(line)["kind"] == "received"
+
+
+def test_motcua_export_events_without_a_bundle_says_how_to_make_one(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MOTCUA_STORAGE", "embedded")
+    monkeypatch.setenv("MOTCUA_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MOTCUA_BUNDLE", str(tmp_path / "missing.json"))
+    assert motcua(["export-events", str(tmp_path / "out.jsonl")]) == 2
+    error = capsys.readouterr().err
+    assert "chưa có gói danh mục" in error and "build.py bundle" in error
+    assert "Traceback" not in error
+    assert not (tmp_path / "out.jsonl").exists()

@@ -436,8 +436,8 @@ def page_html(data: tuple | None, today: str) -> str:
     parts = [f"<h1>{e(TITLE)}</h1>"]
     if data is None:
         parts.append(
-            "<p>Chưa có số liệu: trang này được dựng khi chưa có tệp sự kiện ẩn danh "
-            "(<code>motcua export-events</code>, rồi <code>build.py build --stats</code>).</p>"
+            "<p>Chưa có số liệu: cổng chưa có hồ sơ nào để thống kê. Số liệu được cập nhật"
+            " mỗi lần trang web được dựng lại.</p>"
         )
         parts.append(_groups_html(None))
         return "\n".join(parts) + "\n"

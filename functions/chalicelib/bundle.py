@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from .calendar import WorkingCalendar
+from .config import ConfigurationError
 from .errors import NotFoundError
 from .forms import with_delivery
 from .versions import version_in_force
@@ -24,7 +25,16 @@ class Bundle:
 
     @classmethod
     def load(cls, path: Path) -> "Bundle":
-        return cls(json.loads(Path(path).read_text(encoding="utf-8")))
+        """The bundle at `path`; ConfigurationError (startup stops with its message) when there
+        is none or it is not JSON."""
+        try:
+            return cls(json.loads(Path(path).read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise ConfigurationError(
+                f"chưa có gói danh mục {path}: chạy `build.py bundle` (make run làm việc này)"
+            ) from None
+        except (OSError, ValueError) as error:
+            raise ConfigurationError(f"không đọc được gói danh mục {path}: {error}") from None
 
     @property
     def revision(self) -> str:
@@ -45,6 +55,19 @@ class Bundle:
         if version is not None:
             return version
         raise NotFoundError("Thủ tục này không nhận hồ sơ trực tuyến trên cổng này.")
+
+    def filed_version(self, code: str, effective_from: str) -> JSON | None:
+        """The version of a procedure that a dossier names (its code and effective_from), in
+        force or not; None if the catalogue no longer has it."""
+        return self._versions.get((code, effective_from))
+
+    @cached_property
+    def _versions(self) -> dict[tuple[str, str], JSON]:
+        return {
+            (code, version["effective_from"]): version
+            for code, versions in self.data["procedures"].items()
+            for version in versions
+        }
 
     def form(self, version: JSON) -> JSON:
         """The version's form as the applicant fills it (forms.with_delivery), one object per

@@ -608,11 +608,10 @@ class Service:
 
     def procedure_version(self, dossier: NewDossier) -> dict[str, Any]:
         """The procedure version the dossier was filed under (its rules and its form)."""
-        versions = self.bundle.data["procedures"].get(dossier.procedure, [])
-        for version in versions:
-            if version["effective_from"] == dossier.version:
-                return dict(version)
-        raise NotFoundError("Không tìm thấy phiên bản thủ tục của hồ sơ này.")
+        version = self.bundle.filed_version(dossier.procedure, dossier.version)
+        if version is None:
+            raise NotFoundError("Không tìm thấy phiên bản thủ tục của hồ sơ này.")
+        return dict(version)
 
     # --- files a dossier owns ------------------------------------------------------------------
 
@@ -725,8 +724,8 @@ class Service:
         return {"id": office["id"], "name": office["name"]}
 
     def _procedure_name(self, dossier: NewDossier) -> str:
-        versions = self.bundle.data["procedures"].get(dossier.procedure, [])
-        return next((v["name"] for v in versions if v["effective_from"] == dossier.version), "")
+        version = self.bundle.filed_version(dossier.procedure, dossier.version)
+        return version["name"] if version else ""
 
 
 # What a status reported by a province's system asks of the applicant, as the action here that

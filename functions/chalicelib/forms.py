@@ -259,52 +259,81 @@ def check_answers(
     """
     if not isinstance(answers, dict):
         return {}, {"/answers": "Câu trả lời phải là một bảng trường: giá trị."}
-    items = {item["id"]: item for _, item in fields(form)}
+    compiled = _compiled(form)
+    items = compiled.items
     # Trimmed before anything else, so " cccd " asks the same questions that it requires.
     trimmed = {
         key: value.strip() if isinstance(value, str) else value for key, value in answers.items()
     }
-    asked = {item["id"] for page, item in fields(form) if shown(item, page, trimmed)}
+    asked = {
+        name
+        for name, conditions in compiled.conditions
+        if all(trimmed.get(cond["field"]) in cond["in"] for cond in conditions)
+    }
     given = {
         key: value
         for key, value in trimmed.items()
         if (key in asked or key not in items) and value not in (None, "")
     }
     errors: dict[str, str] = {}
-    fast, full = _answers_validators(form)
     try:
-        fast(given)
+        compiled.fast(given)
     except fastjsonschema.JsonSchemaException:  # invalid: jsonschema lists every error
-        for error in full.iter_errors(given):
+        for error in compiled.full.iter_errors(given):
             for key, message in _explain(error, items, given):
                 errors.setdefault(f"/answers/{_escape(key)}", message)
     for key, value in given.items():
-        if f"/answers/{_escape(key)}" not in errors and key in items:
-            problem = _semantic_problem(items[key], value, units, today)
+        item = items.get(key)
+        if item is None or item["type"] not in SEMANTIC:
+            continue
+        pointer = f"/answers/{key}"  # a field id needs no escaping (schemas/form.schema.json)
+        if pointer not in errors:
+            problem = _semantic_problem(item, value, units, today)
             if problem:
-                errors[f"/answers/{key}"] = problem
+                errors[pointer] = problem
     kept = {k: v for k, v in given.items() if k in items and f"/answers/{k}" not in errors}
     return kept, errors
 
 
 Validator = Callable[[Any], Any]
-_VALIDATORS: dict[int, tuple[dict[str, Any], Validator, Draft202012Validator]] = {}
 
 
-def _answers_validators(form: dict[str, Any]) -> tuple[Validator, Draft202012Validator]:
-    """The `answers` part of submission_schema(form), compiled once per form for the life of the
-    process (the bundle's form dicts live as long as it does; the identity check guards against
-    a reused id): fastjsonschema's compiled code decides whether answers are valid (several
-    times faster than jsonschema, most of a submission's CPU otherwise), and jsonschema lists
-    every error of invalid ones, as `build.py check` does. tests/test_forms.py requires the two
-    to agree on generated answers."""
-    cached = _VALIDATORS.get(id(form))
-    if cached is None or cached[0] is not form:
+@dataclass(frozen=True)
+class _Compiled:
+    """What checking a form's answers needs, made once per form (_compiled)."""
+
+    form: dict[str, Any]
+    fast: Validator
+    full: Draft202012Validator
+    items: dict[str, dict[str, Any]]  # field id -> field
+    conditions: tuple[tuple[str, tuple[dict[str, Any], ...]], ...]  # field id, its page's and own
+
+
+_COMPILED: dict[int, _Compiled] = {}
+
+
+def _compiled(form: dict[str, Any]) -> _Compiled:
+    """The `answers` part of submission_schema(form) and the form's fields and conditions,
+    compiled once per form for the life of the process (the bundle's form dicts live as long as
+    it does; the identity check guards against a reused id): fastjsonschema's compiled code
+    decides whether answers are valid (several times faster than jsonschema, most of a
+    submission's CPU otherwise), and jsonschema lists every error of invalid ones, as
+    `build.py check` does. tests/test_forms.py requires the two to agree on generated answers."""
+    cached = _COMPILED.get(id(form))
+    if cached is None or cached.form is not form:
         schema = submission_schema(form)["properties"]["answers"]
-        fast = fastjsonschema.compile(schema, use_default=False, use_formats=True)
-        cached = (form, fast, Draft202012Validator(schema, format_checker=FormatChecker()))
-        _VALIDATORS[id(form)] = cached
-    return cached[1], cached[2]
+        cached = _Compiled(
+            form=form,
+            fast=fastjsonschema.compile(schema, use_default=False, use_formats=True),
+            full=Draft202012Validator(schema, format_checker=FormatChecker()),
+            items={item["id"]: item for _, item in fields(form)},
+            conditions=tuple(
+                (item["id"], tuple(c for c in (page.get("when"), item.get("when")) if c))
+                for page, item in fields(form)
+            ),
+        )
+        _COMPILED[id(form)] = cached
+    return cached
 
 
 def _explain(error: Any, items: dict[str, Any], given: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -362,6 +391,7 @@ def _semantic_problem(
 
 
 CONTROLLED = ("text", "textarea", "address")  # the kinds whose free text is checked
+SEMANTIC = frozenset((*CONTROLLED, "date"))  # the kinds _semantic_problem can refuse
 
 
 def _has_control(kind: str, value: Any) -> bool:
@@ -449,4 +479,4 @@ range_text = _range
 
 
 def _escape(key: str) -> str:
-    return re.sub("~", "~0", str(key)).replace("/", "~1")[:100]
+    return str(key).replace("~", "~0").replace("/", "~1")[:100]

@@ -16,6 +16,7 @@ their order is found by `verify_chain`.
 """
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -194,12 +195,20 @@ def allowed(
     request past the procedure's limit."""
     return [
         name
-        for name, action in ACTIONS.items()
-        if state.status in action.sources
-        and action.roles & roles
-        and _precondition(name, state)
-        and _in_time_and_rules(name, state, at, rules)
+        for name in _candidates(state.status, roles)
+        if _precondition(name, state) and _in_time_and_rules(name, state, at, rules)
     ]
+
+
+@functools.lru_cache(maxsize=256)
+def _candidates(status: int, roles: frozenset[str]) -> tuple[str, ...]:
+    """The actions that `roles` may take from `status`, before any precondition (ACTIONS is
+    fixed, so each pair is computed once: every status view lists them)."""
+    return tuple(
+        name
+        for name, action in ACTIONS.items()
+        if status in action.sources and action.roles & roles
+    )
 
 
 def _in_time_and_rules(

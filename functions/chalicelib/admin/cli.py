@@ -69,6 +69,9 @@ def _main(argv: list[str] | None) -> int:
         return USAGE
     try:
         return _run(args, settings)
+    except ConfigurationError as error:
+        print(f"Cấu hình: {error}", file=sys.stderr)
+        return USAGE
     except AdminError as error:
         print(error.message, file=sys.stderr)
         return error.exit_code
@@ -179,10 +182,8 @@ def _rules(bundle: "Bundle", dossier: "NewDossier") -> "Rules":
     has it (only whether a payment stops the clock is read)."""
     from chalicelib.workflow import Rules
 
-    for version in bundle.data["procedures"].get(dossier.procedure, []):
-        if version.get("effective_from") == dossier.version:
-            return bundle.rules(version)
-    return Rules()
+    version = bundle.filed_version(dossier.procedure, dossier.version)
+    return bundle.rules(version) if version is not None else Rules()
 
 
 def _outbox_worker(args: argparse.Namespace, settings: Settings) -> int:
