@@ -89,6 +89,12 @@ def test_the_page_says_who_files_it_is_not_published(site: Path) -> None:
     assert "Nộp hồ sơ trực tuyến" in page
 
 
+def test_the_browse_by_audience_pages_leave_it_out(site: Path) -> None:
+    citizens = (site / "duyet" / "doi-tuong" / "cong-dan" / "index.html").read_text("utf-8")
+    assert "1.000894" in citizens  # another procedure for citizens is there
+    assert CODE not in citizens
+
+
 def test_the_online_form_is_still_offered_and_the_api_bundle_carries_it(
     changed: Path, site: Path
 ) -> None:
