@@ -1,6 +1,6 @@
 """MotCua's command line for the catalogue: check, diff, new (and, later, build and import).
 
-python build.py check [--format text|github]
+python build.py check [--format text|github] [--drafts]
 python build.py diff [BASE [HEAD]] [--repo DIR]
 python build.py verify [--reference DIR] [--report FILE]
 python build.py import-listing [--reference DIR]
@@ -22,7 +22,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     cache_dir = None if args.no_cache else Path(args.cache_dir or paths.CACHE)
     problems = check(Path(args.catalogue), workers=args.workers, cache_dir=cache_dir)
-    return report(problems, fmt=args.format, out=sys.stdout)
+    return report(problems, fmt=args.format, out=sys.stdout, drafts=args.drafts)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -93,6 +93,11 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--workers", type=int, default=None, help="số tiến trình (mặc định: số lõi)")
     check.add_argument("--cache-dir", help="kết quả của lần kiểm tra trước (mặc định build/cache/)")
     check.add_argument("--no-cache", action="store_true", help="đọc lại mọi tệp, không ghi đệm")
+    check.add_argument(
+        "--drafts",
+        action="store_true",
+        help="liệt kê cả từng bản nháp chưa rà soát (mặc định: đếm)",
+    )
     check.set_defaults(func=cmd_check)
 
     diff = sub.add_parser("diff", help="báo cáo thay đổi giữa hai phiên bản git (Markdown)")

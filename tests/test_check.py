@@ -11,6 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import build
+from buildlib.catalogue.crosschecks import UNREVIEWED
+from buildlib.catalogue.problems import Problem
 from buildlib.catalogue.yamlsource import load_text
 from buildlib.review.check import check, report
 
@@ -108,19 +110,76 @@ def test_the_fixture_covers_each_kind_of_problem():
         "calendar weekend": "phải là thứ Bảy hoặc Chủ nhật",
         "calendar year": "không thuộc năm",
         "calendar vs holidays": "thư viện holidays",
-        "imported warning": "cảnh báo: nhập tự động",
+        "imported warning": "1 bản nháp nhập tự động chưa rà soát không liệt kê",
     }
     missing = [name for name, text in kinds.items() if text not in output]
     assert not missing
 
 
 def test_github_format_prints_annotations_with_file_and_line():
-    code, output = run_check("--catalogue", str(BROKEN / "catalogue"), "--format", "github")
+    code, output = run_check(
+        "--catalogue", str(BROKEN / "catalogue"), "--format", "github", "--drafts"
+    )
     assert code == 1
     annotations = [line for line in output.splitlines() if line.startswith("::")]
     assert len(annotations) == len(output.splitlines()) - 1
     assert "::error file=catalogue/forms/tab.yaml,line=5,col=1::" in output
     assert "::warning file=catalogue/procedures/1.000002/2025-01-01.yaml,line=58," in output
+
+
+def drafts_and_a_warning() -> list[Problem]:
+    draft = "catalogue/procedures/1.000{}/2026-09-07.yaml"
+    return [
+        Problem(
+            "catalogue/procedures/1.001193/2026-06-10.yaml",
+            7,
+            3,
+            "cross_boundary.allowed",
+            "tiếp nhận phi địa giới cần nguồn",
+            "warning",
+        ),
+        *(
+            Problem(draft.format(n), 60, 11, "review.status", UNREVIEWED, "warning")
+            for n in range(100, 103)
+        ),
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_the_drafts_unreviewed_warning_is_one_count_and_every_other_warning_shows(fmt: str):
+    out = io.StringIO()
+    assert report(drafts_and_a_warning(), fmt=fmt, out=out) == 0
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2
+    assert "cross_boundary.allowed" in lines[0] and "1.001193" in lines[0]
+    assert lines[1] == (
+        "Danh mục hợp lệ (4 cảnh báo, trong đó 3 bản nháp nhập tự động chưa rà soát không liệt "
+        "kê: python build.py check --drafts)."
+    )
+
+
+def test_drafts_lists_each_unreviewed_draft_at_its_line():
+    out = io.StringIO()
+    assert report(drafts_and_a_warning(), fmt="text", out=out, drafts=True) == 0
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 5
+    assert lines[1] == (
+        "catalogue/procedures/1.000100/2026-09-07.yaml:60:11: review.status: cảnh báo: "
+        + UNREVIEWED
+    )
+    assert lines[4] == "Danh mục hợp lệ (4 cảnh báo)."
+
+
+def test_the_command_counts_the_drafts_and_lists_them_on_request():
+    broken = str(BROKEN / "catalogue")
+    _, counted = run_check("--catalogue", broken)
+    _, listed = run_check("--catalogue", broken, "--drafts")
+    draft = "catalogue/procedures/1.000002/2025-01-01.yaml:58:18: review.status"
+    assert draft not in counted and draft in listed
+    assert counted.splitlines()[-1].endswith(
+        "1 bản nháp nhập tự động chưa rà soát không liệt kê: python build.py check --drafts."
+    )
+    assert listed.splitlines()[-1] == "59 lỗi, 1 cảnh báo."
 
 
 @pytest.mark.slow

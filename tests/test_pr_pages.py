@@ -86,3 +86,21 @@ def test_warnings_are_annotated_only_in_changed_files_and_every_error_is():
     assert lines[1] == "catalogue/b.yaml:4:2: y: cảnh báo: nên sửa"  # unchanged: the log only
     assert lines[2].startswith("::warning file=catalogue/c.yaml,line=5,col=3::")
     assert lines[3] == "1 lỗi, 2 cảnh báo."
+
+
+def test_an_unreviewed_draft_is_annotated_where_changed_and_only_counted_elsewhere():
+    message = "nhập tự động, chưa rà soát: kiểm tra trước khi công bố"
+    problems = [
+        Problem("catalogue/b.yaml", 4, 2, "review.status", message, "warning"),
+        Problem("catalogue/c.yaml", 5, 3, "review.status", message, "warning"),
+        Problem("catalogue/d.yaml", 6, 1, "y", "nên sửa", "warning"),
+    ]
+    out = io.StringIO()
+    assert annotate(problems, {"catalogue/c.yaml"}, out=out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("::warning file=catalogue/c.yaml,line=5,col=3::")
+    assert lines[1] == "catalogue/d.yaml:6:1: y: cảnh báo: nên sửa"
+    assert lines[2] == (
+        "Danh mục hợp lệ (3 cảnh báo, trong đó 1 bản nháp nhập tự động chưa rà soát không liệt "
+        "kê: python build.py check --drafts)."
+    )

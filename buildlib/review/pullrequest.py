@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from buildlib.catalogue import labels
+from buildlib.catalogue.crosschecks import unreviewed
 from buildlib.catalogue.problems import Problem
 from buildlib.catalogue.yamlsource import load_text
 from buildlib.errors import BuildError
 
-from .check import check
+from .check import check, summary
 from .diff import files_at, git
 
 MARKER = "<!-- motcua: báo cáo thay đổi danh mục -->"
@@ -150,16 +151,16 @@ def _lists(versions: dict[str, dict]) -> set[str]:
 def annotate(problems: list[Problem], changed: set[str], *, out: TextIO) -> int:
     """`check --format github` for a pull request: GitHub shows only the first ten error and ten
     warning annotations of a step, so warnings become annotations only in the files the change
-    touches (the others stay in the log as text); every error is one. 1 if there is an error."""
+    touches (the others stay in the log as text, but an unreviewed draft's is only counted in
+    the last line, as `check` does); every error is one. 1 if there is an error."""
+    hidden = 0
     for problem in problems:
         loud = problem.severity == "error" or problem.path in changed
+        if not loud and unreviewed(problem):
+            hidden += 1
+            continue
         print(problem.github() if loud else problem.text(), file=out)
-    errors = sum(p.severity == "error" for p in problems)
-    if errors:
-        print(f"{errors} lỗi, {len(problems) - errors} cảnh báo.", file=out)
-        return 1
-    print(f"Danh mục hợp lệ ({len(problems)} cảnh báo).", file=out)
-    return 0
+    return summary(problems, hidden=hidden, out=out)
 
 
 # --- the pull request's comment ----------------------------------------------------------------
