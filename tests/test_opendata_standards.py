@@ -22,8 +22,9 @@ from pathlib import Path
 import pytest
 
 import build as build_py
+from buildlib.catalogue import labels
 from buildlib.catalogue.yamlsource import load_text
-from buildlib.site import opendata
+from buildlib.site import opendata, vocabulary
 from chalicelib.versions import has_ended
 
 from .conftest import CATALOGUE, SEED_CATALOGUE
@@ -215,6 +216,55 @@ def test_every_motcua_term_used_is_published_in_the_vocabulary_with_its_page(
     for term in defined:
         assert f'id="{term.removeprefix(namespace)}"' in page, term
     assert 'href="motcua.ttl"' in page
+
+
+EUROPASS_CONCEPTS = "http://data.europa.eu/snb/com-channel/"
+
+
+@pytest.mark.slow
+def test_every_channel_type_is_an_eu_concept_or_a_documented_extension(seed_site: Path) -> None:
+    """dct:type of each cv:Channel: an IRI of the EU table vocabulary.EU_CHANNEL_TYPES, or our
+    own concept, published in the motcua: vocabulary in the scheme that says why it is ours."""
+    from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+
+    namespace = f"{PUBLIC}/du-lieu-mo/tu-vung/#"
+    scheme = URIRef(namespace + "ChannelType")
+    published = Graph().parse(seed_site / "du-lieu-mo" / "tu-vung" / "motcua.ttl", format="turtle")
+    data = Graph().parse(data=json.dumps(graph_of(seed_site)), format="json-ld")
+    channels = list(data.subjects(RDF.type, URIRef("http://data.europa.eu/m8g/Channel")))
+    types = [data.value(c, URIRef("http://purl.org/dc/terms/type")) for c in channels]
+    assert channels and None not in types
+    eu = {iri for iri in vocabulary.EU_CHANNEL_TYPES.values() if iri}
+    ours = {t for t in types if str(t) not in eu}
+    for concept in ours:
+        assert (concept, RDF.type, SKOS.Concept) in published, concept
+        assert (concept, SKOS.inScheme, scheme) in published, concept
+        kind = str(concept).removeprefix(namespace)
+        assert vocabulary.EU_CHANNEL_TYPES[kind] is None, kind
+    why = {str(c) for c in published.objects(scheme, RDFS.comment) if isinstance(c, Literal)}
+    assert any("Europass Channel Type" in text for text in why), why
+    europass = URIRef(vocabulary.EUROPASS_CHANNEL_TYPES)
+    assert (scheme, RDFS.seeAlso, europass) in published
+
+
+def test_the_channel_type_table_names_every_channel_kind_and_only_europass_concepts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    table = vocabulary.EU_CHANNEL_TYPES
+    assert set(table) == set(labels.CHANNELS)
+    for kind, iri in table.items():
+        if iri:
+            assert iri.startswith(EUROPASS_CONCEPTS) and iri != vocabulary.EUROPASS_CHANNEL_TYPES
+        else:
+            assert any(t.name == kind and t.kind == "concept" for t in vocabulary.TERMS), kind
+    assert opendata.channel_type("post")["@id"] == (table["post"] or "motcua:post")
+    # Where the table has an EU concept, the channel names it, typed skos:Concept as the shapes
+    # require (the concept of CPSV-AP 3.2.0's own example, html/examples/, for this test only).
+    example = EUROPASS_CONCEPTS + "b37115f83e"
+    monkeypatch.setitem(vocabulary.EU_CHANNEL_TYPES, "post", example)
+    node = opendata.channel_type("post")
+    assert node["@id"] == example and node["@type"] == "skos:Concept"
+    assert "skos:inScheme" not in node
 
 
 # --- CSV and its Table Schema --------------------------------------------------------------

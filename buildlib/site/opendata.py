@@ -27,9 +27,10 @@ dct:isReplacedBy. What CPSV-AP cannot say uses the `motcua:` vocabulary, publish
 under the public URL (vocabulary.py, du-lieu-mo/tu-vung/): motcua:workingDays (a deadline counted
 in working days, which an ISO 8601 duration cannot express), motcua:sameDay, motcua:unpublished
 (the CPSV-AP properties the authorities have not published for this service, channel or cost)
-and the channel types (dct:type of a channel). Deadlines and costs differ per channel (in person,
-online, post), so cv:processingTime and the costs hang off each cv:Channel; every cv:Cost also
-names its channel with cv:ifAccessedThrough.
+and the channel types (dct:type of a channel) that have no known EU concept (the table
+vocabulary.EU_CHANNEL_TYPES, with the sources read). Deadlines and costs differ per channel (in
+person, online, post), so cv:processingTime and the costs hang off each cv:Channel; every cv:Cost
+also names its channel with cv:ifAccessedThrough.
 
 Incremental: each procedure's share of the catalogue-wide files (its thu-tuc.json member, CSV row
 and CPSV-AP node) is serialised once into a `Fragment`, and the fragments of the codes of one
@@ -355,13 +356,16 @@ def service_description(v: dict) -> str:
 
 
 def channel_type(kind: str) -> dict:
-    """dct:type of a channel: a skos:Concept of the motcua: vocabulary (the EU's Europass channel
-    type table that CPSV-AP recommends has no concept for applying in person)."""
-    return {
-        "@id": f"motcua:{kind}",
+    """dct:type of a channel, a skos:Concept: the EU concept of vocabulary.EU_CHANNEL_TYPES where
+    one is known, else ours, motcua:<kind> in the scheme motcua:ChannelType (the table says why)."""
+    concept: dict[str, Any] = {
         "@type": "skos:Concept",
         "skos:prefLabel": _vi(f"Nộp {labels.CHANNELS[kind]}"),
     }
+    eu = vocabulary.EU_CHANNEL_TYPES.get(kind)
+    if eu:
+        return {"@id": eu, **concept}
+    return {"@id": f"motcua:{kind}", **concept, "skos:inScheme": {"@id": "motcua:ChannelType"}}
 
 
 def _cost(channel_id: str, channel: str, n: int, amount: object, text: str) -> dict:

@@ -19,6 +19,28 @@ FOLDER = "du-lieu-mo/tu-vung"
 TURTLE = "motcua.ttl"
 EUROPASS_CHANNEL_TYPES = "http://data.europa.eu/snb/com-channel/25831c2"
 
+# dct:type of a cv:Channel, by channel kind (labels.CHANNELS): the EU concept's IRI where a source
+# shows which concept it is, else None and our own concept motcua:<kind> (a Term below, in the
+# scheme motcua:ChannelType, whose comment says why).
+#
+#   kind       EU concept (Europass Channel Type)      dct:type
+#   in_person  none for applying in person (see below)  motcua:in_person
+#   online     no IRI known (see below)                 motcua:online
+#   post       no IRI known (see below)                 motcua:post
+#
+# Read: SEMICeu/CPSV-AP at e37f5e1991cd89772165bed7d42fd64cdea8c2d4 (the commit of the vendored
+# shapes, schemas/cpsv-ap/), releases/3.2.0/index.html and rdf/cpsv-ap.ttl, usage note of
+# Channel.type: "The recommended controlled vocabularies for this property is the Europass
+# Channel Type Authority Table of the Publications Office" (scheme EUROPASS_CHANNEL_TYPES); the
+# shapes ask only that the value be a skos:Concept (shacl/cpsv-ap-SHACL.ttl, no sh:in). The
+# release names one concept of that table, http://data.europa.eu/snb/com-channel/b37115f83e
+# (html/examples/example-rdf_public_service.ttl), without its label, so which channel it is
+# cannot be read there, and no other; the table itself is published on the EU Vocabularies site,
+# which this project's machines cannot reach. An IRI goes in this table only with the source that
+# shows its label: none yet. Its labels, as a third-party listing gives them (without IRIs), are
+# post, e-mail, mobile phone, fax and web: applying in person would stay ours even then.
+EU_CHANNEL_TYPES: dict[str, str | None] = {"in_person": None, "online": None, "post": None}
+
 
 def namespace() -> str:
     return f"{paths.site_url()}{FOLDER}/#"
@@ -68,11 +90,15 @@ TERMS = [
         "scheme",
         "Kênh nộp hồ sơ",
         "Các kênh nộp hồ sơ của thủ tục hành chính Việt Nam (giá trị của dct:type của "
-        "cv:Channel). Bảng Europass Channel Type mà CPSV-AP khuyến nghị không có kênh nộp "
-        "trực tiếp.",
+        "cv:Channel), dùng khi chưa có khái niệm tương ứng của châu Âu. CPSV-AP 3.2 khuyến nghị "
+        "bảng Europass Channel Type (thư tín, thư điện tử, điện thoại, fax, web: không có kênh "
+        "nộp trực tiếp), nhưng bản phát hành CPSV-AP không công bố định danh (IRI) kèm tên của "
+        "các khái niệm trong bảng.",
         "The channels through which Vietnamese administrative procedures are applied for (the "
-        "dct:type of a cv:Channel). The Europass Channel Type table that CPSV-AP recommends has "
-        "no concept for applying in person.",
+        "dct:type of a cv:Channel), used where no EU concept is known. CPSV-AP 3.2 recommends the "
+        "Europass Channel Type table (post, e-mail, phone, fax, web: nothing for applying in "
+        "person), but the CPSV-AP release does not give the IRIs of its concepts with their "
+        "labels.",
     ),
     *(
         Term(kind, "concept", f"Nộp {name}", comment, comment_en)
@@ -80,20 +106,26 @@ TERMS = [
             (
                 "in_person",
                 labels.CHANNELS["in_person"],
-                "Nộp hồ sơ trực tiếp tại bộ phận một cửa.",
-                "Applying in person at the one-stop counter.",
+                "Nộp hồ sơ trực tiếp tại bộ phận một cửa. Bảng Europass Channel Type không có "
+                "khái niệm tương ứng.",
+                "Applying in person at the one-stop counter. The Europass Channel Type table has "
+                "no such concept.",
             ),
             (
                 "online",
                 labels.CHANNELS["online"],
-                "Nộp hồ sơ trực tuyến (dịch vụ công trực tuyến).",
-                "Applying online.",
+                "Nộp hồ sơ trực tuyến (dịch vụ công trực tuyến). Gần với khái niệm web của bảng "
+                "Europass Channel Type, chưa có định danh (IRI) kèm tên từ nguồn chính thức.",
+                "Applying online. Close to the Europass Channel Type table's web concept, whose "
+                "IRI no official source read so far gives with its label.",
             ),
             (
                 "post",
                 labels.CHANNELS["post"],
-                "Nộp hồ sơ qua dịch vụ bưu chính công ích.",
-                "Applying by post.",
+                "Nộp hồ sơ qua dịch vụ bưu chính công ích. Gần với khái niệm thư tín (post) của "
+                "bảng Europass Channel Type, chưa có định danh (IRI) kèm tên từ nguồn chính thức.",
+                "Applying by post. Close to the Europass Channel Type table's post concept, whose "
+                "IRI no official source read so far gives with its label.",
             ),
         )
     ),
@@ -134,6 +166,7 @@ def turtle() -> str:
             lines.append(f"    rdfs:range {term.range} ;")
         if term.kind == "concept":
             lines.append("    skos:inScheme motcua:ChannelType ;")
+            lines.append(f'    skos:notation "{term.name}" ;')
         if term.kind == "scheme":
             lines.append(f"    rdfs:seeAlso <{EUROPASS_CHANNEL_TYPES}> ;")
         lines.append(f"    rdfs:comment {_literal(term.comment, 'vi')} ,")
