@@ -24,7 +24,7 @@ EUROPASS_CHANNEL_TYPES = "http://data.europa.eu/snb/com-channel/25831c2"
 # scheme motcua:ChannelType, whose comment says why).
 #
 #   kind       EU concept (Europass Channel Type)      dct:type
-#   in_person  none for applying in person (see below)  motcua:in_person
+#   in_person  no IRI known (see below)                 motcua:in_person
 #   online     no IRI known (see below)                 motcua:online
 #   post       no IRI known (see below)                 motcua:post
 #
@@ -37,8 +37,8 @@ EUROPASS_CHANNEL_TYPES = "http://data.europa.eu/snb/com-channel/25831c2"
 # (html/examples/example-rdf_public_service.ttl), without its label, so which channel it is
 # cannot be read there, and no other; the table itself is published on the EU Vocabularies site,
 # which this project's machines cannot reach. An IRI goes in this table only with the source that
-# shows its label: none yet. Its labels, as a third-party listing gives them (without IRIs), are
-# post, e-mail, mobile phone, fax and web: applying in person would stay ours even then.
+# shows its label: none yet. (A third-party listing, not a source, gives its labels as post,
+# e-mail, mobile phone, fax and web; nothing published here rests on it.)
 EU_CHANNEL_TYPES: dict[str, str | None] = {"in_person": None, "online": None, "post": None}
 
 
@@ -91,14 +91,13 @@ TERMS = [
         "Kênh nộp hồ sơ",
         "Các kênh nộp hồ sơ của thủ tục hành chính Việt Nam (giá trị của dct:type của "
         "cv:Channel), dùng khi chưa có khái niệm tương ứng của châu Âu. CPSV-AP 3.2 khuyến nghị "
-        "bảng Europass Channel Type (thư tín, thư điện tử, điện thoại, fax, web: không có kênh "
-        "nộp trực tiếp), nhưng bản phát hành CPSV-AP không công bố định danh (IRI) kèm tên của "
-        "các khái niệm trong bảng.",
+        "bảng Europass Channel Type, nhưng bản phát hành CPSV-AP không công bố định danh (IRI) "
+        "kèm tên của các khái niệm trong bảng, và chúng tôi chưa đọc được bảng từ nguồn chính "
+        "thức.",
         "The channels through which Vietnamese administrative procedures are applied for (the "
         "dct:type of a cv:Channel), used where no EU concept is known. CPSV-AP 3.2 recommends the "
-        "Europass Channel Type table (post, e-mail, phone, fax, web: nothing for applying in "
-        "person), but the CPSV-AP release does not give the IRIs of its concepts with their "
-        "labels.",
+        "Europass Channel Type table, but the CPSV-AP release does not give the IRIs of its "
+        "concepts with their labels, and we have not read the table from its official source.",
     ),
     *(
         Term(kind, "concept", f"Nộp {name}", comment, comment_en)
@@ -106,26 +105,20 @@ TERMS = [
             (
                 "in_person",
                 labels.CHANNELS["in_person"],
-                "Nộp hồ sơ trực tiếp tại bộ phận một cửa. Bảng Europass Channel Type không có "
-                "khái niệm tương ứng.",
-                "Applying in person at the one-stop counter. The Europass Channel Type table has "
-                "no such concept.",
+                "Nộp hồ sơ trực tiếp tại bộ phận một cửa.",
+                "Applying in person at the one-stop counter.",
             ),
             (
                 "online",
                 labels.CHANNELS["online"],
-                "Nộp hồ sơ trực tuyến (dịch vụ công trực tuyến). Gần với khái niệm web của bảng "
-                "Europass Channel Type, chưa có định danh (IRI) kèm tên từ nguồn chính thức.",
-                "Applying online. Close to the Europass Channel Type table's web concept, whose "
-                "IRI no official source read so far gives with its label.",
+                "Nộp hồ sơ trực tuyến (dịch vụ công trực tuyến).",
+                "Applying online.",
             ),
             (
                 "post",
                 labels.CHANNELS["post"],
-                "Nộp hồ sơ qua dịch vụ bưu chính công ích. Gần với khái niệm thư tín (post) của "
-                "bảng Europass Channel Type, chưa có định danh (IRI) kèm tên từ nguồn chính thức.",
-                "Applying by post. Close to the Europass Channel Type table's post concept, whose "
-                "IRI no official source read so far gives with its label.",
+                "Nộp hồ sơ qua dịch vụ bưu chính công ích.",
+                "Applying by post.",
             ),
         )
     ),
