@@ -316,6 +316,8 @@ class Service:
         if errors:
             raise ValidationFailedError(fields=errors)
         secret = lookup_secret.new()
+        # Where it is processed, decided now and recorded with it (docs/ban-giao.md).
+        target = self.registrations.target(office["id"], code)
         dossier = NewDossier(
             agency=office["identifier"],
             office=office["id"],
@@ -331,6 +333,7 @@ class Service:
             received_at=received.isoformat(timespec="seconds"),
             due_at=self._due(version, received),
             contact=contact,
+            handed_to=target.id if target else "",
         )
         request_hash = hashlib.sha256(_canonical(body).encode()).hexdigest()
         stored = self.dossiers.create(
@@ -564,7 +567,7 @@ class Service:
                 dossier.contact, office=dossier.office, data=data, now=received.timestamp()
             )
             makers.append(made)
-        client = self.registrations.target(dossier.office, dossier.procedure)
+        client = self.registrations.clients.get(dossier.handed_to)
         if client is not None:
             office = self.bundle.office(dossier.office)
             makers.append(

@@ -178,6 +178,7 @@ def initial_state(dossier: NewDossier, body: str | None = None) -> State:
         office=dossier.office,
         due_at=dossier.due_at,
         head=genesis(dossier, body),
+        handed_to=dossier.handed_to,
     )
 
 
