@@ -644,3 +644,34 @@ def test_the_applicants_supplement_is_sent_with_its_files_once_even_after_a_cras
     assert province.view(code)["status"] == 5  # until the province's system says
     province.push(event(code, 4, 3, "2026-12-09T09:40:00+07:00"))
     assert province.view(code)["status"] == 4
+
+
+def test_a_crash_after_the_withdraws_commit_still_sends_one_webhook(tmp_path, bundle_path, inbox):
+    province = make_province(tmp_path, bundle_path, inbox.url)
+    code, secret = secret_of(province, province.body, "ma-ban-giao-0027")
+
+    def dies_after_commit(label: str) -> None:
+        if label == "commit":
+            raise Crash  # the event and its delivery are committed; no answer, nothing sent
+
+    dying = reconfigured(province, list(province.service.registrations.clients.values()))
+    dying.service.dossiers = SqliteDossiers(
+        province.path, sealer=SEALER, after_write=dies_after_commit
+    )
+    body = {"version": 0, "data": {"reason": "Nộp nhầm"}}
+    with pytest.raises(Crash):
+        dying.service.applicant_act(code, secret, "c", "withdraw", body, "rut-0003-abc")
+    assert inbox.calls == 0 and webhooks(province, code) == [
+        f"{code}:0:webhook",
+        f"{code}:1:webhook",
+    ]
+
+    # Restarted: the applicant sends the same request again, the worker sends what is due.
+    again = province.service.applicant_act(code, secret, "c", "withdraw", body, "rut-0003-abc")
+    assert again["version"] == 1 and [e["action"] for e in again["timeline"]] == ["file", "forward"]
+    Worker(province.outbox, [province.sender()], clock=province.now).run_once()
+    Worker(province.outbox, [province.sender()], clock=province.now).run_once()
+
+    assert inbox.calls == 2  # the filing and the withdrawal, once each
+    assert list(inbox.requests) == [f"{code}:1:webhook"]
+    assert province.view(code)["status"] == 1
