@@ -490,6 +490,11 @@ class Service:
     ) -> dict[str, Any]:
         """The applicant's `action` on a handed-over dossier, as a `forward` event and its
         webhook (notices): once while the province's system has not answered the last one."""
+        if stored.dossier.handed_to not in self.registrations.clients:  # no longer configured
+            raise ActionNotAllowedError(
+                "Hệ thống giải quyết TTHC của tỉnh đang giữ hồ sơ này hiện không nhận được yêu"
+                " cầu qua MotCua; hãy liên hệ Bộ phận Một cửa của cơ quan tiếp nhận."
+            )
         hashed = lookup_secret.idempotency_hash(request_id) if request_id else None
         if not _made(stored, "forward", hashed) and action in pending_requests(stored):
             raise ActionNotAllowedError(

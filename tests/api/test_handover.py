@@ -471,7 +471,7 @@ def test_an_officers_action_on_a_handed_over_dossier_is_refused_409_handed_over(
 
 def test_a_handed_over_dossier_is_not_in_its_offices_queue(province):
     office = province.body["office"]
-    handed = province.service.submit(province.body, "ma-ban-giao-0021")["code"]
+    handed, secret = secret_of(province, province.body, "ma-ban-giao-0021")
     here = reconfigured(province, [])  # hand-over switched off: the next one stays here
     local = here.service.submit(province.body, "ma-ban-giao-0022")["code"]
     backoffice, officer = office_of(here, office)
@@ -483,6 +483,10 @@ def test_a_handed_over_dossier_is_not_in_its_offices_queue(province):
         backoffice.queue(officer, {"office": office, "status": "1,2"})["items"][0]["code"] == local
     )
     assert handed != local
+    with pytest.raises(ActionNotAllowedError, match="hiện không nhận được yêu cầu"):
+        # its system is gone from the configuration: nobody would hear the request
+        here.service.applicant_act(handed, secret, "c", "withdraw", {"version": 0}, None)
+    assert here.view(handed)["version"] == 0
     view = backoffice.act(officer, local, "receive", {"version": 0, "data": {}})
     assert view["status"] == 2 and "handed_over" in view and view["handed_over"] is None
 
