@@ -206,7 +206,10 @@ class FakeOfficeApi:
             method = last["data"]["method"]
             todo = {"kind": "collect", "method": method, "label": workflow.RETURN_METHODS[method]}
         view["todo"] = todo
-        view["actions"] = workflow.allowed(s, frozenset({workflow.APPLICANT}))
+        view["actions"] = [
+            a for a in workflow.allowed(s, frozenset({workflow.APPLICANT})) if a != "forward"
+        ]
+        view["handed_over"] = self.handed_over
         for step in view["timeline"]:
             step.pop("actor", None)
         return view
@@ -253,8 +256,18 @@ class FakeOfficeApi:
                 }
                 route.fulfill(status=409, json=answer)
                 return
+            action = rest.removeprefix("/actions/")
+            if self.handed_over:  # sent to the province's system, not applied (dossiers.py)
+                self.act("forward", {**body["data"], "request": action}, actor="applicant")
+                label = workflow.ACTIONS[action].label
+                message = (
+                    f"Yêu cầu “{label}” đã được gửi tới {self.handed_over['name']}. Trạng thái"
+                    " hồ sơ chỉ thay đổi khi hệ thống đó xử lý và báo lại."
+                )
+                route.fulfill(status=200, json={**self.applicant_view(), "message": message})
+                return
             try:
-                self.act(rest.removeprefix("/actions/"), body["data"], actor="applicant")
+                self.act(action, body["data"], actor="applicant")
             except ApiError as error:
                 answer = {"code": error.code, "message": error.message, "fields": error.fields}
                 route.fulfill(status=error.status, json=answer)
