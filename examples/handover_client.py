@@ -1,7 +1,7 @@
 """A province's one-stop system talking to MotCua, with the Python standard library only
-(docs/ban-giao.md): it receives the dossiers MotCua hands over by webhook, verifies each one's
-signature, fetches its files through their short-lived links and checks their SHA-256, and
-pushes statuses back, signed.
+(docs/ban-giao.md): it receives the dossiers MotCua hands over by webhook, and the applicant's
+withdrawals and supplements of them, verifies each one's signature, fetches their files through
+their short-lived links and checks their SHA-256, and pushes statuses back, signed.
 
     python examples/handover_client.py receive --port 9000 --secret-file secret.txt
     python examples/handover_client.py push --motcua https://dichvucong.example.vn \\
@@ -70,11 +70,15 @@ def fetch_file(file: dict) -> bytes:
 
 class Inbox:
     """What a receiving system keeps: each dossier once, by the webhook's id (MotCua sends the
-    same id again after a failure or a crash; the second time is not a new dossier)."""
+    same id again after a failure or a crash; the second time is not a new dossier), and each
+    of the applicant's requests about one (`dossier.withdrawal_requested`,
+    `dossier.supplemented` with its files) once the same way: your system decides on it and
+    pushes the status that follows (7 for a withdrawal; 4 once a supplement is accepted)."""
 
     def __init__(self, secret: str):
         self.secret = secret
         self.dossiers: dict[str, dict] = {}  # webhook id -> the dossier
+        self.requests: dict[str, dict] = {}  # webhook id -> a withdrawal or a supplement
         self.files: dict[str, bytes] = {}  # file name -> content
         self.calls = 0  # every request received, verified or not
         self.fail_next = 0  # answer 500 to this many next webhooks (tests: a failing endpoint)
@@ -90,12 +94,19 @@ class Inbox:
                 self.fail_next -= 1
                 return 500
             message_id = headers["webhook-id"]
-            if message_id in self.dossiers:
+            if message_id in self.dossiers or message_id in self.requests:
                 return 200  # already have it
             payload = json.loads(body)
-            for file in payload["dossier"]["files"]:
-                self.files[file["name"]] = fetch_file(file)
-            self.dossiers[message_id] = payload["dossier"]
+            if payload["type"] == "dossier.filed":
+                for file in payload["dossier"]["files"]:
+                    self.files[file["name"]] = fetch_file(file)
+                self.dossiers[message_id] = payload["dossier"]
+            elif payload["type"] in ("dossier.withdrawal_requested", "dossier.supplemented"):
+                for file in payload.get("files", []):
+                    self.files[file["name"]] = fetch_file(file)
+                self.requests[message_id] = payload
+            else:
+                return 400  # a type this system does not know: MotCua retries, then reports
             return 200
 
 

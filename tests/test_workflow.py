@@ -40,6 +40,7 @@ GOOD_DATA: dict[str, dict[str, Any]] = {
     "withdraw": {"reason": "Không cần nữa"},
     "stop": {"reason": "Người nộp không bổ sung"},
     "extend": {"reason": "Cần xác minh thêm", "new_due_at": "2026-12-20T17:00+07:00"},
+    "forward": {"request": "withdraw", "reason": "Nộp nhầm"},  # of a handed-over dossier
     "mirror": {"status": 2, "event_id": "su-kien-0001"},  # from 1; others: mirrored_data()
 }
 assert GOOD_DATA.keys() == workflow.ACTIONS.keys()
@@ -88,6 +89,12 @@ def state_in(status: int) -> State:
     return base
 
 
+def state_for(action: str, status: int) -> State:
+    """state_in(status), handed over to a province's system for `forward` (its only use)."""
+    state = state_in(status)
+    return dataclasses.replace(state, handed_to="he-thong-tinh") if action == "forward" else state
+
+
 def apply(
     state: State,
     action: str,
@@ -122,7 +129,7 @@ def test_an_action_is_allowed_exactly_from_its_statuses_for_its_roles(action, st
     expected = status in spec.sources and role in spec.roles
     if action == "refuse" and status == 5:
         expected = False  # the supplement was asked after reception (state_in: resume 4)
-    state = state_in(status)
+    state = state_for(action, status)
 
     assert (action in workflow.allowed(state, frozenset({role}))) is expected
     if expected:
@@ -146,7 +153,7 @@ def test_the_statuses_each_action_leads_to():
     for action in workflow.ACTIONS:
         source = min(workflow.ACTIONS[action].sources - {5}, default=5)
         role = next(iter(workflow.ACTIONS[action].roles))
-        nxt, _ = apply(state_in(source), action, actor=ROLE_ACTORS[role])
+        nxt, _ = apply(state_for(action, source), action, actor=ROLE_ACTORS[role])
         leads[action] = (source, nxt.status)
 
     assert leads == {
@@ -162,7 +169,33 @@ def test_the_statuses_each_action_leads_to():
         "withdraw": (1, 7),
         "stop": (2, 8),
         "extend": (2, 2),
+        "forward": (1, 1),  # sent to the province's system, which decides
         "mirror": (1, 2),  # as GOOD_DATA reports it; test_handover has the table
+    }
+
+
+def test_forward_is_only_for_a_handed_over_dossier_and_checks_the_request_it_carries():
+    handed = state_for("forward", 4)
+    with pytest.raises(ActionNotAllowedError):
+        apply(state_in(4), "forward", actor=APPLICANT)  # processed here: withdraw is applied
+    with pytest.raises(ActionNotAllowedError):  # a supplement only while one is asked
+        apply(handed, "forward", {"request": "supplement", "uploads": ["a.pdf"]}, actor=APPLICANT)
+    with pytest.raises(ValidationFailedError) as refused:
+        apply(handed, "forward", {"request": "stop", "reason": "x"}, actor=APPLICANT)
+    assert set(refused.value.fields) == {"/request"}
+    with pytest.raises(ValidationFailedError):  # as `supplement` itself refuses it
+        apply(state_for("forward", 5), "forward", {"request": "supplement"}, actor=APPLICANT)
+    nxt, event = apply(
+        state_for("forward", 5),
+        "forward",
+        GOOD_DATA["supplement"] | {"request": "supplement", "note": "Bản sao"},
+        actor=APPLICANT,
+    )
+    assert (nxt.status, nxt.clock_stopped_at) == (5, state_in(5).clock_stopped_at)
+    assert event["data"] == {
+        "request": "supplement",
+        "uploads": GOOD_DATA["supplement"]["uploads"],
+        "note": "Bản sao",
     }
 
 

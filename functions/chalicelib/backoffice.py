@@ -1,6 +1,10 @@
 """The officers' side of the API: an office's queue, the officer's view of a dossier, actions,
 file links and the result's upload target.
 
+A dossier handed over to a province's system (handover.py) is not processed here: it is in no
+queue, its view offers no action and says where it went, and every action on it is refused
+(409 `handed_over`).
+
 Who the officer is comes from officers.OfficerAuth (`signed_in` resolves the session, and the
 CSRF token for a state-changing request, before a route does anything else). Every method about
 a dossier starts from the object-level rule: an officer sees and acts only on dossiers whose
@@ -13,7 +17,7 @@ import mimetypes
 from dataclasses import asdict, replace
 from typing import Any, Protocol
 
-from . import forms, outbox, workflow
+from . import forms, handover, outbox, workflow
 from .calendar import VIETNAM
 from .dossiers import (
     DOSSIER_SLOTS,
@@ -273,6 +277,7 @@ class Backoffice:
         request_id: str | None = None,
     ) -> dict[str, Any]:
         stored = self._visible(officer, code)
+        handover.refuse_local(stored.dossier)  # the province's system processes it
         version, data = action_body(body)
         roles = frozenset(officer.roles)
         if (
@@ -305,6 +310,7 @@ class Backoffice:
     def result_target(self, officer: Officer, code: str, body: Any) -> dict[str, Any]:
         """An upload target for the electronic result, under a key this dossier owns."""
         stored = self._visible(officer, code)
+        handover.refuse_local(stored.dossier)
         if state_of(stored).status != 9:
             raise ActionNotAllowedError("Chỉ tải kết quả lên khi hồ sơ đã xử lý xong.")
         if not isinstance(body, dict):
@@ -340,6 +346,7 @@ class Backoffice:
                 for name in workflow.allowed(
                     state, frozenset(officer.roles), at=self.service.now(), rules=rules
                 )
+                if not stored.dossier.handed_to  # read-only here: its system processes it
             ],
             "rules": asdict(rules),
             "printable": _printable(stored),

@@ -316,6 +316,8 @@ class Service:
         if errors:
             raise ValidationFailedError(fields=errors)
         secret = lookup_secret.new()
+        # Where it is processed, decided now and recorded with it (docs/ban-giao.md).
+        target = self.registrations.target(office["id"], code)
         dossier = NewDossier(
             agency=office["identifier"],
             office=office["id"],
@@ -331,6 +333,7 @@ class Service:
             received_at=received.isoformat(timespec="seconds"),
             due_at=self._due(version, received),
             contact=contact,
+            handed_to=target.id if target else "",
         )
         request_hash = hashlib.sha256(_canonical(body).encode()).hexdigest()
         stored = self.dossiers.create(
@@ -472,8 +475,41 @@ class Service:
         version, data = action_body(body)
         if action == "supplement" and action in workflow.allowed(state_of(stored), APPLICANT.roles):
             self.check_owned(stored, "bo-sung", data.get("uploads"), "/uploads")
+        if stored.dossier.handed_to:  # the province's system decides: sent there, not applied
+            return self._forward(stored, action, version, data, request_id)
         stored = self.transition(stored, action, version, data, APPLICANT, request_id, self.view)
         return self.view(stored)
+
+    def _forward(
+        self,
+        stored: StoredDossier,
+        action: str,
+        version: int,
+        data: dict[str, Any],
+        request_id: str | None,
+    ) -> dict[str, Any]:
+        """The applicant's `action` on a handed-over dossier, as a `forward` event and its
+        webhook (notices): once while the province's system has not answered the last one."""
+        if stored.dossier.handed_to not in self.registrations.clients:  # no longer configured
+            raise ActionNotAllowedError(
+                "Hệ thống giải quyết TTHC của tỉnh đang giữ hồ sơ này hiện không nhận được yêu"
+                " cầu qua MotCua; hãy liên hệ Bộ phận Một cửa của cơ quan tiếp nhận."
+            )
+        hashed = lookup_secret.idempotency_hash(request_id) if request_id else None
+        if not _made(stored, "forward", hashed) and action in pending_requests(stored):
+            raise ActionNotAllowedError(
+                f"Yêu cầu “{workflow.ACTIONS[action].label}” đã được gửi tới hệ thống giải quyết"
+                " TTHC của tỉnh; trạng thái hồ sơ thay đổi khi hệ thống đó xử lý."
+            )
+        data = {**data, "request": action}
+        stored = self.transition(stored, "forward", version, data, APPLICANT, request_id, self.view)
+        handed = handover.handed_over(stored.dossier, self.registrations)
+        name = handed["name"] if handed else ""
+        return {
+            **self.view(stored),
+            "message": f"Yêu cầu “{workflow.ACTIONS[action].label}” đã được gửi tới {name}."
+            " Trạng thái hồ sơ chỉ thay đổi khi hệ thống đó xử lý và báo lại.",
+        }
 
     def authorised(self, code: str, secret: str | None, client: str) -> StoredDossier:
         """The dossier `code` if `secret` is its lookup secret. A secret that cannot be one (its
@@ -522,6 +558,8 @@ class Service:
             request_id = lookup_secret.idempotency_hash(request_id)
         if _made(stored, action, request_id):
             return stored
+        if action != "forward":  # a handed-over dossier moves only by its system's reports
+            handover.refuse_local(stored.dossier)
         state = state_of(stored)
         if version != state.version:
             raise StaleDossierError(view(stored))
@@ -564,7 +602,7 @@ class Service:
                 dossier.contact, office=dossier.office, data=data, now=received.timestamp()
             )
             makers.append(made)
-        client = self.registrations.target(dossier.office, dossier.procedure)
+        client = self.registrations.clients.get(dossier.handed_to)
         if client is not None:
             office = self.bundle.office(dossier.office)
             makers.append(
@@ -582,11 +620,17 @@ class Service:
 
     def notices(self, stored: StoredDossier, event: dict[str, Any]) -> list[Delivery]:
         """What `event` tells the applicant, for the contact given at filing (outbox.py), also
-        when a province's system reported it (handover_events.py)."""
+        when a province's system reported it (handover_events.py); an applicant's request on a
+        handed-over dossier (`forward`) is a webhook to that system."""
+        sent: list[Delivery] = []
+        client = self.registrations.clients.get(stored.dossier.handed_to)
+        if event["action"] == "forward" and client is not None:
+            now = self.now().timestamp()
+            sent += handover.forwarded(client, stored.code, stored.dossier.office, event, now)
         contact = stored.dossier.contact
         if not contact:
-            return []
-        return outbox.after_event(
+            return sent
+        return sent + outbox.after_event(
             stored.code,
             contact,
             office=stored.dossier.office,
@@ -652,6 +696,7 @@ class Service:
         """The applicant's status view (docs/lifecycle.md, API): where the dossier stands, its
         timeline, what the applicant must do now and may do."""
         dossier, state = stored.dossier, state_of(stored)
+        pending = pending_requests(stored)
         return {
             "code": stored.code,
             "procedure": dossier.procedure,
@@ -673,8 +718,13 @@ class Service:
             "outcome_label": workflow.OUTCOMES.get(state.outcome or "", None),
             "version": state.version,
             "timeline": timeline(stored),
-            "todo": self._todo(stored, state),
-            "actions": workflow.allowed(state, APPLICANT.roles),
+            "todo": None if "supplement" in pending else self._todo(stored, state),
+            "actions": [
+                action
+                for action in workflow.allowed(state, APPLICANT.roles)
+                if action != "forward" and action not in pending  # forward: how, not what
+            ],
+            "handed_over": handover.handed_over(dossier, self.registrations),
         }
 
     def _todo(self, stored: StoredDossier, state: State) -> dict[str, Any] | None:
@@ -835,6 +885,18 @@ def timeline(stored: StoredDossier, *, actors: bool = False) -> list[dict[str, A
             entry["actor"] = event.get("actor", {})
         entries.append(entry)
     return entries
+
+
+def pending_requests(stored: StoredDossier) -> set[str]:
+    """The applicant's requests (withdraw, supplement) forwarded to the province's system since
+    it last reported a status: sent, not answered yet."""
+    pending: set[str] = set()
+    for event in stored.events:
+        if event["action"] == "mirror":
+            pending.clear()
+        elif event["action"] == "forward":
+            pending.add(event["data"]["request"])
+    return pending
 
 
 def _made(stored: StoredDossier, action: str, request_id: str | None) -> bool:

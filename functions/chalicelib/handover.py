@@ -8,6 +8,13 @@ with the answers and short-lived links to the files, signed as Standard Webhooks
 scheme): HMAC-SHA256 over `<id>.<timestamp>.<body>`, the delivery id as idempotency key. The
 same client pushes statuses back through handover_events.py.
 
+The client is recorded with the dossier (NewDossier.handed_to), and the dossier is then
+processed there, not here: it is in no office's queue, every officer's action on it is refused
+(HandedOverError, 409 `handed_over`), and the applicant's withdraw and supplement are not
+applied but forwarded: a `forward` event (the status unchanged) written in one transaction with
+a webhook delivery to the same client (`dossier.withdrawal_requested`,
+`dossier.supplemented`); the status changes when that system reports it.
+
 Clients are configuration, not catalogue data, because a secret belongs to them: a JSON file
 (MOTCUA_HANDOVER_FILE) names each client's secrets, whose values come from the environment or a
 directory of secret files (MOTCUA_HANDOVER_SECRETS_DIR), never from git.
@@ -29,7 +36,7 @@ from typing import Any
 from .config import ConfigurationError
 from .errors import ApiError
 from .outbox import DeliveryError, Message, post
-from .storage.ports import Delivery, Dossiers, NewDossier, Uploads
+from .storage.ports import Delivery, Dossiers, NewDossier, StoredDossier, Uploads
 
 CHANNEL = "webhook"
 KIND = "handover"
@@ -211,7 +218,49 @@ def event_signed(timestamp: str, body: bytes) -> bytes:
     return f"{timestamp}.".encode() + body
 
 
-# --- the delivery made at filing, and its sender ------------------------------------------------
+# --- a handed-over dossier here: read-only -------------------------------------------------------
+
+
+class HandedOverError(ApiError):
+    """An action here on a dossier the province's system processes: only that system moves it
+    (its statuses come back through handover_events.py)."""
+
+    status, code = 409, "handed_over"
+    message = (
+        "Hồ sơ này đã được chuyển sang hệ thống giải quyết TTHC của tỉnh và được giải quyết ở"
+        " đó; trên MotCua chỉ xem được hồ sơ và trạng thái do hệ thống đó báo về."
+    )
+
+
+def refuse_local(dossier: NewDossier) -> None:
+    """HandedOverError if the dossier was handed over at filing (NewDossier.handed_to)."""
+    if dossier.handed_to:
+        raise HandedOverError()
+
+
+def handed_over(dossier: NewDossier, registrations: Registrations) -> dict[str, str] | None:
+    """{id, name, message} of the system a dossier was handed to, for the pages; None for one
+    our back office processes. A client since removed from the configuration keeps its id."""
+    if not dossier.handed_to:
+        return None
+    client = registrations.clients.get(dossier.handed_to)
+    name = client.name if client else dossier.handed_to
+    return {
+        "id": dossier.handed_to,
+        "name": name,
+        "message": f"Hồ sơ được chuyển sang {name} và được giải quyết ở đó. Trạng thái trên"
+        " MotCua là trạng thái hệ thống đó báo về.",
+    }
+
+
+# --- the deliveries: the filing, the applicant's requests, and their sender ---------------------
+
+FILED = "dossier.filed"
+# The applicant's requests forwarded to the province's system (workflow `forward`), by request.
+FORWARDED_TYPES = {
+    "withdraw": "dossier.withdrawal_requested",
+    "supplement": "dossier.supplemented",
+}
 
 
 def filing(
@@ -239,12 +288,54 @@ def filing(
     return make
 
 
+def forwarded(
+    client: Client, code: str, office: str, event: dict[str, Any], now: float
+) -> list[Delivery]:
+    """The webhook delivery of a `forward` event (the applicant's withdraw or supplement),
+    written in the transaction that records it. Its data names the event; the sender reads the
+    event's reason, note and files from the dossier when it sends, the links made then."""
+    kind = FORWARDED_TYPES[event["data"]["request"]]
+    return [
+        Delivery(
+            id=f"{code}:{event['seq']}:{CHANNEL}",
+            code=code,
+            office=office,
+            kind=KIND,
+            channel=CHANNEL,
+            to=client.id,
+            data={"type": kind, "seq": event["seq"]},
+            created_at=now,
+            next_at=now,
+        )
+    ]
+
+
+def request_payload(
+    delivery: Delivery, event: dict[str, Any], files: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The body of a forwarded request (the OpenAPI document's `webhooks`
+    `dossierWithdrawalRequested`, `dossierSupplemented`)."""
+    data = event["data"]
+    body: dict[str, Any] = {
+        "type": delivery.data["type"],
+        "id": delivery.id,
+        "code": delivery.code,
+        "at": event["at"],
+    }
+    if data["request"] == "withdraw":
+        body["reason"] = data.get("reason", "")
+    else:
+        body["note"] = data.get("note", "")
+        body["files"] = files
+    return body
+
+
 def payload(
     delivery: Delivery, code: str, dossier: NewDossier, files: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The webhook's body (docs/ban-giao.md, the OpenAPI document's `webhooks.dossierFiled`)."""
     return {
-        "type": "dossier.filed",
+        "type": FILED,
         "id": delivery.id,
         "dossier": {
             "code": code,
@@ -291,23 +382,36 @@ class WebhookSender:
             stored = self.dossiers.get(delivery.code)
             if stored is None:
                 raise DeliveryError(f"hồ sơ {delivery.code} không còn")
-            files = self._files(delivery.code, stored.dossier)
+            content = self._content(delivery, stored)
         except ApiError as error:
             raise DeliveryError(f"{client.id}: {error.message}") from error
-        body = json.dumps(
-            payload(delivery, delivery.code, stored.dossier, files), ensure_ascii=False
-        ).encode()
+        body = json.dumps(content, ensure_ascii=False).encode()
         headers = webhook_headers(client.secret, delivery.id, body, self.clock())
         post(client.url, body, headers, timeout=self.timeout, who=client.id)
 
-    def _files(self, code: str, dossier: NewDossier) -> list[dict[str, Any]]:
+    def _content(self, delivery: Delivery, stored: StoredDossier) -> dict[str, Any]:
+        """The body of the filing's webhook, or of a forwarded request's (its event by seq)."""
+        if delivery.data.get("type", FILED) == FILED:
+            files = self._files(delivery.code, stored.dossier.uploads)
+            return payload(delivery, delivery.code, stored.dossier, files)
+        seq = delivery.data["seq"]
+        event = next((e for e in stored.events if e["seq"] == seq), None)
+        if event is None:
+            raise DeliveryError(f"hồ sơ {delivery.code} không có sự kiện {seq}")
+        uploads = {"bo-sung": list(event["data"].get("uploads", []))}
+        files = self._files(delivery.code, uploads, f"-{seq}")
+        return request_payload(delivery, event, files)
+
+    def _files(
+        self, code: str, uploads: dict[str, list[str]], tag: str = ""
+    ) -> list[dict[str, Any]]:
         """Each file with its size, SHA-256 and a link that works for LINK_TTL seconds."""
         files = []
         expires = self.clock() + LINK_TTL
-        for slot, keys in dossier.uploads.items():
+        for slot, keys in uploads.items():
             for index, key in enumerate(keys, start=1):
                 size, sha256 = self.uploads.describe(key)
-                name = f"{code}-{slot}-{index}.{key.rsplit('.', 1)[-1]}"
+                name = f"{code}-{slot}{tag}-{index}.{key.rsplit('.', 1)[-1]}"
                 files.append(
                     {
                         "slot": slot,
@@ -323,16 +427,23 @@ class WebhookSender:
 
 __all__ = [
     "CHANNEL",
+    "FILED",
+    "FORWARDED_TYPES",
     "KIND",
     "LINK_TTL",
     "TOLERANCE",
     "Client",
+    "HandedOverError",
     "Registrations",
     "WebhookSender",
     "event_signed",
     "filing",
+    "forwarded",
+    "handed_over",
     "load_registrations",
     "payload",
+    "refuse_local",
+    "request_payload",
     "secret_resolver",
     "signature",
     "signature_matches",

@@ -5,9 +5,9 @@ Each request is authenticated twice: the client's API key (X-Api-Key) says who i
 HMAC-SHA256 of `<timestamp>.<body>` with the client's secret (X-MotCua-Signature, the timestamp
 in X-MotCua-Timestamp, at most TOLERANCE seconds from our clock) says the body is the one it
 sent, recently: a replay of an old request is refused. A client reports only on dossiers handed
-to it (its offices and procedures). An event carries a DVCQG status, which becomes a `mirror`
-event of the dossier's chain through workflow.apply (workflow.MIRRORED is the one table of what
-may follow what), written by Dossiers.transition with optimistic locking.
+to it (`NewDossier.handed_to`, recorded at filing). An event carries a DVCQG status, which
+becomes a `mirror` event of the dossier's chain through workflow.apply (workflow.MIRRORED is the
+one table of what may follow what), written by Dossiers.transition with optimistic locking.
 
 Idempotent by the event's id: the event records a hash of `<client>:<id>` as its request id, so
 a retry finds it in the dossier's events and answers `duplicate: true`; two deliveries of one
@@ -237,9 +237,8 @@ class HandoverEvents:
         stored = self.service.dossiers.get(event.code)
         if stored is None:
             raise NotFoundError("Không có hồ sơ mang mã này.")
-        target = self.registrations.target(stored.dossier.office, stored.dossier.procedure)
-        if target is None or target.id != client.id:
-            raise OutOfScopeError()
+        if stored.dossier.handed_to != client.id:  # as recorded at filing, whatever the
+            raise OutOfScopeError()  # configuration says now
         rules = self.service.bundle.rules(self.service.procedure_version(stored.dossier))
         return record(
             self.service.dossiers,

@@ -95,6 +95,13 @@ def _object(required: list[str], properties: dict[str, Any], **extra: Any) -> di
 STRING, INTEGER, NULLABLE = {"type": "string"}, {"type": "integer"}, {"type": ["string", "null"]}
 TEXT = {"type": "string", "minLength": 1}  # a required text the server refuses when empty
 OFFICE = _object(["id", "name"], {"id": STRING, "name": STRING})
+HANDED_OVER = {
+    **_object(["id", "name", "message"], {"id": STRING, "name": STRING, "message": STRING}),
+    "type": ["object", "null"],
+    "description": "Hệ thống giải quyết TTHC của tỉnh nhận hồ sơ khi nộp (docs/ban-giao.md);"
+    " null: giải quyết tại cơ quan trên MotCua. Hồ sơ đã bàn giao chỉ xem được ở đây: thao tác"
+    " của cán bộ bị từ chối (409 handed_over).",
+}
 
 
 def _officer_paths() -> dict[str, Any]:
@@ -171,7 +178,13 @@ def _officer_paths() -> dict[str, Any]:
                 "security": OFFICER_CHANGING,
                 "parameters": [
                     CODE,
-                    _action([n for n in workflow.ACTIONS if n not in ("supplement", "withdraw")]),
+                    _action(
+                        [
+                            n
+                            for n in workflow.ACTIONS
+                            if n not in ("supplement", "withdraw", "forward")
+                        ]
+                    ),
                     IDEMPOTENCY_KEY,
                 ],
                 "requestBody": _body(_ref("ActionRequest")),
@@ -514,6 +527,7 @@ def _lifecycle_schemas() -> dict[str, Any]:
                 },
                 "rules": {"type": "object"},
                 "printable": {"type": "array", "items": {"type": "object"}},
+                "handed_over": HANDED_OVER,
             },
         ),
     }
@@ -765,12 +779,95 @@ def _handover_webhooks() -> dict[str, Any]:
                         {"type": {"const": "dossier.filed"}, "id": STRING, "dossier": dossier},
                     )
                 ),
-                "responses": {
-                    "200": {"description": "Đã nhận (mọi mã 2xx)"},
-                    "500": {"description": "Chưa nhận: sẽ được gửi lại"},
-                },
+                "responses": WEBHOOK_ANSWERS,
+            }
+        },
+        **_forwarded_webhooks(),
+    }
+
+
+WEBHOOK_ANSWERS = {
+    "200": {"description": "Đã nhận (mọi mã 2xx)"},
+    "500": {"description": "Chưa nhận: sẽ được gửi lại"},
+}
+
+
+def _forwarded_webhooks() -> dict[str, Any]:
+    """The applicant's requests on a handed-over dossier, sent to the same system (handover.py,
+    `forwarded`): our status does not change until that system pushes the one that follows."""
+    signed = [
+        _header("webhook-id", STRING, "Mã lần gửi `<mã hồ sơ>:<số sự kiện>:webhook`, chống trùng"),
+        _header("webhook-timestamp", STRING, "Thời điểm ký, giây Unix"),
+        _header(
+            "webhook-signature",
+            STRING,
+            f"{SIGNATURE}; chuỗi được ký: `<webhook-id>.<webhook-timestamp>.<nội dung>`",
+        ),
+        _header("Idempotency-Key", STRING, "Bằng webhook-id"),
+    ]
+    common = {
+        "id": STRING,
+        "code": {"description": "Mã hồ sơ đã bàn giao", **STRING},
+        "at": {"description": "Thời điểm người nộp gửi yêu cầu (ISO 8601)", **STRING},
+    }
+    file = _object(
+        ["slot", "name", "size", "sha256", "url", "expires_at"],
+        {
+            "slot": {"const": "bo-sung"},
+            "name": STRING,
+            "size": INTEGER,
+            "sha256": STRING,
+            "url": {
+                "type": "string",
+                "format": "uri",
+                "description": f"Đường dẫn có chữ ký, chỉ dùng được {handover.LINK_TTL // 60}"
+                " phút: tải ngay khi nhận",
+            },
+            "expires_at": {"description": "Giây Unix", **INTEGER},
+        },
+    )
+    requests: dict[str, tuple[str, str, str, dict[str, Any]]] = {
+        "dossierWithdrawalRequested": (
+            "withdraw",
+            "Người nộp yêu cầu rút hồ sơ đã bàn giao",
+            "Hệ thống của tỉnh quyết định rồi báo trạng thái 7 (Công dân yêu cầu rút hồ sơ)"
+            " qua POST /api/handover/events; trạng thái trên MotCua không đổi trước đó.",
+            {"reason": {"description": "Lý do người nộp ghi (có thể rỗng)", **STRING}},
+        ),
+        "dossierSupplemented": (
+            "supplement",
+            "Người nộp bổ sung hồ sơ đã bàn giao (kèm tệp)",
+            "Gửi khi hồ sơ ở trạng thái 5; hệ thống của tỉnh nhận bổ sung rồi báo trạng thái 4"
+            " (hoặc 3) qua POST /api/handover/events.",
+            {
+                "note": {"description": "Ghi chú của người nộp (có thể rỗng)", **STRING},
+                "files": {"type": "array", "items": file},
+            },
+        ),
+    }
+    return {
+        name: {
+            "post": {
+                "operationId": f"webhook{name[0].upper()}{name[1:]}",
+                "summary": summary,
+                "description": f"{description} Gửi lại như webhook dossierFiled khi lỗi, cùng"
+                " webhook-id.",
+                "security": [],
+                "parameters": signed,
+                "requestBody": _body(
+                    _object(
+                        ["type", "id", "code", "at", *extra],
+                        {
+                            "type": {"const": handover.FORWARDED_TYPES[request]},
+                            **common,
+                            **extra,
+                        },
+                    )
+                ),
+                "responses": WEBHOOK_ANSWERS,
             }
         }
+        for name, (request, summary, description, extra) in requests.items()
     }
 
 
@@ -1183,7 +1280,15 @@ def _document() -> dict[str, Any]:
                 "Dossier": _dossier(
                     "Trạng thái hồ sơ cho người nộp (docs/lifecycle.md, API)",
                     {"type": "array", "items": STRING},
-                    properties={"rating": _ref("RatingState")},
+                    properties={
+                        "rating": _ref("RatingState"),
+                        "handed_over": HANDED_OVER,
+                        "message": {
+                            "type": "string",
+                            "description": "Sau khi rút hoặc bổ sung hồ sơ đã bàn giao: yêu"
+                            " cầu đã được gửi tới hệ thống của tỉnh",
+                        },
+                    },
                 ),
                 **_rating_schemas(),
             },

@@ -144,6 +144,15 @@ ACTIONS: dict[str, Action] = {
     "extend": Action(
         "Xin lỗi và gia hạn", frozenset({2, 4}), _PROCESSING, "04", ("reason", "new_due_at")
     ),
+    # The applicant's withdraw or supplement on a dossier handed over to a province's system:
+    # sent to that system (handover.py), recorded here, the status unchanged until it reports.
+    "forward": Action(
+        "Đã gửi tới hệ thống giải quyết TTHC của tỉnh",
+        frozenset({1, 2, 4, 5, 6}),
+        frozenset({APPLICANT}),
+        None,
+        ("request", "reason", "uploads", "note"),
+    ),
     "mirror": Action(
         "Cập nhật từ hệ thống giải quyết TTHC của tỉnh",
         OPEN,
@@ -179,6 +188,7 @@ def initial_state(dossier: NewDossier, body: str | None = None) -> State:
         office=dossier.office,
         due_at=dossier.due_at,
         head=genesis(dossier, body),
+        handed_to=dossier.handed_to,
     )
 
 
@@ -224,6 +234,8 @@ def _in_time_and_rules(
 def _precondition(name: str, state: State) -> bool:
     if name == "refuse" and state.status == 5:
         return state.resume_status == 1  # a supplement asked at reception was never given
+    if name == "forward":
+        return bool(state.handed_to)  # only a handed-over dossier's requests go elsewhere
     return True
 
 
@@ -452,6 +464,31 @@ def _extend(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dic
     }
 
 
+# What the applicant may ask of a handed-over dossier, sent to the province's system (`forward`).
+FORWARDED = ("withdraw", "supplement")
+
+
+def _forward(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dict[str, Any]]:
+    """The applicant's `request` (withdraw, supplement) checked as that action would be, and
+    recorded with what it carries; the state stays as it is: the province's system decides, and
+    its report (`mirror`) changes the status."""
+    request = data.pop("request", None)
+    if request not in FORWARDED:
+        raise ValidationFailedError(fields={"/request": "Rút hồ sơ hoặc bổ sung hồ sơ."})
+    spec = ACTIONS[request]
+    if state.status not in spec.sources:
+        raise ActionNotAllowedError(
+            f"Không thể “{spec.label}” khi hồ sơ ở trạng thái “{STATUSES[state.status]}”."
+        )
+    unknown = set(data) - set(spec.fields)
+    if unknown:
+        raise ValidationFailedError(
+            fields={f"/{name}"[:100]: "Trường không có trong thao tác này." for name in unknown}
+        )
+    _, recorded = _STEPS[request](state, data, c)
+    return state, {"request": request, **recorded}
+
+
 def _mirror(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dict[str, Any]]:
     """A status reported by the province's system the dossier was handed over to: the same
     state as the action here that leads to it (the clock, the outcome), with what it sent."""
@@ -524,6 +561,7 @@ _STEPS = {
     "withdraw": _withdraw,
     "stop": _stop,
     "extend": _extend,
+    "forward": _forward,
     "mirror": _mirror,
 }
 assert _STEPS.keys() == ACTIONS.keys()
@@ -602,6 +640,7 @@ __all__ = [
     "APPLICANT",
     "FINAL",
     "FORMS",
+    "FORWARDED",
     "MIRRORED",
     "OPEN",
     "OUTCOMES",

@@ -227,8 +227,10 @@ def test_a_405_names_the_allowed_methods(server):
         assert headers["Allow"] == allowed
 
 
-def test_an_encoded_question_mark_in_a_path_is_no_route(server):
-    status, reply = server.request("POST", "/api/office/dossiers/a%3Fb/actions/receive", {})
+@pytest.mark.parametrize("encoded", ["%3F", "%23"])
+def test_an_encoded_question_mark_or_hash_in_a_path_is_no_route(server, encoded):
+    path = f"/api/office/dossiers/a{encoded}b/actions/receive"
+    status, reply = server.request("POST", path, {})
     assert status == 404 and reply["code"] == "not_found", reply
 
 

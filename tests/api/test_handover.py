@@ -3,13 +3,18 @@
 `Inbox`): the filing's webhook, its retries and crashes, and the statuses pushed back, with the
 refusals (wrong key, forged signature, replay, out of scope, illegal or stale, bad body)."""
 
+import dataclasses
 import datetime as dt
 import json
-from dataclasses import dataclass
+import threading
+import wsgiref.simple_server
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
 
 from chalicelib import handover, outbox, workflow
+from chalicelib.backoffice import Backoffice
 from chalicelib.bundle import Bundle
 from chalicelib.calendar import VIETNAM
 from chalicelib.config import ConfigurationError
@@ -28,8 +33,11 @@ from chalicelib.handover_events import (
     StaleEventError,
     TimestampRefusedError,
 )
+from chalicelib.local.upload import LocalUploadEndpoint
+from chalicelib.officers import Officer, OfficerAuth
 from chalicelib.outbox import Backoff, Worker
 from chalicelib.sealing import Sealer
+from chalicelib.storage.accounts_sqlite import SqliteAccounts
 from chalicelib.storage.files import FilesystemUploads
 from chalicelib.storage.lookups_sqlite import SqliteLookupFailures
 from chalicelib.storage.outbox_sqlite import SqliteOutbox
@@ -59,6 +67,7 @@ class Province:
     body: dict  # a submission to an office handed over to `client`
     other: dict  # a submission to an office processed in our back office
     moments: list
+    path: Path  # the SQLite file
 
     def sender(self) -> handover.WebhookSender:
         """Signs at the real time, as the receiving side checks it against its own clock."""
@@ -80,7 +89,9 @@ class Province:
         return self.service.view(stored)
 
 
-def make_province(tmp_path, bundle_path, url: str = "http://127.0.0.1:9/") -> Province:
+def make_province(
+    tmp_path, bundle_path, url: str = "http://127.0.0.1:9/", files_url: str = "http://127.0.0.1"
+) -> Province:
     moments = [WEDNESDAY]
     bundle = Bundle.load(bundle_path)
     version = bundle.version(WITH_DEADLINE, WEDNESDAY.date())
@@ -109,7 +120,7 @@ def make_province(tmp_path, bundle_path, url: str = "http://127.0.0.1:9/") -> Pr
     service = Service(
         bundle,
         SqliteDossiers(path, sealer=SEALER),
-        FilesystemUploads(tmp_path / "uploads", secret=b"s" * 32, base_url="http://127.0.0.1"),
+        FilesystemUploads(tmp_path / "uploads", secret=b"s" * 32, base_url=files_url),
         secret_key=b"k" * 32,
         public_url="http://127.0.0.1",
         limiter=FailureLimiter(
@@ -125,7 +136,8 @@ def make_province(tmp_path, bundle_path, url: str = "http://127.0.0.1:9/") -> Pr
     }
     events = HandoverEvents(service, registrations, clock=lambda: moments[-1].timestamp())
     outbox_ = SqliteOutbox(path, sealer=SEALER)
-    return Province(service, events, outbox_, client, body, {**body, "office": theirs}, moments)
+    other_body = {**body, "office": theirs}
+    return Province(service, events, outbox_, client, body, other_body, moments, path)
 
 
 @pytest.fixture
@@ -395,3 +407,275 @@ def test_the_applicant_is_told_what_a_reported_status_asks_as_if_our_office_aske
     supplement = province.outbox.get(f"{code}:2:email")
     assert "Bản sao sổ đỏ" in outbox.render(supplement).text
     assert code in outbox.render(province.outbox.get(f"{code}:6:email")).text
+
+
+# --- a handed-over dossier is processed there, not here ------------------------------------------
+
+ALL_ROLES = frozenset({"mot_cua", "chuyen_vien", "lanh_dao"})
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def office_of(province: Province, office: str) -> tuple[Backoffice, Officer]:
+    auth = OfficerAuth(
+        SqliteAccounts(province.path.parent / "officers.sqlite3"), secret_key=b"k" * 32
+    )
+    officer = Officer("cb1", "cb1", "Cán bộ", ALL_ROLES, frozenset({office}))
+    return Backoffice(province.service, auth, province.outbox), officer
+
+
+def reconfigured(province: Province, clients: list[handover.Client]) -> Province:
+    """The same stores after MOTCUA_HANDOVER_FILE changed (a restart with another file)."""
+    registrations = handover.Registrations(clients)
+    old = province.service
+    service = Service(
+        old.bundle,
+        old.dossiers,
+        old.uploads,
+        secret_key=old.secret_key,
+        public_url=old.public_url,
+        limiter=old.limiter,
+        clock=old.now,
+        registrations=registrations,
+    )
+    events = HandoverEvents(service, registrations, clock=province.now)
+    return replace(province, service=service, events=events)
+
+
+def test_an_officers_action_on_a_handed_over_dossier_is_refused_409_handed_over(province):
+    code = province.service.submit(province.body, "ma-ban-giao-0020")["code"]
+    backoffice, officer = office_of(province, province.body["office"])
+
+    view = backoffice.dossier(officer, code)
+    assert view["actions"] == []  # read-only: nothing is offered
+    assert view["handed_over"]["name"] == province.client.name
+    assert view["handed_over"]["message"].startswith(
+        f"Hồ sơ được chuyển sang {province.client.name}"
+    )
+    for action, data in (
+        ("receive", {}),
+        ("refuse", {"reason": "Thiếu"}),
+        ("stop", {"reason": "x"}),
+    ):
+        with pytest.raises(handover.HandedOverError) as refused:
+            backoffice.act(officer, code, action, {"version": 0, "data": data})
+        assert (refused.value.status, refused.value.code) == (409, "handed_over")
+        assert refused.value.body()["message"].startswith("Hồ sơ này đã được chuyển sang")
+    with pytest.raises(handover.HandedOverError):
+        backoffice.result_target(officer, code, {"content_type": "application/pdf", "size": 9})
+    assert province.service.dossiers.get(code).events == ()
+
+    province.push(event(code, 2, 1))  # only the province's system moves it
+    view = backoffice.dossier(officer, code)
+    assert (view["status"], view["actions"]) == (2, [])
+
+
+def test_a_handed_over_dossier_is_not_in_its_offices_queue(province):
+    office = province.body["office"]
+    handed, secret = secret_of(province, province.body, "ma-ban-giao-0021")
+    here = reconfigured(province, [])  # hand-over switched off: the next one stays here
+    local = here.service.submit(province.body, "ma-ban-giao-0022")["code"]
+    backoffice, officer = office_of(here, office)
+
+    queue = backoffice.queue(officer, {"office": office})
+    assert [item["code"] for item in queue["items"]] == [local]
+    assert queue["counts"]["1"] == 1
+    assert (
+        backoffice.queue(officer, {"office": office, "status": "1,2"})["items"][0]["code"] == local
+    )
+    assert handed != local
+    with pytest.raises(ActionNotAllowedError, match="hiện không nhận được yêu cầu"):
+        # its system is gone from the configuration: nobody would hear the request
+        here.service.applicant_act(handed, secret, "c", "withdraw", {"version": 0}, None)
+    assert here.view(handed)["version"] == 0
+    view = backoffice.act(officer, local, "receive", {"version": 0, "data": {}})
+    assert view["status"] == 2 and "handed_over" in view and view["handed_over"] is None
+
+
+def test_a_configuration_changed_after_filing_moves_no_dossier(province):
+    handed, secret = secret_of(province, province.body, "ma-ban-giao-0023")
+    kept = province.service.submit(province.other, "ma-ban-giao-0024")["code"]
+    # Restarted with the client taking the other office instead of this one.
+    moved = dataclasses.replace(province.client, offices=frozenset({province.other["office"]}))
+    later = reconfigured(province, [moved])
+
+    assert later.push(event(handed, 2, 1))["status"] == 2  # still that system's dossier
+    with pytest.raises(OutOfScopeError):
+        later.push(event(kept, 2, 2))  # filed for our back office: stays ours
+    assert later.view(handed)["handed_over"]["id"] == province.client.id
+    assert later.view(kept)["handed_over"] is None
+    backoffice, officer = office_of(later, province.other["office"])
+    assert backoffice.act(officer, kept, "receive", {"version": 0, "data": {}})["status"] == 2
+    # The applicant's request goes to the system the dossier was handed to, as recorded.
+    later.service.applicant_act(handed, secret, "c", "withdraw", {"version": 1}, "rut-0009-abc")
+    assert later.outbox.get(f"{handed}:2:webhook").to == province.client.id
+    assert later.view(handed)["status"] == 2
+
+
+def secret_of(province: Province, body: dict, key: str) -> tuple[str, str]:
+    filed = province.service.submit(body, key)
+    return filed["code"], filed["secret"]
+
+
+def supplement_file(province: Province, code: str) -> str:
+    """A verified supplement file uploaded for this dossier (its owned key)."""
+    stored = province.service.dossiers.get(code)
+    key = province.service.owned_key(stored, "bo-sung") + "AbCdEfGhIjKlMnOp.pdf"
+    with province.service.uploads.incoming(key) as out:
+        out.write(PDF)
+    province.service.uploads.accept(key)
+    return key
+
+
+def webhooks(province: Province, code: str) -> list[str]:
+    found = province.outbox.of_offices([province.body["office"]], states=["pending"], limit=50)
+    return sorted(d.id for d in found if d.code == code and d.channel == "webhook")
+
+
+def test_the_applicants_withdraw_is_sent_to_the_province_not_applied(tmp_path, bundle_path, inbox):
+    province = make_province(tmp_path, bundle_path, inbox.url)
+    code, secret = secret_of(province, province.body, "ma-ban-giao-0025")
+    Worker(province.outbox, [province.sender()], clock=province.now).run_once()  # the filing
+
+    answer = province.service.applicant_act(
+        code,
+        secret,
+        "c",
+        "withdraw",
+        {"version": 0, "data": {"reason": "Nộp nhầm"}},
+        "rut-0001-abc",
+    )
+    assert answer["status"] == 1 and answer["actions"] == []  # nothing changed here yet
+    assert answer["message"].startswith("Yêu cầu “Rút hồ sơ” đã được gửi tới")
+    assert answer["timeline"][-1]["label"] == "Đã gửi tới hệ thống giải quyết TTHC của tỉnh"
+    assert webhooks(province, code) == [f"{code}:1:webhook"]
+    again = province.service.applicant_act(  # the same request again (a lost answer)
+        code,
+        secret,
+        "c",
+        "withdraw",
+        {"version": 0, "data": {"reason": "Nộp nhầm"}},
+        "rut-0001-abc",
+    )
+    assert again["version"] == 1
+    with pytest.raises(ActionNotAllowedError, match="đã được gửi tới hệ thống"):
+        province.service.applicant_act(
+            code, secret, "c", "withdraw", {"version": 1, "data": {}}, "rut-0002-abc"
+        )
+    assert webhooks(province, code) == [f"{code}:1:webhook"]
+
+    Worker(province.outbox, [province.sender()], clock=province.now).run_once()
+    (request,) = inbox.requests.values()
+    assert request == {
+        "type": "dossier.withdrawal_requested",
+        "id": f"{code}:1:webhook",
+        "code": code,
+        "at": answer["timeline"][-1]["at"],
+        "reason": "Nộp nhầm",
+    }
+    assert province.view(code)["status"] == 1
+    province.push(event(code, 7, 1))  # the province's system decides
+    assert province.view(code)["status"] == 7
+
+
+@pytest.fixture
+def files_url(tmp_path):
+    """The local download endpoint (serve.py's) of the uploads folder make_province uses, so
+    the province's system fetches a webhook's file links for real."""
+    server = wsgiref.simple_server.make_server(
+        "127.0.0.1",
+        0,
+        LocalUploadEndpoint(
+            FilesystemUploads(tmp_path / "uploads", secret=b"s" * 32, base_url="http://x")
+        ),
+        handler_class=Quiet,
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+class Quiet(wsgiref.simple_server.WSGIRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_the_applicants_supplement_is_sent_with_its_files_once_even_after_a_crash(
+    tmp_path, bundle_path, inbox, files_url
+):
+    province = make_province(tmp_path, bundle_path, inbox.url, files_url)
+    code, secret = secret_of(province, province.body, "ma-ban-giao-0026")
+    province.push(event(code, 2, 1, "2026-12-09T09:10:00+07:00"))
+    province.push(event(code, 5, 2, "2026-12-09T09:20:00+07:00", items=["Bản sao sổ đỏ"]))
+    key = supplement_file(province, code)
+
+    data = {"uploads": [key], "note": "Bản sao có chứng thực"}
+    answer = province.service.applicant_act(
+        code, secret, "c", "supplement", {"version": 2, "data": data}, "bo-sung-0001"
+    )
+    assert (
+        answer["status"] == 5 and answer["todo"] is None and "supplement" not in answer["actions"]
+    )
+    assert webhooks(province, code) == [f"{code}:0:webhook", f"{code}:3:webhook"]
+
+    class DiesAfterSending:
+        channel = "webhook"
+
+        def __init__(self, sender):
+            self.sender = sender
+
+        def send(self, delivery, message):
+            self.sender.send(delivery, message)
+            raise Crash  # between the send and `sent`
+
+    with pytest.raises(Crash):
+        Worker(
+            province.outbox, [DiesAfterSending(province.sender())], clock=province.now
+        ).run_once()
+    province.moments.append(province.moments[-1] + dt.timedelta(minutes=6))
+    Worker(province.outbox, [province.sender()], clock=province.now).run_once()
+
+    assert sorted(inbox.dossiers) == [f"{code}:0:webhook"]
+    (request,) = inbox.requests.values()
+    assert (request["type"], request["id"], request["note"]) == (
+        "dossier.supplemented",
+        f"{code}:3:webhook",
+        "Bản sao có chứng thực",
+    )
+    (sent,) = request["files"]
+    assert inbox.files[sent["name"]] == PDF and sent["expires_at"] <= province.now() + 300
+    assert province.outbox.get(f"{code}:3:webhook").state == "sent"
+    assert province.view(code)["status"] == 5  # until the province's system says
+    province.push(event(code, 4, 3, "2026-12-09T09:40:00+07:00"))
+    assert province.view(code)["status"] == 4
+
+
+def test_a_crash_after_the_withdraws_commit_still_sends_one_webhook(tmp_path, bundle_path, inbox):
+    province = make_province(tmp_path, bundle_path, inbox.url)
+    code, secret = secret_of(province, province.body, "ma-ban-giao-0027")
+
+    def dies_after_commit(label: str) -> None:
+        if label == "commit":
+            raise Crash  # the event and its delivery are committed; no answer, nothing sent
+
+    dying = reconfigured(province, list(province.service.registrations.clients.values()))
+    dying.service.dossiers = SqliteDossiers(
+        province.path, sealer=SEALER, after_write=dies_after_commit
+    )
+    body = {"version": 0, "data": {"reason": "Nộp nhầm"}}
+    with pytest.raises(Crash):
+        dying.service.applicant_act(code, secret, "c", "withdraw", body, "rut-0003-abc")
+    assert inbox.calls == 0 and webhooks(province, code) == [
+        f"{code}:0:webhook",
+        f"{code}:1:webhook",
+    ]
+
+    # Restarted: the applicant sends the same request again, the worker sends what is due.
+    again = province.service.applicant_act(code, secret, "c", "withdraw", body, "rut-0003-abc")
+    assert again["version"] == 1 and [e["action"] for e in again["timeline"]] == ["file", "forward"]
+    Worker(province.outbox, [province.sender()], clock=province.now).run_once()
+    Worker(province.outbox, [province.sender()], clock=province.now).run_once()
+
+    assert inbox.calls == 2  # the filing and the withdrawal, once each
+    assert list(inbox.requests) == [f"{code}:1:webhook"]
+    assert province.view(code)["status"] == 1

@@ -1,10 +1,11 @@
 """The hand-over end to end: functions/serve.py over HTTP on loopback hands dossiers (with their
 files) to a local "provincial system" by signed webhook, and that system, with the example
 client's code (examples/handover_client.py), verifies them and pushes statuses back, which the
-applicant's status API follows. The process is killed between the filing's commit and the
-send (one webhook call after the restart); an endpoint that fails five times is retried from the
-back office's outbox page (the dossier received once); forged, wrong-key, out-of-scope and
-replayed events are refused."""
+applicant's status API follows; the dossier is read-only in the office's back office, and the
+applicant's supplement is sent to that system (with its file), not applied. The process is
+killed between the filing's commit and the send (one webhook call after the restart); an
+endpoint that fails five times is retried from the back office's outbox page (the dossier
+received once); forged, wrong-key, out-of-scope and replayed events are refused."""
 
 import datetime as dt
 import json
@@ -144,7 +145,8 @@ def test_a_dossier_handed_over_by_webhook_and_its_statuses_back(
         assert inbox.calls == 1 + 6 and sorted(inbox.dossiers) == sorted([delivery_id, failing])
         assert _listed(officer, office, failing) is None  # sent: no longer listed
 
-        _statuses_come_back(motcua, applicant)
+        _read_only_here(officer, office, applicant)
+        _statuses_come_back(motcua, applicant, inbox)
         _refusals(server, motcua, applicant, elsewhere)
     finally:
         process.terminate()
@@ -173,7 +175,21 @@ def _listed(officer: Officer, office: str, delivery_id: str) -> dict | None:
     return next((item for item in reply["items"] if item["id"] == delivery_id), None)
 
 
-def _statuses_come_back(motcua: str, applicant: Applicant) -> None:
+def _read_only_here(officer: Officer, office: str, applicant: Applicant) -> None:
+    """Processed by the province's system: in no queue here, and no action of ours moves it."""
+    status, queue = officer.get(f"/api/office/queue?office={office}")
+    assert status == 200 and queue["items"] == [] and queue["counts"].get("1") is None, queue
+    status, view = officer.get(f"/api/office/dossiers/{applicant.code}")
+    assert status == 200 and view["actions"] == [], view
+    assert view["handed_over"]["id"] == "he-thong-tinh"
+    for action, data in (("receive", {}), ("refuse", {"reason": "Thiếu giấy tờ"})):
+        status, reply = officer.act(applicant.code, action, 0, data)
+        assert (status, reply["code"]) == (409, "handed_over"), reply
+        assert reply["message"].startswith("Hồ sơ này đã được chuyển sang hệ thống")
+    assert applicant.view()["status"] == 1
+
+
+def _statuses_come_back(motcua: str, applicant: Applicant, inbox: handover_client.Inbox) -> None:
     def push(status: int, n: int, **more) -> dict:
         event = handover_client.status_event(
             applicant.code, status, event_id=f"e2e-su-kien-{n:04d}", **more
@@ -190,11 +206,32 @@ def _statuses_come_back(motcua: str, applicant: Applicant) -> None:
     assert view["status"] == 5 and view["todo"]["items"] == ["Bản sao giấy chứng nhận đã cấp"]
     again = push(5, 3, items=["Bản sao giấy chứng nhận đã cấp"])
     assert again["duplicate"] is True
+
+    # The applicant's supplement goes to the province's system, signed, with its file; the
+    # status stays until that system reports the next one.
+    uploaded = applicant.supplement_file()
+    note = "Bản sao có chứng thực"
+    status, view = applicant.act("supplement", 3, {"uploads": [uploaded], "note": note})
+    assert status == 200 and view["status"] == 5, view
+    assert view["message"].startswith("Yêu cầu “Bổ sung hồ sơ” đã được gửi tới")
+    wait_for(lambda: len(inbox.requests) == 1)
+    (request,) = inbox.requests.values()
+    assert (request["type"], request["code"], request["note"]) == (
+        "dossier.supplemented",
+        applicant.code,
+        note,
+    )
+    assert [f["name"] in inbox.files for f in request["files"]] == [True]  # SHA-256 checked
+    status, reply = applicant.act("supplement", 4, {"uploads": [uploaded]})
+    assert (status, reply["code"]) == (409, "action_not_allowed"), reply  # sent already
+    assert applicant.view()["status"] == 5
+
     push(4, 4)
     push(9, 5)
     view = applicant.view()
     assert view["status"] == 9
-    assert [entry["status"] for entry in view["timeline"]] == [1, 2, 4, 5, 4, 9]
+    assert [entry["status"] for entry in view["timeline"]] == [1, 2, 4, 5, 5, 4, 9]
+    assert view["timeline"][4]["label"] == "Đã gửi tới hệ thống giải quyết TTHC của tỉnh"
 
 
 def _refusals(server: Server, motcua: str, applicant: Applicant, elsewhere: str) -> None:

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from chalicelib import workflow
 from chalicelib.calendar import VIETNAM, WorkingCalendar
 from chalicelib.errors import ApiError
+from chalicelib.handover import HandedOverError
 from chalicelib.storage.ports import State
 
 CODE = "cong-an-phuong-le-chan-261207-0001"
@@ -103,6 +104,7 @@ class FakeOfficeApi:
     conflict_next: bool = False  # the next action answers 409 version_conflict
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
     uploaded: int = 0
+    handed_over: dict[str, str] | None = None  # the province's system it went to (read-only)
 
     # --- the state machine -------------------------------------------------------------------
     def act(self, action: str, data: dict[str, Any], *, actor: str = "Trần Thị Bình") -> None:
@@ -148,7 +150,7 @@ class FakeOfficeApi:
                     "data": e["data"],
                 }
             )
-        allowed = workflow.allowed(s, ROLES)
+        allowed = [] if self.handed_over else workflow.allowed(s, ROLES)
         return {
             "code": CODE,
             "procedure": "1.004194",
@@ -179,6 +181,7 @@ class FakeOfficeApi:
                 for name in allowed
             ],
             "rules": {"supplement_limit": 1, "fee": None},
+            "handed_over": self.handed_over,
             "printable": [
                 {"form": form, "label": workflow.ACTIONS[e["action"]].label, "seq": e["seq"]}
                 for e in self.events
@@ -203,7 +206,10 @@ class FakeOfficeApi:
             method = last["data"]["method"]
             todo = {"kind": "collect", "method": method, "label": workflow.RETURN_METHODS[method]}
         view["todo"] = todo
-        view["actions"] = workflow.allowed(s, frozenset({workflow.APPLICANT}))
+        view["actions"] = [
+            a for a in workflow.allowed(s, frozenset({workflow.APPLICANT})) if a != "forward"
+        ]
+        view["handed_over"] = self.handed_over
         for step in view["timeline"]:
             step.pop("actor", None)
         return view
@@ -250,8 +256,18 @@ class FakeOfficeApi:
                 }
                 route.fulfill(status=409, json=answer)
                 return
+            action = rest.removeprefix("/actions/")
+            if self.handed_over:  # sent to the province's system, not applied (dossiers.py)
+                self.act("forward", {**body["data"], "request": action}, actor="applicant")
+                label = workflow.ACTIONS[action].label
+                message = (
+                    f"Yêu cầu “{label}” đã được gửi tới {self.handed_over['name']}. Trạng thái"
+                    " hồ sơ chỉ thay đổi khi hệ thống đó xử lý và báo lại."
+                )
+                route.fulfill(status=200, json={**self.applicant_view(), "message": message})
+                return
             try:
-                self.act(rest.removeprefix("/actions/"), body["data"], actor="applicant")
+                self.act(action, body["data"], actor="applicant")
             except ApiError as error:
                 answer = {"code": error.code, "message": error.message, "fields": error.fields}
                 route.fulfill(status=error.status, json=answer)
@@ -310,6 +326,9 @@ class FakeOfficeApi:
                 "expires_at": "2026-12-07T09:35:00+07:00",
             }
         if match[2] == "actions":
+            if self.handed_over:
+                error = HandedOverError()
+                return error.status, error.body()
             if self.conflict_next:
                 self.conflict_next = False
                 self.act("receive", {}, actor="Lê Văn Cường")

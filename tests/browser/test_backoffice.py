@@ -334,6 +334,40 @@ def test_a_conflict_shows_the_fresh_dossier_and_says_someone_acted_first_recorde
     shot(page, f"can-bo-conflict-{page.width}")
 
 
+HANDED_OVER = {
+    "id": "he-thong-tinh",
+    "name": "Hệ thống thông tin giải quyết TTHC thành phố",
+    "message": "Hồ sơ được chuyển sang Hệ thống thông tin giải quyết TTHC thành phố và được giải"
+    " quyết ở đó. Trạng thái trên MotCua là trạng thái hệ thống đó báo về.",
+}
+
+
+def test_a_handed_over_dossier_is_read_only_and_says_where_it_went_recorded_api(
+    officer, server, axe
+):
+    page, fake = officer
+    fake.handed_over = HANDED_OVER
+    open_dossier(page, server)
+    expect(page.locator("#bo-ban-giao")).to_have_text(HANDED_OVER["message"])
+    expect(page.locator('[data-f="handled"]')).to_have_text(HANDED_OVER["name"])
+    expect(page.locator("[data-open]")).to_have_count(0)
+    expect(page.locator("#bo-khong-thao-tac")).to_be_visible()
+    axe(page, "can-bo: a handed-over dossier")
+
+
+def test_an_action_the_api_refuses_as_handed_over_shows_its_message_recorded_api(officer, server):
+    page, fake = officer
+    open_dossier(page, server)
+    expect(page.locator("#bo-ban-giao")).to_be_hidden()
+    fake.handed_over = HANDED_OVER  # whatever a page offers, the API refuses it (409)
+    page.locator('[data-open="receive"]').click()
+    page.locator("#tt-receive button[type=submit]").click()
+    summary = page.locator("#bo-loi")
+    expect(summary).to_contain_text("Hồ sơ này đã được chuyển sang hệ thống")
+    expect(summary).to_be_focused()
+    expect(page.locator("#bo-app")).not_to_contain_text("sự cố")
+
+
 def test_a_file_is_downloaded_through_the_short_lived_link_recorded_api(officer, server):
     page, fake = officer
     open_dossier(page, server)

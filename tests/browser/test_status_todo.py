@@ -3,6 +3,8 @@ applicant API's answers recorded (fake_office.FakeOfficeApi through `page.route`
 from the real state machine): what to do now, the supplement upload, the clock, withdrawal, axe.
 test_backoffice_e2e.py drives the same page against the real API."""
 
+import dataclasses
+
 import pytest
 from playwright.sync_api import expect
 
@@ -54,6 +56,28 @@ def test_a_new_dossier_offers_withdrawal_behind_a_confirmation_recorded_api(
     body = {"version": 0, "data": {"reason": "Đã chuyển nơi ở khác"}}
     assert ("POST", f"dossiers/{CODE}/actions/withdraw", body) in fake.requests
     axe(page, "tra-cuu: withdrawn")
+
+
+def test_a_withdrawal_of_a_handed_over_dossier_says_it_was_sent_there_recorded_api(
+    applicant, server, axe
+):
+    page, fake = applicant
+    name = "Hệ thống thông tin giải quyết TTHC thành phố"
+    fake.handed_over = {"id": "he-thong-tinh", "name": name, "message": f"Chuyển sang {name}."}
+    fake.state = dataclasses.replace(fake.state, handed_to="he-thong-tinh")
+    look_up(page, server)
+    page.get_by_role("button", name="Rút hồ sơ", exact=True).click()
+    page.get_by_role("button", name="Xác nhận rút hồ sơ").click()
+    done = page.locator('[data-field="done"]')
+    expect(done).to_have_text(
+        f"Yêu cầu “Rút hồ sơ” đã được gửi tới {name}. Trạng thái hồ sơ chỉ thay đổi khi hệ"
+        " thống đó xử lý và báo lại."
+    )
+    expect(page.locator("#tra-cuu-tieu-de")).to_have_text("Tình trạng: Mới đăng ký")
+    expect(page.locator(".tthc-timeline li").last).to_contain_text(
+        "Đã gửi tới hệ thống giải quyết TTHC của tỉnh"
+    )
+    axe(page, "tra-cuu: withdrawal sent to the province's system")
 
 
 def test_a_supplement_request_shows_the_list_stops_the_clock_and_takes_the_files_recorded_api(

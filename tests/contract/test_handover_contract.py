@@ -1,7 +1,9 @@
-"""Statuses pushed back by a province's system (chalicelib/handover_events.record) on every store:
-SQLite (sealed), PostgreSQL and DynamoDB (moto over HTTP, conditional writes). An event id
-makes one transition however often it comes: again after an answer, from several processes at
-once, and again after a crash at any write of its transition."""
+"""The hand-over on every store: SQLite (sealed), PostgreSQL and DynamoDB (moto over HTTP,
+conditional writes). The target a dossier was handed to is recorded with it and keeps it out of
+its office's queue and counts, also after the statuses pushed back. Statuses pushed back by a
+province's system (chalicelib/handover_events.record): an event id makes one transition however
+often it comes: again after an answer, from several processes at once, and again after a crash
+at any write of its transition."""
 
 import itertools
 from collections.abc import Callable, Iterator
@@ -16,12 +18,12 @@ from chalicelib.storage.dynamo import DynamoDossiers
 from chalicelib.storage.outbox_dynamo import DynamoOutbox
 from chalicelib.storage.outbox_postgres import PostgresOutbox
 from chalicelib.storage.outbox_sqlite import SqliteOutbox
-from chalicelib.storage.ports import Dossiers
+from chalicelib.storage.ports import Dossiers, QueueQuery
 from chalicelib.storage.postgres import PostgresDossiers
 from chalicelib.storage.sqlite import SqliteDossiers
 
 from .conftest import AWS, POSTGRES, SEALER, shared_store
-from .test_dossiers_contract import Crash, crash_at
+from .test_dossiers_contract import Crash, crash_at, make_dossier
 from .test_dossiers_lifecycle import CALENDAR, MONDAY, OFFICE, RULES
 from .test_outbox_contract import Store, file
 
@@ -114,3 +116,31 @@ def test_a_crash_at_any_write_then_the_retry_records_the_event_once(make_store):
         break
     assert crashed_at, "the adapter never called after_write"
     assert mirrored(store.dossiers(), code) == [("su-kien-0001", 2)]
+
+
+def test_the_target_is_recorded_with_the_dossier_and_keeps_it_out_of_the_queue(make_store):
+    store = make_store()
+    dossiers = store.dossiers()
+    handed = dossiers.create(
+        make_dossier(office=OFFICE, handed_to=CLIENT.id), idempotency_key="k1", request_hash="h"
+    )
+    local = dossiers.create(make_dossier(office=OFFICE), idempotency_key="k2", request_hash="h")
+
+    def queued() -> list[str]:
+        return [item.code for item in store.dossiers().queue(QueueQuery(office=OFFICE))]
+
+    again = store.dossiers().get(handed.code)  # another process reads what was stored
+    assert again is not None and again.state is not None
+    assert (again.dossier.handed_to, again.state.handed_to) == (CLIENT.id, CLIENT.id)
+    assert store.dossiers().get(local.code).dossier.handed_to == ""
+    assert queued() == [local.code]
+    assert store.dossiers().counts(OFFICE) == {1: 1}
+
+    push(dossiers, handed.code, received(handed.code))  # its statuses come from that system
+    after = store.dossiers().get(handed.code)
+    assert after is not None and after.state is not None
+    assert (after.state.status, after.state.handed_to) == (2, CLIENT.id)
+    assert after.dossier.handed_to == CLIENT.id
+    assert queued() == [local.code]
+    assert store.dossiers().counts(OFFICE) == {1: 1}
+    assert store.dossiers().queue(QueueQuery(office=OFFICE, statuses=(2,))) == []

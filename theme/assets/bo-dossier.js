@@ -3,7 +3,9 @@
    (size, SHA-256, a download through a short-lived link), the timeline and the printable forms.
    An action posts {version, data}; the answer is the new view. A 409 version_conflict means
    someone acted first: the fresh view (in the error) replaces this one and the officer is told.
-   Focus: the chosen form's heading, then the result message (or the first error). */
+   A dossier handed over to a province's system (`handed_over`) has no action: the page says
+   where it went. Focus: the chosen form's heading, then the result message (or the first
+   error). */
 import { call, checked, failure, whoami } from "./bo-api.js";
 import { describe } from "./bo-describe.js";
 import {
@@ -92,6 +94,13 @@ function facts() {
   if (view.outcome && config.outcomes[view.outcome]) {
     status.appendChild(document.createTextNode(` — ${config.outcomes[view.outcome]}`));
   }
+  fill(
+    "handled",
+    view.handed_over ? view.handed_over.name : "Tại cơ quan, trên trang cán bộ MotCua",
+  );
+  const handed = $("bo-ban-giao");
+  handed.hidden = !view.handed_over;
+  handed.textContent = view.handed_over ? view.handed_over.message : "";
   fill("procedure", `${view.procedure_name || ""} (${view.procedure})`);
   fill("applicant", view.applicant);
   fill("office", view.office ? view.office.name : "");

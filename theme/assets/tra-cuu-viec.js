@@ -75,7 +75,8 @@ function act(action, data, done, problem) {
     version: current.version,
     data: data,
   }).then((reply) => {
-    if (reply.status === 200) say(done, reply.body);
+    // A handed-over dossier's request is sent to the province's system: its own message.
+    if (reply.status === 200) say(reply.body.message || done, reply.body);
     else if (reply.status === 409 && reply.body.dossier) say(CONFLICT, reply.body.dossier);
     else problem(failure(reply));
   });

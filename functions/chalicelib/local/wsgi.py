@@ -104,7 +104,9 @@ class ChaliceWSGI:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "/")
-        if "?" in path:  # an encoded %3F: no route has one, and the event would split it off
+        # An encoded %3F or %23: no route has one, and the event would split it off (a query, a
+        # fragment) and match a shorter route, answering 405 where no such address exists.
+        if "?" in path or "#" in path:
             return _error(start_response, 404, "not_found", "Không có địa chỉ API này.")
         query = environ.get("QUERY_STRING", "")
         try:

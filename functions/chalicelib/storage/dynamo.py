@@ -31,7 +31,8 @@ page for one status is one Query read in order from the cursor; several statuses
 one Query each, merged by queue_key. A partition per office and status, rather than per office,
 makes the common query (one status) need no filter, and `counts` is ten Select=COUNT queries on
 small partitions. Procedure and channel are filters; the due-date filters are the key condition's
-lower bound and a stop when the keys pass the upper bound.
+lower bound and a stop when the keys pass the upper bound. A dossier handed over to a province's
+system (`handed_to`) has no queue keys: the sparse index leaves it out of every office's queue.
 """
 
 import json
@@ -404,8 +405,7 @@ class DynamoDossiers:
             "status": {"N": str(state.status)},
             "office": {"S": state.office},
             "unit": {"S": state.unit},
-            "queue_pk": {"S": f"{state.office}#{state.status}"},
-            "queue_key": {"S": queue_key(state.due_at, code)},
+            **_queue_keys(code, state.office, state.status, state.due_at, state.handed_to),
             "version": {"N": str(state.version)},
             "state": {"S": json.dumps(state.as_dict(), ensure_ascii=False)},
         }
@@ -553,14 +553,29 @@ def _dossier_item(code: str, seq: int, dossier: NewDossier) -> dict[str, Any]:
         "unit": {"S": ""},
         "channel": {"S": dossier.channel},
         "applicant": {"S": dossier.applicant},
-        "queue_pk": {"S": f"{dossier.office}#{dossier.status}"},
-        "queue_key": {"S": queue_key(dossier.due_at, code)},
+        **_queue_keys(code, dossier.office, dossier.status, dossier.due_at, dossier.handed_to),
         "version": {"N": "0"},
         "state": {"S": json.dumps(workflow.initial_state(dossier).as_dict(), ensure_ascii=False)},
     }
     if dossier.due_at is not None:
         item["due_at"] = {"S": dossier.due_at}
+    if dossier.handed_to:
+        item["handed_to"] = {"S": dossier.handed_to}
     return item
+
+
+def _queue_keys(
+    code: str, office: str, status: int, due_at: str | None, handed_to: str
+) -> dict[str, Any]:
+    """The queue index's keys of a dossier; none for one handed over to a province's system,
+    which is then in no office's queue (a sparse index: an item without them is not in it).
+    Such a dossier never had them, so a transition has nothing to remove."""
+    if handed_to:
+        return {}
+    return {
+        "queue_pk": {"S": f"{office}#{status}"},
+        "queue_key": {"S": queue_key(due_at, code)},
+    }
 
 
 def _event_pk(code: str, seq: int) -> str:

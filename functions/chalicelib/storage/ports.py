@@ -16,7 +16,9 @@ Contract (tests/contract/ runs it against every adapter):
   stored State (never None) with the events in `seq` order. The initial state's head is the hash
   of the dossier as filed, so chain.verify finds a changed answer even before any event.
 - Dossiers.queue lists one office's dossiers matching a QueueQuery, sorted by due date (none last),
-  then code (the order of `queue_key`); Dossiers.counts counts them per status.
+  then code (the order of `queue_key`); Dossiers.counts counts them per status. Both leave out
+  the dossiers handed over to a province's system (`State.handed_to`): that system processes
+  them, not the office's officers here.
 - Dossiers.codes yields every code once (for the chain verifier), in no promised order.
 - Dossiers.delete removes a dossier, its events and its idempotency records together; `get`
   then answers None, a retry under its idempotency key files a new dossier.
@@ -66,14 +68,19 @@ class NewDossier:
     # Where the applicant asked to be notified ({"email", "phone"}, either optional; outbox.py):
     # stored with the body, so sealed with it where the adapter seals.
     contact: dict[str, str] = field(default_factory=dict)
+    # The province's system (handover.Client id) the dossier was handed over to when it was
+    # filed, "" when our back office processes it: recorded, so a later change of the
+    # hand-over configuration does not move a dossier already filed (docs/ban-giao.md).
+    handed_to: str = ""
 
 
 def dossier_json(dossier: NewDossier) -> str:
     """The stored body of a dossier, the same for every adapter. Not dataclasses.asdict, which
     deep-copies the answers first (0.2 ms of a 0.6 ms submission) only for json to read them."""
     fields = {field.name: getattr(dossier, field.name) for field in dataclasses.fields(dossier)}
-    if not fields["contact"]:  # as dossiers filed before contacts were stored: their chain holds
-        del fields["contact"]
+    for name in ("contact", "handed_to"):  # as dossiers filed before these were stored: their
+        if not fields[name]:  # chain (the hash of the body as filed) holds
+            del fields[name]
     return json.dumps(fields, ensure_ascii=False, sort_keys=True)
 
 
@@ -102,6 +109,9 @@ class State:
     # its argon2id hash; "" while the filing's (NewDossier.secret_hash) holds. Not an event: the
     # chain records what happened to the dossier, and the hash is no part of it.
     secret_hash: str = ""
+    # NewDossier.handed_to, copied at filing (workflow.initial_state) and never changed: the
+    # stores leave a handed-over dossier out of the office's queue, as they index `office`.
+    handed_to: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}

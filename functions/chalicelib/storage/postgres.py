@@ -53,7 +53,13 @@ from chalicelib.storage.ports import (
     format_code,
     queue_key,
 )
-from chalicelib.storage.queue_sql import dossier_row, insert_dossier_sql, queue_item, status_sql
+from chalicelib.storage.queue_sql import (
+    counts_sql,
+    dossier_row,
+    insert_dossier_sql,
+    queue_item,
+    status_sql,
+)
 
 MIGRATIONS = Path(__file__).with_name("migrations") / "postgres"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_\w+\.sql$")
@@ -248,10 +254,7 @@ class PostgresDossiers:
 
     def counts(self, office: str) -> dict[int, int]:
         with self._pool.connection() as conn, wrapped():
-            rows = conn.execute(
-                "SELECT status, count(*) FROM dossiers WHERE office = %s GROUP BY status",
-                (office,),
-            )
+            rows = conn.execute(counts_sql("%s"), (office,))
             return {int(status): int(count) for status, count in rows}
 
     def codes(self) -> Iterator[str]:

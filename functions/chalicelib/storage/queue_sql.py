@@ -1,7 +1,11 @@
 """The dossiers' SQL shared by the SQLite and PostgreSQL adapters: a new dossier's row, and the
 officers' queue (one statement per status, each one index range read in queue_key order up to the
 page's limit; the adapters merge them) with the row it returns as a QueueItem. Only the
-placeholder differs (`?` or `%s`)."""
+placeholder differs (`?` or `%s`).
+
+The queue index `dossiers_queue` is partial, `WHERE handed_to = ''`: a dossier handed over to a
+province's system is in no office's queue (nor its counts), and costs the queue nothing. Every
+statement that reads it says `handed_to = ''` as a literal, so both databases match the index."""
 
 from typing import Any
 
@@ -16,8 +20,16 @@ from chalicelib.storage.ports import (
 
 DOSSIER_COLUMNS = (
     "code, agency, day, seq, procedure, status, received_at, body, office, channel, applicant,"
-    " due_at, queue_key, state"
+    " due_at, queue_key, state, handed_to"
 )
+LOCAL = "handed_to = ''"  # the queue index's predicate: processed in our back office
+
+
+def counts_sql(mark: str) -> str:
+    """An office's dossiers per status (Dossiers.counts), from the queue index alone."""
+    return (
+        f"SELECT status, count(*) FROM dossiers WHERE office = {mark} AND {LOCAL} GROUP BY status"
+    )
 
 
 def insert_dossier_sql(mark: str) -> str:
@@ -46,6 +58,7 @@ def dossier_row(
         dossier.due_at,
         queue_key(dossier.due_at, code),
         state,
+        dossier.handed_to,
     )
 
 
@@ -54,7 +67,7 @@ QUEUE_COLUMNS = "code, procedure, applicant, channel, status, unit, received_at,
 
 def status_sql(query: QueueQuery, status: int, mark: str) -> tuple[str, list[Any]]:
     """The page of `query` in one status, with `mark` as the parameter placeholder."""
-    where: list[str] = [f"office = {mark}", f"status = {mark}"]
+    where: list[str] = [f"office = {mark}", f"status = {mark}", LOCAL]
     params: list[Any] = [query.office, status]
     if query.procedure is not None:
         where.append(f"procedure = {mark}")

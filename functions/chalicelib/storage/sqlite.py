@@ -19,8 +19,10 @@ the queues filter and sort on) in the same transaction.
 
 Queues: the index (office, status, queue_key) answers "one office, one status, by due date,
 after this cursor" as one index range read in order (ports.queue_key); several statuses or none
-are one such range each, merged. Files made before the lifecycle (no queue columns, events as a
-JSON column) are migrated when opened, under the writers' lock.
+are one such range each, merged. It is partial (`WHERE handed_to = ''`: storage/queue_sql.py)
+and ends with `handed_to` too, which SQLite needs to count from the index alone. Files made
+before the lifecycle (no queue columns, events as a JSON column) are migrated when opened,
+under the writers' lock.
 
 Sealed at rest (chalicelib/sealing.py, when a Sealer is given: wiring always gives one): the body
 (answers, file keys, the applicant's name, the contact), each event's body, each outbox delivery's
@@ -70,6 +72,7 @@ from chalicelib.storage.ports import (
 )
 from chalicelib.storage.queue_sql import (
     DOSSIER_COLUMNS,
+    counts_sql,
     dossier_row,
     insert_dossier_sql,
     queue_item,
@@ -117,11 +120,13 @@ CREATE TABLE IF NOT EXISTS dossiers (
     queue_key TEXT NOT NULL DEFAULT '',
     version INTEGER NOT NULL DEFAULT 0,
     state TEXT,
+    handed_to TEXT NOT NULL DEFAULT '',
     UNIQUE (agency, day, seq)
 );
 CREATE INDEX IF NOT EXISTS dossiers_by_procedure ON dossiers (procedure, received_at);
 CREATE INDEX IF NOT EXISTS dossiers_by_status ON dossiers (status, received_at);
-CREATE INDEX IF NOT EXISTS dossiers_queue ON dossiers (office, status, queue_key);
+CREATE INDEX IF NOT EXISTS dossiers_queue ON dossiers (office, status, queue_key, handed_to)
+    WHERE handed_to = '';
 {_EVENTS};
 CREATE TABLE IF NOT EXISTS idempotency (
     key TEXT PRIMARY KEY,
@@ -201,6 +206,7 @@ class SqliteDossiers:
         # time switches it to WAL and creates the tables, or one of them fails "database is locked".
         with self._process_lock(), self._connections.transaction() as db:
             _migrate(db)
+            _add_handed_to(db)
             for statement in SCHEMA.split(";"):  # not executescript, which would COMMIT first
                 db.execute(statement)
             db.execute(_SEALING)
@@ -384,10 +390,7 @@ class SqliteDossiers:
 
     def counts(self, office: str) -> dict[int, int]:
         with wrapped():
-            rows = self._connections.get().execute(
-                "SELECT status, count(*) FROM dossiers WHERE office = ? GROUP BY status",
-                (office,),
-            )
+            rows = self._connections.get().execute(counts_sql("?"), (office,))
             return {int(status): int(count) for status, count in rows}
 
     def codes(self) -> Iterator[str]:
@@ -669,6 +672,16 @@ def _hash_idempotency_keys(db: sqlite3.Connection) -> None:
             (lookup_secret.idempotency_hash(key), key),
         )
     db.execute(f"PRAGMA user_version = {HASHED_KEYS}")
+
+
+def _add_handed_to(db: sqlite3.Connection) -> None:
+    """Adds the hand-over's column to a file made before it (every dossier there was filed for
+    our back office: '') and drops the queue index, which SCHEMA makes again, partial."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(dossiers)")}
+    if not columns or "handed_to" in columns:
+        return
+    db.execute("ALTER TABLE dossiers ADD COLUMN handed_to TEXT NOT NULL DEFAULT ''")
+    db.execute("DROP INDEX IF EXISTS dossiers_queue")
 
 
 def _migrate(db: sqlite3.Connection) -> None:
