@@ -25,6 +25,7 @@ from buildlib.catalogue import labels
 from buildlib.catalogue.problems import Problem
 from buildlib.catalogue.yamlsource import load_text
 from buildlib.errors import BuildError
+from buildlib.site import built
 
 from .check import check
 from .diff import files_at, git
@@ -114,7 +115,7 @@ def changed_pages(root: Path, base: str, head: str, *, site: Path | None = None)
                 if any(_form(v) == form for v in versions.values())
             )
     if site is not None:
-        pages = {p for p in pages if (site / p / "index.html").is_file()}
+        pages = {p for p in pages if built.exists(site / p / "index.html")}
     changed.pages = sorted(pages)
     changed.removed = sorted(removed - pages)
     return changed
