@@ -30,6 +30,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from buildlib.site import built
+
 ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CHROMIUM = "/usr/bin/chromium"
@@ -75,7 +77,7 @@ def page_paths(site_dir: Path) -> list[tuple[str, str]]:
             agencies = sorted(p.parent.name for p in (site_dir / "co-quan").glob("*/index.html"))
             path = f"/co-quan/{agencies[0]}/" if agencies else ""
         on_disk = site_dir / path.strip("/") / "index.html"
-        if path and on_disk.is_file():
+        if path and built.exists(on_disk):
             found.append((name, path))
         else:
             print(f"(không có trang loại “{name}” trong bản dựng này)", file=sys.stderr)

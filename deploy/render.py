@@ -10,7 +10,8 @@ block: Debian's sites-enabled/). With --standalone, also an nginx.conf that runs
 current user with everything (pid, logs, temporary files) under --out:
 `nginx -p OUT -c OUT/nginx.conf` (the tests and bench/deploy_bench.py do that). The site needs
 nothing more: `build.py build` already wrote a gzip copy next to every compressible file
-(buildlib/site/precompress.py), which nginx's gzip_static sends as is.
+(buildlib/site/precompress.py), which nginx's gzip_static sends as is; the procedure pages exist
+only as that copy, which nginx's gunzip unpacks for a client without gzip.
 
 Values come from their one home: the security headers from chalicelib.headers (the pages run no
 inline script, so the Content-Security-Policy is the same for every site), the API's body limit

@@ -32,6 +32,7 @@ from buildlib.catalogue import load as catalogue_module
 from buildlib.catalogue.yamlsource import load_text
 from buildlib.errors import BuildError
 from buildlib.site import application as apply
+from buildlib.site import built
 from buildlib.site.build import build_command
 from chalicelib import forms
 from chalicelib.config import Settings
@@ -569,7 +570,7 @@ class Assets(HTMLParser):
 
 def loaded_files(page: Path) -> set[Path]:
     parser = Assets()
-    parser.feed(page.read_text(encoding="utf-8"))
+    parser.feed(built.read(page))
     return {(page.parent / urlsplit(url).path).resolve() for url in parser.urls}
 
 
@@ -591,7 +592,7 @@ def imported_modules(entry: Path) -> set[Path]:
 
 
 def application_pages(site: Path) -> list[Path]:
-    return sorted((site / "nop-ho-so").glob("*/index.html"))
+    return list(built.find(site / "nop-ho-so", "*/index.html"))
 
 
 def test_the_application_page_own_scripts_and_styles_weigh_at_most_60_kb_gzip(site: Path) -> None:
@@ -618,13 +619,13 @@ def test_the_application_page_preloads_every_module_apply_js_imports(site: Path)
     assert (site / "assets" / "apply-rules.js").resolve() in modules
     for page in application_pages(site):
         parser = Assets()
-        parser.feed(page.read_text(encoding="utf-8"))
+        parser.feed(built.read(page))
         preloaded = {(page.parent / urlsplit(url).path).resolve() for url in parser.preloads}
         assert preloaded == modules, page
 
 
 def page_config(page: Path) -> dict:
-    text = page.read_text(encoding="utf-8")
+    text = built.read(page)
     found = re.search(r'<script type="application/json" id="ap-config">(.*?)</script>', text, re.S)
     assert found, page
     return json.loads(found.group(1))
@@ -742,7 +743,7 @@ def test_every_application_page_states_the_privacy_notice_and_the_retention_peri
     `motcua purge` applies (the default here: MOTCUA_RETENTION_DAYS unset)."""
     years = Settings.retention_days // 365
     for page in application_pages(site):
-        text = page.read_text(encoding="utf-8")
+        text = built.read(page)
         notice = text.split('id="du-lieu-ca-nhan"', 1)[1].split("</section>", 1)[0]
         assert "Dữ liệu cá nhân của bạn" in notice and "91/2025/QH15" in notice, page
         assert f"được xóa {years} năm sau khi hồ sơ kết thúc" in notice, page

@@ -12,6 +12,7 @@ import feedparser
 import pytest
 
 from buildlib import paths
+from buildlib.site import built
 from buildlib.site.build import build_command
 
 from .conftest import CATALOGUE
@@ -100,7 +101,7 @@ def test_ids_are_stable_from_one_build_to_the_next(site: Path, tmp_path: Path):
 
 def test_pages_name_their_feed_with_a_link_alternate(site: Path):
     for page in ("thu-tuc/1.001612/", "duyet/linh-vuc/ho-tich/", "co-quan/ubnd-cap-xa/"):
-        html = (site / page / "index.html").read_text(encoding="utf-8")
+        html = built.read(site / page / "index.html")
         head = html[: html.index("</head>")]
         found = re.search(r'<link rel="alternate" type="application/atom\+xml"[^>]*>', head)
         assert found and 'href="thay-doi.xml"' in found[0], page

@@ -18,7 +18,7 @@ from buildlib import paths
 from buildlib.bundle import catalogue_revision
 from buildlib.catalogue.load import load
 from buildlib.catalogue.yamlsource import load_text
-from buildlib.site import opendata
+from buildlib.site import built, opendata
 from buildlib.site.build import build_command
 from buildlib.site.links import check_links
 from buildlib.site.shell import Shell
@@ -44,7 +44,7 @@ def build(catalogue: Path, tmp: Path) -> Path:
 
 def publish(catalogue: Path, site_dir: Path) -> list[tuple[str, int]]:
     """The downloads again, as if at another revision (`REVISION`)."""
-    shell = Shell.from_html((site_dir / "_shell" / "index.html").read_text(encoding="utf-8"))
+    shell = Shell.from_html(built.read(site_dir / "_shell" / "index.html"))
     return opendata.write_open_data(load(catalogue), site_dir, TODAY, REVISION, shell=shell)[0]
 
 
@@ -179,8 +179,7 @@ def test_deadline_units_map_to_iso_durations_or_working_days() -> None:
 
 @pytest.mark.slow
 def test_the_open_data_page_lists_the_downloads_with_sizes_revision_and_date(site: Path) -> None:
-    page = site / "du-lieu-mo" / "index.html"
-    raw = page.read_text(encoding="utf-8")
+    raw = built.read(site / "du-lieu-mo" / "index.html")
     for name in ("thu-tuc.json.gz", "thu-tuc.csv", "thu-tuc.csv.meta.json", "cpsv-ap.jsonld.gz"):
         assert f'href="{name}"' in raw
     assert REVISION in raw and "15/09/2026" in raw
@@ -191,7 +190,7 @@ def test_the_open_data_page_lists_the_downloads_with_sizes_revision_and_date(sit
 @pytest.mark.slow
 def test_every_procedure_page_carries_a_parseable_government_service(site: Path) -> None:
     for code in CODES:
-        raw = (site / "thu-tuc" / code / "index.html").read_text(encoding="utf-8")
+        raw = built.read(site / "thu-tuc" / code / "index.html")
         if has_ended(versions_of(code), TODAY):
             assert LD_JSON.findall(raw) == [], f"{code} has ended: no service to advertise"
             continue
@@ -209,9 +208,7 @@ def test_a_closing_script_tag_in_catalogue_text_cannot_break_out_of_the_json_ld(
 ) -> None:
     name = "Thủ tục </script><script>alert(1)</script><!-- thử"
     rename(catalogue_copy, CODES[0], name)
-    raw = (build(catalogue_copy, tmp_path) / "thu-tuc" / CODES[0] / "index.html").read_text(
-        encoding="utf-8"
-    )
+    raw = built.read(build(catalogue_copy, tmp_path) / "thu-tuc" / CODES[0] / "index.html")
     (block,) = LD_JSON.findall(raw)  # the JSON-LD element ends where it should
     assert json.loads(block)["name"] == name
     assert "<script>alert(1)" not in LD_JSON.sub("", raw)  # elsewhere it is escaped text
@@ -224,7 +221,7 @@ def test_every_procedure_has_a_printable_checklist_with_a_qr_code_and_every_docu
     site: Path,
 ) -> None:
     for code in CODES:
-        raw = (site / "thu-tuc" / code / "in" / "index.html").read_text(encoding="utf-8")
+        raw = built.read(site / "thu-tuc" / code / "in" / "index.html")
         assert re.search(r'<svg [^>]*role="img"', raw), code
         content = html.unescape(re.sub(r"\s+", " ", raw))
         versions = versions_of(code)
@@ -233,7 +230,7 @@ def test_every_procedure_has_a_printable_checklist_with_a_qr_code_and_every_docu
             for document in case.get("documents", []):
                 assert re.sub(r"\s+", " ", document["name"]) in content, (code, document["name"])
         assert f"{paths.site_url()}thu-tuc/{code}/" in content
-        page = (site / "thu-tuc" / code / "index.html").read_text(encoding="utf-8")
+        page = built.read(site / "thu-tuc" / code / "index.html")
         assert 'href="../../thu-tuc/' + code + '/in/"' in page
 
 
@@ -327,7 +324,7 @@ def test_a_procedure_file_keeps_its_bytes_until_its_content_changes(
 @pytest.mark.slow
 def test_the_checklist_is_a_light_page_with_the_site_styles_and_no_script(site: Path) -> None:
     page = site / "thu-tuc" / CODES[0] / "in" / "index.html"
-    raw = page.read_text(encoding="utf-8")
+    raw = built.read(page)
     assert '<html lang="vi"' in raw and "<main" in raw and "<title>Danh sách giấy tờ: " in raw
     # Read and printed: the one script is the print button's, no inline script or handler.
     assert re.findall(r"<script\b[^>]*>", raw) == ['<script src="../../../assets/print.js" defer>']
@@ -338,5 +335,5 @@ def test_the_checklist_is_a_light_page_with_the_site_styles_and_no_script(site: 
     assert all((page.parent / s).resolve().is_file() for s in sheets)
     home = re.search(r'<a href="([^"]+)"[^>]*class="md-header__button md-logo"', raw)
     assert home and (page.parent / home[1]).resolve() == site.resolve()
-    stable = (site / "thu-tuc" / CODES[0] / "index.html").stat().st_size
-    assert page.stat().st_size < stable
+    stable = built.read(site / "thu-tuc" / CODES[0] / "index.html")
+    assert len(raw) < len(stable)

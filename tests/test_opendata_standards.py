@@ -24,7 +24,7 @@ import pytest
 import build as build_py
 from buildlib.catalogue import labels
 from buildlib.catalogue.yamlsource import load_text
-from buildlib.site import opendata, vocabulary
+from buildlib.site import built, opendata, vocabulary
 from chalicelib.versions import has_ended
 
 from .conftest import CATALOGUE, SEED_CATALOGUE
@@ -81,12 +81,12 @@ def test_every_kind_of_published_identifier_starts_with_the_public_url(
     assert all(node["@id"].startswith(f"{PUBLIC}/thu-tuc/") for node in graph["@graph"])
     single = json.loads(text_of(data / "thu-tuc" / "1.001193.json.gz"))
     assert single["url"] == f"{PUBLIC}/thu-tuc/1.001193/"
-    page = (fixture_site / "thu-tuc" / "1.001193" / "index.html").read_text(encoding="utf-8")
+    page = built.read(fixture_site / "thu-tuc" / "1.001193" / "index.html")
     assert f'"@id":"{PUBLIC}/thu-tuc/1.001193/"' in page  # schema.org
-    checklist = (fixture_site / "thu-tuc" / "1.001193" / "in" / "index.html").read_text("utf-8")
+    checklist = built.read(fixture_site / "thu-tuc" / "1.001193" / "in" / "index.html")
     assert f"Mã QR dẫn tới {PUBLIC}/thu-tuc/1.001193/" in checklist
     assert f"<loc>{PUBLIC}/</loc>" in (fixture_site / "sitemap.xml").read_text(encoding="utf-8")
-    home = (fixture_site / "index.html").read_text(encoding="utf-8")
+    home = built.read(fixture_site / "index.html")
     assert f'<link rel="canonical" href="{PUBLIC}/">' in home
 
 
@@ -212,7 +212,7 @@ def test_every_motcua_term_used_is_published_in_the_vocabulary_with_its_page(
     data = Graph().parse(data=json.dumps(graph_of(seed_site)), format="json-ld")
     used = {str(t) for triple in data for t in triple if str(t).startswith(namespace)}
     assert used and used <= defined, used - defined
-    page = (folder / "index.html").read_text(encoding="utf-8")
+    page = built.read(folder / "index.html")
     for term in defined:
         assert f'id="{term.removeprefix(namespace)}"' in page, term
     assert 'href="motcua.ttl"' in page
@@ -347,8 +347,8 @@ def test_schema_org_uses_only_properties_of_its_types_and_skips_ended_services(
 ) -> None:
     ld_json = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
     advertised = set()
-    for page in sorted((seed_site / "thu-tuc").glob("*/index.html")):
-        for block in ld_json.findall(page.read_text(encoding="utf-8")):
+    for page in built.find(seed_site / "thu-tuc", "*/index.html"):
+        for block in ld_json.findall(built.read(page)):
             advertised.add(page.parent.name)
             for kind, properties in schema_org_types(json.loads(block)):
                 assert properties <= SCHEMA_ORG[kind], (page, kind, properties - SCHEMA_ORG[kind])
@@ -367,7 +367,7 @@ def test_the_data_licence_is_stated_in_the_same_words_everywhere(fixture_site: P
     assert "CC BY 4.0" in licence
     for path in (root / "README.md", root / "LICENSE", fixture_site / "gioi-thieu" / "index.html"):
         assert licence in path.read_text(encoding="utf-8"), path
-    assert licence in (fixture_site / "du-lieu-mo" / "index.html").read_text(encoding="utf-8")
+    assert licence in built.read(fixture_site / "du-lieu-mo" / "index.html")
     data = fixture_site / "du-lieu-mo"
     for name in ("thu-tuc.json.gz", "cpsv-ap.jsonld.gz", "thu-tuc.csv.meta.json"):
         assert json.loads(text_of(data / name))["meta"]["licence"] == licence, name
@@ -377,4 +377,4 @@ def test_the_data_licence_is_stated_in_the_same_words_everywhere(fixture_site: P
     assert package["meta"]["licence"] == licence
     assert package["licenses"] == [opendata.DATA_LICENCE]
     assert "MIT License" in (root / "LICENSE").read_text(encoding="utf-8")
-    assert "giấy phép MIT" in (fixture_site / "gioi-thieu" / "index.html").read_text("utf-8")
+    assert "giấy phép MIT" in built.read(fixture_site / "gioi-thieu" / "index.html")

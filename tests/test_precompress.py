@@ -5,6 +5,7 @@ import gzip
 import os
 from pathlib import Path
 
+from buildlib.site import built
 from buildlib.site.precompress import precompress, write_with_copy
 
 
@@ -69,3 +70,21 @@ def test_a_skipped_folder_may_be_below_the_top(tmp_path: Path):
     assert precompress(site, record, skip=("du-lieu-mo/thu-tuc",)) == (3, 0)
     assert (site / "du-lieu-mo" / "index.html.gz").exists()
     assert not (site / "du-lieu-mo" / "thu-tuc" / "x.json.gz").exists()
+
+
+def test_a_procedure_page_with_a_copy_is_kept_only_as_the_copy(tmp_path: Path):
+    folder = tmp_path / "thu-tuc" / "1.000001"
+    folder.mkdir(parents=True)
+    page, small = folder / "index.html", folder / "2026-01-01.html"
+    text = "<p>thủ tục</p>" * 200
+
+    write_with_copy(str(page), text, copy_only=True)
+    write_with_copy(str(small), "<p>chuyển</p>", copy_only=True)  # too small for a copy
+
+    assert not page.exists()
+    assert gzip.decompress((folder / "index.html.gz").read_bytes()) == text.encode()
+    assert built.read(page) == text and built.exists(page)
+    assert small.read_text(encoding="utf-8") == "<p>chuyển</p>"
+    assert not (folder / "2026-01-01.html.gz").exists() and built.read(small) == "<p>chuyển</p>"
+    assert list(built.find(tmp_path, "thu-tuc/*/*.html")) == [small, page]
+    assert not built.exists(folder / "khong-co.html")

@@ -1,6 +1,7 @@
 """Functional tests of `build.py build`: the fixture catalogue built into a temporary site folder.
 
-The site is read back as files, the way a static host serves it; links are followed on disk.
+The site is read back as files, the way a static host serves it (through buildlib.site.built: the
+procedure pages are stored only gzipped); links are followed on disk.
 """
 
 import gzip
@@ -18,7 +19,7 @@ import pytest
 
 from buildlib.catalogue.changes import compare
 from buildlib.catalogue.yamlsource import load_text
-from buildlib.site import browse, search
+from buildlib.site import browse, built, search
 from buildlib.site.build import build_command
 from buildlib.site.links import LINKED_SITES
 
@@ -49,7 +50,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def text(page: Path) -> str:
     """The page's content area as plain text (the shell's header and footer left out)."""
-    raw = page.read_text(encoding="utf-8")
+    raw = built.read(page)
     content = raw[raw.index('<article class="md-content__inner') : raw.index("</article>")]
     content = re.sub(r"<script.*?</script>", " ", content, flags=re.S)
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", content)))
@@ -78,15 +79,15 @@ class Links(HTMLParser):
 
 def links(page: Path) -> list[str]:
     parser = Links()
-    parser.feed(page.read_text(encoding="utf-8"))
+    parser.feed(built.read(page))
     return parser.urls
 
 
 def test_every_procedure_has_a_page_at_its_stable_url_and_one_per_version(site: Path) -> None:
     for folder in (CATALOGUE / "procedures").iterdir():
-        assert (site / "thu-tuc" / folder.name / "index.html").is_file()
+        assert built.exists(site / "thu-tuc" / folder.name / "index.html")
         for version in folder.glob("*.yaml"):
-            assert (site / "thu-tuc" / folder.name / version.stem / "index.html").is_file()
+            assert built.exists(site / "thu-tuc" / folder.name / version.stem / "index.html")
 
 
 def test_the_stable_page_shows_the_version_in_force_today(site: Path) -> None:
@@ -135,7 +136,7 @@ def test_browse_pages_list_procedures_by_field_level_audience_and_online_kind(si
         "co-quan",
         "su-kien",
     ):
-        assert (site / path / "index.html").is_file(), path
+        assert built.exists(site / path / "index.html"), path
     assert "1.001612" in text(site / "duyet" / "cap" / "xa" / "index.html")
 
 
@@ -182,9 +183,9 @@ def test_catalogue_text_never_becomes_markup(catalogue_copy: Path, tmp_path: Pat
     )
     code, output = build(catalogue_copy, tmp_path)
     assert code == 0, output
-    for page in (tmp_path / "site").rglob("*.html"):
-        assert "<script>alert(1)" not in page.read_text(encoding="utf-8"), page
-    stable = (tmp_path / "site" / "thu-tuc" / "1.001612" / "index.html").read_text("utf-8")
+    for page in built.find(tmp_path / "site", "**/*.html"):
+        assert "<script>alert(1)" not in built.read(page), page
+    stable = built.read(tmp_path / "site" / "thu-tuc" / "1.001612" / "index.html")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in stable
 
 
@@ -208,9 +209,9 @@ def test_no_page_loads_from_another_host_and_only_the_national_portal_is_linked(
     site: Path,
 ) -> None:
     national = 0
-    for page in site.rglob("*.html"):
+    for page in built.find(site, "**/*.html"):
         parser = Links()
-        parser.feed(page.read_text(encoding="utf-8"))
+        parser.feed(built.read(page))
         for url in parser.urls:
             parts = urlsplit(url)
             if url.startswith(LINKED_SITES) and url in parser.anchors:
@@ -224,8 +225,7 @@ def test_no_page_loads_from_another_host_and_only_the_national_portal_is_linked(
 
 
 def test_the_summary_card_answers_where_how_long_how_much_and_what_to_bring(site: Path) -> None:
-    page = site / "thu-tuc" / "1.001612" / "index.html"
-    raw = page.read_text(encoding="utf-8")
+    raw = built.read(site / "thu-tuc" / "1.001612" / "index.html")
     card = raw[
         raw.index('<section class="tthc-summary"') : raw.index(
             "</section>", raw.index('<section class="tthc-summary"')
@@ -243,12 +243,12 @@ def test_the_summary_card_answers_where_how_long_how_much_and_what_to_bring(site
 
 
 def test_an_ended_procedure_has_no_summary_card(site: Path) -> None:
-    raw = (site / "thu-tuc" / "1.009444" / "index.html").read_text(encoding="utf-8")
+    raw = built.read(site / "thu-tuc" / "1.009444" / "index.html")
     assert "tthc-summary" not in raw and "Nộp hồ sơ trực tuyến</a>" not in raw
 
 
 def test_every_internal_link_resolves(site: Path) -> None:
-    for page in site.rglob("*.html"):
+    for page in built.find(site, "**/*.html"):
         if page.name == "404.html":
             continue  # served at any depth, so mkdocs gives it root-absolute URLs
         for url in links(page):
@@ -260,7 +260,7 @@ def test_every_internal_link_resolves(site: Path) -> None:
                 continue  # the submission journey's pages (issue 8)
             if target.is_dir():
                 target = target / "index.html"
-            assert target.is_file(), (page, url)
+            assert built.exists(target), (page, url)
 
 
 def test_an_unchanged_catalogue_is_not_rebuilt(catalogue_copy: Path, tmp_path: Path) -> None:
@@ -273,7 +273,8 @@ def test_an_unchanged_catalogue_is_not_rebuilt(catalogue_copy: Path, tmp_path: P
 def test_a_rebuild_renders_only_the_changed_procedure(catalogue_copy: Path, tmp_path: Path) -> None:
     assert build(catalogue_copy, tmp_path)[0] == 0
     site = tmp_path / "site"
-    before = {p: p.stat().st_mtime_ns for p in (site / "thu-tuc").rglob("index.html")}
+    pages = built.find(site / "thu-tuc", "**/index.html")
+    before = {p: built.stored(p).stat().st_mtime_ns for p in pages}
     path = catalogue_copy / "procedures" / "1.001193"
     version = sorted(path.glob("*.yaml"))[-1]
     version.write_text(
@@ -286,7 +287,7 @@ def test_a_rebuild_renders_only_the_changed_procedure(catalogue_copy: Path, tmp_
     touched = {
         p.relative_to(site).parts[1]
         for p, mtime in before.items()
-        if not p.exists() or p.stat().st_mtime_ns != mtime
+        if not built.exists(p) or built.stored(p).stat().st_mtime_ns != mtime
     }
     # the procedure itself, plus those whose pages show its (new) name as a link
     naming = {
@@ -343,7 +344,7 @@ def test_the_calculator_gets_the_working_calendar_and_the_deadlines(site: Path) 
     assert '"2027-01-01"' in script  # Tết Dương lịch
     assert '"2026-09-19"' in script  # a Saturday
     assert '"2026-09-16"' not in script
-    page = (site / "thu-tuc" / "1.001612" / "index.html").read_text(encoding="utf-8")
+    page = built.read(site / "thu-tuc" / "1.001612" / "index.html")
     assert '"unit":"working_days"' in page.replace(" ", "")
 
 
@@ -351,7 +352,7 @@ def test_the_shell_frame_is_reused_with_urls_for_each_depth(site: Path) -> None:
     deep = site / "thu-tuc" / "1.001612" / "2025-07-01" / "index.html"
     css = [u for u in links(deep) if u.endswith(".css")]
     assert css and all((deep.parent / u).resolve().is_file() for u in css)
-    assert '<html lang="vi"' in deep.read_text(encoding="utf-8")
+    assert '<html lang="vi"' in built.read(deep)
 
 
 def test_a_template_error_fails_the_build_naming_the_template(
@@ -374,7 +375,9 @@ def test_a_rebuild_redoes_only_the_changed_procedures_application_page(
 ) -> None:
     assert build(catalogue_copy, tmp_path)[0] == 0
     pages = tmp_path / "site" / "nop-ho-so"
-    before = {p.parent.name: p.stat().st_mtime_ns for p in pages.glob("*/index.html")}
+    before = {
+        p.parent.name: built.stored(p).stat().st_mtime_ns for p in built.find(pages, "*/index.html")
+    }
     assert {"1.001612", "1.001193"} <= set(before)
     version = sorted((catalogue_copy / "procedures" / "1.001612").glob("*.yaml"))[-1]
     version.write_text(
@@ -383,13 +386,15 @@ def test_a_rebuild_redoes_only_the_changed_procedures_application_page(
     )
     code, output = build(catalogue_copy, tmp_path)
     assert code == 0 and "(một phần)" in output, output
-    after = {p.parent.name: p.stat().st_mtime_ns for p in pages.glob("*/index.html")}
+    after = {
+        p.parent.name: built.stored(p).stat().st_mtime_ns for p in built.find(pages, "*/index.html")
+    }
     assert set(after) == set(before)
     assert [c for c in after if after[c] != before[c]] == ["1.001612"]
-    assert "Mới - " in (pages / "1.001612" / "index.html").read_text(encoding="utf-8")
+    assert "Mới - " in built.read(pages / "1.001612" / "index.html")
     assert build(catalogue_copy, tmp_path / "full", full=True)[0] == 0
     full = tmp_path / "full" / "site" / "nop-ho-so" / "1.001612" / "index.html"
-    assert (pages / "1.001612" / "index.html").read_bytes() == full.read_bytes()
+    assert built.read_bytes(pages / "1.001612" / "index.html") == built.read_bytes(full)
 
 
 def test_a_rebuild_renders_only_the_browse_pages_whose_lists_changed(
@@ -415,7 +420,7 @@ def test_a_rebuild_renders_only_the_browse_pages_whose_lists_changed(
     assert build(catalogue_copy, tmp_path / "full", full=True)[0] == 0
     for page in before:
         rel = page.relative_to(site)
-        assert page.read_bytes() == (tmp_path / "full" / "site" / rel).read_bytes(), rel
+        assert built.read_bytes(page) == built.read_bytes(tmp_path / "full" / "site" / rel), rel
 
 
 def test_a_rebuild_keeps_the_online_and_finding_pages_when_they_list_no_change(
@@ -458,14 +463,14 @@ def test_a_browse_page_left_without_procedures_is_removed_by_a_rebuild(
     code, output = build(catalogue_copy, tmp_path)
     assert code == 0 and "(một phần)" in output, output
     assert not page.parent.exists()
-    index = (tmp_path / "site" / "duyet" / "linh-vuc" / "index.html").read_text("utf-8")
+    index = built.read(tmp_path / "site" / "duyet" / "linh-vuc" / "index.html")
     assert "duong-thuy-noi-dia/" not in index
 
 
 def test_pages_carry_only_the_frame_they_use_and_json_ld_on_the_stable_page(site: Path) -> None:
-    stable = (site / "thu-tuc" / "1.001612" / "index.html").read_text(encoding="utf-8")
+    stable = built.read(site / "thu-tuc" / "1.001612" / "index.html")
     version = versions_of("1.001612")[-2]["effective_from"]  # no longer in force: a full record
-    permalink = (site / "thu-tuc" / "1.001612" / version / "index.html").read_text("utf-8")
+    permalink = built.read(site / "thu-tuc" / "1.001612" / version / "index.html")
     for page in (stable, permalink):
         assert '<meta name="generator"' not in page and "__tabbed_" not in page
         assert "md-sidebar--secondary" not in page and "md-sidebar--primary" in page
@@ -477,8 +482,8 @@ def test_the_permalink_of_the_version_in_force_points_to_the_stable_page(site: P
     current = versions_of("1.001612")[-1]
     assert current["effective_from"] <= TODAY and "effective_to" not in current
     page = site / "thu-tuc" / "1.001612" / current["effective_from"] / "index.html"
-    raw = page.read_text(encoding="utf-8")
-    assert page.stat().st_size < 1024  # not a second copy of the stable page
+    raw = built.read(page)
+    assert len(raw.encode()) < 1024  # not a second copy of the stable page
     assert raw.startswith('<!doctype html>\n<html lang="vi">')
     assert '<link rel="canonical" href="../">' in raw
     assert '<meta http-equiv="refresh" content="0; url=../">' in raw
@@ -498,11 +503,11 @@ def test_a_permalink_becomes_the_full_record_when_its_version_is_no_longer_in_fo
     assert older <= before < newer <= TODAY
     assert build(CATALOGUE, tmp_path / "a", today=before)[0] == 0
     folder = tmp_path / "a" / "site" / "thu-tuc" / "1.001612"
-    assert (folder / older / "index.html").stat().st_size < 1024
+    assert len(built.read_bytes(folder / older / "index.html")) < 1024
     code, output = build(CATALOGUE, tmp_path / "a")
     assert code == 0 and "(một phần)" in output, output
     assert "(đã hết hiệu lực)" in text(folder / older / "index.html")
-    assert (folder / newer / "index.html").stat().st_size < 1024
+    assert len(built.read_bytes(folder / newer / "index.html")) < 1024
     assert build(CATALOGUE, tmp_path / "b")[0] == 0
     rebuilt, full = tmp_path / "a" / "site", tmp_path / "b" / "site"
     names = sorted(str(p.relative_to(full)) for p in full.rglob("*") if p.is_file())

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from buildlib.site import built
 from buildlib.site import stats as site_stats
 from buildlib.site.build import build_command
 from chalicelib.admin.cli import main as motcua
@@ -313,7 +314,7 @@ def test_the_open_data_is_a_valid_frictionless_package(run):
 
 
 def test_the_page_draws_each_chart_as_svg_with_a_title_a_description_and_a_table(run):
-    page = (run.site / "thong-ke" / "index.html").read_text(encoding="utf-8")
+    page = built.read(run.site / "thong-ke" / "index.html")
     assert "<script" not in page.split('<div class="md-content"', 1)[-1].split("</article>")[0]
     for key in ("tiep-nhan", "ket-qua", "hai-long"):
         assert f'role="img" aria-labelledby="{key}-tieu-de {key}-mo-ta"' in page
@@ -340,7 +341,7 @@ def test_without_an_export_the_page_says_there_is_no_data_yet(tmp_path):
         revision="r",
         today=TODAY,
     )
-    page = (tmp_path / "thong-ke" / "index.html").read_text(encoding="utf-8")
+    page = built.read(tmp_path / "thong-ke" / "index.html")
     assert "Chưa có số liệu" in page
     assert not (tmp_path / "du-lieu-mo" / "thong-ke").exists()
 

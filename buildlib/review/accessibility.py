@@ -5,21 +5,23 @@ touches (scripts/pr/axe.sh), with the rules and the run the browser tests use
     python -m buildlib.review.accessibility SITE_DIR PAGES_FILE
 
 PAGES_FILE lists one path below the site a line (`thu-tuc/1.001193/`). The site is served from
-loopback by Python's own HTTP server; Chromium is Debian's (/usr/bin/chromium) driven by
+loopback as the embedded server serves it (chalicelib.local.wsgi.StaticSite: the procedure pages
+are stored only gzipped); Chromium is Debian's (/usr/bin/chromium) driven by
 Playwright; axe-core comes from node_modules (package-lock.json).
 """
 
-import functools
-import http.server
 import os
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from buildlib import paths
+from chalicelib.local.wsgi import StaticSite
 
 AXE_JS = paths.ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -55,16 +57,21 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
+class _Quiet(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+class _Threaded(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
 
 
 @contextmanager
 def serve(site: Path) -> Iterator[str]:
     """The site on a free loopback port, for the duration of the block: its base URL."""
-    handler = functools.partial(_Quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = make_server(
+        "127.0.0.1", 0, StaticSite(site), server_class=_Threaded, handler_class=_Quiet
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -26,6 +26,7 @@ from buildlib.catalogue.crosschecks import unreviewed
 from buildlib.catalogue.problems import Problem
 from buildlib.catalogue.yamlsource import load_text
 from buildlib.errors import BuildError
+from buildlib.site import built
 
 from .check import check, summary
 from .diff import files_at, git
@@ -115,7 +116,7 @@ def changed_pages(root: Path, base: str, head: str, *, site: Path | None = None)
                 if any(_form(v) == form for v in versions.values())
             )
     if site is not None:
-        pages = {p for p in pages if (site / p / "index.html").is_file()}
+        pages = {p for p in pages if built.exists(site / p / "index.html")}
     changed.pages = sorted(pages)
     changed.removed = sorted(removed - pages)
     return changed

@@ -50,7 +50,7 @@ def _render_chunk(codes: list[str]) -> tuple[int, list[str], dict[str, Any]]:
             problems.extend(check_links(path, html, known))
             target = os.path.join(out, path)  # as text: pathlib's parsing was ~3% of a worker
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            write_with_copy(target, html)  # and its gzip copy, here in parallel
+            write_with_copy(target, html, copy_only=True)  # only gzipped, here in parallel
             written += 1
     return written, problems, extras
 

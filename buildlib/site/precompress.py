@@ -14,6 +14,12 @@ the application pages. Their folders, thu-tuc/ and nop-ho-so/, are not walked (`
 removes a procedure's folder whole, copies included, before it writes it again, so no copy there
 can outlive its page, and walking their ~62,000 files was most of a one-procedure rebuild's
 precompress step. Nor is du-lieu-mo/thu-tuc/: 10,000 gzip downloads, nothing to compress.
+
+The procedure pages (the stable page, its print page `in/`, its version pages) are kept ONLY as
+their copy when they have one (`copy_only`): ~267 MB of a 10,000-procedure site's ~500 MB were
+those pages twice. The servers send such a copy as it is to clients that accept gzip and unpacked
+to the others (StaticSite; nginx's `gzip_static always` and `gunzip`, deploy/nginx/motcua.conf);
+whatever reads a built page reads it through buildlib.site.built, which unpacks it.
 """
 
 import gzip
@@ -28,17 +34,21 @@ MIN_BYTES = 1024  # below this, gzip saves nothing worth a second file
 LEVEL = 6
 
 
-def write_with_copy(path: str, text: str) -> None:
-    """Writes `text` (UTF-8) to `path` and, as `precompress` would, its gzip copy."""
+def write_with_copy(path: str, text: str, *, copy_only: bool = False) -> None:
+    """Writes `text` (UTF-8) to `path` and, as `precompress` would, its gzip copy; with
+    `copy_only`, the copy alone when the file has one (a small page stays plain)."""
     data = text.encode("utf-8")
-    with open(path, "wb") as out:
-        out.write(data)
-    if os.path.splitext(path)[1] in COMPRESSIBLE and len(data) >= MIN_BYTES:
+    copied = os.path.splitext(path)[1] in COMPRESSIBLE and len(data) >= MIN_BYTES
+    if not (copied and copy_only):
+        with open(path, "wb") as out:
+            out.write(data)
+    if copied:
         target = path + ".gz"
         with open(target, "wb") as out:
             out.write(gzip.compress(data, compresslevel=LEVEL, mtime=0))
-        mtime = os.stat(path).st_mtime_ns
-        os.utime(target, ns=(mtime, mtime))
+        if not copy_only:
+            mtime = os.stat(path).st_mtime_ns
+            os.utime(target, ns=(mtime, mtime))
 
 
 def precompress(site: Path, record: Path, skip: Collection[str] = ()) -> tuple[int, int]:

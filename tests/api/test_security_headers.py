@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from buildlib.site import built
 from buildlib.site.build import build_command
 from chalicelib.headers import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
 
@@ -40,7 +41,7 @@ def one_page_of_each_kind(site: Path) -> list[str]:
     """A URL per (first folder, depth) of the site's pages: home, about, lookup, procedure and
     its versions, application form, agency, life event, browse pages, open data, back office."""
     kinds: dict[tuple[str, int], str] = {}
-    for page in sorted(site.rglob("index.html")):
+    for page in built.find(site, "**/index.html"):
         parts = page.relative_to(site).parts[:-1]
         kinds.setdefault((parts[0] if parts else "", len(parts)), "/".join(parts))
     return [f"/{path}/" if path else "/" for path in kinds.values()]

@@ -1,5 +1,6 @@
 """The site as functions/serve.py serves it: text gzipped once by the build, sent as it is to
-clients that accept gzip; gzip downloads as files; revalidation by ETag."""
+clients that accept gzip; pages the build kept only gzipped, unpacked for the others; gzip
+downloads as files; revalidation by ETag."""
 
 import gzip
 import os
@@ -9,7 +10,8 @@ from email.message import Message
 
 import pytest
 
-from buildlib.site.precompress import precompress
+from buildlib.site.precompress import precompress, write_with_copy
+from chalicelib.headers import SECURITY_HEADERS
 
 pytestmark = pytest.mark.slow  # a server on loopback
 
@@ -109,3 +111,85 @@ def test_a_client_that_has_the_file_gets_304(server, site_dir, tmp_path):
         assert revalidated["Cache-Control"] == "no-cache"
     plain = _get(server, "/search.json", None)[1]["ETag"]
     assert plain != _get(server, "/search.json", "gzip")[1]["ETag"]  # one per representation
+
+
+def _head(server, path: str, encoding: str | None) -> tuple[int, Message, bytes]:
+    headers = {"Accept-Encoding": encoding} if encoding else {}
+    request = urllib.request.Request(server.base + path, headers=headers, method="HEAD")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.headers, response.read()
+
+
+@pytest.fixture
+def procedure_page(site_dir):
+    """A procedure page as the build stores it: index.html.gz only."""
+    folder = site_dir / "thu-tuc" / "1.000001"
+    folder.mkdir(parents=True, exist_ok=True)
+    page = "<!doctype html><title>Thủ tục</title>" + "<p>giấy tờ cần nộp</p>" * 300
+    write_with_copy(str(folder / "index.html"), page, copy_only=True)
+    assert not (folder / "index.html").exists()
+    return page.encode()
+
+
+def test_a_page_kept_only_gzipped_goes_as_it_is_to_gzip_clients(server, site_dir, procedure_page):
+    copy = (site_dir / "thu-tuc" / "1.000001" / "index.html.gz").read_bytes()
+
+    status, headers, data = _get(server, "/thu-tuc/1.000001/", "gzip, deflate, br")
+
+    assert status == 200 and data == copy  # never compressed twice
+    assert headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in headers["Vary"]
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert int(headers["Content-Length"]) == len(copy)
+    assert gzip.decompress(data) == procedure_page
+    for name, value in SECURITY_HEADERS.items():
+        assert headers[name] == value, name
+    status, headers, data = _head(server, "/thu-tuc/1.000001/", "gzip")
+    assert status == 200 and data == b"" and int(headers["Content-Length"]) == len(copy)
+
+
+def test_a_page_kept_only_gzipped_goes_unpacked_to_other_clients(server, site_dir, procedure_page):
+    for refused in (None, "identity", "br, gzip;q=0"):
+        status, headers, data = _get(server, "/thu-tuc/1.000001/", refused)
+
+        assert status == 200 and data == procedure_page, refused
+        assert "Content-Encoding" not in headers and "Accept-Encoding" in headers["Vary"]
+        assert int(headers["Content-Length"]) == len(procedure_page)
+        assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert _get(server, "/thu-tuc/1.000001/index.html", None)[2] == procedure_page
+    status, headers, data = _head(server, "/thu-tuc/1.000001/", None)
+    assert status == 200 and data == b"" and int(headers["Content-Length"]) == len(procedure_page)
+
+
+def test_a_page_kept_only_gzipped_is_revalidated_per_representation(
+    server, site_dir, procedure_page
+):
+    tags = {}
+    for encoding in ("gzip", None):
+        status, headers, _ = _get(server, "/thu-tuc/1.000001/", encoding)
+        assert status == 200
+        tags[encoding] = headers["ETag"]
+
+        again, revalidated, body = _get(
+            server, "/thu-tuc/1.000001/", encoding, **{"If-None-Match": headers["ETag"]}
+        )
+
+        assert again == 304 and body == b"" and revalidated["ETag"] == headers["ETag"]
+        assert "Accept-Encoding" in revalidated["Vary"]
+    assert tags["gzip"] != tags[None]
+
+
+def test_a_folder_of_a_page_kept_only_gzipped_redirects_and_a_missing_page_is_404(
+    server, site_dir, procedure_page
+):
+    request = urllib.request.Request(server.base + "/thu-tuc/1.000001")
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    with pytest.raises(urllib.error.HTTPError) as moved:
+        urllib.request.build_opener(NoRedirect).open(request, timeout=10)
+    moved.value.close()
+    assert moved.value.code == 301 and moved.value.headers["Location"] == "/thu-tuc/1.000001/"
+    assert _get(server, "/thu-tuc/1.000002/", "gzip")[0] == 404
+    assert _get(server, "/thu-tuc/1.000001/in/", None)[0] == 404

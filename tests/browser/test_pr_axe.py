@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from buildlib.site import built
 from buildlib.site.build import build_command
 
 from ..conftest import CATALOGUE, ROOT
@@ -54,7 +55,7 @@ def test_a_changed_page_with_a_violation_fails_the_step_and_says_where(preview: 
     broken = preview / "site" / "hong" / "index.html"
     broken.parent.mkdir()
     broken.write_text(
-        page.read_text(encoding="utf-8").replace("</h1>", '</h1><img src="x.png">', 1),
+        built.read(page).replace("</h1>", '</h1><img src="x.png">', 1),
         encoding="utf-8",
     )
     done = axe_step(preview, ["hong/"])

@@ -11,6 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from buildlib.site import built
 from tests.test_ratings import make_bundle
 from tests.test_stats import built_site
 
@@ -31,11 +32,11 @@ def serve(page, server, site) -> None:
         target = site / path
         if target.is_dir():
             target = target / "index.html"
-        if not target.is_file():
+        if not built.exists(target):
             route.fulfill(status=404, body="")
             return
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        route.fulfill(status=200, body=target.read_bytes(), content_type=kind)
+        route.fulfill(status=200, body=built.read_bytes(target), content_type=kind)
 
     page.route(re.compile(re.escape(server.url + PREFIX) + ".*"), answer)
 

@@ -232,6 +232,32 @@ def test_static_pages_are_gzipped_cached_and_carry_the_security_headers(stack, c
     assert status == 404 and "content-security-policy" in headers
 
 
+def test_a_procedure_page_stored_only_gzipped_reaches_clients_with_and_without_gzip(stack, client):
+    for path in ("thu-tuc/1.001193/", "thu-tuc/1.001193/in/"):
+        folder = stack.site / path
+        assert not (folder / "index.html").exists()  # as the build stores it
+        copy = (folder / "index.html.gz").read_bytes()
+
+        status, page, headers = client.get(f"/{path}", {"Accept-Encoding": "gzip"})
+        assert status == 200 and page == copy, path  # as it is: never gzipped twice
+        assert headers["content-encoding"] == "gzip" and "Accept-Encoding" in headers["vary"]
+
+        status, page, headers = client.get(f"/{path}", {"Accept-Encoding": "identity"})
+        assert status == 200 and page == gzip.decompress(copy), path  # nginx's gunzip
+        assert "content-encoding" not in headers and "Accept-Encoding" in headers["vary"]
+        assert headers["content-type"] == "text/html; charset=utf-8"
+        assert headers["cache-control"] == "no-cache"
+        for name, value in SECURITY_HEADERS.items():
+            assert headers[name.lower()] == value, name
+
+    status, _, headers = client.get("/thu-tuc/1.001193")
+    assert status == 301 and headers["location"].endswith("/thu-tuc/1.001193/")
+    assert "content-security-policy" in headers
+    status, page, headers = client.get("/thu-tuc/9.999999/", {"Accept-Encoding": "identity"})
+    assert status == 404 and page == (stack.site / "404.html").read_bytes()
+    assert "content-security-policy" in headers
+
+
 def test_api_replies_carry_each_security_header_once(stack):
     """The app sends the set too; nginx hides its copies and adds its own (no header twice)."""
     connection = http.client.HTTPSConnection(

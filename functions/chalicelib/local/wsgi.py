@@ -8,6 +8,7 @@ static site.
 """
 
 import base64
+import gzip
 import json
 import mimetypes
 import posixpath
@@ -173,9 +174,12 @@ class StaticSite:
 
     Text is sent gzipped to clients that accept it, as nginx does in production, from the copy
     the build wrote next to the file (buildlib/site/precompress.py: same mtime as the file, so a
-    stale copy is never sent): no request compresses anything. A file that is itself a .gz (the
-    open data's thu-tuc.json.gz) is a gzip download, sent as it is. Each reply carries an ETag
-    (the file's mtime and size), and a request that has it already gets 304."""
+    stale copy is never sent): no request compresses anything. A file the build kept only as its
+    copy (the procedure pages: index.html.gz without index.html) is sent as it is to those
+    clients and unpacked to the others, as nginx's `gzip_static always` and `gunzip` do. A file
+    that is itself a .gz (the open data's thu-tuc.json.gz) is a gzip download, sent as it is.
+    Each reply carries an ETag (the file's mtime and size, one per representation), and a
+    request that has it already gets 304."""
 
     def __init__(self, root: Path):
         self.root = root.resolve()
@@ -196,30 +200,47 @@ class StaticSite:
                 start_response(_status(301), [("Location", environ.get("PATH_INFO", "/") + "/")])
                 return [b""]
             target = target / "index.html"
-        if not target.is_relative_to(self.root) or not target.is_file():
+        if not target.is_relative_to(self.root):
             return self._not_found(start_response)
         kind, encoding = mimetypes.guess_type(target.name)
+        copy = target.with_name(target.name + ".gz")
+        only_copy = encoding is None and not target.is_file() and copy.is_file()
+        if not only_copy and not target.is_file():
+            return self._not_found(start_response)
         if encoding == "gzip":  # a download that is a gzip file, not a page sent compressed
             kind = "application/gzip"
         kind = kind or "application/octet-stream"
         if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
             kind += "; charset=utf-8"
         headers = [("Content-Type", kind), ("Cache-Control", LONG_CACHE.get(kind, "no-cache"))]
-        stat = target.stat()
-        copy = target.with_name(target.name + ".gz")
-        if encoding is None and copy.is_file():
+        gzipped = _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
+        unpack = False
+        if only_copy:
+            target, stat = copy, copy.stat()
             headers.append(("Vary", "Accept-Encoding"))
-            if _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
-                zipped = copy.stat()
-                if zipped.st_mtime_ns == stat.st_mtime_ns:
-                    target, stat = copy, zipped
-                    headers.append(("Content-Encoding", "gzip"))
-        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+            if gzipped:
+                headers.append(("Content-Encoding", "gzip"))
+            unpack = not gzipped
+        else:
+            stat = target.stat()
+            if encoding is None and copy.is_file():
+                headers.append(("Vary", "Accept-Encoding"))
+                if gzipped:
+                    zipped = copy.stat()
+                    if zipped.st_mtime_ns == stat.st_mtime_ns:
+                        target, stat = copy, zipped
+                        headers.append(("Content-Encoding", "gzip"))
+        # The unpacked copy is another representation of the same file: another ETag.
+        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}{"-gunzip" if unpack else ""}"'
         headers.append(("ETag", etag))
         if etag in environ.get("HTTP_IF_NONE_MATCH", ""):
             kept = ("Cache-Control", "Vary", "ETag")
             start_response(_status(304), [h for h in headers if h[0] in kept])
             return [b""]
+        if unpack:  # a page: tens of kilobytes
+            body = gzip.decompress(target.read_bytes())
+            start_response(_status(200), [*headers, ("Content-Length", str(len(body)))])
+            return [b"" if environ["REQUEST_METHOD"] == "HEAD" else body]
         start_response(_status(200), [*headers, ("Content-Length", str(stat.st_size))])
         if environ["REQUEST_METHOD"] == "HEAD":
             return [b""]
