@@ -18,7 +18,7 @@ from buildlib.catalogue.load import load
 from buildlib.catalogue.schemas import SchemaSet
 from buildlib.catalogue.yamlsource import load_text
 from buildlib.review.check import check
-from buildlib.site import search
+from buildlib.site import built, search
 from buildlib.site.build import build_command
 
 from .conftest import CATALOGUE, SEED_CATALOGUE
@@ -83,7 +83,7 @@ def test_check_passes_with_unpublished_audiences(changed: Path) -> None:
 
 
 def test_the_page_says_who_files_it_is_not_published(site: Path) -> None:
-    page = (site / "thu-tuc" / CODE / "index.html").read_text(encoding="utf-8")
+    page = built.read(site / "thu-tuc" / CODE / "index.html")
     section = page[page.index('id="ai"') : page.index('id="ho-so"')]
     assert "chưa được công bố" in section
     assert "Nộp hồ sơ trực tuyến" in page
@@ -117,7 +117,7 @@ def test_the_open_data_publish_it_without_an_audience(site: Path) -> None:
     every = json.loads(gzip.decompress((folder / "thu-tuc.json.gz").read_bytes()))
     text = json.dumps(every, ensure_ascii=False)
     assert CODE in text
-    page = (site / "thu-tuc" / CODE / "index.html").read_text(encoding="utf-8")
+    page = built.read(site / "thu-tuc" / CODE / "index.html")
     (service,) = [json.loads(m) for m in LD_JSON.findall(page)]
     assert "audience" not in service
 
