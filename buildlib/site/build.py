@@ -278,7 +278,12 @@ def write_feeds(run: Plan, loaded: Loaded) -> None:
     fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
     agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
     feeds.write_all(
-        run.site_dir, loaded.summaries, codes=loaded.todo, fields=fields, agencies=agencies
+        run.site_dir,
+        loaded.summaries,
+        codes=loaded.todo,
+        fields=fields,
+        agencies=agencies,
+        touched=_touched(run, loaded),
     )
 
 
@@ -296,17 +301,8 @@ def pages(
     `meanwhile()`: other pages this process makes while the workers render."""
     site_dir, today = run.site_dir, run.today
     made = dict(run.previous.get("browse", {})) if run.incremental else {}
-    touched = None  # every page is put together and digested
-    if run.incremental and run.previous.get("today") == today:
-        old = run.old
-        touched = [
-            summary
-            for c in run.changed | run.removed
-            for summary in (old.get(c, {}).get("summary"), loaded.summaries.get(c))
-            if summary is not None
-        ]
     try:
-        browse_pages = list(browse.pages(env, shell, site, made, touched))
+        browse_pages = list(browse.pages(env, shell, site, made, _touched(run, loaded)))
     except TemplateError as error:
         raise RenderError(f"Không dựng được trang duyệt: {error}") from error
     # assets/search.js is copied by the search phase, after the pages
@@ -637,6 +633,21 @@ def _fragment_key(run: Plan) -> list:
 
 
 # --- helpers of the phases ------------------------------------------------------------------
+
+
+def _touched(run: Plan, loaded: Loaded) -> list[dict] | None:
+    """On a rebuild on the same date: the summaries, before and after, of every procedure that
+    changed, appeared or went (the browse pages and the feeds that list none of them are kept
+    as they are). None: everything is made again (a full build, or another date)."""
+    if not run.incremental or run.previous.get("today") != run.today:
+        return None
+    old = run.old
+    return [
+        summary
+        for c in run.changed | run.removed
+        for summary in (old.get(c, {}).get("summary"), loaded.summaries.get(c))
+        if summary is not None
+    ]
 
 
 def _day_state(ranges: list[list], today: str) -> str:

@@ -123,9 +123,15 @@ def write_all(
     codes: Iterable[str],
     fields: dict[str, str],
     agencies: dict[str, str],
+    touched: list[dict] | None = None,
 ) -> int:
-    """Writes the feeds of `codes` (the procedures rendered this build) and of every field and
-    agency (from every summary's entries); returns how many were written."""
+    """Writes the feeds of `codes` (the procedures rendered this build) and of the fields and
+    agencies (from every summary's entries); returns how many were written.
+
+    `touched` (a rebuild on the same date, with the same other catalogue files): the summaries,
+    before and after, of every procedure that changed, appeared or went. A field or agency feed
+    that none of them is in has the same entries as the file already there, which is kept (a
+    rebuild after one change rewrote ~100 feeds for the one or two whose entries changed)."""
     site = site_dir
     written = 0
 
@@ -143,7 +149,7 @@ def write_all(
     by_agency: dict[str, list[dict]] = {}
     for summary in summaries.values():
         by_field.setdefault(summary["field"], []).extend(summary["changes"])
-        for agency in {a for ids in summary["agencies"].values() for a in ids}:
+        for agency in _agencies(summary):
             by_agency.setdefault(agency, []).extend(summary["changes"])
     slugs = labels.SLUGS.get("field", {})
     wanted = {f"duyet/linh-vuc/{slugs.get(f, f)}/" for f in by_field}
@@ -152,9 +158,24 @@ def write_all(
         for stale in site.glob(f"{folder}/*/{FILE}*"):
             if f"{folder}/{stale.parent.name}/" not in wanted:
                 stale.unlink()
+    changed_fields = {s["field"] for s in touched or ()}
+    changed_agencies = {a for s in touched or () for a in _agencies(s)}
+
+    def kept(path: str, changed: bool) -> bool:
+        return touched is not None and not changed and (site / path / FILE).is_file()
+
     for field, items in by_field.items():
         name = fields.get(field, field)
-        write(f"duyet/linh-vuc/{slugs.get(field, field)}/", f"Thay đổi: lĩnh vực {name}", items)
+        path = f"duyet/linh-vuc/{slugs.get(field, field)}/"
+        if not kept(path, field in changed_fields):
+            write(path, f"Thay đổi: lĩnh vực {name}", items)
     for agency, name in agencies.items():  # every agency has its page, with or without changes
-        write(f"co-quan/{agency}/", f"Thay đổi: {name}", by_agency.get(agency, []))
+        path = f"co-quan/{agency}/"
+        if not kept(path, agency in changed_agencies):
+            write(path, f"Thay đổi: {name}", by_agency.get(agency, []))
     return written
+
+
+def _agencies(summary: dict) -> set[str]:
+    """Every agency the procedure names, in any role (its changes are in their feeds)."""
+    return {a for ids in summary["agencies"].values() for a in ids}
