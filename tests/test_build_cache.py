@@ -3,6 +3,7 @@ content changed, every one of them, and no other. Each test changes one procedur
 the fixture catalogue, rebuilds, and compares with a full build of the changed catalogue."""
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from buildlib.catalogue.yamlsource import load_text
 from buildlib.site import browse
 from buildlib.site.build import build_command
 from buildlib.site.feeds import FILE
+from chalicelib.stats import COLUMNS
 
 pytestmark = pytest.mark.slow
 
@@ -90,3 +92,41 @@ def test_a_feed_the_rebuild_must_change_is_rewritten_even_when_its_page_is_kept(
     build(catalogue_copy, tmp_path / "b", full=True)
     full = tmp_path / "b" / "site" / "duyet" / "linh-vuc" / "ho-tich" / FILE
     assert feed == full.read_text(encoding="utf-8")
+
+
+def write_export(path: Path, months: list[str]) -> Path:
+    """An event export (chalicelib/stats.py's columns): one received dossier a month."""
+    lines = []
+    for month in months:
+        event = dict.fromkeys(COLUMNS, "")
+        event |= {"kind": "received", "month": month, "office": "ubnd-xa-vinh-bao"}
+        event |= {"procedure": CODE, "channel": "truc_tuyen"}
+        lines.append(json.dumps(event, ensure_ascii=False))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_statistics_are_written_again_only_when_their_export_or_catalogue_changed(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    export = write_export(tmp_path / "events.jsonl", ["2026-07", "2026-08"])
+    build(catalogue_copy, tmp_path / "a", stats=export)
+    site = tmp_path / "a" / "site"
+    written = stamps(site, "thong-ke/*") | stamps(site, "du-lieu-mo/thong-ke/*")
+    assert "du-lieu-mo/thong-ke/thong-ke.csv" in written
+    rename(catalogue_copy, "1.004837", "Mới - ")  # no event names it: the same statistics
+    assert "(một phần)" in build(catalogue_copy, tmp_path / "a", stats=export)
+    assert stamps(site, "thong-ke/*") | stamps(site, "du-lieu-mo/thong-ke/*") == written
+
+    write_export(export, ["2026-07", "2026-08", "2026-09"])  # a month more
+    assert "(một phần)" in build(catalogue_copy, tmp_path / "a", stats=export)
+    assert "2026-09" in (site / "du-lieu-mo/thong-ke/thong-ke.csv").read_text(encoding="utf-8")
+    build(catalogue_copy, tmp_path / "b", full=True, stats=export)
+    full = tmp_path / "b" / "site"
+    for path in written:
+        assert (site / path).read_bytes() == (full / path).read_bytes(), path
+
+    rename(catalogue_copy, "1.004837", "Mới hơn - ")
+    build(catalogue_copy, tmp_path / "a")  # without the export: no statistics published
+    assert not list(site.glob("du-lieu-mo/thong-ke/*"))
+    assert "du-lieu-mo/thong-ke/" not in (site / "thong-ke" / "index.html").read_text("utf-8")
