@@ -145,14 +145,9 @@ def write_all(
     for code in codes:
         summary = summaries[code]
         write(f"thu-tuc/{code}/", f"Thay đổi: {summary['name']}", summary["changes"])
-    by_field: dict[str, list[dict]] = {}
-    by_agency: dict[str, list[dict]] = {}
-    for summary in summaries.values():
-        by_field.setdefault(summary["field"], []).extend(summary["changes"])
-        for agency in _agencies(summary):
-            by_agency.setdefault(agency, []).extend(summary["changes"])
     slugs = labels.SLUGS.get("field", {})
-    wanted = {f"duyet/linh-vuc/{slugs.get(f, f)}/" for f in by_field}
+    every_field = {summary["field"] for summary in summaries.values()}
+    wanted = {f"duyet/linh-vuc/{slugs.get(f, f)}/" for f in every_field}
     wanted |= {f"co-quan/{a}/" for a in agencies}
     for folder in ("duyet/linh-vuc", "co-quan"):  # a field or agency left without its page
         for stale in site.glob(f"{folder}/*/{FILE}*"):
@@ -161,18 +156,24 @@ def write_all(
     changed_fields = {s["field"] for s in touched or ()}
     changed_agencies = {a for s in touched or () for a in _agencies(s)}
 
-    def kept(path: str, changed: bool) -> bool:
-        return touched is not None and not changed and (site / path / FILE).is_file()
+    def redo(path: str, changed: bool) -> bool:
+        return touched is None or changed or not (site / path / FILE).is_file()
 
+    field_paths = {f: f"duyet/linh-vuc/{slugs.get(f, f)}/" for f in every_field}
+    redo_fields = {f for f, path in field_paths.items() if redo(path, f in changed_fields)}
+    redo_agencies = {a for a in agencies if redo(f"co-quan/{a}/", a in changed_agencies)}
+    by_field: dict[str, list[dict]] = {f: [] for f in redo_fields}
+    by_agency: dict[str, list[dict]] = {a: [] for a in redo_agencies}
+    for summary in summaries.values():  # the entries of the feeds written
+        if summary["field"] in by_field:
+            by_field[summary["field"]].extend(summary["changes"])
+        for agency in _agencies(summary) & redo_agencies:
+            by_agency[agency].extend(summary["changes"])
     for field, items in by_field.items():
         name = fields.get(field, field)
-        path = f"duyet/linh-vuc/{slugs.get(field, field)}/"
-        if not kept(path, field in changed_fields):
-            write(path, f"Thay đổi: lĩnh vực {name}", items)
-    for agency, name in agencies.items():  # every agency has its page, with or without changes
-        path = f"co-quan/{agency}/"
-        if not kept(path, agency in changed_agencies):
-            write(path, f"Thay đổi: {name}", by_agency.get(agency, []))
+        write(field_paths[field], f"Thay đổi: lĩnh vực {name}", items)
+    for agency in redo_agencies:  # every agency has its feed, with or without changes
+        write(f"co-quan/{agency}/", f"Thay đổi: {agencies[agency]}", by_agency[agency])
     return written
 
 
