@@ -280,15 +280,15 @@ def frame(run: Plan, loaded: Loaded, out: TextIO) -> Shell:
 
 
 def write_feeds(run: Plan, loaded: Loaded) -> None:
-    """The Atom feeds of changes (feeds.py): of the procedures rendered this build, and of every
-    field and agency, from the summaries; before the pages, whose links to them are checked."""
+    """The Atom feeds of changes (feeds.py) of the fields and agencies, from the summaries;
+    before the pages, whose links to them are checked. Each procedure's own feed is written by
+    the render workers, before its pages (`pages`)."""
     catalogue = loaded.catalogue
     fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
     agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
     feeds.write_all(
         run.site_dir,
         loaded.summaries,
-        codes=loaded.todo,
         fields=fields,
         agencies=agencies,
         touched=_touched(run, loaded),
@@ -346,7 +346,8 @@ def pages(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
     # Each changed procedure's search record (its folded, weighted tokens) and open-data
-    # fragment are made in the render workers, which also write its own open-data file.
+    # fragment are made in the render workers, which also write its own open-data file and
+    # the feed of every procedure rendered.
     catalogue = loaded.catalogue
     fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
     agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
@@ -354,6 +355,8 @@ def pages(
     changed = run.changed
 
     def data_of(c: str, versions: list[dict]) -> tuple[dict, tuple] | None:
+        # its feed, before its pages link to it (10,000 files at a full build, here in parallel)
+        feeds.write_procedure(site_dir, c, loaded.summaries[c])
         if c not in changed:  # re-rendered for a renamed procedure's name: its data is the same
             return None
         version, ended = shown_version(versions, today), has_ended(versions, today)

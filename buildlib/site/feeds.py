@@ -116,17 +116,28 @@ def link(title: str) -> str:
     return f'<link rel="alternate" type="application/atom+xml" title="{title}" href="{FILE}">\n'
 
 
+def write_procedure(site_dir: Path, code: str, summary: dict) -> None:
+    """The procedure's own feed, `thu-tuc/<code>/thay-doi.xml` (the build's render workers write
+    it with the procedure's pages)."""
+    _write(site_dir, f"thu-tuc/{code}/", f"Thay đổi: {summary['name']}", summary["changes"])
+
+
+def _write(site_dir: Path, path: str, title: str, items: Iterable[dict]) -> None:
+    target = site_dir / path / FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(feed(path, title, items), encoding="utf-8")
+
+
 def write_all(
     site_dir: Path,
     summaries: dict[str, dict],
     *,
-    codes: Iterable[str],
     fields: dict[str, str],
     agencies: dict[str, str],
     touched: list[dict] | None = None,
 ) -> int:
-    """Writes the feeds of `codes` (the procedures rendered this build) and of the fields and
-    agencies (from every summary's entries); returns how many were written.
+    """Writes the feeds of the fields and agencies (from every summary's entries); returns how
+    many were written.
 
     `touched` (a rebuild on the same date, with the same other catalogue files): the summaries,
     before and after, of every procedure that changed, appeared or went. A field or agency feed
@@ -137,14 +148,9 @@ def write_all(
 
     def write(path: str, title: str, items: Iterable[dict]) -> None:
         nonlocal written
-        target = site / path / FILE
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(feed(path, title, items), encoding="utf-8")
+        _write(site, path, title, items)
         written += 1
 
-    for code in codes:
-        summary = summaries[code]
-        write(f"thu-tuc/{code}/", f"Thay đổi: {summary['name']}", summary["changes"])
     slugs = labels.SLUGS.get("field", {})
     every_field = {summary["field"] for summary in summaries.values()}
     wanted = {f"duyet/linh-vuc/{slugs.get(f, f)}/" for f in every_field}
