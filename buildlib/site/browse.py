@@ -12,7 +12,7 @@ and their digest were most of a one-procedure rebuild's browse phase).
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from jinja2 import Environment, Template
@@ -115,7 +115,7 @@ def pages(
     every other input of these pages is in `made`'s digest only through those summaries."""
     s = site.summaries
     listing = env.get_template("list.html.j2")
-    renderer = _Renderer(shell, site.today, {} if made is None else made)
+    renderer = _Renderer(shell, site, {} if made is None else made)
     mentioned = _Mentions(touched)
 
     def page(
@@ -144,8 +144,8 @@ def pages(
             if mentioned.spares(key, value) and renderer.has(path):
                 yield renderer.kept(path)
             else:
-                codes = _sorted(s, buckets[value])
-                items = [_item("{root}", c, s[c]) for c in codes]
+                root = "../" * path.count("/")
+                items = [_item(root, c, s[c]) for c in renderer.order(buckets[value])]
                 yield page(
                     path,
                     f"{noun} {name}".strip(),
@@ -248,8 +248,18 @@ class _Mentions:
 class _Renderer:
     """Renders a page into the shell unless it is made from the same inputs as last time."""
 
-    def __init__(self, shell: Shell, today: str, made: dict[str, str]) -> None:
-        self.shell, self.today, self.made = shell, today, made
+    def __init__(self, shell: Shell, site: SiteData, made: dict[str, str]) -> None:
+        self.shell, self.today, self.made = shell, site.today, made
+        self.summaries = site.summaries
+        self.rank: dict[str, int] | None = None
+
+    def order(self, codes: Iterable[str]) -> list[str]:
+        """`codes` in the lists' order (`_sorted`). Every procedure is ranked once, when the
+        first list is made; each list then sorts by an integer (a procedure is on ~6 lists:
+        its field, levels, audiences, online kind and agencies)."""
+        if self.rank is None:
+            self.rank = {c: i for i, c in enumerate(_sorted(self.summaries, self.summaries))}
+        return sorted(codes, key=self.rank.__getitem__)
 
     def has(self, path: str) -> bool:
         """A file made by an earlier build is there for this page."""
@@ -307,8 +317,7 @@ def agency_pages(
             {
                 "heading": f"Là cơ quan {label}",
                 "items": [
-                    _item("../../", c, site.summaries[c])
-                    for c in _sorted(site.summaries, roles[role])
+                    _item("../../", c, site.summaries[c]) for c in renderer.order(roles[role])
                 ],
             }
             for role, label in ROLES.items()
@@ -369,7 +378,7 @@ def online_page(env: Environment, renderer: _Renderer, site: SiteData) -> Page:
     application page) and a link to that agency's page (address, hours, phone)."""
     register = [o for offices in site.offices.values() for o in offices]
     by_field: dict[str, list[dict]] = {}
-    for code in _sorted(site.summaries, site.summaries):
+    for code in renderer.order(site.summaries):
         s = site.summaries[code]
         if s.get("form") not in site.forms:
             continue
@@ -433,7 +442,7 @@ def finding_page(env: Environment, renderer: _Renderer, site: SiteData) -> Page:
     }
     sections = []
     for words, phrase in zip(COMMON_QUERIES, _COMMON_PHRASES, strict=True):
-        codes = _sorted(site.summaries, [c for c, head in heads.items() if phrase in head])
+        codes = renderer.order([c for c, head in heads.items() if phrase in head])
         if codes:
             items = [_item("../", c, site.summaries[c]) for c in codes]
             sections.append({"heading": words.capitalize(), "items": items})

@@ -22,6 +22,8 @@ BuildError whose message is what the editor reads.
 
 import contextlib
 import datetime as dt
+import functools
+import hashlib
 import json
 import os
 import shutil
@@ -83,6 +85,11 @@ class Plan:
     def old(self) -> dict[str, dict]:
         """The last build's entry per procedure (only on an incremental build)."""
         return self.previous.get("procedures", {}) if self.incremental else {}
+
+    @functools.cached_property
+    def revision(self) -> str:
+        """The git revision the open data name (two git commands: asked once a build)."""
+        return catalogue_revision()
 
     @property
     def cache_file(self) -> Path:
@@ -159,12 +166,12 @@ def build_command(
         rendered = pages(run, loaded, shell, site, env, workers, meanwhile)
         search_records = search_index(run, loaded, rendered.records)
         published = open_data(run, loaded, shell, rendered.records)
-        statistics_page(run, loaded, shell, events)
+        stats_made = statistics_page(run, loaded, shell, events)
         precompress(run.site_dir, run.cache_file.parent / "gzip-static.txt", skip=UNWALKED)
     except BuildError as error:
         print(str(error), file=out)
         return 1
-    save_cache(run, loaded, rendered, search_records, published)
+    save_cache(run, loaded, rendered, search_records, published, stats_made)
     kind = "một phần" if run.incremental else "toàn bộ"
     seconds = time.perf_counter() - started
     print(
@@ -207,12 +214,13 @@ def plan(catalogue_dir: Path, *, today: str, site_dir: Path, cache_dir: Path, fu
     )
     if incremental:
         old = run.old
+        same_day = previous.get("today") == today  # no procedure's day state can have changed
         run.changed = {
             c
             for c, h in hashes.items()
             if c not in old
             or old[c]["hash"] != h
-            or old[c]["day"] != _day_state(old[c]["summary"]["ranges"], today)
+            or (not same_day and old[c]["day"] != _day_state(old[c]["summary"]["ranges"], today))
         }
         run.removed = set(old) - set(hashes)
     else:
@@ -272,13 +280,18 @@ def frame(run: Plan, loaded: Loaded, out: TextIO) -> Shell:
 
 
 def write_feeds(run: Plan, loaded: Loaded) -> None:
-    """The Atom feeds of changes (feeds.py): of the procedures rendered this build, and of every
-    field and agency, from the summaries; before the pages, whose links to them are checked."""
+    """The Atom feeds of changes (feeds.py) of the fields and agencies, from the summaries;
+    before the pages, whose links to them are checked. Each procedure's own feed is written by
+    the render workers, before its pages (`pages`)."""
     catalogue = loaded.catalogue
     fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
     agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
     feeds.write_all(
-        run.site_dir, loaded.summaries, codes=loaded.todo, fields=fields, agencies=agencies
+        run.site_dir,
+        loaded.summaries,
+        fields=fields,
+        agencies=agencies,
+        touched=_touched(run, loaded),
     )
 
 
@@ -296,17 +309,8 @@ def pages(
     `meanwhile()`: other pages this process makes while the workers render."""
     site_dir, today = run.site_dir, run.today
     made = dict(run.previous.get("browse", {})) if run.incremental else {}
-    touched = None  # every page is put together and digested
-    if run.incremental and run.previous.get("today") == today:
-        old = run.old
-        touched = [
-            summary
-            for c in run.changed | run.removed
-            for summary in (old.get(c, {}).get("summary"), loaded.summaries.get(c))
-            if summary is not None
-        ]
     try:
-        browse_pages = list(browse.pages(env, shell, site, made, touched))
+        browse_pages = list(browse.pages(env, shell, site, made, _touched(run, loaded)))
     except TemplateError as error:
         raise RenderError(f"Không dựng được trang duyệt: {error}") from error
     # assets/search.js is copied by the search phase, after the pages
@@ -342,14 +346,17 @@ def pages(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
     # Each changed procedure's search record (its folded, weighted tokens) and open-data
-    # fragment are made in the render workers, which also write its own open-data file.
+    # fragment are made in the render workers, which also write its own open-data file and
+    # the feed of every procedure rendered.
     catalogue = loaded.catalogue
     fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
     agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
-    revision = catalogue_revision()
+    revision = run.revision
     changed = run.changed
 
     def data_of(c: str, versions: list[dict]) -> tuple[dict, tuple] | None:
+        # its feed, before its pages link to it (10,000 files at a full build, here in parallel)
+        feeds.write_procedure(site_dir, c, loaded.summaries[c])
         if c not in changed:  # re-rendered for a renamed procedure's name: its data is the same
             return None
         version, ended = shown_version(versions, today), has_ended(versions, today)
@@ -503,7 +510,7 @@ def open_data(run: Plan, loaded: Loaded, shell: Shell, records: dict[str, Any]) 
         loaded.catalogue,
         site_dir,
         run.today,
-        catalogue_revision(),
+        run.revision,
         shell=shell,
         procedures=serialise,
         fragments={c: f for c, f in fragments.items() if c not in stale},
@@ -513,22 +520,34 @@ def open_data(run: Plan, loaded: Loaded, shell: Shell, records: dict[str, Any]) 
 
 def statistics_page(
     run: Plan, loaded: Loaded, shell: Shell, events: "statistics.Events | None"
-) -> None:
-    """thong-ke/ and its open data (stats.py), on every build: the export is not one of the
-    catalogue's files, so the plan's hashes do not see it change."""
+) -> str:
+    """thong-ke/ and its open data (stats.py), written again only when what they are made from
+    changed since the last build: the export (not one of the catalogue's files, so the plan's
+    hashes do not see it), the procedures' fields, the field and office names, the revision and
+    the date. Returns the digest of those inputs, for the cache."""
     catalogue = loaded.catalogue
     documents = [(d.kind, d.data) for d in catalogue.documents if d.data is not None]
     field_names = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
+    names = {o["id"]: o["name"] for o in offices.of_catalogue(documents)}
+    procedure_fields = {c: s["field"] for c, s in loaded.summaries.items()}
+    inputs = [run.today, field_names, names]
+    if events is not None:  # without an export, the page says there is none: nothing else shown
+        inputs += [events.events, sorted(procedure_fields.items()), run.revision]
+    made = hashlib.blake2b(compact_json(inputs).encode(), digest_size=16).hexdigest()
+    page = run.site_dir / statistics.PAGE
+    if run.incremental and run.previous.get("stats") == made and page.is_file():
+        return made
     statistics.write(
         run.site_dir,
         shell,
         events,
-        procedure_fields={c: s["field"] for c, s in loaded.summaries.items()},
+        procedure_fields=procedure_fields,
         field_names=field_names,
-        offices={o["id"]: o["name"] for o in offices.of_catalogue(documents)},
-        revision=catalogue_revision(),
+        offices=names,
+        revision=run.revision,
         today=run.today,
     )
+    return made
 
 
 def application_pages(run: Plan, loaded: Loaded, shell: Shell, env: Environment) -> None:
@@ -576,10 +595,14 @@ def save_cache(
     rendered: Rendered,
     search_records: SearchRecords,
     published: Published,
+    stats_made: str,
 ) -> None:
     run.cache_dir.mkdir(parents=True, exist_ok=True)
+    old, same_day = run.old, run.previous.get("today") == run.today
     entries = {
-        c: {
+        c: old[c]  # an unchanged procedure's entry, as the last build saved it
+        if same_day and c not in run.changed and old[c]["stat"] == run.signatures[c]
+        else {
             "hash": run.hashes[c],
             "stat": run.signatures[c],
             "summary": s,
@@ -620,6 +643,7 @@ def save_cache(
             "today": run.today,
             "procedures": entries,
             "browse": rendered.browse_inputs,
+            "stats": stats_made,  # statistics_page's inputs
         },
     )
 
@@ -637,6 +661,21 @@ def _fragment_key(run: Plan) -> list:
 
 
 # --- helpers of the phases ------------------------------------------------------------------
+
+
+def _touched(run: Plan, loaded: Loaded) -> list[dict] | None:
+    """On a rebuild on the same date: the summaries, before and after, of every procedure that
+    changed, appeared or went (the browse pages and the feeds that list none of them are kept
+    as they are). None: everything is made again (a full build, or another date)."""
+    if not run.incremental or run.previous.get("today") != run.today:
+        return None
+    old = run.old
+    return [
+        summary
+        for c in run.changed | run.removed
+        for summary in (old.get(c, {}).get("summary"), loaded.summaries.get(c))
+        if summary is not None
+    ]
 
 
 def _day_state(ranges: list[list], today: str) -> str:

@@ -116,45 +116,73 @@ def link(title: str) -> str:
     return f'<link rel="alternate" type="application/atom+xml" title="{title}" href="{FILE}">\n'
 
 
+def write_procedure(site_dir: Path, code: str, summary: dict) -> None:
+    """The procedure's own feed, `thu-tuc/<code>/thay-doi.xml` (the build's render workers write
+    it with the procedure's pages)."""
+    _write(site_dir, f"thu-tuc/{code}/", f"Thay đổi: {summary['name']}", summary["changes"])
+
+
+def _write(site_dir: Path, path: str, title: str, items: Iterable[dict]) -> None:
+    target = site_dir / path / FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(feed(path, title, items), encoding="utf-8")
+
+
 def write_all(
     site_dir: Path,
     summaries: dict[str, dict],
     *,
-    codes: Iterable[str],
     fields: dict[str, str],
     agencies: dict[str, str],
+    touched: list[dict] | None = None,
 ) -> int:
-    """Writes the feeds of `codes` (the procedures rendered this build) and of every field and
-    agency (from every summary's entries); returns how many were written."""
+    """Writes the feeds of the fields and agencies (from every summary's entries); returns how
+    many were written.
+
+    `touched` (a rebuild on the same date, with the same other catalogue files): the summaries,
+    before and after, of every procedure that changed, appeared or went. A field or agency feed
+    that none of them is in has the same entries as the file already there, which is kept (a
+    rebuild after one change rewrote ~100 feeds for the one or two whose entries changed)."""
     site = site_dir
     written = 0
 
     def write(path: str, title: str, items: Iterable[dict]) -> None:
         nonlocal written
-        target = site / path / FILE
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(feed(path, title, items), encoding="utf-8")
+        _write(site, path, title, items)
         written += 1
 
-    for code in codes:
-        summary = summaries[code]
-        write(f"thu-tuc/{code}/", f"Thay đổi: {summary['name']}", summary["changes"])
-    by_field: dict[str, list[dict]] = {}
-    by_agency: dict[str, list[dict]] = {}
-    for summary in summaries.values():
-        by_field.setdefault(summary["field"], []).extend(summary["changes"])
-        for agency in {a for ids in summary["agencies"].values() for a in ids}:
-            by_agency.setdefault(agency, []).extend(summary["changes"])
     slugs = labels.SLUGS.get("field", {})
-    wanted = {f"duyet/linh-vuc/{slugs.get(f, f)}/" for f in by_field}
+    every_field = {summary["field"] for summary in summaries.values()}
+    wanted = {f"duyet/linh-vuc/{slugs.get(f, f)}/" for f in every_field}
     wanted |= {f"co-quan/{a}/" for a in agencies}
     for folder in ("duyet/linh-vuc", "co-quan"):  # a field or agency left without its page
         for stale in site.glob(f"{folder}/*/{FILE}*"):
             if f"{folder}/{stale.parent.name}/" not in wanted:
                 stale.unlink()
+    changed_fields = {s["field"] for s in touched or ()}
+    changed_agencies = {a for s in touched or () for a in _agencies(s)}
+
+    def redo(path: str, changed: bool) -> bool:
+        return touched is None or changed or not (site / path / FILE).is_file()
+
+    field_paths = {f: f"duyet/linh-vuc/{slugs.get(f, f)}/" for f in every_field}
+    redo_fields = {f for f, path in field_paths.items() if redo(path, f in changed_fields)}
+    redo_agencies = {a for a in agencies if redo(f"co-quan/{a}/", a in changed_agencies)}
+    by_field: dict[str, list[dict]] = {f: [] for f in redo_fields}
+    by_agency: dict[str, list[dict]] = {a: [] for a in redo_agencies}
+    for summary in summaries.values():  # the entries of the feeds written
+        if summary["field"] in by_field:
+            by_field[summary["field"]].extend(summary["changes"])
+        for agency in _agencies(summary) & redo_agencies:
+            by_agency[agency].extend(summary["changes"])
     for field, items in by_field.items():
         name = fields.get(field, field)
-        write(f"duyet/linh-vuc/{slugs.get(field, field)}/", f"Thay đổi: lĩnh vực {name}", items)
-    for agency, name in agencies.items():  # every agency has its page, with or without changes
-        write(f"co-quan/{agency}/", f"Thay đổi: {name}", by_agency.get(agency, []))
+        write(field_paths[field], f"Thay đổi: lĩnh vực {name}", items)
+    for agency in redo_agencies:  # every agency has its feed, with or without changes
+        write(f"co-quan/{agency}/", f"Thay đổi: {agencies[agency]}", by_agency[agency])
     return written
+
+
+def _agencies(summary: dict) -> set[str]:
+    """Every agency the procedure names, in any role (its changes are in their feeds)."""
+    return {a for ids in summary["agencies"].values() for a in ids}

@@ -3,6 +3,7 @@
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import BuiltinMethodType
@@ -10,6 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from buildlib import paths
 from buildlib.catalogue import labels
@@ -76,8 +78,23 @@ def environment(compiled: Path | None = None) -> Environment:
     env.filters["money"] = labels.money
     env.filters["deadline"] = labels.deadline
     env.filters["decision"] = labels.decision
+    env.filters["list_items"] = list_items
     env.globals["L"] = labels
     return env
+
+
+def list_items(items: Iterable[dict]) -> Markup:
+    """`<li><a href>text</a> <small>meta</small></li>` a line for each link of a browse list
+    (`meta` left out when empty), escaped as autoescape would: a Jinja loop over the same items
+    took ~10 times as long, and a browse list has up to 10,000 of them."""
+    e = escape
+    return Markup(
+        "".join(
+            f'<li><a href="{e(i["href"])}">{e(i["text"])}</a>'
+            + (f" <small>{e(i['meta'])}</small></li>\n" if i["meta"] else "</li>\n")
+            for i in items
+        )
+    )
 
 
 @dataclass

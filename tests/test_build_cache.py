@@ -1,0 +1,132 @@
+"""What a rebuild after one change writes again (buildlib/site/build.py, cache.py): the files whose
+content changed, every one of them, and no other. Each test changes one procedure of a copy of
+the fixture catalogue, rebuilds, and compares with a full build of the changed catalogue."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from buildlib.catalogue.yamlsource import load_text
+from buildlib.site import browse
+from buildlib.site.build import build_command
+from buildlib.site.feeds import FILE
+from chalicelib.stats import COLUMNS
+
+pytestmark = pytest.mark.slow
+
+TODAY = "2026-09-15"
+CODE = "1.001193"  # field ho-tich
+
+
+def build(catalogue: Path, tmp: Path, **kw) -> str:
+    out = io.StringIO()
+    code = build_command(
+        catalogue, out=out, today=TODAY, site_dir=tmp / "site", cache_dir=tmp / "cache", **kw
+    )
+    assert code == 0, out.getvalue()
+    return out.getvalue()
+
+
+def stamps(site: Path, pattern: str) -> dict[str, int]:
+    return {str(p.relative_to(site)): p.stat().st_mtime_ns for p in site.glob(pattern)}
+
+
+def rename(catalogue: Path, code: str, prefix: str) -> dict:
+    """The procedure's last version renamed; its browse summary after the change."""
+    folder = catalogue / "procedures" / code
+    version = sorted(folder.glob("*.yaml"))[-1]
+    text = version.read_text(encoding="utf-8")
+    version.write_text(text.replace("\nname: ", f"\nname: {prefix}", 1), encoding="utf-8")
+    versions = [
+        load_text(p.read_text(encoding="utf-8"), p.name)[0] for p in sorted(folder.glob("*.yaml"))
+    ]
+    return browse.summary(versions, TODAY)
+
+
+def test_a_renamed_procedure_rewrites_its_fields_and_agencies_feeds_and_no_other(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    build(catalogue_copy, tmp_path / "a")
+    site = tmp_path / "a" / "site"
+    before = stamps(site, f"duyet/linh-vuc/*/{FILE}") | stamps(site, f"co-quan/*/{FILE}")
+    summary = rename(catalogue_copy, CODE, "Mới - ")
+    assert "(một phần)" in build(catalogue_copy, tmp_path / "a")
+    after = stamps(site, f"duyet/linh-vuc/*/{FILE}") | stamps(site, f"co-quan/*/{FILE}")
+    assert after.keys() == before.keys()
+    rewritten = {path for path in after if after[path] != before[path]}
+    agencies = {a for ids in summary["agencies"].values() for a in ids}
+    assert agencies
+    assert rewritten == {f"duyet/linh-vuc/ho-tich/{FILE}"} | {
+        f"co-quan/{a}/{FILE}" for a in agencies
+    }
+    for path in rewritten:  # and each says so
+        assert "Mới - " in (site / path).read_text(encoding="utf-8"), path
+    build(catalogue_copy, tmp_path / "b", full=True)
+    full = tmp_path / "b" / "site"
+    for path in [*after, f"thu-tuc/{CODE}/{FILE}"]:
+        assert (site / path).read_bytes() == (full / path).read_bytes(), path
+
+
+def test_a_feed_the_rebuild_must_change_is_rewritten_even_when_its_page_is_kept(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    """The field's feed changes with its procedure's entries, not with its browse page: a change
+    to a version's summary of changes leaves the field's list as it was, not its feed."""
+    build(catalogue_copy, tmp_path / "a")
+    site = tmp_path / "a" / "site"
+    page = site / "duyet" / "linh-vuc" / "ho-tich" / "index.html"
+    listed = page.stat().st_mtime_ns
+    folder = catalogue_copy / "procedures" / CODE
+    version = sorted(folder.glob("*.yaml"))[-1]
+    text = version.read_text(encoding="utf-8")
+    start = text.index("\nchange:\n")
+    assert "\n  summary: " in text[start : text.index("\nchannels:")]
+    text = text[:start] + text[start:].replace("\n  summary: ", "\n  summary: Bỏ một giấy tờ. ", 1)
+    version.write_text(text, encoding="utf-8")
+    assert "(một phần)" in build(catalogue_copy, tmp_path / "a")
+    assert page.stat().st_mtime_ns == listed
+    feed = (site / "duyet" / "linh-vuc" / "ho-tich" / FILE).read_text(encoding="utf-8")
+    assert "Bỏ một giấy tờ." in feed
+    build(catalogue_copy, tmp_path / "b", full=True)
+    full = tmp_path / "b" / "site" / "duyet" / "linh-vuc" / "ho-tich" / FILE
+    assert feed == full.read_text(encoding="utf-8")
+
+
+def write_export(path: Path, months: list[str]) -> Path:
+    """An event export (chalicelib/stats.py's columns): one received dossier a month."""
+    lines = []
+    for month in months:
+        event = dict.fromkeys(COLUMNS, "")
+        event |= {"kind": "received", "month": month, "office": "ubnd-xa-vinh-bao"}
+        event |= {"procedure": CODE, "channel": "truc_tuyen"}
+        lines.append(json.dumps(event, ensure_ascii=False))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_statistics_are_written_again_only_when_their_export_or_catalogue_changed(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    export = write_export(tmp_path / "events.jsonl", ["2026-07", "2026-08"])
+    build(catalogue_copy, tmp_path / "a", stats=export)
+    site = tmp_path / "a" / "site"
+    written = stamps(site, "thong-ke/*") | stamps(site, "du-lieu-mo/thong-ke/*")
+    assert "du-lieu-mo/thong-ke/thong-ke.csv" in written
+    rename(catalogue_copy, "1.004837", "Mới - ")  # no event names it: the same statistics
+    assert "(một phần)" in build(catalogue_copy, tmp_path / "a", stats=export)
+    assert stamps(site, "thong-ke/*") | stamps(site, "du-lieu-mo/thong-ke/*") == written
+
+    write_export(export, ["2026-07", "2026-08", "2026-09"])  # a month more
+    assert "(một phần)" in build(catalogue_copy, tmp_path / "a", stats=export)
+    assert "2026-09" in (site / "du-lieu-mo/thong-ke/thong-ke.csv").read_text(encoding="utf-8")
+    build(catalogue_copy, tmp_path / "b", full=True, stats=export)
+    full = tmp_path / "b" / "site"
+    for path in written:
+        assert (site / path).read_bytes() == (full / path).read_bytes(), path
+
+    rename(catalogue_copy, "1.004837", "Mới hơn - ")
+    build(catalogue_copy, tmp_path / "a")  # without the export: no statistics published
+    assert not list(site.glob("du-lieu-mo/thong-ke/*"))
+    assert "du-lieu-mo/thong-ke/" not in (site / "thong-ke" / "index.html").read_text("utf-8")
