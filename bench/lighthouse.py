@@ -68,6 +68,9 @@ def build(site_dir: Path, cache_dir: Path, origin: str) -> None:
     command = [sys.executable, "build.py", "build", "--full", "--site-dir", str(site_dir)]
     command += ["--cache-dir", str(cache_dir), "--public-url", origin]
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    # The API's catalogue bundle, which functions/serve.py loads (as scripts/run.sh builds it).
+    bundle = [sys.executable, "build.py", "bundle"]
+    subprocess.run(bundle, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
 def page_paths(site_dir: Path) -> list[tuple[str, str]]:
