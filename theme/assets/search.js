@@ -373,6 +373,8 @@
         e.preventDefault();
         run();
       });
+    const nojs = document.getElementById("tthc-search-nojs");
+    if (nojs) nojs.hidden = true; // "without JavaScript, ..." (tim-kiem/)
     // The words sent by a search form without the script's help (tim-kiem/?q=...).
     const sent = new URLSearchParams(root.location.search).get("q");
     if (sent && !input.value) input.value = sent;
