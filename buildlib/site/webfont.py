@@ -73,9 +73,9 @@ def _faces() -> list[tuple[str, Path, frozenset[int]]]:
     ranges = {}
     for body in _RULE.findall((package / SOURCE_CSS).read_text(encoding="utf-8")):
         fields = dict(_FIELD.findall(body))
-        file = re.search(r"url\(\./files/([^)]+)\)", fields.get("src", ""))
-        if file and "unicode-range" in fields:
-            ranges[file.group(1)] = code_points(fields["unicode-range"])
+        src = re.search(r"url\(\./files/([^)]+)\)", fields.get("src", ""))
+        if src and "unicode-range" in fields:
+            ranges[src.group(1)] = code_points(fields["unicode-range"])
     faces = []
     for name in SUBSETS:
         file = f"noto-sans-{name}-wght-normal.woff2"
