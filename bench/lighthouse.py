@@ -12,8 +12,11 @@ and sitemaps name the origin Lighthouse loads), then served by functions/serve.p
 server (pages gzipped as nginx sends them), on a free port of 127.0.0.1. Page weight is
 Lighthouse's total-byte-weight: every byte transferred for the page, headers included.
 
-The exit status is 1 when a score of any page type is below --min (99): a measurement, not a
-test (it is not in `make test`), runnable by one command.
+A page whose run measures nothing (Lighthouse fails, or its report holds a runtime error such as
+NO_NAVSTART, a trace that lost the navigation) is tried once more; if that fails too, its row says
+so and the other page types are still measured. The exit status is 1 when a score of any page
+type is below --min (99) or a page type could not be measured: a measurement, not a test (it is
+not in `make test`), runnable by one command.
 """
 
 import argparse
@@ -67,6 +70,9 @@ def build(site_dir: Path, cache_dir: Path, origin: str) -> None:
     command = [sys.executable, "build.py", "build", "--full", "--site-dir", str(site_dir)]
     command += ["--cache-dir", str(cache_dir), "--public-url", origin]
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    # The API's catalogue bundle, which functions/serve.py loads (as scripts/run.sh builds it).
+    bundle = [sys.executable, "build.py", "bundle"]
+    subprocess.run(bundle, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
 def page_paths(site_dir: Path) -> list[tuple[str, str]]:
@@ -111,6 +117,22 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=20)
 
 
+class LighthouseError(Exception):
+    """A run that measured nothing: Lighthouse failed or reported a runtime error."""
+
+
+def measure(url: str, report: Path) -> dict | None:
+    """One Lighthouse run, tried a second time if the first measured nothing (a trace error
+    such as NO_NAVSTART happens now and then on a busy machine); None, and the reason on stderr,
+    if the second fails too: the page type is reported unmeasured and the others still run."""
+    for attempt in (1, 2):
+        try:
+            return lighthouse(url, report)
+        except (LighthouseError, subprocess.SubprocessError, OSError, ValueError) as error:
+            print(f"{url}: lần đo {attempt} không thành: {error}", file=sys.stderr)
+    return None
+
+
 def lighthouse(url: str, report: Path) -> dict:
     """One Lighthouse run: the four category scores (0-100) and the page weight in bytes."""
     command = [
@@ -125,6 +147,8 @@ def lighthouse(url: str, report: Path) -> dict:
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", CHROMIUM)}
     subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=300)
     result = json.loads(report.read_text(encoding="utf-8"))
+    if error := result.get("runtimeError"):  # e.g. NO_NAVSTART: the trace lost the navigation
+        raise LighthouseError(f"{error['code']}: {error['message']}")
     scores = {c: round(100 * (result["categories"][c]["score"] or 0)) for c in CATEGORIES}
     scores["bytes"] = int(result["audits"]["total-byte-weight"]["numericValue"])
     scores["failed"] = [
@@ -140,12 +164,15 @@ def lighthouse(url: str, report: Path) -> dict:
     return scores
 
 
-def table(rows: list[tuple[str, str, dict]]) -> str:
+def table(rows: list[tuple[str, str, dict | None]]) -> str:
     lines = [
         "| page type | path | performance | accessibility | best practices | SEO | page weight |",
         "|---|---|--:|--:|--:|--:|--:|",
     ]
     for name, path, s in rows:
+        if s is None:
+            lines.append(f"| {name} | `{path}` | không đo được (xem stderr) | | | | |")
+            continue
         weight = f"{s['bytes'] / 1024:,.0f} KB"
         lines.append(
             f"| {name} | `{path}` | {s['performance']} | {s['accessibility']} | "
@@ -182,10 +209,14 @@ def main(argv: list[str] | None = None) -> int:
             for index, (name, path) in enumerate(page_paths(site_dir)):
                 if args.only and args.only not in path:
                     continue
-                runs = [
-                    lighthouse(origin + path, out / f"{index:02d}-{run}.json")
+                measured = (
+                    measure(origin + path, out / f"{index:02d}-{run}.json")
                     for run in range(args.runs)
-                ]
+                )
+                runs = [r for r in measured if r is not None]
+                if not runs:
+                    rows.append((name, path, None))
+                    continue
                 median = {
                     key: statistics.median(r[key] for r in runs) for key in (*CATEGORIES, "bytes")
                 }
@@ -199,10 +230,17 @@ def main(argv: list[str] | None = None) -> int:
     text = table(rows)
     (out / "results.md").write_text(text + "\n", encoding="utf-8")
     print(text)
-    low = [(name, s["failed"]) for name, _, s in rows if min(s[c] for c in CATEGORIES) < args.min]
+    low = [
+        (name, s["failed"])
+        for name, _, s in rows
+        if s is not None and min(s[c] for c in CATEGORIES) < args.min
+    ]
     for name, failed in low:
         print(f"dưới {args.min}: {name} ({', '.join(failed)})", file=sys.stderr)
-    return 1 if low else 0
+    unmeasured = [name for name, _, s in rows if s is None]
+    if unmeasured:
+        print(f"không đo được: {', '.join(unmeasured)}", file=sys.stderr)
+    return 1 if low or unmeasured else 0
 
 
 if __name__ == "__main__":

@@ -103,6 +103,6 @@ def test_pages_name_their_feed_with_a_link_alternate(site: Path):
     for page in ("thu-tuc/1.001612/", "duyet/linh-vuc/ho-tich/", "co-quan/ubnd-cap-xa/"):
         html = built.read(site / page / "index.html")
         head = html[: html.index("</head>")]
-        found = re.search(r'<link rel="alternate" type="application/atom\+xml"[^>]*>', head)
+        found = re.search(r'<link rel="alternate feed" type="application/atom\+xml"[^>]*>', head)
         assert found and 'href="thay-doi.xml"' in found[0], page
         assert (site / page / "thay-doi.xml").is_file()

@@ -1,6 +1,6 @@
 """Atom feeds (RFC 4287) of the catalogue's changes: one per procedure (`thu-tuc/<code>/`), per
 field (`duyet/linh-vuc/<field>/`) and per agency (`co-quan/<agency>/`), each `thay-doi.xml` in
-its page's folder, which names it with `<link rel="alternate">`.
+its page's folder, which names it with `<link rel="alternate feed">`.
 
 An entry is a change that has come into force by the build's date: a version from its
 `effective_from` (what changed from the version before, as `build.py diff` says it), an ending
@@ -111,9 +111,15 @@ def _instant(date: str) -> str:
 
 
 def link(title: str) -> str:
-    """The `<link rel="alternate">` a page names its feed with (it sits in the page's folder)."""
+    """The `<link rel="alternate feed">` a page names its feed with (it sits in the page's
+    folder). Feed readers look for the `alternate` token; the second token keeps the link out of
+    mkdocs-material's `link[rel=alternate]` (an exact match), which takes every such link for a
+    language version of the site and fetches `sitemap.xml` beside it: a 404 in each page's
+    console (bench/lighthouse.py, tests/browser/test_clean_loads.py)."""
     title = markupsafe.escape(title)
-    return f'<link rel="alternate" type="application/atom+xml" title="{title}" href="{FILE}">\n'
+    return (
+        f'<link rel="alternate feed" type="application/atom+xml" title="{title}" href="{FILE}">\n'
+    )
 
 
 def write_procedure(site_dir: Path, code: str, summary: dict) -> None:

@@ -85,7 +85,7 @@ class Shell:
     def wrap(self, content: str, *, title: str, depth: int, head_extra: str = "") -> str:
         """The page at `depth` folders below the site root: the frame's relative URLs re-rooted
         (only the frame's: the content's links are already relative to its own page).
-        `head_extra`: markup added at the end of <head> (a feed's `<link rel="alternate">`)."""
+        `head_extra`: markup added at the end of <head> (a feed's `<link rel="alternate feed">`)."""
         head, tail = self._at(self.head, self.tail, depth)
         head = head.replace(SHELL_TITLE, _attr(title), 2)
         if head_extra:

@@ -58,3 +58,12 @@ def test_with_javascript_the_finding_page_searches_the_words_sent(page, server, 
     page.get_by_role("button", name="Tìm", exact=True).click()
     expect(page.locator("#tthc-search-status")).to_contain_text("“khai tử”")
     assert page.url == server.url + "/"
+
+
+def test_with_javascript_the_no_script_paragraph_is_never_laid_out(page, server):
+    """Hidden by the style sheet, not only by search.js after the first paint (which moved the
+    page up: Lighthouse's layout shift on tim-kiem/)."""
+    page.route("**/assets/search.js", lambda route: route.abort())
+    page.goto(server.url + "/tim-kiem/")
+    expect(page.locator("#tthc-search-nojs")).to_be_hidden()
+    expect(page.get_by_role("link", name="Theo lĩnh vực")).to_be_visible()

@@ -60,7 +60,7 @@ def test_page_text_is_set_in_the_web_font_once_loaded(make_page, server, name):
 
 
 def test_only_the_vietnamese_and_latin_subsets_are_published(page, server):
-    page.goto(f"{server.url}/thu-tuc/1.001193/in/")  # has <em>: the italic faces are used too
+    page.goto(f"{server.url}/thu-tuc/2.002828/in/")  # has <em>: slanted from the upright face
     page.evaluate("document.fonts.ready")
     sources = page.evaluate(
         """() => [...document.styleSheets].flatMap(s => { try { return [...s.cssRules]; }
@@ -70,12 +70,27 @@ def test_only_the_vietnamese_and_latin_subsets_are_published(page, server):
     )
     assert sources, "no @font-face rule on the page"
     subsets = sorted(src.split("noto-sans-")[1].split(".")[0] for family, src, display in sources)
-    assert subsets == [
-        "latin-wght-italic",
-        "latin-wght-normal",
-        "vietnamese-wght-italic",
-        "vietnamese-wght-normal",
-    ]
+    assert subsets == ["latin-wght-normal", "vietnamese-wght-normal"]  # no italic faces
     assert {(family.strip('"'), display) for family, _, display in sources} == {
         (WEB_FONT, "optional")  # a late font never re-flows the text (buildlib/site/webfont.py)
     }
+    emphasis = page.locator("em").first
+    assert emphasis.evaluate("e => getComputedStyle(e).fontStyle") == "italic"
+    assert emphasis.evaluate("e => getComputedStyle(e).fontFamily").startswith(f'"{WEB_FONT}"')
+
+
+def test_a_page_fetches_little_font(make_page, server):
+    """The font's bytes come before the first paint on a slow phone (bench/README.md)."""
+    page = make_page(360, 800)
+    sizes = {}
+
+    def keep(response):
+        if response.url.endswith(".woff2"):
+            sizes[response.url] = len(response.body())
+
+    page.on("response", keep)
+    page.goto(f"{server.url}/thu-tuc/1.001193/")
+    page.evaluate("document.fonts.ready")
+    page.wait_for_load_state("networkidle")
+    assert len(sizes) == 2, sizes
+    assert sum(sizes.values()) < 30_000, sizes
