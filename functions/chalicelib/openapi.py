@@ -615,6 +615,26 @@ def _complete(paths: dict[str, Any]) -> None:
 SIGNATURE = "`v1,` + base64(HMAC-SHA256(khóa bí mật, chuỗi được ký)); docs/ban-giao.md"
 
 
+def _handed_file(slot: dict[str, Any]) -> dict[str, Any]:
+    """A file as a webhook to a province's system carries it: a short-lived signed link."""
+    return _object(
+        ["slot", "name", "size", "sha256", "url", "expires_at"],
+        {
+            "slot": slot,
+            "name": STRING,
+            "size": INTEGER,
+            "sha256": STRING,
+            "url": {
+                "type": "string",
+                "format": "uri",
+                "description": f"Đường dẫn có chữ ký, chỉ dùng được {handover.LINK_TTL // 60}"
+                " phút: tải ngay khi nhận",
+            },
+            "expires_at": {"description": "Giây Unix", **INTEGER},
+        },
+    )
+
+
 def _header(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {
         "name": name,
@@ -734,22 +754,7 @@ def _handover_webhooks() -> dict[str, Any]:
             "answers": {"type": "object", "description": "Câu trả lời theo biểu mẫu của thủ tục"},
             "files": {
                 "type": "array",
-                "items": _object(
-                    ["slot", "name", "size", "sha256", "url", "expires_at"],
-                    {
-                        "slot": STRING,
-                        "name": STRING,
-                        "size": INTEGER,
-                        "sha256": STRING,
-                        "url": {
-                            "type": "string",
-                            "format": "uri",
-                            "description": "Đường dẫn có chữ ký, chỉ dùng được"
-                            f" {handover.LINK_TTL // 60} phút: tải ngay khi nhận",
-                        },
-                        "expires_at": {"description": "Giây Unix", **INTEGER},
-                    },
-                ),
+                "items": _handed_file(STRING),
             },
         },
     )
@@ -810,22 +815,7 @@ def _forwarded_webhooks() -> dict[str, Any]:
         "code": {"description": "Mã hồ sơ đã bàn giao", **STRING},
         "at": {"description": "Thời điểm người nộp gửi yêu cầu (ISO 8601)", **STRING},
     }
-    file = _object(
-        ["slot", "name", "size", "sha256", "url", "expires_at"],
-        {
-            "slot": {"const": "bo-sung"},
-            "name": STRING,
-            "size": INTEGER,
-            "sha256": STRING,
-            "url": {
-                "type": "string",
-                "format": "uri",
-                "description": f"Đường dẫn có chữ ký, chỉ dùng được {handover.LINK_TTL // 60}"
-                " phút: tải ngay khi nhận",
-            },
-            "expires_at": {"description": "Giây Unix", **INTEGER},
-        },
-    )
+    file = _handed_file({"const": "bo-sung"})
     requests: dict[str, tuple[str, str, str, dict[str, Any]]] = {
         "dossierWithdrawalRequested": (
             "withdraw",

@@ -258,15 +258,7 @@ def apply(
         raise ActionNotAllowedError("Thao tác không tồn tại.")
     if not spec.roles & actor.roles:
         raise ActionNotAllowedError("Vai trò của bạn không được thực hiện thao tác này.")
-    if state.status not in spec.sources or not _precondition(action, state):
-        raise ActionNotAllowedError(
-            f"Không thể “{spec.label}” khi hồ sơ ở trạng thái “{STATUSES[state.status]}”."
-        )
-    unknown = set(data) - set(spec.fields)
-    if unknown:
-        raise ValidationFailedError(
-            fields={f"/{name}"[:100]: "Trường không có trong thao tác này." for name in unknown}
-        )
+    _check_request(spec, state, data, precondition=_precondition(action, state))
     now = at.astimezone(VIETNAM).isoformat(timespec="seconds")
     step = _STEPS[action]
     nxt, recorded = step(state, dict(data), _Context(now, at, rules, calendar))
@@ -468,15 +460,12 @@ def _extend(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dic
 FORWARDED = ("withdraw", "supplement")
 
 
-def _forward(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dict[str, Any]]:
-    """The applicant's `request` (withdraw, supplement) checked as that action would be, and
-    recorded with what it carries; the state stays as it is: the province's system decides, and
-    its report (`mirror`) changes the status."""
-    request = data.pop("request", None)
-    if request not in FORWARDED:
-        raise ValidationFailedError(fields={"/request": "Rút hồ sơ hoặc bổ sung hồ sơ."})
-    spec = ACTIONS[request]
-    if state.status not in spec.sources:
+def _check_request(
+    spec: Action, state: State, data: Mapping[str, Any], *, precondition: bool = True
+) -> None:
+    """ActionNotAllowedError unless `spec` may be taken from `state` (and its precondition
+    holds); ValidationFailedError for a field the action does not take."""
+    if state.status not in spec.sources or not precondition:
         raise ActionNotAllowedError(
             f"Không thể “{spec.label}” khi hồ sơ ở trạng thái “{STATUSES[state.status]}”."
         )
@@ -485,6 +474,16 @@ def _forward(state: State, data: dict[str, Any], c: _Context) -> tuple[State, di
         raise ValidationFailedError(
             fields={f"/{name}"[:100]: "Trường không có trong thao tác này." for name in unknown}
         )
+
+
+def _forward(state: State, data: dict[str, Any], c: _Context) -> tuple[State, dict[str, Any]]:
+    """The applicant's `request` (withdraw, supplement) checked as that action would be, and
+    recorded with what it carries; the state stays as it is: the province's system decides, and
+    its report (`mirror`) changes the status."""
+    request = data.pop("request", None)
+    if request not in FORWARDED:
+        raise ValidationFailedError(fields={"/request": "Rút hồ sơ hoặc bổ sung hồ sơ."})
+    _check_request(ACTIONS[request], state, data)
     _, recorded = _STEPS[request](state, data, c)
     return state, {"request": request, **recorded}
 
