@@ -55,6 +55,7 @@ def test_a_new_dossier_offers_withdrawal_behind_a_confirmation_recorded_api(
     expect(page.locator(".tthc-timeline li").last).to_contain_text("Bạn đã rút hồ sơ")
     body = {"version": 0, "data": {"reason": "Đã chuyển nơi ở khác"}}
     assert ("POST", f"dossiers/{CODE}/actions/withdraw", body) in fake.requests
+    expect(page.locator('[data-field="handed-over"]')).to_be_hidden()  # processed here
     axe(page, "tra-cuu: withdrawn")
 
 
@@ -66,8 +67,12 @@ def test_a_withdrawal_of_a_handed_over_dossier_says_it_was_sent_there_recorded_a
     fake.handed_over = {"id": "he-thong-tinh", "name": name, "message": f"Chuyển sang {name}."}
     fake.state = dataclasses.replace(fake.state, handed_to="he-thong-tinh")
     look_up(page, server)
+    handed = page.locator('[data-field="handed-over"]')
+    expect(handed).to_be_visible()  # where it is processed, before any request
+    expect(handed).to_have_text(f"Chuyển sang {name}.")
     page.get_by_role("button", name="Rút hồ sơ", exact=True).click()
     page.get_by_role("button", name="Xác nhận rút hồ sơ").click()
+    expect(handed).to_have_text(f"Chuyển sang {name}.")
     done = page.locator('[data-field="done"]')
     expect(done).to_have_text(
         f"Yêu cầu “Rút hồ sơ” đã được gửi tới {name}. Trạng thái hồ sơ chỉ thay đổi khi hệ"

@@ -327,6 +327,10 @@
     const clock = result.querySelector('[data-field="clock"]');
     clock.textContent = clockText(dossier);
     clock.hidden = !clock.textContent;
+    // Processed by a province's own system (hand-over): its statuses are the ones shown here.
+    const handed = result.querySelector('[data-field="handed-over"]');
+    handed.textContent = dossier.handed_over?.message || "";
+    handed.hidden = !handed.textContent;
     timeline.textContent = "";
     (dossier.timeline || []).forEach((step, i, all) => {
       const li = document.createElement("li"),
