@@ -81,3 +81,15 @@ def test_a_changed_font_file_rebuilds_the_shell(tmp_path, monkeypatch):
 def test_the_font_package_is_pinned_in_the_lock_file():
     lock = (paths.ROOT / "package-lock.json").read_text(encoding="utf-8")
     assert '"node_modules/@fontsource-variable/noto-sans"' in lock
+
+
+def test_a_cut_kept_in_the_build_cache_is_copied_without_cutting_again(tmp_path, monkeypatch):
+    webfont.copy_fonts(tmp_path / "a", cache=tmp_path / "cache")
+    (kept,) = (tmp_path / "cache").iterdir()  # one folder, named by its inputs' digest
+    monkeypatch.setattr(webfont, "cut", lambda *args: pytest.fail("cut again"))
+    webfont.copy_fonts(tmp_path / "b", cache=tmp_path / "cache")
+    fresh = sorted(path.name for path in (tmp_path / "a").iterdir())
+    assert sorted(path.name for path in (tmp_path / "b").iterdir()) == fresh
+    for name in fresh:
+        assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "a" / name).read_bytes()
+    assert kept.name.startswith("fonts-")

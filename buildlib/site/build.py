@@ -776,7 +776,7 @@ def _run_mkdocs(site_dir: Path, work: Path) -> None:
     for asset in cache.files(THEME / "assets"):
         if cache.theme_asset(asset):
             shutil.copy2(asset, docs / "assets" / asset.name)
-    webfont.copy_fonts(docs / "assets" / "fonts")
+    webfont.copy_fonts(docs / "assets" / "fonts", cache=work)
     config = load_config(
         str(paths.MKDOCS_CONFIG),
         docs_dir=str(docs),

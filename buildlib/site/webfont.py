@@ -132,8 +132,26 @@ def inputs() -> list[Path]:
     return [Path(__file__), *sources, *(path for _, path, _ in _faces())]
 
 
-def copy_fonts(dest: Path) -> None:
-    """Write the cut faces into `dest` (hashed names) and dest/noto-sans.css."""
+def copy_fonts(dest: Path, cache: Path | None = None) -> None:
+    """Write the cut faces into `dest` (hashed names) and dest/noto-sans.css. With `cache` (the
+    build's cache folder), the cut is kept there under a digest of its inputs() and copied on the
+    next build: cutting takes ~0.6 s, on every build that runs mkdocs."""
+    if cache is None:
+        _write_fonts(dest)
+        return
+    digest = hashlib.blake2b(digest_size=8)
+    for path in inputs():
+        digest.update(path.read_bytes())
+    kept = cache / f"fonts-{digest.hexdigest()}"
+    if not kept.is_dir():
+        making = cache / f"{kept.name}.tmp"
+        shutil.rmtree(making, ignore_errors=True)
+        _write_fonts(making)
+        making.rename(kept)  # whole or not at all: a build stopped midway leaves no half cut
+    shutil.copytree(kept, dest, dirs_exist_ok=True)
+
+
+def _write_fonts(dest: Path) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     rules = []
     for name, source, points in _faces():
