@@ -26,6 +26,7 @@ Together, 24 KB instead of fontsource's 50 KB upright and 56 KB italic.
 
 import hashlib
 import io
+import os
 import re
 import shutil
 from pathlib import Path
@@ -144,10 +145,13 @@ def copy_fonts(dest: Path, cache: Path | None = None) -> None:
         digest.update(path.read_bytes())
     kept = cache / f"fonts-{digest.hexdigest()}"
     if not kept.is_dir():
-        making = cache / f"{kept.name}.tmp"
+        making = cache / f"{kept.name}.{os.getpid()}.tmp"  # builds at once each make their own
         shutil.rmtree(making, ignore_errors=True)
         _write_fonts(making)
-        making.rename(kept)  # whole or not at all: a build stopped midway leaves no half cut
+        try:
+            making.rename(kept)  # whole or not at all: a build stopped midway leaves no half cut
+        except OSError:  # another build kept the same cut first
+            shutil.rmtree(making, ignore_errors=True)
     shutil.copytree(kept, dest, dirs_exist_ok=True)
 
 
