@@ -12,6 +12,7 @@ The tests run this file's functions as the "provincial system" of tests/test_han
 
 import argparse
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -22,6 +23,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 TOLERANCE = 300  # seconds: a webhook signed longer ago (or ahead) is refused
@@ -83,6 +85,7 @@ class Inbox:
         self.calls = 0  # every request received, verified or not
         self.fail_next = 0  # answer 500 to this many next webhooks (tests: a failing endpoint)
         self.lock = threading.Lock()
+        self.url = ""  # where it is served, once it is (`receiving`)
 
     def receive(self, headers, body: bytes) -> int:
         """The HTTP status to answer."""
@@ -127,6 +130,20 @@ def serve(inbox: Inbox, port: int = 0) -> http.server.ThreadingHTTPServer:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+@contextlib.contextmanager
+def receiving(secret: str, path: str = "/") -> Iterator[Inbox]:
+    """An Inbox served on a free loopback port for the duration of the block; its `url` is the
+    address to give MotCua (the tests' provincial system)."""
+    inbox = Inbox(secret)
+    server = serve(inbox)
+    inbox.url = f"http://127.0.0.1:{server.server_address[1]}{path}"
+    try:
+        yield inbox
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # --- pushing a status (your system -> MotCua) --------------------------------------------------

@@ -148,12 +148,8 @@ def province(tmp_path, bundle_path) -> Province:
 @pytest.fixture
 def inbox():
     """The province's system: the example client's receiving side on a loopback port."""
-    box = handover_client.Inbox(SECRET)
-    server = handover_client.serve(box)
-    box.url = f"http://127.0.0.1:{server.server_address[1]}/"
-    yield box
-    server.shutdown()
-    server.server_close()
+    with handover_client.receiving(SECRET) as box:
+        yield box
 
 
 def event(code: str, status: int, n: int, at: str = "2026-12-09T09:30:00+07:00", **more) -> dict:
@@ -227,6 +223,19 @@ def test_failures_keep_their_last_error_for_officers(province):
     assert delivery.last_error.startswith("he-thong-tinh: ")
 
 
+class DiesAfterSending:
+    """A webhook sender whose process dies right after the send, before it is marked `sent`."""
+
+    channel = "webhook"
+
+    def __init__(self, sender):
+        self.sender = sender
+
+    def send(self, delivery, message):
+        self.sender.send(delivery, message)
+        raise Crash
+
+
 def test_a_crash_before_or_after_the_send_still_delivers_the_dossier_once(
     tmp_path, bundle_path, inbox
 ):
@@ -234,16 +243,6 @@ def test_a_crash_before_or_after_the_send_still_delivers_the_dossier_once(
     code = province.service.submit(province.body, "ma-ban-giao-0006")["code"]
     # The filing committed; the process dies before any worker runs: nothing was sent.
     assert inbox.calls == 0
-
-    class DiesAfterSending:
-        channel = "webhook"
-
-        def __init__(self, sender):
-            self.sender = sender
-
-        def send(self, delivery, message):
-            self.sender.send(delivery, message)
-            raise Crash  # between the send and `sent`
 
     with pytest.raises(Crash):
         Worker(
@@ -617,16 +616,6 @@ def test_the_applicants_supplement_is_sent_with_its_files_once_even_after_a_cras
         answer["status"] == 5 and answer["todo"] is None and "supplement" not in answer["actions"]
     )
     assert webhooks(province, code) == [f"{code}:0:webhook", f"{code}:3:webhook"]
-
-    class DiesAfterSending:
-        channel = "webhook"
-
-        def __init__(self, sender):
-            self.sender = sender
-
-        def send(self, delivery, message):
-            self.sender.send(delivery, message)
-            raise Crash  # between the send and `sent`
 
     with pytest.raises(Crash):
         Worker(

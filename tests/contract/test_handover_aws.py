@@ -28,12 +28,8 @@ CLIENT_ID = "he-thong-tinh"
 @pytest.fixture
 def inbox():
     """The province's system: the example client's receiving side on a loopback port."""
-    box = handover_client.Inbox(SECRET)
-    server = handover_client.serve(box)
-    box.url = f"http://127.0.0.1:{server.server_address[1]}/webhook"
-    yield box
-    server.shutdown()
-    server.server_close()
+    with handover_client.receiving(SECRET, "/webhook") as box:
+        yield box
 
 
 def settings_for(tmp_path, moto_url: str, table: str, url: str) -> Settings:
