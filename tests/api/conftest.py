@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -44,8 +45,9 @@ def site_dir(tmp_path_factory) -> Path:
 
 
 class Server:
-    def __init__(self, base: str):
+    def __init__(self, base: str, context: ssl.SSLContext | None = None):
         self.base = base
+        self.context = context  # the certificate to trust, for HTTPS
 
     def request(self, method: str, path: str, body=None, headers=None, raw: bytes | None = None):
         status, reply, _ = self.exchange(method, path, body, headers, raw)
@@ -61,7 +63,7 @@ class Server:
             headers={"Content-Type": "application/json", **(headers or {})},
         )
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=30, context=self.context) as response:
                 return response.status, _decode(response.read()), response.headers
         except urllib.error.HTTPError as error:
             return error.code, _decode(error.read()), error.headers

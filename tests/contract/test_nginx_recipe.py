@@ -16,8 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +28,7 @@ from buildlib.bundle import bundle_command
 from chalicelib import lookup_secret
 from chalicelib.headers import SECURITY_HEADERS
 from tests.api.client import PASSWORD, PROCEDURE, WITH_FILES, Applicant, Officer, submission
+from tests.api.conftest import Server
 from tests.api.filling import answers_for
 from tests.services import ROOT, STORE_PREFIX, Recipe, recipe
 
@@ -44,31 +43,12 @@ KILL_AFTER = 60  # submissions answered before one app process is killed
 RETRIED = {502, 503, 504}
 
 
-class HttpsClient:
+class HttpsClient(Server):
     """tests/api's server interface (request, exchange) over HTTPS through nginx, trusting the
     recipe's self-signed certificate."""
 
     def __init__(self, stack: Recipe):
-        self.base = stack.url
-        self.context = stack.ssl_context()
-
-    def request(self, method: str, path: str, body=None, headers=None, raw: bytes | None = None):
-        status, reply, _ = self.exchange(method, path, body, headers, raw)
-        return status, reply
-
-    def exchange(self, method: str, path: str, body=None, headers=None, raw: bytes | None = None):
-        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        request = urllib.request.Request(
-            self.base + path,
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json", **(headers or {})},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30, context=self.context) as response:
-                return response.status, decoded(response.read()), response.headers
-        except urllib.error.HTTPError as error:
-            return error.code, decoded(error.read()), error.headers
+        super().__init__(stack.url, stack.ssl_context())
 
     def get(self, path: str, headers: dict | None = None) -> tuple[int, bytes, dict]:
         """Raw bytes and headers (lower-case names), no redirect followed, no decompression."""
@@ -85,13 +65,6 @@ class HttpsClient:
             )
         finally:
             connection.close()
-
-
-def decoded(data: bytes):
-    try:
-        return json.loads(data)
-    except ValueError:
-        return data
 
 
 @pytest.fixture(scope="module")
