@@ -17,7 +17,7 @@ from buildlib.bundle import bundle_command
 from chalicelib import workflow
 from chalicelib.bundle import Bundle
 from chalicelib.calendar import VIETNAM
-from chalicelib.dossiers import FailureLimiter, Service
+from chalicelib.dossiers import Service
 from chalicelib.errors import (
     ActionNotAllowedError,
     AlreadyRatedError,
@@ -26,12 +26,11 @@ from chalicelib.errors import (
 )
 from chalicelib.ratings import LEVELS, QUESTIONS, RatingDesk
 from chalicelib.sealing import Sealer
-from chalicelib.storage.files import FilesystemUploads
-from chalicelib.storage.lookups_sqlite import SqliteLookupFailures
 from chalicelib.storage.ports import Rating, StoredDossier
 from chalicelib.storage.ratings_sqlite import SqliteRatings
 from chalicelib.storage.sqlite import SqliteDossiers
 from tests.api.filling import answers_for
+from tests.factories import make_service
 
 from .conftest import CATALOGUE
 
@@ -98,16 +97,8 @@ class Office:
 def make_office(folder: Path, bundle_path: Path) -> Office:
     moments: list[dt.datetime] = [dt.datetime(2026, 11, 2, 9, 0, tzinfo=VIETNAM)]
     dossiers = SqliteDossiers(folder / "motcua.sqlite3", sealer=SEALER)
-    service = Service(
-        Bundle.load(bundle_path),
-        dossiers,
-        FilesystemUploads(folder / "uploads", secret=b"s" * 32, base_url="http://127.0.0.1"),
-        secret_key=b"k" * 32,
-        public_url="http://127.0.0.1",
-        limiter=FailureLimiter(
-            SqliteLookupFailures(folder / "lookup-failures.sqlite3"), secret_key=b"k" * 32
-        ),
-        clock=lambda: moments[-1],
+    service = make_service(
+        folder, Bundle.load(bundle_path), dossiers=dossiers, clock=lambda: moments[-1]
     )
     ratings = SqliteRatings(folder / "ratings.sqlite3", sealer=SEALER)
     return Office(service, RatingDesk(service, ratings), dossiers, ratings, moments)

@@ -9,12 +9,9 @@ from chalicelib import forms
 from chalicelib.backoffice import Backoffice
 from chalicelib.bundle import Bundle
 from chalicelib.calendar import VIETNAM
-from chalicelib.dossiers import FailureLimiter, Service
 from chalicelib.officers import Officer, OfficerAuth
 from chalicelib.storage.accounts_sqlite import SqliteAccounts
-from chalicelib.storage.files import FilesystemUploads
-from chalicelib.storage.lookups_sqlite import SqliteLookupFailures
-from chalicelib.storage.sqlite import SqliteDossiers
+from tests.factories import make_service
 
 from .client import WITH_DEADLINE
 from .filling import answers_for
@@ -27,17 +24,7 @@ def desk(tmp_path, bundle_path):
     """A service on a clock, the office of a dossier filed on Wednesday and a one-stop officer."""
     moments = [WEDNESDAY]
     bundle = Bundle.load(bundle_path)
-    service = Service(
-        bundle,
-        SqliteDossiers(tmp_path / "motcua.sqlite3"),
-        FilesystemUploads(tmp_path / "uploads", secret=b"s" * 32, base_url="http://127.0.0.1"),
-        secret_key=b"k" * 32,
-        public_url="http://127.0.0.1",
-        limiter=FailureLimiter(
-            SqliteLookupFailures(tmp_path / "lookup-failures.sqlite3"), secret_key=b"k" * 32
-        ),
-        clock=lambda: moments[-1],
-    )
+    service = make_service(tmp_path, bundle, clock=lambda: moments[-1])
     version = bundle.version(WITH_DEADLINE, WEDNESDAY.date())
     office = bundle.offices_for(version)[0]["id"]
     body = {

@@ -18,7 +18,7 @@ from chalicelib.backoffice import Backoffice
 from chalicelib.bundle import Bundle
 from chalicelib.calendar import VIETNAM
 from chalicelib.config import ConfigurationError
-from chalicelib.dossiers import FailureLimiter, Service
+from chalicelib.dossiers import Service
 from chalicelib.errors import (
     ActionNotAllowedError,
     NotFoundError,
@@ -39,10 +39,10 @@ from chalicelib.outbox import Backoff, Worker
 from chalicelib.sealing import Sealer
 from chalicelib.storage.accounts_sqlite import SqliteAccounts
 from chalicelib.storage.files import FilesystemUploads
-from chalicelib.storage.lookups_sqlite import SqliteLookupFailures
 from chalicelib.storage.outbox_sqlite import SqliteOutbox
 from chalicelib.storage.sqlite import SqliteDossiers
 from examples import handover_client
+from tests.factories import make_service
 
 from .client import WITH_DEADLINE
 from .filling import answers_for
@@ -117,15 +117,11 @@ def make_province(
     )
     registrations = handover.Registrations([client, other])
     path = tmp_path / "motcua.sqlite3"
-    service = Service(
+    service = make_service(
+        tmp_path,
         bundle,
-        SqliteDossiers(path, sealer=SEALER),
-        FilesystemUploads(tmp_path / "uploads", secret=b"s" * 32, base_url=files_url),
-        secret_key=b"k" * 32,
-        public_url="http://127.0.0.1",
-        limiter=FailureLimiter(
-            SqliteLookupFailures(tmp_path / "lookup-failures.sqlite3"), secret_key=b"k" * 32
-        ),
+        dossiers=SqliteDossiers(path, sealer=SEALER),
+        uploads=FilesystemUploads(tmp_path / "uploads", secret=b"s" * 32, base_url=files_url),
         clock=lambda: moments[-1],
         registrations=registrations,
     )

@@ -12,7 +12,7 @@ from chalicelib import outbox
 from chalicelib.backoffice import Backoffice
 from chalicelib.bundle import Bundle
 from chalicelib.calendar import VIETNAM
-from chalicelib.dossiers import RESENT, FailureLimiter, Service
+from chalicelib.dossiers import RESENT, Service
 from chalicelib.errors import (
     ActionNotAllowedError,
     NotFoundError,
@@ -26,11 +26,10 @@ from chalicelib.outbox import Backoff, Worker
 from chalicelib.ratelimit import RESEND, RESEND_CODE, Limit, RateLimiter
 from chalicelib.sealing import Sealer
 from chalicelib.storage.accounts_sqlite import SqliteAccounts
-from chalicelib.storage.files import FilesystemUploads
-from chalicelib.storage.lookups_sqlite import SqliteLookupFailures
 from chalicelib.storage.outbox_sqlite import SqliteOutbox
 from chalicelib.storage.rates_mapped import MappedRateCounts
 from chalicelib.storage.sqlite import SqliteDossiers
+from tests.factories import make_service
 from tests.notify_servers import sms_gateway, smtp_server
 
 from .client import WITH_DEADLINE
@@ -60,15 +59,10 @@ def make_office(tmp_path, bundle_path, *, after_write=None) -> Office:
     moments = [WEDNESDAY]
     bundle = Bundle.load(bundle_path)
     path = tmp_path / "motcua.sqlite3"
-    service = Service(
+    service = make_service(
+        tmp_path,
         bundle,
-        SqliteDossiers(path, sealer=SEALER, after_write=after_write),
-        FilesystemUploads(tmp_path / "uploads", secret=b"s" * 32, base_url="http://127.0.0.1"),
-        secret_key=b"k" * 32,
-        public_url="http://127.0.0.1",
-        limiter=FailureLimiter(
-            SqliteLookupFailures(tmp_path / "lookup-failures.sqlite3"), secret_key=b"k" * 32
-        ),
+        dossiers=SqliteDossiers(path, sealer=SEALER, after_write=after_write),
         clock=lambda: moments[-1],
     )
     version = bundle.version(WITH_DEADLINE, WEDNESDAY.date())

@@ -9,12 +9,10 @@ import pytest
 from PIL import Image
 
 from chalicelib.bundle import Bundle
-from chalicelib.dossiers import FailureLimiter, Service
 from chalicelib.errors import UploadChangedError
 from chalicelib.storage.files import FilesystemUploads
-from chalicelib.storage.lookups_sqlite import SqliteLookupFailures
-from chalicelib.storage.sqlite import SqliteDossiers
 from chalicelib.wiring import default_service
+from tests.factories import make_service
 
 from .. import files
 from .client import upload
@@ -137,15 +135,10 @@ def racing_service(tmp_path, bundle_path, key: str, first: bytes, again: bytes):
     uploads = FilesystemUploads(tmp_path, secret=b"s" * 32, base_url="http://127.0.0.1")
     with uploads.incoming(key) as out:
         out.write(first)
-    service = Service(
+    service = make_service(
+        tmp_path,
         Bundle.load(bundle_path),
-        SqliteDossiers(tmp_path / "motcua.sqlite3"),
-        uploads,
-        secret_key=b"k" * 32,
-        public_url="http://127.0.0.1",
-        limiter=FailureLimiter(
-            SqliteLookupFailures(tmp_path / "lookup-failures.sqlite3"), secret_key=b"k" * 32
-        ),
+        uploads=uploads,
         scanner=SwappingScanner(uploads, key, again),
     )
     return service, uploads

@@ -15,14 +15,13 @@ from buildlib.bundle import bundle_command
 from chalicelib import lookup_secret
 from chalicelib.bundle import Bundle
 from chalicelib.calendar import VIETNAM
-from chalicelib.dossiers import FailureLimiter, Service
+from chalicelib.dossiers import Service
 from chalicelib.storage import postgres
 from chalicelib.storage.dynamo import DynamoDossiers
-from chalicelib.storage.files import FilesystemUploads
-from chalicelib.storage.lookups_sqlite import SqliteLookupFailures
 from chalicelib.storage.ports import Dossiers
 from chalicelib.storage.postgres import PostgresDossiers
 from chalicelib.storage.sqlite import SqliteDossiers
+from tests.factories import make_service
 
 from ..api.filling import answers_for
 from ..conftest import CATALOGUE
@@ -42,17 +41,7 @@ def bundle(tmp_path_factory) -> Bundle:
 
 
 def service_over(dossiers: Dossiers, bundle: Bundle, tmp_path) -> Service:
-    return Service(
-        bundle,
-        dossiers,
-        FilesystemUploads(tmp_path / "uploads", secret=b"s" * 32, base_url="http://127.0.0.1"),
-        secret_key=b"k" * 32,
-        public_url="http://127.0.0.1",
-        limiter=FailureLimiter(
-            SqliteLookupFailures(tmp_path / "lookup-failures.sqlite3"), secret_key=b"k" * 32
-        ),
-        clock=lambda: WEDNESDAY,
-    )
+    return make_service(tmp_path, bundle, dossiers=dossiers, clock=lambda: WEDNESDAY)
 
 
 def submission(bundle: Bundle) -> dict:
