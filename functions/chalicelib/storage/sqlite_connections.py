@@ -1,6 +1,6 @@
 """What both SQLite adapters (dossiers, officers' accounts) share: one connection per thread
-with the same settings, write transactions taken with `BEGIN IMMEDIATE`, and sqlite3 errors
-turned into StorageError."""
+with the same settings (the dossiers' writes: one connection for the process), write transactions
+taken with `BEGIN IMMEDIATE`, and sqlite3 errors turned into StorageError."""
 
 import fcntl
 import os
@@ -17,8 +17,8 @@ BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another's lock, unless t
 
 
 class ThreadConnections:
-    """Connections to one SQLite file, one per thread (sqlite3 objects must not be shared between
-    threads), all closed together by `close`. `wait`: seconds a statement waits for a lock
+    """Connections to one SQLite file, one per thread (a connection serves one thread at a
+    time), all closed together by `close`. `wait`: seconds a statement waits for a lock
     another connection holds before it fails with StorageError (SQLite's busy timeout).
     `durable=False`: SQLite does not sync commits (synchronous = NORMAL: still atomic, and safe
     from a crash of the process); the caller syncs the write-ahead log itself before it answers
@@ -29,7 +29,7 @@ class ThreadConnections:
     connection, whose page cache stays warm from one write to the next. A connection empties
     its cache whenever another connection committed since its last transaction (WAL), so with a
     connection per thread each write first read again, one system call a page, every page of the
-    tables and indexes it touches (~0.2 ms of CPU a submission with the server's 8 threads)."""
+    tables and indexes it touches (~0.1 ms of CPU a submission with the server's 8 threads)."""
 
     def __init__(
         self,
