@@ -96,7 +96,7 @@ def _request_per_thread(app: Chalice) -> None:
         app.__class__ = type(cls.__name__, (cls,), {"current_request": _PerThread()})
 
 
-class Routes(RouteMatcher):  # type: ignore[misc]
+class Routes(RouteMatcher):
     """Chalice's route matcher, with the addresses that are a route without parameters (a
     submission's /api/submissions) answered from a set: Chalice parses the address and splits
     and compares every route, in turn, on each request. Only an address Chalice itself matches
