@@ -20,7 +20,7 @@ from urllib.parse import unquote
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from chalice.app import Chalice
-from chalice.local import LambdaContext, LambdaEventConverter, RouteMatcher
+from chalice.local import LambdaContext, LambdaEventConverter, MatchResult, RouteMatcher
 
 from chalicelib.config import MAX_BODY_BYTES
 from chalicelib.errors import PayloadTooLargeError
@@ -96,11 +96,30 @@ def _request_per_thread(app: Chalice) -> None:
         app.__class__ = type(cls.__name__, (cls,), {"current_request": _PerThread()})
 
 
+class Routes(RouteMatcher):
+    """Chalice's route matcher, with the addresses that are a route without parameters (a
+    submission's /api/submissions) answered from a set: Chalice parses the address and splits
+    and compares every route, in turn, on each request. Only an address Chalice itself matches
+    to that same route is in the set, so the answer is always the one Chalice gives."""
+
+    def __init__(self, route_urls: list[str]):
+        super().__init__(route_urls)
+        chalice = super().match_route
+        self._exact = frozenset(
+            url for url in route_urls if "{" not in url and chalice(url).route == url
+        )
+
+    def match_route(self, url: str) -> MatchResult:
+        if url in self._exact:
+            return MatchResult(url, {}, {})
+        return super().match_route(url)
+
+
 class ChaliceWSGI:
     def __init__(self, app: Chalice):
         _request_per_thread(app)
         self.app = app
-        self.converter = LambdaEventConverter(RouteMatcher(list(app.routes)), app.api.binary_types)
+        self.converter = LambdaEventConverter(Routes(list(app.routes)), app.api.binary_types)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]

@@ -192,7 +192,7 @@ class SqliteDossiers:
         # before it fails with StorageError (503): a lock held elsewhere never hangs a thread.
         self._wait = wait
         # Commits are synced by _durable, after the write lock is released (the docstring above).
-        self._connections = ThreadConnections(self._path, wait=wait, durable=False)
+        self._connections = ThreadConnections(self._path, wait=wait, durable=False, one_writer=True)
         self._durable = WalSync(self._path)
         self._write_lock = threading.Lock()
         self._waiting: list[_Create] = []  # guarded by _waiting_lock
