@@ -9,7 +9,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,28 @@ def render_procedures(
     finally:
         _job.clear()
     return written, problems, extras
+
+
+def in_background(work: Callable[..., None], *args: Any) -> "Future[None]":
+    """`work(*args)` in a forked process of its own, while this one goes on: `.result()` waits
+    for it and raises what it raised. Where processes cannot be forked, it is done at once."""
+    if "fork" not in _start_methods():
+        done: Future[None] = Future()
+        try:
+            work(*args)
+            done.set_result(None)
+        except Exception as error:  # raised again by .result(), as from the process
+            done.set_exception(error)
+        return done
+    import multiprocessing
+
+    for stream in (sys.stdout, sys.stderr):  # or the child may write its copy of them again
+        stream.flush()
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    try:
+        return pool.submit(work, *args)
+    finally:
+        pool.shutdown(wait=False)  # the process ends when the work is done
 
 
 def _start_methods() -> list[str]:
