@@ -322,17 +322,13 @@ def pages(
 ) -> Rendered:
     """Browse pages (those whose inputs changed) and procedure pages, every link checked; the
     render workers also make each changed procedure's search record and open-data fragment.
-    `meanwhile()`: other pages this process makes while the workers render."""
+    `meanwhile()`: other pages this process makes while the workers render. The browse pages
+    are made here while the workers render too (they were ~1 s of a full build with one core
+    idle): a procedure page's link to one is checked once they are all known (`later`)."""
     site_dir, today = run.site_dir, run.today
     made = dict(run.previous.get("browse", {})) if run.incremental else {}
-    try:
-        browse_pages = list(browse.pages(env, shell, site, made, _touched(run, loaded)))
-    except TemplateError as error:
-        raise RenderError(f"Không dựng được trang duyệt: {error}") from error
     # assets/search.js is copied by the search phase, after the pages
-    known = {"", "gioi-thieu/", "du-lieu-mo/", "tra-cuu/", "assets/search.js"} | {
-        p[: -len("index.html")] for p, _ in browse_pages
-    }
+    known = {"", "gioi-thieu/", "du-lieu-mo/", "tra-cuu/", "assets/search.js"}
     forms = loaded.forms
     known.update(f"nop-ho-so/{c}/" for c, s in loaded.summaries.items() if s.get("form") in forms)
     for c, s in loaded.summaries.items():
@@ -347,20 +343,19 @@ def pages(
         known.add(path)
         return True
 
-    problems = []
-    for path in set(made) - {p for p, _ in browse_pages}:  # e.g. a field without procedures
-        del made[path]
-        (site_dir / path).unlink(missing_ok=True)
-        (site_dir / f"{path}.gz").unlink(missing_ok=True)  # its copy (precompress.py)
-        with contextlib.suppress(OSError):  # its folder, unless something else is in it
-            (site_dir / path).parent.rmdir()
-    for path, html in browse_pages:
-        if html is None:  # made from the same inputs as the file already there
-            continue
-        problems.extend(check_links(path, html, exists))
-        target = site_dir / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(html, encoding="utf-8")
+    problems: list[str] = []
+    browse_pages: list[browse.Page] = []
+
+    def browse_then_meanwhile() -> None:
+        try:
+            browse_pages.extend(browse.pages(env, shell, site, made, _touched(run, loaded)))
+        except TemplateError as error:
+            raise RenderError(f"Không dựng được trang duyệt: {error}") from error
+        known.update(p[: -len("index.html")] for p, _ in browse_pages)
+        problems.extend(_write_browse_pages(site_dir, browse_pages, made, exists))
+        if meanwhile is not None:
+            meanwhile()
+
     # Each changed procedure's search record (its folded, weighted tokens) and open-data
     # fragment are made in the render workers, which also write its own open-data file and
     # the feed of every procedure rendered.
@@ -380,7 +375,7 @@ def pages(
         opendata.write_single(site_dir, c, fragment.versions, revision, today)
         return search.record(version, ended, fields, agencies), tuple(fragment)
 
-    written, found, data = render_procedures(
+    written, found, data, later = render_procedures(
         loaded.todo,
         loaded.procedures,
         shell=shell,
@@ -391,14 +386,41 @@ def pages(
         workers=workers,
         also=data_of,
         env=env,
-        meanwhile=meanwhile,
+        meanwhile=browse_then_meanwhile,
     )
     problems.extend(found)
+    unlisted = 0  # broken links to one target beyond the first of each chunk (parallel.py)
+    for target, (count, messages) in later.items():
+        if not exists(target):
+            problems.extend(messages)
+            unlisted += count - len(messages)
     if problems:
         run.cache_file.unlink(missing_ok=True)  # the next build starts from scratch
-        lines = [*problems[:50], f"Dựng trang thất bại: {len(problems)} lỗi."]
+        lines = [*problems[:50], f"Dựng trang thất bại: {len(problems) + unlisted} lỗi."]
         raise RenderError("\n".join(lines))
     return Rendered(sum(h is not None for _, h in browse_pages), written, data, made)
+
+
+def _write_browse_pages(
+    site_dir: Path, browse_pages: list[browse.Page], made: dict[str, str], exists: Callable
+) -> list[str]:
+    """The browse pages made again written (their broken links returned), and the files of
+    those no longer made removed."""
+    problems = []
+    for path in set(made) - {p for p, _ in browse_pages}:  # e.g. a field without procedures
+        del made[path]
+        (site_dir / path).unlink(missing_ok=True)
+        (site_dir / f"{path}.gz").unlink(missing_ok=True)  # its copy (precompress.py)
+        with contextlib.suppress(OSError):  # its folder, unless something else is in it
+            (site_dir / path).parent.rmdir()
+    for path, html in browse_pages:
+        if html is None:  # made from the same inputs as the file already there
+            continue
+        problems.extend(check_links(path, html, exists))
+        target = site_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+    return problems
 
 
 def search_index(run: Plan, loaded: Loaded, records: dict[str, Any]) -> "SearchRecords":
