@@ -13,10 +13,11 @@ changed, the search index from cached records (only the shards whose tokens chan
 rewritten), the open data from cached chunks and fragments (opendata.Chunk, Fragment); mkdocs
 is skipped when its inputs did not change. Everything is checked before anything is written.
 
-`build_command` reads as its phases: plan (what changed, from hashes) -> load (and check) ->
-frame (mkdocs' shell, static files) -> pages (browse, procedures, with their links checked; the
-application and back office pages are made by this process while the workers render the
-procedures) -> data (search index, open data) -> save the cache. A phase that fails raises a
+`build_command` reads as its phases: plan (what changed, from hashes) -> load (and check; mkdocs
+builds the frame meanwhile in a process of its own) -> frame (mkdocs' shell moved into the site,
+static files) -> pages (procedures in the render workers, with their links checked; the browse,
+application and back office pages are made by this process while the workers render) -> data
+(search index, open data) -> save the cache. A phase that fails raises a
 BuildError whose message is what the editor reads.
 """
 
