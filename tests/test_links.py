@@ -56,3 +56,17 @@ def test_only_a_plain_link_to_the_national_portal_may_leave_the_site():
         "thu-tuc/1/index.html: liên kết ra ngoài trang: https://dichvucong.gov.vn/logo.png",
         "thu-tuc/1/index.html: liên kết ra ngoài trang: https://dichvucong.gov.vn/site.css",
     ]
+
+
+def test_a_link_to_a_page_not_known_yet_is_left_for_later_with_its_message():
+    # The procedure pages are rendered while the browse pages are made (parallel.py): their
+    # links to those are judged once every page is known.
+    later: list[tuple[str, str]] = []
+    page = "thu-tuc/1.000001/index.html"
+    html = '<a href="../../duyet/linh-vuc/ho-tich/"><a href="https://x.vn/"><a href="../../">'
+    assert check_links(page, html, PAGES.__contains__, later) == [
+        f"{page}: liên kết ra ngoài trang: https://x.vn/"
+    ]
+    assert later == [
+        ("duyet/linh-vuc/ho-tich/", f"{page}: liên kết hỏng: ../../duyet/linh-vuc/ho-tich/")
+    ]

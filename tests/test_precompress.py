@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from buildlib.site import built
-from buildlib.site.precompress import precompress, write_with_copy
+from buildlib.site.precompress import gzipped, precompress, write_with_copy
 
 
 def make_site(root: Path) -> Path:
@@ -88,3 +88,11 @@ def test_a_procedure_page_with_a_copy_is_kept_only_as_the_copy(tmp_path: Path):
     assert not (folder / "2026-01-01.html.gz").exists() and built.read(small) == "<p>chuyển</p>"
     assert list(built.find(tmp_path, "thu-tuc/*/*.html")) == [small, page]
     assert not built.exists(folder / "khong-co.html")
+
+
+def test_a_copy_is_standard_gzip_and_the_same_for_the_same_bytes():
+    page = "<p>Thủ tục đăng ký khai sinh</p>\n".encode() * 200
+    copy = gzipped(page)
+    assert gzip.decompress(copy) == page  # any gzip reader (the servers, browsers) unpacks it
+    assert copy == gzipped(page)  # no time stamp: a rebuild writes the same bytes
+    assert len(copy) < len(page) // 10

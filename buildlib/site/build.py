@@ -13,10 +13,11 @@ changed, the search index from cached records (only the shards whose tokens chan
 rewritten), the open data from cached chunks and fragments (opendata.Chunk, Fragment); mkdocs
 is skipped when its inputs did not change. Everything is checked before anything is written.
 
-`build_command` reads as its phases: plan (what changed, from hashes) -> load (and check) ->
-frame (mkdocs' shell, static files) -> pages (browse, procedures, with their links checked; the
-application and back office pages are made by this process while the workers render the
-procedures) -> data (search index, open data) -> save the cache. A phase that fails raises a
+`build_command` reads as its phases: plan (what changed, from hashes) -> load (and check; mkdocs
+builds the frame meanwhile in a process of its own) -> frame (mkdocs' shell moved into the site,
+static files) -> pages (procedures in the render workers, with their links checked; the browse,
+application and back office pages are made by this process while the workers render) -> data
+(search index, open data) -> save the cache. A phase that fails raises a
 BuildError whose message is what the editor reads.
 """
 
@@ -29,6 +30,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
@@ -50,7 +52,7 @@ from .cache import VERSION as CACHE_VERSION
 from .links import check_links
 from .opendata import Fragment, Published, write_open_data
 from .pagedata import SiteData, compact_json, environment
-from .parallel import render_procedures
+from .parallel import in_background, render_procedures
 from .precompress import precompress, write_with_copy
 from .shell import Shell
 
@@ -58,6 +60,7 @@ THEME = paths.THEME
 OUR_DIRS = ("thu-tuc", "co-quan", "duyet", "su-kien", "mau", "thong-ke")
 # Written with their gzip copies and removed with them, or nothing to compress (precompress.py).
 UNWALKED = ("thu-tuc", "nop-ho-so", "du-lieu-mo/thu-tuc")
+FRAME = "frame"  # in the build cache: mkdocs' output before it is moved into the site
 CALENDAR_DAYS = 400
 
 
@@ -153,8 +156,9 @@ def build_command(
         return 0
     try:
         events = statistics.read_events(stats) if stats is not None else None
+        building = start_frame(run, out)
         loaded = load_catalogue(run)
-        shell = frame(run, loaded, out)
+        shell = frame(run, loaded, building)
         write_feeds(run, loaded)
         site = _site_data(loaded.catalogue, run.today, loaded.summaries)
         env = environment(run.cache_dir / "jinja")
@@ -256,13 +260,26 @@ def load_catalogue(run: Plan) -> Loaded:
     return Loaded(catalogue, procedures, summaries, run.changed | dependents, cached_others)
 
 
-def frame(run: Plan, loaded: Loaded, out: TextIO) -> Shell:
-    """mkdocs' frame (when its inputs changed), the folders this build rewrites emptied, and the
-    static files made from the catalogue (working calendar, form templates)."""
+def start_frame(run: Plan, out: TextIO) -> "Future[None] | None":
+    """mkdocs' frame, when its inputs changed, built by a process of its own into a scratch
+    folder while this one loads and checks the catalogue: mkdocs and the web font's cut need
+    nothing from it, and were ~1.3 s of a full build with one core idle. `frame` waits for it."""
+    if run.keep_shell:
+        return None
+    print("Dựng khung trang bằng mkdocs...", file=out)
+    shutil.rmtree(run.cache_dir / FRAME, ignore_errors=True)
+    return in_background(_run_mkdocs, run.cache_dir / FRAME, run.cache_dir)
+
+
+def frame(run: Plan, loaded: Loaded, building: "Future[None] | None") -> Shell:
+    """mkdocs' frame (`building`, when its inputs changed) moved into the site once the catalogue
+    is known to be right (mkdocs empties the site first: nothing is written before the checks),
+    the folders this build rewrites emptied, and the static files made from the catalogue
+    (working calendar, form templates)."""
     site_dir = run.site_dir
-    if not run.keep_shell:
-        print("Dựng khung trang bằng mkdocs...", file=out)
-        _run_mkdocs(site_dir, run.cache_dir)
+    if building is not None:
+        building.result()  # MkdocsError, as mkdocs raised it
+        _move_frame(run.cache_dir / FRAME, site_dir)
     elif not run.incremental:
         for name in OUR_DIRS:
             shutil.rmtree(site_dir / name, ignore_errors=True)
@@ -306,17 +323,13 @@ def pages(
 ) -> Rendered:
     """Browse pages (those whose inputs changed) and procedure pages, every link checked; the
     render workers also make each changed procedure's search record and open-data fragment.
-    `meanwhile()`: other pages this process makes while the workers render."""
+    `meanwhile()`: other pages this process makes while the workers render. The browse pages
+    are made here while the workers render too (they were ~1 s of a full build with one core
+    idle): a procedure page's link to one is checked once they are all known (`later`)."""
     site_dir, today = run.site_dir, run.today
     made = dict(run.previous.get("browse", {})) if run.incremental else {}
-    try:
-        browse_pages = list(browse.pages(env, shell, site, made, _touched(run, loaded)))
-    except TemplateError as error:
-        raise RenderError(f"Không dựng được trang duyệt: {error}") from error
     # assets/search.js is copied by the search phase, after the pages
-    known = {"", "gioi-thieu/", "du-lieu-mo/", "tra-cuu/", "assets/search.js"} | {
-        p[: -len("index.html")] for p, _ in browse_pages
-    }
+    known = {"", "gioi-thieu/", "du-lieu-mo/", "tra-cuu/", "assets/search.js"}
     forms = loaded.forms
     known.update(f"nop-ho-so/{c}/" for c, s in loaded.summaries.items() if s.get("form") in forms)
     for c, s in loaded.summaries.items():
@@ -331,20 +344,19 @@ def pages(
         known.add(path)
         return True
 
-    problems = []
-    for path in set(made) - {p for p, _ in browse_pages}:  # e.g. a field without procedures
-        del made[path]
-        (site_dir / path).unlink(missing_ok=True)
-        (site_dir / f"{path}.gz").unlink(missing_ok=True)  # its copy (precompress.py)
-        with contextlib.suppress(OSError):  # its folder, unless something else is in it
-            (site_dir / path).parent.rmdir()
-    for path, html in browse_pages:
-        if html is None:  # made from the same inputs as the file already there
-            continue
-        problems.extend(check_links(path, html, exists))
-        target = site_dir / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(html, encoding="utf-8")
+    problems: list[str] = []
+    browse_pages: list[browse.Page] = []
+
+    def browse_then_meanwhile() -> None:
+        try:
+            browse_pages.extend(browse.pages(env, shell, site, made, _touched(run, loaded)))
+        except TemplateError as error:
+            raise RenderError(f"Không dựng được trang duyệt: {error}") from error
+        known.update(p[: -len("index.html")] for p, _ in browse_pages)
+        problems.extend(_write_browse_pages(site_dir, browse_pages, made, exists))
+        if meanwhile is not None:
+            meanwhile()
+
     # Each changed procedure's search record (its folded, weighted tokens) and open-data
     # fragment are made in the render workers, which also write its own open-data file and
     # the feed of every procedure rendered.
@@ -364,7 +376,7 @@ def pages(
         opendata.write_single(site_dir, c, fragment.versions, revision, today)
         return search.record(version, ended, fields, agencies), tuple(fragment)
 
-    written, found, data = render_procedures(
+    written, found, data, later = render_procedures(
         loaded.todo,
         loaded.procedures,
         shell=shell,
@@ -375,14 +387,41 @@ def pages(
         workers=workers,
         also=data_of,
         env=env,
-        meanwhile=meanwhile,
+        meanwhile=browse_then_meanwhile,
     )
     problems.extend(found)
+    unlisted = 0  # broken links to one target beyond the first of each chunk (parallel.py)
+    for target, (count, messages) in later.items():
+        if not exists(target):
+            problems.extend(messages)
+            unlisted += count - len(messages)
     if problems:
         run.cache_file.unlink(missing_ok=True)  # the next build starts from scratch
-        lines = [*problems[:50], f"Dựng trang thất bại: {len(problems)} lỗi."]
+        lines = [*problems[:50], f"Dựng trang thất bại: {len(problems) + unlisted} lỗi."]
         raise RenderError("\n".join(lines))
     return Rendered(sum(h is not None for _, h in browse_pages), written, data, made)
+
+
+def _write_browse_pages(
+    site_dir: Path, browse_pages: list[browse.Page], made: dict[str, str], exists: Callable
+) -> list[str]:
+    """The browse pages made again written (their broken links returned), and the files of
+    those no longer made removed."""
+    problems = []
+    for path in set(made) - {p for p, _ in browse_pages}:  # e.g. a field without procedures
+        del made[path]
+        (site_dir / path).unlink(missing_ok=True)
+        (site_dir / f"{path}.gz").unlink(missing_ok=True)  # its copy (precompress.py)
+        with contextlib.suppress(OSError):  # its folder, unless something else is in it
+            (site_dir / path).parent.rmdir()
+    for path, html in browse_pages:
+        if html is None:  # made from the same inputs as the file already there
+            continue
+        problems.extend(check_links(path, html, exists))
+        target = site_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+    return problems
 
 
 def search_index(run: Plan, loaded: Loaded, records: dict[str, Any]) -> "SearchRecords":
@@ -762,6 +801,22 @@ def _check(catalogue: Catalogue) -> None:
         raise CatalogueError(
             "\n".join([*lines, f"Không dựng trang: {len(errors)} lỗi trong danh mục."])
         )
+
+
+def _move_frame(built: Path, site_dir: Path) -> None:
+    """mkdocs' output moved into the site as mkdocs would write it there: the site's content
+    removed first, except hidden files (mkdocs' clean_directory)."""
+    site_dir.mkdir(parents=True, exist_ok=True)
+    for entry in os.scandir(site_dir):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            os.unlink(entry.path)
+    for entry in os.scandir(built):
+        os.replace(entry.path, site_dir / entry.name)
+    built.rmdir()
 
 
 def _run_mkdocs(site_dir: Path, work: Path) -> None:

@@ -13,8 +13,16 @@ _SCHEME = re.compile(r"^[a-z]+:")
 _EXTERNAL, _OUTSIDE = "liên kết ra ngoài trang", "liên kết ra ngoài gốc trang"
 
 
-def check_links(path: str, html: str, exists: Callable[[str], bool]) -> list[str]:
-    """Broken internal links of one page (`path` below the site root)."""
+def check_links(
+    path: str,
+    html: str,
+    exists: Callable[[str], bool],
+    later: list[tuple[str, str]] | None = None,
+) -> list[str]:
+    """Broken internal links of one page (`path` below the site root). `later`: a link to a
+    target `exists` does not know is put there, as (target, what to report if it is still
+    missing once every page is written), instead of being reported: for pages rendered before
+    the pages they link to (the procedure pages, rendered while the browse pages are made)."""
     base = path.rsplit("/", 1)[0].split("/") if "/" in path else []
     broken = []
     linked = set(_LINKED.findall(html))
@@ -32,8 +40,13 @@ def check_links(path: str, html: str, exists: Callable[[str], bool]) -> list[str
             broken.append(f"{path}: {_OUTSIDE}: {url}")
             continue
         parts = [*base[: len(base) - ups], *below]
-        if not exists("/".join(parts) + (folder if parts else "")):  # the root is "", not "/"
-            broken.append(f"{path}: liên kết hỏng: {url}")
+        target = "/".join(parts) + (folder if parts else "")  # the root is "", not "/"
+        if not exists(target):
+            message = f"{path}: liên kết hỏng: {url}"
+            if later is None:
+                broken.append(message)
+            else:
+                later.append((target, message))
     return broken
 
 

@@ -60,6 +60,7 @@ from chalicelib.versions import has_ended, shown_version, state_of
 
 from . import vocabulary
 from .pagedata import compact_json, script_json
+from .precompress import gzipped
 
 FOLDER = "du-lieu-mo"
 # EU vocabularies (the Publications Office's authority tables) and ADMS's status vocabulary.
@@ -419,8 +420,9 @@ def make_chunk(fragments: Mapping[str, Fragment]) -> Chunk:
 
 
 def _gzip(text: str) -> bytes:
-    """Level 1: the bulk downloads are ~66 MB plain at 10,000 procedures (~8 MB gzipped)."""
-    return gzip.compress(text.encode("utf-8"), compresslevel=1, mtime=0)
+    """The bulk downloads are ~66 MB plain at 10,000 procedures (~8 MB gzipped): ISA-L's
+    deflate (precompress.gzipped) is faster than zlib's level 1, and smaller."""
+    return gzipped(text.encode("utf-8"))
 
 
 class Published(NamedTuple):
@@ -468,7 +470,7 @@ def write_single(site_dir: Path, code: str, versions_json: str, revision: str, t
         "note": SINGLE_NOTE,
     }
     text = content + compact_json(meta) + "}\n"
-    target.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0))
+    target.write_bytes(gzipped(text.encode("utf-8")))
 
 
 def single_path(site_dir: Path, code: str) -> Path:

@@ -9,7 +9,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +29,16 @@ CHUNK = 250
 _job: dict[str, Any] = {}
 
 
-def _render_chunk(codes: list[str]) -> tuple[int, list[str], dict[str, Any]]:
+Later = dict[str, tuple[int, list[str]]]  # target -> (links to it, the first one's message)
+
+
+def _render_chunk(codes: list[str]) -> tuple[int, list[str], dict[str, Any], Later]:
     env, shell, site = _job["env"], _job["shell"], _job["site"]
     out, exists, also = _job["out"], _job["exists"], _job["also"]
     written, problems, extras = 0, [], {}
+    later: Later = {}
+    pending: list[tuple[str, str]] = []
+    frames = _Frames(shell)
     for code in codes:
         if also is not None:
             extras[code] = also(code, _job["procedures"][code])
@@ -47,12 +53,61 @@ def _render_chunk(codes: list[str]) -> tuple[int, list[str], dict[str, Any]]:
             return url in own or exists(url)
 
         for path, html in pages:
-            problems.extend(check_links(path, html, known))
+            problems.extend(check_links(path, frames.strip(path, html), known, pending))
             target = os.path.join(out, path)  # as text: pathlib's parsing was ~3% of a worker
-            os.makedirs(os.path.dirname(target), exist_ok=True)
+            _folder(os.path.dirname(target))
             write_with_copy(target, html, copy_only=True)  # only gzipped, here in parallel
             written += 1
-    return written, problems, extras
+        for link, message in pending:  # counted, and the first link of a chunk kept
+            count, messages = later.get(link, (0, [message]))
+            later[link] = (count + 1, messages)
+        pending.clear()
+    return written, problems, extras, later
+
+
+class _Frames:
+    """The links of a page's frame (after </head>: ~40 % of a procedure page, the same at each
+    depth) checked once per depth, not in every page."""
+
+    def __init__(self, shell: Shell) -> None:
+        self.shell = shell
+        self.pieces: dict[int, list[list[str]]] = {}
+        self.checked: set[tuple[int, int]] = set()
+
+    def strip(self, path: str, html: str) -> str:
+        """`html` without its frame after </head> (its <head> kept: the page's own feed link),
+        once that frame's links were checked in a page at the same depth; else as it is."""
+        depth = path.count("/")
+        if depth not in self.pieces:
+            self.pieces[depth] = self.shell.frames(depth)
+        for kind, pieces in enumerate(self.pieces[depth]):
+            *body, tail = pieces
+            if not html.endswith(tail):
+                continue
+            kept, at = [], 0
+            for piece in body:
+                start = html.find(piece, at)
+                if start < 0:
+                    return html
+                kept.append(html[at:start])
+                at = start + len(piece)
+            if (depth, kind) not in self.checked:
+                self.checked.add((depth, kind))  # this page is checked whole
+                return html
+            kept.append(html[at : len(html) - len(tail)])
+            return "".join(kept)
+        return html
+
+
+def _folder(path: str) -> None:
+    """os.makedirs(path, exist_ok=True) in one system call when its parent exists (the
+    procedure's folder, made by its feed): makedirs' three were ~2 % of a worker."""
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(path, exist_ok=True)
 
 
 def _where(error: TemplateError) -> str:
@@ -79,9 +134,12 @@ def render_procedures(
     also: Callable[[str, list[dict]], Any] | None = None,
     env: Environment | None = None,
     meanwhile: Callable[[], None] | None = None,
-) -> tuple[int, list[str], dict[str, Any]]:
+) -> tuple[int, list[str], dict[str, Any], Later]:
     """Render the given procedures into `out`; (pages written, problems, {code: what `also`
-    returned}). `also(code, versions)` runs in the same workers: other per-procedure work of the
+    returned}, links to check later). A link to a target `exists` does not know yet is not a
+    problem here: the caller checks it once `meanwhile()` has run, from the links to check
+    later: {target: (links to it, the message of the first link of each chunk)}. `also(code,
+    versions)` runs in the same workers: other per-procedure work of the
     build (its search record, its open data) shares the processes and their copy of the
     catalogue; what it returns comes back through the pipe. `meanwhile()` is other work of the
     build that this process does while the workers render (after them without workers).
@@ -100,6 +158,15 @@ def render_procedures(
     workers = workers if workers is not None else (os.cpu_count() or 1)
     chunks = [codes[i : i + CHUNK] for i in range(0, len(codes), CHUNK)]
     written, problems, extras, done = 0, [], {}, 0
+    later: Later = {}
+
+    def gather(found: list[str], more: dict[str, Any], unknown: Later) -> None:
+        problems.extend(found)
+        extras.update(more)
+        for target, (count, messages) in unknown.items():
+            before, listed = later.get(target, (0, []))
+            later[target] = (before + count, listed + messages)
+
     try:
         if workers > 1 and len(codes) >= PARALLEL_FROM and "fork" in _start_methods():
             import multiprocessing
@@ -109,23 +176,43 @@ def render_procedures(
                 results = pool.map(_render_chunk, chunks)
                 if meanwhile is not None:
                     meanwhile()
-                for chunk, (count, found, more) in zip(chunks, results, strict=True):
+                for chunk, (count, found, more, unknown) in zip(chunks, results, strict=True):
                     written, done = written + count, done + len(chunk)
-                    problems.extend(found)
-                    extras.update(more)
+                    gather(found, more, unknown)
                     _progress(done, len(codes))
         else:
             for chunk in chunks:
-                count, found, more = _render_chunk(chunk)
+                count, found, more, unknown = _render_chunk(chunk)
                 written, done = written + count, done + len(chunk)
-                problems.extend(found)
-                extras.update(more)
+                gather(found, more, unknown)
                 _progress(done, len(codes))
             if meanwhile is not None:
                 meanwhile()
     finally:
         _job.clear()
-    return written, problems, extras
+    return written, problems, extras, later
+
+
+def in_background(work: Callable[..., None], *args: Any) -> "Future[None]":
+    """`work(*args)` in a forked process of its own, while this one goes on: `.result()` waits
+    for it and raises what it raised. Where processes cannot be forked, it is done at once."""
+    if "fork" not in _start_methods():
+        done: Future[None] = Future()
+        try:
+            work(*args)
+            done.set_result(None)
+        except Exception as error:  # raised again by .result(), as from the process
+            done.set_exception(error)
+        return done
+    import multiprocessing
+
+    for stream in (sys.stdout, sys.stderr):  # or the child may write its copy of them again
+        stream.flush()
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    try:
+        return pool.submit(work, *args)
+    finally:
+        pool.shutdown(wait=False)  # the process ends when the work is done
 
 
 def _start_methods() -> list[str]:

@@ -97,6 +97,16 @@ class Shell:
         head, tail = self._at(self.bare_head, self.bare_tail, depth)
         return head.replace(SHELL_TITLE, _attr(title), 1) + content + tail
 
+    def frames(self, depth: int) -> list[list[str]]:
+        """The full and the light frame at `depth` as the pieces every page at that depth has
+        the same, in order: from </head> to the content, cut around the title, then the frame
+        after the content. Their links are checked once (parallel.py), not in every page."""
+        out = []
+        for head, tail in ((self.head, self.tail), (self.bare_head, self.bare_tail)):
+            head, tail = self._at(head, tail, depth)
+            out.append([*head[head.index("</head>") :].split(SHELL_TITLE), tail])
+        return out
+
     @staticmethod
     def _at(head: str, tail: str, depth: int) -> tuple[str, str]:
         if depth == 1:

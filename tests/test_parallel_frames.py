@@ -1,0 +1,35 @@
+"""The render workers check the links of a page's frame once per depth, and every page's own
+links (buildlib/site/parallel.py, _Frames)."""
+
+from buildlib.site.links import check_links
+from buildlib.site.parallel import _Frames
+from buildlib.site.shell import MARKER, SHELL_TITLE, Shell
+
+FRAME = (
+    f"<!doctype html><html><head><title>{SHELL_TITLE}</title></head>\n<body>\n"
+    f'<header><a href="../gioi-thieu/">Giới thiệu</a><span>{SHELL_TITLE}</span></header>\n'
+    f'<main>{MARKER}</main><footer><a href="../du-lieu-mo/">Dữ liệu mở</a></footer>\n'
+    "</body></html>\n"
+)
+
+
+def test_the_frame_is_checked_in_the_first_page_and_the_content_in_every_page():
+    shell = Shell.from_html(FRAME)
+    frames = _Frames(shell)
+    first, second = (
+        shell.wrap(f'<a href="../../thu-tuc/{c}/in/">In</a>', title=f"Thủ tục {c}", depth=2)
+        for c in ("1", "2")
+    )
+    assert frames.strip("thu-tuc/1/index.html", first) == first
+    stripped = frames.strip("thu-tuc/2/index.html", second)
+    assert "Thủ tục 2</title>" in stripped  # the <head> is kept
+    assert check_links("thu-tuc/2/index.html", stripped, {"gioi-thieu/"}.__contains__) == [
+        "thu-tuc/2/index.html: liên kết hỏng: ../../thu-tuc/2/in/"
+    ]
+    assert "gioi-thieu" not in stripped and "du-lieu-mo" not in stripped
+
+
+def test_a_page_not_in_the_frame_is_checked_whole():
+    frames = _Frames(Shell.from_html(FRAME))
+    pointer = '<html><head></head><body><a href="../">Xem</a></body></html>\n'
+    assert frames.strip("thu-tuc/1/2020-01-01/index.html", pointer) == pointer
