@@ -315,7 +315,7 @@ def pages(
         raise RenderError(f"Không dựng được trang duyệt: {error}") from error
     # assets/search.js is copied by the search phase, after the pages
     known = {"", "gioi-thieu/", "du-lieu-mo/", "tra-cuu/", "assets/search.js"} | {
-        p[: -len("index.html")] for p, _ in browse_pages
+        p.path[: -len("index.html")] for p in browse_pages
     }
     forms = loaded.forms
     known.update(f"nop-ho-so/{c}/" for c, s in loaded.summaries.items() if s.get("form") in forms)
@@ -332,16 +332,19 @@ def pages(
         return True
 
     problems = []
-    for path in set(made) - {p for p, _ in browse_pages}:  # e.g. a field without procedures
+    for path in set(made) - {p.path for p in browse_pages}:  # e.g. a field without procedures
         del made[path]
         (site_dir / path).unlink(missing_ok=True)
         (site_dir / f"{path}.gz").unlink(missing_ok=True)  # its copy (precompress.py)
         with contextlib.suppress(OSError):  # its folder, unless something else is in it
             (site_dir / path).parent.rmdir()
-    for path, html in browse_pages:
-        if html is None:  # made from the same inputs as the file already there
+    for path, html, frame, listed in browse_pages:
+        if html is None:  # the same as the file already there
             continue
-        problems.extend(check_links(path, html, exists))
+        problems.extend(check_links(path, html if frame is None else frame, exists))
+        problems.extend(
+            f"{path}: liên kết hỏng: thu-tuc/{c}/" for c in listed if not exists(f"thu-tuc/{c}/")
+        )
         target = site_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
@@ -382,7 +385,7 @@ def pages(
         run.cache_file.unlink(missing_ok=True)  # the next build starts from scratch
         lines = [*problems[:50], f"Dựng trang thất bại: {len(problems)} lỗi."]
         raise RenderError("\n".join(lines))
-    return Rendered(sum(h is not None for _, h in browse_pages), written, data, made)
+    return Rendered(sum(p.html is not None for p in browse_pages), written, data, made)
 
 
 def search_index(run: Plan, loaded: Loaded, records: dict[str, Any]) -> "SearchRecords":
