@@ -167,7 +167,12 @@ def build_command(
         search_records = search_index(run, loaded, rendered.records)
         published = open_data(run, loaded, shell, rendered.records)
         stats_made = statistics_page(run, loaded, shell, events)
-        precompress(run.site_dir, run.cache_file.parent / "gzip-static.txt", skip=UNWALKED)
+        precompress(
+            run.site_dir,
+            run.cache_dir / "gzip-static.txt",
+            skip=UNWALKED,
+            chunks=run.cache_dir / "gzip-chunks",
+        )
     except BuildError as error:
         print(str(error), file=out)
         return 1
