@@ -4,6 +4,7 @@ the fixture catalogue, rebuilds, and compares with a full build of the changed c
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,28 @@ def test_the_statistics_are_written_again_only_when_their_export_or_catalogue_ch
     build(catalogue_copy, tmp_path / "a")  # without the export: no statistics published
     assert not list(site.glob("du-lieu-mo/thong-ke/*"))
     assert "du-lieu-mo/thong-ke/" not in (site / "thong-ke" / "index.html").read_text("utf-8")
+
+
+def test_a_calendar_changed_since_the_last_build_is_checked_against_the_holidays_package(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    """A rebuild leaves out the holidays check while the calendars and the package are the ones
+    the last build checked; a calendar edited since is checked again."""
+    build(catalogue_copy, tmp_path / "a")
+    rename(catalogue_copy, CODE, "Mới - ")
+    assert "(một phần)" in build(catalogue_copy, tmp_path / "a")
+    calendar = catalogue_copy / "calendar" / "2025.yaml"
+    text = calendar.read_text(encoding="utf-8")
+    edited = re.sub(r",\s*2025-09-02\]", "]", text, count=1)
+    assert edited != text
+    calendar.write_text(edited, encoding="utf-8")
+    out = io.StringIO()
+    code = build_command(
+        catalogue_copy,
+        out=out,
+        today=TODAY,
+        site_dir=tmp_path / "a" / "site",
+        cache_dir=tmp_path / "a" / "cache",
+    )
+    assert code == 1
+    assert "thư viện holidays coi 2025-09-02 là ngày nghỉ" in out.getvalue()
