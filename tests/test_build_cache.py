@@ -2,14 +2,16 @@
 content changed, every one of them, and no other. Each test changes one procedure of a copy of
 the fixture catalogue, rebuilds, and compares with a full build of the changed catalogue."""
 
+import gzip
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from buildlib.catalogue.yamlsource import load_text
-from buildlib.site import browse
+from buildlib.site import browse, precompress
 from buildlib.site.build import build_command
 from buildlib.site.feeds import FILE
 from chalicelib.stats import COLUMNS
@@ -130,3 +132,58 @@ def test_the_statistics_are_written_again_only_when_their_export_or_catalogue_ch
     build(catalogue_copy, tmp_path / "a")  # without the export: no statistics published
     assert not list(site.glob("du-lieu-mo/thong-ke/*"))
     assert "du-lieu-mo/thong-ke/" not in (site / "thong-ke" / "index.html").read_text("utf-8")
+
+
+def test_a_calendar_changed_since_the_last_build_is_checked_against_the_holidays_package(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    """A rebuild leaves out the holidays check while the calendars and the package are the ones
+    the last build checked; a calendar edited since is checked again."""
+    build(catalogue_copy, tmp_path / "a")
+    rename(catalogue_copy, CODE, "Mới - ")
+    assert "(một phần)" in build(catalogue_copy, tmp_path / "a")
+    calendar = catalogue_copy / "calendar" / "2025.yaml"
+    text = calendar.read_text(encoding="utf-8")
+    edited = re.sub(r",\s*2025-09-02\]", "]", text, count=1)
+    assert edited != text
+    calendar.write_text(edited, encoding="utf-8")
+    out = io.StringIO()
+    code = build_command(
+        catalogue_copy,
+        out=out,
+        today=TODAY,
+        site_dir=tmp_path / "a" / "site",
+        cache_dir=tmp_path / "a" / "cache",
+    )
+    assert code == 1
+    assert "thư viện holidays coi 2025-09-02 là ngày nghỉ" in out.getvalue()
+
+
+def test_a_renamed_procedures_item_is_new_on_every_list_and_in_every_gzip_copy(
+    catalogue_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each list item is written once a build and a long page is gzipped in cached chunks (here
+    every page from 2 KB, the fixture's lists being short): the renamed procedure's item must be
+    the new one on every list it is on, in the page and in its copy, as a full build of the
+    changed catalogue writes it."""
+    monkeypatch.setattr(precompress, "CHUNKED_BYTES", 2048)
+    build(catalogue_copy, tmp_path / "a")
+    assert any((tmp_path / "a" / "cache" / "gzip-chunks").iterdir())
+    rename(catalogue_copy, CODE, "Mới - ")
+    assert "(một phần)" in build(catalogue_copy, tmp_path / "a")
+    build(catalogue_copy, tmp_path / "b", full=True)
+    site, full = tmp_path / "a" / "site", tmp_path / "b" / "site"
+    listing = [
+        p.relative_to(site)
+        for folder in ("duyet", "co-quan")
+        for p in (site / folder).rglob("index.html")
+        if f"thu-tuc/{CODE}/" in p.read_text(encoding="utf-8")
+    ]
+    assert len(listing) >= 4  # its field, level, audience, online kind and agencies
+    for path in listing:
+        page = (site / path).read_text(encoding="utf-8")
+        assert page == (full / path).read_text(encoding="utf-8"), path
+        item = page[page.index(f"thu-tuc/{CODE}/") :].split("</li>", 1)[0]
+        assert "Mới - " in item, path
+        copy = site / path.with_name("index.html.gz")
+        assert gzip.decompress(copy.read_bytes()).decode("utf-8") == page, path

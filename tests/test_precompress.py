@@ -3,10 +3,11 @@ which the embedded server and nginx send as they are."""
 
 import gzip
 import os
+import subprocess
 from pathlib import Path
 
 from buildlib.site import built
-from buildlib.site.precompress import gzipped, precompress, write_with_copy
+from buildlib.site.precompress import gzip_chunked, gzipped, precompress, write_with_copy
 
 
 def make_site(root: Path) -> Path:
@@ -96,3 +97,55 @@ def test_a_copy_is_standard_gzip_and_the_same_for_the_same_bytes():
     assert gzip.decompress(copy) == page  # any gzip reader (the servers, browsers) unpacks it
     assert copy == gzipped(page)  # no time stamp: a rebuild writes the same bytes
     assert len(copy) < len(page) // 10
+
+
+def long_list(count: int, renamed: int | None = None) -> bytes:
+    """A browse list's lines, one procedure renamed."""
+    return "".join(
+        f'<li><a href="../../thu-tuc/1.{i:06d}/">{"Sửa: " if i == renamed else ""}Thủ tục số {i}'
+        f"</a> <small>1.{i:06d}</small></li>\n"
+        for i in range(count)
+    ).encode("utf-8")
+
+
+def test_a_long_file_is_one_gzip_stream_that_gzip_and_python_read(tmp_path: Path):
+    data = long_list(20_000)
+    packed, chunks = gzip_chunked(data, {})
+    assert len(chunks) > 10  # cut in chunks, each compressed on its own
+    assert gzip.decompress(packed) == data
+    assert len(packed) < len(gzip.compress(data, compresslevel=6)) * 1.03
+    copy = tmp_path / "list.html.gz"
+    copy.write_bytes(packed)
+    assert subprocess.run(["gzip", "-t", str(copy)]).returncode == 0
+    unpacked = subprocess.run(["gzip", "-dc", str(copy)], capture_output=True, check=True).stdout
+    assert unpacked == data
+    for small in (b"", b"a", b"\n", b"abc\n", b"\n\n\nx"):
+        assert gzip.decompress(gzip_chunked(small, {})[0]) == small
+
+
+def test_a_chunk_kept_from_before_is_used_only_where_the_same_bytes_follow_the_same_chunk():
+    """A changed line changes its chunk, and the chunk after it (compressed with the one before
+    as its dictionary): reusing either one's old deflate would unpack to the old text, or to
+    nothing readable. With the chunks of the old file, the new one comes out exactly as it would
+    from nothing, and only the chunks next to the change are made again."""
+    _, chunks = gzip_chunked(long_list(20_000), {})
+    for renamed in (0, 7_000, 19_999):
+        data = long_list(20_000, renamed)
+        packed, used = gzip_chunked(data, chunks)
+        assert gzip.decompress(packed) == data
+        assert packed == gzip_chunked(data, {})[0]
+        assert 1 <= len(used.keys() - chunks.keys()) <= 3
+    shorter = long_list(19_000)
+    assert gzip.decompress(gzip_chunked(shorter, chunks)[0]) == shorter
+
+
+def test_precompress_keeps_a_long_files_chunks_and_its_copy_follows_every_change(tmp_path: Path):
+    site, record, kept = tmp_path / "site", tmp_path / "gzip-static.txt", tmp_path / "chunks"
+    page = site / "duyet" / "index.html"
+    page.parent.mkdir(parents=True)
+    for renamed in (None, 5, 5_000, None):
+        page.write_bytes(long_list(10_000, renamed))
+        os.utime(page, ns=(page.stat().st_mtime_ns + 1, page.stat().st_mtime_ns + 1))
+        assert precompress(site, record, chunks=kept) == (1, 0)
+        assert gzip.decompress(page.with_suffix(".html.gz").read_bytes()) == page.read_bytes()
+    assert len(list(kept.iterdir())) == 1  # one file of chunks for the one long page

@@ -3,19 +3,20 @@
 They are built from one small summary per procedure (name, field, levels... of the version shown
 today), not from the catalogue itself, so an incremental rebuild can redo them from the cache
 without loading 10,000 procedures. A few dozen pages: rendered by our templates into the shell,
-and on a rebuild only those whose inputs changed (`made`: a digest of each page's inputs). When
-the rebuild also says which procedures' summaries may have changed (`touched`), a page none of
-them is listed on, before or after, is not even put together (its list of up to 10,000 items
-and their digest were most of a one-procedure rebuild's browse phase).
+and written only when their HTML differs from the last build's (`made`: a digest of each page's
+HTML). When the rebuild also says which procedures' summaries may have changed (`touched`), a
+page none of them is listed on, before or after, is not even put together (its list of up to
+10,000 items was most of a one-procedure rebuild's browse phase). A list's items are written
+once per procedure and build, not once per list (`_Renderer.items`).
 """
 
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from jinja2 import Environment, Template
+from markupsafe import escape
 
 from buildlib.catalogue import labels
 from chalicelib.bundle import accepting_offices
@@ -75,15 +76,24 @@ STATUS = {
 }
 
 
-def _item(root: str, code: str, s: dict, extra: str = "") -> dict:
+def _item(root: str, code: str, s: dict) -> dict:
+    return {"href": f"{root}thu-tuc/{code}/", "text": s["name"], "meta": _meta(code, s)}
+
+
+def _meta(code: str, s: dict) -> str:
     meta = [code]
     if s["status"] == "future":
         meta.append(f"áp dụng từ {labels.date(s['from'])}")
     elif STATUS[s["status"]]:
         meta.append(STATUS[s["status"]])
-    if extra:
-        meta.append(extra)
-    return {"href": f"{root}thu-tuc/{code}/", "text": s["name"], "meta": " · ".join(meta)}
+    return " · ".join(meta)
+
+
+def _item_tail(code: str, s: dict) -> str:
+    """A procedure's list item (`_item` as pagedata.list_items writes it) after `href="` and its
+    root: the same on every list the procedure is on, whatever the list's depth."""
+    e = escape
+    return f'thu-tuc/{e(code)}/">{e(s["name"])}</a> <small>{e(_meta(code, s))}</small></li>\n'
 
 
 def _sorted(summaries: dict[str, dict], codes) -> list[str]:
@@ -93,7 +103,19 @@ def _sorted(summaries: dict[str, dict], codes) -> list[str]:
     )
 
 
-Page = tuple[str, str | None]  # (path below the site, HTML; None: unchanged, not rendered)
+class Page(NamedTuple):
+    path: str  # below the site
+    html: str | None  # None: unchanged, not rendered
+    # What to check the links of (links.check_links): the HTML without the procedures' items,
+    # which each link to `thu-tuc/<code>/` of a code in `listed` (None: the whole HTML).
+    frame: str | None = None
+    listed: tuple[str, ...] = ()
+
+
+class _Listed(list[str]):
+    """A list's procedure items, written (`_Renderer.items`), and their codes."""
+
+    codes: tuple[str, ...] = ()
 
 
 def pages(
@@ -105,14 +127,15 @@ def pages(
 ) -> Iterator[Page]:
     """(path below the site, HTML) of every browse, agency and life-event page.
 
-    `made` maps page paths to a digest of what each was made from (template, inputs, date): given
-    the previous build's, a page made from the same inputs comes with HTML None (its file is
-    already right) and is not rendered. It is updated with this build's digests.
+    `made` maps page paths to a digest of their HTML: given the previous build's, a page that
+    comes out the same comes with HTML None (its file is already right). It is updated with this
+    build's digests.
 
     `touched` (a rebuild on the same date, with the same other catalogue files): the summaries,
-    before and after, of every procedure that changed, appeared or went. A list page, agency page
-    or life-event page that lists none of them comes with HTML None without being made again:
-    every other input of these pages is in `made`'s digest only through those summaries."""
+    before and after, of every procedure that changed, appeared or went. A list page or agency page
+    that lists none of them comes with HTML None without being made again: every other input of
+    these pages is the same (a change to any other catalogue file, the code or the date is a
+    build without `touched`)."""
     s = site.summaries
     listing = env.get_template("list.html.j2")
     renderer = _Renderer(shell, site, {} if made is None else made)
@@ -125,9 +148,10 @@ def pages(
         root = "../" * depth
         for section in sections:
             for item in section["items"]:
-                item["href"] = item["href"].replace("{root}", root)
+                if type(item) is dict:  # else a procedure's item, written (`_Renderer.items`)
+                    item["href"] = item["href"].replace("{root}", root)
         context = {"title": title, "intro": intro, "sections": sections, "root": root}
-        return renderer.page(path, listing, title, context, basis=context, feed=feed)
+        return renderer.page(path, listing, title, context, feed=feed)
 
     def group(key, names: dict[str, str], base: str, title: str, noun: str):
         buckets: dict[str, list[str]] = {}
@@ -144,8 +168,7 @@ def pages(
             if mentioned.spares(key, value) and renderer.has(path):
                 yield renderer.kept(path)
             else:
-                root = "../" * path.count("/")
-                items = [_item(root, c, s[c]) for c in renderer.order(buckets[value])]
+                items = renderer.items("../" * path.count("/"), buckets[value])
                 yield page(
                     path,
                     f"{noun} {name}".strip(),
@@ -246,12 +269,13 @@ class _Mentions:
 
 
 class _Renderer:
-    """Renders a page into the shell unless it is made from the same inputs as last time."""
+    """Renders a page into the shell, and tells whether it is what the last build wrote."""
 
     def __init__(self, shell: Shell, site: SiteData, made: dict[str, str]) -> None:
         self.shell, self.today, self.made = shell, site.today, made
         self.summaries = site.summaries
         self.rank: dict[str, int] | None = None
+        self.tails: dict[str, str] = {}
 
     def order(self, codes: Iterable[str]) -> list[str]:
         """`codes` in the lists' order (`_sorted`). Every procedure is ranked once, when the
@@ -261,13 +285,28 @@ class _Renderer:
             self.rank = {c: i for i, c in enumerate(_sorted(self.summaries, self.summaries))}
         return sorted(codes, key=self.rank.__getitem__)
 
+    def items(self, root: str, codes: Iterable[str]) -> "_Listed":
+        """The `<li>` of each procedure of a list (`_item`, escaped as pagedata.list_items
+        escapes it), in the lists' order: each procedure's is written once a build, whatever
+        the number of lists it is on, and prefixed with each list's root (which climbs to the
+        site's root: the link is to `thu-tuc/<code>/`, see `page`)."""
+        tails, summaries = self.tails, self.summaries
+        out = _Listed()
+        out.codes = tuple(self.order(codes))
+        for c in out.codes:
+            tail = tails.get(c)
+            if tail is None:
+                tail = tails[c] = _item_tail(c, summaries[c])
+            out.append('<li><a href="' + root + tail)
+        return out
+
     def has(self, path: str) -> bool:
         """A file made by an earlier build is there for this page."""
         return path + "index.html" in self.made
 
     def kept(self, path: str) -> Page:
         """The page as an earlier build made it (its inputs did not change)."""
-        return path + "index.html", None
+        return Page(path + "index.html", None)
 
     def page(
         self,
@@ -275,19 +314,38 @@ class _Renderer:
         template: Template,
         title: str,
         context: dict[str, Any],
-        basis: Any,
         feed: str | None = None,
     ) -> Page:
-        """`basis`: everything the page shows, JSON-able (the context without SiteData)."""
-        text = json.dumps([template.name, self.today, title, basis], ensure_ascii=False)
-        digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        """The page, or None when it is byte for byte the file the last build wrote (`made`
+        holds the digest of each page's HTML): its file is not written again, nor its links
+        checked. The procedures' items of its lists are put in after the rest is rendered, so
+        that the links checked with a regular expression are the rest's (a list's items are
+        each a link to `thu-tuc/<code>/`, and up to 10,000 of them: reading them again for their
+        links was most of the check)."""
+        extra = feeds.link(feed) if feed else ""
+        lists: dict[str, _Listed] = {}
+        sections: list[dict] = []
+        for section in context.get("sections", ()):
+            if isinstance(section["items"], _Listed) and section["items"]:
+                marker = f"\0{len(lists)}\0"  # no catalogue text holds a NUL (YAML refuses it)
+                lists[marker] = section["items"]
+                section = {**section, "items": [marker]}
+            sections.append(section)
+        html = frame = self.shell.wrap(
+            template.render(**{**context, "sections": sections}),
+            title=title,
+            depth=path.count("/"),
+            head_extra=extra,
+        )
+        for marker, items in lists.items():
+            html = html.replace(marker, "".join(items), 1)
+        digest = hashlib.blake2b(html.encode(), digest_size=16).hexdigest()
         target = path + "index.html"
         if self.made.get(target) == digest:
-            return target, None
+            return Page(target, None)
         self.made[target] = digest
-        html = template.render(**context)
-        extra = feeds.link(feed) if feed else ""
-        return target, self.shell.wrap(html, title=title, depth=path.count("/"), head_extra=extra)
+        listed = tuple(c for items in lists.values() for c in items.codes)
+        return Page(target, html, frame, listed)
 
 
 def agency_pages(
@@ -316,14 +374,11 @@ def agency_pages(
         sections = [
             {
                 "heading": f"Là cơ quan {label}",
-                "items": [
-                    _item("../../", c, site.summaries[c]) for c in renderer.order(roles[role])
-                ],
+                "items": renderer.items("../../", roles[role]),
             }
             for role, label in ROLES.items()
             if role in roles
         ]
-        parent = site.agencies.get(agency.get("parent") or "", {}).get("name")
         offices = site.offices.get(agency_id, [])
         yield renderer.page(
             f"co-quan/{agency_id}/",
@@ -336,7 +391,6 @@ def agency_pages(
                 "root": "../../",
                 "site": site,
             },
-            basis=[agency, sections, parent, offices],
             feed=f"Thay đổi: {agency['name']}",
         )
     yield page("co-quan/", "Cơ quan giải quyết thủ tục", [{"heading": None, "items": index}])
@@ -346,13 +400,11 @@ def life_event_pages(env, renderer: _Renderer, site: SiteData, page) -> Iterator
     template = env.get_template("life_event.html.j2")
     index = []
     for event_id, event in sorted(site.life_event_docs.items()):
-        steps = [site.summaries.get(step.get("procedure")) for step in event["steps"]]
         yield renderer.page(
             f"su-kien/{event_id}/",
             template,
             event["name"],
             {"e": event, "root": "../../", "site": site},
-            basis=[event, steps],
         )
         index.append(
             {
@@ -408,7 +460,7 @@ def online_page(env: Environment, renderer: _Renderer, site: SiteData) -> Page:
     count = sum(len(section["items"]) for section in sections)
     title = "Nộp hồ sơ trực tuyến"
     context = {"title": title, "sections": sections, "count": count, "root": "../"}
-    return renderer.page(ONLINE, env.get_template("online.html.j2"), title, context, context)
+    return renderer.page(ONLINE, env.get_template("online.html.j2"), title, context)
 
 
 FINDING = "tim-kiem/"
@@ -448,4 +500,4 @@ def finding_page(env: Environment, renderer: _Renderer, site: SiteData) -> Page:
             sections.append({"heading": words.capitalize(), "items": items})
     title = "Tìm thủ tục"
     context = {"title": title, "sections": sections, "root": "../"}
-    return renderer.page(FINDING, env.get_template("find.html.j2"), title, context, context)
+    return renderer.page(FINDING, env.get_template("find.html.j2"), title, context)

@@ -29,9 +29,11 @@ import json
 import os
 import shutil
 import time
+import zlib
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
@@ -171,7 +173,12 @@ def build_command(
         search_records = search_index(run, loaded, rendered.records)
         published = open_data(run, loaded, shell, rendered.records)
         stats_made = statistics_page(run, loaded, shell, events)
-        precompress(run.site_dir, run.cache_file.parent / "gzip-static.txt", skip=UNWALKED)
+        precompress(
+            run.site_dir,
+            run.cache_dir / "gzip-static.txt",
+            skip=UNWALKED,
+            chunks=run.cache_dir / "gzip-chunks",
+        )
     except BuildError as error:
         print(str(error), file=out)
         return 1
@@ -190,6 +197,9 @@ def plan(catalogue_dir: Path, *, today: str, site_dir: Path, cache_dir: Path, fu
     """Full or incremental, and which procedures changed (their files, or what today shows)."""
     cache_file = cache_dir / "pages.marshal"
     previous = (None if full else cache.read(cache_file, [CACHE_VERSION])) or {}
+    if previous:
+        entries = _read_entries(cache_dir, previous.get("entries", {}))
+        previous = {**previous, "procedures": entries} if entries is not None else {}
     known = {c: (p["stat"], p["hash"]) for c, p in previous.get("procedures", {}).items()}
     hashes, per_code, others, signatures = cache.scan(catalogue_dir, known)
     code = cache.code_inputs()
@@ -242,7 +252,10 @@ def load_catalogue(run: Plan) -> Loaded:
         catalogue = _load_partial(run.catalogue_dir, run.changed, cached_others or {}, run.per_code)
     else:
         catalogue = load(run.catalogue_dir)
-    _check(catalogue)
+    # The holidays of each calendar's year are checked against the `holidays` package (~0.08 s)
+    # when the calendars or the package changed since the last build that checked them.
+    holidays = _holidays_key(run)
+    _check(catalogue, calendar_library=run.previous.get("holidays") != holidays)
     procedures = {c: [d.data for d in docs] for c, docs in catalogue.procedures().items()}
     old = run.old
     summaries = {c: old[c]["summary"] for c in run.hashes if c in old}
@@ -288,8 +301,10 @@ def frame(run: Plan, loaded: Loaded, building: "Future[None] | None") -> Shell:
     shell = Shell.from_html((site_dir / "_shell" / "index.html").read_text(encoding="utf-8"))
     assets = site_dir / "assets"
     assets.mkdir(parents=True, exist_ok=True)
-    calendar = _calendar_script(loaded.catalogue, run.today)
-    (assets / "ngay-nghi.js").write_text(calendar, encoding="utf-8")
+    calendar = assets / "ngay-nghi.js"
+    # Made from the calendars (other files) and the date: a rebuild on the same date has it.
+    if not (run.incremental and run.previous.get("today") == run.today and calendar.is_file()):
+        calendar.write_text(_calendar_script(loaded.catalogue, run.today), encoding="utf-8")
     templates = loaded.catalogue.root / "templates"
     if templates.is_dir():
         shutil.copytree(templates, site_dir / "mau", dirs_exist_ok=True)
@@ -352,7 +367,7 @@ def pages(
             browse_pages.extend(browse.pages(env, shell, site, made, _touched(run, loaded)))
         except TemplateError as error:
             raise RenderError(f"Không dựng được trang duyệt: {error}") from error
-        known.update(p[: -len("index.html")] for p, _ in browse_pages)
+        known.update(p.path[: -len("index.html")] for p in browse_pages)
         problems.extend(_write_browse_pages(site_dir, browse_pages, made, exists))
         if meanwhile is not None:
             meanwhile()
@@ -399,7 +414,7 @@ def pages(
         run.cache_file.unlink(missing_ok=True)  # the next build starts from scratch
         lines = [*problems[:50], f"Dựng trang thất bại: {len(problems) + unlisted} lỗi."]
         raise RenderError("\n".join(lines))
-    return Rendered(sum(h is not None for _, h in browse_pages), written, data, made)
+    return Rendered(sum(p.html is not None for p in browse_pages), written, data, made)
 
 
 def _write_browse_pages(
@@ -408,16 +423,19 @@ def _write_browse_pages(
     """The browse pages made again written (their broken links returned), and the files of
     those no longer made removed."""
     problems = []
-    for path in set(made) - {p for p, _ in browse_pages}:  # e.g. a field without procedures
+    for path in set(made) - {p.path for p in browse_pages}:  # e.g. a field without procedures
         del made[path]
         (site_dir / path).unlink(missing_ok=True)
         (site_dir / f"{path}.gz").unlink(missing_ok=True)  # its copy (precompress.py)
         with contextlib.suppress(OSError):  # its folder, unless something else is in it
             (site_dir / path).parent.rmdir()
-    for path, html in browse_pages:
-        if html is None:  # made from the same inputs as the file already there
+    for path, html, frame, listed in browse_pages:
+        if html is None:  # the same as the file already there
             continue
-        problems.extend(check_links(path, html, exists))
+        problems.extend(check_links(path, html if frame is None else frame, exists))
+        problems.extend(
+            f"{path}: liên kết hỏng: thu-tuc/{c}/" for c in listed if not exists(f"thu-tuc/{c}/")
+        )
         target = site_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
@@ -615,7 +633,8 @@ def application_pages(run: Plan, loaded: Loaded, shell: Shell, env: Environment)
 
 
 def backoffice_pages(run: Plan, loaded: Loaded, shell: Shell, env: Environment) -> None:
-    """The officers' pages (can-bo/): four small files, written on every build."""
+    """The officers' pages (can-bo/): five small files, made on every build and written when
+    they differ from the file there (a rebuild then leaves them and their gzip copies alone)."""
     forms = loaded.forms
     procedures = {c: s["name"] for c, s in loaded.summaries.items() if s.get("form") in forms}
     try:
@@ -624,8 +643,12 @@ def backoffice_pages(run: Plan, loaded: Loaded, shell: Shell, env: Environment) 
         raise RenderError(f"Không dựng được trang cán bộ: {error}") from error
     for path, html in written:
         target = run.site_dir / path
+        data = html.encode("utf-8")
+        with contextlib.suppress(FileNotFoundError):
+            if target.read_bytes() == data:  # kept with its mtime: its gzip copy is current
+                continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(html, encoding="utf-8")
+        target.write_bytes(data)
 
 
 def save_cache(
@@ -680,11 +703,68 @@ def save_cache(
             "others": run.others,
             "code": run.code,
             "today": run.today,
-            "procedures": entries,
+            "entries": _save_entries(run, entries),  # the procedures' entries, in parts
             "browse": rendered.browse_inputs,
             "stats": stats_made,  # statistics_page's inputs
+            "holidays": _holidays_key(run),  # the calendars checked against `holidays`
         },
     )
+
+
+ENTRY_PARTS = 32  # the page cache's procedure entries are kept in this many files
+
+
+def _entries_part(code: str) -> str:
+    return f"{zlib.crc32(code.encode()) % ENTRY_PARTS:02d}"
+
+
+def _entries_file(cache_dir: Path, part: str) -> Path:
+    return cache_dir / "procedures" / f"{part}.marshal"
+
+
+def _read_entries(cache_dir: Path, tokens: dict[str, str]) -> dict[str, dict] | None:
+    """Every procedure's entry as the last build saved it (`_save_entries`), or None when a
+    part is missing or is not the one the page cache names."""
+    out: dict[str, dict] = {}
+    for part, token in tokens.items():
+        entries = cache.read(_entries_file(cache_dir, part), [CACHE_VERSION, token])
+        if entries is None:
+            return None
+        out.update(entries)
+    return out
+
+
+def _save_entries(run: Plan, entries: dict[str, dict]) -> dict[str, str]:
+    """The procedures' entries in ENTRY_PARTS files, by a checksum of the code: a part whose
+    entries are all the last build's, for the same codes, is not written again (the entries were
+    ~14 MB at 10,000 procedures, written whole after every rebuild). Returns each part's token,
+    which the page cache keeps and each part's key holds, so that parts of different builds are
+    never read together."""
+    old = run.old
+    before: dict[str, set[str]] = {}
+    for c in old:
+        before.setdefault(_entries_part(c), set()).add(c)
+    after: dict[str, dict[str, dict]] = {}
+    for c, entry in entries.items():
+        after.setdefault(_entries_part(c), {})[c] = entry
+    kept = run.previous.get("entries", {}) if run.incremental else {}
+    tokens = {}
+    token = f"{time.time_ns()}-{os.getpid()}"
+    (run.cache_dir / "procedures").mkdir(exist_ok=True)
+    for part, mine in after.items():
+        if (
+            part in kept
+            and mine.keys() == before.get(part, set())
+            and all(entry is old[c] for c, entry in mine.items())
+        ):
+            tokens[part] = kept[part]
+            continue
+        tokens[part] = token
+        cache.save(_entries_file(run.cache_dir, part), [CACHE_VERSION, token], mine)
+    for gone in (run.cache_dir / "procedures").glob("*.marshal"):
+        if gone.stem not in tokens:
+            gone.unlink()
+    return tokens
 
 
 def _chunks_file(run: Plan) -> Path:
@@ -794,8 +874,15 @@ def _published_versions(
     return out
 
 
-def _check(catalogue: Catalogue) -> None:
-    errors = [p for p in catalogue.problems + run_all(catalogue) if p.severity == "error"]
+def _holidays_key(run: Plan) -> str:
+    """What check_calendar_library's verdict depends on: the calendars (among the other files)
+    and the version of the `holidays` package."""
+    return f"{version('holidays')}:{run.others}"
+
+
+def _check(catalogue: Catalogue, *, calendar_library: bool = True) -> None:
+    found = run_all(catalogue, calendar_library=calendar_library)
+    errors = [p for p in catalogue.problems + found if p.severity == "error"]
     if errors:
         lines = [p.text() for p in errors]
         raise CatalogueError(
@@ -905,7 +992,8 @@ def _write_application_pages(
             privacy=application.privacy_notice(catalogue.root),
         )
     )
-    for path, text in [*written, *application.unit_files(units)]:
+    # The units' files are made from "other" files only: a rebuild (`only`) has them already.
+    for path, text in [*written, *(application.unit_files(units) if only is None else ())]:
         target = site_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
         write_with_copy(str(target), text)  # nop-ho-so/ is not walked by precompress

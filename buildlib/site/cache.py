@@ -26,9 +26,10 @@ from buildlib import paths
 from buildlib.site import webfont
 from chalicelib.config import retention_days
 
-VERSION = 9  # 2: search records cached per procedure; 3: summary has the form; 4: browse;
+VERSION = 11  # 2: search records cached per procedure; 3: summary has the form; 4: browse;
 # 5: stat signatures; 6: open data in chunks; 7: search records have their name's length;
-# 8: search tokens kept per chunk, apart from the page cache; 9: signatures start with the folder's
+# 8: search tokens kept per chunk, apart from the page cache; 9: signatures start with the folder's;
+# 10: the browse pages' digests are of their HTML; 11: procedure entries kept in parts
 STAGES = ("buildlib.site", "buildlib.catalogue")  # what `build.py build` runs
 FIRST_PARTY = ("buildlib", "chalicelib")
 

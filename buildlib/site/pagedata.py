@@ -83,14 +83,18 @@ def environment(compiled: Path | None = None) -> Environment:
     return env
 
 
-def list_items(items: Iterable[dict]) -> Markup:
+def list_items(items: Iterable[dict | str]) -> Markup:
     """`<li><a href>text</a> <small>meta</small></li>` a line for each link of a browse list
     (`meta` left out when empty), escaped as autoescape would: a Jinja loop over the same items
-    took ~10 times as long, and a browse list has up to 10,000 of them."""
+    took ~10 times as long, and a browse list has up to 10,000 of them. An item given as text
+    is such a line already written and escaped (browse.py writes each procedure's once a build,
+    for every list it is on)."""
     e = escape
     return Markup(
         "".join(
-            f'<li><a href="{e(i["href"])}">{e(i["text"])}</a>'
+            i
+            if isinstance(i, str)
+            else f'<li><a href="{e(i["href"])}">{e(i["text"])}</a>'
             + (f" <small>{e(i['meta'])}</small></li>\n" if i["meta"] else "</li>\n")
             for i in items
         )
