@@ -550,7 +550,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class Assets(HTMLParser):
-    """The scripts (module preloads too) and stylesheets a page loads."""
+    """The scripts and stylesheets a page loads: also the modules a loader script starts after
+    the first paint (apply-load.js: its data-entry and data-modules, beside it)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -561,6 +562,12 @@ class Assets(HTMLParser):
         values = dict(attrs)
         if tag == "script" and values.get("src"):
             self.urls.append(values["src"])
+            folder = values["src"].rpartition("/")[0]
+            for name in (values.get("data-modules") or "").split():
+                self.urls.append(f"{folder}/{name}")
+                self.preloads.append(f"{folder}/{name}")
+            if values.get("data-entry"):
+                self.urls.append(f"{folder}/{values['data-entry']}")
         rel = (values.get("rel") or "").split() if tag == "link" else []
         if "stylesheet" in rel or "modulepreload" in rel:
             self.urls.append(values["href"])
@@ -613,8 +620,8 @@ def test_the_application_page_own_scripts_and_styles_weigh_at_most_60_kb_gzip(si
 
 
 def test_the_application_page_preloads_every_module_apply_js_imports(site: Path) -> None:
-    """apply.js is an ES module over others (no bundler): the page names them all as
-    modulepreload links, so they load in parallel and count in the budget above."""
+    """apply.js is an ES module over others (no bundler): the page names them all for its
+    loader (apply-load.js), which preloads them at once, and they count in the budget above."""
     modules = imported_modules(site / "assets" / "apply.js")
     assert (site / "assets" / "apply-rules.js").resolve() in modules
     for page in application_pages(site):
@@ -625,10 +632,10 @@ def test_the_application_page_preloads_every_module_apply_js_imports(site: Path)
 
 
 def page_config(page: Path) -> dict:
-    text = built.read(page)
-    found = re.search(r'<script type="application/json" id="ap-config">(.*?)</script>', text, re.S)
+    """The page's configuration: the file beside it that its loader names (apply-load.js)."""
+    found = re.search(r'data-config="([^"]+)"', built.read(page))
     assert found, page
-    return json.loads(found.group(1))
+    return json.loads(built.read(page.parent / found.group(1)))
 
 
 def in_force_form(code: str, world: World) -> str | None:

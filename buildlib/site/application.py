@@ -6,7 +6,10 @@ JavaScript; theme/assets/apply.js turns it into one page per step, keeps a draft
 and submits. The client's rules (theme/assets/apply-rules.js) get their patterns, limits and
 Vietnamese messages from the API's own rules module, `functions/chalicelib/forms.py`, through the
 page's JSON configuration: one source, so a message the browser shows is the one the server
-would send.
+would send. The configuration is a file beside the page (`nop-ho-so/<code>/cau-hinh.json`),
+fetched with the page's modules after its first paint (theme/assets/apply-load.js); so are the
+choices of its drop-down lists of provinces and offices, which the scripts fill from it: the
+page's HTML stays small enough to paint early on a slow phone (bench/README.md).
 
 Also written: the administrative units as small JSON files, one per province
 (`du-lieu/don-vi/<code>.json`), so an address question loads only the communes of the province
@@ -30,11 +33,11 @@ from chalicelib.config import retention_days
 from chalicelib.forms import office_from, with_delivery
 from chalicelib.versions import version_in_force
 
-from .pagedata import script_json
 from .search import fold
 from .shell import Shell
 
 UNITS_DIR = "du-lieu/don-vi"
+CONFIG = "cau-hinh.json"  # beside each application page: its configuration (client_config)
 API = "/api/"  # the API is served from the site's own origin (functions/serve.py, API Gateway)
 RADIO_MAX = 7  # more options than this become a drop-down list
 EXTENSIONS = {"pdf": [".pdf"], "jpeg": [".jpg", ".jpeg"], "png": [".png"]}
@@ -206,8 +209,8 @@ def pages(
     today: str,
     privacy: markupsafe.Markup,
 ) -> Iterator[tuple[str, str]]:
-    """(path, HTML) of the application page of every procedure whose version in force today
-    offers an online form."""
+    """(path, text) of the application page of every procedure whose version in force today
+    offers an online form, and of its configuration (CONFIG, JSON) beside it."""
     template = env.get_template("apply.html.j2")
     province_list = provinces(units)
     commune_names = {c["code"]: c["name"] for u in units for c in u["communes"]}
@@ -220,6 +223,15 @@ def pages(
         names = [agencies[a]["name"] for a in version["agencies"]["implementing"]]
         choices = office_choices(accepting_offices(version, agencies, offices), commune_names)
         path = f"nop-ho-so/{code}/"
+        config = {
+            **client_config(form, version, province_list),
+            "agencies": names,
+            "offices": choices,
+            "office_from": office_from(form),
+            "province": offices[0]["province"] if offices else None,
+            "root": "../../",
+            "api": API,
+        }
         html = template.render(
             root="../../",
             code=code,
@@ -227,7 +239,6 @@ def pages(
             form=form,
             deadline=_online_deadline(version),
             agencies=names,
-            provinces=province_list,
             offices=choices,
             cross_boundary=is_cross_boundary(version),
             privacy=privacy,
@@ -237,19 +248,8 @@ def pages(
                 for p in form["pages"]
                 for s in p.get("uploads", [])
             },
-            config=markupsafe.Markup(
-                script_json(
-                    {
-                        **client_config(form, version, province_list),
-                        "agencies": names,
-                        "offices": choices,
-                        "office_from": office_from(form),
-                        "province": offices[0]["province"] if offices else None,
-                        "root": "../../",
-                        "api": API,
-                    }
-                )
-            ),
+            config=CONFIG,
         )
         title = f"Nộp hồ sơ trực tuyến: {version['name']}"
         yield path + "index.html", shell.wrap(html, title=title, depth=2)
+        yield path + CONFIG, json.dumps(config, ensure_ascii=False, separators=(",", ":"))

@@ -578,6 +578,36 @@ def test_without_javascript_the_page_says_what_to_do_instead(make_page, server, 
     expect(page.locator("h1")).to_contain_text("Danh sách giấy tờ")
 
 
+def test_a_form_that_could_not_load_says_what_to_do_instead(page: Page, server, axe):
+    """The configuration is fetched after the page (apply-load.js): if it fails, the page says so
+    and offers the checklist, instead of a page without a form and without a word."""
+    page.route("**/nop-ho-so/1.001193/cau-hinh.json", lambda route: route.fulfill(status=503))
+    page.goto(f"{server.url}/nop-ho-so/1.001193/")
+    expect(page.get_by_role("alert")).to_contain_text("Chưa tải được biểu mẫu")
+    expect(page.locator("#ap-app")).to_be_hidden()
+    expect(page.locator("#ap-nojs")).to_be_hidden()
+    axe(page, "application form not loaded")
+    page.get_by_role("link", name="danh sách giấy tờ cần chuẩn bị").click()
+    expect(page.locator("h1")).to_contain_text("Danh sách giấy tờ")
+
+
+def test_the_drop_down_lists_are_filled_from_the_configuration(page: Page, server):
+    """Provinces and offices are not written in the page once per list: the script fills them
+    from the configuration beside the page."""
+    url = f"{server.url}/nop-ho-so/1.001193/"
+    html = urllib.request.urlopen(url).read().decode()
+    assert html.count("<option") == html.count("<select"), "choices written in the page"
+    config = json.loads(urllib.request.urlopen(url + "cau-hinh.json").read())
+    addresses = [f["id"] for p in config["pages"] for f in p["fields"] if f["type"] == "address"]
+    assert addresses and len(config["provinces"]) == 34 and len(config["offices"]) > 1
+    page.goto(url)
+    expect(page.locator("#ap-app")).to_be_visible()
+    for field in addresses:
+        expect(page.locator(f"#f-{field} option")).to_have_count(1 + 34)
+    expect(page.locator(f"#f-{addresses[0]} option").nth(1)).to_have_text(config["provinces"][0][1])
+    expect(page.locator("#f-ap-office option")).to_have_count(1 + len(config["offices"]))
+
+
 @pytest.mark.parametrize("code", ["1.001193", "1.004194", "3.000333"])
 def test_procedure_page_button_leads_to_its_application_page(page: Page, server, code):
     page.goto(f"{server.url}/thu-tuc/{code}/")

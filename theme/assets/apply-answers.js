@@ -119,6 +119,30 @@ export function refresh(s) {
   });
 }
 
+/* The choices of the drop-down lists of provinces (every address question) and of offices (the
+   "noi-nop" step), from the configuration rather than written in the page once per list. */
+export function fillChoices(s) {
+  s.pages.forEach((page) => {
+    page.fields.forEach((item) => {
+      if (item.type === "address") addOptions($(`f-${item.id}`), s.cfg.provinces);
+    });
+  });
+  const office = $("f-ap-office");
+  if (office)
+    addOptions(
+      office,
+      s.cfg.offices.map((o) => [o.id, o.label]),
+    );
+}
+
+function addOptions(select, pairs) {
+  const options = document.createDocumentFragment();
+  pairs.forEach((p) => {
+    options.appendChild(el("option", { value: p[0], text: p[1] }));
+  });
+  select.appendChild(options);
+}
+
 export function loadCommunes(s, id, chosen) {
   const province = $(`f-${id}`).value,
     select = $(`f-${id}-xa`);

@@ -16,9 +16,11 @@
      apply-steps.js    which step shows, moving between steps
      apply-submit.js   the submission (once per draft) and the server's answers to it
      apply-reuse.js    "Giống người nộp hồ sơ" and the profile kept on this device
-   This module wires the page's events to them and shows the first step.
+   This module wires the page's events to them and shows the first step. They are started, with
+   the page's configuration (cau-hinh.json beside the page), by apply-load.js after the first
+   paint.
    Rules and messages: apply-rules.js, from the same source as the server's. */
-import { fill, loadCommunes, raw, refresh } from "./apply-answers.js";
+import { fill, fillChoices, loadCommunes, raw, refresh } from "./apply-answers.js";
 import { forgetReceipt, fresh, receipt, restore, save, saveSoon } from "./apply-draft.js";
 import { focusField, showErrors, status, validatePage } from "./apply-errors.js";
 import { drawFiles } from "./apply-files.js";
@@ -40,10 +42,15 @@ import { discard, draftKeys, pick, send } from "./apply-uploads.js";
 import { $, read } from "./apply-util.js";
 
 const app = document.getElementById("ap-app");
-const configNode = document.getElementById("ap-config");
-if (rules && app && configNode) start(createState(app, JSON.parse(configNode.textContent)));
+// The page's configuration, fetched by apply-load.js with these modules (it says so if it fails).
+if (rules && app && window.applyConfig)
+  window.applyConfig.then(
+    (cfg) => start(createState(app, cfg)),
+    () => {},
+  );
 
 function start(s) {
+  fillChoices(s);
   s.app.addEventListener("input", (event) => {
     if (event.target.type !== "file") {
       untickEdited(s, event.target);
