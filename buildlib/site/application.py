@@ -7,9 +7,9 @@ and submits. The client's rules (theme/assets/apply-rules.js) get their patterns
 Vietnamese messages from the API's own rules module, `functions/chalicelib/forms.py`, through the
 page's JSON configuration: one source, so a message the browser shows is the one the server
 would send. The configuration is a file beside the page (`nop-ho-so/<code>/cau-hinh.json`),
-fetched with the page's modules after its first paint (theme/assets/apply-load.js); so are the
+preloaded with the page's modules and handed to them by theme/assets/apply-load.js; so are the
 choices of its drop-down lists of provinces and offices, which the scripts fill from it: the
-page's HTML stays small enough to paint early on a slow phone (bench/README.md).
+page's HTML is half as heavy as with them written into it (bench/README.md).
 
 Also written: the administrative units as small JSON files, one per province
 (`du-lieu/don-vi/<code>.json`), so an address question loads only the communes of the province

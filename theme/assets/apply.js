@@ -16,9 +16,8 @@
      apply-steps.js    which step shows, moving between steps
      apply-submit.js   the submission (once per draft) and the server's answers to it
      apply-reuse.js    "Giống người nộp hồ sơ" and the profile kept on this device
-   This module wires the page's events to them and shows the first step. They are started, with
-   the page's configuration (cau-hinh.json beside the page), by apply-load.js after the first
-   paint.
+   This module wires the page's events to them and shows the first step. It is started, with
+   the page's configuration (cau-hinh.json beside the page), by apply-load.js.
    Rules and messages: apply-rules.js, from the same source as the server's. */
 import { fill, fillChoices, loadCommunes, raw, refresh } from "./apply-answers.js";
 import { forgetReceipt, fresh, receipt, restore, save, saveSoon } from "./apply-draft.js";
