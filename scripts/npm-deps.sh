@@ -20,6 +20,9 @@ fi
 stamp=node_modules/.lock-installed
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   echo "Cài đặt gói npm (package-lock.json) ..." >&2
-  npm ci --no-audit --no-fund
+  # No install scripts: the only package with one is vnu-jar, whose postinstall would download a
+  # Java runtime from GitHub when none is installed; its vnu.jar is in the package, and Java comes
+  # from Debian (test.sh installs default-jre-headless before this runs).
+  npm ci --no-audit --no-fund --ignore-scripts
   cp package-lock.json "$stamp"
 fi

