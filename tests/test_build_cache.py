@@ -22,13 +22,19 @@ TODAY = "2026-09-15"
 CODE = "1.001193"  # field ho-tich
 
 
-def build(catalogue: Path, tmp: Path, **kw) -> str:
+def run_build(catalogue: Path, tmp: Path, **kw) -> tuple[int, str]:
+    """build_command into tmp/site with its cache in tmp/cache: its exit code and what it said."""
     out = io.StringIO()
     code = build_command(
         catalogue, out=out, today=TODAY, site_dir=tmp / "site", cache_dir=tmp / "cache", **kw
     )
-    assert code == 0, out.getvalue()
-    return out.getvalue()
+    return code, out.getvalue()
+
+
+def build(catalogue: Path, tmp: Path, **kw) -> str:
+    code, said = run_build(catalogue, tmp, **kw)
+    assert code == 0, said
+    return said
 
 
 def stamps(site: Path, pattern: str) -> dict[str, int]:
@@ -147,16 +153,9 @@ def test_a_calendar_changed_since_the_last_build_is_checked_against_the_holidays
     edited = re.sub(r",\s*2025-09-02\]", "]", text, count=1)
     assert edited != text
     calendar.write_text(edited, encoding="utf-8")
-    out = io.StringIO()
-    code = build_command(
-        catalogue_copy,
-        out=out,
-        today=TODAY,
-        site_dir=tmp_path / "a" / "site",
-        cache_dir=tmp_path / "a" / "cache",
-    )
+    code, said = run_build(catalogue_copy, tmp_path / "a")
     assert code == 1
-    assert "thư viện holidays coi 2025-09-02 là ngày nghỉ" in out.getvalue()
+    assert "thư viện holidays coi 2025-09-02 là ngày nghỉ" in said
 
 
 def test_a_renamed_procedures_item_is_new_on_every_list_and_in_every_gzip_copy(
