@@ -29,7 +29,6 @@ import json
 import os
 import shutil
 import time
-import zlib
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -44,11 +43,12 @@ from buildlib.bundle import catalogue_revision
 from buildlib.catalogue import offices
 from buildlib.catalogue.crosschecks import run_all
 from buildlib.catalogue.load import Catalogue, Document, discover, load, load_jobs
-from buildlib.errors import BuildError, CatalogueError, MkdocsError, RenderError
+from buildlib.errors import BuildError, CatalogueError, RenderError
 from chalicelib.calendar import WorkingCalendar
 from chalicelib.versions import has_ended, shown_index, shown_version, state
 
-from . import application, backoffice, browse, cache, feeds, opendata, search, webfont
+from . import application, backoffice, browse, cache, feeds, opendata, search
+from . import frame as frames
 from . import stats as statistics
 from .cache import VERSION as CACHE_VERSION
 from .links import check_links
@@ -62,7 +62,6 @@ THEME = paths.THEME
 OUR_DIRS = ("thu-tuc", "co-quan", "duyet", "su-kien", "mau", "thong-ke")
 # Written with their gzip copies and removed with them, or nothing to compress (precompress.py).
 UNWALKED = ("thu-tuc", "nop-ho-so", "du-lieu-mo/thu-tuc")
-FRAME = "frame"  # in the build cache: mkdocs' output before it is moved into the site
 CALENDAR_DAYS = 400
 
 
@@ -198,7 +197,7 @@ def plan(catalogue_dir: Path, *, today: str, site_dir: Path, cache_dir: Path, fu
     cache_file = cache_dir / "pages.marshal"
     previous = (None if full else cache.read(cache_file, [CACHE_VERSION])) or {}
     if previous:
-        entries = _read_entries(cache_dir, previous.get("entries", {}))
+        entries = cache.read_entries(cache_dir, previous.get("entries", {}))
         previous = {**previous, "procedures": entries} if entries is not None else {}
     known = {c: (p["stat"], p["hash"]) for c, p in previous.get("procedures", {}).items()}
     hashes, per_code, others, signatures = cache.scan(catalogue_dir, known)
@@ -280,8 +279,8 @@ def start_frame(run: Plan, out: TextIO) -> "Future[None] | None":
     if run.keep_shell:
         return None
     print("Dựng khung trang bằng mkdocs...", file=out)
-    shutil.rmtree(run.cache_dir / FRAME, ignore_errors=True)
-    return in_background(_run_mkdocs, run.cache_dir / FRAME, run.cache_dir)
+    shutil.rmtree(run.cache_dir / frames.FOLDER, ignore_errors=True)
+    return in_background(frames.run_mkdocs, run.cache_dir / frames.FOLDER, run.cache_dir)
 
 
 def frame(run: Plan, loaded: Loaded, building: "Future[None] | None") -> Shell:
@@ -292,7 +291,7 @@ def frame(run: Plan, loaded: Loaded, building: "Future[None] | None") -> Shell:
     site_dir = run.site_dir
     if building is not None:
         building.result()  # MkdocsError, as mkdocs raised it
-        _move_frame(run.cache_dir / FRAME, site_dir)
+        frames.move_into(run.cache_dir / frames.FOLDER, site_dir)
     elif not run.incremental:
         for name in OUR_DIRS:
             shutil.rmtree(site_dir / name, ignore_errors=True)
@@ -703,68 +702,17 @@ def save_cache(
             "others": run.others,
             "code": run.code,
             "today": run.today,
-            "entries": _save_entries(run, entries),  # the procedures' entries, in parts
+            "entries": cache.save_entries(  # the procedures' entries, in parts
+                run.cache_dir,
+                entries,
+                old=run.old,
+                kept=run.previous.get("entries", {}) if run.incremental else {},
+            ),
             "browse": rendered.browse_inputs,
             "stats": stats_made,  # statistics_page's inputs
             "holidays": _holidays_key(run),  # the calendars checked against `holidays`
         },
     )
-
-
-ENTRY_PARTS = 32  # the page cache's procedure entries are kept in this many files
-
-
-def _entries_part(code: str) -> str:
-    return f"{zlib.crc32(code.encode()) % ENTRY_PARTS:02d}"
-
-
-def _entries_file(cache_dir: Path, part: str) -> Path:
-    return cache_dir / "procedures" / f"{part}.marshal"
-
-
-def _read_entries(cache_dir: Path, tokens: dict[str, str]) -> dict[str, dict] | None:
-    """Every procedure's entry as the last build saved it (`_save_entries`), or None when a
-    part is missing or is not the one the page cache names."""
-    out: dict[str, dict] = {}
-    for part, token in tokens.items():
-        entries = cache.read(_entries_file(cache_dir, part), [CACHE_VERSION, token])
-        if entries is None:
-            return None
-        out.update(entries)
-    return out
-
-
-def _save_entries(run: Plan, entries: dict[str, dict]) -> dict[str, str]:
-    """The procedures' entries in ENTRY_PARTS files, by a checksum of the code: a part whose
-    entries are all the last build's, for the same codes, is not written again (the entries were
-    ~14 MB at 10,000 procedures, written whole after every rebuild). Returns each part's token,
-    which the page cache keeps and each part's key holds, so that parts of different builds are
-    never read together."""
-    old = run.old
-    before: dict[str, set[str]] = {}
-    for c in old:
-        before.setdefault(_entries_part(c), set()).add(c)
-    after: dict[str, dict[str, dict]] = {}
-    for c, entry in entries.items():
-        after.setdefault(_entries_part(c), {})[c] = entry
-    kept = run.previous.get("entries", {}) if run.incremental else {}
-    tokens = {}
-    token = f"{time.time_ns()}-{os.getpid()}"
-    (run.cache_dir / "procedures").mkdir(exist_ok=True)
-    for part, mine in after.items():
-        if (
-            part in kept
-            and mine.keys() == before.get(part, set())
-            and all(entry is old[c] for c, entry in mine.items())
-        ):
-            tokens[part] = kept[part]
-            continue
-        tokens[part] = token
-        cache.save(_entries_file(run.cache_dir, part), [CACHE_VERSION, token], mine)
-    for gone in (run.cache_dir / "procedures").glob("*.marshal"):
-        if gone.stem not in tokens:
-            gone.unlink()
-    return tokens
 
 
 def _chunks_file(run: Plan) -> Path:
@@ -888,47 +836,6 @@ def _check(catalogue: Catalogue, *, calendar_library: bool = True) -> None:
         raise CatalogueError(
             "\n".join([*lines, f"Không dựng trang: {len(errors)} lỗi trong danh mục."])
         )
-
-
-def _move_frame(built: Path, site_dir: Path) -> None:
-    """mkdocs' output moved into the site as mkdocs would write it there: the site's content
-    removed first, except hidden files (mkdocs' clean_directory)."""
-    site_dir.mkdir(parents=True, exist_ok=True)
-    for entry in os.scandir(site_dir):
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path, ignore_errors=True)
-        else:
-            os.unlink(entry.path)
-    for entry in os.scandir(built):
-        os.replace(entry.path, site_dir / entry.name)
-    built.rmdir()
-
-
-def _run_mkdocs(site_dir: Path, work: Path) -> None:
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
-
-    docs = work / "docs"
-    shutil.rmtree(docs, ignore_errors=True)
-    shutil.copytree(THEME / "pages", docs)
-    (docs / "assets").mkdir(exist_ok=True)
-    for asset in cache.files(THEME / "assets"):
-        if cache.theme_asset(asset):
-            shutil.copy2(asset, docs / "assets" / asset.name)
-    webfont.copy_fonts(docs / "assets" / "fonts", cache=work)
-    config = load_config(
-        str(paths.MKDOCS_CONFIG),
-        docs_dir=str(docs),
-        site_dir=str(site_dir),
-        site_url=paths.site_url(),  # the API's public address too (chalicelib.config)
-    )
-    try:
-        build(config)
-    except MkDocsException as error:  # mkdocs' strict mode: a warning aborts the build
-        raise MkdocsError(f"mkdocs: {error}") from error
 
 
 def _calendar_script(catalogue: Catalogue, today: str) -> str:
