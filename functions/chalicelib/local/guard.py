@@ -43,7 +43,7 @@ from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import TcpWSGIServer
-from waitress.task import ThreadedTaskDispatcher
+from waitress.task import ThreadedTaskDispatcher, WSGITask
 from waitress.utilities import RequestEntityTooLarge
 
 from chalicelib.errors import PayloadTooLargeError, StorageError
@@ -114,7 +114,34 @@ class GuardedParser(HTTPRequestParser):  # type: ignore[misc]
         return consumed
 
 
+class OneSendTask(WSGITask):  # type: ignore[misc]
+    """waitress's WSGI task, whose response header leaves in one send() with the start of the
+    body: waitress writes them one after the other, and each write is sent at once, so every
+    reply was two send() calls (two segments, on loopback each carried through the receiver's
+    TCP stack in the sender's time)."""
+
+    channel: "GuardedChannel"
+
+    def write(self, data: bytes) -> None:
+        if self.wrote_header:
+            super().write(data)
+            return
+        channel = self.channel
+        channel.holding = True  # the header is kept until the body's first piece
+        try:
+            super().write(data)
+        finally:
+            channel.holding = False
+            held, channel.held = channel.held, None
+        if held:  # a reply without a body (HEAD, 304, an empty first piece): the header alone
+            channel.write_soon(held)
+
+
 class GuardedChannel(HTTPChannel):  # type: ignore[misc]
+    task_class = OneSendTask
+    holding = False
+    held: bytes | None = None
+
     def __init__(self, server: "GuardedServer", sock: socket.socket, addr: Any, adj: Any, map: Any):
         super().__init__(server, sock, addr, adj, map=map)
         self.parser_class = functools.partial(GuardedParser, guard=server.guard)
@@ -122,6 +149,15 @@ class GuardedChannel(HTTPChannel):  # type: ignore[misc]
         if budget is not None and server.connections_from(self.addr[0]) > budget:
             self.write_soon(BUSY)
             self.close_when_flushed = True
+
+    def write_soon(self, data: Any) -> int:
+        if self.holding and isinstance(data, bytes) and data:
+            if self.held is None:
+                self.held = data
+                return len(data)
+            data, self.held = self.held + data, None
+        written: int = super().write_soon(data)
+        return written
 
     def writable(self) -> bool:
         """waitress's, except while a task is writing to the output buffer: the task sends what
