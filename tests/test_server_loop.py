@@ -86,3 +86,74 @@ def test_a_response_larger_than_the_socket_buffers_read_slowly_arrives_whole():
     assert head.startswith(b"HTTP/1.1 200")
     assert len(body) == 128 * 65536
     assert all(body[n * 65536] == n % 251 for n in range(128))
+
+
+def small_reply(environ, start_response):
+    body = b'{"code": "ok"}' if environ["REQUEST_METHOD"] != "HEAD" else b""
+    start_response("201 Created", [("Content-Type", "application/json"), ("Content-Length", "14")])
+    return [body]
+
+
+def test_a_reply_leaves_in_one_send_with_its_header(monkeypatch):
+    """guard.OneSendTask: waitress wrote the header and the body in two send() calls."""
+    sent: list[bytes] = []
+    real_send = guard.GuardedChannel.send
+
+    def recording(channel, data, do_close=True):
+        sent.append(bytes(data))
+        return real_send(channel, data, do_close=do_close)
+
+    monkeypatch.setattr(guard.GuardedChannel, "send", recording)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = threading.Thread(
+        target=guard.serve,
+        args=(small_reply, listener, GUARD),
+        kwargs={"threads": 2, "ident": "test"},
+        daemon=True,  # waitress's loop has no stop: it ends with the test process
+    )
+    server.start()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        for method in ("POST", "HEAD", "POST"):  # keep-alive: each reply, and one without body
+            sent.clear()
+            connection.sendall(f"{method} /api/x HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            received = b""
+            while not received.endswith(b"\r\n\r\n" if method == "HEAD" else b'"ok"}'):
+                received += connection.recv(65536)
+            assert received.startswith(b"HTTP/1.1 201 Created\r\n")
+            assert b"Content-Length: 14\r\n" in received
+            assert sent == [received]  # header and body in one call
+
+
+def test_a_task_that_leaves_its_connection_idle_does_not_wake_the_main_loop(monkeypatch):
+    """GuardedServer.pull_trigger: the main loop's poll() already watches a running request's
+    socket (channel_request_lookahead = 1), so the next request wakes it; a missed wake-up would
+    hold that request until poll()'s one-second timeout."""
+    pulls = []
+    real_pull = guard.TcpWSGIServer.pull_trigger
+    monkeypatch.setattr(
+        guard.TcpWSGIServer, "pull_trigger", lambda s: (pulls.append(1), real_pull(s))
+    )
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = threading.Thread(
+        target=guard.serve,
+        args=(small_reply, listener, GUARD),
+        kwargs={"threads": 2, "ident": "test"},
+        daemon=True,  # waitress's loop has no stop: it ends with the test process
+    )
+    server.start()
+    slowest = 0.0
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        for _ in range(100):
+            time.sleep(0.005)  # the task has ended: the next request finds the channel idle
+            began = time.monotonic()
+            connection.sendall(b"POST /api/x HTTP/1.1\r\nHost: x\r\n\r\n")
+            received = b""
+            while not received.endswith(b'"ok"}'):
+                received += connection.recv(65536)
+            slowest = max(slowest, time.monotonic() - began)
+    assert slowest < 0.5
+    # Without the check, one a request; with it, one only when a request came before its
+    # task had ended (the main loop then stopped watching the socket: two requests held).
+    assert len(pulls) < 50

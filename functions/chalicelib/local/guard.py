@@ -43,7 +43,7 @@ from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import TcpWSGIServer
-from waitress.task import ThreadedTaskDispatcher
+from waitress.task import ThreadedTaskDispatcher, WSGITask
 from waitress.utilities import RequestEntityTooLarge
 
 from chalicelib.errors import PayloadTooLargeError, StorageError
@@ -114,14 +114,83 @@ class GuardedParser(HTTPRequestParser):  # type: ignore[misc]
         return consumed
 
 
+class OneSendTask(WSGITask):  # type: ignore[misc]
+    """waitress's WSGI task, whose response header leaves in one send() with the start of the
+    body: waitress writes them one after the other, and each write is sent at once, so every
+    reply was two send() calls (two segments, on loopback each carried through the receiver's
+    TCP stack in the sender's time)."""
+
+    channel: "GuardedChannel"
+
+    def write(self, data: bytes) -> None:
+        if self.wrote_header:
+            super().write(data)
+            return
+        channel = self.channel
+        channel.holding = True  # the header is kept until the body's first piece
+        try:
+            super().write(data)
+        finally:
+            channel.holding = False
+            held, channel.held = channel.held, None
+        if held:  # a reply without a body (HEAD, 304, an empty first piece): the header alone
+            channel.write_soon(held)
+
+
 class GuardedChannel(HTTPChannel):  # type: ignore[misc]
+    task_class = OneSendTask
+    holding = False
+    held: bytes | None = None
+
     def __init__(self, server: "GuardedServer", sock: socket.socket, addr: Any, adj: Any, map: Any):
         super().__init__(server, sock, addr, adj, map=map)
         self.parser_class = functools.partial(GuardedParser, guard=server.guard)
+        # Whether the main loop's poll() watches this socket for a next request: set where the
+        # main loop decides it (readable), read where a task ends (needs_waking), under one lock.
+        self.read_polled = False
+        self.poll_lock = threading.Lock()
         budget = server.guard.per_client
         if budget is not None and server.connections_from(self.addr[0]) > budget:
             self.write_soon(BUSY)
             self.close_when_flushed = True
+
+    def write_soon(self, data: Any) -> int:
+        if self.holding and isinstance(data, bytes) and data:
+            if self.held is None:
+                self.held = data
+                return len(data)
+            data, self.held = self.held + data, None
+        written: int = super().write_soon(data)
+        return written
+
+    def readable(self) -> bool:
+        with self.poll_lock:
+            self.read_polled = readable = bool(super().readable())
+        return readable
+
+    def service(self) -> None:
+        _serving.channel = self
+        try:
+            super().service()
+        finally:
+            _serving.channel = None
+
+    def needs_waking(self) -> bool:
+        """Whether the main loop must be woken (waitress pulls its trigger) when a task ends:
+        unless this channel is idle and open, and the main loop's poll() already watches it for
+        the next request (with channel_request_lookahead = 1 it does while a request runs), so
+        the request wakes it. Skipping the wake saves a turn of the main loop a request (a pipe
+        write and read, a poll() set built again and the thread switches between them)."""
+        with self.poll_lock:
+            idle = (
+                self.read_polled
+                and self.connected
+                and not self.requests
+                and not self.total_outbufs_len
+                and not self.will_close
+                and not self.close_when_flushed
+            )
+        return not idle
 
     def writable(self) -> bool:
         """waitress's, except while a task is writing to the output buffer: the task sends what
@@ -137,9 +206,19 @@ class GuardedChannel(HTTPChannel):  # type: ignore[misc]
         return bool(super().writable())
 
 
+_serving = threading.local()  # .channel: the channel whose task this thread runs
+
+
 class GuardedServer(TcpWSGIServer):  # type: ignore[misc]
     channel_class = GuardedChannel
     guard: Guard
+
+    def pull_trigger(self) -> None:
+        """waitress's wake-up of the main loop, unless a task calls it for a channel that does
+        not need it (GuardedChannel.needs_waking); any other caller wakes it as before."""
+        channel = getattr(_serving, "channel", None)
+        if channel is None or channel.needs_waking():
+            super().pull_trigger()
 
     def connections_from(self, address: str) -> int:
         return sum(1 for channel in self.active_channels.values() if channel.addr[0] == address)
@@ -213,6 +292,9 @@ class WriterGate:
 def serve(application: Any, listener: socket.socket, guard: Guard, **adjustments: Any) -> None:
     """Serves on `listener` (already bound and listening) until interrupted, as waitress.serve
     does, with `guard`. `adjustments` are waitress's settings (threads, ident, ...)."""
+    # A running request's socket stays in the main loop's poll() (waitress reads at most one
+    # request ahead), so the main loop need not be woken when a task ends (needs_waking).
+    adjustments.setdefault("channel_request_lookahead", 1)
     adj = Adjustments(sockets=[listener], cleanup_interval=MAINTENANCE_SECONDS, **adjustments)
     dispatcher = ThreadedTaskDispatcher()
     dispatcher.set_thread_count(adj.threads)

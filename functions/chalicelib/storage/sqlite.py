@@ -158,12 +158,18 @@ UPDATE dossiers SET
 
 @dataclass(eq=False)
 class _Create:
-    """One create waiting for a write transaction; whichever thread runs it fills in the result."""
+    """One create waiting for a write transaction; whichever thread runs it fills in the result.
+    What does not depend on the dossier's code (its stored body, its initial state and that
+    state's JSON) is made before, by the thread that files it, outside the write lock that every
+    writer of every process waits for."""
 
     dossier: NewDossier
     idempotency_key: str
     request_hash: str
     deliveries: Callable[[str], Sequence[Delivery]] | None = None
+    body: str = ""
+    state: State | None = None
+    stored_state: str = ""
     done: bool = False
     stored: StoredDossier | None = None
     error: BaseException | None = None
@@ -224,7 +230,12 @@ class SqliteDossiers:
         request_hash: str,
         deliveries: Callable[[str], Sequence[Delivery]] | None = None,
     ) -> StoredDossier:
-        mine = _Create(dossier, idempotency_key, request_hash, deliveries)
+        body = dossier_json(dossier)  # once, for the row and the genesis hash
+        state = workflow.initial_state(dossier, body)
+        stored_state = json.dumps(state.as_dict(), ensure_ascii=False)
+        mine = _Create(
+            dossier, idempotency_key, request_hash, deliveries, body, state, stored_state
+        )
         deadline = time.monotonic() + self._wait
         with self._waiting_lock:
             self._waiting.append(mine)
@@ -277,7 +288,7 @@ class SqliteDossiers:
             return stored
         seq = self._next_sequence(db, dossier.agency, dossier.day)
         code = format_code(dossier.agency, dossier.day, seq)
-        state = self._insert_dossier(db, code, seq, dossier)
+        self._insert_dossier(db, code, seq, create)
         db.execute(
             "INSERT INTO idempotency (key, request_hash, code) VALUES (?, ?, ?)",
             (create.idempotency_key, create.request_hash, code),
@@ -285,7 +296,7 @@ class SqliteDossiers:
         self._after_write("idempotency")
         if create.deliveries is not None:
             outbox_sqlite.insert(db, create.deliveries(code), self._sealer)
-        return StoredDossier(code=code, dossier=dossier, state=state)
+        return StoredDossier(code=code, dossier=dossier, state=create.state)
 
     def get(self, code: str) -> StoredDossier | None:
         with wrapped():  # one statement, so one snapshot for the dossier and its events
@@ -497,20 +508,14 @@ class SqliteDossiers:
         self._after_write("counter")
         return int(seq)
 
-    def _insert_dossier(
-        self, db: sqlite3.Connection, code: str, seq: int, dossier: NewDossier
-    ) -> State:
+    def _insert_dossier(self, db: sqlite3.Connection, code: str, seq: int, create: _Create) -> None:
         """Stores the dossier with its initial state, whose head (the hash of the dossier as
         filed) lets chain.verify find an answer changed later, even before any event."""
-        body = dossier_json(dossier)  # once, for the row and the genesis hash
-        state = workflow.initial_state(dossier, body)
-        stored_state = json.dumps(state.as_dict(), ensure_ascii=False)
-        row = dossier_row(code, seq, dossier, stored_state, body)
+        row = dossier_row(code, seq, create.dossier, create.stored_state, create.body)
         if self._sealer is not None:
             row = _sealed_row(self._sealer, code, row)
         db.execute(INSERT_DOSSIER, row)
         self._after_write("dossier")
-        return state
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
