@@ -591,6 +591,27 @@ def test_a_form_that_could_not_load_says_what_to_do_instead(page: Page, server, 
     expect(page.locator("h1")).to_contain_text("Danh sách giấy tờ")
 
 
+def test_the_form_is_asked_for_once_the_page_has_painted(page: Page, server):
+    """The page's script (one file: apply.js and its modules) and its configuration are requested
+    after the first contentful paint, and nothing is preloaded: Lighthouse counts every request
+    that ends before the page's largest paint in its estimate of it (bench/README.md)."""
+    page.goto(f"{server.url}/nop-ho-so/1.001193/")
+    expect(page.locator("#ap-app")).to_be_visible()
+    timings = page.evaluate(
+        """() => ({
+          paint: performance.getEntriesByName("first-contentful-paint")[0].startTime,
+          asked: performance.getEntriesByType("resource")
+            .filter((e) => /(bieu-mau\\.js|cau-hinh\\.json|apply[^/]*\\.js)$/.test(e.name))
+            .map((e) => [e.name.split("/").pop(), e.startTime]),
+          preloads: document.querySelectorAll("link[rel=modulepreload], link[rel=preload]").length,
+        })"""
+    )
+    asked = dict(timings["asked"])
+    assert set(asked) == {"apply-load.js", "bieu-mau.js", "cau-hinh.json"}, asked
+    assert asked["bieu-mau.js"] >= timings["paint"] and asked["cau-hinh.json"] >= timings["paint"]
+    assert timings["preloads"] == 0
+
+
 def test_the_drop_down_lists_are_filled_from_the_configuration(page: Page, server):
     """Provinces and offices are not written in the page once per list: the script fills them
     from the configuration beside the page."""
