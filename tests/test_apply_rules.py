@@ -618,7 +618,7 @@ def test_the_application_page_own_scripts_and_styles_weigh_at_most_60_kb_gzip(si
 def test_the_application_page_script_is_apply_js_and_every_module_it_imports(site: Path) -> None:
     """apply.js is an ES module over others: the build writes them as one file, the script every
     application page starts (apply-load.js: one request after the first paint), each module once
-    and after those it imports, without its import and export lines; the page preloads nothing."""
+    and after those it imports, without its import and export lines; the page preloads no module."""
     entry = site / "assets" / "apply.js"
     modules = imported_modules(entry) | {entry.resolve()}
     assert (site / "assets" / "apply-rules.js").resolve() in modules
@@ -677,10 +677,13 @@ def test_the_bundle_refuses_modules_that_would_not_share_one_scope(
 
 
 def page_config(page: Path) -> dict:
-    """The page's configuration: the file beside it that its loader names (apply-load.js)."""
+    """The page's configuration: the script beside it that its loader names (apply-load.js),
+    which sets window.applyConfig to it."""
     found = re.search(r'data-config="([^"]+)"', built.read(page))
     assert found, page
-    return json.loads(built.read(page.parent / found.group(1)))
+    text = built.read(page.parent / found.group(1))
+    assert text.startswith("window.applyConfig = {") and text.endswith("};\n"), page
+    return json.loads(text.removeprefix("window.applyConfig = ").removesuffix(";\n"))
 
 
 def in_force_form(code: str, world: World) -> str | None:

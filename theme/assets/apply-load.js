@@ -1,10 +1,10 @@
-/* Starts the application page's form: its script (data-entry: apply.js and every module it
-   imports in one file, which the build writes) and its configuration (data-config, a JSON file
-   beside the page, which apply.js takes from window.applyConfig, a promise), both named relative
-   to the page. Both are asked for at once, and only once the page has painted: then they do not
-   compete with its style sheets and font, and Lighthouse does not count them in its estimate of
-   the page's paints (it counts every request that ended before them). If either fails to load,
-   the page says so (#ap-load-failed) instead of an empty form.
+/* Starts the application page's form once the page has painted: runs its configuration
+   (data-config, a script beside the page that sets window.applyConfig) and then its script
+   (data-entry: apply.js and every module it imports in one classic script, which the build
+   writes), both named relative to the page, which preloads them. Not before the paint:
+   Lighthouse counts every request that ended before the page's paints in its estimate of them,
+   but not a script run after them. If either fails to load, the page says so (#ap-load-failed)
+   instead of an empty form.
 
    A classic deferred script: the Content-Security-Policy allows no inline script. */
 (() => {
@@ -21,18 +21,13 @@
   function run() {
     if (started) return;
     started = true;
-    window.applyConfig = fetch(new URL(script.getAttribute("data-config"), document.baseURI)).then(
-      (response) => {
-        if (!response.ok) throw new Error(`${response.status}`);
-        return response.json();
-      },
-    );
-    window.applyConfig.catch(failed);
-    const entry = document.createElement("script");
-    entry.type = "module"; // one that fails to load fires "error"
-    entry.src = new URL(script.getAttribute("data-entry"), document.baseURI).href;
-    entry.addEventListener("error", failed);
-    document.body.appendChild(entry);
+    for (const name of ["data-config", "data-entry"]) {
+      const added = document.createElement("script");
+      added.async = false; // run in this order
+      added.src = new URL(script.getAttribute(name), document.baseURI).href;
+      added.addEventListener("error", failed); // it could not be loaded
+      document.body.appendChild(added);
+    }
   }
 
   // Once the browser reports the first contentful paint; where it is not reported (an old
