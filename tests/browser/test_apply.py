@@ -612,7 +612,7 @@ def test_the_form_runs_once_the_page_has_painted(make_page, server):
           paint: performance.getEntriesByName("first-contentful-paint")[0].startTime,
           configRun: window.__configRun,
           asked: performance.getEntriesByType("resource").map((e) => e.name.split("/").pop())
-            .filter((name) => /^(bieu-mau|cau-hinh|apply|upload-file)/.test(name)),
+            .filter((name) => /^(bieu-mau|cau-hinh|apply|upload-file).*\\.js$/.test(name)),
           preloads: [...document.querySelectorAll("link[rel=preload]")]
             .map((link) => [link.getAttribute("href"), link.getAttribute("as")]),
         })"""
