@@ -8,9 +8,9 @@ Vietnamese messages from the API's own rules module, `functions/chalicelib/forms
 page's JSON configuration: one source, so a message the browser shows is the one the server
 would send. The configuration is a script beside the page (`nop-ho-so/<code>/cau-hinh.js`:
 `window.applyConfig = {...JSON...};`), preloaded by the page and run before apply.js by
-theme/assets/apply-load.js; so are the
-choices of its drop-down lists of provinces and offices, which the scripts fill from it: the
-page's HTML is half as heavy as with them written into it (bench/README.md).
+theme/assets/apply-load.js; so are the choices of its drop-down lists of provinces and offices,
+which the scripts fill from it: the page's HTML is half as heavy as with them written into it
+(bench/README.md).
 
 The page's script is apply.js and every module it imports, written as one classic script for
 every application page (`nop-ho-so/bieu-mau.js`, `module_bundle`): one request instead of
@@ -316,7 +316,7 @@ def pages(
                 for s in p.get("uploads", [])
             },
             config=CONFIG,
-            script="../bieu-mau.js",
+            script="../../" + SCRIPT,
         )
         title = f"Nộp hồ sơ trực tuyến: {version['name']}"
         yield path + "index.html", shell.wrap(html, title=title, depth=2)

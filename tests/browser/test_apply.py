@@ -619,7 +619,10 @@ def test_the_form_runs_once_the_page_has_painted(make_page, server):
     )
     assert seen["configRun"] > seen["paint"]
     assert sorted(seen["asked"]) == ["apply-load.js", "bieu-mau.js", "cau-hinh.js"]
-    assert seen["preloads"] == [["cau-hinh.js", "script"], ["../bieu-mau.js", "script"]]
+    assert seen["preloads"] == [
+        ["cau-hinh.js", "script"],
+        ["../../nop-ho-so/bieu-mau.js", "script"],
+    ]
 
 
 def test_the_drop_down_lists_are_filled_from_the_configuration(page: Page, server):
