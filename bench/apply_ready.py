@@ -1,7 +1,8 @@
 """The application page on a cheap phone: when it first paints, and when its form can be used.
 
 python -m bench.apply_ready --site-dir SITE [--site-dir OTHER ...] [--runs 5] [--path P]
-    -> Markdown table (site, first contentful paint, form usable, their difference), medians
+    -> Markdown table (site, first contentful paint, form usable, their difference): medians,
+       and the range of the runs (fastest–slowest) beside the first two
 
 Real Chromium (Debian's /usr/bin/chromium through Playwright, as the browser tests) at 412x823,
 with Chrome DevTools Protocol throttling like Lighthouse's mobile profile: 1.6 Mbit/s down,
@@ -62,6 +63,11 @@ def one_run(browser, url: str) -> tuple[float, float]:
         context.close()
 
 
+def spread(values: list[float]) -> str:
+    """The median, and the fastest and slowest run: `1,288 (1,190–1,420)`."""
+    return f"{statistics.median(values):,.0f} ({min(values):,.0f}–{max(values):,.0f})"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site-dir", action="append", required=True)
@@ -91,10 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     print("| site | first contentful paint ms | form usable ms | usable − paint ms | runs |")
     print("|---|--:|--:|--:|--:|")
     for site, runs in zip(args.site_dir, results, strict=True):
-        fcp = statistics.median(r[0] for r in runs)
-        ready = statistics.median(r[1] for r in runs)
+        fcp = spread([r[0] for r in runs])
+        ready = spread([r[1] for r in runs])
         gap = statistics.median(r[1] - r[0] for r in runs)
-        print(f"| `{site}` | {fcp:,.0f} | {ready:,.0f} | {gap:,.0f} | {len(runs)} |")
+        print(f"| `{site}` | {fcp} | {ready} | {gap:,.0f} | {len(runs)} |")
     return 0
 
 

@@ -550,8 +550,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class Assets(HTMLParser):
-    """The scripts, stylesheets and module preloads a page loads: also the module a loader
-    script starts (apply-load.js: its data-entry, beside it)."""
+    """The scripts, stylesheets and module preloads a page loads: also the script a loader
+    starts (apply-load.js: its data-entry, named relative to the page)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -562,9 +562,8 @@ class Assets(HTMLParser):
         values = dict(attrs)
         if tag == "script" and values.get("src"):
             self.urls.append(values["src"])
-            folder = values["src"].rpartition("/")[0]
             if values.get("data-entry"):
-                self.urls.append(f"{folder}/{values['data-entry']}")
+                self.urls.append(values["data-entry"])
         rel = (values.get("rel") or "").split() if tag == "link" else []
         if "stylesheet" in rel or "modulepreload" in rel:
             self.urls.append(values["href"])
@@ -605,7 +604,7 @@ def test_the_application_page_own_scripts_and_styles_weigh_at_most_60_kb_gzip(si
     assert pages
     own = set.union(*(loaded_files(page) - theme for page in pages))
     assert {p.suffix for p in own} == {".js", ".css"}, own
-    assert (site / "assets" / "apply-rules.js").resolve() in own
+    assert (site / apply.SCRIPT).resolve() in own
     sizes = {
         p.name: len(gzip.compress(p.read_bytes(), compresslevel=9, mtime=0)) for p in sorted(own)
     }
@@ -616,24 +615,75 @@ def test_the_application_page_own_scripts_and_styles_weigh_at_most_60_kb_gzip(si
     print(f"application page's own JS and CSS: {total} B gzip ({detail}); budget {BUDGET} B")
 
 
-def test_the_application_page_preloads_every_module_apply_js_imports(site: Path) -> None:
-    """apply.js is an ES module over others (no bundler): the page preloads it and all of them
-    at once (its loader, apply-load.js, then runs it), and they count in the budget above."""
+def test_the_application_page_script_is_apply_js_and_every_module_it_imports(site: Path) -> None:
+    """apply.js is an ES module over others: the build writes them as one file, the script every
+    application page starts (apply-load.js: one request after the first paint), each module once
+    and after those it imports, without its import and export lines; the page preloads no module."""
     entry = site / "assets" / "apply.js"
     modules = imported_modules(entry) | {entry.resolve()}
     assert (site / "assets" / "apply-rules.js").resolve() in modules
+    script = built.read(site / apply.SCRIPT)
+    order = re.findall(r"^// ---- (\S+)$", script, re.M)
+    assert sorted(order) == sorted(p.name for p in modules)
+    for path in modules:
+        for name in STATIC_IMPORT.findall(path.read_text(encoding="utf-8")):
+            assert order.index(name) < order.index(path.name), (name, path.name)
+        assert path.read_text(encoding="utf-8").rstrip().splitlines()[-1] in script, path.name
+    assert not re.search(r"^(import|export)\b", script, re.M)
     for page in application_pages(site):
         parser = Assets()
         parser.feed(built.read(page))
-        preloaded = {(page.parent / urlsplit(url).path).resolve() for url in parser.preloads}
-        assert preloaded == modules, page
+        assert not parser.preloads, page
+        assert (site / apply.SCRIPT).resolve() in loaded_files(page), page
+
+
+def write_modules(folder: Path, **modules: str) -> Path:
+    for name, text in modules.items():
+        (folder / f"{name}.js").write_text(text, encoding="utf-8")
+    return folder / "main.js"
+
+
+def test_the_bundle_keeps_each_module_once_after_what_it_imports(tmp_path: Path) -> None:
+    entry = write_modules(
+        tmp_path,
+        main='import { a } from "./a.js";\nimport { b } from "./b.js";\nb(a());\n',
+        a='import { b } from "./b.js";\nexport function a() {\n  return b(1);\n}\n',
+        b="export const b = (x) => x;\nexport { b as c };\n",
+    )
+    script = apply.module_bundle(entry)
+    assert re.findall(r"^// ---- (\S+)$", script, re.M) == ["b.js", "a.js", "main.js"]
+    assert "const b = (x) => x;" in script and "function a()" in script
+    assert not re.search(r"^(import|export)\b", script, re.M)
+
+
+@pytest.mark.parametrize(
+    ("modules", "refused"),
+    [
+        ({"main": 'import { a } from "./a.js";\n', "a": 'import "./main.js";\n'}, "import vòng"),
+        ({"main": 'import { a as b } from "./a.js";\n', "a": "export const a = 1;\n"}, "đổi tên"),
+        (
+            {"main": 'import { a } from "./a.js";\nconst a = 2;\n', "a": "export const a = 1;\n"},
+            "đã khai báo ở a.js",
+        ),
+        ({"main": 'import { a } from "https://x/a.js";\n'}, "không phải từ một module bên cạnh"),
+    ],
+)
+def test_the_bundle_refuses_modules_that_would_not_share_one_scope(
+    tmp_path: Path, modules: dict[str, str], refused: str
+) -> None:
+    """What one scope cannot hold as the modules did is a build error, not a broken page."""
+    with pytest.raises(BuildError, match=refused):
+        apply.module_bundle(write_modules(tmp_path, **modules))
 
 
 def page_config(page: Path) -> dict:
-    """The page's configuration: the file beside it that its loader names (apply-load.js)."""
+    """The page's configuration: the script beside it that its loader names (apply-load.js),
+    which sets window.applyConfig to it."""
     found = re.search(r'data-config="([^"]+)"', built.read(page))
     assert found, page
-    return json.loads(built.read(page.parent / found.group(1)))
+    text = built.read(page.parent / found.group(1))
+    assert text.startswith("window.applyConfig = {") and text.endswith("};\n"), page
+    return json.loads(text.removeprefix("window.applyConfig = ").removesuffix(";\n"))
 
 
 def in_force_form(code: str, world: World) -> str | None:

@@ -17,7 +17,7 @@
      apply-submit.js   the submission (once per draft) and the server's answers to it
      apply-reuse.js    "Giống người nộp hồ sơ" and the profile kept on this device
    This module wires the page's events to them and shows the first step. It is started, with
-   the page's configuration (cau-hinh.json beside the page), by apply-load.js.
+   the page's configuration (cau-hinh.js beside the page, run first), by apply-load.js.
    Rules and messages: apply-rules.js, from the same source as the server's. */
 import { fill, fillChoices, loadCommunes, raw, refresh } from "./apply-answers.js";
 import { forgetReceipt, fresh, receipt, restore, save, saveSoon } from "./apply-draft.js";
@@ -41,12 +41,8 @@ import { discard, draftKeys, pick, send } from "./apply-uploads.js";
 import { $, read } from "./apply-util.js";
 
 const app = document.getElementById("ap-app");
-// The page's configuration, fetched by apply-load.js with these modules (it says so if it fails).
-if (rules && app && window.applyConfig)
-  window.applyConfig.then(
-    (cfg) => start(createState(app, cfg)),
-    () => {},
-  );
+// The page's configuration, run by apply-load.js before these modules (it says so if it fails).
+if (rules && app && window.applyConfig) start(createState(app, window.applyConfig));
 
 function start(s) {
   fillChoices(s);
