@@ -562,6 +562,9 @@ def open_data(run: Plan, loaded: Loaded, shell: Shell, records: dict[str, Any]) 
     serialise.update(
         _published_versions(stale - set(serialise), site_dir, run.catalogue_dir, run.per_code)
     )
+    # The per-procedure files' sizes (the page states their total): the last build's, but for
+    # the files written since (changed procedures' by the workers, `stale` ones below).
+    sizes = (cache.read(_sizes_file(run), key) if run.incremental else None) or {}
     return write_open_data(
         loaded.catalogue,
         site_dir,
@@ -571,6 +574,7 @@ def open_data(run: Plan, loaded: Loaded, shell: Shell, records: dict[str, Any]) 
         procedures=serialise,
         fragments={c: f for c, f in fragments.items() if c not in stale},
         chunks=kept,
+        sizes={c: n for c, n in sizes.items() if c not in changed and c not in stale},
     )
 
 
@@ -682,6 +686,7 @@ def save_cache(
         if gone.stem not in chunks:
             gone.unlink()
     cache.save(_chunks_file(run), key, chunks)
+    cache.save(_sizes_file(run), key, published.sizes)
     (run.cache_dir / "search").mkdir(exist_ok=True)
     for k, tokens in search_records.chunks.items():
         cache.save(_tokens_file(run, k), key, tokens)
@@ -717,6 +722,10 @@ def save_cache(
 
 def _chunks_file(run: Plan) -> Path:
     return run.cache_dir / "opendata.marshal"
+
+
+def _sizes_file(run: Plan) -> Path:
+    return run.cache_dir / "opendata-sizes.marshal"
 
 
 def _chunk_file(run: Plan, chunk: str) -> Path:
