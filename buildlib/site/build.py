@@ -42,7 +42,7 @@ from buildlib import paths
 from buildlib.bundle import catalogue_revision
 from buildlib.catalogue import offices
 from buildlib.catalogue.crosschecks import run_all
-from buildlib.catalogue.load import Catalogue, Document, discover, load, load_jobs
+from buildlib.catalogue.load import Catalogue, Document, Stub, discover, load, load_jobs
 from buildlib.errors import BuildError, CatalogueError, RenderError
 from chalicelib.calendar import WorkingCalendar
 from chalicelib.versions import has_ended, shown_index, shown_version, state
@@ -772,22 +772,22 @@ def _load_partial(
     path: they are unchanged (same hash), so they are not parsed and validated again."""
     given, catalogue_dir = str(catalogue_dir), catalogue_dir.resolve()
     root = catalogue_dir.parent
-    wanted, kept, stubs = [], [], []
+    wanted: list[tuple[str, str, str]] = []
+    kept: list[Document] = []
+    stubs: list[Document] = []
     for kind, path in discover(catalogue_dir, procedures=False):
         rel = str(path.relative_to(root))
         if rel in others:
             kept.append(Document(kind, rel, path, others[rel]))
         else:
             wanted.append((kind, str(path), rel))
-    for code, files in sorted(per_code.items()):
-        below = [f[len(given) + 1 :] for f in files if f.endswith((".yaml", ".yml"))]
-        located = [
-            (os.path.join(catalogue_dir, b), os.path.join(catalogue_dir.name, b)) for b in below
-        ]
+    top, name, cut = str(catalogue_dir), catalogue_dir.name, len(given) + 1
+    for code in sorted(per_code):  # joined as text (os.path.join of a Path costs more)
+        below = [f[cut:] for f in per_code[code] if f.endswith((".yaml", ".yml"))]
         if code in codes:
-            wanted.extend(("procedure", file, rel) for file, rel in located)
-        elif located:
-            stubs.append(Document("procedure", located[0][1], Path(located[0][0]), None))
+            wanted.extend(("procedure", top + os.sep + b, name + os.sep + b) for b in below)
+        elif below:
+            stubs.append(Stub(code, name + os.sep + below[0], top + os.sep + below[0]))
     results = load_jobs(wanted, paths.SCHEMAS)
     catalogue = Catalogue(root=catalogue_dir)
     for (kind, file, rel), (data, problems) in zip(wanted, results, strict=True):
