@@ -344,14 +344,10 @@ def pages(
     made = dict(run.previous.get("browse", {})) if run.incremental else {}
     # assets/search.js is copied by the search phase, after the pages
     known = {"", "gioi-thieu/", "du-lieu-mo/", "tra-cuu/", "assets/search.js"}
-    forms = loaded.forms
-    known.update(f"nop-ho-so/{c}/" for c, s in loaded.summaries.items() if s.get("form") in forms)
-    for c, s in loaded.summaries.items():
-        known.add(f"thu-tuc/{c}/")
-        known.update(f"thu-tuc/{c}/{start}/" for start, _ in s["ranges"])
+    forms, summaries = loaded.forms, loaded.summaries
 
     def exists(path: str) -> bool:  # a file found is remembered (the frame's, on every page)
-        if path in known:
+        if path in known or _procedure_page(path, summaries, forms):
             return True
         if path.endswith("/") or not os.path.isfile(os.path.join(site_dir, path)):
             return False
@@ -414,6 +410,23 @@ def pages(
         lines = [*problems[:50], f"Dựng trang thất bại: {len(problems) + unlisted} lỗi."]
         raise RenderError("\n".join(lines))
     return Rendered(sum(p.html is not None for p in browse_pages), written, data, made)
+
+
+def _procedure_page(path: str, summaries: dict[str, dict], forms: dict[str, dict]) -> bool:
+    """`path` is a procedure's page (`thu-tuc/<code>/`), one of its versions'
+    (`thu-tuc/<code>/<start>/`) or its application page (`nop-ho-so/<code>/`, when it has a
+    form): read from the summaries, not looked up among ~33,000 paths made beforehand (making
+    them was ~0.03 s of a one-procedure rebuild at 10,000 procedures)."""
+    folder, _, rest = path.partition("/")
+    if folder not in ("thu-tuc", "nop-ho-so") or not rest.endswith("/"):
+        return False
+    code, _, start = rest[:-1].partition("/")
+    s = summaries.get(code)
+    if s is None:
+        return False
+    if folder == "nop-ho-so":
+        return not start and s.get("form") in forms
+    return not start or any(start == str(begin) for begin, _ in s["ranges"])
 
 
 def _write_browse_pages(
@@ -563,9 +576,10 @@ def open_data(run: Plan, loaded: Loaded, shell: Shell, records: dict[str, Any]) 
         _published_versions(stale - set(serialise), site_dir, run.catalogue_dir, run.per_code)
     )
     # The per-procedure files' sizes (the page states their total): the last build's, but for
-    # the files written since (changed procedures' by the workers, `stale` ones below).
+    # the files written since (changed procedures' by the workers, `stale` ones below). Saved
+    # here: they are those of the files on disk, whatever happens next.
     sizes = (cache.read(_sizes_file(run), key) if run.incremental else None) or {}
-    return write_open_data(
+    made = write_open_data(
         loaded.catalogue,
         site_dir,
         run.today,
@@ -576,6 +590,9 @@ def open_data(run: Plan, loaded: Loaded, shell: Shell, records: dict[str, Any]) 
         chunks=kept,
         sizes={c: n for c, n in sizes.items() if c not in changed and c not in stale},
     )
+    run.cache_dir.mkdir(parents=True, exist_ok=True)
+    cache.save(_sizes_file(run), key, made.sizes)
+    return made
 
 
 def statistics_page(
@@ -686,7 +703,6 @@ def save_cache(
         if gone.stem not in chunks:
             gone.unlink()
     cache.save(_chunks_file(run), key, chunks)
-    cache.save(_sizes_file(run), key, published.sizes)
     (run.cache_dir / "search").mkdir(exist_ok=True)
     for k, tokens in search_records.chunks.items():
         cache.save(_tokens_file(run, k), key, tokens)
