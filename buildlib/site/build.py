@@ -266,7 +266,8 @@ def load_catalogue(run: Plan) -> Loaded:
             or old[c]["summary"]["status"] != summaries[c]["status"]
         ):
             renamed.add(c)
-    dependents = {c for c, s in summaries.items() if renamed & set(s["refs"])} - run.changed
+    dependents = {c for c, s in summaries.items() if not renamed.isdisjoint(s["refs"])}
+    dependents -= run.changed
     if dependents:  # their links to a renamed or ended procedure must say so
         procedures.update(_load_procedures(run.catalogue_dir, dependents, run.per_code))
     return Loaded(catalogue, procedures, summaries, run.changed | dependents, cached_others)
