@@ -186,3 +186,21 @@ def test_a_renamed_procedures_item_is_new_on_every_list_and_in_every_gzip_copy(
         assert "Mới - " in item, path
         copy = site / path.with_name("index.html.gz")
         assert gzip.decompress(copy.read_bytes()).decode("utf-8") == page, path
+
+
+def test_the_open_data_page_states_the_size_of_a_per_procedure_file_the_rebuild_rewrote(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    """A rebuild states the per-procedure open-data files' total size from the sizes the last
+    build kept, but for the files it writes again: a renamed procedure's file, grown by kilobytes
+    here, must count with its new size, as a full build of the changed catalogue states it."""
+    build(catalogue_copy, tmp_path / "a")
+    page = tmp_path / "a" / "site" / "du-lieu-mo" / "index.html"
+    before = re.search(r"tệp, tổng ([^)]*)\)", page.read_text(encoding="utf-8"))
+    rename(catalogue_copy, CODE, " ".join(f"{i:x}" for i in range(600)) + " ")
+    assert "(một phần)" in build(catalogue_copy, tmp_path / "a")
+    build(catalogue_copy, tmp_path / "b", full=True)
+    after = re.search(r"tệp, tổng ([^)]*)\)", page.read_text(encoding="utf-8"))
+    assert before and after and before[1] != after[1]
+    full = tmp_path / "b" / "site" / "du-lieu-mo" / "index.html"
+    assert page.read_text(encoding="utf-8") == full.read_text(encoding="utf-8")

@@ -44,7 +44,7 @@ class _Context:
             versions.sort(key=lambda d: d.data["effective_from"])
         # All procedure codes that exist as folders, even if one of their files is broken,
         # so a broken file does not also produce "unknown procedure" everywhere else.
-        self.codes = {d.path.parent.name for d in catalogue.documents if d.kind == "procedure"}
+        self.codes = {d.code for d in catalogue.documents if d.kind == "procedure"}
         self.agencies = self._ids("agency")
         self.forms = self._ids("form")
         self.life_events = self._ids("life-event")
