@@ -17,7 +17,8 @@ is skipped when its inputs did not change. Everything is checked before anything
 builds the frame meanwhile in a process of its own) -> frame (mkdocs' shell moved into the site,
 static files) -> pages (procedures in the render workers, with their links checked; the browse,
 application and back office pages are made by this process while the workers render) -> data
-(search index, open data) -> save the cache. A phase that fails raises a
+(search index, open data) -> save the cache (the gzip copies made meanwhile in a process of their
+own). A phase that fails raises a
 BuildError whose message is what the editor reads.
 """
 
@@ -172,16 +173,24 @@ def build_command(
         search_records = search_index(run, loaded, rendered.records)
         published = open_data(run, loaded, shell, rendered.records)
         stats_made = statistics_page(run, loaded, shell, events)
-        precompress(
-            run.site_dir,
-            run.cache_dir / "gzip-static.txt",
-            skip=UNWALKED,
-            chunks=run.cache_dir / "gzip-chunks",
-        )
     except BuildError as error:
         print(str(error), file=out)
         return 1
+    # The gzip copies are made by a process of its own while this one saves the cache (the two
+    # were ~1.2 s of a full build at 10,000 procedures with one core idle).
+    compressing = in_background(
+        precompress,
+        run.site_dir,
+        run.cache_dir / "gzip-static.txt",
+        UNWALKED,
+        run.cache_dir / "gzip-chunks",
+    )
     save_cache(run, loaded, rendered, search_records, published, stats_made)
+    try:
+        compressing.result()
+    except BaseException:
+        run.cache_file.unlink(missing_ok=True)  # the next build starts from scratch
+        raise
     kind = "một phần" if run.incremental else "toàn bộ"
     seconds = time.perf_counter() - started
     print(

@@ -193,9 +193,11 @@ def render_procedures(
     return written, problems, extras, later
 
 
-def in_background(work: Callable[..., None], *args: Any) -> "Future[None]":
+def in_background(work: Callable[..., object], *args: Any) -> "Future[None]":
     """`work(*args)` in a forked process of its own, while this one goes on: `.result()` waits
-    for it and raises what it raised. Where processes cannot be forked, it is done at once."""
+    for it and raises what it raised. The process gets `work` and `args` as its copy of this
+    one's memory, not through the pipe: they may be the whole catalogue. Where processes cannot
+    be forked, it is done at once."""
     if "fork" not in _start_methods():
         done: Future[None] = Future()
         try:
@@ -208,11 +210,22 @@ def in_background(work: Callable[..., None], *args: Any) -> "Future[None]":
 
     for stream in (sys.stdout, sys.stderr):  # or the child may write its copy of them again
         stream.flush()
+    key = len(_background)
+    _background[key] = (work, args)
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
     try:
-        return pool.submit(work, *args)
+        return pool.submit(_run_background, key)  # forks here (a pool of fork starts at once)
     finally:
+        del _background[key]
         pool.shutdown(wait=False)  # the process ends when the work is done
+
+
+_background: dict[int, tuple[Callable[..., object], tuple]] = {}
+
+
+def _run_background(key: int) -> None:
+    work, args = _background[key]
+    work(*args)  # what it returns is not sent back
 
 
 def _start_methods() -> list[str]:
