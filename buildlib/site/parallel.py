@@ -156,7 +156,7 @@ def render_procedures(
         also=also,
     )
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    chunks = [codes[i : i + CHUNK] for i in range(0, len(codes), CHUNK)]
+    chunks = _chunks(codes, workers)
     written, problems, extras, done = 0, [], {}, 0
     later: Later = {}
 
@@ -179,18 +179,29 @@ def render_procedures(
                 for chunk, (count, found, more, unknown) in zip(chunks, results, strict=True):
                     written, done = written + count, done + len(chunk)
                     gather(found, more, unknown)
-                    _progress(done, len(codes))
+                    _progress(done - len(chunk), done, len(codes))
         else:
             for chunk in chunks:
                 count, found, more, unknown = _render_chunk(chunk)
                 written, done = written + count, done + len(chunk)
                 gather(found, more, unknown)
-                _progress(done, len(codes))
+                _progress(done - len(chunk), done, len(codes))
             if meanwhile is not None:
                 meanwhile()
     finally:
         _job.clear()
     return written, problems, extras, later
+
+
+def _chunks(codes: list[str], workers: int) -> list[list[str]]:
+    """CHUNK codes a chunk, and the last `workers` chunks' codes in chunks a fifth as long: a
+    worker that has no chunk left idles while the others end theirs (~0.8 s of a core for a
+    chunk of 250 procedures), so the last ones are short."""
+    short = CHUNK // 5
+    tail = min(len(codes), workers * CHUNK) if workers > 1 else 0
+    head = len(codes) - tail
+    chunks = [codes[i : i + CHUNK] for i in range(0, head, CHUNK)]
+    return chunks + [codes[i : i + short] for i in range(head, len(codes), short)]
 
 
 def in_background(work: Callable[..., object], *args: Any) -> "Future[None]":
@@ -234,6 +245,7 @@ def _start_methods() -> list[str]:
     return multiprocessing.get_all_start_methods()
 
 
-def _progress(done: int, total: int) -> None:
-    if total >= 1000 and (done % 2000 < CHUNK or done == total):
+def _progress(before: int, done: int, total: int) -> None:
+    """Every 2,000 procedures, and at the end."""
+    if total >= 1000 and (done // 2000 > before // 2000 or done == total):
         print(f"Đã dựng {done}/{total} trang thủ tục...", file=sys.stderr, flush=True)
