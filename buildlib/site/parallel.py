@@ -200,7 +200,7 @@ def _chunks(codes: list[str], workers: int) -> list[list[str]]:
     short = CHUNK // 5
     tail = min(len(codes), workers * CHUNK) if workers > 1 else 0
     head = len(codes) - tail
-    chunks = [codes[i : i + CHUNK] for i in range(0, head, CHUNK)]
+    chunks = [codes[i : min(i + CHUNK, head)] for i in range(0, head, CHUNK)]
     return chunks + [codes[i : i + short] for i in range(head, len(codes), short)]
 
 
