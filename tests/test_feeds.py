@@ -13,6 +13,7 @@ import pytest
 
 from buildlib import paths
 from buildlib.site import built
+from buildlib.site import feeds as feeds_
 from buildlib.site.build import build_command
 
 from .conftest import CATALOGUE
@@ -106,3 +107,47 @@ def test_pages_name_their_feed_with_a_link_alternate(site: Path):
         found = re.search(r'<link rel="alternate feed" type="application/atom\+xml"[^>]*>', head)
         assert found and 'href="thay-doi.xml"' in found[0], page
         assert (site / page / "thay-doi.xml").is_file()
+
+
+def _element_tree_feed(path: str, title: str, items: list[dict]) -> str:
+    """What feeds.feed wrote through ElementTree before it wrote text: the reference its
+    output must equal byte for byte."""
+    base = paths.site_url()
+    chosen = sorted(items, key=lambda e: (e["date"], e["path"]), reverse=True)[: feeds_.LIMIT]
+    ET.register_namespace("", feeds_.ATOM)
+    root = ET.Element(f"{{{feeds_.ATOM}}}feed", {"xml:lang": "vi"})
+
+    def add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        element = ET.SubElement(parent, f"{{{feeds_.ATOM}}}{tag}", attrs)
+        element.text = text
+        return element
+
+    add(root, "id", base + path + feeds_.FILE)
+    add(root, "title", title)
+    add(root, "updated", f"{chosen[0]['date'] if chosen else '2025-01-01'}T00:00:00+07:00")
+    add(root, "link", rel="self", type="application/atom+xml", href=base + path + feeds_.FILE)
+    add(root, "link", rel="alternate", type="text/html", href=base + path)
+    author = add(root, "author")
+    add(author, "name", feeds_.site_name())
+    for item in chosen:
+        entry = add(root, "entry")
+        add(entry, "id", base + item["path"])
+        add(entry, "title", item["title"])
+        add(entry, "updated", f"{item['date']}T00:00:00+07:00")
+        add(entry, "link", rel="alternate", type="text/html", href=base + item["path"])
+        add(entry, "summary", item["text"], type="text")
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "Quyết định 1/QĐ-UBND.", "a & b < c > d \"e\" 'f'\nhai dòng\r\tvà tab", "&amp; <b>"],
+)
+def test_a_feed_is_byte_for_byte_what_element_tree_wrote(text: str):
+    items = [
+        {"path": f"thu-tuc/1.000001/{d}/", "date": d, "title": text or "x", "text": text}
+        for d in ("2026-01-02", "2025-05-06")
+    ]
+    items.append({"path": 'thu-tuc/&<"\n\t>/', "date": "2024-01-01", "title": "", "text": "t"})
+    for path, title, chosen in [("thu-tuc/1.000001/", text, items), ('co-quan/a&"b/', "t", [])]:
+        assert feeds_.feed(path, title, chosen) == _element_tree_feed(path, title, chosen)

@@ -2,7 +2,7 @@
 links (buildlib/site/parallel.py, _Frames)."""
 
 from buildlib.site.links import check_links
-from buildlib.site.parallel import _Frames
+from buildlib.site.parallel import CHUNK, _chunks, _Frames
 from buildlib.site.shell import MARKER, SHELL_TITLE, Shell
 
 FRAME = (
@@ -33,3 +33,14 @@ def test_a_page_not_in_the_frame_is_checked_whole():
     frames = _Frames(Shell.from_html(FRAME))
     pointer = '<html><head></head><body><a href="../">Xem</a></body></html>\n'
     assert frames.strip("thu-tuc/1/2020-01-01/index.html", pointer) == pointer
+
+
+def test_every_procedure_is_in_one_chunk_once_and_the_last_chunks_are_short():
+    for count in (0, 1, 299, 300, 795, 2000, 10_000):
+        for workers in (1, 2, 4):
+            codes = [f"1.{i:06d}" for i in range(count)]
+            chunks = _chunks(codes, workers)
+            assert [c for chunk in chunks for c in chunk] == codes
+            assert all(0 < len(chunk) <= CHUNK for chunk in chunks)
+            if workers > 1 and count > workers * CHUNK:
+                assert [len(c) for c in chunks[-workers * 5 :]] == [CHUNK // 5] * workers * 5

@@ -15,7 +15,6 @@ page cache), so field and agency feeds need no procedure loaded again.
 
 import functools
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -77,33 +76,50 @@ def site_name() -> str:
 
 def feed(path: str, title: str, items: Iterable[dict]) -> str:
     """The Atom document for the page at `path` (below the site, ending in '/'), from entries
-    made by `entries`: newest first, at most LIMIT."""
+    made by `entries`: newest first, at most LIMIT. Written as text, byte for byte what
+    ElementTree.tostring(..., xml_declaration=True) made of the same elements (tests/test_feeds.py
+    compares them): 10,000 procedure feeds through ElementTree were ~2 CPU s of a full build."""
     base = paths.site_url()
     chosen = sorted(items, key=lambda e: (e["date"], e["path"]), reverse=True)[:LIMIT]
-    ET.register_namespace("", ATOM)
-    root = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": "vi"})
-
-    def add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-        element.text = text
-        return element
-
-    add(root, "id", base + path + FILE)
-    add(root, "title", title)
+    own = _attribute(base + path + FILE)
     # A feed without entries still needs `updated`: a fixed date keeps the file the same.
-    add(root, "updated", _instant(chosen[0]["date"] if chosen else "2025-01-01"))
-    add(root, "link", rel="self", type="application/atom+xml", href=base + path + FILE)
-    add(root, "link", rel="alternate", type="text/html", href=base + path)
-    author = add(root, "author")
-    add(author, "name", site_name())
+    parts = [
+        "<?xml version='1.0' encoding='utf-8'?>\n",
+        f'<feed xmlns="{ATOM}" xml:lang="vi">',
+        _element("id", base + path + FILE),
+        _element("title", title),
+        _element("updated", _instant(chosen[0]["date"] if chosen else "2025-01-01")),
+        f'<link rel="self" type="application/atom+xml" href="{own}" />',
+        f'<link rel="alternate" type="text/html" href="{_attribute(base + path)}" />',
+        f"<author>{_element('name', site_name())}</author>",
+    ]
     for item in chosen:
-        entry = add(root, "entry")
-        add(entry, "id", base + item["path"])
-        add(entry, "title", item["title"])
-        add(entry, "updated", _instant(item["date"]))
-        add(entry, "link", rel="alternate", type="text/html", href=base + item["path"])
-        add(entry, "summary", item["text"], type="text")
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+        parts += [
+            "<entry>",
+            _element("id", base + item["path"]),
+            _element("title", item["title"]),
+            _element("updated", _instant(item["date"])),
+            f'<link rel="alternate" type="text/html" href="{_attribute(base + item["path"])}" />',
+            _element("summary", item["text"], ' type="text"'),
+            "</entry>",
+        ]
+    parts.append("</feed>\n")
+    return "".join(parts)
+
+
+def _element(tag: str, text: str, attributes: str = "") -> str:
+    """An element holding text (ElementTree's short form when it is empty)."""
+    if not text:
+        return f"<{tag}{attributes} />"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<{tag}{attributes}>{text}</{tag}>"
+
+
+def _attribute(value: str) -> str:
+    """An attribute's value, escaped as ElementTree escapes it."""
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = value.replace('"', "&quot;").replace("\r", "&#13;").replace("\n", "&#10;")
+    return value.replace("\t", "&#09;")
 
 
 def _instant(date: str) -> str:
