@@ -14,8 +14,6 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays
-
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 UNITS = ("working_days", "days", "hours", "same_day")
 
@@ -140,4 +138,6 @@ def _at(day: dt.date, time: dt.time) -> dt.datetime:
 
 @lru_cache(maxsize=64)
 def _statutory(year: int) -> frozenset[dt.date]:
+    import holidays  # ~17 ms: not imported by a build that asks for no working day
+
     return frozenset(holidays.country_holidays("VN", years=year))
