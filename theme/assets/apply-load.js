@@ -1,10 +1,10 @@
-/* Starts the application page's form once the page has painted: runs its configuration
-   (data-config, a script beside the page that sets window.applyConfig) and then its script
-   (data-entry: apply.js and every module it imports in one classic script, which the build
-   writes), both named relative to the page, which preloads them. Not before the paint:
-   Lighthouse counts every request that ended before the page's paints in its estimate of them,
-   but not a script run after them. If either fails to load, the page says so (#ap-load-failed)
-   instead of an empty form.
+/* Starts the application page's form: asks for its configuration (data-config, a script beside
+   the page that sets window.applyConfig) and its script (data-entry: apply.js and every module it
+   imports in one classic script, which the build writes), both named relative to the page, as
+   soon as it runs (deferred: the page is parsed, its stylesheets already asked for), and runs
+   them once the page has painted. Not run before the paint: Lighthouse counts every request that
+   ended before the page's paints in its estimate of them, but not a script run after them. If
+   either fails to load, the page says so (#ap-load-failed) instead of an empty form.
 
    A classic deferred script: the Content-Security-Policy allows no inline script. */
 (() => {
@@ -28,6 +28,14 @@
       added.addEventListener("error", failed); // it could not be loaded
       document.body.appendChild(added);
     }
+  }
+
+  for (const name of ["data-config", "data-entry"]) {
+    const link = document.createElement("link");
+    link.rel = "preload";
+    link.as = "script";
+    link.href = new URL(script.getAttribute(name), document.baseURI).href;
+    document.head.appendChild(link);
   }
 
   // Once the browser reports the first contentful paint; where it is not reported (an old
