@@ -67,15 +67,7 @@ def test_a_channel_whose_buffer_a_task_holds_is_not_writable():
 
 
 def test_a_response_larger_than_the_socket_buffers_read_slowly_arrives_whole():
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = threading.Thread(
-        target=guard.serve,
-        args=(streaming, listener, GUARD),
-        kwargs={"threads": 2, "ident": "test"},
-        daemon=True,  # waitress's loop has no stop: it ends with the test process
-    )
-    server.start()
+    port = serving(streaming)
     with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
         connection.sendall(b"GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         time.sleep(0.5)  # nothing read yet: the socket's buffers fill up, the task cannot send
@@ -104,15 +96,7 @@ def test_a_reply_leaves_in_one_send_with_its_header(monkeypatch):
         return real_send(channel, data, do_close=do_close)
 
     monkeypatch.setattr(guard.GuardedChannel, "send", recording)
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = threading.Thread(
-        target=guard.serve,
-        args=(small_reply, listener, GUARD),
-        kwargs={"threads": 2, "ident": "test"},
-        daemon=True,  # waitress's loop has no stop: it ends with the test process
-    )
-    server.start()
+    port = serving(small_reply)
     with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
         for method in ("POST", "HEAD", "POST"):  # keep-alive: each reply, and one without body
             sent.clear()
@@ -134,15 +118,7 @@ def test_a_task_that_leaves_its_connection_idle_does_not_wake_the_main_loop(monk
     monkeypatch.setattr(
         guard.TcpWSGIServer, "pull_trigger", lambda s: (pulls.append(1), real_pull(s))
     )
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = threading.Thread(
-        target=guard.serve,
-        args=(small_reply, listener, GUARD),
-        kwargs={"threads": 2, "ident": "test"},
-        daemon=True,  # waitress's loop has no stop: it ends with the test process
-    )
-    server.start()
+    port = serving(small_reply)
     slowest = 0.0
     with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
         for _ in range(100):
@@ -157,3 +133,16 @@ def test_a_task_that_leaves_its_connection_idle_does_not_wake_the_main_loop(monk
     # Without the check, one a request; with it, one only when a request came before its
     # task had ended (the main loop then stopped watching the socket: two requests held).
     assert len(pulls) < 50
+
+
+def serving(app) -> int:
+    """`app` behind guard.serve (2 threads) on a free port of 127.0.0.1, in a daemon thread:
+    waitress's loop has no stop, it ends with the test process."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    threading.Thread(
+        target=guard.serve,
+        args=(app, listener, GUARD),
+        kwargs={"threads": 2, "ident": "test"},
+        daemon=True,
+    ).start()
+    return listener.getsockname()[1]
