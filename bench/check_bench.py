@@ -35,7 +35,7 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 GOAL_SIZE, GOAL_SECONDS = 10_000, 4.0
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 SAMPLE_EVERY = 0.02  # seconds between two samples of the process tree's memory
-OURS_RESULT = re.compile(r"(\d+) lỗi, (\d+) cảnh báo|Danh mục hợp lệ \((\d+) cảnh báo\)")
+OURS_RESULT = re.compile(r"(\d+) lỗi, (\d+) cảnh báo|Danh mục hợp lệ \((\d+) cảnh báo[,)]")
 NAIVE_RESULT = re.compile(r"naive_check: (\d+) errors")
 
 

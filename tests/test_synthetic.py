@@ -3,6 +3,7 @@ has every kind of history the benchmark should exercise."""
 
 import contextlib
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,11 @@ def test_generate_refuses_a_folder_that_is_not_empty(tmp_path: Path):
     (tmp_path / "old.yaml").write_text("x: 1\n", encoding="utf-8")
     with pytest.raises(FileExistsError):
         generate(tmp_path, 5)
+
+
+def test_the_check_benchmark_reads_what_the_check_prints(generated: Path, capsys):
+    """bench/check_bench.py's table gives the errors and warnings the check reported, read from
+    its last line: the line's wording changed once and the column said "?"."""
+    build.main(["check", "--catalogue", str(generated)])
+    printed = capsys.readouterr()
+    assert re.fullmatch(r"\d+ \(\d+ warnings\)", check_bench.reported(printed.out + printed.err))
