@@ -23,6 +23,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from bench.lighthouse import free_port, serve, stop
+from bench.throttle import throttle
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 WATCH = """
@@ -42,18 +43,7 @@ def one_run(browser, url: str) -> tuple[float, float]:
     context = browser.new_context(viewport={"width": 412, "height": 823}, is_mobile=True)
     try:
         page = context.new_page()
-        cdp = context.new_cdp_session(page)
-        cdp.send("Network.enable")
-        cdp.send(
-            "Network.emulateNetworkConditions",
-            {
-                "offline": False,
-                "latency": 150,
-                "downloadThroughput": 1_600_000 / 8,
-                "uploadThroughput": 750_000 / 8,
-            },
-        )
-        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+        throttle(context, page, latency_ms=150, down_bps=1_600_000, up_bps=750_000, cpu=4)
         page.add_init_script(WATCH)
         page.goto(url, wait_until="commit")
         page.wait_for_function(READY, timeout=60_000)

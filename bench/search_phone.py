@@ -36,6 +36,7 @@ import time
 from functools import partial
 from pathlib import Path
 
+from bench.throttle import throttle
 from tests.browser.conftest import CHROMIUM  # Debian's Chromium, as the tests run it
 from tests.browser.conftest import CHROMIUM_ARGS as ARGS
 
@@ -128,18 +129,14 @@ def measure(browser, url: str, cold: str, warm: str, args) -> dict:
         viewport={"width": 360, "height": 800}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
     )
     page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send(
-        "Network.emulateNetworkConditions",
-        {
-            "offline": False,
-            "latency": args.latency,
-            "downloadThroughput": args.down_kbps * 1024 / 8,
-            "uploadThroughput": args.up_kbps * 1024 / 8,
-        },
+    cdp = throttle(
+        context,
+        page,
+        latency_ms=args.latency,
+        down_bps=args.down_kbps * 1024,
+        up_bps=args.up_kbps * 1024,
+        cpu=args.cpu,
     )
-    cdp.send("Emulation.setCPUThrottlingRate", {"rate": args.cpu})
     urls: dict[str, str] = {}
     received: list[tuple[str, int]] = []
     cdp.on(
