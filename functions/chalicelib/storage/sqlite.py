@@ -96,6 +96,14 @@ _EVENTS = """CREATE TABLE IF NOT EXISTS events (
     body TEXT NOT NULL,
     PRIMARY KEY (code, seq)
 ) WITHOUT ROWID"""
+# Keyed by the key alone (WITHOUT ROWID): a create writes one B-tree page for its record, where a
+# table with a rowid writes two (the row, and the key's index). Files made before 2026-12-08 are
+# converted when opened (_idempotency_without_rowid).
+_IDEMPOTENCY = """CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    code TEXT NOT NULL REFERENCES dossiers (code)
+) WITHOUT ROWID"""
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS counters (
     agency TEXT NOT NULL,
@@ -123,17 +131,14 @@ CREATE TABLE IF NOT EXISTS dossiers (
     handed_to TEXT NOT NULL DEFAULT '',
     UNIQUE (agency, day, seq)
 );
-CREATE INDEX IF NOT EXISTS dossiers_by_procedure ON dossiers (procedure, received_at);
-CREATE INDEX IF NOT EXISTS dossiers_by_status ON dossiers (status, received_at);
 CREATE INDEX IF NOT EXISTS dossiers_queue ON dossiers (office, status, queue_key, handed_to)
     WHERE handed_to = '';
 {_EVENTS};
-CREATE TABLE IF NOT EXISTS idempotency (
-    key TEXT PRIMARY KEY,
-    request_hash TEXT NOT NULL,
-    code TEXT NOT NULL REFERENCES dossiers (code)
-);
+{_IDEMPOTENCY};
 """
+# Indexes files made before 2026-12-08 have and no statement reads; each was one more B-tree page
+# written (to the log, then the file) by every create, and by a transition for the status one.
+_UNUSED_INDEXES = ("dossiers_by_procedure", "dossiers_by_status")
 # Columns the lifecycle added to `dossiers`, and how a file made before it fills them in from the
 # stored body (the state is then workflow.initial_state, as create stores it for a new dossier).
 _ADDED_COLUMNS = {
@@ -220,6 +225,7 @@ class SqliteDossiers:
             if sealer is not None:
                 _check_key(db, sealer, self._path)
             _hash_idempotency_keys(db)
+            _fewer_pages_a_create(db)
         self._durable.wait(self._durable.committed())
 
     def create(
@@ -677,6 +683,26 @@ def _hash_idempotency_keys(db: sqlite3.Connection) -> None:
             (lookup_secret.idempotency_hash(key), key),
         )
     db.execute(f"PRAGMA user_version = {HASHED_KEYS}")
+
+
+def _fewer_pages_a_create(db: sqlite3.Connection) -> None:
+    """Brings a file made before 2026-12-08 to SCHEMA's B-trees: drops the indexes no statement
+    reads, and copies the idempotency records into a table keyed WITHOUT ROWID (in the caller's
+    transaction; a file already converted costs one read of sqlite_schema)."""
+    for index in _UNUSED_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS {index}")
+    (definition,) = db.execute(
+        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'idempotency'"
+    ).fetchone()
+    if definition.rstrip().upper().endswith("WITHOUT ROWID"):
+        return
+    db.execute("ALTER TABLE idempotency RENAME TO idempotency_with_rowid")
+    db.execute(_IDEMPOTENCY)
+    db.execute(
+        "INSERT INTO idempotency (key, request_hash, code)"
+        " SELECT key, request_hash, code FROM idempotency_with_rowid"
+    )
+    db.execute("DROP TABLE idempotency_with_rowid")
 
 
 def _add_handed_to(db: sqlite3.Connection) -> None:
