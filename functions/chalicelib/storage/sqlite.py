@@ -13,6 +13,8 @@ before create or transition returns. An fsync takes a few ms on a shared disk; i
 (synchronous = FULL) writers took turns at it, one process's batch waiting for the other's. The
 creates that queue while one transaction runs still go into the next one together (group
 commit); each gets its own code and idempotency record, and all fail together if it does.
+No COMMIT checkpoints the log either: a thread of the process does, outside the lock
+(sqlite_connections.LogCheckpoints), and holds it only to copy the last frames so the log restarts.
 A transition just takes the lock: it reads the stored version, then appends its event (one row
 of `events`, keyed (code, seq)) and stores the state (the whole `State` as JSON, and the columns
 the queues filter and sort on) in the same transaction.
@@ -80,6 +82,7 @@ from chalicelib.storage.queue_sql import (
 )
 from chalicelib.storage.sqlite_connections import (
     BUSY_TIMEOUT_MS,
+    LogCheckpoints,
     ThreadConnections,
     WalSync,
     wrapped,
@@ -202,9 +205,13 @@ class SqliteDossiers:
         # `wait`: seconds a write waits for the lock (this process's writers, then SQLite's)
         # before it fails with StorageError (503): a lock held elsewhere never hangs a thread.
         self._wait = wait
-        # Commits are synced by _durable, after the write lock is released (the docstring above).
-        self._connections = ThreadConnections(self._path, wait=wait, durable=False, one_writer=True)
+        # Commits are synced by _durable, after the write lock is released (the docstring above),
+        # and the log is checkpointed by _checkpoints' thread, outside it.
+        self._connections = ThreadConnections(
+            self._path, wait=wait, durable=False, one_writer=True, autocheckpoint=False
+        )
         self._durable = WalSync(self._path)
+        self._checkpoints = LogCheckpoints(self._path, self._locked)
         self._write_lock = threading.Lock()
         self._waiting: list[_Create] = []  # guarded by _waiting_lock
         self._waiting_lock = threading.Lock()
@@ -275,7 +282,7 @@ class SqliteDossiers:
                         create.stored = self._create_in(db, create)
                     except IdempotencyConflictError as error:
                         create.error = error
-            ticket = self._durable.committed()
+            ticket = self._committed()
             for create in batch:
                 create.ticket = ticket
             self._after_write("commit")
@@ -349,7 +356,7 @@ class SqliteDossiers:
             self._after_write("state")
             outbox_sqlite.insert(db, deliveries, self._sealer)
             stored = _load(db, code, self._sealer)
-        ticket = self._durable.committed()
+        ticket = self._committed()
         self._after_write("commit")
         self._durable.wait(ticket)
         assert stored is not None
@@ -435,7 +442,7 @@ class SqliteDossiers:
                 db.execute("DELETE FROM events WHERE code = ?", (code,))
                 db.execute("DELETE FROM outbox WHERE code = ?", (code,))
                 deleted += db.execute("DELETE FROM dossiers WHERE code = ?", (code,)).rowcount
-        self._durable.wait(self._durable.committed())
+        self._durable.wait(self._committed())
         return deleted
 
     def reseal(self) -> int:
@@ -484,6 +491,7 @@ class SqliteDossiers:
                         (sealer.seal(_CHECK, b"sealing/check"),),
                     )
             self._durable.wait(self._durable.committed())
+            self._checkpoints.checkpoint()  # server stopped: here, not in a thread, batch by batch
             if not rows:
                 return done
             done += len(rows)
@@ -500,10 +508,17 @@ class SqliteDossiers:
 
     def close(self) -> None:
         """Closes every connection any thread opened (tests and server shutdown)."""
+        self._checkpoints.close()
         self._connections.close()
         if self._lock_fd >= 0:  # never twice: the number may belong to another file by then
             os.close(self._lock_fd)
             self._lock_fd = -1
+
+    def _committed(self) -> int:
+        """After a COMMIT: its ticket for _durable, counted for _checkpoints."""
+        ticket = self._durable.committed()
+        self._checkpoints.committed()
+        return ticket
 
     def _next_sequence(self, db: sqlite3.Connection, agency: str, day: str) -> int:
         (seq,) = db.execute(
@@ -546,6 +561,12 @@ class SqliteDossiers:
         writers queue before it, then fails with StorageError."""
         with self._process_lock(), self._connections.transaction(deadline) as db:
             yield db
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Every writer of every process kept out (_checkpoints' last pass)."""
+        with self._writing(), self._process_lock():
+            yield
 
     @contextmanager
     def _process_lock(self) -> Iterator[None]:
