@@ -5,7 +5,6 @@ log restarts, which keeps it bounded while writers never pause."""
 
 import threading
 import uuid
-from contextlib import contextmanager
 
 import pytest
 
@@ -27,20 +26,13 @@ def fill(connections: ThreadConnections, rows: int) -> None:
             db.execute("INSERT INTO t (v) VALUES (?)", ("x" * 2000,))
 
 
-def test_commits_leave_the_log_to_the_checkpointer_which_restarts_it(tmp_path):
+def test_commits_leave_the_log_to_the_checkpointer_and_a_writer_restarts_it(tmp_path):
     path = tmp_path / "db.sqlite3"
     connections = ThreadConnections(path, durable=False, one_writer=True, autocheckpoint=False)
     with connections.transaction() as db:
         db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
     log, header = tmp_path / "db.sqlite3-wal", path.stat().st_size  # the file's first page
-    held: list[bool] = []
-
-    @contextmanager
-    def lock():
-        held.append(True)
-        yield
-
-    checkpoints = LogCheckpoints(path, lock, restart_at=100)
+    checkpoints = LogCheckpoints(path, restart_at=100)
     try:
         fill(connections, 1500)  # past SQLite's 1,000 pages: a COMMIT would checkpoint here
         assert path.stat().st_size == header  # every other page still only in the log
@@ -48,14 +40,18 @@ def test_commits_leave_the_log_to_the_checkpointer_which_restarts_it(tmp_path):
         assert longest > 1000 * FRAME
 
         checkpoints.checkpoint()
-        assert held == [True]  # the log was long: the last frames copied under the lock
         assert path.stat().st_size > 1500 * 2000  # the rows copied into the database
+        assert checkpoints.restart_due  # the log is long: the next writer restarts it
+        with connections.transaction() as db:
+            db.execute("INSERT INTO t (v) VALUES ('after')")
+        checkpoints.restart(db)
+        assert (checkpoints.restart_due, checkpoints.restarts) == (False, 1)
         fill(connections, 20)
         assert log.stat().st_size == longest  # restarted: written over from its beginning
         checkpoints.checkpoint()
-        assert held == [True]  # shorter than restart_at: no lock taken
+        assert not checkpoints.restart_due  # shorter than restart_at
         with connections.transaction() as db:
-            assert db.execute("SELECT count(*) FROM t").fetchone() == (1520,)
+            assert db.execute("SELECT count(*) FROM t").fetchone() == (1521,)
     finally:
         checkpoints.close()
         connections.close()

@@ -14,7 +14,7 @@ before create or transition returns. An fsync takes a few ms on a shared disk; i
 creates that queue while one transaction runs still go into the next one together (group
 commit); each gets its own code and idempotency record, and all fail together if it does.
 No COMMIT checkpoints the log either: a thread of the process does, outside the lock
-(sqlite_connections.LogCheckpoints), and holds it only to copy the last frames so the log restarts.
+(sqlite_connections.LogCheckpoints); a writer copies only the last frames, so the log restarts.
 A transition just takes the lock: it reads the stored version, then appends its event (one row
 of `events`, keyed (code, seq)) and stores the state (the whole `State` as JSON, and the columns
 the queues filter and sort on) in the same transaction.
@@ -211,7 +211,7 @@ class SqliteDossiers:
             self._path, wait=wait, durable=False, one_writer=True, autocheckpoint=False
         )
         self._durable = WalSync(self._path)
-        self._checkpoints = LogCheckpoints(self._path, self._locked)
+        self._checkpoints = LogCheckpoints(self._path)
         self._write_lock = threading.Lock()
         self._waiting: list[_Create] = []  # guarded by _waiting_lock
         self._waiting_lock = threading.Lock()
@@ -559,14 +559,10 @@ class SqliteDossiers:
         lock wakes the next writer at once. busy_timeout still covers any other writer, until
         `deadline` (time.monotonic()): a request waits about `wait` seconds in all, however many
         writers queue before it, then fails with StorageError."""
-        with self._process_lock(), self._connections.transaction(deadline) as db:
-            yield db
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        """Every writer of every process kept out (_checkpoints' last pass)."""
-        with self._writing(), self._process_lock():
-            yield
+        with self._process_lock():
+            with self._connections.transaction(deadline) as db:
+                yield db
+            self._checkpoints.restart(db)  # committed, the lock still held: see LogCheckpoints
 
     @contextmanager
     def _process_lock(self) -> Iterator[None]:

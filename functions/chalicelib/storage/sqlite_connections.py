@@ -9,8 +9,8 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from chalicelib.errors import StorageError
@@ -195,16 +195,17 @@ class LogCheckpoints:
 
     SQLite's auto-checkpoint runs inside the COMMIT that takes the log past 1,000 pages, under
     the write lock every writer of every process waits for: it syncs the log, copies its pages
-    into the database file and syncs that (5-30 ms on this project's shared disk, every ~120
+    into the database file and syncs that (5-30 ms on this project's shared disk, every ~100
     submissions). Here the writers count their commits (`committed`); every `every`-th wakes
     the thread, which runs PASSIVE checkpoints on a connection of its own while the writers go
     on. The log restarts from its beginning, overwriting its file rather than growing it, only
     when a writer begins once a checkpoint copied every frame in it, and under load the writers
-    add frames meanwhile: once the log is `restart_at` frames long, after the pass that copies
-    the bulk, the thread copies what is left (the frames of the last few milliseconds) holding
-    the writers' lock (`lock`), so the log's file stays about that long under any load (its
-    blocks then overwritten, which syncs faster than appending) and the lock is held for a few
-    pages and two syncs instead of the whole copy.
+    add frames during every pass: once the log is `restart_at` frames long, the thread runs a
+    second pass for the frames added during the first, and the next writer, still holding the
+    lock after its COMMIT, copies the few added during the second (`restart`). So the log's file
+    stays about `restart_at` frames long under any load (its blocks overwritten, which syncs
+    faster than appending), and the lock is held for a few pages and two syncs instead of the
+    whole copy.
 
     Crash safety is SQLite's own: a checkpoint syncs the log before it copies frames and the
     database before the log may be reused, whichever connection runs it."""
@@ -212,7 +213,6 @@ class LogCheckpoints:
     def __init__(
         self,
         path: Path,
-        lock: Callable[[], AbstractContextManager[object]],
         *,
         every: int = CHECKPOINT_COMMITS,
         restart_at: int = CHECKPOINT_RESTART,
@@ -220,15 +220,15 @@ class LogCheckpoints:
         self.path = Path(path)
         self.every = every
         self.restart_at = restart_at
-        self._lock = lock
         self._state = threading.Condition()
-        self._commits = 0  # guarded by _state, like the rest
+        self._commits = 0  # guarded by _state, like the two flags after it
         self._due = False
         self._closed = False
         self._thread: threading.Thread | None = None
         self._db: sqlite3.Connection | None = None  # guarded by _running
         self._running = threading.Lock()
-        self.locked_passes = 0  # how many times the rest was copied under the lock (tests)
+        self.restart_due = False  # read and cleared by `restart`, under the writers' lock
+        self.restarts = 0  # how many times `restart` copied the rest (tests)
 
     def committed(self) -> None:
         """Counts a commit of this process; every `every`-th starts a checkpoint."""
@@ -246,8 +246,8 @@ class LogCheckpoints:
 
     def checkpoint(self) -> None:
         """Copies the log into the database (a PASSIVE pass, the writers going on); once the log
-        is `restart_at` frames long, copies what the writers added meanwhile holding their lock,
-        so that the next writer restarts it. A pass only copies the frames there were when it
+        is `restart_at` frames long, copies what the writers added meanwhile in a second pass
+        and leaves the rest to `restart`. A pass only copies the frames there were when it
         started, and the log restarts only if a writer begins when every frame is copied: under
         load, one always began during the pass. A pass that finds another process's checkpoint
         running leaves the work to it."""
@@ -255,17 +255,31 @@ class LogCheckpoints:
             if self._db is None:
                 with wrapped():
                     self._db = connect(self.path)
-            busy, frames, _ = self._pass()
+            busy, frames, _ = self._pass(self._db)
             if busy or frames < self.restart_at:
                 return
-            with self._lock():
-                self._pass()
-                self.locked_passes += 1
+            busy, _, _ = self._pass(self._db)  # the frames added during the first
+            if not busy:
+                self.restart_due = True
 
-    def _pass(self) -> tuple[int, int, int]:
-        assert self._db is not None
+    def restart(self, db: sqlite3.Connection) -> None:
+        """For a writer holding the writers' lock after its COMMIT, on its connection: when a
+        checkpoint asked for it, copies the frames added since its last pass, so that the next
+        writer restarts the log. The commit stands whatever happens here: a failure is logged
+        and left to the next checkpoint."""
+        if not self.restart_due:
+            return
+        self.restart_due = False
+        try:
+            self._pass(db)
+        except StorageError:
+            log.warning("checkpoint of %s failed", self.path, exc_info=True)
+        self.restarts += 1
+
+    @staticmethod
+    def _pass(db: sqlite3.Connection) -> tuple[int, int, int]:
         with wrapped():
-            busy, frames, copied = self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            busy, frames, copied = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         return int(busy), int(frames), int(copied)
 
     def _run(self) -> None:
