@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from chalicelib import workflow
+from chalicelib.errors import IdempotencyConflictError
 from chalicelib.storage.ports import NewDossier, QueueQuery, dossier_json
 from chalicelib.storage.queue_sql import counts_sql
 from chalicelib.storage.sqlite import SqliteDossiers, queue_sql
@@ -162,3 +163,68 @@ def test_a_file_made_before_the_lifecycle_is_migrated_when_opened(tmp_path):
         assert reopened.get(code(1)) == received
     finally:
         reopened.close()
+
+
+def test_a_new_file_has_no_index_that_nothing_reads_and_idempotency_keyed_without_rowid(
+    embedded,
+):
+    db = sqlite3.connect(embedded)
+    try:
+        indexes = {
+            row[0] for row in db.execute("SELECT name FROM sqlite_schema WHERE type = 'index'")
+        }
+        (idempotency,) = db.execute(
+            "SELECT sql FROM sqlite_schema WHERE name = 'idempotency'"
+        ).fetchone()
+    finally:
+        db.close()
+    assert "dossiers_queue" in indexes
+    assert not indexes & {"dossiers_by_procedure", "dossiers_by_status"}
+    assert not any(name.startswith("sqlite_autoindex_idempotency") for name in indexes)
+    assert idempotency.endswith("WITHOUT ROWID")
+
+
+def previous_shape(path) -> None:
+    """Turns a file the adapter made back into what it made before 2026-12-08: the indexes by
+    procedure and by status, and the idempotency records in a table with a rowid."""
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("CREATE INDEX dossiers_by_procedure ON dossiers (procedure, received_at)")
+        db.execute("CREATE INDEX dossiers_by_status ON dossiers (status, received_at)")
+        db.execute("ALTER TABLE idempotency RENAME TO new_idempotency")
+        db.execute(
+            "CREATE TABLE idempotency (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL,"
+            " code TEXT NOT NULL REFERENCES dossiers (code))"
+        )
+        db.execute("INSERT INTO idempotency SELECT * FROM new_idempotency")
+        db.execute("DROP TABLE new_idempotency")
+    db.close()
+
+
+def test_a_file_made_before_2026_12_08_keeps_its_idempotency_records_once_converted(tmp_path):
+    path = tmp_path / "motcua.sqlite3"
+    adapter = SqliteDossiers(path)
+    try:
+        first = [file(adapter, n) for n in (1, 2)]
+    finally:
+        adapter.close()
+    previous_shape(path)
+
+    converted = SqliteDossiers(path)
+    try:
+        assert [file(converted, n) for n in (1, 2)] == first  # retries: the same dossiers
+        assert converted.filed_under("k2") == first[1].code
+        assert file(converted, 3).code == code(3)
+        with pytest.raises(IdempotencyConflictError):
+            converted.create(make_dossier(answers={"n": 1}), idempotency_key="k1", request_hash="x")
+    finally:
+        converted.close()
+
+    db = sqlite3.connect(path)
+    try:
+        names = {row[0] for row in db.execute("SELECT name FROM sqlite_schema")}
+        (sql,) = db.execute("SELECT sql FROM sqlite_schema WHERE name = 'idempotency'").fetchone()
+    finally:
+        db.close()
+    assert sql.endswith("WITHOUT ROWID")
+    assert not names & {"dossiers_by_procedure", "dossiers_by_status", "idempotency_with_rowid"}

@@ -13,6 +13,8 @@ before create or transition returns. An fsync takes a few ms on a shared disk; i
 (synchronous = FULL) writers took turns at it, one process's batch waiting for the other's. The
 creates that queue while one transaction runs still go into the next one together (group
 commit); each gets its own code and idempotency record, and all fail together if it does.
+No COMMIT checkpoints the log either: a thread of the process does, outside the lock
+(sqlite_connections.LogCheckpoints); a writer copies only the last frames, so the log restarts.
 A transition just takes the lock: it reads the stored version, then appends its event (one row
 of `events`, keyed (code, seq)) and stores the state (the whole `State` as JSON, and the columns
 the queues filter and sort on) in the same transaction.
@@ -80,6 +82,7 @@ from chalicelib.storage.queue_sql import (
 )
 from chalicelib.storage.sqlite_connections import (
     BUSY_TIMEOUT_MS,
+    LogCheckpoints,
     ThreadConnections,
     WalSync,
     wrapped,
@@ -95,6 +98,14 @@ _EVENTS = """CREATE TABLE IF NOT EXISTS events (
     seq INTEGER NOT NULL,
     body TEXT NOT NULL,
     PRIMARY KEY (code, seq)
+) WITHOUT ROWID"""
+# Keyed by the key alone (WITHOUT ROWID): a create writes one B-tree page for its record, where a
+# table with a rowid writes two (the row, and the key's index). Files made before 2026-12-08 are
+# converted when opened (_idempotency_without_rowid).
+_IDEMPOTENCY = """CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    code TEXT NOT NULL REFERENCES dossiers (code)
 ) WITHOUT ROWID"""
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS counters (
@@ -123,17 +134,14 @@ CREATE TABLE IF NOT EXISTS dossiers (
     handed_to TEXT NOT NULL DEFAULT '',
     UNIQUE (agency, day, seq)
 );
-CREATE INDEX IF NOT EXISTS dossiers_by_procedure ON dossiers (procedure, received_at);
-CREATE INDEX IF NOT EXISTS dossiers_by_status ON dossiers (status, received_at);
 CREATE INDEX IF NOT EXISTS dossiers_queue ON dossiers (office, status, queue_key, handed_to)
     WHERE handed_to = '';
 {_EVENTS};
-CREATE TABLE IF NOT EXISTS idempotency (
-    key TEXT PRIMARY KEY,
-    request_hash TEXT NOT NULL,
-    code TEXT NOT NULL REFERENCES dossiers (code)
-);
+{_IDEMPOTENCY};
 """
+# Indexes files made before 2026-12-08 have and no statement reads; each was one more B-tree page
+# written (to the log, then the file) by every create, and by a transition for the status one.
+_UNUSED_INDEXES = ("dossiers_by_procedure", "dossiers_by_status")
 # Columns the lifecycle added to `dossiers`, and how a file made before it fills them in from the
 # stored body (the state is then workflow.initial_state, as create stores it for a new dossier).
 _ADDED_COLUMNS = {
@@ -197,9 +205,13 @@ class SqliteDossiers:
         # `wait`: seconds a write waits for the lock (this process's writers, then SQLite's)
         # before it fails with StorageError (503): a lock held elsewhere never hangs a thread.
         self._wait = wait
-        # Commits are synced by _durable, after the write lock is released (the docstring above).
-        self._connections = ThreadConnections(self._path, wait=wait, durable=False, one_writer=True)
+        # Commits are synced by _durable, after the write lock is released (the docstring above),
+        # and the log is checkpointed by _checkpoints' thread, outside it.
+        self._connections = ThreadConnections(
+            self._path, wait=wait, durable=False, one_writer=True, autocheckpoint=False
+        )
         self._durable = WalSync(self._path)
+        self._checkpoints = LogCheckpoints(self._path)
         self._write_lock = threading.Lock()
         self._waiting: list[_Create] = []  # guarded by _waiting_lock
         self._waiting_lock = threading.Lock()
@@ -220,6 +232,7 @@ class SqliteDossiers:
             if sealer is not None:
                 _check_key(db, sealer, self._path)
             _hash_idempotency_keys(db)
+            _fewer_pages_a_create(db)
         self._durable.wait(self._durable.committed())
 
     def create(
@@ -269,7 +282,7 @@ class SqliteDossiers:
                         create.stored = self._create_in(db, create)
                     except IdempotencyConflictError as error:
                         create.error = error
-            ticket = self._durable.committed()
+            ticket = self._committed()
             for create in batch:
                 create.ticket = ticket
             self._after_write("commit")
@@ -343,7 +356,7 @@ class SqliteDossiers:
             self._after_write("state")
             outbox_sqlite.insert(db, deliveries, self._sealer)
             stored = _load(db, code, self._sealer)
-        ticket = self._durable.committed()
+        ticket = self._committed()
         self._after_write("commit")
         self._durable.wait(ticket)
         assert stored is not None
@@ -429,7 +442,7 @@ class SqliteDossiers:
                 db.execute("DELETE FROM events WHERE code = ?", (code,))
                 db.execute("DELETE FROM outbox WHERE code = ?", (code,))
                 deleted += db.execute("DELETE FROM dossiers WHERE code = ?", (code,)).rowcount
-        self._durable.wait(self._durable.committed())
+        self._durable.wait(self._committed())
         return deleted
 
     def reseal(self) -> int:
@@ -478,6 +491,7 @@ class SqliteDossiers:
                         (sealer.seal(_CHECK, b"sealing/check"),),
                     )
             self._durable.wait(self._durable.committed())
+            self._checkpoints.checkpoint()  # server stopped: here, not in a thread, batch by batch
             if not rows:
                 return done
             done += len(rows)
@@ -494,10 +508,17 @@ class SqliteDossiers:
 
     def close(self) -> None:
         """Closes every connection any thread opened (tests and server shutdown)."""
+        self._checkpoints.close()
         self._connections.close()
         if self._lock_fd >= 0:  # never twice: the number may belong to another file by then
             os.close(self._lock_fd)
             self._lock_fd = -1
+
+    def _committed(self) -> int:
+        """After a COMMIT: its ticket for _durable, counted for _checkpoints."""
+        ticket = self._durable.committed()
+        self._checkpoints.committed()
+        return ticket
 
     def _next_sequence(self, db: sqlite3.Connection, agency: str, day: str) -> int:
         (seq,) = db.execute(
@@ -538,8 +559,10 @@ class SqliteDossiers:
         lock wakes the next writer at once. busy_timeout still covers any other writer, until
         `deadline` (time.monotonic()): a request waits about `wait` seconds in all, however many
         writers queue before it, then fails with StorageError."""
-        with self._process_lock(), self._connections.transaction(deadline) as db:
-            yield db
+        with self._process_lock():
+            with self._connections.transaction(deadline) as db:
+                yield db
+            self._checkpoints.restart(db)  # committed, the lock still held: see LogCheckpoints
 
     @contextmanager
     def _process_lock(self) -> Iterator[None]:
@@ -677,6 +700,26 @@ def _hash_idempotency_keys(db: sqlite3.Connection) -> None:
             (lookup_secret.idempotency_hash(key), key),
         )
     db.execute(f"PRAGMA user_version = {HASHED_KEYS}")
+
+
+def _fewer_pages_a_create(db: sqlite3.Connection) -> None:
+    """Brings a file made before 2026-12-08 to SCHEMA's B-trees: drops the indexes no statement
+    reads, and copies the idempotency records into a table keyed WITHOUT ROWID (in the caller's
+    transaction; a file already converted costs one read of sqlite_schema)."""
+    for index in _UNUSED_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS {index}")
+    (definition,) = db.execute(
+        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'idempotency'"
+    ).fetchone()
+    if definition.rstrip().upper().endswith("WITHOUT ROWID"):
+        return
+    db.execute("ALTER TABLE idempotency RENAME TO idempotency_with_rowid")
+    db.execute(_IDEMPOTENCY)
+    db.execute(
+        "INSERT INTO idempotency (key, request_hash, code)"
+        " SELECT key, request_hash, code FROM idempotency_with_rowid"
+    )
+    db.execute("DROP TABLE idempotency_with_rowid")
 
 
 def _add_handed_to(db: sqlite3.Connection) -> None:

@@ -1,8 +1,10 @@
 """What both SQLite adapters (dossiers, officers' accounts) share: one connection per thread
 with the same settings (the dossiers' writes: one connection for the process), write transactions
-taken with `BEGIN IMMEDIATE`, and sqlite3 errors turned into StorageError."""
+taken with `BEGIN IMMEDIATE`, and sqlite3 errors turned into StorageError; for the dossiers'
+writers, the log synced (WalSync) and checkpointed (LogCheckpoints) outside their lock."""
 
 import fcntl
+import logging
 import os
 import sqlite3
 import threading
@@ -14,6 +16,10 @@ from pathlib import Path
 from chalicelib.errors import StorageError
 
 BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another's lock, unless told (`wait`)
+CHECKPOINT_COMMITS = 50  # a process's commits between two of its LogCheckpoints passes
+CHECKPOINT_RESTART = 1000  # frames (~4 MiB, SQLite's own default) from which the log restarts
+
+log = logging.getLogger(__name__)
 
 
 class ThreadConnections:
@@ -29,7 +35,10 @@ class ThreadConnections:
     connection, whose page cache stays warm from one write to the next. A connection empties
     its cache whenever another connection committed since its last transaction (WAL), so with a
     connection per thread each write first read again, one system call a page, every page of the
-    tables and indexes it touches (~0.1 ms of CPU a submission with the server's 8 threads)."""
+    tables and indexes it touches (~0.1 ms of CPU a submission with the server's 8 threads).
+
+    `autocheckpoint=False`: no commit on these connections checkpoints the log (LogCheckpoints
+    does, from a thread of its own)."""
 
     def __init__(
         self,
@@ -38,11 +47,13 @@ class ThreadConnections:
         wait: float = BUSY_TIMEOUT_MS / 1000,
         durable: bool = True,
         one_writer: bool = False,
+        autocheckpoint: bool = True,
     ):
         self.path = Path(path)
         self.wait = wait
         self.durable = durable
         self.one_writer = one_writer
+        self.autocheckpoint = autocheckpoint
         self._local = threading.local()
         self._writer: sqlite3.Connection | None = None
         self._opened: list[sqlite3.Connection] = []
@@ -61,6 +72,8 @@ class ThreadConnections:
             connection = connect(self.path, busy_timeout_ms=round(self.wait * 1000))
             if not self.durable:  # WAL: still atomic and safe from a crash of the process
                 connection.execute("PRAGMA synchronous = NORMAL")
+            if not self.autocheckpoint:
+                connection.execute("PRAGMA wal_autocheckpoint = 0")
         with self._opened_lock:
             self._opened.append(connection)
         return connection
@@ -174,6 +187,126 @@ class WalSync:
             finally:
                 os.close(directory)
             self._inode = inode
+
+
+class LogCheckpoints:
+    """Checkpoints a WAL database's log from a thread of its own, outside the writers' lock, for
+    writers whose connections do not (`ThreadConnections(autocheckpoint=False)`).
+
+    SQLite's auto-checkpoint runs inside the COMMIT that takes the log past 1,000 pages, under
+    the write lock every writer of every process waits for: it syncs the log, copies its pages
+    into the database file and syncs that (5-30 ms on this project's shared disk, every ~100
+    submissions). Here the writers count their commits (`committed`); every `every`-th wakes
+    the thread, which runs PASSIVE checkpoints on a connection of its own while the writers go
+    on. The log restarts from its beginning, overwriting its file rather than growing it, only
+    when a writer begins once a checkpoint copied every frame in it, and under load the writers
+    add frames during every pass: once the log is `restart_at` frames long, the thread runs a
+    second pass for the frames added during the first, and the next writer, still holding the
+    lock after its COMMIT, copies the few added during the second (`restart`). So the log's file
+    stays about `restart_at` frames long under any load (its blocks overwritten, which syncs
+    faster than appending), and the lock is held for a few pages and two syncs instead of the
+    whole copy.
+
+    Crash safety is SQLite's own: a checkpoint syncs the log before it copies frames and the
+    database before the log may be reused, whichever connection runs it."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        every: int = CHECKPOINT_COMMITS,
+        restart_at: int = CHECKPOINT_RESTART,
+    ):
+        self.path = Path(path)
+        self.every = every
+        self.restart_at = restart_at
+        self._state = threading.Condition()
+        self._commits = 0  # guarded by _state, like the two flags after it
+        self._due = False
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self._db: sqlite3.Connection | None = None  # guarded by _running
+        self._running = threading.Lock()
+        self.restart_due = False  # read and cleared by `restart`, under the writers' lock
+        self.restarts = 0  # how many times `restart` copied the rest (tests)
+
+    def committed(self) -> None:
+        """Counts a commit of this process; every `every`-th starts a checkpoint."""
+        with self._state:
+            self._commits += 1
+            if self._commits < self.every or self._closed:
+                return
+            self._commits, self._due = 0, True
+            if self._thread is None:  # started on first use: after serve.py's forks
+                self._thread = threading.Thread(
+                    target=self._run, name="sqlite-checkpoints", daemon=True
+                )
+                self._thread.start()
+            self._state.notify()
+
+    def checkpoint(self) -> None:
+        """Copies the log into the database (a PASSIVE pass, the writers going on); once the log
+        is `restart_at` frames long, copies what the writers added meanwhile in a second pass
+        and leaves the rest to `restart`. A pass only copies the frames there were when it
+        started, and the log restarts only if a writer begins when every frame is copied: under
+        load, one always began during the pass. A pass that finds another process's checkpoint
+        running leaves the work to it."""
+        with self._running:  # the thread's, or a caller's (SqliteDossiers.reseal)
+            if self._db is None:
+                with wrapped():
+                    self._db = connect(self.path)
+            busy, frames, _ = self._pass(self._db)
+            if busy or frames < self.restart_at:
+                return
+            busy, _, _ = self._pass(self._db)  # the frames added during the first
+            if not busy:
+                self.restart_due = True
+
+    def restart(self, db: sqlite3.Connection) -> None:
+        """For a writer holding the writers' lock after its COMMIT, on its connection: when a
+        checkpoint asked for it, copies the frames added since its last pass, so that the next
+        writer restarts the log. The commit stands whatever happens here: a failure is logged
+        and left to the next checkpoint."""
+        if not self.restart_due:
+            return
+        self.restart_due = False
+        try:
+            self._pass(db)
+        except StorageError:
+            log.warning("checkpoint of %s failed", self.path, exc_info=True)
+        self.restarts += 1
+
+    @staticmethod
+    def _pass(db: sqlite3.Connection) -> tuple[int, int, int]:
+        with wrapped():
+            busy, frames, copied = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return int(busy), int(frames), int(copied)
+
+    def _run(self) -> None:
+        while True:
+            with self._state:
+                while not self._due and not self._closed:
+                    self._state.wait()
+                if self._closed:
+                    return
+                self._due = False
+            try:
+                self.checkpoint()
+            except StorageError:  # the log grows meanwhile; the next pass retries
+                log.warning("checkpoint of %s failed", self.path, exc_info=True)
+
+    def close(self) -> None:
+        """Stops the thread (after the pass it is in) and closes its connection."""
+        with self._state:
+            self._closed = True
+            self._state.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+        with self._running:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
 
 # How far past its deadline a BEGIN may wait rather than set the busy timeout twice more.
