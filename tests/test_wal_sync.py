@@ -116,3 +116,27 @@ def test_a_dossier_is_in_the_synced_log_when_create_returns(tmp_path, monkeypatc
         assert synchronous == 1  # NORMAL
     finally:
         dossiers.close()
+
+
+def test_a_replaced_secret_is_in_the_synced_log_when_replace_secret_returns(tmp_path, monkeypatch):
+    path = tmp_path / "motcua.sqlite3"
+    dossiers = SqliteDossiers(path)
+    try:
+        stored = dossiers.create(make_dossier(), idempotency_key="k" * 12, request_hash="h")
+        log = Path(f"{path}-wal")
+        before = log.stat().st_size
+        synced: list[int] = []  # the log's size at each of its syncs
+        real_sync = os.fdatasync
+
+        def checking(descriptor: int) -> None:
+            if os.readlink(f"/proc/self/fd/{descriptor}") == str(log):
+                synced.append(os.fstat(descriptor).st_size)
+            real_sync(descriptor)
+
+        monkeypatch.setattr(os, "fdatasync", checking)
+        dossiers.replace_secret(
+            stored.code, expected_version=stored.state.version, secret_hash="new", deliveries=[]
+        )
+        assert synced and max(synced) > before  # the UPDATE's frames, written then synced
+    finally:
+        dossiers.close()

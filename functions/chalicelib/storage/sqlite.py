@@ -384,6 +384,9 @@ class SqliteDossiers:
                 (json.dumps(state, ensure_ascii=False), code),
             )
             outbox_sqlite.insert(db, deliveries, self._sealer)
+        # Synced before it answers, like every other write: the new secret is what the
+        # applicant is sent, and a power cut must not bring the old one back.
+        self._durable.wait(self._committed())
 
     def queue(self, query: QueueQuery) -> list[QueueItem]:
         db = self._connections.get()
