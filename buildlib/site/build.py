@@ -33,9 +33,8 @@ import time
 from collections.abc import Callable, Container
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
-from typing import Any, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from jinja2 import Environment, TemplateError
 
@@ -50,7 +49,6 @@ from chalicelib.versions import has_ended, shown_index, shown_version, state
 
 from . import application, backoffice, browse, cache, feeds, opendata, search
 from . import frame as frames
-from . import stats as statistics
 from .cache import VERSION as CACHE_VERSION
 from .links import check_links
 from .opendata import Fragment, Published, write_open_data
@@ -59,10 +57,16 @@ from .parallel import in_background, render_procedures
 from .precompress import precompress, write_with_copy
 from .shell import Shell
 
+if TYPE_CHECKING:  # imported when the statistics page is written (`statistics_page`)
+    from . import stats as statistics
+
 THEME = paths.THEME
 OUR_DIRS = ("thu-tuc", "co-quan", "duyet", "su-kien", "mau", "thong-ke")
 # Written with their gzip copies and removed with them, or nothing to compress (precompress.py).
 UNWALKED = ("thu-tuc", "nop-ho-so", "du-lieu-mo/thu-tuc")
+# stats.PAGE: stats.py (and through it the API's ratings and dossiers modules, ~0.02 s) is
+# imported only when the statistics page is made again, which a rebuild rarely does.
+STATISTICS_PAGE = "thong-ke/index.html"
 CALENDAR_DAYS = 400
 
 
@@ -157,7 +161,11 @@ def build_command(
         print("Không có gì thay đổi kể từ lần dựng trước.", file=out)
         return 0
     try:
-        events = statistics.read_events(stats) if stats is not None else None
+        events = None
+        if stats is not None:
+            from . import stats as statistics
+
+            events = statistics.read_events(stats)
         building = start_frame(run, out)
         loaded = load_catalogue(run)
         shell = frame(run, loaded, building)
@@ -650,9 +658,11 @@ def statistics_page(
     if events is not None:  # without an export, the page says there is none: nothing else shown
         inputs += [events.events, sorted(procedure_fields.items()), run.revision]
     made = hashlib.blake2b(compact_json(inputs).encode(), digest_size=16).hexdigest()
-    page = run.site_dir / statistics.PAGE
+    page = run.site_dir / STATISTICS_PAGE
     if run.incremental and run.previous.get("stats") == made and page.is_file():
         return made
+    from . import stats as statistics
+
     statistics.write(
         run.site_dir,
         shell,
@@ -881,7 +891,7 @@ def _published_versions(
 def _holidays_key(run: Plan) -> str:
     """What check_calendar_library's verdict depends on: the calendars (among the other files)
     and the version of the `holidays` package."""
-    return f"{version('holidays')}:{run.others}"
+    return f"{cache.version('holidays')}:{run.others}"
 
 
 def _check(catalogue: Catalogue, *, calendar_library: bool = True) -> None:
