@@ -82,6 +82,7 @@ class Plan:
     per_code: dict[str, list[str]]
     signatures: dict[str, tuple]  # per procedure code: its files' names and stat (cache.scan)
     others: str  # every other catalogue file
+    others_signature: tuple | None  # their names and stat (cache.scan)
     code: str  # templates and build code (cache.code_inputs)
     shell_hash: str
     previous: dict[str, Any]  # what the last build saved (empty: none, or a full build)
@@ -134,6 +135,7 @@ class Rendered(NamedTuple):
     procedure_pages: int
     records: dict[str, Any]  # code -> (search record, open-data fragment) of changed procedures
     browse_inputs: dict[str, str]  # browse page -> digest of its inputs (browse.pages' `made`)
+    order: list[str]  # every procedure in the lists' order (browse.ranked)
 
 
 def build_command(
@@ -224,7 +226,10 @@ def plan(catalogue_dir: Path, *, today: str, site_dir: Path, cache_dir: Path, fu
         entries = cache.read_entries(cache_dir, previous.get("entries", {}))
         previous = {**previous, "procedures": entries} if entries is not None else {}
     known = {c: (p["stat"], p["hash"]) for c, p in previous.get("procedures", {}).items()}
-    hashes, per_code, others, signatures = cache.scan(catalogue_dir, known)
+    known_others = (previous.get("others_signature"), previous.get("others", ""))
+    hashes, per_code, others, signatures, others_signature = cache.scan(
+        catalogue_dir, known, known_others
+    )
     code = cache.code_inputs()
     shell_hash = cache.shell_inputs()
     keep_shell = (
@@ -243,6 +248,7 @@ def plan(catalogue_dir: Path, *, today: str, site_dir: Path, cache_dir: Path, fu
         per_code,
         signatures,
         others,
+        others_signature,
         code,
         shell_hash,
         previous,
@@ -381,10 +387,13 @@ def pages(
 
     problems: list[str] = []
     browse_pages: list[browse.Page] = []
+    order: list[str] = []
 
     def browse_then_meanwhile() -> None:
+        previous = run.previous.get("order") if run.incremental else None
+        order.extend(browse.ranked(summaries, previous, run.changed | run.removed))
         try:
-            browse_pages.extend(browse.pages(env, shell, site, made, _touched(run, loaded)))
+            browse_pages.extend(browse.pages(env, shell, site, made, _touched(run, loaded), order))
         except TemplateError as error:
             raise RenderError(f"Không dựng được trang duyệt: {error}") from error
         known.update(p.path[: -len("index.html")] for p in browse_pages)
@@ -434,7 +443,7 @@ def pages(
         run.cache_file.unlink(missing_ok=True)  # the next build starts from scratch
         lines = [*problems[:50], f"Dựng trang thất bại: {len(problems) + unlisted} lỗi."]
         raise RenderError("\n".join(lines))
-    return Rendered(sum(p.html is not None for p in browse_pages), written, data, made)
+    return Rendered(sum(p.html is not None for p in browse_pages), written, data, made, order)
 
 
 def _procedure_page(path: str, summaries: dict[str, dict], forms: dict[str, dict]) -> bool:
@@ -762,6 +771,7 @@ def save_cache(
             "site": str(run.site_dir),
             "shell": run.shell_hash,
             "others": run.others,
+            "others_signature": run.others_signature,
             "code": run.code,
             "today": run.today,
             "entries": cache.save_entries(  # the procedures' entries, in parts
@@ -771,6 +781,7 @@ def save_cache(
                 kept=run.previous.get("entries", {}) if run.incremental else {},
             ),
             "browse": rendered.browse_inputs,
+            "order": rendered.order,  # the next build's browse.ranked starts from it
             "stats": stats_made,  # statistics_page's inputs
             "holidays": _holidays_key(run),  # the calendars checked against `holidays`
         },
