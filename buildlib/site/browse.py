@@ -182,12 +182,14 @@ def pages(
         context = {"title": title, "intro": intro, "sections": sections, "root": root}
         return renderer.page(path, listing, title, context, feed=feed)
 
+    ranking = renderer.ranking_of_all()
+
     def group(key, names: dict[str, str], base: str, title: str, noun: str):
-        buckets: dict[str, list[str]] = {}
-        for code, item in s.items():
-            values = item[key] if isinstance(item[key], list) else [item[key]]
-            for value in values:
-                buckets.setdefault(value, []).append(code)
+        buckets: dict[str, list[str]] = {}  # each in the lists' order
+        for code in ranking:
+            value = s[code][key]
+            for one in value if isinstance(value, list) else (value,):
+                buckets.setdefault(one, []).append(code)
         index = []
         slugs = labels.SLUGS.get(key, {})
         for value in sorted(buckets, key=lambda x: names.get(x, x)):
@@ -197,7 +199,7 @@ def pages(
             if mentioned.spares(key, value) and renderer.has(path):
                 yield renderer.kept(path)
             else:
-                items = renderer.items("../" * path.count("/"), buckets[value])
+                items = renderer.items("../" * path.count("/"), buckets[value], ordered=True)
                 yield page(
                     path,
                     f"{noun} {name}".strip(),
@@ -313,18 +315,23 @@ class _Renderer:
         first list is made; each list then sorts by an integer (a procedure is on ~6 lists:
         its field, levels, audiences, online kind and agencies)."""
         if self.rank is None:
-            order = self.ranking if self.ranking is not None else ranked(self.summaries)
-            self.rank = {c: i for i, c in enumerate(order)}
+            self.rank = {c: i for i, c in enumerate(self.ranking_of_all())}
         return sorted(codes, key=self.rank.__getitem__)
 
-    def items(self, root: str, codes: Iterable[str]) -> "_Listed":
+    def ranking_of_all(self) -> list[str]:
+        """Every procedure in the lists' order."""
+        if self.ranking is None:
+            self.ranking = ranked(self.summaries)
+        return self.ranking
+
+    def items(self, root: str, codes: Iterable[str], *, ordered: bool = False) -> "_Listed":
         """The `<li>` of each procedure of a list (`_item`, escaped as pagedata.list_items
         escapes it), in the lists' order: each procedure's is its summary's `item`, the same
         on every list, prefixed with each list's root (which climbs to the site's root: the
-        link is to `thu-tuc/<code>/`, see `page`)."""
+        link is to `thu-tuc/<code>/`, see `page`). `ordered`: `codes` are in that order already."""
         summaries = self.summaries
         out = _Listed()
-        out.codes = tuple(self.order(codes))
+        out.codes = tuple(codes) if ordered else tuple(self.order(codes))
         start = '<li><a href="' + root
         out.extend([start + summaries[c]["item"] for c in out.codes])
         return out
@@ -380,9 +387,9 @@ class _Renderer:
 def agency_pages(
     env, renderer: _Renderer, site: SiteData, page, mentioned: _Mentions
 ) -> Iterator[Page]:
-    handled: dict[str, dict[str, list[str]]] = {}
-    for code, item in site.summaries.items():
-        for role, ids in item["agencies"].items():
+    handled: dict[str, dict[str, list[str]]] = {}  # each list in the lists' order
+    for code in renderer.ranking_of_all():
+        for role, ids in site.summaries[code]["agencies"].items():
             for agency in ids:
                 handled.setdefault(agency, {}).setdefault(role, []).append(code)
     template = env.get_template("agency.html.j2")
@@ -403,7 +410,7 @@ def agency_pages(
         sections = [
             {
                 "heading": f"Là cơ quan {label}",
-                "items": renderer.items("../../", roles[role]),
+                "items": renderer.items("../../", roles[role], ordered=True),
             }
             for role, label in ROLES.items()
             if role in roles

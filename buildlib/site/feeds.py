@@ -193,10 +193,16 @@ def write_all(
     by_field: dict[str, list[dict]] = {f: [] for f in redo_fields}
     by_agency: dict[str, list[dict]] = {a: [] for a in redo_agencies}
     for summary in summaries.values():  # the entries of the feeds written
+        changes = summary["changes"]
+        if not changes:
+            continue
         if summary["field"] in by_field:
-            by_field[summary["field"]].extend(summary["changes"])
-        for agency in _agencies(summary) & redo_agencies:
-            by_agency[agency].extend(summary["changes"])
+            by_field[summary["field"]].extend(changes)
+        # the agencies it names whose feeds are written (a set of all it names, intersected,
+        # was ~0.02 s of a one-procedure rebuild at 10,000 procedures)
+        named = {a for ids in summary["agencies"].values() for a in ids if a in by_agency}
+        for agency in named:
+            by_agency[agency].extend(changes)
     for field, items in by_field.items():
         name = fields.get(field, field)
         write(field_paths[field], f"Thay đổi: lĩnh vực {name}", items)
