@@ -63,7 +63,8 @@ def summary(versions: list[dict], today: str) -> dict:
         "from": v["effective_from"],
         "ranges": [[x["effective_from"], x.get("effective_to")] for x in versions],
         "refs": sorted(set(v.get("related", [])) | set((ended or {}).get("replaced_by", []))),
-        "changes": feeds.entries(v["code"], versions, today),  # for the field and agency feeds
+        # for the procedure's, field's and agencies' feeds (packed: feeds.pack)
+        "changes": feeds.pack(feeds.entries(v["code"], versions, today)),
         # The name's head, folded as search folds it (the finding page's common searches).
         "head": " ".join(fold(_HEAD.split(v["name"], maxsplit=1)[0])),
     }

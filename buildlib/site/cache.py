@@ -26,11 +26,11 @@ from buildlib import paths
 from buildlib.site import webfont
 from chalicelib.config import retention_days
 
-VERSION = 12  # 2: search records cached per procedure; 3: summary has the form; 4: browse;
+VERSION = 13  # 2: search records cached per procedure; 3: summary has the form; 4: browse;
 # 5: stat signatures; 6: open data in chunks; 7: search records have their name's length;
 # 8: search tokens kept per chunk, apart from the page cache; 9: signatures start with the folder's;
 # 10: the browse pages' digests are of their HTML; 11: procedure entries kept in parts;
-# 12: summaries hold their list item, the page cache the lists' order
+# 12: summaries hold their list item, the page cache the lists' order; 13: feed entries packed
 STAGES = ("buildlib.site", "buildlib.catalogue")  # what `build.py build` runs
 FIRST_PARTY = ("buildlib", "chalicelib")
 
