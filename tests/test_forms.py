@@ -63,6 +63,20 @@ def test_each_problem_is_a_vietnamese_sentence_at_its_field(bundle):
     assert errors["/answers/la"] == forms.MESSAGES["unknown"]
 
 
+def test_jsonschema_words_the_errors_of_invalid_answers_only(bundle):
+    """Valid answers are accepted by fastjsonschema alone: jsonschema's validator is made when
+    answers are first found invalid (so the site build, which imports this module, need not
+    import jsonschema)."""
+    form = bundle["forms"]["dang-ky-khai-sinh"]
+    forms._COMPILED.clear()
+    kept, errors = forms.check_answers(form, answers_for(form), bundle["units"], TODAY)
+    assert kept and errors == {}
+    assert "full" not in vars(forms._compiled(form))
+    _, errors = forms.check_answers(form, {**answers_for(form), "la": "x"}, bundle["units"], TODAY)
+    assert errors["/answers/la"] == forms.MESSAGES["unknown"]
+    assert isinstance(vars(forms._compiled(form))["full"], Draft202012Validator)
+
+
 def test_answers_to_questions_not_asked_are_dropped_not_judged(bundle):
     form = next(f for f in bundle["forms"].values() if any("when" in i for _, i in forms.fields(f)))
     answers = answers_for(form)

@@ -33,9 +33,8 @@ import time
 from collections.abc import Callable, Container
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
-from typing import Any, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from jinja2 import Environment, TemplateError
 
@@ -50,7 +49,6 @@ from chalicelib.versions import has_ended, shown_index, shown_version, state
 
 from . import application, backoffice, browse, cache, feeds, opendata, search
 from . import frame as frames
-from . import stats as statistics
 from .cache import VERSION as CACHE_VERSION
 from .links import check_links
 from .opendata import Fragment, Published, write_open_data
@@ -59,10 +57,16 @@ from .parallel import in_background, render_procedures
 from .precompress import precompress, write_with_copy
 from .shell import Shell
 
+if TYPE_CHECKING:  # imported when the statistics page is written (`statistics_page`)
+    from . import stats as statistics
+
 THEME = paths.THEME
 OUR_DIRS = ("thu-tuc", "co-quan", "duyet", "su-kien", "mau", "thong-ke")
 # Written with their gzip copies and removed with them, or nothing to compress (precompress.py).
 UNWALKED = ("thu-tuc", "nop-ho-so", "du-lieu-mo/thu-tuc")
+# stats.PAGE: stats.py (and through it the API's ratings and dossiers modules, ~0.02 s) is
+# imported only when the statistics page is made again, which a rebuild rarely does.
+STATISTICS_PAGE = "thong-ke/index.html"
 CALENDAR_DAYS = 400
 
 
@@ -78,6 +82,7 @@ class Plan:
     per_code: dict[str, list[str]]
     signatures: dict[str, tuple]  # per procedure code: its files' names and stat (cache.scan)
     others: str  # every other catalogue file
+    others_signature: tuple | None  # their names and stat (cache.scan)
     code: str  # templates and build code (cache.code_inputs)
     shell_hash: str
     previous: dict[str, Any]  # what the last build saved (empty: none, or a full build)
@@ -130,6 +135,7 @@ class Rendered(NamedTuple):
     procedure_pages: int
     records: dict[str, Any]  # code -> (search record, open-data fragment) of changed procedures
     browse_inputs: dict[str, str]  # browse page -> digest of its inputs (browse.pages' `made`)
+    order: list[str]  # every procedure in the lists' order (browse.ranked)
 
 
 def build_command(
@@ -157,7 +163,11 @@ def build_command(
         print("Không có gì thay đổi kể từ lần dựng trước.", file=out)
         return 0
     try:
-        events = statistics.read_events(stats) if stats is not None else None
+        events = None
+        if stats is not None:
+            from . import stats as statistics
+
+            events = statistics.read_events(stats)
         building = start_frame(run, out)
         loaded = load_catalogue(run)
         shell = frame(run, loaded, building)
@@ -216,7 +226,10 @@ def plan(catalogue_dir: Path, *, today: str, site_dir: Path, cache_dir: Path, fu
         entries = cache.read_entries(cache_dir, previous.get("entries", {}))
         previous = {**previous, "procedures": entries} if entries is not None else {}
     known = {c: (p["stat"], p["hash"]) for c, p in previous.get("procedures", {}).items()}
-    hashes, per_code, others, signatures = cache.scan(catalogue_dir, known)
+    known_others = (previous.get("others_signature"), previous.get("others", ""))
+    hashes, per_code, others, signatures, others_signature = cache.scan(
+        catalogue_dir, known, known_others
+    )
     code = cache.code_inputs()
     shell_hash = cache.shell_inputs()
     keep_shell = (
@@ -235,6 +248,7 @@ def plan(catalogue_dir: Path, *, today: str, site_dir: Path, cache_dir: Path, fu
         per_code,
         signatures,
         others,
+        others_signature,
         code,
         shell_hash,
         previous,
@@ -373,10 +387,13 @@ def pages(
 
     problems: list[str] = []
     browse_pages: list[browse.Page] = []
+    order: list[str] = []
 
     def browse_then_meanwhile() -> None:
+        previous = run.previous.get("order") if run.incremental else None
+        order.extend(browse.ranked(summaries, previous, run.changed | run.removed))
         try:
-            browse_pages.extend(browse.pages(env, shell, site, made, _touched(run, loaded)))
+            browse_pages.extend(browse.pages(env, shell, site, made, _touched(run, loaded), order))
         except TemplateError as error:
             raise RenderError(f"Không dựng được trang duyệt: {error}") from error
         known.update(p.path[: -len("index.html")] for p in browse_pages)
@@ -426,7 +443,7 @@ def pages(
         run.cache_file.unlink(missing_ok=True)  # the next build starts from scratch
         lines = [*problems[:50], f"Dựng trang thất bại: {len(problems) + unlisted} lỗi."]
         raise RenderError("\n".join(lines))
-    return Rendered(sum(p.html is not None for p in browse_pages), written, data, made)
+    return Rendered(sum(p.html is not None for p in browse_pages), written, data, made, order)
 
 
 def _procedure_page(path: str, summaries: dict[str, dict], forms: dict[str, dict]) -> bool:
@@ -650,9 +667,11 @@ def statistics_page(
     if events is not None:  # without an export, the page says there is none: nothing else shown
         inputs += [events.events, sorted(procedure_fields.items()), run.revision]
     made = hashlib.blake2b(compact_json(inputs).encode(), digest_size=16).hexdigest()
-    page = run.site_dir / statistics.PAGE
+    page = run.site_dir / STATISTICS_PAGE
     if run.incremental and run.previous.get("stats") == made and page.is_file():
         return made
+    from . import stats as statistics
+
     statistics.write(
         run.site_dir,
         shell,
@@ -752,6 +771,7 @@ def save_cache(
             "site": str(run.site_dir),
             "shell": run.shell_hash,
             "others": run.others,
+            "others_signature": run.others_signature,
             "code": run.code,
             "today": run.today,
             "entries": cache.save_entries(  # the procedures' entries, in parts
@@ -761,6 +781,7 @@ def save_cache(
                 kept=run.previous.get("entries", {}) if run.incremental else {},
             ),
             "browse": rendered.browse_inputs,
+            "order": rendered.order,  # the next build's browse.ranked starts from it
             "stats": stats_made,  # statistics_page's inputs
             "holidays": _holidays_key(run),  # the calendars checked against `holidays`
         },
@@ -881,7 +902,7 @@ def _published_versions(
 def _holidays_key(run: Plan) -> str:
     """What check_calendar_library's verdict depends on: the calendars (among the other files)
     and the version of the `holidays` package."""
-    return f"{version('holidays')}:{run.others}"
+    return f"{cache.version('holidays')}:{run.others}"
 
 
 def _check(catalogue: Catalogue, *, calendar_library: bool = True) -> None:

@@ -10,10 +10,13 @@ then its procedure's page says "áp dụng từ …".
 
 Ids are the version's permanent page under the public URL (`paths.site_url()`), so an entry keeps
 its id from one build to the next. `entries` is kept in each procedure's browse summary (the
-page cache), so field and agency feeds need no procedure loaded again.
+page cache), so field and agency feeds need no procedure loaded again: packed (`pack`), as one
+bytes object, which the page cache reads as one (the entries were half of its 14 MB at 10,000
+procedures, read by every rebuild as ~100,000 objects; a rename's feeds unpack ~1 in 5).
 """
 
 import functools
+import marshal
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -63,6 +66,15 @@ def entries(code: str, versions: list[dict], today: str) -> list[dict]:
             }
         )
     return out
+
+
+def pack(items: list[dict]) -> bytes:
+    """`entries` as the summary keeps them: b"" when there are none."""
+    return marshal.dumps(items) if items else b""
+
+
+def unpack(packed: bytes) -> list[dict]:
+    return marshal.loads(packed) if packed else []
 
 
 @functools.cache
@@ -141,7 +153,7 @@ def link(title: str) -> str:
 def write_procedure(site_dir: Path, code: str, summary: dict) -> None:
     """The procedure's own feed, `thu-tuc/<code>/thay-doi.xml` (the build's render workers write
     it with the procedure's pages)."""
-    _write(site_dir, f"thu-tuc/{code}/", f"Thay đổi: {summary['name']}", summary["changes"])
+    _write(site_dir, f"thu-tuc/{code}/", f"Thay đổi: {summary['name']}", unpack(summary["changes"]))
 
 
 def _write(site_dir: Path, path: str, title: str, items: Iterable[dict]) -> None:
@@ -193,10 +205,19 @@ def write_all(
     by_field: dict[str, list[dict]] = {f: [] for f in redo_fields}
     by_agency: dict[str, list[dict]] = {a: [] for a in redo_agencies}
     for summary in summaries.values():  # the entries of the feeds written
+        packed = summary["changes"]
+        if not packed:
+            continue
+        # the agencies it names whose feeds are written (a set of all it names, intersected,
+        # was ~0.02 s of a one-procedure rebuild at 10,000 procedures)
+        named = {a for ids in summary["agencies"].values() for a in ids if a in by_agency}
+        if not named and summary["field"] not in by_field:
+            continue
+        changes = unpack(packed)
         if summary["field"] in by_field:
-            by_field[summary["field"]].extend(summary["changes"])
-        for agency in _agencies(summary) & redo_agencies:
-            by_agency[agency].extend(summary["changes"])
+            by_field[summary["field"]].extend(changes)
+        for agency in named:
+            by_agency[agency].extend(changes)
     for field, items in by_field.items():
         name = fields.get(field, field)
         write(field_paths[field], f"Thay đổi: lĩnh vực {name}", items)

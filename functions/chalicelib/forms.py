@@ -10,10 +10,13 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-from jsonschema import Draft202012Validator, FormatChecker
+
+if TYPE_CHECKING:  # imported by `_Compiled.full`, for invalid answers only (~0.045 s)
+    from jsonschema import Draft202012Validator
 
 PATTERNS = {
     "cccd": r"^[0-9]{12}$",
@@ -303,10 +306,19 @@ class _Compiled:
     """What checking a form's answers needs, made once per form (_compiled)."""
 
     form: dict[str, Any]
+    schema: dict[str, Any]  # the `answers` part of submission_schema(form)
     fast: Validator
-    full: Draft202012Validator
     items: dict[str, dict[str, Any]]  # field id -> field
     conditions: tuple[tuple[str, tuple[dict[str, Any], ...]], ...]  # field id, its page's and own
+
+    @cached_property
+    def full(self) -> "Draft202012Validator":
+        """jsonschema's validator, which lists every error: made (and jsonschema imported) when
+        answers are first found invalid, so that a process that only accepts valid answers, or
+        builds the site, does not import it."""
+        from jsonschema import Draft202012Validator, FormatChecker
+
+        return Draft202012Validator(self.schema, format_checker=FormatChecker())
 
 
 _COMPILED: dict[int, _Compiled] = {}
@@ -324,8 +336,8 @@ def _compiled(form: dict[str, Any]) -> _Compiled:
         schema = submission_schema(form)["properties"]["answers"]
         cached = _Compiled(
             form=form,
+            schema=schema,
             fast=fastjsonschema.compile(schema, use_default=False, use_formats=True),
-            full=Draft202012Validator(schema, format_checker=FormatChecker()),
             items={item["id"]: item for _, item in fields(form)},
             conditions=tuple(
                 (item["id"], tuple(c for c in (page.get("when"), item.get("when")) if c))
