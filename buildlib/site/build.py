@@ -13,13 +13,13 @@ changed, the search index from cached records (only the shards whose tokens chan
 rewritten), the open data from cached chunks and fragments (opendata.Chunk, Fragment); mkdocs
 is skipped when its inputs did not change. Everything is checked before anything is written.
 
-`build_command` reads as its phases: plan (what changed, from hashes) -> load (and check; mkdocs
-builds the frame meanwhile in a process of its own) -> frame (mkdocs' shell moved into the site,
-static files) -> pages (procedures in the render workers, with their links checked; the browse,
-application and back office pages are made by this process while the workers render) -> data
-(search index, open data) -> save the cache (the gzip copies made meanwhile in a process of their
-own). A phase that fails raises a
-BuildError whose message is what the editor reads.
+`build_command` reads as its phases: plan (what changed, from hashes; mkdocs builds the frame,
+when its inputs changed, in a process of its own from here on) -> load (and check) -> frame
+(mkdocs' shell moved into the site, static files) -> pages (procedures in the render workers,
+with their links checked; the browse, application and back office pages are made by this process
+while the workers render) -> data (search index, open data) -> save the cache (the gzip copies
+made meanwhile in a process of their own). A phase that fails raises a BuildError whose
+message is what the editor reads.
 """
 
 import contextlib
@@ -146,19 +146,24 @@ def build_command(
     """`stats`: the anonymised event export the statistics page is computed from (stats.py);
     without it the page says there is no data yet."""
     started = time.perf_counter()
+    site_dir = (site_dir or paths.SITE).resolve()
+    cache_dir = (cache_dir or paths.CACHE).resolve()
+    last = last_build(site_dir, cache_dir, full=full)
+    # mkdocs' frame needs nothing from the catalogue: its process starts before the scan (the
+    # scan hashes every catalogue file, ~1 s of a full build at 10,000 with the other core idle).
+    building = start_frame(last, cache_dir, out)
     run = plan(
         catalogue_dir,
+        last,
         today=today or dt.date.today().isoformat(),
-        site_dir=(site_dir or paths.SITE).resolve(),
-        cache_dir=(cache_dir or paths.CACHE).resolve(),
-        full=full,
+        site_dir=site_dir,
+        cache_dir=cache_dir,
     )
     if run.nothing_to_do and stats is None:
         print("Không có gì thay đổi kể từ lần dựng trước.", file=out)
         return 0
     try:
         events = statistics.read_events(stats) if stats is not None else None
-        building = start_frame(run, out)
         loaded = load_catalogue(run)
         shell = frame(run, loaded, building)
         write_feeds(run, loaded)
@@ -208,16 +213,17 @@ def build_command(
     return 0
 
 
-def plan(catalogue_dir: Path, *, today: str, site_dir: Path, cache_dir: Path, full: bool) -> Plan:
-    """Full or incremental, and which procedures changed (their files, or what today shows)."""
-    cache_file = cache_dir / "pages.marshal"
-    previous = (None if full else cache.read(cache_file, [CACHE_VERSION])) or {}
-    if previous:
-        entries = cache.read_entries(cache_dir, previous.get("entries", {}))
-        previous = {**previous, "procedures": entries} if entries is not None else {}
-    known = {c: (p["stat"], p["hash"]) for c, p in previous.get("procedures", {}).items()}
-    hashes, per_code, others, signatures = cache.scan(catalogue_dir, known)
-    code = cache.code_inputs()
+class LastBuild(NamedTuple):
+    """What the last build saved (empty: none, or a full build) and whether mkdocs' frame it
+    made is still right: known before the catalogue is scanned."""
+
+    previous: dict[str, Any]
+    shell_hash: str
+    keep_shell: bool
+
+
+def last_build(site_dir: Path, cache_dir: Path, *, full: bool) -> LastBuild:
+    previous = (None if full else cache.read(cache_dir / "pages.marshal", [CACHE_VERSION])) or {}
     shell_hash = cache.shell_inputs()
     keep_shell = (
         previous.get("version") == CACHE_VERSION
@@ -225,6 +231,20 @@ def plan(catalogue_dir: Path, *, today: str, site_dir: Path, cache_dir: Path, fu
         and previous.get("shell") == shell_hash
         and (site_dir / "_shell" / "index.html").exists()
     )
+    return LastBuild(previous, shell_hash, keep_shell)
+
+
+def plan(
+    catalogue_dir: Path, last: LastBuild, *, today: str, site_dir: Path, cache_dir: Path
+) -> Plan:
+    """Full or incremental, and which procedures changed (their files, or what today shows)."""
+    previous, shell_hash, keep_shell = last
+    if previous:
+        entries = cache.read_entries(cache_dir, previous.get("entries", {}))
+        previous = {**previous, "procedures": entries} if entries is not None else {}
+    known = {c: (p["stat"], p["hash"]) for c, p in previous.get("procedures", {}).items()}
+    hashes, per_code, others, signatures = cache.scan(catalogue_dir, known)
+    code = cache.code_inputs()
     incremental = keep_shell and previous.get("others") == others and previous.get("code") == code
     run = Plan(
         catalogue_dir,
@@ -289,15 +309,16 @@ def load_catalogue(run: Plan) -> Loaded:
     return Loaded(catalogue, procedures, summaries, run.changed | dependents, cached_others)
 
 
-def start_frame(run: Plan, out: TextIO) -> "Future[None] | None":
+def start_frame(last: LastBuild, cache_dir: Path, out: TextIO) -> "Future[None] | None":
     """mkdocs' frame, when its inputs changed, built by a process of its own into a scratch
-    folder while this one loads and checks the catalogue: mkdocs and the web font's cut need
-    nothing from it, and were ~1.3 s of a full build with one core idle. `frame` waits for it."""
-    if run.keep_shell:
+    folder while this one scans, loads and checks the catalogue: mkdocs and the web font's cut
+    need nothing from it, and were ~1.3 s of a full build with one core idle. `frame` waits for
+    it."""
+    if last.keep_shell:
         return None
     print("Dựng khung trang bằng mkdocs...", file=out)
-    shutil.rmtree(run.cache_dir / frames.FOLDER, ignore_errors=True)
-    return in_background(frames.run_mkdocs, run.cache_dir / frames.FOLDER, run.cache_dir)
+    shutil.rmtree(cache_dir / frames.FOLDER, ignore_errors=True)
+    return in_background(frames.run_mkdocs, cache_dir / frames.FOLDER, cache_dir)
 
 
 def frame(run: Plan, loaded: Loaded, building: "Future[None] | None") -> Shell:
