@@ -1,0 +1,74 @@
+"""A full build checks the catalogue in a process of its own while it summarises the procedures
+(buildlib/site/build.py `_checked`); a rebuild checks it first, in its own process."""
+
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from buildlib.site import build
+from buildlib.site.build import build_command
+
+pytestmark = pytest.mark.slow
+
+TODAY = "2026-09-15"
+
+
+def _backgrounds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the work `in_background` is given, in order."""
+    started: list[str] = []
+    background = build.in_background
+
+    def in_background(work: Callable[..., object], *args: Any) -> Any:
+        started.append(getattr(work, "func", work).__name__)  # a partial's function
+        return background(work, *args)
+
+    monkeypatch.setattr(build, "in_background", in_background)
+    return started
+
+
+def test_a_full_build_checks_the_catalogue_in_a_process_of_its_own(
+    catalogue_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = _backgrounds(monkeypatch)
+    out = io.StringIO()
+    code = build_command(
+        catalogue_copy, out=out, today=TODAY, site_dir=tmp_path / "site", cache_dir=tmp_path / "c"
+    )
+    assert code == 0, out.getvalue()
+    assert "_check" in started
+    started.clear()
+    code = build_command(  # nothing changed: no check at all
+        catalogue_copy, out=out, today=TODAY, site_dir=tmp_path / "site", cache_dir=tmp_path / "c"
+    )
+    assert code == 0, out.getvalue()
+    version = sorted((catalogue_copy / "procedures").glob("*/*.yaml"))[0]
+    version.write_text(version.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    code = build_command(  # a rebuild: checked in this process
+        catalogue_copy, out=out, today=TODAY, site_dir=tmp_path / "site", cache_dir=tmp_path / "c"
+    )
+    assert code == 0, out.getvalue()
+    assert "một phần" in out.getvalue()
+    assert "_check" not in started
+
+
+def test_the_check_is_what_a_full_build_reports_when_a_summary_fails_on_the_same_file(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    """A version without a name: the schema refuses it, and its summary (browse.summary, made
+    while the check runs) fails on it: the editor reads the check's message, not a traceback."""
+    version = sorted((catalogue_copy / "procedures").glob("*/*.yaml"))[0]
+    text = version.read_text(encoding="utf-8")
+    version.write_text(re.sub(r"(?m)^name: .*\n", "", text, count=1), encoding="utf-8")
+    site = tmp_path / "site"
+    out = io.StringIO()
+    code = build_command(
+        catalogue_copy, out=out, today=TODAY, site_dir=site, cache_dir=tmp_path / "cache"
+    )
+    assert code == 1, out.getvalue()
+    assert "Không dựng trang" in out.getvalue()
+    assert "name" in out.getvalue()
+    assert not site.exists()  # nothing written
