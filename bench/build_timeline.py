@@ -54,8 +54,11 @@ def _on_gc(phase: str, info: dict) -> None:
 
 
 def _wrap(module: Any, name: str, label: str, *, summary: bool = False) -> None:
-    """module.name timed; `summary`: also the process's gc time so far (end of a worker's job)."""
-    inner = getattr(module, name)
+    """module.name timed; `summary`: also the process's gc time so far (end of a worker's job).
+    A name the module does not have (an older checkout's build) is left out."""
+    inner = getattr(module, name, None)
+    if inner is None:
+        return
 
     @functools.wraps(inner)
     def timed(*args: Any, **kwargs: Any) -> Any:
