@@ -1,5 +1,7 @@
-"""A full build checks the catalogue in a process of its own while it summarises the procedures
-(buildlib/site/build.py `_checked`); a rebuild checks it first, in its own process."""
+"""What the build does at the same time (buildlib/site/build.py): a full build checks the catalogue
+in a process of its own while it summarises the procedures (`_checked`; a rebuild checks it
+first, in its own process); the field and agency feeds are written while the procedure pages
+render, before the browse pages that link to them."""
 
 import io
 import re
@@ -9,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from buildlib.site import build
+from buildlib.site import build, parallel
 from buildlib.site.build import build_command
 
 pytestmark = pytest.mark.slow
@@ -72,3 +74,38 @@ def test_the_check_is_what_a_full_build_reports_when_a_summary_fails_on_the_same
     assert "Không dựng trang" in out.getvalue()
     assert "name" in out.getvalue()
     assert not site.exists()  # nothing written
+
+
+def test_the_field_and_agency_feeds_are_written_while_the_procedures_render(
+    catalogue_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order: list[str] = []
+    write_feeds, render_chunk, browse_pages = (
+        build.write_feeds,
+        parallel._render_chunk,
+        build.browse.pages,
+    )
+
+    def feeds(*args: Any) -> None:
+        order.append("feeds")
+        write_feeds(*args)
+
+    def chunk(codes: list[str]) -> Any:
+        order.append("procedures")
+        return render_chunk(codes)
+
+    def browsing(*args: Any) -> Any:
+        order.append("browse")
+        return browse_pages(*args)
+
+    monkeypatch.setattr(build, "write_feeds", feeds)
+    monkeypatch.setattr(parallel, "_render_chunk", chunk)
+    monkeypatch.setattr(build.browse, "pages", browsing)
+    out = io.StringIO()
+    site = tmp_path / "site"
+    code = build_command(
+        catalogue_copy, out=out, today=TODAY, site_dir=site, cache_dir=tmp_path / "cache"
+    )
+    assert code == 0, out.getvalue()
+    assert order.index("procedures") < order.index("feeds") < order.index("browse")
+    assert list(site.glob("duyet/linh-vuc/*/thay-doi.xml"))  # and the browse pages link to them
