@@ -64,7 +64,7 @@ def test_the_frame_process_starts_before_the_catalogue_is_scanned(
         return scan(*args)
 
     def in_background(work: Callable[..., object], *args: Any) -> Any:
-        order.append(work.__name__)
+        order.append(getattr(work, "func", work).__name__)  # a partial's function
         return background(work, *args)
 
     monkeypatch.setattr(cache, "scan", scanning)
