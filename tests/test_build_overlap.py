@@ -1,10 +1,13 @@
 """What the build does at the same time (buildlib/site/build.py): a full build checks the catalogue
 in a process of its own while it summarises the procedures (`_checked`; a rebuild checks it
 first, in its own process); the field and agency feeds are written while the procedure pages
-render, before the browse pages that link to them."""
+render, before the browse pages that link to them; the command line ends without freeing what
+the build made."""
 
 import io
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ from buildlib.site.build import build_command
 
 pytestmark = pytest.mark.slow
 
+ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2026-09-15"
 
 
@@ -109,3 +113,24 @@ def test_the_field_and_agency_feeds_are_written_while_the_procedures_render(
     assert code == 0, out.getvalue()
     assert order.index("procedures") < order.index("feeds") < order.index("browse")
     assert list(site.glob("duyet/linh-vuc/*/thay-doi.xml"))  # and the browse pages link to them
+
+
+def test_the_command_line_ends_without_freeing_but_with_its_output_and_exit_code(
+    catalogue_copy: Path, tmp_path: Path
+) -> None:
+    """build.py ends the process with os._exit (build.end): what it printed is there, the exit
+    code is the command's, and the forked processes (mkdocs', the check's...) have ended."""
+    command = [sys.executable, str(ROOT / "build.py"), "build", "--catalogue", str(catalogue_copy)]
+    command += ["--today", TODAY, "--site-dir", str(tmp_path / "site")]
+    command += ["--cache-dir", str(tmp_path / "cache")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Đã dựng (toàn bộ)" in done.stdout
+    assert (tmp_path / "site" / "_shell" / "index.html").is_file()
+    version = sorted((catalogue_copy / "procedures").glob("*/*.yaml"))[0]
+    version.write_text("code: [unclosed\n", encoding="utf-8")
+    done = subprocess.run([*command, "--full"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1
+    assert "Không dựng trang" in done.stdout
+    # mkdocs' process, started before the check failed, was waited for: its frame is complete
+    assert (tmp_path / "cache" / "frame" / "_shell" / "index.html").is_file()
