@@ -1,11 +1,14 @@
-"""mkdocs' frame is built by a process of its own while the catalogue is loaded and checked
+"""mkdocs' frame is built by a process of its own while the catalogue is scanned, loaded and checked
 (buildlib/site/build.py start_frame), and reaches the site only once the catalogue is right."""
 
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from buildlib.site import build, cache
 from buildlib.site.build import build_command
 
 pytestmark = pytest.mark.slow
@@ -47,3 +50,28 @@ def test_the_frame_replaces_the_last_site_but_its_hidden_files(
     assert (site / ".well-kept").read_text(encoding="utf-8") == "kept"
     assert (site / "_shell" / "index.html").is_file()
     assert not (tmp_path / "cache" / "frame").exists()  # moved, not copied
+
+
+def test_the_frame_process_starts_before_the_catalogue_is_scanned(
+    catalogue_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan hashes every catalogue file with the other core idle: mkdocs runs meanwhile."""
+    order: list[str] = []
+    scan, background = cache.scan, build.in_background
+
+    def scanning(*args: Any) -> Any:
+        order.append("scan")
+        return scan(*args)
+
+    def in_background(work: Callable[..., object], *args: Any) -> Any:
+        order.append(getattr(work, "func", work).__name__)  # a partial's function
+        return background(work, *args)
+
+    monkeypatch.setattr(cache, "scan", scanning)
+    monkeypatch.setattr(build, "in_background", in_background)
+    out = io.StringIO()
+    code = build_command(
+        catalogue_copy, out=out, today=TODAY, site_dir=tmp_path / "site", cache_dir=tmp_path / "c"
+    )
+    assert code == 0, out.getvalue()
+    assert order.index("run_mkdocs") < order.index("scan")

@@ -13,13 +13,13 @@ changed, the search index from cached records (only the shards whose tokens chan
 rewritten), the open data from cached chunks and fragments (opendata.Chunk, Fragment); mkdocs
 is skipped when its inputs did not change. Everything is checked before anything is written.
 
-`build_command` reads as its phases: plan (what changed, from hashes) -> load (and check; mkdocs
-builds the frame meanwhile in a process of its own) -> frame (mkdocs' shell moved into the site,
-static files) -> pages (procedures in the render workers, with their links checked; the browse,
-application and back office pages are made by this process while the workers render) -> data
-(search index, open data) -> save the cache (the gzip copies made meanwhile in a process of their
-own). A phase that fails raises a
-BuildError whose message is what the editor reads.
+`build_command` reads as its phases: plan (what changed, from hashes; mkdocs builds the frame,
+when its inputs changed, in a process of its own from here on) -> load (and check) -> frame
+(mkdocs' shell moved into the site, static files) -> pages (procedures in the render workers,
+with their links checked; the field and agency feeds and the browse, application and back office
+pages are made by this process while the workers render) -> data (search index, open data) ->
+save the cache (the gzip copies made meanwhile in a process of their own). A phase that fails
+raises a BuildError whose message is what the editor reads.
 """
 
 import contextlib
@@ -30,7 +30,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,16 +148,27 @@ def build_command(
     full: bool = False,
     workers: int | None = None,
     stats: Path | None = None,
+    keep: list[object] | None = None,
 ) -> int:
     """`stats`: the anonymised event export the statistics page is computed from (stats.py);
-    without it the page says there is no data yet."""
+    without it the page says there is no data yet. `keep`: where what a successful build made
+    (the loaded catalogue, the pages' records) is put instead of being freed when this returns,
+    for a caller that ends the process without freeing it (build.py: freeing those millions of
+    objects one by one was ~0.3 s of a full build at 10,000 procedures, with nothing else to
+    do)."""
     started = time.perf_counter()
+    site_dir = (site_dir or paths.SITE).resolve()
+    cache_dir = (cache_dir or paths.CACHE).resolve()
+    last = last_build(site_dir, cache_dir, full=full)
+    # mkdocs' frame needs nothing from the catalogue: its process starts before the scan (the
+    # scan hashes every catalogue file, ~1 s of a full build at 10,000 with the other core idle).
+    building = start_frame(last, cache_dir, out)
     run = plan(
         catalogue_dir,
+        last,
         today=today or dt.date.today().isoformat(),
-        site_dir=(site_dir or paths.SITE).resolve(),
-        cache_dir=(cache_dir or paths.CACHE).resolve(),
-        full=full,
+        site_dir=site_dir,
+        cache_dir=cache_dir,
     )
     if run.nothing_to_do and stats is None:
         print("Không có gì thay đổi kể từ lần dựng trước.", file=out)
@@ -168,10 +179,8 @@ def build_command(
             from . import stats as statistics
 
             events = statistics.read_events(stats)
-        building = start_frame(run, out)
         loaded = load_catalogue(run)
         shell = frame(run, loaded, building)
-        write_feeds(run, loaded)
         site = _site_data(loaded.catalogue, run.today, loaded.summaries)
         env = environment(run.cache_dir / "jinja")
 
@@ -215,13 +224,37 @@ def build_command(
         f"{rendered.browse_written} trang duyệt vào {run.site_dir} trong {seconds:.1f} s",
         file=out,
     )
+    if keep is not None:
+        keep.extend([run, loaded, rendered, search_records, site, shell, env])
     return 0
 
 
-def plan(catalogue_dir: Path, *, today: str, site_dir: Path, cache_dir: Path, full: bool) -> Plan:
+class LastBuild(NamedTuple):
+    """What the last build saved (empty: none, or a full build) and whether mkdocs' frame it
+    made is still right: known before the catalogue is scanned."""
+
+    previous: dict[str, Any]
+    shell_hash: str
+    keep_shell: bool
+
+
+def last_build(site_dir: Path, cache_dir: Path, *, full: bool) -> LastBuild:
+    previous = (None if full else cache.read(cache_dir / "pages.marshal", [CACHE_VERSION])) or {}
+    shell_hash = cache.shell_inputs()
+    keep_shell = (
+        previous.get("version") == CACHE_VERSION
+        and previous.get("site") == str(site_dir)
+        and previous.get("shell") == shell_hash
+        and (site_dir / "_shell" / "index.html").exists()
+    )
+    return LastBuild(previous, shell_hash, keep_shell)
+
+
+def plan(
+    catalogue_dir: Path, last: LastBuild, *, today: str, site_dir: Path, cache_dir: Path
+) -> Plan:
     """Full or incremental, and which procedures changed (their files, or what today shows)."""
-    cache_file = cache_dir / "pages.marshal"
-    previous = (None if full else cache.read(cache_file, [CACHE_VERSION])) or {}
+    previous, shell_hash, keep_shell = last
     if previous:
         entries = cache.read_entries(cache_dir, previous.get("entries", {}))
         previous = {**previous, "procedures": entries} if entries is not None else {}
@@ -231,13 +264,6 @@ def plan(catalogue_dir: Path, *, today: str, site_dir: Path, cache_dir: Path, fu
         catalogue_dir, known, known_others
     )
     code = cache.code_inputs()
-    shell_hash = cache.shell_inputs()
-    keep_shell = (
-        previous.get("version") == CACHE_VERSION
-        and previous.get("site") == str(site_dir)
-        and previous.get("shell") == shell_hash
-        and (site_dir / "_shell" / "index.html").exists()
-    )
     incremental = keep_shell and previous.get("others") == others and previous.get("code") == code
     run = Plan(
         catalogue_dir,
@@ -284,18 +310,19 @@ def load_catalogue(run: Plan) -> Loaded:
     # The holidays of each calendar's year are checked against the `holidays` package (~0.08 s)
     # when the calendars or the package changed since the last build that checked them.
     holidays = _holidays_key(run)
-    _check(catalogue, calendar_library=run.previous.get("holidays") != holidays)
-    procedures = {c: [d.data for d in docs] for c, docs in catalogue.procedures().items()}
-    old = run.old
-    summaries = {c: old[c]["summary"] for c in run.hashes if c in old}
-    renamed = set(run.removed)
-    for c in run.changed:
-        summaries[c] = browse.summary(procedures[c], run.today)
-        if c in old and (
-            old[c]["summary"]["name"] != summaries[c]["name"]
-            or old[c]["summary"]["status"] != summaries[c]["status"]
-        ):
-            renamed.add(c)
+    library = run.previous.get("holidays") != holidays
+    with _checked(catalogue, calendar_library=library, meanwhile=not run.incremental):
+        procedures = {c: [d.data for d in docs] for c, docs in catalogue.procedures().items()}
+        old = run.old
+        summaries = {c: old[c]["summary"] for c in run.hashes if c in old}
+        renamed = set(run.removed)
+        for c in run.changed:
+            summaries[c] = browse.summary(procedures[c], run.today)
+            if c in old and (
+                old[c]["summary"]["name"] != summaries[c]["name"]
+                or old[c]["summary"]["status"] != summaries[c]["status"]
+            ):
+                renamed.add(c)
     dependents = {c for c, s in summaries.items() if not renamed.isdisjoint(s["refs"])}
     dependents -= run.changed
     if dependents:  # their links to a renamed or ended procedure must say so
@@ -303,15 +330,16 @@ def load_catalogue(run: Plan) -> Loaded:
     return Loaded(catalogue, procedures, summaries, run.changed | dependents, cached_others)
 
 
-def start_frame(run: Plan, out: TextIO) -> "Future[None] | None":
+def start_frame(last: LastBuild, cache_dir: Path, out: TextIO) -> "Future[None] | None":
     """mkdocs' frame, when its inputs changed, built by a process of its own into a scratch
-    folder while this one loads and checks the catalogue: mkdocs and the web font's cut need
-    nothing from it, and were ~1.3 s of a full build with one core idle. `frame` waits for it."""
-    if run.keep_shell:
+    folder while this one scans, loads and checks the catalogue: mkdocs and the web font's cut
+    need nothing from it, and were ~1.3 s of a full build with one core idle. `frame` waits for
+    it."""
+    if last.keep_shell:
         return None
     print("Dựng khung trang bằng mkdocs...", file=out)
-    shutil.rmtree(run.cache_dir / frames.FOLDER, ignore_errors=True)
-    return in_background(frames.run_mkdocs, run.cache_dir / frames.FOLDER, run.cache_dir)
+    shutil.rmtree(cache_dir / frames.FOLDER, ignore_errors=True)
+    return in_background(frames.run_mkdocs, cache_dir / frames.FOLDER, cache_dir)
 
 
 def frame(run: Plan, loaded: Loaded, building: "Future[None] | None") -> Shell:
@@ -342,9 +370,11 @@ def frame(run: Plan, loaded: Loaded, building: "Future[None] | None") -> Shell:
 
 
 def write_feeds(run: Plan, loaded: Loaded) -> None:
-    """The Atom feeds of changes (feeds.py) of the fields and agencies, from the summaries;
-    before the pages, whose links to them are checked. Each procedure's own feed is written by
-    the render workers, before its pages (`pages`)."""
+    """The Atom feeds of changes (feeds.py) of the fields and agencies, from the summaries:
+    written by this process while the workers render (`pages`; ~0.2 s of a full build at 10,000
+    procedures with a core idle when it came before them), before the browse pages, whose links
+    to them are checked (no procedure page links to them). Each procedure's own feed is written
+    by the render workers, before its pages."""
     catalogue = loaded.catalogue
     fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
     agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
@@ -368,9 +398,10 @@ def pages(
 ) -> Rendered:
     """Browse pages (those whose inputs changed) and procedure pages, every link checked; the
     render workers also make each changed procedure's search record and open-data fragment.
-    `meanwhile()`: other pages this process makes while the workers render. The browse pages
-    are made here while the workers render too (they were ~1 s of a full build with one core
-    idle): a procedure page's link to one is checked once they are all known (`later`)."""
+    `meanwhile()`: other pages this process makes while the workers render. The field and
+    agency feeds (`write_feeds`) and the browse pages are made here while the workers render
+    too (they were ~1 s of a full build with one core idle): a procedure page's link to one
+    is checked once they are all known (`later`)."""
     site_dir, today = run.site_dir, run.today
     made = dict(run.previous.get("browse", {})) if run.incremental else {}
     # assets/search.js is copied by the search phase, after the pages
@@ -392,6 +423,7 @@ def pages(
     def browse_then_meanwhile() -> None:
         previous = run.previous.get("order") if run.incremental else None
         order.extend(browse.ranked(summaries, previous, run.changed | run.removed))
+        write_feeds(run, loaded)  # the browse pages link to them
         try:
             browse_pages.extend(browse.pages(env, shell, site, made, _touched(run, loaded), order))
         except TemplateError as error:
@@ -903,6 +935,26 @@ def _holidays_key(run: Plan) -> str:
     """What check_calendar_library's verdict depends on: the calendars (among the other files)
     and the version of the `holidays` package."""
     return f"{cache.version('holidays')}:{run.others}"
+
+
+@contextlib.contextmanager
+def _checked(catalogue: Catalogue, *, calendar_library: bool, meanwhile: bool) -> Iterator[None]:
+    """The catalogue checked (`_check`) before the block runs or, with `meanwhile`, by a process
+    of its own while it runs: a full build summarises its procedures meanwhile (at 10,000
+    procedures ~0.6 and ~0.5 s, one after the other with a core idle). Either way nothing after
+    the block runs unless the check passed, and a failed check's error is the one raised (a
+    summary of a document the check refuses may fail first)."""
+    if not meanwhile:
+        _check(catalogue, calendar_library=calendar_library)
+        yield
+        return
+    checking = in_background(
+        functools.partial(_check, catalogue, calendar_library=calendar_library)
+    )
+    try:
+        yield
+    finally:
+        checking.result()  # a CatalogueError as the process raised it
 
 
 def _check(catalogue: Catalogue, *, calendar_library: bool = True) -> None:
