@@ -43,3 +43,34 @@ def test_active_and_future_procedures_come_before_ended_ones_then_by_name_and_co
         "1.000003": {"name": "A", "status": "abolished"},
     }
     assert browse.ranked(summaries) == ["1.000001", "1.000002", "1.000003", "2.000001"]
+
+
+def test_the_lists_gathered_in_one_pass_hold_each_procedure_in_the_lists_order():
+    rng = random.Random(5)
+    roles = list(browse.ROLES)
+    summaries = {
+        f"1.{i:06d}": {
+            "field": rng.choice(["f1", "f2", "f3"]),
+            "levels": rng.sample(["tinh", "huyen", "xa"], rng.randrange(0, 3)),
+            "audiences": rng.sample(["citizen", "business"], rng.randrange(0, 3)),
+            "online": rng.choice(["full", "partial", "unpublished"]),
+            "agencies": {
+                r: rng.sample(["a1", "a2", "a3", "a4"], rng.randrange(0, 3)) for r in roles
+            },
+        }
+        for i in range(300)
+    }
+    ranking = rng.sample(sorted(summaries), len(summaries))
+    lists, agencies = browse._buckets(summaries, ranking)
+    for key in ("field", "levels", "audiences", "online"):
+        expected: dict[str, list[str]] = {}
+        for code in ranking:
+            value = summaries[code][key]
+            for one in value if isinstance(value, list) else [value]:
+                expected.setdefault(one, []).append(code)
+        assert lists[key] == expected
+    for agency in ("a1", "a2", "a3", "a4"):
+        for role in roles:
+            codes = [c for c in ranking if agency in summaries[c]["agencies"][role]]
+            assert agencies.get(agency, {}).get(role, []) == codes
+            assert role in agencies.get(agency, {}) or not codes

@@ -183,14 +183,10 @@ def pages(
         context = {"title": title, "intro": intro, "sections": sections, "root": root}
         return renderer.page(path, listing, title, context, feed=feed)
 
-    ranking = renderer.ranking_of_all()
+    lists, handled = _buckets(s, renderer.ranking_of_all())
 
     def group(key, names: dict[str, str], base: str, title: str, noun: str):
-        buckets: dict[str, list[str]] = {}  # each in the lists' order
-        for code in ranking:
-            value = s[code][key]
-            for one in value if isinstance(value, list) else (value,):
-                buckets.setdefault(one, []).append(code)
+        buckets = lists[key]
         index = []
         slugs = labels.SLUGS.get(key, {})
         for value in sorted(buckets, key=lambda x: names.get(x, x)):
@@ -254,7 +250,7 @@ def pages(
         ],
         f"{len(s)} thủ tục. Dữ liệu tại ngày {labels.date(site.today)}.",
     )
-    yield from agency_pages(env, renderer, site, page, mentioned)
+    yield from agency_pages(env, renderer, site, page, mentioned, handled)
     if mentioned.spares_online(site.forms) and renderer.has(ONLINE):
         yield renderer.kept(ONLINE)
     else:
@@ -264,6 +260,57 @@ def pages(
     else:
         yield finding_page(env, renderer, site)
     yield from life_event_pages(env, renderer, site, page)  # a few small pages: digested
+
+
+Buckets = dict[str, list[str]]  # a value (or role) -> its procedures' codes
+
+
+def _buckets(
+    summaries: dict[str, dict], ranking: list[str]
+) -> tuple[dict[str, Buckets], dict[str, Buckets]]:
+    """The codes of each list, in the lists' order (`ranking`): {key: {value: codes}} for the
+    field, levels, audiences and online kind, and {agency: {role: codes}}. One pass over every
+    procedure for all of them (a pass per key and one for the agencies were 0.085 s of a rename
+    rebuild at 10,000 procedures, this one 0.045 s: each list a rebuild spares still needs its
+    count on its index page)."""
+    field: Buckets = {}
+    levels: Buckets = {}
+    audiences: Buckets = {}
+    online: Buckets = {}
+    agencies: dict[str, Buckets] = {}
+    for code in ranking:
+        summary = summaries[code]
+        value = summary["field"]
+        if value in field:
+            field[value].append(code)
+        else:
+            field[value] = [code]
+        for value in summary["levels"]:
+            if value in levels:
+                levels[value].append(code)
+            else:
+                levels[value] = [code]
+        for value in summary["audiences"]:
+            if value in audiences:
+                audiences[value].append(code)
+            else:
+                audiences[value] = [code]
+        value = summary["online"]
+        if value in online:
+            online[value].append(code)
+        else:
+            online[value] = [code]
+        for role, ids in summary["agencies"].items():
+            for agency in ids:
+                roles = agencies.get(agency)
+                if roles is None:
+                    roles = agencies[agency] = {}
+                if role in roles:
+                    roles[role].append(code)
+                else:
+                    roles[role] = [code]
+    lists = {"field": field, "levels": levels, "audiences": audiences, "online": online}
+    return lists, agencies
 
 
 class _Mentions:
@@ -386,13 +433,14 @@ class _Renderer:
 
 
 def agency_pages(
-    env, renderer: _Renderer, site: SiteData, page, mentioned: _Mentions
+    env,
+    renderer: _Renderer,
+    site: SiteData,
+    page,
+    mentioned: _Mentions,
+    handled: dict[str, dict[str, list[str]]],
 ) -> Iterator[Page]:
-    handled: dict[str, dict[str, list[str]]] = {}  # each list in the lists' order
-    for code in renderer.ranking_of_all():
-        for role, ids in site.summaries[code]["agencies"].items():
-            for agency in ids:
-                handled.setdefault(agency, {}).setdefault(role, []).append(code)
+    """`handled`: agency -> role -> the codes of its procedures in that role (`_buckets`)."""
     template = env.get_template("agency.html.j2")
     index = []
     for agency_id, agency in sorted(site.agencies.items(), key=lambda a: a[1]["name"]):
