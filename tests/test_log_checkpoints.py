@@ -69,6 +69,7 @@ def test_the_log_stays_bounded_while_writers_never_pause(tmp_path):
             stored = adapter.create(dossier, idempotency_key=uuid.uuid4().hex, request_hash="h")
             codes.append(stored.code)
 
+    before = set(threading.enumerate())  # other tests' adapters may still have their threads
     try:
         writers = [threading.Thread(target=writer, args=(number,)) for number in range(4)]
         for thread in writers:
@@ -81,4 +82,6 @@ def test_the_log_stays_bounded_while_writers_never_pause(tmp_path):
         assert all(adapter.get(code) is not None for code in codes)
     finally:
         adapter.close()
-    assert not any(thread.name == "sqlite-checkpoints" for thread in threading.enumerate())
+    started = adapter._checkpoints._thread
+    assert started is not None and started not in before  # this adapter's own checkpointer
+    assert not started.is_alive()  # stopped by close()
