@@ -189,6 +189,37 @@ def test_parallel_and_serial_loading_report_the_same_problems():
     assert serial == parallel_catalogue
 
 
+def test_this_process_and_the_pool_share_the_batches_and_report_what_one_process_does(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from buildlib.catalogue import load as loading
+
+    serial = check(BROKEN / "catalogue", workers=1)
+    monkeypatch.setattr(loading, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(loading, "MIN_BATCH", 1)  # one file a batch: both sides take some
+    pool_sides = []
+    real = loading._unmarshal
+
+    def counted(blob: bytes) -> list:
+        pool_sides.append(blob)
+        return real(blob)
+
+    monkeypatch.setattr(loading, "_unmarshal", counted)
+    assert check(BROKEN / "catalogue", workers=2) == serial
+    files = len(loading.discover(BROKEN / "catalogue"))
+    assert 0 < len(pool_sides) < files  # the pool read some batches, this process the others
+
+
+def test_check_hands_the_catalogue_it_loaded_to_keep(catalogue_copy: Path):
+    from buildlib.catalogue.load import Catalogue
+
+    kept: list[object] = []
+    problems = check(catalogue_copy, workers=1, keep=kept)
+    assert problems == check(catalogue_copy, workers=1)
+    (catalogue,) = kept
+    assert isinstance(catalogue, Catalogue) and catalogue.documents
+
+
 def test_a_problem_in_one_file_does_not_hide_problems_in_others(catalogue_copy: Path):
     first = next((catalogue_copy / "procedures").glob("*/*.yaml"))
     first.write_text("code: [\n", encoding="utf-8")
