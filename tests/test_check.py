@@ -210,6 +210,22 @@ def test_this_process_and_the_pool_share_the_batches_and_report_what_one_process
     assert 0 < len(pool_sides) < files  # the pool read some batches, this process the others
 
 
+def test_the_checks_run_aside_in_a_forked_process_find_what_run_all_finds(tmp_path: Path):
+    from buildlib.catalogue.crosschecks import ASIDE, run_all
+    from buildlib.catalogue.load import load
+
+    catalogue = load(BROKEN / "catalogue", workers=1)
+    every = run_all(catalogue)
+    aside = [p for p in every if p.message.startswith(("nhập tự động", "thư viện holidays"))]
+    assert aside and ASIDE  # the fixture has problems found on both sides
+    assert len(aside) < len(every)
+    expected = sorted(catalogue.problems + every)
+    assert check(BROKEN / "catalogue", workers=1) == expected
+    assert check(BROKEN / "catalogue", workers=1, cache_dir=tmp_path) == expected  # cold
+    assert (tmp_path / "check.marshal").is_file()  # written by the forked process
+    assert check(BROKEN / "catalogue", workers=1, cache_dir=tmp_path) == expected  # warm
+
+
 def test_check_hands_the_catalogue_it_loaded_to_keep(catalogue_copy: Path):
     from buildlib.catalogue.load import Catalogue
 
