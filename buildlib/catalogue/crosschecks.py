@@ -529,4 +529,4 @@ CHECKS: list[Callable[[_Context], Iterator[Problem]]] = [
 # Two of the costliest checks at 10,000 procedures (check_review places 232 warnings, each one
 # parsing its file again; check_calendar_library imports `holidays`), which `build.py check`
 # runs in a forked process beside the others.
-ASIDE = [check_review, check_calendar_library]
+ASIDE: list[Callable[[_Context], Iterator[Problem]]] = [check_review, check_calendar_library]
