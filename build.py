@@ -24,7 +24,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from buildlib.review.check import check, report
 
     cache_dir = None if args.no_cache else Path(args.cache_dir or paths.CACHE)
-    problems = check(Path(args.catalogue), workers=args.workers, cache_dir=cache_dir)
+    problems = check(Path(args.catalogue), workers=args.workers, cache_dir=cache_dir, keep=_KEPT)
     return report(problems, fmt=args.format, out=sys.stdout, drafts=args.drafts)
 
 

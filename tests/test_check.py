@@ -189,6 +189,53 @@ def test_parallel_and_serial_loading_report_the_same_problems():
     assert serial == parallel_catalogue
 
 
+def test_this_process_and_the_pool_share_the_batches_and_report_what_one_process_does(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from buildlib.catalogue import load as loading
+
+    serial = check(BROKEN / "catalogue", workers=1)
+    monkeypatch.setattr(loading, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(loading, "MIN_BATCH", 1)  # one file a batch: both sides take some
+    pool_sides = []
+    real = loading._unmarshal
+
+    def counted(blob: bytes) -> list:
+        pool_sides.append(blob)
+        return real(blob)
+
+    monkeypatch.setattr(loading, "_unmarshal", counted)
+    assert check(BROKEN / "catalogue", workers=2) == serial
+    files = len(loading.discover(BROKEN / "catalogue"))
+    assert 0 < len(pool_sides) < files  # the pool read some batches, this process the others
+
+
+def test_the_checks_run_aside_in_a_forked_process_find_what_run_all_finds(tmp_path: Path):
+    from buildlib.catalogue.crosschecks import ASIDE, run_all
+    from buildlib.catalogue.load import load
+
+    catalogue = load(BROKEN / "catalogue", workers=1)
+    every = run_all(catalogue)
+    aside = [p for p in every if p.message.startswith(("nhập tự động", "thư viện holidays"))]
+    assert aside and ASIDE  # the fixture has problems found on both sides
+    assert len(aside) < len(every)
+    expected = sorted(catalogue.problems + every)
+    assert check(BROKEN / "catalogue", workers=1) == expected
+    assert check(BROKEN / "catalogue", workers=1, cache_dir=tmp_path) == expected  # cold
+    assert (tmp_path / "check.marshal").is_file()  # written by the forked process
+    assert check(BROKEN / "catalogue", workers=1, cache_dir=tmp_path) == expected  # warm
+
+
+def test_check_hands_the_catalogue_it_loaded_to_keep(catalogue_copy: Path):
+    from buildlib.catalogue.load import Catalogue
+
+    kept: list[object] = []
+    problems = check(catalogue_copy, workers=1, keep=kept)
+    assert problems == check(catalogue_copy, workers=1)
+    (catalogue,) = kept
+    assert isinstance(catalogue, Catalogue) and catalogue.documents
+
+
 def test_a_problem_in_one_file_does_not_hide_problems_in_others(catalogue_copy: Path):
     first = next((catalogue_copy / "procedures").glob("*/*.yaml"))
     first.write_text("code: [\n", encoding="utf-8")

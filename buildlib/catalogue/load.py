@@ -31,6 +31,8 @@ FOLDERS = {
     "calendar": "calendar",
 }
 PARALLEL_FROM = 400  # files; below this, worker start-up costs more than it saves
+BATCHES_PER_PROCESS = 16  # small batches: the processes end close together (see _load_shared)
+MIN_BATCH = 50  # files
 
 
 @dataclass
@@ -186,6 +188,35 @@ def _unmarshal(blob: bytes) -> list[Read]:
     return [(data, [Problem(*p) for p in found], digest) for data, found, digest in read]
 
 
+def _load_shared(jobs: list[Job], workers: int, schema_dir: Path) -> list[Read]:
+    """The jobs read by `workers` processes: this one and `workers - 1` forked ones. The batches
+    are queued for the pool in order and this process takes them from the end, each one the pool
+    has not started yet (its future cancelled), until it meets one the pool has; between two of
+    its own batches it unmarshals what the pool sent back. At 10,000 procedures on two cores, a
+    second worker cost more CPU (its start, marshalling its half back) than this process's idle
+    wait saved."""
+    size = max(MIN_BATCH, len(jobs) // (workers * BATCHES_PER_PROCESS))
+    batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    read: list[list[Read] | None] = [None] * len(batches)
+    with ProcessPoolExecutor(
+        workers - 1, initializer=_init_worker, initargs=(str(schema_dir),)
+    ) as pool:
+        futures = [pool.submit(_load_batch_marshalled, batch) for batch in batches]
+        _init_worker(str(schema_dir))  # gc off here too: see load
+        sent_back = 0  # futures before this one are unmarshalled
+        for index in reversed(range(len(batches))):
+            if not futures[index].cancel():
+                break
+            read[index] = _load_batch(batches[index])
+            while sent_back < index and futures[sent_back].done():
+                read[sent_back] = _unmarshal(futures[sent_back].result())
+                sent_back += 1
+        for index, future in enumerate(futures):
+            if read[index] is None:
+                read[index] = _unmarshal(future.result())
+    return [one for batch in read for one in batch]  # type: ignore[union-attr]
+
+
 def load_jobs(jobs: list[Job], schema_dir: Path) -> list[Loaded]:
     """Loads and validates the given (kind, path, rel) files in this process, leaving the garbage
     collector as it found it (used by incremental builds that read only changed files)."""
@@ -223,14 +254,7 @@ def load(
         if not jobs:
             results = []
         elif workers > 1 and len(jobs) >= PARALLEL_FROM:
-            size = max(50, len(jobs) // (workers * 8))
-            batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-            with ProcessPoolExecutor(
-                workers, initializer=_init_worker, initargs=(str(schema_dir),)
-            ) as pool:
-                gc.disable()  # unmarshalling the results builds the same trees again here
-                blobs = pool.map(_load_batch_marshalled, batches)
-                results = [read for blob in blobs for read in _unmarshal(blob)]
+            results = _load_shared(jobs, workers, schema_dir)
         else:
             _init_worker(str(schema_dir))
             results = _load_batch(jobs)
