@@ -2,6 +2,7 @@
 YAML error is reported at its place; no input, however broken, produces a traceback."""
 
 import io
+import os
 import re
 import string
 from pathlib import Path
@@ -224,6 +225,20 @@ def test_the_checks_run_aside_in_a_forked_process_find_what_run_all_finds(tmp_pa
     assert check(BROKEN / "catalogue", workers=1, cache_dir=tmp_path) == expected  # cold
     assert (tmp_path / "check.marshal").is_file()  # written by the forked process
     assert check(BROKEN / "catalogue", workers=1, cache_dir=tmp_path) == expected  # warm
+
+
+def test_an_error_in_the_forked_cross_checks_is_raised_by_the_check(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from buildlib.review import check as checking
+
+    def broken(*args: object) -> list[object]:
+        raise ValueError(f"lỗi trong tiến trình {os.getpid()}")
+
+    monkeypatch.setattr(checking, "_aside", broken)  # the fork gets this module as patched
+    with pytest.raises(ValueError, match="lỗi trong tiến trình") as raised:
+        check(BROKEN / "catalogue", workers=1)
+    assert str(os.getpid()) not in str(raised.value)  # raised there, raised again here
 
 
 def test_check_hands_the_catalogue_it_loaded_to_keep(catalogue_copy: Path):

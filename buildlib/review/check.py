@@ -6,14 +6,12 @@ only the files that changed (a file whose stat changed but whose bytes did not i
 Cross-checks always run on the whole catalogue.
 """
 
-import marshal
 import os
-import sys
-import traceback
 from pathlib import Path
 from typing import TextIO
 
 from buildlib import paths
+from buildlib.background import in_background
 from buildlib.catalogue.crosschecks import ASIDE, CHECKS, run, run_all, unreviewed
 from buildlib.catalogue.load import Catalogue, Job, Loaded, file_digest, load
 from buildlib.catalogue.problems import Problem
@@ -51,38 +49,15 @@ def _cross_check(
     of this process (given the catalogue as its copy of this one's memory) writes the cache and
     runs the checks of crosschecks.ASIDE while this one runs the others: at 10,000 procedures
     these ~1 s of CPU after the files are read had the second core idle."""
-    stale = memo is not None and memo.stale_now()
-    if not hasattr(os, "fork"):
-        if memo is not None and stale:
-            memo.save(catalogue, digests)
-        return run_all(catalogue)
-    read_end, write_end = os.pipe()
-    for stream in (sys.stdout, sys.stderr):  # or the child may write its copy of them again
-        stream.flush()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        code = 1
-        try:
-            os.close(read_end)
-            if memo is not None and stale:
-                memo.save(catalogue, digests)
-            found = run(catalogue, ASIDE)
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(marshal.dumps([p.fields() for p in found]))
-            code = 0
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            sys.stderr.flush()
-            os._exit(code)
-    os.close(write_end)
+    aside = in_background(_aside, catalogue, memo, digests)
     problems = run(catalogue, [c for c in CHECKS if c not in ASIDE])
-    with os.fdopen(read_end, "rb") as pipe:
-        blob = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError("kiểm tra chéo trong tiến trình con không thành công (xem lỗi ở trên)")
-    return problems + [Problem(*fields) for fields in marshal.loads(blob)]
+    return problems + aside.result()
+
+
+def _aside(catalogue: Catalogue, memo: "Memo | None", digests: dict[str, str]) -> list[Problem]:
+    if memo is not None:
+        memo.save(catalogue, digests)
+    return run(catalogue, ASIDE)
 
 
 Signature = tuple[int, int, int]  # mtime in ns, size, inode

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 from jinja2 import Environment, TemplateError
 
 from buildlib import paths
+from buildlib.background import in_background
 from buildlib.bundle import catalogue_revision
 from buildlib.catalogue import offices
 from buildlib.catalogue.crosschecks import run_all
@@ -53,7 +54,7 @@ from .cache import VERSION as CACHE_VERSION
 from .links import check_links
 from .opendata import Fragment, Published, write_open_data
 from .pagedata import SiteData, compact_json, environment
-from .parallel import in_background, render_procedures
+from .parallel import render_procedures
 from .precompress import precompress, write_with_copy
 from .shell import Shell
 

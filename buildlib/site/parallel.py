@@ -9,13 +9,14 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, TemplateError
 
 from buildlib import paths
+from buildlib.background import can_fork
 
 from .links import check_links
 from .pagedata import SiteData, environment
@@ -168,7 +169,7 @@ def render_procedures(
             later[target] = (before + count, listed + messages)
 
     try:
-        if workers > 1 and len(codes) >= PARALLEL_FROM and "fork" in _start_methods():
+        if workers > 1 and len(codes) >= PARALLEL_FROM and can_fork():
             import multiprocessing
 
             context = multiprocessing.get_context("fork")
@@ -202,47 +203,6 @@ def _chunks(codes: list[str], workers: int) -> list[list[str]]:
     head = len(codes) - tail
     chunks = [codes[i : min(i + CHUNK, head)] for i in range(0, head, CHUNK)]
     return chunks + [codes[i : i + short] for i in range(head, len(codes), short)]
-
-
-def in_background(work: Callable[..., object], *args: Any) -> "Future[None]":
-    """`work(*args)` in a forked process of its own, while this one goes on: `.result()` waits
-    for it and raises what it raised. The process gets `work` and `args` as its copy of this
-    one's memory, not through the pipe: they may be the whole catalogue. Where processes cannot
-    be forked, it is done at once."""
-    if "fork" not in _start_methods():
-        done: Future[None] = Future()
-        try:
-            work(*args)
-            done.set_result(None)
-        except Exception as error:  # raised again by .result(), as from the process
-            done.set_exception(error)
-        return done
-    import multiprocessing
-
-    for stream in (sys.stdout, sys.stderr):  # or the child may write its copy of them again
-        stream.flush()
-    key = len(_background)
-    _background[key] = (work, args)
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-    try:
-        return pool.submit(_run_background, key)  # forks here (a pool of fork starts at once)
-    finally:
-        del _background[key]
-        pool.shutdown(wait=False)  # the process ends when the work is done
-
-
-_background: dict[int, tuple[Callable[..., object], tuple]] = {}
-
-
-def _run_background(key: int) -> None:
-    work, args = _background[key]
-    work(*args)  # what it returns is not sent back
-
-
-def _start_methods() -> list[str]:
-    import multiprocessing
-
-    return multiprocessing.get_all_start_methods()
 
 
 def _progress(before: int, done: int, total: int) -> None:

@@ -52,6 +52,15 @@ def test_migrate_applies_every_migration_once_and_then_nothing(empty_database):
     PostgresDossiers(empty_database).close()  # the adapter accepts the migrated schema
 
 
+def test_the_dossiers_have_only_the_indexes_a_statement_reads(empty_database):
+    migrate_command(empty_database).check_returncode()
+    with psycopg.connect(empty_database) as conn:
+        rows = conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'dossiers'")
+        names = {name for (name,) in rows}
+    # the key, the (agency, day, seq) uniqueness the counters rely on, the offices' queue
+    assert names == {"dossiers_pkey", "dossiers_agency_day_seq_key", "dossiers_queue"}
+
+
 def test_an_adapter_on_a_database_not_migrated_says_to_run_migrate(empty_database):
     with pytest.raises(
         StorageError, match=re.escape("python -m chalicelib.storage.postgres migrate")
