@@ -24,6 +24,11 @@ before the application sees the request. Here:
   take milliseconds each, so they still get their turn), and one whose wait ends is answered 503
   with Retry-After. The rest of the threads stay free for everything else. The storage adapters
   bound their own waits for the lock the same way.
+- **Connections spread evenly over the worker processes** (`Balance`). The workers share one
+  listening socket and the kernel wakes every one of them for a new connection: whichever is
+  first takes it, and a busy worker's main loop often is, so 4 keep-alive clients ended up
+  3 + 1 or 4 + 0 over 2 workers (one process, one core, for most of the load). Here a worker
+  watches the listener only while it holds no more connections than any other live worker.
 
 This subclasses waitress's server, channel and request parser (pinned in requirements.lock;
 tests/api/test_slow_clients.py runs the real server, so an upgrade that moves these internals
@@ -32,6 +37,7 @@ fails there). Timeouts are measured with time.monotonic().
 
 import functools
 import json
+import mmap
 import socket
 import threading
 import time
@@ -209,9 +215,52 @@ class GuardedChannel(HTTPChannel):  # type: ignore[misc]
 _serving = threading.local()  # .channel: the channel whose task this thread runs
 
 
+class Balance:
+    """Each worker's count of open connections and when its main loop last turned, in memory
+    shared by the workers (made before they are forked): a worker accepts only while it holds no
+    more connections than any other worker whose loop turned within `LIVE_SECONDS` (one stuck in
+    a long pass does not stop the others from accepting). Figures a turn old are enough: one
+    too many accepted is put right by the next connection."""
+
+    LIVE_SECONDS = 3.0  # waitress's main loop turns at least once a second (asyncore timeout)
+
+    def __init__(self, workers: int):
+        self._shared = mmap.mmap(-1, 16 * workers)  # anonymous and shared with forked children
+        self._figures = memoryview(self._shared).cast("d")  # [connections, turn] per worker
+        self.workers = workers
+        self.index = 0
+        now = time.monotonic()
+        for worker in range(workers):
+            self._figures[2 * worker + 1] = now
+
+    def as_worker(self, index: int) -> "Balance":
+        """This object, in the forked process of worker `index`."""
+        self.index = index
+        return self
+
+    def may_accept(self, connections: int, now: float) -> bool:
+        """Publishes this worker's `connections`, and whether it is among the least loaded."""
+        figures, own = self._figures, 2 * self.index
+        figures[own], figures[own + 1] = connections, now
+        live = now - self.LIVE_SECONDS
+        for other in range(0, 2 * self.workers, 2):
+            if other != own and figures[other] < connections and figures[other + 1] > live:
+                return False
+        return True
+
+
 class GuardedServer(TcpWSGIServer):  # type: ignore[misc]
     channel_class = GuardedChannel
     guard: Guard
+    balance: Balance | None = None
+
+    def readable(self) -> bool:
+        """waitress's (its maintenance passes and connection limit), and with several workers
+        only while this one holds no more connections than the others (`Balance`)."""
+        accepting = bool(super().readable())
+        if accepting and self.balance is not None:
+            return self.balance.may_accept(len(self.active_channels), time.monotonic())
+        return accepting
 
     def pull_trigger(self) -> None:
         """waitress's wake-up of the main loop, unless a task calls it for a channel that does
@@ -289,9 +338,16 @@ class WriterGate:
         return [body]
 
 
-def serve(application: Any, listener: socket.socket, guard: Guard, **adjustments: Any) -> None:
+def serve(
+    application: Any,
+    listener: socket.socket,
+    guard: Guard,
+    balance: Balance | None = None,
+    **adjustments: Any,
+) -> None:
     """Serves on `listener` (already bound and listening) until interrupted, as waitress.serve
-    does, with `guard`. `adjustments` are waitress's settings (threads, ident, ...)."""
+    does, with `guard`; with `balance`, one of several workers sharing `listener`. `adjustments`
+    are waitress's settings (threads, ident, ...)."""
     # A running request's socket stays in the main loop's poll() (waitress reads at most one
     # request ahead), so the main loop need not be woken when a task ends (needs_waking).
     adjustments.setdefault("channel_request_lookahead", 1)
@@ -309,4 +365,5 @@ def serve(application: Any, listener: socket.socket, guard: Guard, **adjustments
         sockinfo=(listener.family, listener.type, listener.proto, listener.getsockname()),
     )
     server.guard = guard
+    server.balance = balance
     server.run()
