@@ -29,6 +29,10 @@ import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.local.guard import Balance
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -239,7 +243,13 @@ def body_limit() -> Callable[[str, str], int]:
     return limit
 
 
-def serve(site: Path, listener: socket.socket, threads: int, proxy: dict | None = None) -> int:
+def serve(
+    site: Path,
+    listener: socket.socket,
+    threads: int,
+    proxy: dict | None = None,
+    balance: "Balance | None" = None,
+) -> int:
     from chalicelib.local import guard
 
     # Behind a trusted proxy every connection comes from it: the proxy limits connections per
@@ -250,6 +260,7 @@ def serve(site: Path, listener: socket.socket, threads: int, proxy: dict | None 
         make_application(site, threads=threads),
         listener,
         guard.Guard(limit, per_client=per_client),
+        balance,
         threads=threads,
         ident="motcua",
         max_request_body_size=UPLOAD_BODY_BYTES,
@@ -273,20 +284,24 @@ def supervise(
     outbox_every: float = 0,
 ) -> int:
     """Forks `workers` processes that accept on the one listening socket (the kernel hands each
-    connection to one of them), before any thread or database connection exists. SQLite's locks
-    order the writers of all processes. A worker dies with this process (PR_SET_PDEATHSIG: a
-    SIGKILL here leaves no server behind holding the port); if one worker dies, the others are
-    stopped and the exit code says so, rather than serving on at part strength unnoticed."""
+    connection to one of them; guard.Balance keeps their counts even), before any thread or
+    database connection exists. SQLite's locks order the writers of all processes. A worker dies
+    with this process (PR_SET_PDEATHSIG: a SIGKILL here leaves no server behind holding the
+    port); if one worker dies, the others are stopped and the exit code says so, rather than
+    serving on at part strength unnoticed."""
+    from chalicelib.local.guard import Balance
+
     children: list[int] = []
     parent = os.getpid()
-    for _ in range(workers):
+    balance = Balance(workers)
+    for index in range(workers):
         pid = os.fork()
         if pid == 0:  # the worker
             code = 1
             try:
                 _die_with(parent)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                code = serve(site, listener, threads, proxy)
+                code = serve(site, listener, threads, proxy, balance.as_worker(index))
             except KeyboardInterrupt:
                 code = 0
             except BaseException:

@@ -24,6 +24,13 @@ before the application sees the request. Here:
   take milliseconds each, so they still get their turn), and one whose wait ends is answered 503
   with Retry-After. The rest of the threads stay free for everything else. The storage adapters
   bound their own waits for the lock the same way.
+- **Connections spread evenly over the worker processes** (`Balance`). The workers share one
+  listening socket and the kernel wakes every one of them for a new connection: whichever is
+  first takes it, and a busy worker's main loop often is, so 4 keep-alive clients ended up
+  3 + 1 or 4 + 0 over 2 workers (one process, one core, for most of the load). Here a worker
+  leaves a new connection, for a few milliseconds, to a live worker that holds fewer, and one
+  that holds two more than another closes a connection after a whole reply (Connection: close;
+  the client's next connection goes to the other).
 
 This subclasses waitress's server, channel and request parser (pinned in requirements.lock;
 tests/api/test_slow_clients.py runs the real server, so an upgrade that moves these internals
@@ -32,6 +39,8 @@ fails there). Timeouts are measured with time.monotonic().
 
 import functools
 import json
+import math
+import mmap
 import socket
 import threading
 import time
@@ -122,6 +131,12 @@ class OneSendTask(WSGITask):  # type: ignore[misc]
 
     channel: "GuardedChannel"
 
+    def build_response_header(self) -> bytes:
+        if self.channel.server.sheds_one():
+            self.set_close_on_finish()
+        header: bytes = super().build_response_header()
+        return header
+
     def write(self, data: bytes) -> None:
         if self.wrote_header:
             super().write(data)
@@ -153,6 +168,15 @@ class GuardedChannel(HTTPChannel):  # type: ignore[misc]
         if budget is not None and server.connections_from(self.addr[0]) > budget:
             self.write_soon(BUSY)
             self.close_when_flushed = True
+
+    def add_channel(self, map: Any = None) -> None:
+        super().add_channel(map)
+        self.server.publish_connections()
+
+    def del_channel(self, map: Any = None) -> None:
+        super().del_channel(map)
+        self.server.shedding = False
+        self.server.publish_connections()
 
     def write_soon(self, data: Any) -> int:
         if self.holding and isinstance(data, bytes) and data:
@@ -209,9 +233,109 @@ class GuardedChannel(HTTPChannel):  # type: ignore[misc]
 _serving = threading.local()  # .channel: the channel whose task this thread runs
 
 
+class Balance:
+    """Each worker's count of open connections and when its main loop last turned, in memory
+    shared by the workers (made before they are forked). Every worker watches the listener (the
+    kernel wakes them all for a connection); one that holds more connections than another worker
+    whose loop turned within `LIVE_SECONDS` leaves the connection to it, for `DEFER_SECONDS` at
+    most: one that does not take it in that time (its loop busy), or a stuck one, does not keep
+    a connection waiting longer. The figures are published on every loop turn and whenever a
+    connection opens or closes. No worker stops watching: one that did would sleep in poll() up
+    to a second while the others left the connection to it. What a burst still places unevenly
+    (the figures a moment old) `sheds` puts right."""
+
+    LIVE_SECONDS = 3.0  # waitress's main loop turns at least once a second (asyncore timeout)
+    DEFER_SECONDS = 0.02  # more than a GIL switch interval (5 ms) the other's loop may wait
+    PAUSE_SECONDS = 0.0005  # between a deferring loop's turns, rather than spinning on poll()
+    NEW_WAIT_SECONDS = 0.05  # no deferral for this long: the next is another connection's
+
+    def __init__(self, workers: int):
+        self._shared = mmap.mmap(-1, 16 * workers)  # anonymous and shared with forked children
+        self._figures = memoryview(self._shared).cast("d")  # [connections, turn] per worker
+        self.workers = workers
+        self.index = 0
+        now = time.monotonic()
+        for worker in range(workers):
+            self._figures[2 * worker + 1] = now
+        self._deferring_since = self._deferred_last = -math.inf
+
+    def as_worker(self, index: int) -> "Balance":
+        """This object, in the forked process of worker `index`."""
+        self.index = index
+        return self
+
+    def publish(self, connections: float, now: float) -> None:
+        figures, own = self._figures, 2 * self.index
+        figures[own], figures[own + 1] = connections, now
+
+    def least(self, connections: float, now: float) -> bool:
+        """Whether no other live worker holds fewer connections than `connections`."""
+        figures, own, live = self._figures, 2 * self.index, now - self.LIVE_SECONDS
+        for other in range(0, 2 * self.workers, 2):
+            if other != own and figures[other] < connections and figures[other + 1] > live:
+                return False
+        return True
+
+    def sheds(self, connections: float, now: float) -> bool:
+        """Whether this worker, holding `connections`, should close one of them: another live
+        worker holds at least two fewer."""
+        return not self.least(connections - 1, now)
+
+    def defers(self, connections: float, now: float) -> bool:
+        """Whether this worker, holding `connections`, leaves a waiting connection to another."""
+        if self.least(connections, now):
+            return False
+        if now - self._deferred_last > self.NEW_WAIT_SECONDS:
+            self._deferring_since = now
+        self._deferred_last = now
+        return now - self._deferring_since < self.DEFER_SECONDS
+
+
 class GuardedServer(TcpWSGIServer):  # type: ignore[misc]
     channel_class = GuardedChannel
     guard: Guard
+    balance: Balance | None = None
+    shedding = False
+
+    def readable(self) -> bool:
+        """waitress's (its maintenance passes and connection limit), publishing this worker's
+        connections every turn of the main loop (`Balance`)."""
+        accepting = bool(super().readable())
+        self.publish_connections()
+        return accepting
+
+    def publish_connections(self) -> None:
+        """For the other workers (`Balance`), on every turn of the main loop and whenever a
+        connection opens or closes: a worker idle after its connections closed sleeps in poll()
+        up to a second, and the others would go on counting them. At its connection limit it
+        counts as full."""
+        if self.balance is not None:
+            full = self.in_connection_overflow or not self.accepting
+            connections = math.inf if full else len(self.active_channels)
+            self.balance.publish(connections, time.monotonic())
+
+    def sheds_one(self) -> bool:
+        """Whether the reply being written should close its connection (Connection: close), so
+        that the client's next connection goes to a worker holding at least two fewer: the
+        connections a burst placed unevenly (the others' counts a moment old, their closed
+        connections not yet seen) move over one at a time, each after a whole reply."""
+        if self.balance is None or self.shedding:
+            return False
+        if not self.balance.sheds(len(self.active_channels), time.monotonic()):
+            return False
+        self.shedding = True  # until a connection of this worker closes
+        return True
+
+    def handle_accept(self) -> None:
+        """waitress's, unless a worker with fewer connections should take this one (`Balance`):
+        then this loop pauses a moment (its tasks run on, the GIL and the core are left to the
+        other worker) and, the listener still readable, asks again on its next turn."""
+        if self.balance is None or not self.balance.defers(
+            len(self.active_channels), time.monotonic()
+        ):
+            super().handle_accept()
+        else:
+            time.sleep(Balance.PAUSE_SECONDS)
 
     def pull_trigger(self) -> None:
         """waitress's wake-up of the main loop, unless a task calls it for a channel that does
@@ -289,9 +413,16 @@ class WriterGate:
         return [body]
 
 
-def serve(application: Any, listener: socket.socket, guard: Guard, **adjustments: Any) -> None:
+def serve(
+    application: Any,
+    listener: socket.socket,
+    guard: Guard,
+    balance: Balance | None = None,
+    **adjustments: Any,
+) -> None:
     """Serves on `listener` (already bound and listening) until interrupted, as waitress.serve
-    does, with `guard`. `adjustments` are waitress's settings (threads, ident, ...)."""
+    does, with `guard`; with `balance`, one of several workers sharing `listener`. `adjustments`
+    are waitress's settings (threads, ident, ...)."""
     # A running request's socket stays in the main loop's poll() (waitress reads at most one
     # request ahead), so the main loop need not be woken when a task ends (needs_waking).
     adjustments.setdefault("channel_request_lookahead", 1)
@@ -309,4 +440,5 @@ def serve(application: Any, listener: socket.socket, guard: Guard, **adjustments
         sockinfo=(listener.family, listener.type, listener.proto, listener.getsockname()),
     )
     server.guard = guard
+    server.balance = balance
     server.run()
