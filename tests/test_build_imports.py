@@ -23,6 +23,37 @@ def test_the_build_imports_no_module_only_an_invalid_document_or_the_statistics_
     assert done.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
+def test_the_build_code_is_found_without_importing_the_modules_it_names():
+    """cache.code_modules lists chalicelib/stats.py (stats.py imports names from it) without
+    running it: importlib's find_spec("chalicelib.stats.COLUMNS") imported chalicelib.stats and
+    the API's modules it imports (~0.06 s of every rebuild at 10,000 procedures)."""
+    script = (
+        "import sys; from buildlib.site import cache; found = cache.code_modules();"
+        "print(any(p.match('chalicelib/stats.py') for p in found),"
+        " [m for m in sys.modules if m.startswith('chalicelib.')])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    listed, imported = done.stdout.split(" ", 1)
+    assert listed == "True"
+    assert "chalicelib.stats" not in imported and "chalicelib.ratings" not in imported
+
+
+def test_code_modules_finds_what_importlib_finds():
+    """Each module code_modules lists is where importlib.util.find_spec finds it."""
+    import importlib.util
+
+    specs: dict = {}
+    for name in ("buildlib.site.stats", "chalicelib.stats", "chalicelib.storage.secrets"):
+        spec = importlib.util.find_spec(name)
+        assert spec is not None
+        assert cache._find(name, specs).origin == spec.origin  # type: ignore[union-attr]
+    assert cache._find("chalicelib.stats.COLUMNS", specs) is None
+    assert cache._find("buildlib.no_such_module", specs) is None
+
+
 @pytest.mark.parametrize("name", ["mkdocs", "mkdocs-material", "holidays", "Jinja2", "PyYAML"])
 def test_a_version_is_read_as_importlib_metadata_reads_it(name: str):
     assert cache.version(name) == importlib.metadata.version(name)
