@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from buildlib.catalogue.yamlsource import load_text
-from buildlib.site import browse, precompress
+from buildlib.site import browse, feeds, precompress
 from buildlib.site.build import build_command
 from buildlib.site.feeds import FILE
 from chalicelib.stats import COLUMNS
@@ -100,6 +100,43 @@ def test_a_feed_the_rebuild_must_change_is_rewritten_even_when_its_page_is_kept(
     build(catalogue_copy, tmp_path / "b", full=True)
     full = tmp_path / "b" / "site" / "duyet" / "linh-vuc" / "ho-tich" / FILE
     assert feed == full.read_text(encoding="utf-8")
+
+
+def test_a_feed_showing_none_of_the_renamed_procedures_entries_is_kept(
+    catalogue_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A field or agency feed shows its feeds.LIMIT newest entries: one whose last shown entry
+    is newer than the renamed procedure's entries shows the same ones, and is kept. With one
+    entry a feed, ho-tich's shows 2.000528's (2026-06-10, like CODE's, a later path): renaming
+    CODE keeps every field and agency feed; renaming 2.000528 rewrites ho-tich's. Both times the
+    feeds are those a full build writes."""
+    monkeypatch.setattr(feeds, "LIMIT", 1)
+    build(catalogue_copy, tmp_path / "a")
+    site = tmp_path / "a" / "site"
+    field_feed = site / "duyet" / "linh-vuc" / "ho-tich" / FILE
+    assert "/thu-tuc/2.000528/2026-06-10/</id>" in field_feed.read_text(encoding="utf-8")
+    patterns = (f"duyet/linh-vuc/*/{FILE}", f"co-quan/*/{FILE}")
+
+    def every_feed() -> dict[str, int]:
+        return {path: n for pattern in patterns for path, n in stamps(site, pattern).items()}
+
+    def same_as_a_full_build(name: str) -> None:
+        build(catalogue_copy, tmp_path / name, full=True)
+        full = tmp_path / name / "site"
+        for path in every_feed():
+            assert (site / path).read_bytes() == (full / path).read_bytes(), path
+
+    before = every_feed()
+    rename(catalogue_copy, CODE, "Mới - ")
+    assert "(một phần)" in build(catalogue_copy, tmp_path / "a")
+    assert every_feed() == before  # none rewritten
+    same_as_a_full_build("b")
+    rename(catalogue_copy, "2.000528", "Mới - ")
+    assert "(một phần)" in build(catalogue_copy, tmp_path / "a")
+    after = every_feed()
+    assert after[f"duyet/linh-vuc/ho-tich/{FILE}"] != before[f"duyet/linh-vuc/ho-tich/{FILE}"]
+    assert "Mới - " in field_feed.read_text(encoding="utf-8")
+    same_as_a_full_build("c")
 
 
 def write_export(path: Path, months: list[str]) -> Path:

@@ -137,6 +137,7 @@ class Rendered(NamedTuple):
     records: dict[str, Any]  # code -> (search record, open-data fragment) of changed procedures
     browse_inputs: dict[str, str]  # browse page -> digest of its inputs (browse.pages' `made`)
     order: list[str]  # every procedure in the lists' order (browse.ranked)
+    feed_cutoffs: dict[str, feeds.Cutoff]  # the field and agency feeds' cutoffs (feeds.write_all)
 
 
 def build_command(
@@ -370,21 +371,22 @@ def frame(run: Plan, loaded: Loaded, building: "Future[None] | None") -> Shell:
     return shell
 
 
-def write_feeds(run: Plan, loaded: Loaded) -> None:
+def write_feeds(run: Plan, loaded: Loaded) -> dict[str, feeds.Cutoff]:
     """The Atom feeds of changes (feeds.py) of the fields and agencies, from the summaries:
     written by this process while the workers render (`pages`; ~0.2 s of a full build at 10,000
     procedures with a core idle when it came before them), before the browse pages, whose links
     to them are checked (no procedure page links to them). Each procedure's own feed is written
-    by the render workers, before its pages."""
+    by the render workers, before its pages. Returns their cutoffs, for the next build."""
     catalogue = loaded.catalogue
     fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
     agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
-    feeds.write_all(
+    return feeds.write_all(
         run.site_dir,
         loaded.summaries,
         fields=fields,
         agencies=agencies,
         touched=_touched(run, loaded),
+        cutoffs=run.previous.get("feeds") if run.incremental else None,
     )
 
 
@@ -420,11 +422,12 @@ def pages(
     problems: list[str] = []
     browse_pages: list[browse.Page] = []
     order: list[str] = []
+    cutoffs: dict[str, feeds.Cutoff] = {}
 
     def browse_then_meanwhile() -> None:
         previous = run.previous.get("order") if run.incremental else None
         order.extend(browse.ranked(summaries, previous, run.changed | run.removed))
-        write_feeds(run, loaded)  # the browse pages link to them
+        cutoffs.update(write_feeds(run, loaded))  # the browse pages link to them
         try:
             browse_pages.extend(browse.pages(env, shell, site, made, _touched(run, loaded), order))
         except TemplateError as error:
@@ -476,7 +479,8 @@ def pages(
         run.cache_file.unlink(missing_ok=True)  # the next build starts from scratch
         lines = [*problems[:50], f"Dựng trang thất bại: {len(problems) + unlisted} lỗi."]
         raise RenderError("\n".join(lines))
-    return Rendered(sum(p.html is not None for p in browse_pages), written, data, made, order)
+    written_browse = sum(p.html is not None for p in browse_pages)
+    return Rendered(written_browse, written, data, made, order, cutoffs)
 
 
 def _procedure_page(path: str, summaries: dict[str, dict], forms: dict[str, dict]) -> bool:
@@ -817,6 +821,7 @@ def save_cache(
             ),
             "browse": rendered.browse_inputs,
             "order": rendered.order,  # the next build's browse.ranked starts from it
+            "feeds": rendered.feed_cutoffs,  # the next build's feeds.write_all keeps feeds by them
             "stats": stats_made,  # statistics_page's inputs
             "holidays": _holidays_key(run),  # the calendars checked against `holidays`
         },
