@@ -539,37 +539,34 @@ def search_index(run: Plan, loaded: Loaded, records: dict[str, Any]) -> "SearchR
     per chunk of codes (_tokens_file) and read only for the chunks holding a changed procedure
     (or all of them when the index is re-assembled)."""
     old, changed = run.old, run.changed
-    light = {c: old[c]["search"] for c in loaded.summaries if c in old and c not in changed}
-    light.update({c: _light(records[c][0]) for c in changed})
     made = {c: records[c][0] for c in changed}
-    before = {c: entry["search"] for c, entry in old.items()}
-    patch = (
-        run.incremental
-        and before.keys() == light.keys()
-        and (run.site_dir / "search" / "meta.json").is_file()
-    )
-    wanted = {search_chunk(c) for c in changed}
-    tokens = _read_tokens(run, wanted) if patch else {}
-    if patch and any(c not in tokens for c in changed):  # an older cache: no tokens kept
-        patch = False
-    if not patch:
-        wanted = {search_chunk(c) for c in light}
+    codes = sorted(loaded.summaries)
+    chunk_of = opendata.chunk_of  # search_chunk's, called once for each of 10,000 codes
+    # The same procedures as the index written (none appeared or went): it is patched, with
+    # the tokens of the changed ones as they were.
+    patched, wanted, tokens = False, {chunk_of(c) for c in changed}, {}
+    if run.incremental and not run.removed and changed <= old.keys():
         tokens = _read_tokens(run, wanted)
-    # the procedures of the chunks whose tokens are saved again, found once (found twice, they
-    # were 20,000 calls of search_chunk at 10,000 procedures)
-    listed = [c for c in light if search_chunk(c) in wanted]
+        if all(c in tokens for c in changed):  # else an older cache: no tokens kept
+            before = {
+                c: {**old[c]["search"], "main": tokens[c][0], "body": tokens[c][1]} for c in changed
+            }
+            patched = search.update_files(run.site_dir, codes, before, made)
+    # code -> record without tokens: the changed ones' (the others' are in the page cache), or
+    # every one's when the index is assembled again
+    light = {c: _light(made[c]) for c in changed}
+    if not patched:
+        light = {c: light[c] if c in changed else old[c]["search"] for c in codes}
+        wanted = {chunk_of(c) for c in codes}
+        tokens = _read_tokens(run, wanted)
+    # the procedures of the chunks whose tokens are saved again, found once
+    listed = [c for c in codes if chunk_of(c) in wanted]
     missing = {c for c in listed if c not in made and c not in tokens}
     for c, record in _records(run, loaded, missing).items():  # their tokens, made again
         tokens[c] = (record["main"], record["body"])
-    if patch:
-        after = dict(light)
-        after.update(made)
-        for c in changed:  # the others are the same object on both sides: update_files skips them
-            before[c] = {**before[c], "main": tokens[c][0], "body": tokens[c][1]}
-        search.update_files(run.site_dir, before, after)
-    else:
+    if not patched:
         every = [
-            made.get(c) or {**light[c], "main": tokens[c][0], "body": tokens[c][1]} for c in light
+            made.get(c) or {**light[c], "main": tokens[c][0], "body": tokens[c][1]} for c in codes
         ]
         search.write_files(search.assemble(every), run.site_dir, measure=False)
     shutil.copy2(THEME / "assets" / "search.js", run.site_dir / "assets" / "search.js")
@@ -577,12 +574,14 @@ def search_index(run: Plan, loaded: Loaded, records: dict[str, Any]) -> "SearchR
         tokens[c] = (record["main"], record["body"])
     chunks: dict[str, dict[str, tuple]] = {}
     for c in listed:
-        chunks.setdefault(search_chunk(c), {})[c] = tokens[c]
+        chunks.setdefault(chunk_of(c), {})[c] = tokens[c]
     return SearchRecords(light, chunks)
 
 
 class SearchRecords(NamedTuple):
-    light: dict[str, dict]  # code -> its search record without tokens, for the page cache
+    # code -> its search record without tokens, for the page cache: the changed procedures' (the
+    # others' are those of the last build) or every one's
+    light: dict[str, dict]
     chunks: dict[str, dict[str, tuple]]  # chunk -> {code: (main, body)} to save (changed ones)
 
 
@@ -786,7 +785,7 @@ def save_cache(
             "stat": run.signatures[c],
             "summary": s,
             "day": _day_state(s["ranges"], run.today),
-            "search": search_records.light[c],
+            "search": search_records.light[c] if c in search_records.light else old[c]["search"],
         }
         for c, s in loaded.summaries.items()
     }
