@@ -249,7 +249,11 @@ def write_all(
             continue
         # the agencies it names whose feeds are written (a set of all it names, intersected,
         # was ~0.02 s of a one-procedure rebuild at 10,000 procedures)
-        named = {a for ids in summary["agencies"].values() for a in ids if a in by_agency}
+        named = (
+            {a for ids in summary["agencies"].values() for a in ids if a in by_agency}
+            if by_agency  # none when only a field's feed is written (~0.007 s at 10,000)
+            else ()
+        )
         if not named and summary["field"] not in by_field:
             continue
         changes = unpack(packed)
