@@ -12,6 +12,7 @@ import pytest
 
 from buildlib.catalogue.yamlsource import load_text
 from buildlib.site import browse, feeds, precompress
+from buildlib.site import build as build_module
 from buildlib.site.build import build_command
 from buildlib.site.feeds import FILE
 from chalicelib.stats import COLUMNS
@@ -137,6 +138,36 @@ def test_a_feed_showing_none_of_the_renamed_procedures_entries_is_kept(
     assert after[f"duyet/linh-vuc/ho-tich/{FILE}"] != before[f"duyet/linh-vuc/ho-tich/{FILE}"]
     assert "Mới - " in field_feed.read_text(encoding="utf-8")
     same_as_a_full_build("c")
+
+
+def test_a_rebuild_publishes_the_open_data_from_when_its_procedures_are_rendered(
+    catalogue_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rendered by this process (no workers), the changed procedures' records are there before
+    the feeds and browse pages: the open data's process starts then, once, with them."""
+    build(catalogue_copy, tmp_path / "a")
+    rename(catalogue_copy, CODE, "Mới - ")
+    steps: list[str] = []
+    records: list[dict] = []
+    start, feeds_of = build_module.in_background, build_module.write_feeds
+
+    def in_background(work, *args):
+        if work is build_module.publish:
+            steps.append("publish")
+            records.append(args[-1])
+        return start(work, *args)
+
+    def write_feeds(*args):
+        steps.append("feeds")
+        return feeds_of(*args)
+
+    monkeypatch.setattr(build_module, "in_background", in_background)
+    monkeypatch.setattr(build_module, "write_feeds", write_feeds)
+    assert "(một phần)" in build(catalogue_copy, tmp_path / "a")
+    assert steps == ["publish", "feeds"]
+    assert list(records[0]) == [CODE]
+    dataset = tmp_path / "a" / "site" / "du-lieu-mo" / "thu-tuc.json.gz"
+    assert "Mới - " in gzip.decompress(dataset.read_bytes()).decode("utf-8")
 
 
 def write_export(path: Path, months: list[str]) -> Path:

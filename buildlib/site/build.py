@@ -190,16 +190,25 @@ def build_command(
             application_pages(run, loaded, shell, env)
             backoffice_pages(run, loaded, shell, env)
 
-        rendered = pages(run, loaded, shell, site, env, workers, meanwhile)
         # The open data and its part of the cache are made by a process of their own while this
         # one makes the search index (~0.7 and ~0.5 s at 10,000 procedures, one after the other
-        # with a core idle before).
-        publishing = in_background(publish, run, loaded, shell, rendered.records)
+        # with a core idle before); on a rebuild whose procedures this process rendered, from
+        # when they are rendered, while it makes the browse pages too (`pages`' `rendered_here`:
+        # a rename at 10,000 waited ~0.09 s for it after the search index).
+        publishing: list[Future[None]] = []
+
+        def publish_from(records: dict[str, Any]) -> None:
+            publishing.append(in_background(publish, run, loaded, shell, records))
+
         try:
+            rendered = pages(run, loaded, shell, site, env, workers, meanwhile, publish_from)
+            if not publishing:
+                publish_from(rendered.records)
             search_records = search_index(run, loaded, rendered.records)
             stats_made = statistics_page(run, loaded, shell, events)
         finally:
-            publishing.result()  # a BuildError as the process raised it
+            for process in publishing:  # nothing it writes comes after the build's answer
+                process.result()  # a BuildError as the process raised it
     except BuildError as error:
         run.cache_file.unlink(missing_ok=True)  # the next build starts from scratch
         print(str(error), file=out)
@@ -398,13 +407,16 @@ def pages(
     env: Environment,
     workers: int | None,
     meanwhile: Callable[[], None] | None = None,
+    rendered_here: Callable[[dict[str, Any]], None] | None = None,
 ) -> Rendered:
     """Browse pages (those whose inputs changed) and procedure pages, every link checked; the
     render workers also make each changed procedure's search record and open-data fragment.
-    `meanwhile()`: other pages this process makes while the workers render. The field and
-    agency feeds (`write_feeds`) and the browse pages are made here while the workers render
-    too (they were ~1 s of a full build with one core idle): a procedure page's link to one
-    is checked once they are all known (`later`)."""
+    `meanwhile()`: other pages this process makes while the workers render. `rendered_here`:
+    given those records (the returned `records`) when this process rendered the procedures
+    itself (no workers: a rebuild), once they are rendered, before the browse pages are made.
+    The field and agency feeds (`write_feeds`) and the browse pages are made here while the
+    workers render too (they were ~1 s of a full build with one core idle): a procedure page's
+    link to one is checked once they are all known (`later`)."""
     site_dir, today = run.site_dir, run.today
     made = dict(run.previous.get("browse", {})) if run.incremental else {}
     # assets/search.js is copied by the search phase, after the pages
@@ -424,7 +436,11 @@ def pages(
     order: list[str] = []
     cutoffs: dict[str, feeds.Cutoff] = {}
 
+    made_here: dict[str, tuple[dict, tuple]] = {}  # data_of's, when it runs in this process
+
     def browse_then_meanwhile() -> None:
+        if rendered_here is not None and made_here.keys() == changed:
+            rendered_here(dict(made_here))
         previous = run.previous.get("order") if run.incremental else None
         order.extend(browse.ranked(summaries, previous, run.changed | run.removed))
         cutoffs.update(write_feeds(run, loaded))  # the browse pages link to them
@@ -454,7 +470,9 @@ def pages(
         version, ended = shown_version(versions, today), has_ended(versions, today)
         fragment = opendata.fragment(c, versions, today, fields, agencies)
         opendata.write_single(site_dir, c, fragment.versions, revision, today)
-        return search.record(version, ended, fields, agencies), tuple(fragment)
+        made = search.record(version, ended, fields, agencies), tuple(fragment)
+        made_here[c] = made  # in a render worker, its own copy's
+        return made
 
     written, found, data, later = render_procedures(
         loaded.todo,
