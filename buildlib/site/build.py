@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from jinja2 import Environment, TemplateError
+from markupsafe import Markup
 
 from buildlib import paths
 from buildlib.background import in_background
@@ -1050,7 +1051,8 @@ def _write_application_pages(
             units=units,
             offices=register,
             today=today,
-            privacy=application.privacy_notice(catalogue.root),
+            # only the procedures' pages state it (a rebuild often writes none of them)
+            privacy=application.privacy_notice(catalogue.root) if procedures else Markup(),
         )
     )
     # The units' files are made from "other" files only: a rebuild (`only`) has them already.
