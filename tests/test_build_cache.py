@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from buildlib.catalogue.yamlsource import load_text
-from buildlib.site import browse, precompress
+from buildlib.site import browse, feeds, precompress
+from buildlib.site import build as build_module
 from buildlib.site.build import build_command
 from buildlib.site.feeds import FILE
 from chalicelib.stats import COLUMNS
@@ -100,6 +101,73 @@ def test_a_feed_the_rebuild_must_change_is_rewritten_even_when_its_page_is_kept(
     build(catalogue_copy, tmp_path / "b", full=True)
     full = tmp_path / "b" / "site" / "duyet" / "linh-vuc" / "ho-tich" / FILE
     assert feed == full.read_text(encoding="utf-8")
+
+
+def test_a_feed_showing_none_of_the_renamed_procedures_entries_is_kept(
+    catalogue_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A field or agency feed shows its feeds.LIMIT newest entries: one whose last shown entry
+    is newer than the renamed procedure's entries shows the same ones, and is kept. With one
+    entry a feed, ho-tich's shows 2.000528's (2026-06-10, like CODE's, a later path): renaming
+    CODE keeps every field and agency feed; renaming 2.000528 rewrites ho-tich's. Both times the
+    feeds are those a full build writes."""
+    monkeypatch.setattr(feeds, "LIMIT", 1)
+    build(catalogue_copy, tmp_path / "a")
+    site = tmp_path / "a" / "site"
+    field_feed = site / "duyet" / "linh-vuc" / "ho-tich" / FILE
+    assert "/thu-tuc/2.000528/2026-06-10/</id>" in field_feed.read_text(encoding="utf-8")
+    patterns = (f"duyet/linh-vuc/*/{FILE}", f"co-quan/*/{FILE}")
+
+    def every_feed() -> dict[str, int]:
+        return {path: n for pattern in patterns for path, n in stamps(site, pattern).items()}
+
+    def same_as_a_full_build(name: str) -> None:
+        build(catalogue_copy, tmp_path / name, full=True)
+        full = tmp_path / name / "site"
+        for path in every_feed():
+            assert (site / path).read_bytes() == (full / path).read_bytes(), path
+
+    before = every_feed()
+    rename(catalogue_copy, CODE, "Mới - ")
+    assert "(một phần)" in build(catalogue_copy, tmp_path / "a")
+    assert every_feed() == before  # none rewritten
+    same_as_a_full_build("b")
+    rename(catalogue_copy, "2.000528", "Mới - ")
+    assert "(một phần)" in build(catalogue_copy, tmp_path / "a")
+    after = every_feed()
+    assert after[f"duyet/linh-vuc/ho-tich/{FILE}"] != before[f"duyet/linh-vuc/ho-tich/{FILE}"]
+    assert "Mới - " in field_feed.read_text(encoding="utf-8")
+    same_as_a_full_build("c")
+
+
+def test_a_rebuild_publishes_the_open_data_from_when_its_procedures_are_rendered(
+    catalogue_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rendered by this process (no workers), the changed procedures' records are there before
+    the feeds and browse pages: the open data's process starts then, once, with them."""
+    build(catalogue_copy, tmp_path / "a")
+    rename(catalogue_copy, CODE, "Mới - ")
+    steps: list[str] = []
+    records: list[dict] = []
+    start, feeds_of = build_module.in_background, build_module.write_feeds
+
+    def in_background(work, *args):
+        if work is build_module.publish:
+            steps.append("publish")
+            records.append(args[-1])
+        return start(work, *args)
+
+    def write_feeds(*args):
+        steps.append("feeds")
+        return feeds_of(*args)
+
+    monkeypatch.setattr(build_module, "in_background", in_background)
+    monkeypatch.setattr(build_module, "write_feeds", write_feeds)
+    assert "(một phần)" in build(catalogue_copy, tmp_path / "a")
+    assert steps == ["publish", "feeds"]
+    assert list(records[0]) == [CODE]
+    dataset = tmp_path / "a" / "site" / "du-lieu-mo" / "thu-tuc.json.gz"
+    assert "Mới - " in gzip.decompress(dataset.read_bytes()).decode("utf-8")
 
 
 def write_export(path: Path, months: list[str]) -> Path:

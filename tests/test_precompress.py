@@ -2,11 +2,15 @@
 which the embedded server and nginx send as they are."""
 
 import gzip
+import hashlib
 import os
+import struct
 import subprocess
+import zlib
 from pathlib import Path
 
 from buildlib.site import built
+from buildlib.site import precompress as precompress_
 from buildlib.site.precompress import gzip_chunked, gzipped, precompress, write_with_copy
 
 
@@ -121,6 +125,36 @@ def test_a_long_file_is_one_gzip_stream_that_gzip_and_python_read(tmp_path: Path
     assert unpacked == data
     for small in (b"", b"a", b"\n", b"abc\n", b"\n\n\nx"):
         assert gzip.decompress(gzip_chunked(small, {})[0]) == small
+
+
+def _chunked_line_by_line(data: bytes) -> tuple[bytes, dict[bytes, bytes]]:
+    """gzip_chunked as it was first written: a Python loop over the lines, each cut tested."""
+    mask = (1 << precompress_.CUT_BITS) - 1
+    used: dict[bytes, bytes] = {}
+    parts, start, end, before, before_digest = [], 0, 0, b"", b""
+    for line in data.split(b"\n"):
+        end += len(line) + 1
+        if zlib.crc32(line) & mask == 0 or end >= len(data):
+            chunk = data[start:end]
+            digest = hashlib.blake2b(chunk, digest_size=16).digest()
+            compressor = zlib.compressobj(6, zlib.DEFLATED, -15, zdict=before[-32 * 1024 :])
+            used[before_digest + digest] = deflated = compressor.compress(chunk) + compressor.flush(
+                zlib.Z_SYNC_FLUSH
+            )
+            parts.append(deflated)
+            start, before, before_digest = end, chunk, digest
+    trailer = struct.pack("<LL", zlib.crc32(data), len(data) & 0xFFFFFFFF)
+    return b"".join([precompress_._HEADER, *parts, precompress_._FINAL, trailer]), used
+
+
+def test_a_long_file_is_cut_where_a_loop_over_its_lines_cuts_it():
+    """The chunks' ends are found by passes over the lines' checksums and lengths: the same
+    cuts, so the same bytes, as a line-by-line loop, whatever the file ends with (a newline,
+    blank lines, none)."""
+    samples = [b"", b"a", b"\n", b"\n\n", b"abc\n", b"\n\n\nx", b"x\n\n"]
+    samples += [long_list(3_000), long_list(3_000)[:-1], long_list(3_000) + b"\n\nend"]
+    for data in samples:
+        assert gzip_chunked(data, {}) == _chunked_line_by_line(data), data[-20:]
 
 
 def test_a_chunk_kept_from_before_is_used_only_where_the_same_bytes_follow_the_same_chunk():

@@ -204,3 +204,97 @@ def test_search_script_stays_small_and_makes_no_external_request() -> None:
     assert "http://" not in text and "https://" not in text
     assert len(text.encode()) < 15_000 * 1.6  # < 15 KB once minified (comments, indentation)
     assert "tthc-search-results" in text and "aria-live" in text
+
+
+def _renamed(r: dict) -> dict:
+    name = "Tên mới dài hơn, sửa đổi " + r["name"]
+    again = search.record(
+        {
+            "code": r["code"],
+            "name": name,
+            "field": r["field"],
+            "levels": r["levels"],
+            "agencies": {"implementing": []},
+            "cases": [],
+        },
+        r["ended"],
+        {r["field"]: r["field_name"]},
+        {},
+    )
+    return {**r, "name": name, "length": again["length"], "main": again["main"]}
+
+
+def _in_a_new_field(r: dict) -> dict:  # a field no other procedure is in: every number moves
+    return {**r, "field": "zz-moi", "field_name": "Lĩnh vực mới"}
+
+
+def _ended(r: dict) -> dict:
+    return {**r, "ended": not r["ended"]}
+
+
+def _on_a_new_level(r: dict) -> dict:
+    return {**r, "levels": ["aaa-moi"]}
+
+
+def _out_of_its_field(r: dict) -> dict:  # ho-kinh-doanh's only procedure: the field goes
+    return (
+        {**r, "field": "ho-tich", "field_name": "Hộ tịch"} if r["field"] == "ho-kinh-doanh" else r
+    )
+
+
+def _off_level_tinh(r: dict) -> dict:  # both procedures on it leave it: the level goes
+    return {**r, "levels": [lvl for lvl in r["levels"] if lvl != "tinh"]}
+
+
+@pytest.mark.parametrize(
+    "many", [[_out_of_its_field], [_off_level_tinh], [_out_of_its_field, _renamed]]
+)
+def test_an_index_updated_in_place_drops_a_field_or_level_left_empty(tmp_path: Path, many) -> None:
+    records = sorted(search.records(load(CATALOGUE), TODAY), key=lambda r: r["code"])
+    after = list(records)
+    for change in many:
+        after = [change(r) if change is not _renamed or i == 0 else r for i, r in enumerate(after)]
+    changed = {r["code"]: r for r in after if r not in records}
+    assert changed
+    search.write_files(search.assemble(records), tmp_path / "a", measure=False)
+    before = {r["code"]: r for r in records if r["code"] in changed}
+    codes = [r["code"] for r in records]
+    assert search.update_files(tmp_path / "a", codes, before, changed)
+    search.write_files(search.assemble(after), tmp_path / "b", measure=False)
+    meta = (tmp_path / "a" / "search" / "meta.json").read_bytes()
+    assert meta == (tmp_path / "b" / "search" / "meta.json").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [[_renamed], [_ended, _renamed], [_in_a_new_field], [_on_a_new_level, _ended]],
+)
+def test_an_index_updated_in_place_is_the_one_written_whole(tmp_path: Path, changes) -> None:
+    """update_files (a rebuild with the same procedures) patches the shards and meta.json's
+    entries of the changed procedures, or numbers the fields and levels again when they change:
+    the files are byte for byte those write_files writes from the same records."""
+    records = sorted(search.records(load(CATALOGUE), TODAY), key=lambda r: r["code"])
+    search.write_files(search.assemble(records), tmp_path / "a", measure=False)
+    after = list(records)
+    for i, change in enumerate(changes):  # the first, then the last procedures
+        at = -i if i else 0
+        after[at] = change(after[at])
+    changed = {r["code"]: r for r in after if r not in records}
+    assert len(changed) == len(changes)
+    codes = [r["code"] for r in records]
+    before = {r["code"]: r for r in records if r["code"] in changed}
+    assert search.update_files(tmp_path / "a", codes, before, changed)
+    search.write_files(search.assemble(after), tmp_path / "b", measure=False)
+    a, b = tmp_path / "a" / "search", tmp_path / "b" / "search"
+    names = sorted(str(p.relative_to(b)) for p in b.rglob("*.json"))
+    assert names == sorted(str(p.relative_to(a)) for p in a.rglob("*.json"))
+    assert [n for n in names if (a / n).read_bytes() != (b / n).read_bytes()] == []
+
+
+def test_an_index_of_other_procedures_is_not_updated_in_place(tmp_path: Path) -> None:
+    records = sorted(search.records(load(CATALOGUE), TODAY), key=lambda r: r["code"])
+    search.write_files(search.assemble(records), tmp_path, measure=False)
+    first = {records[0]["code"]: records[0]}
+    codes = [r["code"] for r in records]
+    assert not search.update_files(tmp_path, codes[1:], first, first)
+    assert not search.update_files(tmp_path / "nothing", codes, first, first)

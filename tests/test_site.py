@@ -19,7 +19,7 @@ import pytest
 
 from buildlib.catalogue.changes import compare
 from buildlib.catalogue.yamlsource import load_text
-from buildlib.site import browse, built, search
+from buildlib.site import browse, built, feeds, search
 from buildlib.site.build import build_command
 from buildlib.site.links import LINKED_SITES
 
@@ -560,13 +560,17 @@ def _add_a_procedure(catalogue: Path) -> None:
     (target / "2026-06-10.yaml").write_text(text.replace("giám hộ", "giám sát", 1), "utf-8")
 
 
+@pytest.mark.parametrize("limit", [feeds.LIMIT, 1])
 @pytest.mark.parametrize(
     "change", [_rename, _edit_a_fee, _delete_a_procedure, _add_a_version, _add_a_procedure]
 )
 def test_a_rebuild_after_a_change_writes_the_site_a_full_build_writes(
-    catalogue_copy: Path, tmp_path: Path, change
+    catalogue_copy: Path, tmp_path: Path, change, limit: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every file of the site, search index and open data included, byte for byte."""
+    """Every file of the site, search index and open data included, byte for byte. With feeds
+    of one entry (`limit` 1) most field and agency feeds show fewer than a change touches: a
+    rebuild keeps those whose entry is newer than every one the change touched."""
+    monkeypatch.setattr(feeds, "LIMIT", limit)
     assert build(catalogue_copy, tmp_path / "a")[0] == 0
     change(catalogue_copy)
     code, output = build(catalogue_copy, tmp_path / "a")

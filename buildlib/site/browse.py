@@ -12,6 +12,7 @@ once per procedure and build, not once per list (`_Renderer.items`).
 
 import bisect
 import hashlib
+import operator
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
@@ -140,7 +141,8 @@ class Page(NamedTuple):
 
 
 class _Listed(list[str]):
-    """A list's procedure items, written (`_Renderer.items`), and their codes."""
+    """A list's procedure items, written (`_Renderer.items`) as one text (empty: no text), and
+    their codes."""
 
     codes: tuple[str, ...] = ()
 
@@ -347,6 +349,9 @@ class _Mentions:
         )
 
 
+_ITEM = operator.itemgetter("item")
+
+
 class _Renderer:
     """Renders a page into the shell, and tells whether it is what the last build wrote."""
 
@@ -377,11 +382,12 @@ class _Renderer:
         escapes it), in the lists' order: each procedure's is its summary's `item`, the same
         on every list, prefixed with each list's root (which climbs to the site's root: the
         link is to `thu-tuc/<code>/`, see `page`). `ordered`: `codes` are in that order already."""
-        summaries = self.summaries
         out = _Listed()
         out.codes = tuple(codes) if ordered else tuple(self.order(codes))
-        start = '<li><a href="' + root
-        out.extend([start + summaries[c]["item"] for c in out.codes])
+        if out.codes:  # joined with C-level lookups: ~51,000 items on a rename's 9 lists
+            start = '<li><a href="' + root
+            items = map(_ITEM, map(self.summaries.__getitem__, out.codes))
+            out.append(start + start.join(items))
         return out
 
     def has(self, path: str) -> bool:

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from jinja2 import Environment, TemplateError
+from markupsafe import Markup
 
 from buildlib import paths
 from buildlib.background import in_background
@@ -137,6 +138,7 @@ class Rendered(NamedTuple):
     records: dict[str, Any]  # code -> (search record, open-data fragment) of changed procedures
     browse_inputs: dict[str, str]  # browse page -> digest of its inputs (browse.pages' `made`)
     order: list[str]  # every procedure in the lists' order (browse.ranked)
+    feed_cutoffs: dict[str, feeds.Cutoff]  # the field and agency feeds' cutoffs (feeds.write_all)
 
 
 def build_command(
@@ -189,16 +191,25 @@ def build_command(
             application_pages(run, loaded, shell, env)
             backoffice_pages(run, loaded, shell, env)
 
-        rendered = pages(run, loaded, shell, site, env, workers, meanwhile)
         # The open data and its part of the cache are made by a process of their own while this
         # one makes the search index (~0.7 and ~0.5 s at 10,000 procedures, one after the other
-        # with a core idle before).
-        publishing = in_background(publish, run, loaded, shell, rendered.records)
+        # with a core idle before); on a rebuild whose procedures this process rendered, from
+        # when they are rendered, while it makes the browse pages too (`pages`' `rendered_here`:
+        # a rename at 10,000 waited ~0.09 s for it after the search index).
+        publishing: list[Future[None]] = []
+
+        def publish_from(records: dict[str, Any]) -> None:
+            publishing.append(in_background(publish, run, loaded, shell, records))
+
         try:
+            rendered = pages(run, loaded, shell, site, env, workers, meanwhile, publish_from)
+            if not publishing:
+                publish_from(rendered.records)
             search_records = search_index(run, loaded, rendered.records)
             stats_made = statistics_page(run, loaded, shell, events)
         finally:
-            publishing.result()  # a BuildError as the process raised it
+            for process in publishing:  # nothing it writes comes after the build's answer
+                process.result()  # a BuildError as the process raised it
     except BuildError as error:
         run.cache_file.unlink(missing_ok=True)  # the next build starts from scratch
         print(str(error), file=out)
@@ -370,21 +381,22 @@ def frame(run: Plan, loaded: Loaded, building: "Future[None] | None") -> Shell:
     return shell
 
 
-def write_feeds(run: Plan, loaded: Loaded) -> None:
+def write_feeds(run: Plan, loaded: Loaded) -> dict[str, feeds.Cutoff]:
     """The Atom feeds of changes (feeds.py) of the fields and agencies, from the summaries:
     written by this process while the workers render (`pages`; ~0.2 s of a full build at 10,000
     procedures with a core idle when it came before them), before the browse pages, whose links
     to them are checked (no procedure page links to them). Each procedure's own feed is written
-    by the render workers, before its pages."""
+    by the render workers, before its pages. Returns their cutoffs, for the next build."""
     catalogue = loaded.catalogue
     fields = {f["id"]: f["name"] for d in catalogue.of_kind("field") for f in d.data["fields"]}
     agencies = {d.data["id"]: d.data["name"] for d in catalogue.of_kind("agency")}
-    feeds.write_all(
+    return feeds.write_all(
         run.site_dir,
         loaded.summaries,
         fields=fields,
         agencies=agencies,
         touched=_touched(run, loaded),
+        cutoffs=run.previous.get("feeds") if run.incremental else None,
     )
 
 
@@ -396,13 +408,16 @@ def pages(
     env: Environment,
     workers: int | None,
     meanwhile: Callable[[], None] | None = None,
+    rendered_here: Callable[[dict[str, Any]], None] | None = None,
 ) -> Rendered:
     """Browse pages (those whose inputs changed) and procedure pages, every link checked; the
     render workers also make each changed procedure's search record and open-data fragment.
-    `meanwhile()`: other pages this process makes while the workers render. The field and
-    agency feeds (`write_feeds`) and the browse pages are made here while the workers render
-    too (they were ~1 s of a full build with one core idle): a procedure page's link to one
-    is checked once they are all known (`later`)."""
+    `meanwhile()`: other pages this process makes while the workers render. `rendered_here`:
+    given those records (the returned `records`) when this process rendered the procedures
+    itself (no workers: a rebuild), once they are rendered, before the browse pages are made.
+    The field and agency feeds (`write_feeds`) and the browse pages are made here while the
+    workers render too (they were ~1 s of a full build with one core idle): a procedure page's
+    link to one is checked once they are all known (`later`)."""
     site_dir, today = run.site_dir, run.today
     made = dict(run.previous.get("browse", {})) if run.incremental else {}
     # assets/search.js is copied by the search phase, after the pages
@@ -420,11 +435,16 @@ def pages(
     problems: list[str] = []
     browse_pages: list[browse.Page] = []
     order: list[str] = []
+    cutoffs: dict[str, feeds.Cutoff] = {}
+
+    made_here: dict[str, tuple[dict, tuple]] = {}  # data_of's, when it runs in this process
 
     def browse_then_meanwhile() -> None:
+        if rendered_here is not None and made_here.keys() == changed:
+            rendered_here(dict(made_here))
         previous = run.previous.get("order") if run.incremental else None
         order.extend(browse.ranked(summaries, previous, run.changed | run.removed))
-        write_feeds(run, loaded)  # the browse pages link to them
+        cutoffs.update(write_feeds(run, loaded))  # the browse pages link to them
         try:
             browse_pages.extend(browse.pages(env, shell, site, made, _touched(run, loaded), order))
         except TemplateError as error:
@@ -451,7 +471,9 @@ def pages(
         version, ended = shown_version(versions, today), has_ended(versions, today)
         fragment = opendata.fragment(c, versions, today, fields, agencies)
         opendata.write_single(site_dir, c, fragment.versions, revision, today)
-        return search.record(version, ended, fields, agencies), tuple(fragment)
+        made = search.record(version, ended, fields, agencies), tuple(fragment)
+        made_here[c] = made  # in a render worker, its own copy's
+        return made
 
     written, found, data, later = render_procedures(
         loaded.todo,
@@ -476,7 +498,8 @@ def pages(
         run.cache_file.unlink(missing_ok=True)  # the next build starts from scratch
         lines = [*problems[:50], f"Dựng trang thất bại: {len(problems) + unlisted} lỗi."]
         raise RenderError("\n".join(lines))
-    return Rendered(sum(p.html is not None for p in browse_pages), written, data, made, order)
+    written_browse = sum(p.html is not None for p in browse_pages)
+    return Rendered(written_browse, written, data, made, order, cutoffs)
 
 
 def _procedure_page(path: str, summaries: dict[str, dict], forms: dict[str, dict]) -> bool:
@@ -535,37 +558,34 @@ def search_index(run: Plan, loaded: Loaded, records: dict[str, Any]) -> "SearchR
     per chunk of codes (_tokens_file) and read only for the chunks holding a changed procedure
     (or all of them when the index is re-assembled)."""
     old, changed = run.old, run.changed
-    light = {c: old[c]["search"] for c in loaded.summaries if c in old and c not in changed}
-    light.update({c: _light(records[c][0]) for c in changed})
     made = {c: records[c][0] for c in changed}
-    before = {c: entry["search"] for c, entry in old.items()}
-    patch = (
-        run.incremental
-        and before.keys() == light.keys()
-        and (run.site_dir / "search" / "meta.json").is_file()
-    )
-    wanted = {search_chunk(c) for c in changed}
-    tokens = _read_tokens(run, wanted) if patch else {}
-    if patch and any(c not in tokens for c in changed):  # an older cache: no tokens kept
-        patch = False
-    if not patch:
-        wanted = {search_chunk(c) for c in light}
+    codes = sorted(loaded.summaries)
+    chunk_of = opendata.chunk_of  # search_chunk's, called once for each of 10,000 codes
+    # The same procedures as the index written (none appeared or went): it is patched, with
+    # the tokens of the changed ones as they were.
+    patched, wanted, tokens = False, {chunk_of(c) for c in changed}, {}
+    if run.incremental and not run.removed and changed <= old.keys():
         tokens = _read_tokens(run, wanted)
-    # the procedures of the chunks whose tokens are saved again, found once (found twice, they
-    # were 20,000 calls of search_chunk at 10,000 procedures)
-    listed = [c for c in light if search_chunk(c) in wanted]
+        if all(c in tokens for c in changed):  # else an older cache: no tokens kept
+            before = {
+                c: {**old[c]["search"], "main": tokens[c][0], "body": tokens[c][1]} for c in changed
+            }
+            patched = search.update_files(run.site_dir, codes, before, made)
+    # code -> record without tokens: the changed ones' (the others' are in the page cache), or
+    # every one's when the index is assembled again
+    light = {c: _light(made[c]) for c in changed}
+    if not patched:
+        light = {c: light[c] if c in changed else old[c]["search"] for c in codes}
+        wanted = {chunk_of(c) for c in codes}
+        tokens = _read_tokens(run, wanted)
+    # the procedures of the chunks whose tokens are saved again, found once
+    listed = [c for c in codes if chunk_of(c) in wanted]
     missing = {c for c in listed if c not in made and c not in tokens}
     for c, record in _records(run, loaded, missing).items():  # their tokens, made again
         tokens[c] = (record["main"], record["body"])
-    if patch:
-        after = dict(light)
-        after.update(made)
-        for c in changed:  # the others are the same object on both sides: update_files skips them
-            before[c] = {**before[c], "main": tokens[c][0], "body": tokens[c][1]}
-        search.update_files(run.site_dir, before, after)
-    else:
+    if not patched:
         every = [
-            made.get(c) or {**light[c], "main": tokens[c][0], "body": tokens[c][1]} for c in light
+            made.get(c) or {**light[c], "main": tokens[c][0], "body": tokens[c][1]} for c in codes
         ]
         search.write_files(search.assemble(every), run.site_dir, measure=False)
     shutil.copy2(THEME / "assets" / "search.js", run.site_dir / "assets" / "search.js")
@@ -573,12 +593,14 @@ def search_index(run: Plan, loaded: Loaded, records: dict[str, Any]) -> "SearchR
         tokens[c] = (record["main"], record["body"])
     chunks: dict[str, dict[str, tuple]] = {}
     for c in listed:
-        chunks.setdefault(search_chunk(c), {})[c] = tokens[c]
+        chunks.setdefault(chunk_of(c), {})[c] = tokens[c]
     return SearchRecords(light, chunks)
 
 
 class SearchRecords(NamedTuple):
-    light: dict[str, dict]  # code -> its search record without tokens, for the page cache
+    # code -> its search record without tokens, for the page cache: the changed procedures' (the
+    # others' are those of the last build) or every one's
+    light: dict[str, dict]
     chunks: dict[str, dict[str, tuple]]  # chunk -> {code: (main, body)} to save (changed ones)
 
 
@@ -782,7 +804,7 @@ def save_cache(
             "stat": run.signatures[c],
             "summary": s,
             "day": _day_state(s["ranges"], run.today),
-            "search": search_records.light[c],
+            "search": search_records.light[c] if c in search_records.light else old[c]["search"],
         }
         for c, s in loaded.summaries.items()
     }
@@ -817,6 +839,7 @@ def save_cache(
             ),
             "browse": rendered.browse_inputs,
             "order": rendered.order,  # the next build's browse.ranked starts from it
+            "feeds": rendered.feed_cutoffs,  # the next build's feeds.write_all keeps feeds by them
             "stats": stats_made,  # statistics_page's inputs
             "holidays": _holidays_key(run),  # the calendars checked against `holidays`
         },
@@ -1028,7 +1051,8 @@ def _write_application_pages(
             units=units,
             offices=register,
             today=today,
-            privacy=application.privacy_notice(catalogue.root),
+            # only the procedures' pages state it (a rebuild often writes none of them)
+            privacy=application.privacy_notice(catalogue.root) if procedures else Markup(),
         )
     )
     # The units' files are made from "other" files only: a rebuild (`only`) has them already.

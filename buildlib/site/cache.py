@@ -18,6 +18,7 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from importlib.machinery import ModuleSpec, PathFinder
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -107,20 +108,34 @@ def code_modules(stages: tuple[str, ...] = STAGES) -> list[Path]:
     they import, directly or not (read from their import statements, not by importing them)."""
     todo = [m for stage in stages for m in _package_modules(stage)]
     seen: dict[str, Path] = {}
+    specs: dict[str, ModuleSpec | None] = {}
     while todo:
         name = todo.pop()
         if name in seen:
             continue
-        try:
-            spec = find_spec(name)
-        except ModuleNotFoundError:  # `from package.module import name`: `name` is no module
-            continue
+        spec = _find(name, specs)
         if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
             continue
         seen[name] = Path(spec.origin)
         is_package = spec.submodule_search_locations is not None
         todo.extend(_imports(seen[name], name, is_package))
     return sorted(seen.values())
+
+
+def _find(name: str, specs: dict[str, ModuleSpec | None]) -> ModuleSpec | None:
+    """find_spec(name) without importing the packages above it (find_spec("a.b.c") imports a.b:
+    for `from chalicelib.stats import X` it ran chalicelib.stats and the API's modules it imports,
+    ~0.06 s of every rebuild at 10,000 procedures). None: no module (`from a.b import name`,
+    where `name` is something else). `specs`: those found so far."""
+    if name not in specs:
+        parent = name.rpartition(".")[0]
+        if not parent:
+            specs[name] = find_spec(name)
+        else:
+            above = _find(parent, specs)
+            where = above.submodule_search_locations if above is not None else None
+            specs[name] = PathFinder.find_spec(name, where) if where is not None else None
+    return specs[name]
 
 
 def _package_modules(package: str) -> list[str]:

@@ -36,6 +36,7 @@ bytes are not gzip.compress's (~1 % larger: the window restarts at each chunk's 
 """
 
 import hashlib
+import itertools
 import marshal
 import os
 import struct
@@ -76,22 +77,28 @@ def gzip_chunked(data: bytes, known: dict[bytes, bytes]) -> tuple[bytes, dict[by
     such deflates from before, used instead of compressing a chunk again."""
     mask = (1 << CUT_BITS) - 1
     used: dict[bytes, bytes] = {}
-    parts, start, end, before, before_digest = [], 0, 0, b"", b""
-    for line in data.split(b"\n"):
-        end += len(line) + 1
-        if zlib.crc32(line) & mask == 0 or end >= len(data):
-            chunk = data[start:end]
-            digest = hashlib.blake2b(chunk, digest_size=16).digest()
-            key = before_digest + digest
-            deflated = known.get(key) or used.get(key)
-            if deflated is None:
-                compressor = zlib.compressobj(
-                    CHUNK_LEVEL, zlib.DEFLATED, -15, zdict=before[-WINDOW:]
-                )
-                deflated = compressor.compress(chunk) + compressor.flush(zlib.Z_SYNC_FLUSH)
-            used[key] = deflated
-            parts.append(deflated)
-            start, before, before_digest = end, chunk, digest
+    parts, start, before, before_digest = [], 0, b"", b""
+    lines = data.split(b"\n")
+    # Where a chunk ends: after a line whose checksum ends in CUT_BITS zeros, or at the end of
+    # the data (its last line, and the one before when the data ends in a newline). Found by
+    # C-level passes over the lines, not a Python loop (a rename rebuild's 10 long files have
+    # ~62,000 lines: the loop was ~0.06 s of the precompress step).
+    cuts = [i for i, crc in enumerate(map(zlib.crc32, lines)) if not crc & mask]
+    ends = list(itertools.accumulate(map(len, lines)))  # each line's end, less its i + 1 newlines
+    last = len(lines) - 1
+    tail = [i for i in (last - 1, last) if i >= 0 and ends[i] + i + 1 >= len(data)]
+    for i in sorted(set(cuts).union(tail)):
+        end = ends[i] + i + 1
+        chunk = data[start:end]
+        digest = hashlib.blake2b(chunk, digest_size=16).digest()
+        key = before_digest + digest
+        deflated = known.get(key) or used.get(key)
+        if deflated is None:
+            compressor = zlib.compressobj(CHUNK_LEVEL, zlib.DEFLATED, -15, zdict=before[-WINDOW:])
+            deflated = compressor.compress(chunk) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        used[key] = deflated
+        parts.append(deflated)
+        start, before, before_digest = end, chunk, digest
     trailer = struct.pack("<LL", zlib.crc32(data), len(data) & 0xFFFFFFFF)
     return b"".join([_HEADER, *parts, _FINAL, trailer]), used
 

@@ -20,11 +20,13 @@ synonyms are indexed too ("so_do"), so a phrase earns a bonus without storing po
 meta.json so the two cannot drift, and a test runs both on the same queries.
 """
 
+import bisect
 import functools
 import gzip
 import itertools
 import json
 import math
+import operator
 import re
 import shutil
 import unicodedata
@@ -220,36 +222,54 @@ def _meta(items: list[dict[str, Any]], shards: list[str], body: list[str]) -> di
     level_ids = sorted({lvl for r in items for lvl in r["levels"]})
     field_at = {f: i for i, f in enumerate(field_ids)}
     level_bit = {lvl: 1 << i for i, lvl in enumerate(level_ids)}
-    lengths = [r["length"] for r in items]
+    return _meta_of(
+        fields=[[f, field_names[f]] for f in field_ids],
+        levels=level_ids,
+        codes=[r["code"] for r in items],
+        names=[r["name"] for r in items],
+        field=[field_at[r["field"]] for r in items],
+        level=[sum(level_bit[lvl] for lvl in r["levels"]) for r in items],
+        ended=[i for i, r in enumerate(items) if r["ended"]],
+        length=[r["length"] for r in items],
+        shards=shards,
+        body=body,
+    )
+
+
+def _meta_of(**parts: Any) -> dict[str, Any]:
+    """meta.json from its per-document lists (`_meta`, `_patched_meta`), its keys in order."""
+    lengths = parts["length"]
     return {
         "format": FORMAT,
         "url": URL,
         "weights": WEIGHTS,
         "scoring": SCORING,
-        "fields": [[f, field_names[f]] for f in field_ids],
-        "levels": level_ids,
-        "codes": [r["code"] for r in items],
-        "names": [r["name"] for r in items],
-        "field": [field_at[r["field"]] for r in items],
-        "level": [sum(level_bit[lvl] for lvl in r["levels"]) for r in items],
-        "ended": [i for i, r in enumerate(items) if r["ended"]],
+        **{k: parts[k] for k in ("fields", "levels", "codes", "names", "field", "level")},
+        "ended": parts["ended"],
         "length": lengths,
         "avglength": round(sum(lengths) / max(len(lengths), 1), 3),
-        "shards": shards,
-        "body": body,
+        "shards": parts["shards"],
+        "body": parts["body"],
     }
 
 
-def update_files(site_dir: Path, before: dict[str, dict], after: dict[str, dict]) -> bool:
-    """Brings site_dir/search/, written from the records `before` (code -> record), to what
-    `assemble` makes of `after`, rewriting only meta.json and the shards holding a token whose
-    weight changed. Document ids are positions among the sorted codes, so this needs the same
-    codes on both sides; returns False otherwise (or without a written index), and the caller
-    writes every file. Byte for byte what a full build writes (a test compares them)."""
+def update_files(
+    site_dir: Path, codes: list[str], before: dict[str, dict], after: dict[str, dict]
+) -> bool:
+    """Brings site_dir/search/, written from records of `codes` (every procedure, sorted), to
+    what `assemble` makes of them once the procedures in `after` (code -> record) have changed
+    from `before` (the same codes: their records then), rewriting only the shards holding a
+    token whose weight changed, and meta.json's entries of those procedures. Document ids are
+    positions among the sorted codes, so this needs the index written for the same `codes`;
+    returns False otherwise (or without a written index), and the caller writes every file.
+    Byte for byte what a full build writes (the rebuild tests compare them)."""
     out = Path(site_dir) / "search"
     if before.keys() != after.keys() or not (out / "meta.json").is_file():
         return False
-    position = {code: i for i, code in enumerate(sorted(after))}
+    meta = json.loads((out / "meta.json").read_bytes())
+    if meta.get("codes") != codes:
+        return False
+    position = {code: bisect.bisect_left(codes, code) for code in after}
     for part, folder in (("main", "t"), ("body", "b")):
         changes: dict[str, dict[str, dict[int, int | None]]] = defaultdict(dict)
         for code, new in after.items():
@@ -263,11 +283,86 @@ def update_files(site_dir: Path, before: dict[str, dict], after: dict[str, dict]
                     shard.setdefault(token, {})[position[code]] = now.get(token)
         for prefix, tokens in changes.items():
             _patch_shard(out / folder / f"{prefix}.json", tokens)
-    items = [after[code] for code in sorted(after)]
     shards = sorted(p.stem for p in (out / "t").glob("*.json"))
     body = sorted(p.stem for p in (out / "b").glob("*.json"))
-    (out / "meta.json").write_bytes(_dump(_meta(items, shards, body)))
+    patched = _patched_meta(meta, position, after, shards, body)
+    if patched is None:  # a field or level appeared or went: every document's numbers change
+        meta_records = dict(zip(codes, _records_of_meta(meta), strict=True))
+        meta_records.update(after)
+        patched = _meta([meta_records[c] for c in codes], shards, body)
+    (out / "meta.json").write_bytes(_dump(patched))
     return True
+
+
+def _records_of_meta(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records (without tokens) meta.json was made from, by position: what `_meta` reads."""
+    fields, levels, ended = meta["fields"], meta["levels"], set(meta["ended"])
+    return [
+        {
+            "code": code,
+            "name": name,
+            "field": fields[f][0],
+            "field_name": fields[f][1],
+            "levels": [lvl for b, lvl in enumerate(levels) if bits >> b & 1],
+            "ended": i in ended,
+            "length": length,
+        }
+        for i, (code, name, f, bits, length) in enumerate(
+            zip(
+                meta["codes"],
+                meta["names"],
+                meta["field"],
+                meta["level"],
+                meta["length"],
+                strict=True,
+            )
+        )
+    ]
+
+
+def _patched_meta(
+    meta: dict[str, Any],
+    position: dict[str, int],
+    after: dict[str, dict],
+    shards: list[str],
+    body: list[str],
+) -> dict[str, Any] | None:
+    """meta.json as written (`meta`) with the entries of the procedures in `after` (at their
+    `position`) made from their records (a rename at 10,000 procedures made the whole of it from
+    10,000 records again, ~0.05 s). None when their fields or levels are not exactly those it
+    lists, with every one still used (then `_meta` numbers them again)."""
+    field_at = {f: i for i, (f, _) in enumerate(meta["fields"])}
+    field_name = dict(meta["fields"])
+    level_bit = {lvl: 1 << i for i, lvl in enumerate(meta["levels"])}
+    names, field, level = list(meta["names"]), list(meta["field"]), list(meta["level"])
+    length, ended = list(meta["length"]), set(meta["ended"])
+    for code, r in after.items():
+        if field_name.get(r["field"]) != r["field_name"] or not level_bit.keys() >= set(
+            r["levels"]
+        ):
+            return None
+        i = position[code]
+        names[i], length[i] = r["name"], r["length"]
+        field[i] = field_at[r["field"]]
+        level[i] = sum(level_bit[lvl] for lvl in r["levels"])
+        (ended.add if r["ended"] else ended.discard)(i)
+    if (
+        len(set(field)) != len(field_at)
+        or functools.reduce(operator.or_, level, 0) != (1 << len(level_bit)) - 1
+    ):
+        return None
+    return _meta_of(
+        fields=meta["fields"],
+        levels=meta["levels"],
+        codes=meta["codes"],
+        names=names,
+        field=field,
+        level=level,
+        ended=sorted(ended),
+        length=length,
+        shards=shards,
+        body=body,
+    )
 
 
 def _patch_shard(path: Path, tokens: dict[str, dict[int, int | None]]) -> None:
