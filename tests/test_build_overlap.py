@@ -90,9 +90,9 @@ def test_the_field_and_agency_feeds_are_written_while_the_procedures_render(
         build.browse.pages,
     )
 
-    def feeds(*args: Any) -> None:
+    def feeds(*args: Any) -> Any:
         order.append("feeds")
-        write_feeds(*args)
+        return write_feeds(*args)
 
     def chunk(codes: list[str]) -> Any:
         order.append("procedures")
