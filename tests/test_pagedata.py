@@ -1,8 +1,9 @@
 """What every page is rendered with (buildlib/site/pagedata.py): the browse lists' links."""
 
-from jinja2 import Environment
+import pytest
+from jinja2 import Environment, StrictUndefined, UndefinedError
 
-from buildlib.site.pagedata import list_items
+from buildlib.site.pagedata import environment, list_items
 
 # What list.html.j2 wrote with a Jinja loop before the filter, autoescape on.
 LOOP = Environment(autoescape=True).from_string(
@@ -21,3 +22,53 @@ def test_the_list_filter_writes_what_the_template_loop_wrote_escaped_the_same_wa
     assert str(written) == LOOP.render(items=items)
     assert "<b>" not in written and "&lt;b&gt;" in written
     assert written.count("<small>") == 2
+
+
+class _Record:
+    """Not a dict: an attribute, and a `get` of its own."""
+
+    name = "thuộc tính"
+
+    def get(self, key: str, default: object = None) -> object:
+        return f"get({key}, {default})"
+
+
+class _Mapping(dict):
+    """A dict subclass: Jinja's own lookups."""
+
+
+COMPILED = (
+    "{{ v.name }}|{{ v.get('note', 'không có') }}|{{ v.get('review', {}).get('status') }}|"
+    "{% for c in v.get('cases', []) %}{{ loop.index }}:{{ c.name }}:{{ c.get('x') }};{% endfor %}|"
+    "{% macro m(a) %}{{ a.get('name') }}/{{ a.items }}{% endmacro %}{{ m(v) }}|"
+    "{% set w = v.get %}{{ w('name') }}"
+)
+
+
+def test_dict_lookups_compiled_inline_give_what_jinja_gives() -> None:
+    # pagedata._CodeGenerator reads `a.b` and calls `a.get(...)` at once on a plain dict.
+    ours = environment()
+    assert "_d :=" in ours.compile(COMPILED, raw=True)
+    plain = Environment(autoescape=True, undefined=StrictUndefined)
+    values = [
+        {
+            "name": "<Tên>",
+            "review": {"status": "imported"},
+            "cases": [{"name": "a"}, {"name": "b", "x": 1}],
+        },
+        _Mapping(name="lớp con", cases=[_Mapping(name="c")]),
+        {"name": "không có mục", "note": None},
+    ]
+    for v in values:
+        assert ours.from_string(COMPILED).render(v=v) == plain.from_string(COMPILED).render(v=v)
+    record = "{{ v.name }}|{{ v.get('a') }}|{{ v.get('a', 1) }}"
+    expected = "thuộc tính|get(a, None)|get(a, 1)"
+    assert ours.from_string(record).render(v=_Record()) == expected
+
+
+def test_a_missing_dict_item_is_still_an_error() -> None:
+    ours = environment()
+    with pytest.raises(UndefinedError):
+        ours.from_string("{{ v.name }}").render(v={})
+    with pytest.raises(UndefinedError):
+        ours.from_string("{{ v.get('a').name }}").render(v={})
