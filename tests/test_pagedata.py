@@ -2,6 +2,7 @@
 
 import pytest
 from jinja2 import Environment, StrictUndefined, UndefinedError
+from markupsafe import Markup
 
 from buildlib.site.pagedata import environment, list_items
 
@@ -72,3 +73,25 @@ def test_a_missing_dict_item_is_still_an_error() -> None:
         ours.from_string("{{ v.name }}").render(v={})
     with pytest.raises(UndefinedError):
         ours.from_string("{{ v.get('a').name }}").render(v={})
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<b>đậm</b>"
+
+
+class _Text(str):
+    """A str subclass: escaped as Jinja escapes it."""
+
+
+def test_output_is_escaped_as_jinja_escapes_it() -> None:
+    # pagedata._CodeGenerator escapes a str to a str at once, anything else with escape().
+    template = (
+        "{% for x in xs %}[{{ x }}]{% endfor %}"
+        "{% macro m(a) %}<{{ a }}>{% endmacro %}{{ m(xs[0]) }}"
+    )
+    xs = ["<a href=\"x\">'&'</a>", _Text("<i>"), Markup("<b>an toàn</b>"), 3, None, _Html(), 1.5]
+    ours = environment().from_string(template)
+    plain = Environment(autoescape=True).from_string(template)
+    assert ours.render(xs=xs) == plain.render(xs=xs)
+    assert "&lt;a href=&#34;x&#34;&gt;&#39;&amp;&#39;&lt;/a&gt;" in ours.render(xs=xs)

@@ -12,7 +12,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.runtime import Context
-from markupsafe import Markup, escape
+from markupsafe import Markup, _escape_inner, escape  # its str -> str escape (pinned 3.0)
 
 from buildlib import paths
 from buildlib.catalogue import labels
@@ -84,6 +84,21 @@ class _CodeGenerator(CodeGenerator):
             self.write(", _block_vars=_block_vars")
         self.write("))")
 
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        """`{{ text }}` escaped to a str at once (markupsafe's escape, without making it Markup:
+        the page's parts are only joined; ~2 million at 10,000 procedures), anything else
+        escaped as Jinja escapes it."""
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape or finalize.src is not None:
+            super()._output_child_pre(node, frame, finalize)
+        else:
+            self.write("(environment.escape_text(_o) if type(_o := ")
+
+    def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape or finalize.src is not None:
+            super()._output_child_post(node, frame, finalize)
+        else:
+            self.write(") is str else escape(_o))")
+
     def _arguments(self, node: nodes.Call, frame: Frame) -> None:
         for i, argument in enumerate(node.args):
             if i:
@@ -99,6 +114,7 @@ class _Environment(Environment):
 
     context_class = _Context
     code_generator_class = _CodeGenerator
+    escape_text = staticmethod(_escape_inner)  # str -> escaped str (_CodeGenerator)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
