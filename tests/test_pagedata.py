@@ -95,3 +95,12 @@ def test_output_is_escaped_as_jinja_escapes_it() -> None:
     plain = Environment(autoescape=True).from_string(template)
     assert ours.render(xs=xs) == plain.render(xs=xs)
     assert "&lt;a href=&#34;x&#34;&gt;&#39;&amp;&#39;&lt;/a&gt;" in ours.render(xs=xs)
+
+
+def test_templates_compiled_here_are_kept_apart_from_jinjas_own(tmp_path) -> None:
+    # A build of before _CodeGenerator keeps Jinja's code in the same folder: neither reads the
+    # other's (its code has no `escape_text`; that of before would be correct, only slower).
+    environment(tmp_path).from_string("x")  # no file: only named templates are kept
+    environment(tmp_path).get_template("list.html.j2")
+    kept = [p.name for p in tmp_path.iterdir()]
+    assert kept and all(name.endswith(".inline-dict.cache") for name in kept)

@@ -18,6 +18,7 @@ from buildlib import paths
 from buildlib.catalogue import labels
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
+CACHE_PATTERN = "__jinja2_%s.inline-dict.cache"  # compiled templates kept between builds
 
 
 class _Context(Context):
@@ -135,7 +136,9 @@ def environment(compiled: Path | None = None) -> Environment:
     cache = None
     if compiled is not None:
         compiled.mkdir(parents=True, exist_ok=True)
-        cache = FileSystemBytecodeCache(str(compiled))
+        # Named for _CodeGenerator: code compiled by Jinja's own generator (an older build's)
+        # is not read, nor this by an older build's, which has no `escape_text`.
+        cache = FileSystemBytecodeCache(str(compiled), CACHE_PATTERN)
     env = _Environment(
         bytecode_cache=cache,
         loader=FileSystemLoader(paths.TEMPLATES),
