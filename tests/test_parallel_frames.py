@@ -44,3 +44,13 @@ def test_every_procedure_is_in_one_chunk_once_and_the_last_chunks_are_short():
             assert all(0 < len(chunk) <= CHUNK for chunk in chunks)
             if workers > 1 and count > workers * CHUNK:
                 assert [len(c) for c in chunks[-workers * 5 :]] == [CHUNK // 5] * workers * 5
+
+
+def test_a_frame_re_rooted_once_for_a_depth_is_its_own_at_that_depth():
+    # Shell._at keeps each (frame, depth): another frame or depth is never served from it.
+    one, other = Shell.from_html(FRAME), Shell.from_html(FRAME.replace("Giới thiệu", "Khác"))
+    for _ in range(2):
+        for depth in (1, 2, 3):
+            page = one.wrap("x", title="T", depth=depth)
+            assert f'href="{"../" * depth}gioi-thieu/"' in page and "Giới thiệu" in page
+            assert "Khác" in other.wrap("x", title="T", depth=depth)

@@ -91,3 +91,17 @@ def test_the_svg_path_draws_exactly_the_dark_modules(text: str, border: int) -> 
     made = qr.make(text)
     svg = qr.svg(text, svgclass="tthc-qr", border=border)
     assert drawn_modules(svg) == with_quiet_zone(made.matrix, border)
+
+
+def test_the_svg_is_segnos_while_the_moves_kept_are_bounded(monkeypatch) -> None:
+    """The moves of a width are kept up to a bound (the API makes codes for as long as it
+    runs); emptied when it is reached, they are made again, the same."""
+    monkeypatch.setattr(qr, "_STEPS_KEPT", 40)
+    urls = [f"{SITE}thu-tuc/1.{n:06d}/" for n in range(0, 400_000, 5000)]
+    urls += [f"{SITE}tra-cuu/#ma=000.00.31.H26-2607{n:02d}-{n:04d}&khoa=a2b3" for n in range(30)]
+    for url in urls:
+        made = qr.make(url)
+        assert qr.svg(url, svgclass="q") == segno_svg(
+            segno.make_qr(url, error="m"), border=2, svgclass="q"
+        )
+        assert len(qr._steps(len(made.matrix))) <= 40

