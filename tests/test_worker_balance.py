@@ -73,9 +73,8 @@ def pid_reply(environ, start_response):
     return [body]
 
 
-def test_a_server_publishes_its_connections_and_counts_as_full_at_its_limit():
-    listener = socket.create_server(("127.0.0.1", 0))
-    first, second = shared(2)
+def guarded_server(listener: socket.socket, balance: guard.Balance) -> guard.GuardedServer:
+    """A worker's server on `listener`, not running: its methods are called by the test."""
     server = guard.GuardedServer(
         pid_reply,
         {},
@@ -87,7 +86,14 @@ def test_a_server_publishes_its_connections_and_counts_as_full_at_its_limit():
         sockinfo=(listener.family, listener.type, listener.proto, listener.getsockname()),
     )
     server.guard = guard.Guard(lambda method, path: 1024)
-    server.balance = first
+    server.balance = balance
+    return server
+
+
+def test_a_server_publishes_its_connections_and_counts_as_full_at_its_limit():
+    listener = socket.create_server(("127.0.0.1", 0))
+    first, second = shared(2)
+    server = guarded_server(listener, first)
     server.next_channel_cleanup = float("inf")  # no maintenance pass over the stand-ins below
     try:
         server.active_channels = {1: object(), 2: object()}
@@ -105,18 +111,7 @@ def test_a_worker_publishes_a_connection_opened_or_closed_at_once():
     other workers would count connections already closed."""
     listener = socket.create_server(("127.0.0.1", 0))
     first, _ = shared(2)
-    server = guard.GuardedServer(
-        pid_reply,
-        {},
-        True,
-        listener,
-        dispatcher=guard.ThreadedTaskDispatcher(),
-        adj=guard.Adjustments(sockets=[listener]),
-        bind_socket=False,
-        sockinfo=(listener.family, listener.type, listener.proto, listener.getsockname()),
-    )
-    server.guard = guard.Guard(lambda method, path: 1024)
-    server.balance = first
+    server = guarded_server(listener, first)
     ours, theirs = socket.socketpair()
     try:
         channel = guard.GuardedChannel(server, ours, ("127.0.0.1", 1), server.adj, {})
