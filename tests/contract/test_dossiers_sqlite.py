@@ -228,3 +228,28 @@ def test_a_file_made_before_2026_12_08_keeps_its_idempotency_records_once_conver
         db.close()
     assert sql.endswith("WITHOUT ROWID")
     assert not names & {"dossiers_by_procedure", "dossiers_by_status", "idempotency_with_rowid"}
+
+
+def test_a_purge_batch_reads_the_idempotency_records_once_not_once_a_code(tmp_path):
+    """The records have no index by code: 500 codes deleted one statement each read the table
+    500 times (at 100,000 records the writers' lock was held 4 s). SQLite's VM instructions
+    are counted through its progress handler, every 1,000."""
+    path = tmp_path / "d.sqlite3"
+    SqliteDossiers(path).close()
+    codes = [f"000.00.31.H26-260701-{i:06d}" for i in range(3000)]
+    with sqlite3.connect(path) as db:
+        db.executemany(
+            "INSERT INTO idempotency (key, request_hash, code) VALUES (?, 'h', ?)",
+            [(f"sha256:{i:064x}", c) for i, c in enumerate(codes)],
+        )
+    adapter = SqliteDossiers(path)
+    try:
+        ticks = []
+        adapter._connections._for_writing().set_progress_handler(lambda: ticks.append(1), 1000)
+        adapter.delete(codes[::6])  # 500 codes
+        with sqlite3.connect(path) as db:
+            left = {c for (c,) in db.execute("SELECT code FROM idempotency")}
+    finally:
+        adapter.close()
+    assert left == set(codes) - set(codes[::6])
+    assert len(ticks) < 500, len(ticks)  # one pass a code: ~500 passes of 3,000 records
